@@ -1,0 +1,7 @@
+"""sklstm: a PyTorch LSTM as a first-class scikit-learn estimator for time series."""
+
+from sklstm._regressor import LSTMRegressor
+
+__version__ = "0.1.0"
+
+__all__ = ["LSTMRegressor", "__version__"]

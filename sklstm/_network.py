@@ -1,0 +1,100 @@
+"""The PyTorch module behind the estimators: a recurrent stack and a linear head."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+RECURRENT_CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
+
+
+class RecurrentNetwork(nn.Module):
+    """A stack of LSTM (or GRU) layers, a linear head, and a linear path.
+
+    The head reads the last hidden state of the top layer (for a
+    bidirectional stack: the forward direction's last step and the backward
+    direction's first step, each having seen the whole window). The optional
+    linear path maps the whole window straight to the outputs, as a linear
+    autoregressive model on the same lags would; the recurrent part then
+    learns what the linear model cannot.
+
+    Parameters
+    ----------
+    n_features : int
+        Features per time step.
+    n_outputs : int
+        Targets predicted per window.
+    lookback : int
+        Time steps per window (needed only by the linear path).
+    hidden_size : int
+        Units per recurrent layer and direction.
+    num_layers : int
+        Stacked recurrent layers.
+    dropout : float
+        Dropout between stacked layers and on the last hidden state.
+    bidirectional : bool
+        Whether each layer also reads the window backwards.
+    linear_path : bool
+        Whether to add the linear map of the window to the outputs.
+    cell : {'lstm', 'gru'}
+        The recurrent cell.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklstm._network import RecurrentNetwork
+    >>> net = RecurrentNetwork(3, 1, lookback=5, hidden_size=4, num_layers=1,
+    ...                        dropout=0.0, bidirectional=False, linear_path=True)
+    >>> net(torch.zeros(2, 5, 3)).shape
+    torch.Size([2, 1])
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        n_outputs: int,
+        lookback: int,
+        hidden_size: int,
+        num_layers: int,
+        dropout: float,
+        bidirectional: bool,
+        linear_path: bool,
+        cell: str = "lstm",
+    ) -> None:
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.bidirectional = bidirectional
+        self.rnn = RECURRENT_CELLS[cell](
+            input_size=n_features,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            dropout=dropout if num_layers > 1 else 0.0,
+            bidirectional=bidirectional,
+            batch_first=True,
+        )
+        self.dropout = nn.Dropout(dropout)
+        directions = 2 if bidirectional else 1
+        self.head = nn.Linear(hidden_size * directions, n_outputs)
+        self.linear = (
+            nn.Linear(lookback * n_features, n_outputs, bias=False)
+            if linear_path
+            else None
+        )
+
+    def forward(self, windows: torch.Tensor) -> torch.Tensor:
+        """Predict one row of outputs per window of shape (lookback, n_features)."""
+        sequence, _ = self.rnn(windows)
+        if self.bidirectional:
+            last = torch.cat(
+                [
+                    sequence[:, -1, : self.hidden_size],
+                    sequence[:, 0, self.hidden_size :],
+                ],
+                dim=1,
+            )
+        else:
+            last = sequence[:, -1]
+        output = self.head(self.dropout(last))
+        if self.linear is not None:
+            output = output + self.linear(windows.reshape(len(windows), -1))
+        return output

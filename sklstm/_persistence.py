@@ -1,0 +1,70 @@
+"""Portable pickled state: weights as CPU arrays plus the architecture.
+
+A pickle of an sklstm estimator never holds live torch objects, so a model
+trained on a GPU unpickles on a CPU-only machine, and pickling does not touch
+the live estimator.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+from torch import nn
+
+from sklstm._device import device_for_loading
+
+PICKLE_FORMAT_VERSION = 1
+
+#: Fitted attributes that hold live torch objects and are never pickled.
+LIVE_ATTRIBUTES = ("network_", "_optimizer")
+
+
+def network_to_arrays(network: nn.Module) -> dict[str, np.ndarray]:
+    """The network's weights as plain CPU numpy arrays (copies)."""
+    return {
+        name: value.detach().to("cpu", copy=True).numpy()
+        for name, value in network.state_dict().items()
+    }
+
+
+def arrays_to_network(
+    network: nn.Module, arrays: dict[str, np.ndarray], device: torch.device
+) -> nn.Module:
+    """Load ``arrays`` into ``network`` and move it to ``device``."""
+    state = {name: torch.from_numpy(np.array(value)) for name, value in arrays.items()}
+    network.load_state_dict(state)
+    return network.to(device).eval()
+
+
+def portable_state(state: dict) -> dict:
+    """Replace the live objects of an estimator's ``__dict__`` by arrays."""
+    state = dict(state)
+    network = state.pop("network_", None)
+    state.pop("_optimizer", None)
+    if network is not None:
+        state["_network_arrays"] = network_to_arrays(network)
+    state["_sklstm_pickle_format"] = PICKLE_FORMAT_VERSION
+    return state
+
+
+def split_loaded_state(state: dict) -> tuple[dict, dict[str, np.ndarray] | None]:
+    """Separate the network arrays from the other attributes of a pickle."""
+    state = dict(state)
+    version = state.pop("_sklstm_pickle_format", None)
+    if version != PICKLE_FORMAT_VERSION:
+        warnings.warn(
+            f"This model was pickled with sklstm pickle format {version}; this "
+            f"sklstm reads format {PICKLE_FORMAT_VERSION}. It may not load or "
+            "predict correctly: refit it, or load it with the sklstm version "
+            "that saved it.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return state, state.pop("_network_arrays", None)
+
+
+def loading_device(state: dict) -> torch.device:
+    """Where to rebuild an unpickled model (warns when it changed)."""
+    return device_for_loading(state.get("device_", "cpu"))

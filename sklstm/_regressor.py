@@ -1,0 +1,501 @@
+"""``LSTMRegressor``: parameters, validation and orchestration (no tensor maths)."""
+
+from __future__ import annotations
+
+import copy
+import time
+import warnings
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted
+
+from sklstm._compat import Interval, StrOptions, _fit_context
+from sklstm._device import resolve_device
+from sklstm._network import RECURRENT_CELLS, RecurrentNetwork
+from sklstm._persistence import (
+    arrays_to_network,
+    loading_device,
+    portable_state,
+    split_loaded_state,
+)
+from sklstm._random import draw_seed, isolated_torch_rng, shuffling_generator
+from sklstm._scaling import Standardizer
+from sklstm._training import (
+    Batches,
+    TrainingSettings,
+    predict_in_batches,
+    train,
+)
+from sklstm._validation import validate_fit_data, validate_predict_data
+from sklstm._windows import LagWindows, lag_windows
+from sklstm.exceptions import TrainingInterruptedWarning
+
+#: Windows gathered per forward pass in ``predict``.
+PREDICT_BATCH_SIZE = 4096
+
+
+class LSTMRegressor(RegressorMixin, BaseEstimator):
+    """A PyTorch LSTM as a scikit-learn regressor for time-ordered data.
+
+    A 2-D ``X`` of shape (n_rows, n_features) is a time-ordered table: the
+    prediction for row *i* is made from rows *i - lookback + 1 ... i*. The
+    lag windows are built automatically as strided views (no copies). The
+    first ``lookback - 1`` rows have a shorter history; they are padded by
+    repeating the first row, so ``predict`` returns one prediction per row.
+    A 3-D ``X`` of shape (n_samples, steps, n_features) is a batch of
+    ready-made sequences and is used as is (``lookback`` is then not used).
+
+    X and y are standardised internally (``standardize=True``) and
+    predictions come back in the original units. Training runs in float32
+    on every device.
+
+    Parameters
+    ----------
+    lookback : int, default=10
+        Rows per lag window: how far back the model sees.
+    hidden_size : int, default=32
+        Units per LSTM layer and direction.
+    num_layers : int, default=1
+        Stacked LSTM layers.
+    dropout : float, default=0.0
+        Dropout probability between stacked layers and on the last hidden
+        state before the output layer.
+    bidirectional : bool, default=False
+        Whether each layer also reads the window backwards.
+    cell : {'lstm', 'gru'}, default='lstm'
+        The recurrent cell. ``'gru'`` swaps in a gated recurrent unit.
+    linear_path : bool, default=True
+        Add a linear map of the whole window to the output, beside the LSTM:
+        the model contains a linear autoregression on the same lags, so it can
+        extrapolate trends, and the LSTM learns what a linear model cannot.
+    standardize : bool, default=True
+        Standardise each column of X and y with statistics of the first fit.
+    alpha : float, default=0.0
+        L2 penalty (weight decay) on the weights.
+    max_iter : int, default=200
+        Maximum number of epochs (passes over the data).
+    batch_size : int, default=32
+        Windows per minibatch (capped at the number of samples).
+    learning_rate_init : float, default=0.003
+        Adam's learning rate.
+    clip_grad_norm : float or None, default=None
+        When set, clip the gradient norm to this value at every step.
+    early_stopping : bool, default=False
+        Hold out the **last** ``validation_fraction`` of the rows (never a
+        shuffled split), stop when their R² stops improving, and restore the
+        best weights. When False, stop when the training loss stops
+        improving.
+    validation_fraction : float, default=0.1
+        Share of rows (taken from the end) held out for early stopping.
+    n_iter_no_change : int, default=10
+        Stop after this many consecutive epochs without an improvement of at
+        least ``tol``.
+    tol : float, default=1e-4
+        The improvement that counts, in loss (standardised units) or R².
+    device : {'auto', 'cpu', 'cuda', 'cuda:N', 'mps'} or torch.device, default='auto'
+        Where to train and predict. ``'auto'`` picks CUDA, then Apple MPS,
+        then the CPU; the resolved device is the fitted ``device_``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout and minibatch order, through a
+        private generator: the global random state is left untouched.
+    verbose : int, default=0
+        0 is silent; 1 or more prints one line per epoch.
+    warm_start : bool, default=False
+        Whether ``fit`` continues from the current weights and scaling
+        instead of starting afresh.
+
+    Attributes
+    ----------
+    network_ : torch.nn.Module
+        The trained network, on ``device_``.
+    device_ : str
+        The device the model lives on.
+    window_length_ : int
+        Steps per window: ``lookback``, or the steps of 3-D training input.
+    n_outputs_ : int
+        Number of targets.
+    loss_curve_ : list of float
+        Mean training loss (MSE on standardised targets) of each epoch.
+    best_loss_ : float
+        The smallest training loss reached.
+    validation_scores_ : list of float or None
+        R² on the validation rows after each epoch, with ``early_stopping``.
+    best_validation_score_ : float or None
+        The best of ``validation_scores_``, whose weights were kept.
+    n_iter_ : int
+        Epochs run.
+    t_ : int
+        Optimiser steps taken.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when X was a DataFrame with string column names.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPRegressor : A feed-forward network regressor.
+
+    Notes
+    -----
+    Because each prediction depends on the rows before it, predicting a
+    subset of rows or shuffled rows gives other numbers than predicting the
+    whole table (unless ``lookback=1``): pass rows in time order.
+
+    Pickles hold the weights as CPU arrays, never live torch objects, so a
+    model trained on a GPU loads on a CPU-only machine. Only unpickle files
+    you trust.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMRegressor
+    >>> t = np.arange(200)
+    >>> X = np.sin(0.1 * t)[:, None]
+    >>> y = np.sin(0.1 * (t + 1))
+    >>> model = LSTMRegressor(lookback=5, max_iter=20, random_state=0).fit(X, y)
+    >>> model.predict(X).shape
+    (200,)
+    >>> bool(model.score(X, y) > 0.9)
+    True
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "lookback": [Interval(Integral, 1, None, closed="left")],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "bidirectional": ["boolean"],
+        "cell": [StrOptions(set(RECURRENT_CELLS))],
+        "linear_path": ["boolean"],
+        "standardize": ["boolean"],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        lookback: int = 10,
+        *,
+        hidden_size: int = 32,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        cell: str = "lstm",
+        linear_path: bool = True,
+        standardize: bool = True,
+        alpha: float = 0.0,
+        max_iter: int = 200,
+        batch_size: int = 32,
+        learning_rate_init: float = 0.003,
+        clip_grad_norm: float | None = None,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        device: str | torch.device = "auto",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+        warm_start: bool = False,
+    ) -> None:
+        self.lookback = lookback
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.bidirectional = bidirectional
+        self.cell = cell
+        self.linear_path = linear_path
+        self.standardize = standardize
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.clip_grad_norm = clip_grad_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # ------------------------------------------------------------------ public
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y) -> LSTMRegressor:
+        """Train the network on time-ordered rows (or ready-made sequences).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features) or (n_samples, steps, n_features)
+            Time-ordered rows, or a batch of sequences used as is.
+        y : array-like of shape (n_rows,) or (n_rows, n_outputs)
+            The target of each row.
+
+        Returns
+        -------
+        self : LSTMRegressor
+            The fitted estimator.
+        """
+        return self._fit(X, y, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y) -> LSTMRegressor:
+        """Train for one epoch, continuing from the current weights.
+
+        The scaling statistics and the architecture come from the first call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features) or (n_samples, steps, n_features)
+            Time-ordered rows, or a batch of sequences used as is.
+        y : array-like of shape (n_rows,) or (n_rows, n_outputs)
+            The target of each row.
+
+        Returns
+        -------
+        self : LSTMRegressor
+            The updated estimator.
+        """
+        return self._fit(X, y, incremental=True)
+
+    def predict(self, X) -> np.ndarray:
+        """Predict one value (or row of values) per row of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features) or (n_samples, steps, n_features)
+            Time-ordered rows (windowed with the padding rule) or sequences.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_rows,) or (n_rows, n_outputs)
+            Predictions in the units of ``y``.
+        """
+        check_is_fitted(self)
+        X = validate_predict_data(self, X)
+        windows = self._windows(X)
+        predictions = predict_in_batches(
+            self.network_, windows, max(PREDICT_BATCH_SIZE, self.batch_size)
+        )
+        y_pred = self._y_scaler.inverse_transform(predictions.cpu().numpy())
+        return y_pred.ravel() if self._y_was_1d else y_pred
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.input_tags.three_d_array = True
+        return tags
+
+    def __getstate__(self) -> dict:
+        return portable_state(super().__getstate__())
+
+    def __setstate__(self, state: dict) -> None:
+        state, arrays = split_loaded_state(state)
+        super().__setstate__(state)
+        if arrays is not None:
+            device = loading_device(state)
+            self.device_ = str(device)
+            self.network_ = arrays_to_network(self._new_network(), arrays, device)
+
+    # --------------------------------------------------------------- internals
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "network_")
+
+    def _fit(self, X, y, *, incremental: bool) -> LSTMRegressor:
+        fitted = self.__sklearn_is_fitted__()
+        continuing = fitted and (incremental or self.warm_start)
+        X, y, data_attributes = validate_fit_data(self, X, y, reset=not continuing)
+        device = resolve_device(self.device)
+        n_samples = len(X)
+        early_stopping = self.early_stopping and not incremental
+        n_validation = (
+            int(np.ceil(self.validation_fraction * n_samples)) if early_stopping else 0
+        )
+        if early_stopping and n_samples - n_validation < 1:
+            raise ValueError(
+                f"early_stopping=True holds out the last validation_fraction="
+                f"{self.validation_fraction} of the rows, which leaves no rows to "
+                f"train on with {n_samples} rows. Pass more rows, or set "
+                "early_stopping=False."
+            )
+        if continuing:
+            if y.shape[1] != self.n_outputs_:
+                raise ValueError(
+                    f"y has {y.shape[1]} output(s), but this model was fitted with "
+                    f"{self.n_outputs_}. Use warm_start=False to refit from scratch."
+                )
+            x_scaler, y_scaler = self._x_scaler, self._y_scaler
+            window_length, seed = self.window_length_, self._seed
+        else:
+            x_scaler = Standardizer.fit(X, self.standardize)
+            y_scaler = Standardizer.fit(y, self.standardize)
+            window_length = X.shape[1] if X.ndim == 3 else self.lookback
+            seed = draw_seed(self.random_state)
+        rows = torch.from_numpy(x_scaler.transform(X)).to(device)
+        targets = torch.from_numpy(y_scaler.transform(y)).to(device)
+        windows = self._windows_of(rows, window_length)
+        data, validation = self._split(windows, targets, n_validation)
+
+        step_seed = seed + (self.t_ if continuing else 0)
+        with isolated_torch_rng(step_seed, device):
+            if continuing:
+                network = copy.deepcopy(self.network_)
+            else:
+                network = self._new_network(
+                    n_features=X.shape[-1],
+                    n_outputs=y.shape[1],
+                    window_length=window_length,
+                ).to(device)
+            optimizer = torch.optim.Adam(
+                network.parameters(),
+                lr=self.learning_rate_init,
+                weight_decay=self.alpha,
+            )
+            if (
+                incremental
+                and continuing
+                and getattr(self, "_optimizer", None) is not None
+            ):
+                optimizer.load_state_dict(copy.deepcopy(self._optimizer.state_dict()))
+            history = train(
+                network,
+                optimizer,
+                data,
+                validation,
+                TrainingSettings(
+                    max_iter=1 if incremental else self.max_iter,
+                    batch_size=self.batch_size,
+                    n_iter_no_change=self.n_iter_no_change,
+                    tol=self.tol,
+                    early_stopping=early_stopping,
+                    clip_grad_norm=self.clip_grad_norm,
+                ),
+                shuffling_generator(step_seed),
+                report=self._epoch_printer() if self.verbose else None,
+                epoch_offset=self.n_iter_ if continuing else 0,
+            )
+
+        previous_curve = self.loss_curve_ if continuing else []
+        if not continuing:
+            self._set_data_attributes(data_attributes)
+        self.network_ = network
+        self._optimizer = optimizer
+        self._x_scaler, self._y_scaler = x_scaler, y_scaler
+        self._seed = seed
+        self.device_ = str(device)
+        self.window_length_ = window_length
+        self.n_outputs_ = y.shape[1]
+        self.loss_curve_ = previous_curve + history.loss_curve
+        self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else float("inf")
+        self.validation_scores_ = history.validation_scores if early_stopping else None
+        self.best_validation_score_ = (
+            history.best_validation_score if early_stopping else None
+        )
+        self.n_iter_ = (self.n_iter_ if continuing else 0) + len(history.loss_curve)
+        self.t_ = (self.t_ if continuing else 0) + history.steps
+        if history.interrupted:
+            warnings.warn(
+                f"Training was interrupted after {len(history.loss_curve)} epoch(s); "
+                "the model keeps the best weights seen so far and can predict.",
+                TrainingInterruptedWarning,
+                stacklevel=3,
+            )
+            raise KeyboardInterrupt
+        if not incremental and not history.converged:
+            warnings.warn(
+                f"Stopped after max_iter={self.max_iter} epochs before the "
+                f"{'validation score' if early_stopping else 'training loss'} "
+                "stopped improving. Consider a larger max_iter.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        return self
+
+    def _set_data_attributes(self, attributes: dict) -> None:
+        """Take on what the training data says: feature count, names, y shape."""
+        self.n_features_in_ = attributes["n_features_in_"]
+        self._y_was_1d = attributes["_y_was_1d"]
+        if attributes["feature_names_in_"] is not None:
+            self.feature_names_in_ = attributes["feature_names_in_"]
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+
+    def _new_network(
+        self,
+        n_features: int | None = None,
+        n_outputs: int | None = None,
+        window_length: int | None = None,
+    ) -> RecurrentNetwork:
+        return RecurrentNetwork(
+            n_features=n_features if n_features is not None else self.n_features_in_,
+            n_outputs=n_outputs if n_outputs is not None else self.n_outputs_,
+            lookback=window_length
+            if window_length is not None
+            else self.window_length_,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            dropout=self.dropout,
+            bidirectional=self.bidirectional,
+            linear_path=self.linear_path,
+            cell=self.cell,
+        )
+
+    def _windows(self, X: np.ndarray) -> LagWindows:
+        """Standardise X, move it to the device once, and window it."""
+        device = torch.device(self.device_)
+        rows = torch.from_numpy(self._x_scaler.transform(X)).to(device)
+        return self._windows_of(rows, self.window_length_)
+
+    @staticmethod
+    def _windows_of(rows: torch.Tensor, window_length: int) -> LagWindows:
+        if rows.ndim == 3:
+            return LagWindows(rows, None)
+        return lag_windows(rows, window_length)
+
+    @staticmethod
+    def _split(
+        windows: LagWindows, targets: torch.Tensor, n_validation: int
+    ) -> tuple[Batches, Batches | None]:
+        """Hold out the last ``n_validation`` samples, in time order."""
+        if n_validation == 0:
+            return Batches(windows, targets), None
+        n_train = len(targets) - n_validation
+        positions = (
+            torch.arange(len(targets), device=targets.device)
+            if windows.positions is None
+            else windows.positions
+        )
+        return (
+            Batches(LagWindows(windows.view, positions[:n_train]), targets[:n_train]),
+            Batches(LagWindows(windows.view, positions[n_train:]), targets[n_train:]),
+        )
+
+    def _epoch_printer(self):
+        started = time.perf_counter()
+
+        def report(epoch: int, loss: float, score: float | None) -> None:
+            validation = "" if score is None else f", validation R² = {score:.5f}"
+            print(
+                f"Epoch {epoch}: loss = {loss:.6f}{validation} "
+                f"({time.perf_counter() - started:.1f}s)"
+            )
+
+        return report

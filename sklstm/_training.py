@@ -1,0 +1,203 @@
+"""The training loop: minibatches gathered from lag windows, early stopping, guards.
+
+Written to cost no more per batch than a hand-written PyTorch loop: the data
+is already on the device, a batch is one gather from the window view, and the
+running loss stays on the device until the end of the epoch (one host
+synchronisation per epoch, not per batch).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from sklstm._windows import LagWindows
+from sklstm.exceptions import TrainingDivergedError
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """The parameters of one call to :func:`train`."""
+
+    max_iter: int
+    batch_size: int
+    n_iter_no_change: int
+    tol: float
+    early_stopping: bool
+    clip_grad_norm: float | None = None
+
+
+@dataclass
+class TrainingHistory:
+    """What :func:`train` learned about its run, for the fitted attributes."""
+
+    loss_curve: list[float] = field(default_factory=list)
+    validation_scores: list[float] = field(default_factory=list)
+    best_loss: float = math.inf
+    best_validation_score: float = -math.inf
+    best_epoch: int = 0
+    converged: bool = False
+    interrupted: bool = False
+    steps: int = 0
+
+
+@dataclass(frozen=True)
+class Batches:
+    """Windows, standardised targets and optional weights, all on one device."""
+
+    windows: LagWindows
+    targets: torch.Tensor
+    weights: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+
+EpochReport = Callable[[int, float, "float | None"], None]
+
+
+def train(
+    network: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    data: Batches,
+    validation: Batches | None,
+    settings: TrainingSettings,
+    generator: torch.Generator,
+    *,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+    report: EpochReport | None = None,
+    epoch_offset: int = 0,
+) -> TrainingHistory:
+    """Train ``network`` in place and return its history.
+
+    Minibatch order is shuffled each epoch with ``generator``; nothing else
+    mixes rows. With ``settings.early_stopping``, the validation R² decides
+    when to stop and the best weights are restored at the end; otherwise the
+    training loss decides and the last weights are kept.
+
+    A ``KeyboardInterrupt`` ends training early: the best weights seen so far
+    are restored, the history says ``interrupted=True``, and the caller
+    re-raises once its model is usable.
+
+    Raises
+    ------
+    TrainingDivergedError
+        If an epoch's loss is NaN or infinite.
+    """
+    history = TrainingHistory()
+    device = data.targets.device
+    n_samples = len(data)
+    batch_size = min(settings.batch_size, n_samples)
+    best_state: dict[str, torch.Tensor] | None = None
+    no_improvement = 0
+    network.train()
+    try:
+        for epoch in range(settings.max_iter):
+            order = torch.randperm(n_samples, generator=generator).to(device)
+            running = torch.zeros((), device=device)
+            for start in range(0, n_samples, batch_size):
+                samples = order[start : start + batch_size]
+                prediction = network(data.windows.take(samples))
+                loss = _loss(prediction, data.targets[samples], data.weights, samples)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if settings.clip_grad_norm is not None:
+                    nn.utils.clip_grad_norm_(
+                        network.parameters(), settings.clip_grad_norm
+                    )
+                optimizer.step()
+                running += loss.detach() * len(samples)
+                history.steps += 1
+            if scheduler is not None:
+                scheduler.step()
+            epoch_loss = (running / n_samples).item()
+            if not math.isfinite(epoch_loss):
+                raise TrainingDivergedError(
+                    f"Training diverged at epoch {epoch_offset + epoch + 1}: the "
+                    f"loss became {epoch_loss}. Try a smaller learning_rate_init, "
+                    "set clip_grad_norm, keep standardize=True, or check the data "
+                    "for extreme values."
+                )
+            history.loss_curve.append(epoch_loss)
+            score = None
+            if validation is not None:
+                score = r2_score_on(
+                    network, validation, batch_size=max(batch_size, 1024)
+                )
+                network.train()
+                history.validation_scores.append(score)
+                improved = score > history.best_validation_score + settings.tol
+                if score > history.best_validation_score:
+                    history.best_validation_score = score
+                    history.best_epoch = epoch
+                    best_state = _snapshot(network)
+            else:
+                improved = epoch_loss < history.best_loss - settings.tol
+            history.best_loss = min(history.best_loss, epoch_loss)
+            if report is not None:
+                report(epoch_offset + epoch + 1, epoch_loss, score)
+            no_improvement = 0 if improved else no_improvement + 1
+            if no_improvement >= settings.n_iter_no_change:
+                history.converged = True
+                break
+    except KeyboardInterrupt:
+        history.interrupted = True
+    if best_state is not None and settings.early_stopping:
+        network.load_state_dict(best_state)
+    network.eval()
+    return history
+
+
+def _loss(
+    prediction: torch.Tensor,
+    targets: torch.Tensor,
+    weights: torch.Tensor | None,
+    samples: torch.Tensor,
+) -> torch.Tensor:
+    if weights is None:
+        return nn.functional.mse_loss(prediction, targets)
+    batch_weights = weights[samples]
+    squared = (prediction - targets).square().mean(dim=1)
+    return (squared * batch_weights).sum() / batch_weights.sum().clamp_min(1e-12)
+
+
+def _snapshot(network: nn.Module) -> dict[str, torch.Tensor]:
+    return {
+        name: value.detach().clone() for name, value in network.state_dict().items()
+    }
+
+
+def predict_in_batches(
+    network: nn.Module, windows: LagWindows, batch_size: int
+) -> torch.Tensor:
+    """Run ``network`` over all windows in inference mode, batch by batch.
+
+    Only one batch of windows is ever gathered at a time, so memory stays
+    bounded however long the input is. The result stays on the device.
+    """
+    network.eval()
+    outputs = []
+    with torch.inference_mode():
+        for start in range(0, len(windows), batch_size):
+            outputs.append(network(windows.slice(start, start + batch_size)))
+    return torch.cat(outputs) if len(outputs) > 1 else outputs[0]
+
+
+def r2_score_on(network: nn.Module, data: Batches, batch_size: int) -> float:
+    """R² of ``network`` on ``data``, averaged uniformly over the outputs.
+
+    Computed on the device with one host synchronisation. The targets are
+    standardised, which leaves R² unchanged.
+    """
+    prediction = predict_in_batches(network, data.windows, batch_size)
+    targets = data.targets
+    residual = (targets - prediction).square().sum(dim=0)
+    total = (targets - targets.mean(dim=0)).square().sum(dim=0)
+    ratio = torch.where(
+        total > 0, residual / total.clamp_min(1e-12), residual.clamp_max(0)
+    )
+    return float((1.0 - ratio).mean().item())
