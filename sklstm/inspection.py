@@ -1,0 +1,214 @@
+"""Look inside a trained LSTM: its gates, cell state and hidden state, step by step.
+
+An LSTM cell keeps a memory, the cell state, and three gates decide what
+happens to it at every time step *t* of a window (PyTorch's equations, with
+``x_t`` the input and ``h_{t-1}`` the previous hidden state)::
+
+    i_t = σ(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)   input gate
+    f_t = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf)   forget gate
+    g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg) candidate state
+    o_t = σ(W_io x_t + b_io + W_ho h_{t-1} + b_ho)   output gate
+    c_t = f_t · c_{t-1} + i_t · g_t                   cell state
+    h_t = o_t · tanh(c_t)                             hidden state
+
+:func:`gate_activations` recomputes these from a fitted model's weights with a
+small reference implementation in float64, so that every intermediate value
+can be looked at, not only the hidden states that ``torch.nn.LSTM`` returns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
+from sklstm._validation import validate_predict_data
+
+#: The names of the arrays :func:`gate_activations` returns, in PyTorch's
+#: gate order (i, f, g, o) followed by the two states.
+GATE_NAMES = ("input", "forget", "candidate", "output", "cell", "hidden")
+
+_DIRECTIONS = ("forward", "backward")
+
+
+def gate_activations(
+    estimator: BaseEstimator,
+    X,
+    layer: int = -1,
+    *,
+    direction: str = "forward",
+) -> dict[str, np.ndarray]:
+    """The gates and states of a fitted LSTM at every step of every window of X.
+
+    The windows are those the estimator itself predicts from: X is checked,
+    standardised and cut into lag windows exactly as in ``predict`` (2-D rows
+    with the padding rule, or 3-D sequences as given). The values are
+    recomputed in float64 from the trained weights of ``estimator.network_``;
+    each window starts from zero hidden and cell states, as in ``predict``.
+
+    Parameters
+    ----------
+    estimator : LSTMRegressor or LSTMForecaster
+        A fitted estimator with ``cell='lstm'``. For a forecaster, X is what
+        its inner regressor sees: the rows it builds from the series.
+    X : array-like of shape (n_rows, n_features) or (n_samples, steps, n_features)
+        Time-ordered rows, or ready-made sequences.
+    layer : int, default=-1
+        Which layer of a stacked LSTM to look at; negative values count from
+        the top (``-1`` is the last layer). Layer *k* reads the hidden sequence
+        of layer *k - 1* (both directions, concatenated, for a bidirectional
+        stack), as ``torch.nn.LSTM`` does.
+    direction : {'forward', 'backward'}, default='forward'
+        For a bidirectional model, which direction's units to return. The
+        backward direction reads each window from its last step to its first;
+        its arrays are still indexed in time order, so step *t* holds its
+        state after reading steps *t ... lookback - 1*. A one-directional model
+        only has ``'forward'``.
+
+    Returns
+    -------
+    activations : dict of str to ndarray of shape (n_samples, lookback, hidden_size)
+        ``'input'``, ``'forget'``, ``'output'`` (gate values in [0, 1]),
+        ``'candidate'`` (in [-1, 1]), ``'cell'`` and ``'hidden'``, for each
+        window, step and unit. A forget gate of 0.7 keeps 70 % of the previous
+        cell state and forgets 30 %.
+
+    Raises
+    ------
+    ValueError
+        If the model uses GRU cells (which have other gates and no cell
+        state), if ``layer`` does not exist, or if ``direction`` is invalid.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMRegressor
+    >>> from sklstm.inspection import gate_activations
+    >>> X = np.sin(0.1 * np.arange(100))[:, None]
+    >>> model = LSTMRegressor(lookback=6, hidden_size=4, max_iter=5,
+    ...                       random_state=0).fit(X[:-1], X[1:, 0])
+    >>> gates = gate_activations(model, X)
+    >>> sorted(gates)
+    ['candidate', 'cell', 'forget', 'hidden', 'input', 'output']
+    >>> gates["forget"].shape
+    (100, 6, 4)
+    >>> bool(((gates["forget"] > 0) & (gates["forget"] < 1)).all())
+    True
+    """
+    regressor = _inner_regressor(estimator)
+    rnn = regressor.network_.rnn
+    if not isinstance(rnn, nn.LSTM):
+        raise ValueError(
+            f"gate_activations explains LSTM cells, but this model was fitted with "
+            f"cell={regressor.cell!r}, whose gates differ and which keeps no cell "
+            "state. Fit it with cell='lstm' to inspect its gates."
+        )
+    n_layers = rnn.num_layers
+    if not -n_layers <= layer < n_layers:
+        raise ValueError(
+            f"layer={layer} does not exist: the model has {n_layers} layer(s); pass "
+            f"0 to {n_layers - 1}, or -1 for the top layer."
+        )
+    if direction not in _DIRECTIONS:
+        raise ValueError(
+            f"direction must be 'forward' or 'backward'; got {direction!r}."
+        )
+    if direction == "backward" and not rnn.bidirectional:
+        raise ValueError(
+            "direction='backward' needs a bidirectional model; this one reads "
+            "windows forwards only. Use direction='forward'."
+        )
+    X = validate_predict_data(regressor, X)
+    windows = regressor._windows(X)
+    inputs = windows.slice(0, len(windows)).detach().cpu().double().numpy()
+    layers = lstm_reference(rnn, inputs, up_to_layer=layer % n_layers)
+    return layers[-1][_DIRECTIONS.index(direction)]
+
+
+def lstm_reference(
+    rnn: nn.LSTM, inputs: np.ndarray, up_to_layer: int | None = None
+) -> list[list[dict[str, np.ndarray]]]:
+    """Run the LSTM equations in float64 with the weights of ``rnn``.
+
+    Parameters
+    ----------
+    rnn : torch.nn.LSTM
+        A batch-first LSTM without projections (``proj_size=0``).
+    inputs : ndarray of shape (n_samples, steps, input_size)
+        The sequences, each started from zero states.
+    up_to_layer : int, default=None
+        The last layer to compute (all layers when None).
+
+    Returns
+    -------
+    layers : list of list of dict
+        ``layers[k][d]`` holds the arrays named in :data:`GATE_NAMES` of layer
+        *k*, direction *d* (0 forward, 1 backward), each of shape
+        (n_samples, steps, hidden_size) in time order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from torch import nn
+    >>> from sklstm.inspection import lstm_reference
+    >>> rnn = nn.LSTM(2, 3, num_layers=2, bidirectional=True, batch_first=True)
+    >>> layers = lstm_reference(rnn, np.zeros((5, 4, 2)))
+    >>> len(layers), len(layers[0]), layers[1][1]["hidden"].shape
+    (2, 2, (5, 4, 3))
+    """
+    if not rnn.batch_first or rnn.proj_size:
+        raise ValueError("lstm_reference needs a batch-first LSTM without proj_size.")
+    last = rnn.num_layers - 1 if up_to_layer is None else up_to_layer
+    suffixes = ["", "_reverse"] if rnn.bidirectional else [""]
+    layers = []
+    sequence = np.asarray(inputs, dtype=np.float64)
+    for k in range(last + 1):
+        directions = [
+            _run_direction(rnn, sequence, k, suffix, reverse=suffix == "_reverse")
+            for suffix in suffixes
+        ]
+        layers.append(directions)
+        sequence = np.concatenate([d["hidden"] for d in directions], axis=2)
+    return layers
+
+
+def _run_direction(
+    rnn: nn.LSTM, sequence: np.ndarray, k: int, suffix: str, *, reverse: bool
+) -> dict[str, np.ndarray]:
+    def weight(name: str) -> np.ndarray:
+        return getattr(rnn, f"{name}_l{k}{suffix}").detach().cpu().double().numpy()
+
+    w_ih, w_hh = weight("weight_ih"), weight("weight_hh")
+    bias = (
+        weight("bias_ih") + weight("bias_hh") if rnn.bias else np.zeros(w_ih.shape[0])
+    )
+    n_samples, steps, _ = sequence.shape
+    size = rnn.hidden_size
+    # The input part of every step at once; the recurrence then adds W_hh h.
+    projected = sequence @ w_ih.T + bias
+    out = {name: np.empty((n_samples, steps, size)) for name in GATE_NAMES}
+    hidden = np.zeros((n_samples, size))
+    cell = np.zeros((n_samples, size))
+    for t in reversed(range(steps)) if reverse else range(steps):
+        pre = projected[:, t] + hidden @ w_hh.T
+        i, f, g, o = (pre[:, j * size : (j + 1) * size] for j in range(4))
+        i, f, o, g = _sigmoid(i), _sigmoid(f), _sigmoid(o), np.tanh(g)
+        cell = f * cell + i * g
+        hidden = o * np.tanh(cell)
+        for name, value in zip(GATE_NAMES, (i, f, g, o, cell, hidden), strict=True):
+            out[name][:, t] = value
+    return out
+
+
+def _sigmoid(values: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * values))
+
+
+def _inner_regressor(estimator: BaseEstimator) -> BaseEstimator:
+    """The fitted estimator that owns the network (a forecaster's inner model)."""
+    inner = getattr(estimator, "regressor_", None)
+    if inner is not None and hasattr(inner, "network_"):
+        return inner
+    check_is_fitted(estimator, "network_")
+    return estimator

@@ -1,0 +1,149 @@
+"""Gate inspection: the reference LSTM agrees with torch and obeys its equations."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+from torch import nn
+
+from sklstm import LSTMRegressor
+from sklstm.inspection import GATE_NAMES, gate_activations, lstm_reference
+
+RNG = np.random.default_rng(0)
+ROWS = RNG.normal(size=(80, 2))
+TARGET = ROWS[:, 0] - 0.5 * np.r_[0.0, ROWS[:-1, 1]]
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def fitted(**params):
+    defaults = dict(lookback=5, hidden_size=4, max_iter=3, random_state=0)
+    return LSTMRegressor(**{**defaults, **params}).fit(ROWS, TARGET)
+
+
+def torch_hidden_sequence(rnn: nn.LSTM, windows: np.ndarray, layer: int) -> np.ndarray:
+    """``nn.LSTM``'s own output of ``layer``: run a copy cut after that layer."""
+    lower = nn.LSTM(
+        rnn.input_size,
+        rnn.hidden_size,
+        num_layers=layer + 1,
+        bidirectional=rnn.bidirectional,
+        batch_first=True,
+    ).double()
+    state = {
+        name: value
+        for name, value in rnn.state_dict().items()
+        if int(name.split("_l")[1].split("_")[0]) <= layer
+    }
+    lower.load_state_dict(state)
+    with torch.no_grad():
+        output, _ = lower(torch.from_numpy(windows))
+    return output.numpy()
+
+
+def model_windows(model, X):
+    windows = model._windows(X)
+    return windows.slice(0, len(windows)).double().numpy()
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_reference_hidden_states_equal_torch_outputs_for_every_layer(bidirectional):
+    model = fitted(num_layers=3, bidirectional=bidirectional, dropout=0.2)
+    windows = model_windows(model, ROWS)
+    size = model.hidden_size
+    for layer in range(3):
+        expected = torch_hidden_sequence(model.network_.rnn, windows, layer)
+        forward = gate_activations(model, ROWS, layer=layer)["hidden"]
+        np.testing.assert_allclose(forward, expected[:, :, :size], atol=1e-10)
+        if bidirectional:
+            backward = gate_activations(model, ROWS, layer=layer, direction="backward")[
+                "hidden"
+            ]
+            np.testing.assert_allclose(backward, expected[:, :, size:], atol=1e-10)
+
+
+def test_top_layer_hidden_state_matches_the_network_in_float32():
+    model = fitted(num_layers=2)
+    windows = model._windows(ROWS).slice(0, len(ROWS))
+    with torch.no_grad():
+        sequence, _ = model.network_.rnn(windows)
+    gates = gate_activations(model, ROWS)
+    np.testing.assert_allclose(gates["hidden"], sequence.numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+def test_returned_arrays_satisfy_the_cell_and_hidden_state_equations(direction):
+    model = fitted(num_layers=2, bidirectional=True)
+    gates = gate_activations(model, ROWS, layer=0, direction=direction)
+    i, f, g, o = (gates[k] for k in ("input", "forget", "candidate", "output"))
+    c, h = gates["cell"], gates["hidden"]
+    # The previous step is t - 1 forwards and t + 1 backwards; states start at 0.
+    previous = np.zeros_like(c)
+    if direction == "forward":
+        previous[:, 1:] = c[:, :-1]
+    else:
+        previous[:, :-1] = c[:, 1:]
+    np.testing.assert_allclose(c, f * previous + i * g, atol=1e-12)
+    np.testing.assert_allclose(h, o * np.tanh(c), atol=1e-12)
+    for gate in (i, f, o):
+        assert ((gate > 0) & (gate < 1)).all()
+    assert (np.abs(g) <= 1).all()
+
+
+def test_arrays_have_one_window_per_row_of_x_and_one_column_per_unit():
+    model = fitted(hidden_size=3)
+    gates = gate_activations(model, ROWS[:30])
+    assert set(gates) == {"input", "forget", "output", "candidate", "cell", "hidden"}
+    for values in gates.values():
+        assert values.shape == (30, 5, 3)
+
+
+def test_windows_are_the_standardised_padded_lag_windows_of_predict():
+    model = fitted()
+    scaled = (ROWS[:20] - ROWS.mean(axis=0)) / ROWS.std(axis=0)
+    padded = np.r_[np.repeat(scaled[:1], 4, axis=0), scaled]
+    windows = np.stack([padded[i : i + 5] for i in range(20)])
+    expected = lstm_reference(model.network_.rnn, windows)[-1][0]
+    gates = gate_activations(model, ROWS[:20])
+    for name in GATE_NAMES:
+        np.testing.assert_allclose(gates[name], expected[name], atol=1e-6)
+
+
+def test_three_dimensional_sequences_are_inspected_as_given():
+    sequences = RNG.normal(size=(12, 7, 2))
+    y = sequences[:, -1, 0]
+    model = LSTMRegressor(hidden_size=4, max_iter=2, random_state=0).fit(sequences, y)
+    gates = gate_activations(model, sequences)
+    assert gates["cell"].shape == (12, 7, 4)
+
+
+def test_gru_models_are_refused_with_a_clear_message():
+    model = fitted(cell="gru")
+    with pytest.raises(ValueError, match=r"cell='gru'.*cell='lstm'"):
+        gate_activations(model, ROWS)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"layer": 2}, "layer=2 does not exist"),
+        ({"layer": -3}, "layer=-3 does not exist"),
+        ({"direction": "backward"}, "needs a bidirectional model"),
+        ({"direction": "up"}, "direction must be"),
+    ],
+)
+def test_bad_layer_or_direction_is_refused(kwargs, message):
+    model = fitted(num_layers=2)
+    with pytest.raises(ValueError, match=message):
+        gate_activations(model, ROWS, **kwargs)
+
+
+def test_unfitted_model_raises_not_fitted():
+    with pytest.raises(NotFittedError):
+        gate_activations(LSTMRegressor(), ROWS)
+
+
+def test_x_with_the_wrong_number_of_features_is_refused():
+    model = fitted()
+    with pytest.raises(ValueError, match="features"):
+        gate_activations(model, ROWS[:, :1])
