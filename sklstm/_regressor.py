@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklstm._compat import Interval, StrOptions, _fit_context
 from sklstm._device import resolve_device
+from sklstm._linear_path import initialise_linear_path
 from sklstm._network import RECURRENT_CELLS, RecurrentNetwork
 from sklstm._persistence import (
     arrays_to_network,
@@ -364,6 +365,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                     n_outputs=y.shape[1],
                     window_length=window_length,
                 ).to(device)
+                initialise_linear_path(network, data)
             optimizer = torch.optim.Adam(
                 network.parameters(),
                 lr=self.learning_rate_init,

@@ -94,6 +94,13 @@ def train(
     batch_size = min(settings.batch_size, n_samples)
     best_state: dict[str, torch.Tensor] | None = None
     no_improvement = 0
+    if validation is not None:
+        # The untrained network is a candidate too: with the linear path
+        # started at the ridge solution, early stopping can fall back to it.
+        history.best_validation_score = r2_score_on(
+            network, validation, batch_size=max(batch_size, 1024)
+        )
+        best_state = _snapshot(network)
     network.train()
     try:
         for epoch in range(settings.max_iter):
