@@ -1,0 +1,82 @@
+"""Device resolution: 'auto' prefers CUDA, then MPS, then the CPU; nothing silent."""
+
+import numpy as np
+import pytest
+import torch
+
+from sklstm import LSTMRegressor, _device
+from sklstm.exceptions import DeviceWarning
+
+
+@pytest.fixture
+def machine(monkeypatch):
+    """Answer the availability probes as a machine with the given hardware would."""
+
+    def configure(cuda_devices=0, mps=False):
+        monkeypatch.setattr(_device, "cuda_available", lambda: cuda_devices > 0)
+        monkeypatch.setattr(_device, "cuda_device_count", lambda: cuda_devices)
+        monkeypatch.setattr(_device, "mps_available", lambda: mps)
+
+    return configure
+
+
+@pytest.mark.parametrize(
+    ("cuda_devices", "mps", "expected"),
+    [(2, True, "cuda"), (1, False, "cuda"), (0, True, "mps"), (0, False, "cpu")],
+)
+def test_auto_prefers_cuda_then_mps_then_cpu(machine, cuda_devices, mps, expected):
+    machine(cuda_devices=cuda_devices, mps=mps)
+    assert _device.resolve_device("auto").type == expected
+
+
+def test_explicit_devices_resolve_when_present(machine):
+    machine(cuda_devices=2, mps=True)
+    assert _device.resolve_device("cuda:1") == torch.device("cuda:1")
+    assert _device.resolve_device("mps") == torch.device("mps")
+    assert _device.resolve_device(torch.device("cpu")) == torch.device("cpu")
+
+
+@pytest.mark.parametrize(
+    ("requested", "message"),
+    [
+        ("cuda", "CUDA is not available"),
+        ("cuda:0", "CUDA is not available"),
+        ("mps", "MPS backend is not available"),
+        ("gpu", "Unknown device 'gpu'"),
+    ],
+)
+def test_a_device_this_machine_lacks_is_a_clear_error(machine, requested, message):
+    machine(cuda_devices=0, mps=False)
+    with pytest.raises(ValueError, match=message):
+        _device.resolve_device(requested)
+
+
+def test_a_cuda_index_beyond_the_gpus_present_is_refused(machine):
+    machine(cuda_devices=2)
+    with pytest.raises(ValueError, match=r"has 2 CUDA device\(s\)"):
+        _device.resolve_device("cuda:2")
+
+
+def test_fit_on_an_unavailable_device_fails_before_touching_the_model(machine):
+    rows = np.random.default_rng(0).normal(size=(40, 2))
+    model = LSTMRegressor(lookback=2, hidden_size=4, max_iter=3, random_state=0)
+    model.fit(rows, rows[:, 0])
+    before = model.predict(rows)
+    machine(cuda_devices=0)
+    model.set_params(device="cuda")
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        model.fit(rows, rows[:, 1])
+    assert model.device_ == "cpu"
+    np.testing.assert_array_equal(model.predict(rows), before)
+
+
+def test_a_model_from_a_missing_gpu_comes_back_on_the_best_device_here(machine):
+    machine(cuda_devices=0, mps=False)
+    with pytest.warns(DeviceWarning, match=r"trained on 'cuda:0'.*now runs on 'cpu'"):
+        assert _device.device_for_loading("cuda:0") == torch.device("cpu")
+
+
+def test_a_model_comes_back_on_its_own_device_when_present(machine, recwarn):
+    machine(cuda_devices=1)
+    assert _device.device_for_loading("cuda:0") == torch.device("cuda:0")
+    assert not [w for w in recwarn if issubclass(w.category, DeviceWarning)]
