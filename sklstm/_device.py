@@ -41,7 +41,7 @@ def resolve_device(device: str) -> torch.device:
 
     Parameters
     ----------
-    device : {'auto', 'cpu', 'cuda', 'cuda:N', 'mps'}
+    device : {'auto', 'cpu', 'cuda', 'cuda:N', 'mps'} or torch.device
         The device a user asked for.
 
     Returns
@@ -61,6 +61,8 @@ def resolve_device(device: str) -> torch.device:
     >>> resolve_device("cpu")
     device(type='cpu')
     """
+    if isinstance(device, torch.device):
+        device = str(device)
     if not isinstance(device, str):
         raise ValueError(
             f"device must be one of {KNOWN_DEVICES}; got {device!r} of type "

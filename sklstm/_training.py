@@ -153,10 +153,26 @@ def train(
                 break
     except KeyboardInterrupt:
         history.interrupted = True
+    except RuntimeError as error:
+        if not is_out_of_memory(error):
+            raise
+        raise type(error)(
+            f"Ran out of memory on {device} while training with batch_size="
+            f"{settings.batch_size} and windows of {data.windows.view.shape[1]} "
+            "steps. Lower batch_size or lookback (or hidden_size), or train on "
+            f"another device. The device said: {error}"
+        ) from error
     if best_state is not None and settings.early_stopping:
         network.load_state_dict(best_state)
     network.eval()
     return history
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """Whether ``error`` is PyTorch failing to allocate memory on a device."""
+    return isinstance(error, torch.OutOfMemoryError) or (
+        isinstance(error, RuntimeError) and "can't allocate memory" in str(error)
+    )
 
 
 def _loss(

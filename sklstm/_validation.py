@@ -6,7 +6,9 @@ scratch copy, so a refused refit leaves the old model predicting as before.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+from collections.abc import Iterator
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -15,6 +17,7 @@ from sklearn.utils.validation import validate_data
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 _FLOAT_DTYPES = (np.float64, np.float32)
+_SHAPES = "2-D (n_rows, n_features) or 3-D (n_samples, steps, n_features)"
 
 
 def input_ndim(X) -> int:
@@ -42,35 +45,35 @@ def validate_fit_data(
         ``n_features_in_`` and, for pandas input, ``feature_names_in_``: what
         the estimator takes on once the fit succeeds.
     """
-    if input_ndim(X) == 3:
-        X, y = check_X_y(
-            X,
-            y,
-            allow_nd=True,
-            dtype=_FLOAT_DTYPES,
-            multi_output=True,
-            y_numeric=True,
-            estimator=estimator,
-        )
+    ndim = check_dimensions(X)
+    check_numeric_target(y)
+    if ndim == 3:
+        with numeric_input("X"):
+            X, y = check_X_y(
+                X,
+                y,
+                allow_nd=True,
+                dtype=_FLOAT_DTYPES,
+                multi_output=True,
+                y_numeric=True,
+                estimator=estimator,
+            )
+        check_sequence_extent(X)
         attributes = {"n_features_in_": X.shape[2], "feature_names_in_": None}
         if not reset:
             check_sequence_shape(estimator, X)
     else:
         scratch = copy.copy(estimator)
-        X, y = validate_data(
-            scratch,
-            X,
-            y,
-            reset=reset,
-            dtype=_FLOAT_DTYPES,
-            multi_output=True,
-            y_numeric=True,
-            ensure_min_samples=1,
-        )
-        if X.ndim != 2:
-            raise ValueError(
-                f"X must be 2-D (n_rows, n_features) or 3-D (n_samples, steps, "
-                f"n_features); got an array with {X.ndim} dimension(s)."
+        with numeric_input("X"):
+            X, y = validate_data(
+                scratch,
+                X,
+                y,
+                reset=reset,
+                dtype=_FLOAT_DTYPES,
+                multi_output=True,
+                y_numeric=True,
+                ensure_min_samples=1,
             )
         attributes = {
             "n_features_in_": scratch.n_features_in_,
@@ -90,18 +93,99 @@ def validate_fit_data(
 
 def validate_predict_data(estimator: BaseEstimator, X) -> np.ndarray:
     """Check X for ``predict`` against what the estimator was fitted on."""
-    if input_ndim(X) == 3:
-        X = check_array(X, allow_nd=True, dtype=_FLOAT_DTYPES, estimator=estimator)
-        check_sequence_shape(estimator, X)
-    else:
-        X = validate_data(estimator, X, reset=False, dtype=_FLOAT_DTYPES)
-        if X.ndim != 2:
-            raise ValueError(
-                f"X must be 2-D (n_rows, n_features) or 3-D (n_samples, steps, "
-                f"n_features); got an array with {X.ndim} dimension(s)."
+    with numeric_input("X"):
+        if check_dimensions(X) == 3:
+            X = check_array(
+                X,
+                allow_nd=True,
+                dtype=_FLOAT_DTYPES,
+                estimator=estimator,
+                input_name="X",
             )
+            check_sequence_shape(estimator, X)
+        else:
+            X = validate_data(estimator, X, reset=False, dtype=_FLOAT_DTYPES)
     check_float32_range(X, "X")
     return X
+
+
+def check_dimensions(X) -> int:
+    """X must be 2-D or 3-D (1-D and scalars are left to scikit-learn's advice)."""
+    ndim = input_ndim(X)
+    if ndim > 3:
+        raise ValueError(
+            f"X must be {_SHAPES}; got an array with {ndim} dimensions. Reshape "
+            "it, for example to (n_samples, steps, n_features)."
+        )
+    return ndim
+
+
+def check_numeric_target(y) -> None:
+    """y must hold numbers: sklstm estimators are regressors."""
+    try:
+        values = np.asarray(y)
+    except (TypeError, ValueError):  # ragged nested lists: let sklearn explain
+        return
+    if values.dtype.kind == "c":
+        raise ValueError(_complex_message("y"))
+    if values.dtype.kind not in "USO":
+        return
+    if values.dtype.kind == "O":
+        try:
+            values.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
+        else:
+            return
+    example = next(
+        (v for v in values.ravel() if not isinstance(v, (int, float, np.number))),
+        None,
+    )
+    if isinstance(example, np.generic):
+        example = example.item()
+    raise ValueError(
+        f"y must be numeric: sklstm estimators are regressors, but y holds "
+        f"non-numeric values such as {example!r} (dtype {values.dtype}). Convert "
+        "y to numbers, for example with np.asarray(y, dtype=float) or an encoder "
+        "for class labels."
+    )
+
+
+@contextlib.contextmanager
+def numeric_input(name: str) -> Iterator[None]:
+    """Re-raise text and complex-number conversion errors with what to do."""
+    try:
+        yield
+    except ValueError as error:
+        message = str(error)
+        if message.startswith("could not convert"):
+            raise ValueError(
+                f"{name} must be numeric, but it holds text: {message}. Encode "
+                "text or categorical columns as numbers first, for example with "
+                "sklearn.preprocessing.OneHotEncoder or OrdinalEncoder in a "
+                "Pipeline."
+            ) from error
+        if message.startswith("Complex data not supported"):
+            raise ValueError(_complex_message(name)) from None
+        raise
+
+
+def _complex_message(name: str) -> str:
+    return (
+        f"{name} holds complex numbers, but sklstm needs real numbers. Pass the "
+        f"real and imaginary parts as separate columns (np.real({name}), "
+        f"np.imag({name})), or the magnitude np.abs({name})."
+    )
+
+
+def check_sequence_extent(X: np.ndarray) -> None:
+    """3-D training input needs at least one step and one feature."""
+    if X.shape[1] == 0 or X.shape[2] == 0:
+        raise ValueError(
+            f"3-D X must have at least one step and one feature per sequence; got "
+            f"shape {X.shape}. Pass X of shape (n_samples, steps, n_features) with "
+            "steps >= 1 and n_features >= 1."
+        )
 
 
 def check_sequence_shape(estimator: BaseEstimator, X: np.ndarray) -> None:

@@ -1,0 +1,568 @@
+"""Bad input and faults: a clear error, and a fitted model that loses nothing."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.exceptions import FitFailedWarning, NotFittedError
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+from sklearn.utils._param_validation import InvalidParameterError
+
+import sklstm._device
+from sklstm import LSTMRegressor
+from sklstm._network import RecurrentNetwork
+from sklstm.exceptions import TrainingDivergedError, TrainingInterruptedWarning
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::sklearn.exceptions.ConvergenceWarning"
+)
+
+RNG = np.random.default_rng(0)
+ROWS = RNG.normal(size=(60, 3))
+TARGET = ROWS[:, 0] - 0.5 * np.r_[0.0, ROWS[:-1, 1]]
+SEQUENCES = RNG.normal(size=(30, 5, 2))
+SEQUENCE_TARGET = SEQUENCES[:, :, 0].sum(axis=1)
+FRAME = pd.DataFrame(ROWS, columns=["load", "temperature", "price"])
+
+
+def tiny(**params):
+    defaults = dict(lookback=3, hidden_size=4, max_iter=3, random_state=0)
+    return LSTMRegressor(**{**defaults, **params})
+
+
+def with_value(array, value, index=5):
+    changed = np.array(array, dtype=float)
+    changed.flat[index] = value
+    return changed
+
+
+def assert_no_torch_frames(info):
+    """The user sees an error raised by sklstm or scikit-learn, not torch."""
+    raising = str(info.traceback[-1].path)
+    assert "/torch/" not in raising, raising
+
+
+# (X, y, exception, key words of the message) for fit on a fresh estimator.
+BAD_TRAINING_DATA = [
+    pytest.param(
+        with_value(ROWS, np.nan), TARGET, ValueError, "X contains NaN", id="nan-in-X"
+    ),
+    pytest.param(
+        with_value(ROWS, np.inf),
+        TARGET,
+        ValueError,
+        "X contains infinity",
+        id="inf-in-X",
+    ),
+    pytest.param(
+        ROWS, with_value(TARGET, np.nan), ValueError, "y contains NaN", id="nan-in-y"
+    ),
+    pytest.param(
+        ROWS,
+        with_value(TARGET, -np.inf),
+        ValueError,
+        "y contains infinity",
+        id="inf-in-y",
+    ),
+    pytest.param(
+        with_value(ROWS, 1e39),
+        TARGET,
+        ValueError,
+        r"X contains values as large as 1e\+39, beyond what float32.*Rescale X",
+        id="X-overflows-float32",
+    ),
+    pytest.param(
+        ROWS,
+        with_value(TARGET, 1e200),
+        ValueError,
+        r"y contains values as large as 1e\+200, beyond what float32.*Rescale y",
+        id="y-overflows-float32",
+    ),
+    pytest.param(
+        ROWS,
+        np.array(["up", "down"] * 30),
+        ValueError,
+        r"y must be numeric.*'up'.*Convert y to numbers",
+        id="string-y",
+    ),
+    pytest.param(
+        ROWS,
+        np.array([{"a": 1}] * 60, dtype=object),
+        ValueError,
+        r"y must be numeric.*\{'a': 1\}.*dtype object",
+        id="object-y",
+    ),
+    pytest.param(
+        ROWS,
+        TARGET + 1j,
+        ValueError,
+        r"y holds complex numbers.*np\.real\(y\)",
+        id="complex-y",
+    ),
+    pytest.param(
+        np.array([[1.0, "warm", 2.0]] * 60, dtype=object),
+        TARGET,
+        ValueError,
+        r"X must be numeric, but it holds text.*'warm'.*OneHotEncoder",
+        id="strings-in-object-X",
+    ),
+    pytest.param(
+        FRAME.assign(price=["low", "high"] * 30),
+        TARGET,
+        ValueError,
+        r"X must be numeric.*'low'.*Encode",
+        id="string-column-in-DataFrame",
+    ),
+    pytest.param(
+        ROWS + 1j,
+        TARGET,
+        ValueError,
+        r"X holds complex numbers.*np\.real\(X\).*np\.abs\(X\)",
+        id="complex-X",
+    ),
+    pytest.param(
+        SEQUENCES + 1j,
+        SEQUENCE_TARGET,
+        ValueError,
+        r"X holds complex numbers",
+        id="complex-3-D-X",
+    ),
+    pytest.param(
+        sp.csr_matrix(ROWS),
+        TARGET,
+        TypeError,
+        r"Sparse data was passed for X, but dense data is required.*toarray",
+        id="sparse-X",
+    ),
+    pytest.param(
+        np.empty((0, 3)),
+        np.empty(0),
+        ValueError,
+        r"Found array with 0 sample\(s\).*minimum of 1",
+        id="empty-X",
+    ),
+    pytest.param(
+        np.empty((60, 0)),
+        TARGET,
+        ValueError,
+        r"0 feature\(s\).*minimum of 1",
+        id="X-without-columns",
+    ),
+    pytest.param(
+        ROWS[:, 0],
+        TARGET,
+        ValueError,
+        r"(?s)Expected 2D array, got 1D array.*reshape\(-1, 1\)",
+        id="1-D-X",
+    ),
+    pytest.param(
+        np.zeros((60, 3, 2, 1)),
+        TARGET,
+        ValueError,
+        r"X must be 2-D \(n_rows, n_features\) or 3-D.*4 dimensions",
+        id="4-D-X",
+    ),
+    pytest.param(
+        np.zeros((30, 0, 2)),
+        SEQUENCE_TARGET,
+        ValueError,
+        r"at least one step and one feature.*\(30, 0, 2\)",
+        id="3-D-X-without-steps",
+    ),
+    pytest.param(
+        ROWS,
+        TARGET[:-1],
+        ValueError,
+        r"inconsistent numbers of samples: \[60, 59\]",
+        id="X-and-y-lengths-differ",
+    ),
+    pytest.param(
+        ROWS,
+        np.zeros((60, 1, 1)),
+        ValueError,
+        r"dim 3",
+        id="3-D-y",
+    ),
+]
+
+# (parameters, exception, key words) refused by fit before anything happens.
+BAD_PARAMETERS = [
+    pytest.param(
+        {"lookback": 0},
+        InvalidParameterError,
+        r"'lookback'.*range \[1, inf\).*Got 0",
+        id="lookback-0",
+    ),
+    pytest.param(
+        {"lookback": 2.5},
+        InvalidParameterError,
+        r"'lookback'.*an int.*Got 2.5",
+        id="lookback-float",
+    ),
+    pytest.param(
+        {"batch_size": 0},
+        InvalidParameterError,
+        r"'batch_size'.*range \[1, inf\).*Got 0",
+        id="batch_size-0",
+    ),
+    pytest.param(
+        {"hidden_size": 0},
+        InvalidParameterError,
+        r"'hidden_size'.*Got 0",
+        id="hidden_size-0",
+    ),
+    pytest.param(
+        {"max_iter": -1},
+        InvalidParameterError,
+        r"'max_iter'.*Got -1",
+        id="max_iter-negative",
+    ),
+    pytest.param(
+        {"device": "tpu"},
+        ValueError,
+        r"Unknown device 'tpu'.*device='auto'",
+        id="unknown-device",
+    ),
+    pytest.param(
+        {"device": 3},
+        InvalidParameterError,
+        r"'device'.*Got 3",
+        id="device-of-wrong-type",
+    ),
+    pytest.param(
+        {"device": "cuda"},
+        ValueError,
+        r"device='cuda'.*CUDA is not available.*device='cpu'",
+        id="cuda-unavailable",
+    ),
+    pytest.param(
+        {"device": torch.device("cuda")},
+        ValueError,
+        r"CUDA is not available",
+        id="torch-cuda-device-unavailable",
+    ),
+    pytest.param(
+        {"device": "cuda:1"},
+        ValueError,
+        r"device='cuda:1'.*has 1 CUDA device\(s\) \(cuda:0 to cuda:0\)",
+        id="cuda-index-beyond-the-gpus",
+    ),
+    pytest.param(
+        {"device": "mps"},
+        ValueError,
+        r"device='mps'.*MPS backend is not available.*device='cpu'",
+        id="mps-unavailable",
+    ),
+]
+
+
+@pytest.fixture
+def machine_probes(monkeypatch):
+    """A machine whose probes report no MPS and one GPU (only for 'cuda:1').
+
+    With one GPU reported, every test that reaches a device gets there through
+    its explicit device name; only 'cuda:1' uses the count.
+    """
+
+    def answer_for(params):
+        gpus = 1 if params.get("device") == "cuda:1" else 0
+        monkeypatch.setattr(sklstm._device, "cuda_available", lambda: gpus > 0)
+        monkeypatch.setattr(sklstm._device, "cuda_device_count", lambda: gpus)
+        monkeypatch.setattr(sklstm._device, "mps_available", lambda: False)
+
+    return answer_for
+
+
+@pytest.mark.parametrize(("X", "y", "error", "message"), BAD_TRAINING_DATA)
+def test_bad_training_data_is_refused_with_a_clear_message(X, y, error, message):
+    with pytest.raises(error, match=message) as info:
+        tiny().fit(X, y)
+    assert_no_torch_frames(info)
+
+
+@pytest.mark.parametrize(("X", "y", "error", "message"), BAD_TRAINING_DATA)
+def test_a_refused_refit_leaves_the_fitted_model_predicting_as_before(
+    X, y, error, message
+):
+    model = tiny().fit(FRAME, TARGET)
+    before = model.predict(FRAME)
+    with pytest.raises(error, match=message):
+        model.fit(X, y)
+    np.testing.assert_array_equal(model.predict(FRAME), before)
+    np.testing.assert_array_equal(model.feature_names_in_, FRAME.columns)
+    assert model.n_features_in_ == 3
+
+
+@pytest.mark.parametrize(("params", "error", "message"), BAD_PARAMETERS)
+def test_out_of_range_parameters_are_refused_with_a_clear_message(
+    params, error, message, machine_probes
+):
+    machine_probes(params)
+    with pytest.raises(error, match=message) as info:
+        tiny(**params).fit(ROWS, TARGET)
+    assert_no_torch_frames(info)
+
+
+@pytest.mark.parametrize(("params", "error", "message"), BAD_PARAMETERS)
+def test_a_refit_refused_for_its_parameters_leaves_the_model_as_it_was(
+    params, error, message, machine_probes
+):
+    model = tiny().fit(ROWS, TARGET)
+    before = model.predict(ROWS)
+    machine_probes(params)
+    model.set_params(**params)
+    with pytest.raises(error, match=message):
+        model.fit(ROWS, TARGET)
+    np.testing.assert_array_equal(model.predict(ROWS), before)
+    assert model.device_ == "cpu"
+
+
+def fitted_on_rows():
+    return tiny().fit(ROWS, TARGET)
+
+
+def fitted_on_frame():
+    return tiny().fit(FRAME, TARGET)
+
+
+def fitted_on_sequences():
+    return tiny().fit(SEQUENCES, SEQUENCE_TARGET)
+
+
+# (how to fit, X at predict, exception, key words).
+BAD_PREDICTION_INPUT = [
+    pytest.param(
+        fitted_on_rows,
+        ROWS[:, :2],
+        ValueError,
+        r"X has 2 features, but LSTMRegressor is expecting 3",
+        id="too-few-features",
+    ),
+    pytest.param(
+        fitted_on_rows,
+        np.hstack([ROWS, ROWS]),
+        ValueError,
+        r"X has 6 features.*expecting 3",
+        id="too-many-features",
+    ),
+    pytest.param(
+        fitted_on_frame,
+        FRAME[["price", "load", "temperature"]],
+        ValueError,
+        r"Feature names must be in the same order as they were in fit",
+        id="reordered-DataFrame-columns",
+    ),
+    pytest.param(
+        fitted_on_frame,
+        FRAME.rename(columns={"price": "cost"}),
+        ValueError,
+        r"Feature names unseen at fit time:\n- cost",
+        id="renamed-DataFrame-column",
+    ),
+    pytest.param(
+        fitted_on_sequences,
+        SEQUENCES[:, :4],
+        ValueError,
+        r"sequences of 4 steps.*windows of 5 steps.*Pass sequences of 5 steps",
+        id="3-D-with-other-steps",
+    ),
+    pytest.param(
+        fitted_on_sequences,
+        np.concatenate([SEQUENCES, SEQUENCES], axis=2),
+        ValueError,
+        r"X has 4 features.*expecting 2",
+        id="3-D-with-other-features",
+    ),
+    pytest.param(
+        fitted_on_rows,
+        RNG.normal(size=(4, 5, 3)),
+        ValueError,
+        r"sequences of 5 steps.*windows of 3 steps",
+        id="3-D-for-a-model-fitted-on-rows",
+    ),
+    pytest.param(
+        fitted_on_rows,
+        with_value(ROWS, np.nan),
+        ValueError,
+        r"Input X contains NaN",
+        id="nan-at-predict",
+    ),
+    pytest.param(
+        fitted_on_sequences,
+        with_value(SEQUENCES, np.nan),
+        ValueError,
+        r"Input X contains NaN",
+        id="nan-in-3-D-at-predict",
+    ),
+    pytest.param(
+        fitted_on_rows,
+        with_value(ROWS, -1e39),
+        ValueError,
+        r"X contains values as large as 1e\+39.*float32",
+        id="X-overflows-float32-at-predict",
+    ),
+    pytest.param(
+        fitted_on_rows,
+        np.empty((0, 3)),
+        ValueError,
+        r"0 sample\(s\)",
+        id="empty-X-at-predict",
+    ),
+    pytest.param(
+        fitted_on_rows,
+        ROWS[:, 0],
+        ValueError,
+        r"Expected 2D array, got 1D array",
+        id="1-D-X-at-predict",
+    ),
+    pytest.param(
+        fitted_on_rows,
+        sp.csr_matrix(ROWS),
+        TypeError,
+        r"Sparse data.*dense data is required",
+        id="sparse-X-at-predict",
+    ),
+    pytest.param(
+        fitted_on_rows,
+        np.array([[1.0, "x", 2.0]], dtype=object),
+        ValueError,
+        r"X must be numeric.*'x'",
+        id="strings-at-predict",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fit", "X", "error", "message"), BAD_PREDICTION_INPUT)
+def test_bad_prediction_input_is_refused_with_a_clear_message(fit, X, error, message):
+    model = fit()
+    with pytest.raises(error, match=message) as info:
+        model.predict(X)
+    assert_no_torch_frames(info)
+
+
+def test_predicting_before_fit_says_to_call_fit():
+    with pytest.raises(NotFittedError, match=r"not fitted yet. Call 'fit'"):
+        tiny().predict(ROWS)
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "message"),
+    [
+        (ROWS[:, :2], TARGET, r"X has 2 features.*expecting 3"),
+        (FRAME[["price", "load", "temperature"]], TARGET, r"same order"),
+        (
+            ROWS,
+            np.column_stack([TARGET, TARGET]),
+            r"y has 2 output\(s\).*fitted with 1",
+        ),
+    ],
+    ids=["other-feature-count", "reordered-columns", "other-output-count"],
+)
+def test_a_warm_start_refit_on_other_shaped_data_is_refused_and_changes_nothing(
+    X, y, message
+):
+    model = tiny(warm_start=True).fit(FRAME, TARGET)
+    before, n_iter = model.predict(FRAME), model.n_iter_
+    with pytest.raises(ValueError, match=message):
+        model.fit(X, y)
+    np.testing.assert_array_equal(model.predict(FRAME), before)
+    assert model.n_iter_ == n_iter
+
+
+def test_a_warm_start_refit_on_sequences_of_other_length_is_refused():
+    model = tiny(warm_start=True).fit(SEQUENCES, SEQUENCE_TARGET)
+    before = model.predict(SEQUENCES)
+    with pytest.raises(ValueError, match=r"sequences of 4 steps.*windows of 5"):
+        model.fit(SEQUENCES[:, :4], SEQUENCE_TARGET)
+    np.testing.assert_array_equal(model.predict(SEQUENCES), before)
+
+
+# ------------------------------------------------------------------ faults
+
+
+def test_a_diverging_candidate_gets_error_score_in_a_grid_search():
+    search = GridSearchCV(
+        tiny(),
+        {"learning_rate_init": [0.003, 1e30]},
+        cv=TimeSeriesSplit(n_splits=2),
+        error_score=-1234.0,
+    )
+    with pytest.warns(FitFailedWarning, match="TrainingDivergedError"):
+        search.fit(ROWS, TARGET)
+    scores = search.cv_results_["mean_test_score"]
+    assert scores[1] == -1234.0
+    assert np.isfinite(scores[0]) and scores[0] != -1234.0
+    assert search.best_params_ == {"learning_rate_init": 0.003}
+
+
+def test_a_diverging_fit_raises_in_a_grid_search_with_error_score_raise():
+    search = GridSearchCV(
+        tiny(learning_rate_init=1e30),
+        {"hidden_size": [4]},
+        cv=TimeSeriesSplit(n_splits=2),
+        error_score="raise",
+    )
+    with pytest.raises(TrainingDivergedError, match="diverged at epoch"):
+        search.fit(ROWS, TARGET)
+
+
+def _training_forward_hook(action):
+    """Run ``action`` before every forward pass of a network in training mode."""
+
+    def hook(module, inputs):
+        if isinstance(module, RecurrentNetwork) and module.training:
+            action()
+
+    return torch.nn.modules.module.register_module_forward_pre_hook(hook)
+
+
+def test_ctrl_c_stops_a_grid_search_instead_of_scoring_the_candidate():
+    def interrupt():
+        raise KeyboardInterrupt
+
+    search = GridSearchCV(tiny(), {"hidden_size": [4, 5]}, cv=TimeSeriesSplit(2))
+    handle = _training_forward_hook(interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt), pytest.warns(TrainingInterruptedWarning):
+            search.fit(ROWS, TARGET)
+    finally:
+        handle.remove()
+    assert not hasattr(search, "best_params_")
+
+
+def test_running_out_of_host_memory_advises_a_smaller_batch_or_lookback():
+    model = tiny().fit(ROWS, TARGET)
+    before = model.predict(ROWS)
+
+    def allocate_a_petabyte():  # the allocator really refuses this
+        torch.empty(2**50, dtype=torch.uint8)
+
+    handle = _training_forward_hook(allocate_a_petabyte)
+    try:
+        with pytest.raises(
+            RuntimeError,
+            match=r"Ran out of memory on cpu.*batch_size=32.*windows of 3 steps"
+            r".*Lower batch_size or lookback",
+        ) as info:
+            model.fit(ROWS, TARGET)
+    finally:
+        handle.remove()
+    assert "can't allocate memory" in str(info.value.__cause__)
+    np.testing.assert_array_equal(model.predict(ROWS), before)
+
+
+def test_a_device_out_of_memory_error_keeps_its_type_and_gains_advice():
+    def device_is_full():
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 8.00 GiB")
+
+    handle = _training_forward_hook(device_is_full)
+    try:
+        with pytest.raises(torch.cuda.OutOfMemoryError) as info:
+            tiny(lookback=7, batch_size=16).fit(ROWS, TARGET)
+    finally:
+        handle.remove()
+    message = str(info.value)
+    assert "batch_size=16" in message and "windows of 7 steps" in message
+    assert "Lower batch_size or lookback" in message
+    assert "Tried to allocate 8.00 GiB" in message
