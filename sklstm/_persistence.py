@@ -2,7 +2,12 @@
 
 A pickle of an sklstm estimator never holds live torch objects, so a model
 trained on a GPU unpickles on a CPU-only machine, and pickling does not touch
-the live estimator.
+the live estimator. The state holds only numpy arrays and Python builtins
+(scaling statistics become arrays too), so ``skops.io`` can save it with the
+estimator class as the only type to trust.
+
+Pickle executes code on load: unpickle only files you trust. For files from
+elsewhere, :func:`sklstm.load` reads a format that executes nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import torch
 from torch import nn
 
 from sklstm._device import device_for_loading
+from sklstm._scaling import Standardizer
 
 PICKLE_FORMAT_VERSION = 1
 
@@ -45,6 +51,15 @@ def portable_state(state: dict) -> dict:
     state.pop("_optimizer", None)
     if network is not None:
         state["_network_arrays"] = network_to_arrays(network)
+    scalers = {
+        name: {"mean": value.mean, "scale": value.scale}
+        for name, value in state.items()
+        if isinstance(value, Standardizer)
+    }
+    if scalers:
+        for name in scalers:
+            del state[name]
+        state["_scalers"] = scalers
     state["_sklstm_pickle_format"] = PICKLE_FORMAT_VERSION
     return state
 
@@ -62,6 +77,8 @@ def split_loaded_state(state: dict) -> tuple[dict, dict[str, np.ndarray] | None]
             UserWarning,
             stacklevel=3,
         )
+    for name, statistics in state.pop("_scalers", {}).items():
+        state[name] = Standardizer(statistics["mean"], statistics["scale"])
     return state, state.pop("_network_arrays", None)
 
 

@@ -189,6 +189,28 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         "warm_start": ["boolean"],
     }
 
+    #: How ``sklstm.save`` stores each fitted attribute (kinds: ``sklstm._saving``).
+    _fitted_state_schema: ClassVar[dict[str, str]] = {
+        "n_features_in_": "size",
+        "feature_names_in_": "names[n_features_in_]?",
+        "n_outputs_": "size",
+        "window_length_": "size",
+        "device_": "text",
+        "_y_was_1d": "flag",
+        "_seed": "count",
+        "_x_scaler": "scaler[n_features_in_]",
+        "_y_scaler": "scaler[n_outputs_]",
+        "loss_curve_": "reals",
+        "best_loss_": "real",
+        "validation_scores_": "reals?",
+        "validation_loss_curve_": "reals?",
+        "best_validation_score_": "real?",
+        "calibration_residuals_": "array[n_outputs_]?",
+        "n_iter_": "count",
+        "t_": "count",
+        "network_": "network",
+    }
+
     def __init__(
         self,
         lookback: int = 10,

@@ -1,0 +1,666 @@
+"""Save and load estimators in a file that executes no code when it is read.
+
+A saved model is **one zip file** with two members:
+
+``model.json``
+    The format and its version, the library versions that wrote it, and for
+    the estimator: its class name, ``get_params()`` and its fitted state
+    (sizes, feature names, loss curves...), all as plain JSON.
+``weights.safetensors`` (or ``weights.npz`` when safetensors is missing)
+    Every array: the network's weights (float32) and the fitted arrays such as
+    the scaling statistics (float64), read back with ``allow_pickle=False``.
+
+:func:`load` never unpickles. It checks everything it reads against what the
+estimator class declares, and refuses a file that does not match with a
+``ValueError`` that says what is wrong.
+
+What a class provides to be saved
+---------------------------------
+* It is exported from :mod:`sklstm` and validates its parameters with
+  ``_parameter_constraints`` (``_validate_params``).
+* ``_fitted_state_schema``: a dict from each fitted attribute to its *kind*,
+  in an order where an attribute comes after those it refers to:
+
+  ``count``  an integer >= 0;  ``size``  an integer from 1 to ``MAX_SIZE``;
+  ``real``  a float (infinities allowed);  ``flag``  a bool;  ``text``  a str;
+  ``reals``  a list of floats;  ``names``  a list of str (stored as an object
+  array, like ``feature_names_in_``);  ``array``  a float64 array;
+  ``scaler``  a :class:`~sklstm._scaling.Standardizer`;  ``network``  the
+  torch module, rebuilt by the estimator's ``_new_network()`` and checked
+  weight by weight (name, dtype, shape);  ``estimator``  a nested sklstm
+  estimator, saved the same way.
+
+  ``kind[attribute]`` says that the length (of a list) or the last axis (of an
+  array, of a scaler's statistics) equals that earlier integer attribute.
+  A trailing ``?`` lets the attribute be ``None`` or absent.
+* Any other fitted attribute makes :func:`save` refuse, so the schema cannot
+  silently fall behind the estimator.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import platform
+import re
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import sklearn
+import torch
+from sklearn.base import BaseEstimator
+
+from sklstm._device import device_for_loading, resolve_device
+from sklstm._persistence import LIVE_ATTRIBUTES, arrays_to_network, network_to_arrays
+from sklstm._scaling import Standardizer
+
+FORMAT = "sklstm-model"
+#: The version this sklstm writes. Bump it when a change to the layout would
+#: make older sklstm versions misread a file, and teach :func:`load` to read
+#: the older versions it still can (see ``_upgrade``).
+FORMAT_VERSION = 1
+DOCUMENT = "model.json"
+WEIGHT_FILES = ("weights.safetensors", "weights.npz")
+
+#: Bounds that keep a hostile file from exhausting memory.
+MAX_DOCUMENT_BYTES = 64 * 2**20
+MAX_WEIGHT_BYTES = 4 * 2**30
+MAX_SIZE = 2**24
+MAX_NESTING = 4
+
+_KIND = re.compile(r"^(?P<kind>[a-z]+)(\[(?P<length>\w+)\])?(?P<optional>\?)?$")
+_DOCUMENT_KEYS = {"format", "format_version", "versions", "weights", "estimator"}
+_ESTIMATOR_KEYS = {"class", "params", "fitted"}
+_JSON_SCALARS = (type(None), bool, int, float, str)
+
+
+class _RefusedFileError(ValueError):
+    """What is wrong with a file, before the file's name is put in front."""
+
+
+def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
+    """Save an sklstm estimator to one zip file that loads without running code.
+
+    Parameters
+    ----------
+    estimator : LSTMRegressor or LSTMForecaster
+        The estimator to save, fitted or not.
+    path : str or path-like
+        Where to write the file (conventionally ending in ``.zip``); an
+        existing file is replaced.
+
+    Raises
+    ------
+    ValueError
+        If a parameter cannot be written as JSON (for example a
+        ``RandomState`` instance as ``random_state``: use an int or None).
+
+    See Also
+    --------
+    load : Read the file back.
+
+    Notes
+    -----
+    The weights go into ``weights.safetensors`` when the ``safetensors``
+    package is installed (``pip install sklstm[safe]``), otherwise into
+    ``weights.npz``; :func:`load` reads both.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import sklstm
+    >>> X = np.random.default_rng(0).normal(size=(50, 2))
+    >>> model = sklstm.LSTMRegressor(lookback=3, hidden_size=4, max_iter=5,
+    ...                              random_state=0).fit(X, X[:, 0])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "model.zip")
+    ...     sklstm.save(model, path)
+    ...     loaded = sklstm.load(path)
+    >>> bool(np.array_equal(loaded.predict(X), model.predict(X)))
+    True
+    """
+    arrays: dict[str, np.ndarray] = {}
+    document = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "versions": _versions(),
+        "estimator": _encode_estimator(estimator, "", arrays),
+    }
+    weights_name, payload = _pack(arrays)
+    document["weights"] = weights_name
+    text = json.dumps(document, indent=1, allow_nan=True)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(DOCUMENT, text)
+        archive.writestr(weights_name, payload)
+
+
+def load(
+    path: str | os.PathLike, device: str | torch.device | None = None
+) -> BaseEstimator:
+    """Load an estimator saved by :func:`save`, without running any code from it.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`save`.
+    device : str, torch.device or None, default=None
+        Where the loaded network lives: ``'auto'``, ``'cpu'``, ``'cuda'``,
+        ``'cuda:N'``, ``'mps'`` or a torch.device. ``None`` uses the device it was
+        trained on when this machine has it, and otherwise the best device
+        available here (with a :class:`~sklstm.exceptions.DeviceWarning`).
+        The fitted ``device_`` says where it ended up.
+
+    Returns
+    -------
+    estimator : LSTMRegressor or LSTMForecaster
+        The estimator, with the parameters and fitted state it was saved with.
+
+    Raises
+    ------
+    ValueError
+        If the file is not an sklstm model file, was written in a format
+        version this sklstm cannot read, or holds anything that does not
+        match what the estimator class expects (unknown keys, wrong types,
+        invalid parameters, weights whose names, dtypes or shapes differ from
+        the architecture, sizes beyond sane bounds).
+
+    See Also
+    --------
+    save : Write the file.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import sklstm
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "unfitted.zip")
+    ...     sklstm.save(sklstm.LSTMRegressor(lookback=7), path)
+    ...     sklstm.load(path).lookback
+    7
+    """
+    try:
+        document, arrays = _read_archive(path)
+        target = None if device is None else resolve_device(device)
+        used: set[str] = set()
+        estimator = _decode_estimator(document["estimator"], "", arrays, target, used)
+        unused = sorted(set(arrays) - used)
+        if unused:
+            raise _RefusedFileError(f"it holds arrays no attribute uses: {unused[:5]}")
+    except _RefusedFileError as problem:
+        raise ValueError(
+            f"{os.fspath(path)!r} cannot be loaded as an sklstm model: {problem}"
+        ) from None
+    return estimator
+
+
+# ------------------------------------------------------------------- writing
+
+
+def _encode_estimator(
+    estimator: BaseEstimator, prefix: str, arrays: dict[str, np.ndarray]
+) -> dict:
+    name = type(estimator).__name__
+    if savable_classes().get(name) is not type(estimator):
+        raise ValueError(
+            f"sklstm.save stores sklstm estimators ({sorted(savable_classes())}); "
+            f"got {type(estimator).__qualname__}. Use skops.io or pickle for "
+            "other objects."
+        )
+    params = {}
+    for key, value in estimator.get_params(deep=False).items():
+        if isinstance(value, torch.device):
+            value = str(value)
+        if not isinstance(value, _JSON_SCALARS):
+            raise ValueError(
+                f"sklstm.save cannot store the parameter {key}={value!r}: only "
+                "None, bool, int, float and str parameters can be saved. Set it "
+                "to one of those (for random_state: an int or None) and save "
+                "again, or use skops.io."
+            )
+        params[key] = value
+    fitted = None
+    if estimator.__sklearn_is_fitted__():
+        fitted = _encode_fitted(estimator, prefix, arrays)
+    return {"class": name, "params": params, "fitted": fitted}
+
+
+def _encode_fitted(
+    estimator: BaseEstimator, prefix: str, arrays: dict[str, np.ndarray]
+) -> dict:
+    schema = estimator._fitted_state_schema
+    params = estimator.get_params(deep=False)
+    unknown = sorted(
+        set(vars(estimator)) - set(schema) - set(params) - set(LIVE_ATTRIBUTES)
+    )
+    if unknown:
+        raise ValueError(
+            f"sklstm.save does not know how to store the fitted attribute(s) "
+            f"{unknown} of {type(estimator).__name__}: add them to its "
+            "_fitted_state_schema."
+        )
+    fitted = {}
+    for attribute, spec in schema.items():
+        kind, _, optional = _parse_kind(spec)
+        if not hasattr(estimator, attribute):
+            if not optional:
+                raise ValueError(f"the fitted attribute {attribute!r} is missing")
+            continue
+        value = getattr(estimator, attribute)
+        key = f"{prefix}{attribute}"
+        if value is None:
+            fitted[attribute] = None
+        elif kind == "network":
+            for weight, array in network_to_arrays(value).items():
+                arrays[f"{key}.{weight}"] = array
+            fitted[attribute] = True
+        elif kind == "scaler":
+            arrays[f"{key}.mean"] = np.asarray(value.mean, dtype=np.float64)
+            arrays[f"{key}.scale"] = np.asarray(value.scale, dtype=np.float64)
+            fitted[attribute] = True
+        elif kind == "array":
+            arrays[key] = np.ascontiguousarray(value, dtype=np.float64)
+            fitted[attribute] = True
+        elif kind == "estimator":
+            fitted[attribute] = _encode_estimator(value, f"{key}/", arrays)
+        elif kind == "names":
+            fitted[attribute] = [str(name) for name in value]
+        elif kind == "reals":
+            fitted[attribute] = [float(number) for number in value]
+        else:
+            fitted[attribute] = _SCALAR_ENCODERS[kind](value)
+    return fitted
+
+
+_SCALAR_ENCODERS: dict[str, Callable[[Any], Any]] = {
+    "count": int,
+    "size": int,
+    "real": float,
+    "flag": bool,
+    "text": str,
+}
+
+
+def _pack(arrays: dict[str, np.ndarray]) -> tuple[str, bytes]:
+    try:
+        from safetensors.numpy import save as save_safetensors
+    except ImportError:
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        return "weights.npz", buffer.getvalue()
+    return "weights.safetensors", save_safetensors(
+        {name: np.ascontiguousarray(array) for name, array in arrays.items()}
+    )
+
+
+def _versions() -> dict[str, str]:
+    from sklstm import __version__
+
+    return {
+        "sklstm": __version__,
+        "scikit-learn": sklearn.__version__,
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
+
+
+# ------------------------------------------------------------------- reading
+
+
+def _read_archive(path) -> tuple[dict, dict[str, np.ndarray]]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise _RefusedFileError("it is not a zip file written by sklstm.save") from None
+    with archive:
+        names = archive.namelist()
+        if len(names) != len(set(names)):
+            raise _RefusedFileError("it lists a member twice")
+        if DOCUMENT not in names:
+            raise _RefusedFileError(f"it has no {DOCUMENT} (members: {names[:5]})")
+        document = _parse_document(_read_member(archive, DOCUMENT, MAX_DOCUMENT_BYTES))
+        weights_name = document["weights"]
+        if weights_name not in WEIGHT_FILES:
+            raise _RefusedFileError(f"'weights' must be one of {WEIGHT_FILES}")
+        extra = sorted(set(names) - {DOCUMENT, weights_name})
+        if extra or weights_name not in names:
+            raise _RefusedFileError(
+                f"it must hold exactly {DOCUMENT} and {weights_name}; it holds "
+                f"{sorted(names)[:5]}"
+            )
+        payload = _read_member(archive, weights_name, MAX_WEIGHT_BYTES)
+    return document, _unpack(weights_name, payload)
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    try:
+        with archive.open(name) as member:
+            data = member.read(limit + 1)
+    except (RuntimeError, zipfile.BadZipFile, OSError, EOFError) as error:
+        raise _RefusedFileError(f"its member {name} cannot be read ({error})") from None
+    if len(data) > limit:
+        raise _RefusedFileError(f"its member {name} is larger than {limit} bytes")
+    return data
+
+
+def _parse_document(data: bytes) -> dict:
+    def refuse_duplicates(pairs):
+        keys = [key for key, _ in pairs]
+        if len(keys) != len(set(keys)):
+            raise _RefusedFileError(f"{DOCUMENT} repeats a key among {keys[:8]}")
+        return dict(pairs)
+
+    try:
+        document = json.loads(data.decode("utf-8"), object_pairs_hook=refuse_duplicates)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise _RefusedFileError(f"{DOCUMENT} is not valid JSON ({error})") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise _RefusedFileError(f"{DOCUMENT} does not say format={FORMAT!r}")
+    version = document.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise _RefusedFileError(f"format_version must be an integer; got {version!r}")
+    document = _upgrade(document, version)
+    _check_keys(document, _DOCUMENT_KEYS, "the document")
+    versions = document["versions"]
+    if not isinstance(versions, dict) or not all(
+        isinstance(key, str) and isinstance(value, str)
+        for key, value in versions.items()
+    ):
+        raise _RefusedFileError("'versions' must map library names to version strings")
+    return document
+
+
+def _upgrade(document: dict, version: int) -> dict:
+    """Bring a document of an older format version up to ``FORMAT_VERSION``.
+
+    Format 1 is the first; older or newer versions cannot be read. When
+    format 2 arrives, a function here turns a version-1 document into a
+    version-2 one, and every version-1 file keeps loading.
+    """
+    if version == FORMAT_VERSION:
+        return document
+    written_by = document.get("versions", {})
+    written_by = written_by.get("sklstm") if isinstance(written_by, dict) else None
+    origin = f" (written by sklstm {written_by})" if isinstance(written_by, str) else ""
+    if version > FORMAT_VERSION:
+        raise _RefusedFileError(
+            f"it uses format version {version}{origin}, newer than the version "
+            f"{FORMAT_VERSION} this sklstm reads. Upgrade sklstm to load it."
+        )
+    raise _RefusedFileError(
+        f"it uses format version {version}{origin}, which this sklstm cannot "
+        f"read: it reads format version {FORMAT_VERSION}. Load it with the sklstm "
+        "version that wrote it and save it again with this one, or refit."
+    )
+
+
+def _unpack(weights_name: str, payload: bytes) -> dict[str, np.ndarray]:
+    if weights_name == "weights.safetensors":
+        try:
+            from safetensors.numpy import load as load_safetensors
+        except ImportError:
+            raise _RefusedFileError(
+                "its weights are in safetensors format; install the safetensors "
+                "package (pip install sklstm[safe]) to read them"
+            ) from None
+        try:
+            return dict(load_safetensors(payload))
+        except Exception as error:  # safetensors raises its own error type
+            raise _RefusedFileError(f"its weights cannot be read ({error})") from None
+    try:
+        with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
+            return {name: npz[name] for name in npz.files}
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+        raise _RefusedFileError(f"its weights cannot be read ({error})") from None
+
+
+def _decode_estimator(
+    document: Any,
+    prefix: str,
+    arrays: dict[str, np.ndarray],
+    device: torch.device | None,
+    used: set[str],
+) -> BaseEstimator:
+    if prefix.count("/") > MAX_NESTING:
+        raise _RefusedFileError("estimators are nested too deeply")
+    where = f"the estimator at {prefix!r}" if prefix else "the estimator"
+    _check_keys(document, _ESTIMATOR_KEYS, where)
+    classes = savable_classes()
+    cls = classes.get(document["class"])
+    if cls is None:
+        raise _RefusedFileError(
+            f"its class {document['class']!r} is not one sklstm can load "
+            f"({sorted(classes)})"
+        )
+    params = document["params"]
+    if not isinstance(params, dict):
+        raise _RefusedFileError(f"the parameters of {where} must be a JSON object")
+    unknown = sorted(set(params) - set(cls._get_param_names()))
+    if unknown:
+        raise _RefusedFileError(f"{cls.__name__} has no parameter(s) {unknown}")
+    for key, value in params.items():
+        if not isinstance(value, _JSON_SCALARS):
+            raise _RefusedFileError(
+                f"the parameter {key} must be a JSON scalar; got {value!r}"
+            )
+    estimator = cls(**params)
+    try:
+        estimator._validate_params()
+    except ValueError as error:
+        raise _RefusedFileError(f"its parameters are invalid: {error}") from None
+    fitted = document["fitted"]
+    if fitted is None:
+        return estimator
+    if not isinstance(fitted, dict):
+        raise _RefusedFileError(
+            f"the fitted state of {where} must be a JSON object or null"
+        )
+    schema = cls._fitted_state_schema
+    _check_keys(fitted, set(schema), f"the fitted state of {where}", exact=False)
+    for attribute, spec in schema.items():
+        kind, length, optional = _parse_kind(spec)
+        if attribute not in fitted or fitted[attribute] is None:
+            if not optional:
+                raise _RefusedFileError(
+                    f"the fitted attribute {attribute!r} is missing"
+                )
+            if attribute in fitted:
+                setattr(estimator, attribute, None)
+            continue
+        expected = None if length is None else getattr(estimator, length)
+        context = _Context(f"{prefix}{attribute}", arrays, device, used, expected)
+        value = _DECODERS[kind](fitted[attribute], context, estimator)
+        setattr(estimator, attribute, value)
+    return estimator
+
+
+class _Context:
+    """What a decoder needs besides the JSON value: arrays, device, bounds."""
+
+    def __init__(self, key, arrays, device, used, length):
+        self.key, self.arrays, self.device = key, arrays, device
+        self.used, self.length = used, length
+
+    def array(self, name: str, dtype: type) -> np.ndarray:
+        if name not in self.arrays:
+            raise _RefusedFileError(f"the array {name!r} is missing")
+        array = self.arrays[name]
+        if array.dtype != dtype:
+            raise _RefusedFileError(
+                f"the array {name!r} must be {np.dtype(dtype)}; got {array.dtype}"
+            )
+        self.used.add(name)
+        return array
+
+    def check_length(self, n: int) -> None:
+        if self.length is not None and n != self.length:
+            raise _RefusedFileError(
+                f"{self.key!r} has length {n}, but must have {self.length}"
+            )
+
+
+def _integer(value, context, _estimator, low=0, high=2**63 - 1):
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or not low <= value <= high
+    ):
+        raise _RefusedFileError(
+            f"{context.key!r} must be an integer from {low} to {high}; got {value!r}"
+        )
+    return value
+
+
+def _size(value, context, estimator):
+    return _integer(value, context, estimator, low=1, high=MAX_SIZE)
+
+
+def _real(value, context, _estimator):
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise _RefusedFileError(f"{context.key!r} must be a number; got {value!r}")
+    return float(value)
+
+
+def _typed(kind: type) -> Callable:
+    def decode(value, context, _estimator):
+        if not isinstance(value, kind):
+            raise _RefusedFileError(
+                f"{context.key!r} must be a {kind.__name__}; got {value!r}"
+            )
+        return value
+
+    return decode
+
+
+def _reals(value, context, estimator):
+    if not isinstance(value, list):
+        raise _RefusedFileError(f"{context.key!r} must be a list of numbers")
+    context.check_length(len(value))
+    return [_real(number, context, estimator) for number in value]
+
+
+def _names(value, context, _estimator):
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _RefusedFileError(f"{context.key!r} must be a list of strings")
+    context.check_length(len(value))
+    return np.asarray(value, dtype=object)
+
+
+def _stored(value, context) -> None:
+    if value is not True:
+        raise _RefusedFileError(
+            f"{context.key!r} must be true (stored among the arrays)"
+        )
+
+
+def _array(value, context, _estimator):
+    _stored(value, context)
+    array = context.array(context.key, np.float64)
+    if array.ndim not in (1, 2):
+        raise _RefusedFileError(f"the array {context.key!r} must be 1-D or 2-D")
+    context.check_length(array.shape[-1])
+    return array.copy()
+
+
+def _scaler(value, context, _estimator):
+    _stored(value, context)
+    mean = context.array(f"{context.key}.mean", np.float64)
+    scale = context.array(f"{context.key}.scale", np.float64)
+    if mean.ndim != 1 or mean.shape != scale.shape:
+        raise _RefusedFileError(
+            f"the scaling statistics {context.key!r} must be two 1-D arrays"
+        )
+    context.check_length(len(mean))
+    if not (
+        np.all(np.isfinite(mean)) and np.all(np.isfinite(scale)) and np.all(scale > 0)
+    ):
+        raise _RefusedFileError(
+            f"the scaling statistics {context.key!r} must be finite with a "
+            "positive scale"
+        )
+    return Standardizer(mean.copy(), scale.copy())
+
+
+def _network(value, context, estimator):
+    _stored(value, context)
+    with torch.device("meta"):
+        architecture = estimator._new_network().state_dict()
+    names = {f"{context.key}.{name}": name for name in architecture}
+    stored = {name for name in context.arrays if name.startswith(f"{context.key}.")}
+    if set(names) != stored:
+        missing = sorted(set(names) - stored)[:3]
+        extra = sorted(stored - set(names))[:3]
+        raise _RefusedFileError(
+            f"its weights do not match the architecture its parameters describe "
+            f"(missing: {missing}, unexpected: {extra})"
+        )
+    weights = {}
+    for key, name in names.items():
+        array = context.array(key, np.float32)
+        expected = tuple(architecture[name].shape)
+        if array.shape != expected:
+            raise _RefusedFileError(
+                f"the weight {name!r} has shape {array.shape}, but the "
+                f"architecture needs {expected}"
+            )
+        weights[name] = array
+    device = context.device
+    if device is None:
+        device = device_for_loading(getattr(estimator, "device_", "cpu"))
+    estimator.device_ = str(device)
+    return arrays_to_network(estimator._new_network(), weights, device)
+
+
+def _nested(value, context, _estimator):
+    return _decode_estimator(
+        value, f"{context.key}/", context.arrays, context.device, context.used
+    )
+
+
+_DECODERS: dict[str, Callable] = {
+    "count": _integer,
+    "size": _size,
+    "real": _real,
+    "flag": _typed(bool),
+    "text": _typed(str),
+    "reals": _reals,
+    "names": _names,
+    "array": _array,
+    "scaler": _scaler,
+    "network": _network,
+    "estimator": _nested,
+}
+
+
+def _parse_kind(spec: str) -> tuple[str, str | None, bool]:
+    match = _KIND.match(spec)
+    if match is None or match["kind"] not in _DECODERS:
+        raise TypeError(f"unknown fitted-state kind {spec!r}")
+    return match["kind"], match["length"], match["optional"] is not None
+
+
+def _check_keys(document: Any, keys: set[str], where: str, exact: bool = True):
+    if not isinstance(document, dict):
+        raise _RefusedFileError(f"{where} must be a JSON object")
+    unknown = sorted(set(document) - keys)
+    if unknown:
+        raise _RefusedFileError(f"{where} has unknown key(s) {unknown[:5]}")
+    missing = sorted(keys - set(document))
+    if exact and missing:
+        raise _RefusedFileError(f"{where} lacks the key(s) {missing}")
+
+
+def savable_classes() -> dict[str, type]:
+    """The estimator classes :func:`load` may build, by public name."""
+    import sklstm
+
+    classes = {}
+    for name in sklstm.__all__:
+        candidate = getattr(sklstm, name)
+        if isinstance(candidate, type) and hasattr(candidate, "_fitted_state_schema"):
+            classes[name] = candidate
+    return classes

@@ -1,0 +1,531 @@
+"""Pickle, joblib, skops and sklstm.save/load: a saved model comes back whole."""
+
+import copy
+import io
+import json
+import pickle
+import pickletools
+import sys
+import zipfile
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import sklstm
+import sklstm._device
+import sklstm._persistence
+import sklstm._saving
+from sklstm import LSTMRegressor
+from sklstm.exceptions import DeviceWarning
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+RNG = np.random.default_rng(0)
+ROWS = RNG.normal(size=(80, 3))
+TARGET = ROWS[:, 0] - 0.5 * np.r_[0.0, ROWS[:-1, 1]]
+FRAME = pd.DataFrame(ROWS, columns=["load", "temperature", "price"])
+SEQUENCES = RNG.normal(size=(30, 5, 2))
+REGRESSOR_CLASS = "sklstm._regressor.LSTMRegressor"
+
+
+def tiny(**params):
+    defaults = dict(lookback=3, hidden_size=4, max_iter=4, random_state=0)
+    return LSTMRegressor(**{**defaults, **params})
+
+
+def fitted_on_frame():
+    return tiny().fit(FRAME, TARGET), FRAME
+
+
+def fitted_multi_output_with_early_stopping():
+    y = np.column_stack([TARGET, -TARGET])
+    return tiny(early_stopping=True, num_layers=2, bidirectional=True).fit(
+        ROWS, y
+    ), ROWS
+
+
+def fitted_gru_without_linear_path():
+    return tiny(cell="gru", linear_path=False, standardize=False).fit(
+        ROWS, TARGET
+    ), ROWS
+
+
+def fitted_on_sequences():
+    return tiny().fit(SEQUENCES, SEQUENCES[:, :, 0].sum(axis=1)), SEQUENCES
+
+
+FITTED_MODELS = [
+    fitted_on_frame,
+    fitted_multi_output_with_early_stopping,
+    fitted_gru_without_linear_path,
+    fitted_on_sequences,
+]
+
+
+@pytest.fixture
+def cpu_only_machine(monkeypatch):
+    monkeypatch.setattr(sklstm._device, "cuda_available", lambda: False)
+    monkeypatch.setattr(sklstm._device, "cuda_device_count", lambda: 0)
+    monkeypatch.setattr(sklstm._device, "mps_available", lambda: False)
+
+
+def assert_same_fitted_model(loaded, model, X):
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert loaded.get_params() == model.get_params()
+    for attribute in ("n_features_in_", "n_outputs_", "window_length_", "n_iter_"):
+        assert getattr(loaded, attribute) == getattr(model, attribute)
+    assert loaded.loss_curve_ == model.loss_curve_
+    assert hasattr(loaded, "feature_names_in_") == hasattr(model, "feature_names_in_")
+    if hasattr(model, "feature_names_in_"):
+        np.testing.assert_array_equal(loaded.feature_names_in_, model.feature_names_in_)
+
+
+# -------------------------------------------------------------------- pickle
+
+
+@pytest.mark.parametrize("fit", FITTED_MODELS)
+@pytest.mark.parametrize(
+    "round_trip",
+    [
+        lambda model: pickle.loads(pickle.dumps(model)),
+        lambda model: joblib.load(_joblib_bytes(model)),
+    ],
+    ids=["pickle", "joblib"],
+)
+def test_pickle_and_joblib_round_trips_predict_identically(fit, round_trip):
+    model, X = fit()
+    assert_same_fitted_model(round_trip(model), model, X)
+
+
+def _joblib_bytes(model):
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def test_pickling_leaves_the_live_estimator_untouched():
+    model, twin = tiny().fit(ROWS, TARGET), tiny().fit(ROWS, TARGET)
+    network, optimizer = model.network_, model._optimizer
+    pickle.dumps(model)
+    assert model.network_ is network and model._optimizer is optimizer
+    assert all(p.device.type == "cpu" for p in model.network_.parameters())
+    # Training continues exactly as for a twin that was never pickled.
+    model.partial_fit(ROWS, TARGET)
+    twin.partial_fit(ROWS, TARGET)
+    np.testing.assert_array_equal(model.predict(ROWS), twin.predict(ROWS))
+
+
+def _pickled_globals(payload: bytes) -> set[str]:
+    """Every class or function a pickle names (protocol 2 spells them out)."""
+    return {
+        str(arg).replace(" ", ".")
+        for opcode, arg, _ in pickletools.genops(payload)
+        if opcode.name == "GLOBAL"
+    }
+
+
+def test_the_pickle_byte_stream_holds_no_torch_objects():
+    model = tiny(early_stopping=True).fit(FRAME, TARGET)
+    names = _pickled_globals(pickle.dumps(model, protocol=2))
+    assert REGRESSOR_CLASS in names
+    assert not [name for name in names if name.startswith("torch")], names
+    assert [name for name in names if name.startswith("sklstm")] == [REGRESSOR_CLASS]
+    assert b"torch" not in pickle.dumps(model)
+
+
+def test_a_model_trained_on_cuda_unpickles_on_a_cpu_only_machine(cpu_only_machine):
+    model = tiny().fit(ROWS, TARGET)
+    on_gpu = copy.deepcopy(model)
+    on_gpu.device_ = "cuda:0"  # what a model fitted on a GPU says
+    payload = pickle.dumps(on_gpu)
+    with pytest.warns(DeviceWarning, match=r"trained on 'cuda:0'.*now runs on 'cpu'"):
+        loaded = pickle.loads(payload)
+    assert loaded.device_ == "cpu"
+    np.testing.assert_array_equal(loaded.predict(ROWS), model.predict(ROWS))
+
+
+def test_a_pickle_of_another_format_version_warns(monkeypatch):
+    model = tiny().fit(ROWS, TARGET)
+    monkeypatch.setattr(sklstm._persistence, "PICKLE_FORMAT_VERSION", 99)
+    payload = pickle.dumps(model)
+    monkeypatch.undo()
+    with pytest.warns(UserWarning, match=r"pickle format 99.*reads format 1"):
+        pickle.loads(payload)
+
+
+def test_an_unfitted_model_pickles_and_stays_unfitted():
+    loaded = pickle.loads(pickle.dumps(tiny(hidden_size=7)))
+    assert loaded.hidden_size == 7
+    with pytest.raises(NotFittedError):
+        loaded.predict(ROWS)
+
+
+# --------------------------------------------------------------------- skops
+
+
+@pytest.mark.parametrize("in_pipeline", [False, True], ids=["alone", "in-pipeline"])
+def test_skops_saves_sklstm_models_trusting_only_the_sklstm_class(in_pipeline):
+    model = tiny().fit(FRAME, TARGET)
+    if in_pipeline:
+        model = make_pipeline(StandardScaler(), tiny()).fit(FRAME, TARGET)
+    payload = skops.io.dumps(model)
+    assert skops.io.get_untrusted_types(data=payload) == [REGRESSOR_CLASS]
+    with pytest.raises(skops.io.exceptions.UntrustedTypesFoundException):
+        skops.io.loads(payload)
+    loaded = skops.io.loads(payload, trusted=[REGRESSOR_CLASS])
+    np.testing.assert_array_equal(loaded.predict(FRAME), model.predict(FRAME))
+
+
+# ------------------------------------------------------------- save and load
+
+
+@pytest.mark.parametrize("fit", FITTED_MODELS)
+def test_save_and_load_give_a_model_that_predicts_identically(fit, tmp_path):
+    model, X = fit()
+    sklstm.save(model, tmp_path / "model.zip")
+    loaded = sklstm.load(tmp_path / "model.zip")
+    assert type(loaded) is LSTMRegressor
+    assert_same_fitted_model(loaded, model, X)
+
+
+def test_a_loaded_model_keeps_training_where_it_stopped(tmp_path):
+    model = tiny(warm_start=True).fit(ROWS, TARGET)
+    sklstm.save(model, tmp_path / "model.zip")
+    loaded = sklstm.load(tmp_path / "model.zip")
+    loaded.fit(ROWS, TARGET)
+    assert loaded.n_iter_ == 2 * model.n_iter_
+    assert loaded.loss_curve_[: model.n_iter_] == model.loss_curve_
+
+
+def test_an_unfitted_model_saves_its_parameters_only(tmp_path):
+    sklstm.save(tiny(hidden_size=7, device="cpu"), tmp_path / "model.zip")
+    loaded = sklstm.load(tmp_path / "model.zip")
+    assert loaded.get_params() == tiny(hidden_size=7, device="cpu").get_params()
+    with pytest.raises(NotFittedError):
+        loaded.predict(ROWS)
+
+
+def test_the_file_is_one_zip_of_json_and_safetensors(tmp_path):
+    from safetensors.numpy import load_file
+
+    model = tiny().fit(FRAME, TARGET)
+    sklstm.save(model, tmp_path / "model.zip")
+    with zipfile.ZipFile(tmp_path / "model.zip") as archive:
+        assert sorted(archive.namelist()) == ["model.json", "weights.safetensors"]
+        document = json.loads(archive.read("model.json"))
+        archive.extract("weights.safetensors", tmp_path)
+    assert document["format_version"] == 1
+    assert document["versions"]["sklstm"] == sklstm.__version__
+    estimator = document["estimator"]
+    assert estimator["class"] == "LSTMRegressor"
+    assert estimator["params"] == model.get_params()
+    assert estimator["fitted"]["n_features_in_"] == 3
+    assert estimator["fitted"]["feature_names_in_"] == list(FRAME.columns)
+    weights = load_file(tmp_path / "weights.safetensors")
+    np.testing.assert_array_equal(weights["_x_scaler.mean"], FRAME.mean(axis=0))
+    assert weights["network_.rnn.weight_ih_l0"].dtype == np.float32
+
+
+def test_load_never_unpickles(tmp_path, monkeypatch):
+    model = tiny().fit(ROWS, TARGET)
+    sklstm.save(model, tmp_path / "model.zip")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("load unpickled something")
+
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, refuse)
+    loaded = sklstm.load(tmp_path / "model.zip")
+    monkeypatch.undo()
+    np.testing.assert_array_equal(loaded.predict(ROWS), model.predict(ROWS))
+
+
+def test_without_safetensors_the_weights_go_to_npz_and_load(tmp_path, monkeypatch):
+    model = tiny().fit(ROWS, TARGET)
+    monkeypatch.setitem(sys.modules, "safetensors.numpy", None)  # not installed
+    sklstm.save(model, tmp_path / "model.zip")
+    loaded = sklstm.load(tmp_path / "model.zip")
+    with zipfile.ZipFile(tmp_path / "model.zip") as archive:
+        assert sorted(archive.namelist()) == ["model.json", "weights.npz"]
+    np.testing.assert_array_equal(loaded.predict(ROWS), model.predict(ROWS))
+
+
+def test_a_safetensors_file_without_safetensors_installed_says_what_to_install(
+    tmp_path, monkeypatch
+):
+    sklstm.save(tiny().fit(ROWS, TARGET), tmp_path / "model.zip")
+    monkeypatch.setitem(sys.modules, "safetensors.numpy", None)
+    with pytest.raises(ValueError, match=r"safetensors.*pip install sklstm\[safe\]"):
+        sklstm.load(tmp_path / "model.zip")
+
+
+def test_a_model_saved_on_cuda_loads_on_a_cpu_only_machine(tmp_path, cpu_only_machine):
+    model = tiny().fit(ROWS, TARGET)
+    on_gpu = copy.deepcopy(model)
+    on_gpu.device_ = "cuda:0"
+    sklstm.save(on_gpu, tmp_path / "model.zip")
+    with pytest.warns(DeviceWarning, match=r"trained on 'cuda:0'.*now runs on 'cpu'"):
+        loaded = sklstm.load(tmp_path / "model.zip")
+    assert loaded.device_ == "cpu"
+    np.testing.assert_array_equal(loaded.predict(ROWS), model.predict(ROWS))
+
+
+def test_load_puts_the_model_on_the_device_asked_for(tmp_path, cpu_only_machine):
+    sklstm.save(tiny().fit(ROWS, TARGET), tmp_path / "model.zip")
+    assert sklstm.load(tmp_path / "model.zip", device="auto").device_ == "cpu"
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        sklstm.load(tmp_path / "model.zip", device="cuda")
+
+
+def test_save_refuses_parameters_json_cannot_hold(tmp_path):
+    model = tiny(random_state=np.random.RandomState(0))
+    with pytest.raises(ValueError, match=r"random_state=RandomState.*int or None"):
+        sklstm.save(model, tmp_path / "model.zip")
+
+
+def test_save_refuses_a_fitted_attribute_it_does_not_know(tmp_path):
+    model = tiny().fit(ROWS, TARGET)
+    model.surprise_ = 1
+    with pytest.raises(ValueError, match=r"\['surprise_'\].*_fitted_state_schema"):
+        sklstm.save(model, tmp_path / "model.zip")
+
+
+def test_save_refuses_objects_that_are_not_sklstm_estimators(tmp_path):
+    with pytest.raises(ValueError, match=r"stores sklstm estimators.*StandardScaler"):
+        sklstm.save(StandardScaler(), tmp_path / "model.zip")
+
+
+# Tampered files: each edit of a good file, and the words of the refusal.
+
+
+def _edit_document(key_path, value):
+    def edit(document, arrays):
+        *parents, last = key_path
+        target = document
+        for key in parents:
+            target = target[key]
+        if value is _DELETE:
+            del target[last]
+        else:
+            target[last] = value
+
+    return edit
+
+
+_DELETE = object()
+
+
+def _edit_arrays(change):
+    def edit(document, arrays):
+        change(arrays)
+
+    return edit
+
+
+def _set_array(name, value):
+    return _edit_arrays(lambda arrays: arrays.__setitem__(name, value))
+
+
+TAMPERED_FILES = [
+    pytest.param(
+        _edit_document(["format_version"], 0),
+        r"format version 0.*cannot read: it reads format version 1.*save it again",
+        id="older-format-version",
+    ),
+    pytest.param(
+        _edit_document(["format_version"], 2),
+        r"format version 2.*newer.*Upgrade sklstm",
+        id="newer-format-version",
+    ),
+    pytest.param(
+        _edit_document(["format"], "something-else"),
+        r"does not say format='sklstm-model'",
+        id="other-format",
+    ),
+    pytest.param(
+        _edit_document(["extra"], 1), r"unknown key\(s\) \['extra'\]", id="unknown-key"
+    ),
+    pytest.param(
+        _edit_document(["estimator", "class"], "posix.system"),
+        r"class 'posix.system' is not one sklstm can load",
+        id="foreign-class",
+    ),
+    pytest.param(
+        _edit_document(["estimator", "params", "evil"], 1),
+        r"has no parameter\(s\) \['evil'\]",
+        id="unknown-parameter",
+    ),
+    pytest.param(
+        _edit_document(["estimator", "params", "hidden_size"], -1),
+        r"parameters are invalid.*'hidden_size'.*Got -1",
+        id="invalid-parameter",
+    ),
+    pytest.param(
+        _edit_document(["estimator", "params", "lookback"], [3]),
+        r"parameter lookback must be a JSON scalar",
+        id="parameter-of-wrong-type",
+    ),
+    pytest.param(
+        _edit_document(["estimator", "params", "hidden_size"], 5),
+        r"weight 'rnn.weight_ih_l0' has shape \(16, 3\).*needs \(20, 3\)",
+        id="weights-of-another-architecture",
+    ),
+    pytest.param(
+        _edit_document(["estimator", "params", "num_layers"], 2),
+        r"weights do not match the architecture.*missing: \['network_.rnn.bias_hh_l1'",
+        id="weights-missing-for-the-architecture",
+    ),
+    pytest.param(
+        _edit_document(["estimator", "fitted", "n_features_in_"], "3"),
+        r"'n_features_in_' must be an integer from 1 to \d+; got '3'",
+        id="count-of-wrong-type",
+    ),
+    pytest.param(
+        _edit_document(["estimator", "fitted", "n_features_in_"], 10**12),
+        r"'n_features_in_' must be an integer from 1 to 16777216",
+        id="size-beyond-bounds",
+    ),
+    pytest.param(
+        _edit_document(["estimator", "fitted", "feature_names_in_"], ["a", "b"]),
+        r"'feature_names_in_' has length 2, but must have 3",
+        id="feature-names-of-wrong-length",
+    ),
+    pytest.param(
+        _edit_document(["estimator", "fitted", "secret_"], 1),
+        r"fitted state of the estimator has unknown key\(s\) \['secret_'\]",
+        id="unknown-fitted-attribute",
+    ),
+    pytest.param(
+        _edit_document(["estimator", "fitted", "n_outputs_"], _DELETE),
+        r"fitted attribute 'n_outputs_' is missing",
+        id="missing-fitted-attribute",
+    ),
+    pytest.param(
+        _edit_document(["estimator", "fitted", "loss_curve_"], ["low"]),
+        r"'loss_curve_' must be a number; got 'low'",
+        id="list-of-wrong-type",
+    ),
+    pytest.param(
+        _set_array("network_.head.weight", np.zeros((1, 4), dtype=np.float64)),
+        r"'network_.head.weight' must be float32; got float64",
+        id="weight-of-wrong-dtype",
+    ),
+    pytest.param(
+        _set_array("network_.head.surplus", np.zeros(2, dtype=np.float32)),
+        r"unexpected: \['network_.head.surplus'\]",
+        id="unexpected-weight",
+    ),
+    pytest.param(
+        _set_array("stray", np.zeros(2)),
+        r"arrays no attribute uses: \['stray'\]",
+        id="unused-array",
+    ),
+    pytest.param(
+        _set_array("_y_scaler.scale", np.array([-1.0])),
+        r"'_y_scaler' must be finite with a positive scale",
+        id="negative-scale",
+    ),
+    pytest.param(
+        _edit_arrays(
+            lambda arrays: arrays.update(
+                {"_x_scaler.mean": np.zeros(2), "_x_scaler.scale": np.ones(2)}
+            )
+        ),
+        r"'_x_scaler' has length 2, but must have 3",
+        id="scaler-of-wrong-length",
+    ),
+    pytest.param(
+        _edit_arrays(lambda arrays: arrays.pop("_x_scaler.mean")),
+        r"array '_x_scaler.mean' is missing",
+        id="missing-array",
+    ),
+]
+
+
+def _good_file(tmp_path):
+    model = tiny().fit(FRAME, TARGET)
+    sklstm.save(model, tmp_path / "good.zip")
+    with zipfile.ZipFile(tmp_path / "good.zip") as archive:
+        document = json.loads(archive.read("model.json"))
+        arrays = dict(np.load(io.BytesIO(_as_npz(archive)), allow_pickle=False))
+    return document, arrays
+
+
+def _as_npz(archive):
+    from safetensors.numpy import load
+
+    buffer = io.BytesIO()
+    np.savez(buffer, **load(archive.read("weights.safetensors")))
+    return buffer.getvalue()
+
+
+def _write(path, document_text, members):
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("model.json", document_text)
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _npz_bytes(arrays):
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("edit", "message"), TAMPERED_FILES)
+def test_load_refuses_a_tampered_file_with_a_clear_message(edit, message, tmp_path):
+    document, arrays = _good_file(tmp_path)
+    edit(document, arrays)
+    document["weights"] = "weights.npz"
+    path = _write(
+        tmp_path / "tampered.zip",
+        json.dumps(document),
+        {"weights.npz": _npz_bytes(arrays)},
+    )
+    with pytest.raises(ValueError, match=message):
+        sklstm.load(path)
+
+
+def test_load_refuses_files_that_are_not_sklstm_models(tmp_path):
+    document, arrays = _good_file(tmp_path)
+    document["weights"] = "weights.npz"
+    text, weights = json.dumps(document), _npz_bytes(arrays)
+    (tmp_path / "plain.txt").write_text("hello")
+    cases = {
+        "plain.txt": r"not a zip file written by sklstm.save",
+        _write(tmp_path / "extra.zip", text, {"weights.npz": weights, "run.py": b""}): (
+            r"must hold exactly model.json and weights.npz"
+        ),
+        _write(tmp_path / "no-weights.zip", text, {}): r"must hold exactly",
+        _write(tmp_path / "bad-json.zip", text[:-5], {"weights.npz": weights}): (
+            r"model.json is not valid JSON"
+        ),
+        _write(
+            tmp_path / "duplicate-key.zip",
+            text[:-1] + ', "format": "sklstm-model"}',
+            {"weights.npz": weights},
+        ): r"repeats a key",
+        _write(
+            tmp_path / "pickled-array.zip",
+            text,
+            {"weights.npz": _npz_bytes({**arrays, "x": np.array([{}], dtype=object)})},
+        ): r"weights cannot be read.*allow_pickle=False",
+    }
+    for path, message in cases.items():
+        with pytest.raises(ValueError, match=message):
+            sklstm.load(tmp_path / path)
+
+
+def test_load_reads_no_more_than_its_size_bound(tmp_path, monkeypatch):
+    sklstm.save(tiny().fit(ROWS, TARGET), tmp_path / "model.zip")
+    monkeypatch.setattr(sklstm._saving, "MAX_WEIGHT_BYTES", 100)
+    with pytest.raises(ValueError, match=r"weights.safetensors is larger than 100"):
+        sklstm.load(tmp_path / "model.zip")
