@@ -1,0 +1,573 @@
+"""``LSTMForecaster``: forecast a series from its past and its known future covariates.
+
+The forecaster is a thin layer over :class:`~sklstm.LSTMRegressor`: ``fit``
+turns the series and its covariates into lag windows with their future
+targets and trains a regressor on them; ``predict`` builds the window that
+ends at the last observation, asks the regressor for the next step (or the
+next ``horizon`` steps), appends the forecast and moves on.
+
+Row *i* of the table the windows are cut from holds the value of the series
+at step *i* next to the covariates of the steps being forecast from there
+(*i + 1*, or *i + 1 ... i + horizon* for the direct strategy): covariates
+are known in advance, so the model may use them at the step it forecasts.
+"""
+
+from __future__ import annotations
+
+import copy
+from numbers import Integral
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import torch
+from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from sklstm._compat import Interval, StrOptions, _fit_context
+from sklstm._regressor import LSTMRegressor
+from sklstm._validation import check_float32_range
+
+STRATEGIES = ("recursive", "direct")
+TARGETS = ("change", "level")
+
+
+class LSTMForecaster(RegressorMixin, BaseEstimator):
+    """Forecast a series with an LSTM, recursively or directly, with covariates.
+
+    ``fit(X, y)`` learns to predict the series ``y`` from its past
+    ``lookback`` values and the covariates in ``X`` (one row per value of
+    ``y``; ``X`` may have zero columns). ``predict(X)`` forecasts the
+    ``len(X)`` steps that follow the end of the series, with ``X`` holding the
+    covariates of those future steps. ``update(X, y)`` appends new
+    observations without refitting, so the next forecast starts from them.
+
+    Because ``score`` is R² over such a forecast, ``cross_validate`` and
+    ``GridSearchCV`` with ``TimeSeriesSplit(test_size=h)`` are a multi-step
+    backtest: each fold fits on the past and forecasts the next ``h`` steps.
+
+    The network is an :class:`~sklstm.LSTMRegressor`, trained with the
+    training parameters given here (same names, same defaults).
+
+    Parameters
+    ----------
+    lookback : int, default=10
+        Past steps the model sees: the last ``lookback`` values of the series
+        (and rows of covariates).
+    horizon : int, default=1
+        Steps forecast at once by ``strategy='direct'``. Not used by
+        ``strategy='recursive'``, which always forecasts one step.
+    strategy : {'recursive', 'direct'}, default='recursive'
+        ``'recursive'`` trains a one-step model and feeds each forecast back
+        as the newest value; errors accumulate with the horizon.
+        ``'direct'`` trains one model with ``horizon`` outputs that forecasts
+        a whole block of steps from observed values; beyond ``horizon`` it
+        continues block by block, feeding each block back.
+    target : {'change', 'level'}, default='change'
+        What the network learns to predict: ``'change'``, the difference
+        between each future value and the last value in the window (so it
+        forecasts beyond the range it was trained on, as trending series
+        need); or ``'level'``, the future values themselves.
+    hidden_size : int, default=32
+        Units per LSTM layer and direction.
+    num_layers : int, default=1
+        Stacked LSTM layers.
+    dropout : float, default=0.0
+        Dropout between stacked layers and before the output layer.
+    bidirectional : bool, default=False
+        Whether each layer also reads the window backwards.
+    cell : {'lstm', 'gru'}, default='lstm'
+        The recurrent cell.
+    linear_path : bool, default=True
+        Add a linear map of the window to the output, beside the LSTM.
+    standardize : bool, default=True
+        Standardise inputs and targets with the statistics of the first fit.
+    alpha : float, default=0.0
+        L2 penalty (weight decay) on the weights.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    batch_size : int, default=32
+        Windows per minibatch.
+    learning_rate_init : float, default=0.003
+        Adam's (initial) learning rate.
+    learning_rate : {'constant', 'cosine', 'plateau'}, default='constant'
+        The learning-rate schedule over the epochs of one ``fit``.
+    clip_grad_norm : float or None, default=None
+        When set, clip the gradient norm to this value at every step.
+    early_stopping : bool, default=False
+        Hold out the last ``validation_fraction`` of the windows, stop when
+        their R² stops improving, and keep the best weights.
+    validation_fraction : float, default=0.1
+        Share of windows (the most recent) held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        The improvement that counts.
+    device : {'auto', 'cpu', 'cuda', 'cuda:N', 'mps'} or torch.device, default='auto'
+        Where to train and predict; ``'auto'`` picks CUDA, then MPS, then CPU.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, dropout and minibatch order through a private
+        generator.
+    verbose : int, default=0
+        0 is silent; 1 or more prints one line per epoch.
+    warm_start : bool, default=False
+        Whether ``fit`` continues training the current network instead of
+        starting afresh.
+
+    Attributes
+    ----------
+    regressor_ : LSTMRegressor
+        The fitted regressor that maps a window to the next value(s).
+    n_iter_ : int
+        Epochs the regressor has trained for.
+    n_features_in_ : int
+        Number of covariate columns seen during fit (may be 0).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Covariate names, when X was a DataFrame with string column names.
+
+    See Also
+    --------
+    LSTMRegressor : One prediction per row of a time-ordered table.
+
+    Notes
+    -----
+    Only windows with a full history are used for training, so ``fit``
+    needs at least ``lookback + 1`` observations (``lookback + horizon``
+    with the direct strategy).
+
+    With the direct strategy the network reads the covariates of all
+    ``horizon`` steps of a block. When the forecast ends inside a block, the
+    covariates of the steps beyond it are taken to be those of the last row
+    of ``X``.
+
+    ``cross_validate`` forecasts each test fold from the end of its
+    training fold, so use ``TimeSeriesSplit`` with ``gap=0`` (the default).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMForecaster
+    >>> series = np.sin(0.3 * np.arange(150))
+    >>> no_covariates = np.empty((150, 0))
+    >>> forecaster = LSTMForecaster(lookback=8, max_iter=30, random_state=0)
+    >>> forecaster = forecaster.fit(no_covariates[:120], series[:120])
+    >>> forecast = forecaster.predict(no_covariates[120:])
+    >>> forecast.shape
+    (30,)
+    >>> bool(np.abs(forecast - series[120:]).max() < 0.3)
+    True
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **LSTMRegressor._parameter_constraints,
+        "horizon": [Interval(Integral, 1, None, closed="left")],
+        "strategy": [StrOptions(set(STRATEGIES))],
+        "target": [StrOptions(set(TARGETS))],
+    }
+
+    def __init__(
+        self,
+        lookback: int = 10,
+        *,
+        horizon: int = 1,
+        strategy: str = "recursive",
+        target: str = "change",
+        hidden_size: int = 32,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        cell: str = "lstm",
+        linear_path: bool = True,
+        standardize: bool = True,
+        alpha: float = 0.0,
+        max_iter: int = 200,
+        batch_size: int = 32,
+        learning_rate_init: float = 0.003,
+        learning_rate: str = "constant",
+        clip_grad_norm: float | None = None,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        device: str | torch.device = "auto",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+        warm_start: bool = False,
+    ) -> None:
+        self.lookback = lookback
+        self.horizon = horizon
+        self.strategy = strategy
+        self.target = target
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.bidirectional = bidirectional
+        self.cell = cell
+        self.linear_path = linear_path
+        self.standardize = standardize
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.clip_grad_norm = clip_grad_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # ------------------------------------------------------------------ public
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y) -> LSTMForecaster:
+        """Learn to forecast the series ``y`` from its past and the covariates.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_steps, n_covariates)
+            The covariates of each step, aligned row by row with ``y``.
+            ``n_covariates`` may be 0: ``np.empty((n_steps, 0))``, or a
+            DataFrame with only an index.
+        y : array-like of shape (n_steps,)
+            The series, in time order. A pandas Series on a regular
+            ``DatetimeIndex`` lets :meth:`predict_series` date the forecast.
+
+        Returns
+        -------
+        self : LSTMForecaster
+            The fitted forecaster.
+        """
+        scratch = copy.copy(self)
+        X_checked, y_checked = _validate_series(scratch, X, y, reset=True)
+        block = self._block()
+        if len(y_checked) < self.lookback + block:
+            needed = "lookback + horizon" if block > 1 else "lookback + 1"
+            raise ValueError(
+                f"{needed} = {self.lookback + block} observations make one "
+                f"training window (lookback={self.lookback}, "
+                f"strategy={self.strategy!r}, horizon={self.horizon}); got "
+                f"{len(y_checked)} sample(s). Pass a longer series or lower "
+                "lookback."
+            )
+        windows, targets = training_windows(
+            y_checked, X_checked, self.lookback, block, change=self.target == "change"
+        )
+        regressor = self._regressor()
+        regressor.fit(windows, targets[:, 0] if block == 1 else targets)
+
+        self.regressor_ = regressor
+        self.n_iter_ = regressor.n_iter_
+        self.n_features_in_ = scratch.n_features_in_
+        if hasattr(scratch, "feature_names_in_"):
+            self.feature_names_in_ = scratch.feature_names_in_
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self._remember(X_checked, y_checked)
+        self._index_end, self._index_step = _regular_end(_time_index(X, y))
+        self._series_name = y.name if isinstance(y, pd.Series) else None
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        """Forecast the ``len(X)`` steps that follow the series seen so far.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_future_steps, n_covariates)
+            The covariates of the steps to forecast, in time order; zero
+            columns when the model has no covariates.
+
+        Returns
+        -------
+        forecast : ndarray of shape (n_future_steps,)
+            The forecast, in the units of ``y``.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            _zero_column_frames_as_arrays(X),
+            reset=False,
+            dtype=np.float64,
+            ensure_min_features=0,
+        )
+        check_float32_range(X, "X")
+        return self._forecast(X)
+
+    def predict_series(self, X) -> pd.Series:
+        """Forecast like :meth:`predict`, as a Series on the continued time index.
+
+        Available when ``y`` (or else ``X``) was a pandas object whose index
+        is a regular ``DatetimeIndex`` (or a ``RangeIndex``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_future_steps, n_covariates)
+            The covariates of the steps to forecast. When X is a DataFrame
+            with a ``DatetimeIndex``, that index must be the continuation.
+
+        Returns
+        -------
+        forecast : pandas.Series of shape (n_future_steps,)
+            The forecast, indexed by the steps that follow the series, and
+            named like ``y``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> from sklstm import LSTMForecaster
+        >>> months = pd.date_range("2000-01", periods=60, freq="MS")
+        >>> y = pd.Series(np.sin(np.arange(60) / 2), index=months, name="demand")
+        >>> forecaster = LSTMForecaster(lookback=6, max_iter=5, random_state=0)
+        >>> forecaster = forecaster.fit(pd.DataFrame(index=months), y)
+        >>> forecast = forecaster.predict_series(np.empty((3, 0)))
+        >>> print(forecast.index[0].date(), forecast.index.freqstr, forecast.name)
+        2005-01-01 MS demand
+        """
+        forecast = self.predict(X)
+        if self._index_end is None:
+            raise ValueError(
+                "predict_series needs the time index of the series: fit (or "
+                "update) with y as a pandas Series on a regular DatetimeIndex "
+                "(one with a frequency) or a RangeIndex. Use predict for a "
+                "plain array."
+            )
+        index = _continued_index(self._index_end, self._index_step, len(forecast))
+        future_index = getattr(X, "index", None)
+        if isinstance(future_index, pd.DatetimeIndex) and not future_index.equals(
+            index
+        ):
+            raise ValueError(
+                f"X's index runs from {future_index[0]} to {future_index[-1]}, but "
+                f"the forecast continues the series from {index[0]} to "
+                f"{index[-1]}. Pass the covariates of the steps that follow the "
+                "series, or update the forecaster with the observations between."
+            )
+        return pd.Series(forecast, index=index, name=self._series_name)
+
+    def update(self, X, y) -> LSTMForecaster:
+        """Append new observations so that forecasts start from them.
+
+        The network is not retrained; call ``fit`` to learn from the new data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_new_steps, n_covariates)
+            The covariates of the new steps.
+        y : array-like of shape (n_new_steps,)
+            The new values of the series, which follow those seen so far.
+
+        Returns
+        -------
+        self : LSTMForecaster
+            The forecaster, now forecasting from the end of ``y``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklstm import LSTMForecaster
+        >>> series = np.arange(40.0)
+        >>> X = np.empty((40, 0))
+        >>> forecaster = LSTMForecaster(lookback=4, max_iter=5, random_state=0)
+        >>> forecaster = forecaster.fit(X[:30], series[:30]).update(X[30:], series[30:])
+        >>> bool(forecaster.predict(np.empty((1, 0)))[0] > 35)
+        True
+        """
+        check_is_fitted(self)
+        X_new, y_new = _validate_series(self, X, y, reset=False)
+        new_index = _time_index(X, y)
+        if self._index_end is not None:
+            continued = _continued_index(self._index_end, self._index_step, len(y_new))
+            if new_index is not None and new_index[0] != continued[0]:
+                raise ValueError(
+                    f"The new observations start at {new_index[0]}, but the series "
+                    f"seen so far ends at {self._index_end}: they must start at "
+                    f"{continued[0]}."
+                )
+            self._index_end = continued[-1]
+        self._remember(
+            np.concatenate([self._recent_X, X_new]),
+            np.concatenate([self._recent_y, y_new]),
+        )
+        return self
+
+    # --------------------------------------------------------------- internals
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "regressor_")
+
+    def _block(self) -> int:
+        """Steps the network forecasts per window."""
+        return self.horizon if self.strategy == "direct" else 1
+
+    def _regressor(self) -> LSTMRegressor:
+        """The regressor to train, configured with this forecaster's parameters."""
+        shared = set(LSTMRegressor._get_param_names())
+        params = {
+            name: value
+            for name, value in self.get_params(deep=False).items()
+            if name in shared
+        }
+        if self.warm_start and self.__sklearn_is_fitted__():
+            return self.regressor_.set_params(**params)
+        return LSTMRegressor(**params)
+
+    def _remember(self, X: np.ndarray, y: np.ndarray) -> None:
+        """Keep the last ``lookback`` observations: the next forecast starts there."""
+        self._recent_X = X[-self.lookback :].copy()
+        self._recent_y = y[-self.lookback :].copy()
+
+    def _forecast(self, X_future: np.ndarray) -> np.ndarray:
+        """Forecast block by block, each block starting from the values before."""
+        lookback, block = self.lookback, self._block()
+        n_steps = len(X_future)
+        n_blocks = -(-n_steps // block)
+        # Steps past the end of X (inside the last block) repeat its last row.
+        padding = np.repeat(X_future[-1:], n_blocks * block - n_steps, axis=0)
+        covariates = covariate_rows(
+            np.concatenate([self._recent_X, X_future, padding]), block
+        )
+        values = np.concatenate([self._recent_y, np.empty(n_blocks * block)])
+        for start in range(0, n_blocks * block, block):
+            stop = start + lookback
+            window = np.column_stack([values[start:stop], covariates[start:stop]])
+            step = self.regressor_.predict(window[None]).reshape(-1)
+            if self.target == "change":
+                step = step + values[stop - 1]
+            values[stop : stop + block] = step
+        return values[lookback : lookback + n_steps]
+
+
+# ---------------------------------------------------------------- the windows
+
+
+def covariate_rows(X: np.ndarray, block: int) -> np.ndarray:
+    """Row *i*: the covariates of steps *i + 1 ... i + block*, side by side.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_steps, n_covariates)
+    block : int
+
+    Returns
+    -------
+    ndarray of shape (n_steps - block, block * n_covariates)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._forecaster import covariate_rows
+    >>> covariate_rows(np.arange(4.0)[:, None], block=2).tolist()
+    [[1.0, 2.0], [2.0, 3.0]]
+    """
+    view = sliding_window_view(X[1:], block, axis=0)  # (rows, n_covariates, block)
+    return view.transpose(0, 2, 1).reshape(len(view), -1)
+
+
+def training_windows(
+    y: np.ndarray, X: np.ndarray, lookback: int, block: int, *, change: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every full lag window of the series and the ``block`` values after it.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_steps,)
+        The series.
+    X : ndarray of shape (n_steps, n_covariates)
+        Its covariates.
+    lookback : int
+        Steps per window.
+    block : int
+        Future values to predict from each window.
+    change : bool
+        Whether the targets are the differences from the window's last value.
+
+    Returns
+    -------
+    windows : ndarray of shape (n_windows, lookback, 1 + block * n_covariates)
+        ``n_windows = n_steps - lookback - block + 1``. Each step of a window
+        holds the value of the series and the covariates of the next
+        ``block`` steps.
+    targets : ndarray of shape (n_windows, block)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._forecaster import training_windows
+    >>> windows, targets = training_windows(
+    ...     np.arange(5.0), np.empty((5, 0)), lookback=2, block=2, change=False
+    ... )
+    >>> windows[:, :, 0].tolist(), targets.tolist()
+    ([[0.0, 1.0], [1.0, 2.0]], [[2.0, 3.0], [3.0, 4.0]])
+    """
+    rows = np.column_stack([y[: len(y) - block], covariate_rows(X, block)])
+    windows = sliding_window_view(rows, lookback, axis=0).transpose(0, 2, 1)
+    last = np.arange(lookback - 1, len(rows))  # the step each window ends at
+    targets = sliding_window_view(y[1:], block)[last]
+    if change:
+        targets = targets - y[last, None]
+    return windows, targets
+
+
+# ------------------------------------------------------------ input handling
+
+
+def _zero_column_frames_as_arrays(X):
+    """A DataFrame without columns as an empty array of the same length.
+
+    scikit-learn's validation cannot convert a column-less DataFrame; for a
+    forecaster it is the natural way to pass "no covariates, these dates".
+    """
+    if isinstance(X, pd.DataFrame) and X.shape[1] == 0:
+        return np.empty((len(X), 0))
+    return X
+
+
+def _validate_series(
+    estimator: BaseEstimator, X, y, *, reset: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Check covariates (possibly zero columns) and a 1-D series of equal length."""
+    X, y = validate_data(
+        estimator,
+        _zero_column_frames_as_arrays(X),
+        y,
+        reset=reset,
+        dtype=np.float64,
+        y_numeric=True,
+        ensure_min_features=0,
+    )
+    check_float32_range(X, "X")
+    check_float32_range(y, "y")
+    return X, y.astype(np.float64)
+
+
+def _time_index(X, y) -> pd.Index | None:
+    """The index of ``y`` if it is a pandas Series, else of a DataFrame ``X``."""
+    for data in (y, X):
+        if isinstance(data, (pd.Series, pd.DataFrame)):
+            return data.index
+    return None
+
+
+def _regular_end(index: pd.Index | None) -> tuple[object, object]:
+    """(last label, step) of a regular index, or (None, None)."""
+    if isinstance(index, pd.DatetimeIndex):
+        freq = index.freq
+        if freq is None and len(index) >= 3:
+            freq = pd.infer_freq(index)
+        if freq is not None:
+            return index[-1], pd.tseries.frequencies.to_offset(freq)
+    if isinstance(index, pd.RangeIndex) and len(index):
+        return index[-1], index.step
+    return None, None
+
+
+def _continued_index(end, step, n_steps: int) -> pd.Index:
+    """The ``n_steps`` labels that follow ``end``."""
+    if isinstance(end, pd.Timestamp):
+        return pd.date_range(start=end, periods=n_steps + 1, freq=step)[1:]
+    return pd.RangeIndex(end + step, end + step * (n_steps + 1), step)
