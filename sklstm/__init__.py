@@ -1,8 +1,9 @@
 """sklstm: a PyTorch LSTM as a first-class scikit-learn estimator for time series."""
 
+from sklstm._forecaster import LSTMForecaster
 from sklstm._regressor import LSTMRegressor
 from sklstm._saving import load, save
 
 __version__ = "0.1.0"
 
-__all__ = ["LSTMRegressor", "__version__", "load", "save"]
+__all__ = ["LSTMForecaster", "LSTMRegressor", "__version__", "load", "save"]
