@@ -1,12 +1,24 @@
 """Resolve the ``device`` parameter to a :class:`torch.device` that exists here.
 
-Every availability question sklstm asks goes through :func:`cuda_available` and
-:func:`mps_available`, so that tests can answer them without the hardware.
+Every availability question sklstm asks goes through :func:`cuda_available`,
+:func:`cuda_device_count` and :func:`mps_available`, so that tests can answer
+them without the hardware.
+
+**Parallel workers and several GPUs.** ``"cuda"`` without an index (and
+``"auto"`` when it picks CUDA) names one GPU per parallel worker, round-robin:
+a worker with index *k* on a machine with *N* visible GPUs trains on
+``cuda:(k mod N)``, so the workers of a parallel search spread over the GPUs
+instead of all piling onto GPU 0. :func:`worker_index` says how *k* is found.
+Outside a worker, with one visible GPU, or with an explicit ``"cuda:N"``, the
+device is what was asked for.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
+import sys
 import warnings
 
 import torch
@@ -15,6 +27,9 @@ from sklstm.exceptions import DeviceWarning
 
 _CUDA_PATTERN = re.compile(r"^cuda(:(\d+))?$")
 KNOWN_DEVICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
+
+#: Environment variable that sets this process's worker index explicitly.
+WORKER_INDEX_VARIABLE = "SKLSTM_WORKER_INDEX"
 
 
 def cuda_available() -> bool:
@@ -71,7 +86,7 @@ def resolve_device(device: str) -> torch.device:
     name = device.strip().lower()
     if name == "auto":
         if cuda_available():
-            return torch.device("cuda")
+            return _cuda_for_this_worker()
         if mps_available():
             return torch.device("mps")
         return torch.device("cpu")
@@ -103,7 +118,82 @@ def resolve_device(device: str) -> torch.device:
             f"device={device!r} was requested, but this machine has {count} CUDA "
             f"device(s) (cuda:0 to cuda:{count - 1})."
         )
+    if index is None:
+        return _cuda_for_this_worker()
     return torch.device(name)
+
+
+def worker_index() -> int | None:
+    """This process's index among parallel workers, or None outside a worker.
+
+    The first of these that applies gives the index:
+
+    1. the environment variable ``SKLSTM_WORKER_INDEX`` (an integer >= 0), for
+       any launcher that numbers its workers;
+    2. the name of the Dask worker running this code, when it is an integer
+       (``distributed.LocalCluster`` names its workers 0, 1, 2, ...);
+    3. the number Python's ``multiprocessing`` gives a child process, minus 1
+       (the worker processes of joblib's default ``loky`` backend,
+       ``multiprocessing`` pools and ``ProcessPoolExecutor`` are numbered 1,
+       2, 3, ... in the order they start).
+
+    Returns
+    -------
+    int or None
+        The index; None in a main process that none of these describe.
+
+    Raises
+    ------
+    ValueError
+        If ``SKLSTM_WORKER_INDEX`` is set but is not an integer >= 0.
+
+    Examples
+    --------
+    >>> import os
+    >>> from sklstm._device import worker_index
+    >>> os.environ["SKLSTM_WORKER_INDEX"] = "3"
+    >>> worker_index()
+    3
+    >>> del os.environ["SKLSTM_WORKER_INDEX"]
+    """
+    explicit = os.environ.get(WORKER_INDEX_VARIABLE)
+    if explicit is not None:
+        if not explicit.strip().isdigit():
+            raise ValueError(
+                f"{WORKER_INDEX_VARIABLE}={explicit!r} must be an integer >= 0 "
+                "(the index of this worker process), or be unset."
+            )
+        return int(explicit)
+    dask_name = _dask_worker_name()
+    if isinstance(dask_name, int) or (
+        isinstance(dask_name, str) and dask_name.isdigit()
+    ):
+        return int(dask_name)
+    if multiprocessing.parent_process() is not None:
+        number = getattr(multiprocessing.current_process(), "_identity", ())
+        if number:
+            return number[0] - 1
+    return None
+
+
+def _dask_worker_name() -> object:
+    """The name of the Dask worker running this code, or None."""
+    distributed = sys.modules.get("distributed")
+    if distributed is None:  # never imported: this is no Dask worker
+        return None
+    try:
+        return distributed.get_worker().name
+    except ValueError:  # not running inside a worker
+        return None
+
+
+def _cuda_for_this_worker() -> torch.device:
+    """``cuda``, or in a parallel worker on a multi-GPU machine, its own GPU."""
+    count = cuda_device_count()
+    index = worker_index()
+    if count > 1 and index is not None:
+        return torch.device("cuda", index % count)
+    return torch.device("cuda")
 
 
 def device_for_loading(trained_on: str) -> torch.device:

@@ -1,0 +1,181 @@
+"""Searches on real distributed engines give the local results; GPUs are shared out.
+
+A Dask ``LocalCluster`` with worker processes starts inside these tests, and
+Ray's joblib backend runs when ray is installed (the ``ray`` extra).
+"""
+
+import logging
+import multiprocessing
+from unittest import mock
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from distributed import Client, LocalCluster
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
+
+from sklstm import LSTMRegressor, _device
+from sklstm._device import resolve_device, worker_index
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+T = np.arange(161)
+SERIES = np.sin(0.15 * T) + np.random.default_rng(3).normal(0, 0.05, len(T))
+X, Y = SERIES[:-1, None], SERIES[1:]
+GRID = {"hidden_size": [4, 6], "learning_rate_init": [0.003, 0.01]}
+CV = TimeSeriesSplit(n_splits=2)
+
+
+def _tiny_model():
+    return LSTMRegressor(lookback=3, hidden_size=4, max_iter=5, random_state=0)
+
+
+def _search():
+    return GridSearchCV(_tiny_model(), GRID, cv=CV, n_jobs=2)
+
+
+def _assert_same_search_results(parallel, local):
+    assert parallel["params"] == local["params"]
+    for key in local:
+        if key.endswith("_score") and not key.endswith("time"):
+            np.testing.assert_allclose(parallel[key], local[key], rtol=1e-6)
+    np.testing.assert_array_equal(parallel["rank_test_score"], local["rank_test_score"])
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def test_grid_search_on_a_dask_cluster_gives_the_local_cv_results(dask_client):
+    local = GridSearchCV(_tiny_model(), GRID, cv=CV, n_jobs=1).fit(X, Y)
+    with joblib.parallel_backend("dask"):
+        distributed_search = _search().fit(X, Y)
+
+    _assert_same_search_results(distributed_search.cv_results_, local.cv_results_)
+    assert distributed_search.best_params_ == local.best_params_
+    np.testing.assert_allclose(
+        distributed_search.predict(X), local.predict(X), rtol=1e-6
+    )
+
+
+def test_cross_validate_on_a_dask_cluster_gives_the_local_scores(dask_client):
+    local = cross_validate(_tiny_model(), X, Y, cv=CV, n_jobs=1)
+    with joblib.parallel_backend("dask"):
+        distributed_scores = cross_validate(_tiny_model(), X, Y, cv=CV, n_jobs=2)
+    np.testing.assert_allclose(
+        distributed_scores["test_score"], local["test_score"], rtol=1e-6
+    )
+
+
+def test_dask_workers_each_train_on_their_own_gpu(dask_client):
+    def cuda_device_here():
+        with (
+            mock.patch.object(_device, "cuda_available", return_value=True),
+            mock.patch.object(_device, "cuda_device_count", return_value=2),
+        ):
+            return str(_device.resolve_device("cuda"))
+
+    devices = dask_client.run(cuda_device_here)
+    names = {
+        address: info["name"]
+        for address, info in dask_client.scheduler_info()["workers"].items()
+    }
+    assert {devices[address]: names[address] for address in devices} == {
+        "cuda:0": 0,
+        "cuda:1": 1,
+    }
+
+
+def test_grid_search_with_rays_joblib_backend_gives_the_local_cv_results():
+    ray = pytest.importorskip("ray")
+    from ray.util.joblib import register_ray
+
+    local = GridSearchCV(_tiny_model(), GRID, cv=CV, n_jobs=1).fit(X, Y)
+    register_ray()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        with joblib.parallel_backend("ray"):
+            ray_search = _search().fit(X, Y)
+    finally:
+        ray.shutdown()
+    _assert_same_search_results(ray_search.cv_results_, local.cv_results_)
+
+
+# ----------------------------------------------------- one GPU for each worker
+
+
+@pytest.fixture
+def four_gpus(monkeypatch):
+    """Answer the availability probes as a machine with four GPUs would."""
+    monkeypatch.setattr(_device, "cuda_available", lambda: True)
+    monkeypatch.setattr(_device, "cuda_device_count", lambda: 4)
+    monkeypatch.delenv(_device.WORKER_INDEX_VARIABLE, raising=False)
+
+
+@pytest.mark.usefixtures("four_gpus")
+@pytest.mark.parametrize("device", ["cuda", "auto"])
+def test_workers_take_the_gpus_round_robin_by_worker_index(monkeypatch, device):
+    chosen = []
+    for index in range(6):
+        monkeypatch.setenv(_device.WORKER_INDEX_VARIABLE, str(index))
+        chosen.append(str(resolve_device(device)))
+    assert chosen == ["cuda:0", "cuda:1", "cuda:2", "cuda:3", "cuda:0", "cuda:1"]
+
+
+@pytest.mark.usefixtures("four_gpus")
+def test_outside_a_worker_cuda_stays_the_current_gpu():
+    assert worker_index() is None
+    assert resolve_device("cuda") == torch.device("cuda")
+
+
+@pytest.mark.usefixtures("four_gpus")
+def test_an_explicit_gpu_index_is_kept_in_every_worker(monkeypatch):
+    monkeypatch.setenv(_device.WORKER_INDEX_VARIABLE, "1")
+    assert resolve_device("cuda:3") == torch.device("cuda:3")
+    assert resolve_device("cpu") == torch.device("cpu")
+
+
+def test_with_one_gpu_every_worker_uses_it(monkeypatch):
+    monkeypatch.setattr(_device, "cuda_available", lambda: True)
+    monkeypatch.setattr(_device, "cuda_device_count", lambda: 1)
+    monkeypatch.setenv(_device.WORKER_INDEX_VARIABLE, "5")
+    assert resolve_device("cuda") == torch.device("cuda")
+
+
+def test_a_worker_index_that_is_not_a_number_is_refused(monkeypatch):
+    monkeypatch.setenv(_device.WORKER_INDEX_VARIABLE, "first")
+    with pytest.raises(ValueError, match="SKLSTM_WORKER_INDEX='first' must be"):
+        worker_index()
+
+
+def _report_device(queue):
+    queue.put(str(resolve_device("cuda")))
+
+
+@pytest.mark.usefixtures("four_gpus")
+def test_a_worker_process_takes_the_gpu_of_its_process_number():
+    # A forked child inherits the mocked probes; its number comes from the
+    # same counter that numbers joblib's and multiprocessing's workers.
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    children = [context.Process(target=_report_device, args=(queue,)) for _ in range(2)]
+    expected = []
+    for child in children:
+        child.start()
+        expected.append(f"cuda:{(child._identity[0] - 1) % 4}")
+        device = queue.get(timeout=60)
+        child.join(timeout=60)
+        assert device == expected[-1]
+    assert expected[0] != expected[1]
