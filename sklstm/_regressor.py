@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 import warnings
 from numbers import Integral, Real
 from typing import ClassVar
@@ -16,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklstm._compat import Interval, StrOptions, _fit_context
 from sklstm._device import resolve_device
+from sklstm._intervals import conformal_half_width, interval_bounds
 from sklstm._linear_path import initialise_linear_path
 from sklstm._network import RECURRENT_CELLS, RecurrentNetwork
 from sklstm._persistence import (
@@ -24,11 +24,14 @@ from sklstm._persistence import (
     portable_state,
     split_loaded_state,
 )
+from sklstm._progress import epoch_reporter
 from sklstm._random import draw_seed, isolated_torch_rng, shuffling_generator
 from sklstm._scaling import Standardizer
 from sklstm._training import (
+    LEARNING_RATE_SCHEDULES,
     Batches,
     TrainingSettings,
+    learning_rate_schedule,
     predict_in_batches,
     train,
 )
@@ -83,14 +86,22 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     batch_size : int, default=32
         Windows per minibatch (capped at the number of samples).
     learning_rate_init : float, default=0.003
-        Adam's learning rate.
+        Adam's (initial) learning rate.
+    learning_rate : {'constant', 'cosine', 'plateau'}, default='constant'
+        The learning-rate schedule over the epochs of one ``fit``.
+        ``'constant'`` keeps ``learning_rate_init``; ``'cosine'`` anneals it
+        to 0 along half a cosine over ``max_iter`` epochs; ``'plateau'``
+        divides it by 5 each time two consecutive epochs fail to lower the
+        loss by ``tol`` (the validation loss with early stopping, else the
+        training loss). ``partial_fit`` always trains at
+        ``learning_rate_init``.
     clip_grad_norm : float or None, default=None
         When set, clip the gradient norm to this value at every step.
     early_stopping : bool, default=False
         Hold out the **last** ``validation_fraction`` of the rows (never a
         shuffled split), stop when their R² stops improving, and restore the
         best weights. When False, stop when the training loss stops
-        improving.
+        improving. The held-out rows also calibrate ``predict_interval``.
     validation_fraction : float, default=0.1
         Share of rows (taken from the end) held out for early stopping.
     n_iter_no_change : int, default=10
@@ -105,7 +116,11 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         Seeds weight initialisation, dropout and minibatch order, through a
         private generator: the global random state is left untouched.
     verbose : int, default=0
-        0 is silent; 1 or more prints one line per epoch.
+        0 is silent; 1 draws one progress bar for the whole fit (epochs,
+        training and validation loss, time left; needs ``tqdm``, the
+        ``progress`` extra, else it prints lines); 2 or more prints one line
+        per epoch. Inside a search, each candidate fit reports only if its
+        estimator was given a ``verbose`` of its own.
     warm_start : bool, default=False
         Whether ``fit`` continues from the current weights and scaling
         instead of starting afresh.
@@ -126,12 +141,20 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         The smallest training loss reached.
     validation_scores_ : list of float or None
         R² on the validation rows after each epoch, with ``early_stopping``.
+    validation_loss_curve_ : list of float or None
+        Mean squared error on the validation rows (standardised, like
+        ``loss_curve_``) after each epoch, with ``early_stopping``.
     best_validation_score_ : float or None
         The best of ``validation_scores_``, whose weights were kept.
     n_iter_ : int
         Epochs run.
     t_ : int
         Optimiser steps taken.
+    calibration_residuals_ : ndarray of shape (n_validation, n_outputs) or None
+        Absolute errors, in the units of y, of the final model on the
+        held-out validation rows (with ``early_stopping``): what
+        ``predict_interval`` calibrates on. None after a fit without held-out
+        rows.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -178,6 +201,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [StrOptions(set(LEARNING_RATE_SCHEDULES))],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -226,6 +250,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         max_iter: int = 200,
         batch_size: int = 32,
         learning_rate_init: float = 0.003,
+        learning_rate: str = "constant",
         clip_grad_norm: float | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
@@ -248,6 +273,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
         self.clip_grad_norm = clip_grad_norm
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -319,6 +345,75 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         )
         y_pred = self._y_scaler.inverse_transform(predictions.cpu().numpy())
         return y_pred.ravel() if self._y_was_1d else y_pred
+
+    def predict_interval(self, X, coverage: float = 0.9) -> np.ndarray:
+        """Prediction intervals by split conformal calibration on the last rows.
+
+        The model must have been fitted with ``early_stopping=True``: the last
+        ``validation_fraction`` of the training rows, which it never trained
+        on, are the calibration set. Their absolute errors give the
+        half-width ``q``, the ``ceil((n + 1) * coverage)``-th smallest of the
+        ``n`` errors, and each interval is ``predict(X) ± q``. If the errors
+        of new rows behave like those of the calibration rows, an interval
+        holds the truth with probability at least ``coverage``. (The same
+        rows also chose when training stopped, a small optimistic bias.)
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features) or (n_samples, steps, n_features)
+            Rows (or sequences) as for ``predict``.
+        coverage : float, default=0.9
+            The wanted probability that an interval holds the truth.
+
+        Returns
+        -------
+        intervals : ndarray of shape (n_rows, 2) or (n_rows, n_outputs, 2)
+            Lower and upper bounds, in the units of y.
+
+        Raises
+        ------
+        ValueError
+            If the model held out no rows (``early_stopping=False`` or
+            ``partial_fit``), if ``coverage`` is not in (0, 1), or if there are
+            too few held-out rows for that coverage.
+
+        See Also
+        --------
+        mapie.regression.SplitConformalRegressor : The same method in MAPIE,
+            for users who already use it: fit this model, then pass it with
+            ``prefit=True`` and ``conformalize`` on later rows. (MAPIE then
+            predicts the calibration rows on their own, so their first
+            ``lookback - 1`` windows are padded rather than fed their real
+            history.)
+        mapie.regression.TimeSeriesRegressor : Intervals that adapt as new
+            errors arrive (EnbPI, ACI), for series whose noise drifts.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklstm import LSTMRegressor
+        >>> t = np.arange(300)
+        >>> X = np.sin(0.1 * t)[:, None]
+        >>> y = np.sin(0.1 * (t + 1))
+        >>> model = LSTMRegressor(lookback=5, max_iter=20, early_stopping=True,
+        ...                       random_state=0).fit(X, y)
+        >>> intervals = model.predict_interval(X, coverage=0.8)
+        >>> intervals.shape
+        (300, 2)
+        >>> bool((intervals[:, 0] <= intervals[:, 1]).all())
+        True
+        """
+        check_is_fitted(self)
+        if getattr(self, "calibration_residuals_", None) is None:
+            raise ValueError(
+                "predict_interval calibrates on the last validation_fraction of "
+                "the training rows, held out from training only with "
+                "early_stopping=True; this model was fitted without them "
+                f"(early_stopping={self.early_stopping}, or by partial_fit). "
+                "Refit with early_stopping=True."
+            )
+        half_width = conformal_half_width(self.calibration_residuals_, coverage)
+        return interval_bounds(self.predict(X), half_width, self._y_was_1d)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -399,23 +494,40 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                 and getattr(self, "_optimizer", None) is not None
             ):
                 optimizer.load_state_dict(copy.deepcopy(self._optimizer.state_dict()))
-            history = train(
-                network,
-                optimizer,
-                data,
-                validation,
-                TrainingSettings(
-                    max_iter=1 if incremental else self.max_iter,
-                    batch_size=self.batch_size,
-                    n_iter_no_change=self.n_iter_no_change,
-                    tol=self.tol,
-                    early_stopping=early_stopping,
-                    clip_grad_norm=self.clip_grad_norm,
-                ),
-                shuffling_generator(step_seed),
-                report=self._epoch_printer() if self.verbose else None,
-                epoch_offset=self.n_iter_ if continuing else 0,
-            )
+                for group in optimizer.param_groups:  # a schedule ends with fit
+                    group["lr"] = self.learning_rate_init
+            max_iter = 1 if incremental else self.max_iter
+            with epoch_reporter(
+                self.verbose, max_iter, description=type(self).__name__
+            ) as report:
+                history = train(
+                    network,
+                    optimizer,
+                    data,
+                    validation,
+                    TrainingSettings(
+                        max_iter=max_iter,
+                        batch_size=self.batch_size,
+                        n_iter_no_change=self.n_iter_no_change,
+                        tol=self.tol,
+                        early_stopping=early_stopping,
+                        clip_grad_norm=self.clip_grad_norm,
+                        inference_batch_size=self.predict_batch_size,
+                    ),
+                    shuffling_generator(step_seed),
+                    scheduler=None
+                    if incremental
+                    else learning_rate_schedule(
+                        self.learning_rate, optimizer, max_iter, self.tol
+                    ),
+                    report=report,
+                    epoch_offset=self.n_iter_ if continuing else 0,
+                )
+        residuals = (
+            None
+            if validation is None
+            else self._absolute_residuals(network, validation, y_scaler)
+        )
 
         previous_curve = self.loss_curve_ if continuing else []
         if not continuing:
@@ -430,6 +542,10 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         self.loss_curve_ = previous_curve + history.loss_curve
         self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else float("inf")
         self.validation_scores_ = history.validation_scores if early_stopping else None
+        self.validation_loss_curve_ = (
+            history.validation_losses if early_stopping else None
+        )
+        self.calibration_residuals_ = residuals
         self.best_validation_score_ = (
             history.best_validation_score if early_stopping else None
         )
@@ -512,14 +628,12 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             Batches(LagWindows(windows.view, positions[n_train:]), targets[n_train:]),
         )
 
-    def _epoch_printer(self):
-        started = time.perf_counter()
-
-        def report(epoch: int, loss: float, score: float | None) -> None:
-            validation = "" if score is None else f", validation R² = {score:.5f}"
-            print(
-                f"Epoch {epoch}: loss = {loss:.6f}{validation} "
-                f"({time.perf_counter() - started:.1f}s)"
-            )
-
-        return report
+    def _absolute_residuals(
+        self, network: torch.nn.Module, data: Batches, y_scaler: Standardizer
+    ) -> np.ndarray:
+        """|y - ŷ| on ``data``, in the units of y, for interval calibration."""
+        predictions = predict_in_batches(network, data.windows, self.predict_batch_size)
+        return np.abs(
+            y_scaler.inverse_transform(predictions.cpu().numpy())
+            - y_scaler.inverse_transform(data.targets.cpu().numpy())
+        )

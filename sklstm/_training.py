@@ -37,6 +37,7 @@ class TrainingHistory:
 
     loss_curve: list[float] = field(default_factory=list)
     validation_scores: list[float] = field(default_factory=list)
+    validation_losses: list[float] = field(default_factory=list)
     best_loss: float = math.inf
     best_validation_score: float = -math.inf
     best_epoch: int = 0
@@ -57,7 +58,9 @@ class Batches:
         return len(self.targets)
 
 
-EpochReport = Callable[[int, float, "float | None"], None]
+#: Called after each epoch with the epoch number (from 1), the training loss,
+#: and the validation loss and R² (both None without validation rows).
+EpochReport = Callable[[int, float, "float | None", "float | None"], None]
 
 
 def train(
@@ -119,8 +122,6 @@ def train(
                 optimizer.step()
                 running += loss.detach() * len(samples)
                 history.steps += 1
-            if scheduler is not None:
-                scheduler.step()
             epoch_loss = (running / n_samples).item()
             if not math.isfinite(epoch_loss):
                 raise TrainingDivergedError(
@@ -130,13 +131,14 @@ def train(
                     "for extreme values."
                 )
             history.loss_curve.append(epoch_loss)
-            score = None
+            score = validation_loss = None
             if validation is not None:
-                score = r2_score_on(
+                validation_loss, score = validation_metrics(
                     network, validation, batch_size=max(batch_size, 1024)
                 )
                 network.train()
                 history.validation_scores.append(score)
+                history.validation_losses.append(validation_loss)
                 improved = score > history.best_validation_score + settings.tol
                 if score > history.best_validation_score:
                     history.best_validation_score = score
@@ -145,8 +147,13 @@ def train(
             else:
                 improved = epoch_loss < history.best_loss - settings.tol
             history.best_loss = min(history.best_loss, epoch_loss)
+            if scheduler is not None:
+                _step_schedule(
+                    scheduler,
+                    epoch_loss if validation_loss is None else validation_loss,
+                )
             if report is not None:
-                report(epoch_offset + epoch + 1, epoch_loss, score)
+                report(epoch_offset + epoch + 1, epoch_loss, validation_loss, score)
             no_improvement = 0 if improved else no_improvement + 1
             if no_improvement >= settings.n_iter_no_change:
                 history.converged = True
@@ -166,6 +173,66 @@ def train(
         network.load_state_dict(best_state)
     network.eval()
     return history
+
+
+#: The learning-rate schedules of ``learning_rate``.
+LEARNING_RATE_SCHEDULES = ("constant", "cosine", "plateau")
+
+#: ``'plateau'`` divides the rate by this factor ...
+PLATEAU_FACTOR = 5.0
+#: ... each time this many epochs in a row fail to improve the loss by ``tol``.
+PLATEAU_EPOCHS = 2
+
+
+def learning_rate_schedule(
+    name: str, optimizer: torch.optim.Optimizer, max_iter: int, tol: float
+) -> torch.optim.lr_scheduler.LRScheduler | None:
+    """The scheduler of a schedule name, stepped by :func:`train` once an epoch.
+
+    ``'constant'`` keeps the rate (no scheduler). ``'cosine'`` anneals it from
+    its initial value to 0 over ``max_iter`` epochs along half a cosine.
+    ``'plateau'`` divides it by :data:`PLATEAU_FACTOR` each time
+    :data:`PLATEAU_EPOCHS` consecutive epochs fail to lower the monitored loss
+    (the validation loss with early stopping, else the training loss) by at
+    least ``tol``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklstm._training import learning_rate_schedule
+    >>> weight = torch.nn.Parameter(torch.zeros(1))
+    >>> optimizer = torch.optim.Adam([weight], lr=0.1)
+    >>> schedule = learning_rate_schedule("cosine", optimizer, max_iter=2, tol=0.0)
+    >>> optimizer.step()  # one epoch of training, then one step of the schedule
+    >>> schedule.step()
+    >>> round(optimizer.param_groups[0]["lr"], 3)
+    0.05
+    """
+    if name == "constant":
+        return None
+    if name == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max_iter)
+    if name == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer,
+            mode="min",
+            factor=1.0 / PLATEAU_FACTOR,
+            patience=PLATEAU_EPOCHS - 1,
+            threshold=tol,
+            threshold_mode="abs",
+        )
+    raise ValueError(
+        f"learning_rate must be one of {LEARNING_RATE_SCHEDULES}; got {name!r}."
+    )
+
+
+def _step_schedule(
+    scheduler: torch.optim.lr_scheduler.LRScheduler, monitored_loss: float
+) -> None:
+    if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+        scheduler.step(monitored_loss)
+    else:
+        scheduler.step()
 
 
 def is_out_of_memory(error: BaseException) -> bool:
@@ -210,11 +277,14 @@ def predict_in_batches(
     return torch.cat(outputs) if len(outputs) > 1 else outputs[0]
 
 
-def r2_score_on(network: nn.Module, data: Batches, batch_size: int) -> float:
-    """R² of ``network`` on ``data``, averaged uniformly over the outputs.
+def validation_metrics(
+    network: nn.Module, data: Batches, batch_size: int | None = None
+) -> tuple[float, float]:
+    """Mean squared error and R² of ``network`` on ``data``, in one pass.
 
-    Computed on the device with one host synchronisation. The targets are
-    standardised, which leaves R² unchanged.
+    Both are on the standardised targets, averaged uniformly over the
+    outputs; the MSE is comparable to the training loss, and R² is the same
+    as on the original units. One host synchronisation.
     """
     prediction = predict_in_batches(network, data.windows, batch_size)
     targets = data.targets
@@ -223,4 +293,15 @@ def r2_score_on(network: nn.Module, data: Batches, batch_size: int) -> float:
     ratio = torch.where(
         total > 0, residual / total.clamp_min(1e-12), residual.clamp_max(0)
     )
-    return float((1.0 - ratio).mean().item())
+    mse = residual.mean() / len(targets)
+    loss, score = torch.stack([mse, (1.0 - ratio).mean()]).tolist()
+    return loss, score
+
+
+def r2_score_on(network: nn.Module, data: Batches, batch_size: int) -> float:
+    """R² of ``network`` on ``data``, averaged uniformly over the outputs.
+
+    Computed on the device with one host synchronisation. The targets are
+    standardised, which leaves R² unchanged.
+    """
+    return validation_metrics(network, data, batch_size)[1]

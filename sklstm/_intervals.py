@@ -1,0 +1,87 @@
+"""Split conformal prediction intervals from held-out absolute residuals.
+
+The recipe: keep the absolute errors ``|y - ŷ|`` the model makes on rows it
+was not trained on (the time-ordered validation tail), take their
+``ceil((n + 1) · coverage)``-th smallest value as the half-width, and put
+``ŷ ± half-width`` around every new prediction. If the new rows' errors behave
+like the tail's (exchangeable), the interval holds the truth with probability
+at least ``coverage``; for time series this is an approximation that holds
+when the series' noise does not drift.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+import numpy as np
+
+
+def conformal_half_width(residuals: np.ndarray, coverage: float) -> np.ndarray:
+    """The split conformal half-width of each output column.
+
+    Parameters
+    ----------
+    residuals : ndarray of shape (n_calibration, n_outputs)
+        Absolute residuals on held-out rows.
+    coverage : float
+        The wanted probability that an interval holds the truth, in (0, 1).
+
+    Returns
+    -------
+    half_width : ndarray of shape (n_outputs,)
+
+    Raises
+    ------
+    ValueError
+        If ``coverage`` is not in (0, 1), or there are too few residuals to
+        promise it (``coverage`` above ``n / (n + 1)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._intervals import conformal_half_width
+    >>> residuals = np.arange(1.0, 20.0)[:, None]  # 19 held-out errors: 1 ... 19
+    >>> conformal_half_width(residuals, coverage=0.9).tolist()
+    [18.0]
+    """
+    if (
+        not isinstance(coverage, Real)
+        or isinstance(coverage, bool)
+        or not 0 < coverage < 1
+    ):
+        raise ValueError(
+            f"coverage must be a probability strictly between 0 and 1, such as "
+            f"0.9; got {coverage!r}."
+        )
+    n = len(residuals)
+    rank = math.ceil((n + 1) * coverage)
+    if rank > n:
+        raise ValueError(
+            f"coverage={coverage} needs at least {_fewest_rows(coverage)}"
+            f" held-out rows to calibrate on; the model has {n}. Pass more rows, "
+            "raise validation_fraction, or ask for a lower coverage."
+        )
+    return np.sort(residuals, axis=0)[rank - 1]
+
+
+def interval_bounds(
+    prediction: np.ndarray, half_width: np.ndarray, y_was_1d: bool
+) -> np.ndarray:
+    """Stack ``prediction ± half_width`` as a last axis of (lower, upper).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._intervals import interval_bounds
+    >>> interval_bounds(np.array([1.0, 2.0]), np.array([0.5]), True).tolist()
+    [[0.5, 1.5], [1.5, 2.5]]
+    """
+    columns = prediction.reshape(len(prediction), -1)
+    bounds = np.stack([columns - half_width, columns + half_width], axis=-1)
+    return bounds[:, 0] if y_was_1d else bounds
+
+
+def _fewest_rows(coverage: float) -> int:
+    """The fewest residuals n with ceil((n + 1) · coverage) <= n."""
+    return math.ceil(coverage / (1 - coverage) - 1e-9)

@@ -1,0 +1,209 @@
+"""Plots of a training run and of a forecast, drawn with matplotlib.
+
+matplotlib is an optional extra (``pip install 'sklstm[plot]'``): it is
+imported only when a function here is called, never by ``import sklstm``.
+Every function draws on the ``ax`` it is given (or on a new figure) and
+returns that axes, so plots can be combined and restyled.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from sklstm.inspection import _inner_regressor
+
+if TYPE_CHECKING:  # pragma: no cover - for type hints only
+    from matplotlib.axes import Axes
+
+
+def plot_loss_curve(estimator: BaseEstimator, *, ax: Axes | None = None) -> Axes:
+    """Plot the training (and validation) loss per epoch, best epoch marked.
+
+    Both losses are the mean squared error on standardised targets, so they
+    share one (logarithmic) axis. The marked epoch is the one whose weights
+    the model kept: the best validation score with ``early_stopping``, else
+    the lowest training loss.
+
+    Parameters
+    ----------
+    estimator : LSTMRegressor or LSTMForecaster
+        A fitted estimator.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw; a new figure when None.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMRegressor
+    >>> from sklstm.plotting import plot_loss_curve
+    >>> X = np.sin(0.1 * np.arange(200))[:, None]
+    >>> model = LSTMRegressor(lookback=5, max_iter=10, early_stopping=True,
+    ...                       random_state=0).fit(X[:-1], X[1:, 0])
+    >>> ax = plot_loss_curve(model)
+    >>> [line.get_label() for line in ax.get_lines()][:2]
+    ['training loss', 'validation loss']
+    """
+    regressor = _inner_regressor(estimator)
+    ax = _axes(ax)
+    losses = np.asarray(regressor.loss_curve_, dtype=float)
+    epochs = np.arange(1, len(losses) + 1)
+    ax.plot(epochs, losses, label="training loss")
+    validation = getattr(regressor, "validation_loss_curve_", None)
+    if validation:
+        # A warm-started fit validates only its own epochs: the last ones.
+        validation_epochs = epochs[len(losses) - len(validation) :]
+        ax.plot(validation_epochs, validation, label="validation loss")
+        best, value, label = _best_validation_epoch(regressor, validation_epochs)
+    else:
+        best = int(np.argmin(losses))
+        best, value, label = epochs[best], losses[best], "lowest training loss"
+    if best == 0:
+        ax.axvline(0, color="black", linestyle=":", label=label)
+    else:
+        ax.plot(
+            [best],
+            [value],
+            marker="o",
+            linestyle="none",
+            color="black",
+            label=f"{label} (epoch {best})",
+        )
+    if (losses > 0).all() and (not validation or np.min(validation) > 0):
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("MSE (standardised targets)")
+    ax.set_title(f"{type(estimator).__name__} training")
+    ax.legend()
+    return ax
+
+
+def _best_validation_epoch(
+    regressor: BaseEstimator, validation_epochs: np.ndarray
+) -> tuple[int, float, str]:
+    scores = np.asarray(regressor.validation_scores_, dtype=float)
+    best = int(np.argmax(scores))
+    label = "kept weights: best validation score"
+    best_score = getattr(regressor, "best_validation_score_", None)
+    if best_score is not None and scores[best] < best_score:
+        # The weights from before training scored best and were kept.
+        return 0, float("nan"), "kept weights: before training"
+    return (
+        int(validation_epochs[best]),
+        float(regressor.validation_loss_curve_[best]),
+        label,
+    )
+
+
+def plot_forecast(
+    forecast,
+    *,
+    history=None,
+    truth=None,
+    interval=None,
+    coverage: float | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Plot a forecast after its history, with the truth and an interval.
+
+    Pandas Series are drawn against their index (dates, for example); plain
+    arrays are drawn against step numbers, the forecast continuing where the
+    history ends.
+
+    Parameters
+    ----------
+    forecast : array-like of shape (n_steps,) or pandas.Series
+        The predicted values.
+    history : array-like of shape (n_history,) or pandas.Series, default=None
+        The observed values before the forecast.
+    truth : array-like of shape (n_steps,) or pandas.Series, default=None
+        What actually happened over the forecast's steps.
+    interval : array-like of shape (n_steps, 2), default=None
+        Lower and upper bounds for each step, as ``predict_interval`` returns
+        them; drawn as a shaded band.
+    coverage : float, default=None
+        The interval's coverage, for its legend label.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw; a new figure when None.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.plotting import plot_forecast
+    >>> ax = plot_forecast(np.array([3.0, 4.0]), history=np.array([1.0, 2.0]),
+    ...                    interval=np.array([[2.5, 3.5], [3.0, 5.0]]))
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['history', 'forecast']
+    >>> ax.get_lines()[1].get_xdata().tolist()
+    [2, 3]
+    """
+    ax = _axes(ax)
+    start = 0
+    if history is not None:
+        history_x, history_y = _x_and_y(history, 0)
+        ax.plot(history_x, history_y, color="tab:blue", label="history")
+        start = len(history_y)
+    forecast_x, forecast_y = _x_and_y(forecast, start)
+    if interval is not None:
+        bounds = np.asarray(interval, dtype=float)
+        if bounds.shape != (len(forecast_y), 2):
+            raise ValueError(
+                f"interval must have shape (n_steps, 2) = ({len(forecast_y)}, 2), "
+                f"one (lower, upper) pair per forecast step; got {bounds.shape}."
+            )
+        label = "interval" if coverage is None else f"{coverage:.0%} interval"
+        ax.fill_between(
+            forecast_x,
+            bounds[:, 0],
+            bounds[:, 1],
+            color="tab:orange",
+            alpha=0.25,
+            label=label,
+        )
+    if truth is not None:
+        truth_x, truth_y = _x_and_y(truth, start)
+        if len(truth_y) != len(forecast_y):
+            raise ValueError(
+                f"truth must have one value per forecast step ({len(forecast_y)}); "
+                f"got {len(truth_y)}."
+            )
+        ax.plot(truth_x, truth_y, color="black", linewidth=1, label="truth")
+    ax.plot(forecast_x, forecast_y, color="tab:orange", label="forecast")
+    ax.legend()
+    return ax
+
+
+def _x_and_y(values, start: int) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(values, pd.Series):
+        return values.index.to_numpy(), values.to_numpy(dtype=float)
+    y = np.asarray(values, dtype=float)
+    if y.ndim != 1:
+        raise ValueError(
+            f"Expected a 1-D series of values; got an array of shape {y.shape}. "
+            "Plot one output at a time."
+        )
+    return np.arange(start, start + len(y)), y
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise ImportError(
+            "sklstm.plotting needs matplotlib: pip install 'sklstm[plot]'."
+        ) from error
+    _, ax = plt.subplots()
+    return ax
