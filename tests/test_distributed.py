@@ -15,7 +15,7 @@ import torch
 from distributed import Client, LocalCluster
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 
-from sklstm import LSTMRegressor, _device
+from sklstm import LSTMForecaster, LSTMRegressor, _device
 from sklstm._device import resolve_device, worker_index
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -29,6 +29,24 @@ CV = TimeSeriesSplit(n_splits=2)
 
 def _tiny_model():
     return LSTMRegressor(lookback=3, hidden_size=4, max_iter=5, random_state=0)
+
+
+def _tiny_forecaster():
+    return LSTMForecaster(lookback=4, hidden_size=4, max_iter=5, random_state=0)
+
+
+# (estimator, grid, X, y, cv): the forecaster's folds are 10-step backtests on
+# a series without covariates.
+CASES = {
+    "regressor": (_tiny_model, GRID, X, Y, CV),
+    "forecaster": (
+        _tiny_forecaster,
+        {"lookback": [4, 8], "learning_rate_init": [0.003, 0.01]},
+        np.empty((len(Y), 0)),
+        Y,
+        TimeSeriesSplit(n_splits=2, test_size=10),
+    ),
+}
 
 
 def _search():
@@ -58,22 +76,27 @@ def dask_client():
         yield client
 
 
-def test_grid_search_on_a_dask_cluster_gives_the_local_cv_results(dask_client):
-    local = GridSearchCV(_tiny_model(), GRID, cv=CV, n_jobs=1).fit(X, Y)
+@pytest.mark.parametrize("case", CASES)
+def test_grid_search_on_a_dask_cluster_gives_the_local_cv_results(dask_client, case):
+    make, grid, X_case, y_case, cv = CASES[case]
+    local = GridSearchCV(make(), grid, cv=cv, n_jobs=1).fit(X_case, y_case)
     with joblib.parallel_backend("dask"):
-        distributed_search = _search().fit(X, Y)
+        distributed_search = GridSearchCV(make(), grid, cv=cv, n_jobs=2)
+        distributed_search.fit(X_case, y_case)
 
     _assert_same_search_results(distributed_search.cv_results_, local.cv_results_)
     assert distributed_search.best_params_ == local.best_params_
     np.testing.assert_allclose(
-        distributed_search.predict(X), local.predict(X), rtol=1e-6
+        distributed_search.predict(X_case[:10]), local.predict(X_case[:10]), rtol=1e-6
     )
 
 
-def test_cross_validate_on_a_dask_cluster_gives_the_local_scores(dask_client):
-    local = cross_validate(_tiny_model(), X, Y, cv=CV, n_jobs=1)
+@pytest.mark.parametrize("case", CASES)
+def test_cross_validate_on_a_dask_cluster_gives_the_local_scores(dask_client, case):
+    make, _, X_case, y_case, cv = CASES[case]
+    local = cross_validate(make(), X_case, y_case, cv=cv, n_jobs=1)
     with joblib.parallel_backend("dask"):
-        distributed_scores = cross_validate(_tiny_model(), X, Y, cv=CV, n_jobs=2)
+        distributed_scores = cross_validate(make(), X_case, y_case, cv=cv, n_jobs=2)
     np.testing.assert_allclose(
         distributed_scores["test_score"], local["test_score"], rtol=1e-6
     )
