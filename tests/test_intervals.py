@@ -1,15 +1,12 @@
 """Split conformal prediction intervals: calibrated on the held-out last rows."""
 
 import pickle
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from sklstm import LSTMRegressor
-
-SUNSPOTS_CSV = Path("/work/shared/data/sunspots_monthly.csv")
+from sklstm.datasets import load_sunspots
 
 RNG = np.random.default_rng(0)
 ROWS = RNG.normal(size=(100, 2))
@@ -55,7 +52,7 @@ def test_coverage_on_later_sunspots_is_close_to_nominal_on_the_square_root_scale
     # Sunspot noise grows with the level; on the square-root scale it does
     # not, so the held-out errors look like the later ones (and squaring the
     # bounds keeps which truths fall inside).
-    sunspots = pd.read_csv(SUNSPOTS_CSV)["sunspots"].to_numpy(float)
+    sunspots = load_sunspots().to_numpy(dtype=float)
     coverage = held_out_coverage(
         np.sqrt(sunspots), 2400, 0.9, lookback=12, validation_fraction=0.3
     )
