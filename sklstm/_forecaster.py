@@ -26,6 +26,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklstm._compat import Interval, StrOptions, _fit_context
+from sklstm._persistence import portable_state, split_loaded_state
 from sklstm._regressor import LSTMRegressor
 from sklstm._validation import check_float32_range
 
@@ -164,6 +165,19 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         "horizon": [Interval(Integral, 1, None, closed="left")],
         "strategy": [StrOptions(set(STRATEGIES))],
         "target": [StrOptions(set(TARGETS))],
+    }
+
+    #: How ``sklstm.save`` stores each fitted attribute (kinds: ``sklstm._saving``).
+    _fitted_state_schema: ClassVar[dict[str, str]] = {
+        "regressor_": "estimator",
+        "n_iter_": "count",
+        "n_features_in_": "count",
+        "feature_names_in_": "names[n_features_in_]?",
+        "_recent_X": "array[lookback,n_features_in_]",
+        "_recent_y": "array[lookback]",
+        "_index_end": "label?",
+        "_index_step": "step?",
+        "_series_name": "scalar?",
     }
 
     def __init__(
@@ -394,6 +408,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             np.concatenate([self._recent_y, y_new]),
         )
         return self
+
+    def __getstate__(self) -> dict:
+        return portable_state(super().__getstate__())
+
+    def __setstate__(self, state: dict) -> None:
+        state, _ = split_loaded_state(state)
+        super().__setstate__(state)
 
     # --------------------------------------------------------------- internals
 

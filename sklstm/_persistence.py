@@ -15,7 +15,9 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import torch
+from pandas.tseries.frequencies import to_offset
 from torch import nn
 
 from sklstm._device import device_for_loading
@@ -60,6 +62,15 @@ def portable_state(state: dict) -> dict:
         for name in scalers:
             del state[name]
         state["_scalers"] = scalers
+    pandas_values = {
+        name: pandas_to_plain(value)
+        for name, value in state.items()
+        if isinstance(value, (pd.Timestamp, pd.DateOffset))
+    }
+    if pandas_values:
+        for name in pandas_values:
+            del state[name]
+        state["_pandas_values"] = pandas_values
     state["_sklstm_pickle_format"] = PICKLE_FORMAT_VERSION
     return state
 
@@ -79,7 +90,43 @@ def split_loaded_state(state: dict) -> tuple[dict, dict[str, np.ndarray] | None]
         )
     for name, statistics in state.pop("_scalers", {}).items():
         state[name] = Standardizer(statistics["mean"], statistics["scale"])
+    for name, plain in state.pop("_pandas_values", {}).items():
+        state[name] = plain_to_pandas(plain)
     return state, state.pop("_network_arrays", None)
+
+
+def pandas_to_plain(value: pd.Timestamp | pd.DateOffset) -> dict[str, str | None]:
+    """A timestamp or a frequency as a dict of strings (see :func:`plain_to_pandas`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklstm._persistence import pandas_to_plain
+    >>> pandas_to_plain(pd.Timestamp("2024-03-01", tz="Europe/Paris"))
+    {'timestamp': '2024-03-01T00:00:00+01:00', 'tz': 'Europe/Paris'}
+    >>> pandas_to_plain(pd.offsets.MonthBegin())
+    {'offset': 'MS'}
+    """
+    if isinstance(value, pd.Timestamp):
+        tz = None if value.tz is None else str(value.tz)
+        return {"timestamp": value.isoformat(), "tz": tz}
+    return {"offset": value.freqstr}
+
+
+def plain_to_pandas(plain: dict) -> pd.Timestamp | pd.DateOffset:
+    """The timestamp or frequency that :func:`pandas_to_plain` described.
+
+    Raises
+    ------
+    ValueError
+        If ``plain`` does not describe one.
+    """
+    if set(plain) == {"timestamp", "tz"}:
+        timestamp = pd.Timestamp(plain["timestamp"])
+        return timestamp if plain["tz"] is None else timestamp.tz_convert(plain["tz"])
+    if set(plain) == {"offset"}:
+        return to_offset(plain["offset"])
+    raise ValueError(f"expected a timestamp or a frequency; got keys {sorted(plain)}")
 
 
 def loading_device(state: dict) -> torch.device:

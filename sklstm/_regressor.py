@@ -229,7 +229,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         "validation_scores_": "reals?",
         "validation_loss_curve_": "reals?",
         "best_validation_score_": "real?",
-        "calibration_residuals_": "array[n_outputs_]?",
+        "calibration_residuals_": "array[*,n_outputs_]?",
         "n_iter_": "count",
         "t_": "count",
         "network_": "network",

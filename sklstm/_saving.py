@@ -23,16 +23,20 @@ What a class provides to be saved
 
   ``count``  an integer >= 0;  ``size``  an integer from 1 to ``MAX_SIZE``;
   ``real``  a float (infinities allowed);  ``flag``  a bool;  ``text``  a str;
-  ``reals``  a list of floats;  ``names``  a list of str (stored as an object
-  array, like ``feature_names_in_``);  ``array``  a float64 array;
-  ``scaler``  a :class:`~sklstm._scaling.Standardizer`;  ``network``  the
-  torch module, rebuilt by the estimator's ``_new_network()`` and checked
-  weight by weight (name, dtype, shape);  ``estimator``  a nested sklstm
-  estimator, saved the same way.
+  ``scalar``  None, a bool, int, float or str;  ``reals``  a list of floats;
+  ``names``  a list of str (stored as an object array, like
+  ``feature_names_in_``);  ``array``  a float64 array;  ``scaler``  a
+  :class:`~sklstm._scaling.Standardizer`;  ``label``  an index label (an int
+  or a pandas Timestamp);  ``step``  an index step (an int or a pandas
+  offset);  ``network``  the torch module, rebuilt by the estimator's
+  ``_new_network()`` and checked weight by weight (name, dtype, shape);
+  ``estimator``  a nested sklstm estimator, saved the same way.
 
-  ``kind[attribute]`` says that the length (of a list) or the last axis (of an
-  array, of a scaler's statistics) equals that earlier integer attribute.
-  A trailing ``?`` lets the attribute be ``None`` or absent.
+  ``kind[a]`` says that the length of a list or of a scaler's statistics
+  equals the integer attribute (or parameter) ``a``, set before it. For an
+  array, ``array[a,b]`` gives its shape, one entry per axis, where ``*``
+  allows any length. A trailing ``?`` lets the attribute be ``None`` or
+  absent.
 * Any other fitted attribute makes :func:`save` refuse, so the schema cannot
   silently fall behind the estimator.
 """
@@ -49,12 +53,19 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import sklearn
 import torch
 from sklearn.base import BaseEstimator
 
 from sklstm._device import device_for_loading, resolve_device
-from sklstm._persistence import LIVE_ATTRIBUTES, arrays_to_network, network_to_arrays
+from sklstm._persistence import (
+    LIVE_ATTRIBUTES,
+    arrays_to_network,
+    network_to_arrays,
+    pandas_to_plain,
+    plain_to_pandas,
+)
 from sklstm._scaling import Standardizer
 
 FORMAT = "sklstm-model"
@@ -71,7 +82,7 @@ MAX_WEIGHT_BYTES = 4 * 2**30
 MAX_SIZE = 2**24
 MAX_NESTING = 4
 
-_KIND = re.compile(r"^(?P<kind>[a-z]+)(\[(?P<length>\w+)\])?(?P<optional>\?)?$")
+_KIND = re.compile(r"^(?P<kind>[a-z]+)(\[(?P<shape>[\w*,]+)\])?(?P<optional>\?)?$")
 _DOCUMENT_KEYS = {"format", "format_version", "versions", "weights", "estimator"}
 _ESTIMATOR_KEYS = {"class", "params", "fitted"}
 _JSON_SCALARS = (type(None), bool, int, float, str)
@@ -270,6 +281,18 @@ def _encode_fitted(
             fitted[attribute] = [str(name) for name in value]
         elif kind == "reals":
             fitted[attribute] = [float(number) for number in value]
+        elif kind in ("label", "step") and isinstance(
+            value, (pd.Timestamp, pd.DateOffset)
+        ):
+            fitted[attribute] = pandas_to_plain(value)
+        elif kind == "scalar":
+            value = value.item() if isinstance(value, np.generic) else value
+            if not isinstance(value, _JSON_SCALARS):
+                raise ValueError(
+                    f"sklstm.save cannot store {attribute}={value!r}: it must be "
+                    "None, a bool, int, float or str."
+                )
+            fitted[attribute] = value
         else:
             fitted[attribute] = _SCALAR_ENCODERS[kind](value)
     return fitted
@@ -281,6 +304,8 @@ _SCALAR_ENCODERS: dict[str, Callable[[Any], Any]] = {
     "real": float,
     "flag": bool,
     "text": str,
+    "label": int,
+    "step": int,
 }
 
 
@@ -462,7 +487,7 @@ def _decode_estimator(
     schema = cls._fitted_state_schema
     _check_keys(fitted, set(schema), f"the fitted state of {where}", exact=False)
     for attribute, spec in schema.items():
-        kind, length, optional = _parse_kind(spec)
+        kind, shape, optional = _parse_kind(spec)
         if attribute not in fitted or fitted[attribute] is None:
             if not optional:
                 raise _RefusedFileError(
@@ -471,7 +496,7 @@ def _decode_estimator(
             if attribute in fitted:
                 setattr(estimator, attribute, None)
             continue
-        expected = None if length is None else getattr(estimator, length)
+        expected = [None if axis == "*" else getattr(estimator, axis) for axis in shape]
         context = _Context(f"{prefix}{attribute}", arrays, device, used, expected)
         value = _DECODERS[kind](fitted[attribute], context, estimator)
         setattr(estimator, attribute, value)
@@ -481,9 +506,9 @@ def _decode_estimator(
 class _Context:
     """What a decoder needs besides the JSON value: arrays, device, bounds."""
 
-    def __init__(self, key, arrays, device, used, length):
+    def __init__(self, key, arrays, device, used, shape):
         self.key, self.arrays, self.device = key, arrays, device
-        self.used, self.length = used, length
+        self.used, self.shape = used, shape
 
     def array(self, name: str, dtype: type) -> np.ndarray:
         if name not in self.arrays:
@@ -497,9 +522,22 @@ class _Context:
         return array
 
     def check_length(self, n: int) -> None:
-        if self.length is not None and n != self.length:
+        if self.shape and n != self.shape[0]:
             raise _RefusedFileError(
-                f"{self.key!r} has length {n}, but must have {self.length}"
+                f"{self.key!r} has length {n}, but must have {self.shape[0]}"
+            )
+
+    def check_shape(self, shape: tuple[int, ...]) -> None:
+        if self.shape and (
+            len(shape) != len(self.shape)
+            or any(
+                want is not None and got != want
+                for got, want in zip(shape, self.shape, strict=True)
+            )
+        ):
+            wanted = tuple("any" if want is None else want for want in self.shape)
+            raise _RefusedFileError(
+                f"the array {self.key!r} has shape {shape}, but must have {wanted}"
             )
 
 
@@ -560,9 +598,7 @@ def _stored(value, context) -> None:
 def _array(value, context, _estimator):
     _stored(value, context)
     array = context.array(context.key, np.float64)
-    if array.ndim not in (1, 2):
-        raise _RefusedFileError(f"the array {context.key!r} must be 1-D or 2-D")
-    context.check_length(array.shape[-1])
+    context.check_shape(array.shape)
     return array.copy()
 
 
@@ -615,6 +651,33 @@ def _network(value, context, estimator):
     return arrays_to_network(estimator._new_network(), weights, device)
 
 
+def _pandas_value(keys: set[str], what: str) -> Callable:
+    """Decode an int, or a timestamp or frequency stored by ``pandas_to_plain``."""
+
+    def decode(value, context, estimator):
+        if not isinstance(value, dict):
+            return _integer(value, context, estimator, low=-(2**63))
+        _check_keys(value, keys, repr(context.key))
+        if not all(isinstance(value[key], str) for key in keys - {"tz"}) or not (
+            value.get("tz") is None or isinstance(value["tz"], str)
+        ):
+            raise _RefusedFileError(f"{context.key!r} must hold strings")
+        try:
+            return plain_to_pandas(value)
+        except (ValueError, TypeError, KeyError) as error:
+            raise _RefusedFileError(
+                f"{context.key!r} is not a valid {what} ({error})"
+            ) from None
+
+    return decode
+
+
+def _scalar(value, context, _estimator):
+    if not isinstance(value, _JSON_SCALARS):
+        raise _RefusedFileError(f"{context.key!r} must be a JSON scalar; got {value!r}")
+    return value
+
+
 def _nested(value, context, _estimator):
     return _decode_estimator(
         value, f"{context.key}/", context.arrays, context.device, context.used
@@ -631,6 +694,9 @@ _DECODERS: dict[str, Callable] = {
     "names": _names,
     "array": _array,
     "scaler": _scaler,
+    "label": _pandas_value({"timestamp", "tz"}, "timestamp"),
+    "step": _pandas_value({"offset"}, "pandas frequency"),
+    "scalar": _scalar,
     "network": _network,
     "estimator": _nested,
 }
@@ -640,7 +706,8 @@ def _parse_kind(spec: str) -> tuple[str, str | None, bool]:
     match = _KIND.match(spec)
     if match is None or match["kind"] not in _DECODERS:
         raise TypeError(f"unknown fitted-state kind {spec!r}")
-    return match["kind"], match["length"], match["optional"] is not None
+    shape = match["shape"].split(",") if match["shape"] else []
+    return match["kind"], shape, match["optional"] is not None
 
 
 def _check_keys(document: Any, keys: set[str], where: str, exact: bool = True):

@@ -21,7 +21,7 @@ import sklstm
 import sklstm._device
 import sklstm._persistence
 import sklstm._saving
-from sklstm import LSTMRegressor
+from sklstm import LSTMForecaster, LSTMRegressor
 from sklstm.exceptions import DeviceWarning
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -449,13 +449,26 @@ TAMPERED_FILES = [
 ]
 
 
-def _good_file(tmp_path):
-    model = tiny().fit(FRAME, TARGET)
+def _good_file(tmp_path, model=None):
+    """The document and arrays of a file saved from ``model`` (a tiny regressor)."""
+    model = tiny().fit(FRAME, TARGET) if model is None else model
     sklstm.save(model, tmp_path / "good.zip")
     with zipfile.ZipFile(tmp_path / "good.zip") as archive:
         document = json.loads(archive.read("model.json"))
         arrays = dict(np.load(io.BytesIO(_as_npz(archive)), allow_pickle=False))
     return document, arrays
+
+
+def _tampered_file(tmp_path, edit, model=None):
+    """A copy of a good file with ``edit`` applied, its arrays as npz."""
+    document, arrays = _good_file(tmp_path, model)
+    edit(document, arrays)
+    document["weights"] = "weights.npz"
+    return _write(
+        tmp_path / "tampered.zip",
+        json.dumps(document),
+        {"weights.npz": _npz_bytes(arrays)},
+    )
 
 
 def _as_npz(archive):
@@ -482,16 +495,8 @@ def _npz_bytes(arrays):
 
 @pytest.mark.parametrize(("edit", "message"), TAMPERED_FILES)
 def test_load_refuses_a_tampered_file_with_a_clear_message(edit, message, tmp_path):
-    document, arrays = _good_file(tmp_path)
-    edit(document, arrays)
-    document["weights"] = "weights.npz"
-    path = _write(
-        tmp_path / "tampered.zip",
-        json.dumps(document),
-        {"weights.npz": _npz_bytes(arrays)},
-    )
     with pytest.raises(ValueError, match=message):
-        sklstm.load(path)
+        sklstm.load(_tampered_file(tmp_path, edit))
 
 
 def test_load_refuses_files_that_are_not_sklstm_models(tmp_path):
@@ -529,3 +534,138 @@ def test_load_reads_no_more_than_its_size_bound(tmp_path, monkeypatch):
     monkeypatch.setattr(sklstm._saving, "MAX_WEIGHT_BYTES", 100)
     with pytest.raises(ValueError, match=r"weights.safetensors is larger than 100"):
         sklstm.load(tmp_path / "model.zip")
+
+
+# ---------------------------------------------------------------- forecaster
+
+DAYS = pd.date_range("2021-03-01", periods=70, freq="D", tz="Europe/Berlin")
+SALES = pd.Series(np.sin(np.arange(70) / 5) + 0.1 * RNG.normal(size=70), DAYS)
+WEATHER = pd.DataFrame({"temperature": np.cos(np.arange(70) / 5)}, index=DAYS)
+
+
+def tiny_forecaster(**params):
+    defaults = dict(lookback=4, hidden_size=4, max_iter=3, random_state=0)
+    return LSTMForecaster(**{**defaults, **params})
+
+
+def forecaster_on_dated_series():
+    model = tiny_forecaster().fit(WEATHER[:60], SALES[:60].rename("sales"))
+    return model, WEATHER[60:]
+
+
+def direct_forecaster_without_covariates():
+    model = tiny_forecaster(strategy="direct", horizon=3)
+    return model.fit(np.empty((60, 0)), SALES.to_numpy()[:60]), np.empty((7, 0))
+
+
+def forecaster_on_a_range_index():
+    model = tiny_forecaster(target="level", early_stopping=True)
+    X, y = WEATHER.reset_index(drop=True), SALES.reset_index(drop=True)
+    return model.fit(X[:60], y[:60]), X[60:]
+
+
+FITTED_FORECASTERS = [
+    forecaster_on_dated_series,
+    direct_forecaster_without_covariates,
+    forecaster_on_a_range_index,
+]
+
+
+def _through_save_and_load(model, tmp_path):
+    sklstm.save(model, tmp_path / "forecaster.zip")
+    return sklstm.load(tmp_path / "forecaster.zip")
+
+
+def _through_skops(model, tmp_path):
+    payload = skops.io.dumps(model)
+    assert skops.io.get_untrusted_types(data=payload) == [
+        "sklstm._forecaster.LSTMForecaster",
+        REGRESSOR_CLASS,
+    ]
+    return skops.io.loads(payload, trusted=skops.io.get_untrusted_types(data=payload))
+
+
+def _through_pickle(model, tmp_path):
+    return pickle.loads(pickle.dumps(model))
+
+
+@pytest.mark.parametrize("fit", FITTED_FORECASTERS)
+@pytest.mark.parametrize(
+    "round_trip",
+    [_through_save_and_load, _through_skops, _through_pickle],
+    ids=["save-load", "skops", "pickle"],
+)
+def test_a_saved_forecaster_forecasts_identically(fit, round_trip, tmp_path):
+    model, future = fit()
+    loaded = round_trip(model, tmp_path)
+    assert type(loaded) is LSTMForecaster
+    np.testing.assert_array_equal(loaded.predict(future), model.predict(future))
+    assert loaded.get_params() == model.get_params()
+    assert loaded._index_end == model._index_end
+    assert loaded._index_step == model._index_step
+    if isinstance(future, pd.DataFrame):
+        forecast = loaded.predict_series(future)
+        pd.testing.assert_series_equal(forecast, model.predict_series(future))
+        pd.testing.assert_index_equal(forecast.index, future.index)
+
+
+def test_a_loaded_forecaster_takes_new_observations(tmp_path):
+    model, _ = forecaster_on_dated_series()
+    loaded = _through_save_and_load(model, tmp_path)
+    model.update(WEATHER[60:63], SALES[60:63])
+    loaded.update(WEATHER[60:63], SALES[60:63])
+    np.testing.assert_array_equal(
+        loaded.predict(WEATHER[63:]), model.predict(WEATHER[63:])
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            _set_array("_recent_y", np.zeros(3)),
+            r"'_recent_y' has shape \(3,\), but must have \(4,\)",
+        ),
+        (
+            _set_array("_recent_X", np.zeros((4, 2))),
+            r"'_recent_X' has shape \(4, 2\), but must have \(4, 1\)",
+        ),
+        (
+            _edit_document(["estimator", "fitted", "_index_step"], {"offset": "7Q?"}),
+            r"'_index_step' is not a valid pandas frequency",
+        ),
+        (
+            _edit_document(
+                ["estimator", "fitted", "_index_end", "tz"], "Mars/Olympus_Mons"
+            ),
+            r"'_index_end' is not a valid timestamp",
+        ),
+        (
+            _edit_document(["estimator", "fitted", "_series_name"], ["sales"]),
+            r"'_series_name' must be a JSON scalar",
+        ),
+        (
+            _edit_document(
+                ["estimator", "fitted", "regressor_", "params", "hidden_size"], 0
+            ),
+            r"parameters are invalid.*'hidden_size'",
+        ),
+        (
+            _set_array("regressor_/network_.head.bias", np.zeros(2, np.float32)),
+            r"weight 'head.bias' has shape \(2,\).*needs \(1,\)",
+        ),
+    ],
+    ids=[
+        "recent-values-of-wrong-length",
+        "recent-covariates-of-wrong-width",
+        "invalid-frequency",
+        "unknown-time-zone",
+        "series-name-of-wrong-type",
+        "invalid-nested-parameter",
+        "nested-weight-of-wrong-shape",
+    ],
+)
+def test_load_refuses_a_tampered_forecaster_file(edit, message, tmp_path):
+    model, _ = forecaster_on_dated_series()
+    with pytest.raises(ValueError, match=message):
+        sklstm.load(_tampered_file(tmp_path, edit, model))
