@@ -28,7 +28,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from sklstm._compat import Interval, StrOptions, _fit_context
 from sklstm._persistence import portable_state, split_loaded_state
 from sklstm._regressor import LSTMRegressor
-from sklstm._validation import check_float32_range
+from sklstm._validation import (
+    check_float32_range,
+    check_numeric_target,
+    numeric_input,
+)
 
 STRATEGIES = ("recursive", "direct")
 TARGETS = ("change", "level")
@@ -301,13 +305,14 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             The forecast, in the units of ``y``.
         """
         check_is_fitted(self)
-        X = validate_data(
-            self,
-            _zero_column_frames_as_arrays(X),
-            reset=False,
-            dtype=np.float64,
-            ensure_min_features=0,
-        )
+        with numeric_input("X"):
+            X = validate_data(
+                self,
+                _zero_column_frames_as_arrays(X),
+                reset=False,
+                dtype=np.float64,
+                ensure_min_features=0,
+            )
         check_float32_range(X, "X")
         return self._forecast(X)
 
@@ -552,15 +557,17 @@ def _validate_series(
     estimator: BaseEstimator, X, y, *, reset: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Check covariates (possibly zero columns) and a 1-D series of equal length."""
-    X, y = validate_data(
-        estimator,
-        _zero_column_frames_as_arrays(X),
-        y,
-        reset=reset,
-        dtype=np.float64,
-        y_numeric=True,
-        ensure_min_features=0,
-    )
+    check_numeric_target(y)
+    with numeric_input("X"):
+        X, y = validate_data(
+            estimator,
+            _zero_column_frames_as_arrays(X),
+            y,
+            reset=reset,
+            dtype=np.float64,
+            y_numeric=True,
+            ensure_min_features=0,
+        )
     check_float32_range(X, "X")
     check_float32_range(y, "y")
     return X, y.astype(np.float64)

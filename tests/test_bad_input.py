@@ -10,13 +10,11 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.utils._param_validation import InvalidParameterError
 
 import sklstm._device
-from sklstm import LSTMRegressor
+from sklstm import LSTMForecaster, LSTMRegressor
 from sklstm._network import RecurrentNetwork
 from sklstm.exceptions import TrainingDivergedError, TrainingInterruptedWarning
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::sklearn.exceptions.ConvergenceWarning"
-)
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 RNG = np.random.default_rng(0)
 ROWS = RNG.normal(size=(60, 3))
@@ -566,3 +564,74 @@ def test_a_device_out_of_memory_error_keeps_its_type_and_gains_advice():
     assert "batch_size=16" in message and "windows of 7 steps" in message
     assert "Lower batch_size or lookback" in message
     assert "Tried to allocate 8.00 GiB" in message
+
+
+# ---------------------------------------------------------------- forecaster
+
+SERIES = np.sin(np.arange(60) / 4) + 0.1 * RNG.normal(size=60)
+COVARIATES = RNG.normal(size=(60, 2))
+
+
+def tiny_forecaster(**params):
+    defaults = dict(lookback=3, hidden_size=4, max_iter=3, random_state=0)
+    return LSTMForecaster(**{**defaults, **params})
+
+
+BAD_SERIES = [
+    pytest.param(
+        COVARIATES, with_value(SERIES, np.nan), r"y contains NaN", id="nan-in-y"
+    ),
+    pytest.param(
+        with_value(COVARIATES, np.inf), SERIES, r"X contains infinity", id="inf-in-X"
+    ),
+    pytest.param(
+        COVARIATES,
+        with_value(SERIES, 1e200),
+        r"y contains values as large as 1e\+200.*Rescale y",
+        id="y-overflows-float32",
+    ),
+    pytest.param(
+        COVARIATES, np.array(["a", "b"] * 30), r"y must be numeric.*'a'", id="string-y"
+    ),
+    pytest.param(
+        np.array([[1.0, "x"]] * 60, dtype=object),
+        SERIES,
+        r"X must be numeric.*'x'",
+        id="strings-in-X",
+    ),
+    pytest.param(COVARIATES + 1j, SERIES, r"X holds complex numbers", id="complex-X"),
+    pytest.param(
+        COVARIATES,
+        np.column_stack([SERIES, SERIES]),
+        r"y should be a 1d array",
+        id="2-D-y",
+    ),
+    pytest.param(
+        COVARIATES, SERIES[:-1], r"inconsistent numbers of samples", id="lengths-differ"
+    ),
+    pytest.param(
+        COVARIATES[:3],
+        SERIES[:3],
+        r"lookback \+ 1 = 4 observations.*got 3.*lower lookback",
+        id="series-too-short",
+    ),
+]
+
+
+@pytest.mark.parametrize(("X", "y", "message"), BAD_SERIES)
+def test_a_forecaster_refuses_a_bad_series_and_keeps_its_forecast(X, y, message):
+    model = tiny_forecaster().fit(COVARIATES, SERIES)
+    future = RNG.normal(size=(5, 2))
+    before = model.predict(future)
+    with pytest.raises(ValueError, match=message) as info:
+        model.fit(X, y)
+    assert_no_torch_frames(info)
+    np.testing.assert_array_equal(model.predict(future), before)
+
+
+def test_a_forecaster_refuses_future_covariates_of_another_width():
+    model = tiny_forecaster().fit(COVARIATES, SERIES)
+    with pytest.raises(ValueError, match=r"X has 1 features.*expecting 2"):
+        model.predict(COVARIATES[:5, :1])
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        tiny_forecaster().predict(COVARIATES[:5])
