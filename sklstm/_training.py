@@ -82,9 +82,10 @@ def train(
     when to stop and the best weights are restored at the end; otherwise the
     training loss decides and the last weights are kept.
 
-    A ``KeyboardInterrupt`` ends training early: the best weights seen so far
-    are restored, the history says ``interrupted=True``, and the caller
-    re-raises once its model is usable.
+    A ``KeyboardInterrupt`` ends training early: the best weights seen at the
+    end of an epoch (by validation R², else by training loss) are restored,
+    the history says ``interrupted=True``, and the caller re-raises once its
+    model is usable.
 
     Raises
     ------
@@ -146,6 +147,10 @@ def train(
                     best_state = _snapshot(network)
             else:
                 improved = epoch_loss < history.best_loss - settings.tol
+                if epoch_loss < history.best_loss:
+                    # Kept only for an interrupt, which would otherwise leave
+                    # the weights of a half-finished epoch.
+                    best_state = _snapshot(network)
             history.best_loss = min(history.best_loss, epoch_loss)
             if scheduler is not None:
                 _step_schedule(
@@ -169,7 +174,7 @@ def train(
             "steps. Lower batch_size or lookback (or hidden_size), or train on "
             f"another device. The device said: {error}"
         ) from error
-    if best_state is not None and settings.early_stopping:
+    if best_state is not None and (settings.early_stopping or history.interrupted):
         network.load_state_dict(best_state)
     network.eval()
     return history

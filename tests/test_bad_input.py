@@ -635,3 +635,24 @@ def test_a_forecaster_refuses_future_covariates_of_another_width():
         model.predict(COVARIATES[:5, :1])
     with pytest.raises(NotFittedError, match="not fitted yet"):
         tiny_forecaster().predict(COVARIATES[:5])
+
+
+def test_ctrl_c_mid_epoch_restores_the_weights_of_the_last_whole_epoch():
+    calls = {"n": 0}
+
+    def interrupt_in_the_second_epoch():  # 2 batches an epoch: after 1 step
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+
+    model = tiny(max_iter=5, n_iter_no_change=100)
+    handle = _training_forward_hook(interrupt_in_the_second_epoch)
+    try:
+        with pytest.warns(TrainingInterruptedWarning, match="after 1 epoch"):
+            with pytest.raises(KeyboardInterrupt):
+                model.fit(ROWS, TARGET)
+    finally:
+        handle.remove()
+    one_epoch = tiny(max_iter=1).fit(ROWS, TARGET)
+    assert model.n_iter_ == 1
+    np.testing.assert_array_equal(model.predict(ROWS), one_epoch.predict(ROWS))
