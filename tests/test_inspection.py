@@ -6,7 +6,8 @@ import torch
 from sklearn.exceptions import NotFittedError
 from torch import nn
 
-from sklstm import LSTMRegressor
+from sklstm import LSTMForecaster, LSTMRegressor
+from sklstm._forecaster import training_windows
 from sklstm.inspection import GATE_NAMES, gate_activations, lstm_reference
 
 RNG = np.random.default_rng(0)
@@ -147,3 +148,15 @@ def test_x_with_the_wrong_number_of_features_is_refused():
     model = fitted()
     with pytest.raises(ValueError, match="features"):
         gate_activations(model, ROWS[:, :1])
+
+
+def test_a_forecasters_gates_are_those_of_its_inner_regressor():
+    series = np.sin(0.3 * np.arange(60))
+    covariates = np.empty((60, 0))
+    forecaster = LSTMForecaster(lookback=6, hidden_size=4, max_iter=2, random_state=0)
+    forecaster.fit(covariates, series)
+    windows, _ = training_windows(series, covariates, 6, 1, change=True)
+    gates = gate_activations(forecaster, windows)
+    expected = gate_activations(forecaster.regressor_, windows)
+    assert gates["forget"].shape == (len(windows), 6, 4)
+    np.testing.assert_array_equal(gates["cell"], expected["cell"])
