@@ -171,10 +171,12 @@ def numeric_input(name: str) -> Iterator[None]:
 
 
 def _complex_message(name: str) -> str:
+    # Starts with scikit-learn's own words, which its estimator checks expect.
     return (
-        f"{name} holds complex numbers, but sklstm needs real numbers. Pass the "
-        f"real and imaginary parts as separate columns (np.real({name}), "
-        f"np.imag({name})), or the magnitude np.abs({name})."
+        f"Complex data not supported: {name} holds complex numbers, but sklstm "
+        f"needs real numbers. Pass the real and imaginary parts as separate "
+        f"columns (np.real({name}), np.imag({name})), or the magnitude "
+        f"np.abs({name})."
     )
 
 
