@@ -100,9 +100,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         The learning-rate schedule over the epochs of one ``fit``.
     clip_grad_norm : float or None, default=None
         When set, clip the gradient norm to this value at every step.
-    early_stopping : bool, default=False
+    early_stopping : bool, default=True
         Hold out the last ``validation_fraction`` of the windows, stop when
-        their R² stops improving, and keep the best weights.
+        their R² stops improving, and keep the best weights. Unlike
+        ``LSTMRegressor`` (default False), on by default: the network starts
+        as a ridge regression on the lags (``linear_path``), and stopping on
+        the most recent windows keeps the LSTM from fitting noise that
+        multi-step forecasts would compound (see Notes).
     validation_fraction : float, default=0.1
         Share of windows (the most recent) held out for early stopping.
     n_iter_no_change : int, default=10
@@ -111,6 +115,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         The improvement that counts.
     device : {'auto', 'cpu', 'cuda', 'cuda:N', 'mps'} or torch.device, default='auto'
         Where to train and predict; ``'auto'`` picks CUDA, then MPS, then CPU.
+    predict_batch_size : int or None, default=None
+        Windows per forward pass when the regressor predicts many windows at
+        once (on the validation windows); a forecast passes one at a time.
+        None picks by device.
+    fused_optimizer : bool, default=True
+        Use PyTorch's fused Adam kernel where this build has one.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, dropout and minibatch order through a private
         generator.
@@ -139,7 +149,14 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     -----
     Only windows with a full history are used for training, so ``fit``
     needs at least ``lookback + 1`` observations (``lookback + horizon``
-    with the direct strategy).
+    with the direct strategy), and one more window to hold out with
+    ``early_stopping``.
+
+    Defaults were chosen by measuring 12-step forecasts against ``Ridge`` on
+    the same lags (``benchmarks/forecast_accuracy.py``): learning the
+    change from the last value (``target='change'``) and stopping early on
+    the most recent windows each made the LSTM clearly more accurate on the
+    trending airline series, and no less accurate on sunspots.
 
     With the direct strategy the network reads the covariates of all
     ``horizon`` steps of a block. When the forecast ends inside a block, the
@@ -204,11 +221,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         learning_rate_init: float = 0.003,
         learning_rate: str = "constant",
         clip_grad_norm: float | None = None,
-        early_stopping: bool = False,
+        early_stopping: bool = True,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
         device: str | torch.device = "auto",
+        predict_batch_size: int | None = None,
+        fused_optimizer: bool = True,
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
         warm_start: bool = False,
@@ -235,6 +254,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.device = device
+        self.predict_batch_size = predict_batch_size
+        self.fused_optimizer = fused_optimizer
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -263,13 +284,20 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         scratch = copy.copy(self)
         X_checked, y_checked = _validate_series(scratch, X, y, reset=True)
         block = self._block()
-        if len(y_checked) < self.lookback + block:
+        n_windows = len(y_checked) - self.lookback - block + 1
+        if n_windows < 1 + self.early_stopping:
             needed = "lookback + horizon" if block > 1 else "lookback + 1"
+            held_out = (
+                ", and early_stopping=True holds out one more (or set "
+                "early_stopping=False)"
+                if self.early_stopping
+                else ""
+            )
             raise ValueError(
                 f"{needed} = {self.lookback + block} observations make one "
                 f"training window (lookback={self.lookback}, "
-                f"strategy={self.strategy!r}, horizon={self.horizon}); got "
-                f"{len(y_checked)} sample(s). Pass a longer series or lower "
+                f"strategy={self.strategy!r}, horizon={self.horizon}){held_out}; "
+                f"got {len(y_checked)} sample(s). Pass a longer series or lower "
                 "lookback."
             )
         windows, targets = training_windows(

@@ -277,13 +277,19 @@ def test_predict_before_fit_raises_not_fitted():
 @pytest.mark.parametrize(
     "params, needed",
     [
-        (dict(lookback=8), "lookback \\+ 1 = 9"),
+        (dict(lookback=8, early_stopping=False), "lookback \\+ 1 = 9"),
         (dict(lookback=8, strategy="direct", horizon=5), "lookback \\+ horizon = 13"),
     ],
 )
 def test_too_short_a_series_names_the_length_it_needs(params, needed):
     with pytest.raises(ValueError, match=f"{needed} observations.*got 7 sample"):
         tiny(**params).fit(NO_COVARIATES[:7], WAVE[:7])
+
+
+def test_a_series_with_one_window_cannot_also_hold_one_out_for_early_stopping():
+    with pytest.raises(ValueError, match="early_stopping=True holds out one more"):
+        tiny(lookback=8).fit(NO_COVARIATES[:9], WAVE[:9])
+    tiny(lookback=8).fit(NO_COVARIATES[:10], WAVE[:10])  # two windows suffice
 
 
 def test_a_table_of_targets_is_refused_as_the_series():
@@ -304,7 +310,9 @@ def test_forecaster_has_every_training_parameter_of_the_regressor_with_its_defau
     forecaster = inspect.signature(LSTMForecaster).parameters
     for name, parameter in regressor.items():
         assert name in forecaster, f"LSTMForecaster lacks {name}"
-        assert forecaster[name].default == parameter.default, name
+        if name != "early_stopping":  # on for forecasts, measured: see Notes
+            assert forecaster[name].default == parameter.default, name
+    assert forecaster["early_stopping"].default is True
     assert set(forecaster) - set(regressor) == {"horizon", "strategy", "target"}
 
 
