@@ -1,0 +1,92 @@
+"""Memory and threads: lag windows stay views, and sklstm leaves thread limits alone.
+
+The memory check runs in a fresh Python process, so its peak resident memory
+belongs to this one fit and predict alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+from joblib import Parallel, delayed
+
+from sklstm import LSTMRegressor
+
+ROWS, FEATURES, LOOKBACK = 200_000, 8, 32
+#: What all lag windows would take as one float32 array.
+MATERIALISED_MB = ROWS * LOOKBACK * FEATURES * 4 / 2**20
+#: What fit and predict may add on top of the data: half of that. (About
+#: 60 MB is what they take: scaled copies of the rows, one batch at a time.)
+BOUND_MB = 100
+
+_CHILD = f"""
+import json, resource, sys, warnings
+import numpy as np
+from sklstm import LSTMRegressor
+
+def peak_mb():
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+
+rng = np.random.default_rng(0)
+X = rng.standard_normal(({ROWS}, {FEATURES}))
+y = X[:, 0] + 0.1 * rng.standard_normal({ROWS})
+model = LSTMRegressor(lookback={LOOKBACK}, hidden_size=4, max_iter=1,
+                      batch_size=2048, early_stopping=True, random_state=0)
+warnings.simplefilter("ignore")
+model.fit(X[:500], y[:500]).predict(X[:500])  # load kernels before measuring
+before = peak_mb()
+model.fit(X, y)
+after_fit = peak_mb()
+prediction = model.predict(X)
+after_predict = peak_mb()
+print(json.dumps({{"fit": after_fit - before, "fit_and_predict": after_predict - before,
+                  "rows": len(prediction)}}))
+"""
+
+
+def _peak_memory_added() -> dict:
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", _CHILD],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_fit_and_predict_on_a_long_table_never_hold_all_lag_windows():
+    # Default linear_path=True: its closed-form start reads the windows too.
+    added = _peak_memory_added()
+    assert added["rows"] == ROWS
+    assert added["fit"] < BOUND_MB, (
+        f"fit added {added['fit']:.0f} MB of peak memory; all lag windows "
+        f"copied would be {MATERIALISED_MB:.0f} MB"
+    )
+    assert added["fit_and_predict"] < BOUND_MB, (
+        f"predict raised the peak to {added['fit_and_predict']:.0f} MB; all lag "
+        f"windows copied would be {MATERIALISED_MB:.0f} MB"
+    )
+
+
+def _threads_around_a_fit() -> tuple[int, int, str]:
+    X = np.random.default_rng(0).standard_normal((60, 2))
+    before = torch.get_num_threads()
+    LSTMRegressor(lookback=3, hidden_size=4, max_iter=2, random_state=0).fit(X, X[:, 0])
+    return before, torch.get_num_threads(), os.environ.get("OMP_NUM_THREADS", "")
+
+
+def test_fit_keeps_the_thread_limit_of_a_joblib_worker():
+    results = Parallel(n_jobs=2, backend="loky")(
+        delayed(_threads_around_a_fit)() for _ in range(2)
+    )
+    for before, after, limit in results:
+        assert after == before
+        assert str(before) == limit  # the worker's limit, as joblib set it
