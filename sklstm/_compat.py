@@ -12,4 +12,8 @@ from __future__ import annotations
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
-__all__ = ["Interval", "StrOptions", "_fit_context"]
+# Sample-weight validation with scikit-learn's own messages (shape, negative
+# and all-zero weights), which its estimator checks expect. Private as of 1.9.
+from sklearn.utils.validation import _check_sample_weight
+
+__all__ = ["Interval", "StrOptions", "_check_sample_weight", "_fit_context"]

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._compat import Interval, StrOptions, _fit_context
@@ -26,6 +27,7 @@ from sklstm._persistence import (
 )
 from sklstm._progress import epoch_reporter
 from sklstm._random import draw_seed, isolated_torch_rng, shuffling_generator
+from sklstm._row_metadata import check_groups, check_sample_weight, series_tails
 from sklstm._scaling import Standardizer
 from sklstm._training import (
     LEARNING_RATE_SCHEDULES,
@@ -287,7 +289,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------------ public
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y) -> LSTMRegressor:
+    def fit(self, X, y, sample_weight=None, *, groups=None) -> LSTMRegressor:
         """Train the network on time-ordered rows (or ready-made sequences).
 
         Parameters
@@ -296,16 +298,26 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             Time-ordered rows, or a batch of sequences used as is.
         y : array-like of shape (n_rows,) or (n_rows, n_outputs)
             The target of each row.
+        sample_weight : array-like of shape (n_rows,), default=None
+            Non-negative weight of each row's prediction error in the loss. A
+            row with weight 0 still serves as history for the rows after it.
+        groups : array-like of shape (n_rows,), default=None
+            Series labels: rows with different labels belong to different
+            series, and no lag window crosses from one series into another.
+            Within a series, rows must be in time order. With 3-D X, whose
+            sequences are already apart, only early stopping uses them.
 
         Returns
         -------
         self : LSTMRegressor
             The fitted estimator.
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(
+            X, y, incremental=False, sample_weight=sample_weight, groups=groups
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y) -> LSTMRegressor:
+    def partial_fit(self, X, y, sample_weight=None, *, groups=None) -> LSTMRegressor:
         """Train for one epoch, continuing from the current weights.
 
         The scaling statistics and the architecture come from the first call.
@@ -316,21 +328,34 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             Time-ordered rows, or a batch of sequences used as is.
         y : array-like of shape (n_rows,) or (n_rows, n_outputs)
             The target of each row.
+        sample_weight : array-like of shape (n_rows,), default=None
+            Non-negative weight of each row's prediction error in the loss. A
+            row with weight 0 still serves as history for the rows after it.
+        groups : array-like of shape (n_rows,), default=None
+            Series labels: rows with different labels belong to different
+            series, and no lag window crosses from one series into another.
+            Within a series, rows must be in time order. With 3-D X, whose
+            sequences are already apart, only early stopping uses them.
 
         Returns
         -------
         self : LSTMRegressor
             The updated estimator.
         """
-        return self._fit(X, y, incremental=True)
+        return self._fit(
+            X, y, incremental=True, sample_weight=sample_weight, groups=groups
+        )
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X, *, groups=None) -> np.ndarray:
         """Predict one value (or row of values) per row of X.
 
         Parameters
         ----------
         X : array-like of shape (n_rows, n_features) or (n_samples, steps, n_features)
             Time-ordered rows (windowed with the padding rule) or sequences.
+        groups : array-like of shape (n_rows,), default=None
+            Series labels, as in ``fit``: each series is windowed (and padded)
+            on its own. None treats all rows as one series.
 
         Returns
         -------
@@ -339,12 +364,36 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_predict_data(self, X)
-        windows = self._windows(X)
+        windows = self._windows(X, check_groups(groups, len(X)))
         predictions = predict_in_batches(
             self.network_, windows, max(PREDICT_BATCH_SIZE, self.batch_size)
         )
         y_pred = self._y_scaler.inverse_transform(predictions.cpu().numpy())
         return y_pred.ravel() if self._y_was_1d else y_pred
+
+    def score(self, X, y, sample_weight=None, *, groups=None) -> float:
+        """R² of the predictions for X, with each series windowed on its own.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features) or (n_samples, steps, n_features)
+            Time-ordered rows or sequences.
+        y : array-like of shape (n_rows,) or (n_rows, n_outputs)
+            The true targets.
+        sample_weight : array-like of shape (n_rows,), default=None
+            Weights of the rows in the score.
+        groups : array-like of shape (n_rows,), default=None
+            Series labels, passed on to ``predict``.
+
+        Returns
+        -------
+        score : float
+            R² of ``self.predict(X, groups=groups)``, as
+            :func:`sklearn.metrics.r2_score` computes it.
+        """
+        return float(
+            r2_score(y, self.predict(X, groups=groups), sample_weight=sample_weight)
+        )
 
     def predict_interval(self, X, coverage: float = 0.9) -> np.ndarray:
         """Prediction intervals by split conformal calibration on the last rows.
@@ -437,20 +486,27 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "network_")
 
-    def _fit(self, X, y, *, incremental: bool) -> LSTMRegressor:
+    def _fit(
+        self, X, y, *, incremental: bool, sample_weight=None, groups=None
+    ) -> LSTMRegressor:
         fitted = self.__sklearn_is_fitted__()
         continuing = fitted and (incremental or self.warm_start)
         X, y, data_attributes = validate_fit_data(self, X, y, reset=not continuing)
+        groups = check_groups(groups, len(X))
+        sample_weight = check_sample_weight(sample_weight, X)
         device = resolve_device(self.device)
         n_samples = len(X)
         early_stopping = self.early_stopping and not incremental
-        n_validation = (
-            int(np.ceil(self.validation_fraction * n_samples)) if early_stopping else 0
+        held_out = (
+            series_tails(groups, n_samples, self.validation_fraction)
+            if early_stopping
+            else np.zeros(n_samples, dtype=bool)
         )
-        if early_stopping and n_samples - n_validation < 1:
+        if held_out.all():
             raise ValueError(
                 f"early_stopping=True holds out the last validation_fraction="
-                f"{self.validation_fraction} of the rows, which leaves no rows to "
+                f"{self.validation_fraction} of the rows (of each series, with "
+                "groups), which leaves no rows to "
                 f"train on with {n_samples} rows. Pass more rows, or set "
                 "early_stopping=False."
             )
@@ -469,8 +525,13 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             seed = draw_seed(self.random_state)
         rows = torch.from_numpy(x_scaler.transform(X)).to(device)
         targets = torch.from_numpy(y_scaler.transform(y)).to(device)
-        windows = self._windows_of(rows, window_length)
-        data, validation = self._split(windows, targets, n_validation)
+        windows = self._windows_of(rows, window_length, groups)
+        weights = (
+            None
+            if sample_weight is None
+            else torch.from_numpy(sample_weight.astype(np.float32)).to(device)
+        )
+        data, validation = self._split(windows, targets, weights, held_out)
 
         step_seed = seed + (self.t_ if continuing else 0)
         with isolated_torch_rng(step_seed, device):
@@ -598,34 +659,56 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             cell=self.cell,
         )
 
-    def _windows(self, X: np.ndarray) -> LagWindows:
+    def _windows(self, X: np.ndarray, groups: np.ndarray | None = None) -> LagWindows:
         """Standardise X, move it to the device once, and window it."""
         device = torch.device(self.device_)
         rows = torch.from_numpy(self._x_scaler.transform(X)).to(device)
-        return self._windows_of(rows, self.window_length_)
+        return self._windows_of(rows, self.window_length_, groups)
 
     @staticmethod
-    def _windows_of(rows: torch.Tensor, window_length: int) -> LagWindows:
+    def _windows_of(
+        rows: torch.Tensor, window_length: int, groups: np.ndarray | None = None
+    ) -> LagWindows:
         if rows.ndim == 3:
             return LagWindows(rows, None)
-        return lag_windows(rows, window_length)
+        return lag_windows(rows, window_length, groups)
 
     @staticmethod
     def _split(
-        windows: LagWindows, targets: torch.Tensor, n_validation: int
+        windows: LagWindows,
+        targets: torch.Tensor,
+        weights: torch.Tensor | None,
+        held_out: np.ndarray,
     ) -> tuple[Batches, Batches | None]:
-        """Hold out the last ``n_validation`` samples, in time order."""
-        if n_validation == 0:
-            return Batches(windows, targets), None
-        n_train = len(targets) - n_validation
+        """Hold out the ``held_out`` samples (the last of each series)."""
+        if not held_out.any():
+            return Batches(windows, targets, weights), None
+        device = targets.device
+        train = torch.from_numpy(np.flatnonzero(~held_out)).to(device)
+        kept = torch.from_numpy(np.flatnonzero(held_out)).to(device)
         positions = (
-            torch.arange(len(targets), device=targets.device)
+            torch.arange(len(targets), device=device)
             if windows.positions is None
             else windows.positions
         )
+        train_weights = None
+        if weights is not None:
+            train_weights = weights[train]
+            if not bool(train_weights.any()):
+                raise ValueError(
+                    "Every row left for training after the early-stopping "
+                    "hold-out has sample_weight 0, so there is nothing to learn "
+                    "from. Give some earlier rows a positive weight, or set "
+                    "early_stopping=False."
+                )
+            train_weights = train_weights / train_weights.mean()
         return (
-            Batches(LagWindows(windows.view, positions[:n_train]), targets[:n_train]),
-            Batches(LagWindows(windows.view, positions[n_train:]), targets[n_train:]),
+            Batches(
+                LagWindows(windows.view, positions[train]),
+                targets[train],
+                train_weights,
+            ),
+            Batches(LagWindows(windows.view, positions[kept]), targets[kept]),
         )
 
     def _absolute_residuals(

@@ -50,7 +50,10 @@ class TrainingHistory:
 
 @dataclass(frozen=True)
 class Batches:
-    """Windows, standardised targets and optional weights, all on one device."""
+    """Windows, standardised targets and optional weights, all on one device.
+
+    ``weights``, when given, are one per sample and average 1.
+    """
 
     windows: LagWindows
     targets: torch.Tensor
@@ -255,11 +258,17 @@ def _loss(
     weights: torch.Tensor | None,
     samples: torch.Tensor,
 ) -> torch.Tensor:
+    """Mean squared error of a minibatch, each sample's error times its weight.
+
+    ``Batches.weights`` average 1 over the training samples, so the mean of a
+    minibatch is an unbiased estimate of the weighted mean over all of them:
+    a batch of heavy rows pulls harder than a batch of light ones (dividing
+    by each batch's own weight sum would lose that).
+    """
     if weights is None:
         return nn.functional.mse_loss(prediction, targets)
-    batch_weights = weights[samples]
     squared = (prediction - targets).square().mean(dim=1)
-    return (squared * batch_weights).sum() / batch_weights.sum().clamp_min(1e-12)
+    return (squared * weights[samples]).mean()
 
 
 def _snapshot(network: nn.Module) -> dict[str, torch.Tensor]:

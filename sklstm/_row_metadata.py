@@ -1,0 +1,136 @@
+"""What ``fit`` may receive per row beside X and y: series labels and weights.
+
+``groups`` says which series each row belongs to (no lag window crosses from
+one series into another); ``sample_weight`` scales each row's share of the
+training loss. Both are checked here and turned into what training needs,
+including which rows the early-stopping hold-out takes from each series.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sklstm._compat import _check_sample_weight
+
+
+def check_groups(groups, n_rows: int) -> np.ndarray | None:
+    """Check series labels: one per row, 1-D, of one comparable type.
+
+    Parameters
+    ----------
+    groups : array-like of shape (n_rows,) or None
+        The series each row belongs to.
+    n_rows : int
+        The number of rows of X.
+
+    Returns
+    -------
+    ndarray of shape (n_rows,) or None
+        The labels as an array, or None when no labels were given.
+
+    Examples
+    --------
+    >>> from sklstm._row_metadata import check_groups
+    >>> check_groups(["a", "a", "b"], n_rows=3).tolist()
+    ['a', 'a', 'b']
+    """
+    if groups is None:
+        return None
+    labels = np.asarray(groups)
+    if labels.ndim != 1:
+        raise ValueError(
+            f"groups must be 1-D, one series label per row of X; got an array of "
+            f"shape {labels.shape}."
+        )
+    if len(labels) != n_rows:
+        raise ValueError(
+            f"groups has {len(labels)} labels, but X has {n_rows} rows. Pass one "
+            "series label per row of X."
+        )
+    try:
+        np.unique(labels)
+    except TypeError as error:
+        raise ValueError(
+            "groups must be labels of one comparable type (all numbers or all "
+            f"strings); sorting them failed: {error}"
+        ) from error
+    return labels
+
+
+def check_sample_weight(sample_weight, X: np.ndarray) -> np.ndarray | None:
+    """Check sample weights and scale them to average 1.
+
+    Weights that are all equal are the unweighted loss exactly, so they come
+    back as None and training takes the unweighted path.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,), float or None
+        Non-negative weights, one per row (or per 3-D sequence).
+    X : ndarray
+        The validated training input.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,) or None
+        Weights with mean 1, or None for no or uniform weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._row_metadata import check_sample_weight
+    >>> check_sample_weight([1, 3], np.zeros((2, 1))).tolist()
+    [0.5, 1.5]
+    >>> check_sample_weight([2, 2], np.zeros((2, 1))) is None
+    True
+    """
+    if sample_weight is None:
+        return None
+    weights = _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True
+    )
+    if np.all(weights == weights[0]):
+        return None
+    return weights / weights.mean()
+
+
+def series_tails(groups: np.ndarray | None, n_samples: int, fraction: float):
+    """The samples that early stopping holds out: the last rows of each series.
+
+    Time order is kept within every series: each one gives up its last
+    ``ceil(fraction * length)`` rows, never a shuffled or oldest part.
+
+    Parameters
+    ----------
+    groups : ndarray of shape (n_samples,) or None
+        Series labels; None means one series.
+    n_samples : int
+        The number of samples.
+    fraction : float
+        The share of each series to hold out, in (0, 1).
+
+    Returns
+    -------
+    ndarray of bool of shape (n_samples,)
+        True for the held-out samples.
+
+    Examples
+    --------
+    >>> from sklstm._row_metadata import series_tails
+    >>> series_tails(None, 4, 0.5).tolist()
+    [False, False, True, True]
+    >>> series_tails(["a", "b", "a", "b"], 4, 0.5).tolist()
+    [False, False, True, True]
+    """
+    if groups is None:
+        codes = np.zeros(n_samples, dtype=np.intp)
+    else:
+        _, codes = np.unique(np.asarray(groups), return_inverse=True)
+        codes = codes.ravel()
+    lengths = np.bincount(codes)
+    order = np.argsort(codes, kind="stable")
+    first_of_series = np.cumsum(lengths) - lengths
+    rank = np.empty(n_samples, dtype=np.intp)
+    rank[order] = np.arange(n_samples) - first_of_series[codes[order]]
+    n_held_out = np.ceil(fraction * lengths).astype(np.intp)
+    return rank >= (lengths - n_held_out)[codes]

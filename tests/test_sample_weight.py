@@ -1,0 +1,84 @@
+"""``fit(..., sample_weight=...)`` scales each target row's share of the loss."""
+
+import numpy as np
+import pytest
+import torch
+
+from sklstm import LSTMRegressor
+from sklstm._training import _loss
+
+RNG = np.random.default_rng(1)
+T = np.arange(301)
+SERIES = np.sin(0.12 * T) + RNG.normal(0, 0.05, len(T))
+X, Y = SERIES[:-1, None], SERIES[1:]
+CORRUPTED = RNG.random(len(Y)) < 0.3
+Y_CORRUPTED = np.where(CORRUPTED, Y + 3.0, Y)
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _model(**params):
+    defaults = dict(lookback=3, hidden_size=4, max_iter=20, random_state=0)
+    return LSTMRegressor(**{**defaults, **params})
+
+
+def test_rows_with_zero_weight_do_not_pull_the_fit():
+    weights = np.where(CORRUPTED, 0.0, 1.0)
+    weighted = _model().fit(X, Y_CORRUPTED, sample_weight=weights)
+    unweighted = _model().fit(X, Y_CORRUPTED)
+
+    clean = ~CORRUPTED
+    weighted_error = np.mean((weighted.predict(X)[clean] - Y[clean]) ** 2)
+    unweighted_error = np.mean((unweighted.predict(X)[clean] - Y[clean]) ** 2)
+    assert weighted_error < 0.1
+    assert weighted_error < unweighted_error / 5
+
+
+def test_uniform_weights_train_the_same_model_as_no_weights():
+    plain = _model().fit(X, Y)
+    uniform = _model().fit(X, Y, sample_weight=np.full(len(Y), 2.5))
+    np.testing.assert_array_equal(uniform.predict(X), plain.predict(X))
+
+
+def test_a_minibatch_of_heavy_rows_pulls_harder_than_one_of_light_rows():
+    # Same errors, weights 1.5 and 0.5 (averaging 1): the heavy batch's loss
+    # is three times the light one's, as in the weighted mean over all rows.
+    prediction = torch.zeros(2, 1)
+    targets = torch.ones(2, 1)
+    weights = torch.tensor([1.5, 1.5, 0.5, 0.5])
+    heavy = _loss(prediction, targets, weights, torch.tensor([0, 1]))
+    light = _loss(prediction, targets, weights, torch.tensor([2, 3]))
+    assert heavy.item() == pytest.approx(3 * light.item())
+
+
+def test_sample_weight_on_partial_fit_and_sequences():
+    weights = np.where(CORRUPTED, 0.0, 1.0)
+    sequences = np.lib.stride_tricks.sliding_window_view(SERIES[:-1], 3)[:, :, None]
+    targets = Y[2:]
+    model = _model().fit(
+        sequences, np.where(CORRUPTED[2:], targets + 3, targets), weights[2:]
+    )
+    assert np.mean((model.predict(sequences) - targets) ** 2) < 0.1
+    before = model.predict(sequences)
+    model.partial_fit(sequences, targets, sample_weight=np.zeros_like(targets) + 1)
+    assert not np.array_equal(model.predict(sequences), before)
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        (-np.ones(300), "Negative values in data passed to `sample_weight`"),
+        (np.ones(7), r"sample_weight.shape == \(7,\), expected \(300,\)"),
+        (np.zeros(300), "at least one non-zero"),
+        (np.r_[np.ones(299), np.nan], "sample_weight.*NaN"),
+    ],
+)
+def test_bad_weights_are_refused_with_a_clear_error(weights, message):
+    with pytest.raises(ValueError, match=message):
+        _model().fit(X, Y, sample_weight=weights)
+
+
+def test_early_stopping_refuses_weights_that_leave_nothing_to_train_on():
+    weights = np.r_[np.zeros(270), np.ones(30)]
+    with pytest.raises(ValueError, match="sample_weight 0, so there is nothing"):
+        _model(early_stopping=True).fit(X, Y, sample_weight=weights)
