@@ -26,6 +26,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklstm._compat import Interval, StrOptions, _fit_context
+from sklstm._intervals import interval_bounds, stepwise_half_width
 from sklstm._persistence import portable_state, split_loaded_state
 from sklstm._regressor import LSTMRegressor
 from sklstm._validation import (
@@ -35,6 +36,9 @@ from sklstm._validation import (
 )
 
 STRATEGIES = ("recursive", "direct")
+#: The furthest step ahead that ``predict_interval`` calibrates: the held-out
+#: backtest forecasts at most this many steps from each origin.
+MAX_CALIBRATED_STEPS = 200
 TARGETS = ("change", "level")
 
 
@@ -102,7 +106,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         When set, clip the gradient norm to this value at every step.
     early_stopping : bool, default=True
         Hold out the last ``validation_fraction`` of the windows, stop when
-        their R² stops improving, and keep the best weights. Unlike
+        their R² stops improving, and keep the best weights; the held-out
+        windows also calibrate ``predict_interval``. Unlike
         ``LSTMRegressor`` (default False), on by default: the network starts
         as a ridge regression on the lags (``linear_path``), and stopping on
         the most recent windows keeps the LSTM from fitting noise that
@@ -117,7 +122,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         Where to train and predict; ``'auto'`` picks CUDA, then MPS, then CPU.
     predict_batch_size : int or None, default=None
         Windows per forward pass when the regressor predicts many windows at
-        once (on the validation windows); a forecast passes one at a time.
+        once (on the validation windows, and from every held-out origin to
+        calibrate ``predict_interval``); a forecast passes one at a time.
         None picks by device.
     fused_optimizer : bool, default=True
         Use PyTorch's fused Adam kernel where this build has one.
@@ -125,7 +131,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         Seeds initialisation, dropout and minibatch order through a private
         generator.
     verbose : int, default=0
-        0 is silent; 1 or more prints one line per epoch.
+        0 is silent; 1 draws one progress bar for the whole fit (epochs,
+        training and validation loss, time left; needs ``tqdm``, the
+        ``progress`` extra, else it prints lines); 2 or more prints one line
+        per epoch. Inside a search, each candidate fit reports only if its
+        estimator was given a ``verbose`` of its own.
     warm_start : bool, default=False
         Whether ``fit`` continues training the current network instead of
         starting afresh.
@@ -136,6 +146,14 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         The fitted regressor that maps a window to the next value(s).
     n_iter_ : int
         Epochs the regressor has trained for.
+    calibration_residuals_ : ndarray of shape (n_origins, max_steps) or None
+        Absolute errors, in the units of y, of forecasts made by the final
+        model from each origin in the held-out tail (with
+        ``early_stopping``): row *i* forecasts from the *i*-th origin, column
+        *h* is ``h + 1`` steps ahead, NaN where the series ended first.
+        ``max_steps`` is the tail's length, at most
+        ``MAX_CALIBRATED_STEPS = 200``. What ``predict_interval`` calibrates
+        on; None after a fit without held-out windows.
     n_features_in_ : int
         Number of covariate columns seen during fit (may be 0).
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -166,6 +184,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     ``cross_validate`` forecasts each test fold from the end of its
     training fold, so use ``TimeSeriesSplit`` with ``gap=0`` (the default).
 
+    ``predict_interval`` is calibrated by backtesting on the held-out tail:
+    at the end of ``fit`` the trained model forecasts from every origin in
+    the tail (all origins at once, one forward pass per block of steps) over
+    the rest of the tail, and keeps the errors of each horizon.
+
     Examples
     --------
     >>> import numpy as np
@@ -192,6 +215,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     _fitted_state_schema: ClassVar[dict[str, str]] = {
         "regressor_": "estimator",
         "n_iter_": "count",
+        "calibration_residuals_": "array[*,*]?",
         "n_features_in_": "count",
         "feature_names_in_": "names[n_features_in_]?",
         "_recent_X": "array[lookback,n_features_in_]",
@@ -313,6 +337,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.feature_names_in_ = scratch.feature_names_in_
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
+        self.calibration_residuals_ = self._held_out_forecast_errors(
+            X_checked, y_checked
+        )
         self._remember(X_checked, y_checked)
         self._index_end, self._index_step = _regular_end(_time_index(X, y))
         self._series_name = y.name if isinstance(y, pd.Series) else None
@@ -396,6 +423,76 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             )
         return pd.Series(forecast, index=index, name=self._series_name)
 
+    def predict_interval(self, X, coverage: float = 0.9) -> np.ndarray:
+        """Forecast like :meth:`predict`, with a split conformal interval per step.
+
+        The half-width at step *h* is the ``ceil((n + 1) * coverage)``-th
+        smallest of the ``n`` absolute errors that forecasts from the
+        held-out tail made *h* steps ahead (``calibration_residuals_``), so
+        the intervals widen as the errors grow with the horizon. If future
+        errors behave like those of the tail, each step's interval holds the
+        truth with probability at least ``coverage``. (The tail also chose
+        when training stopped, a small optimistic bias.)
+
+        Parameters
+        ----------
+        X : array-like of shape (n_future_steps, n_covariates)
+            The covariates of the steps to forecast, as for :meth:`predict`.
+        coverage : float, default=0.9
+            The wanted probability that an interval holds the truth.
+
+        Returns
+        -------
+        intervals : ndarray of shape (n_future_steps, 2)
+            Lower and upper bounds of each step, in the units of ``y``.
+
+        Raises
+        ------
+        ValueError
+            If the forecaster was fitted with ``early_stopping=False`` (no
+            held-out tail), if ``coverage`` is not in (0, 1), or if a step
+            is further ahead than the tail can calibrate for that coverage:
+            step *h* needs at least ``coverage / (1 - coverage)`` origins
+            with *h* observations after them in the tail (for 0.9, 9), and
+            steps beyond ``MAX_CALIBRATED_STEPS = 200`` are never
+            calibrated. Rather than reuse a nearer step's width, which would
+            be too narrow, the forecaster refuses: forecast fewer steps at a
+            time and :meth:`update` as observations arrive, or raise
+            ``validation_fraction``.
+
+        See Also
+        --------
+        LSTMRegressor.predict_interval : Intervals for one prediction per row.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklstm import LSTMForecaster
+        >>> rng = np.random.default_rng(0)
+        >>> series = np.sin(0.2 * np.arange(300)) + rng.normal(0, 0.1, 300)
+        >>> forecaster = LSTMForecaster(lookback=8, max_iter=20, random_state=0)
+        >>> forecaster = forecaster.fit(np.empty((300, 0)), series)
+        >>> intervals = forecaster.predict_interval(np.empty((5, 0)), coverage=0.8)
+        >>> intervals.shape
+        (5, 2)
+        >>> bool((intervals[:, 0] < intervals[:, 1]).all())
+        True
+        """
+        check_is_fitted(self)
+        if getattr(self, "calibration_residuals_", None) is None:
+            raise ValueError(
+                "predict_interval calibrates on forecasts from the last "
+                "validation_fraction of the training windows, held out from "
+                "training only with early_stopping=True; this forecaster was "
+                f"fitted with early_stopping={self.early_stopping}. Refit with "
+                "early_stopping=True (the default)."
+            )
+        forecast = self.predict(X)
+        half_width = stepwise_half_width(
+            self.calibration_residuals_, coverage, len(forecast)
+        )
+        return interval_bounds(forecast, half_width[:, None], y_was_1d=True)
+
     def update(self, X, y) -> LSTMForecaster:
         """Append new observations so that forecasts start from them.
 
@@ -476,24 +573,96 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self._recent_y = y[-self.lookback :].copy()
 
     def _forecast(self, X_future: np.ndarray) -> np.ndarray:
-        """Forecast block by block, each block starting from the values before."""
-        lookback, block = self.lookback, self._block()
-        n_steps = len(X_future)
-        n_blocks = -(-n_steps // block)
+        """Forecast ``len(X_future)`` steps from the end of the series seen so far."""
+        n_steps, block = len(X_future), self._block()
         # Steps past the end of X (inside the last block) repeat its last row.
-        padding = np.repeat(X_future[-1:], n_blocks * block - n_steps, axis=0)
+        padding = np.repeat(X_future[-1:], -n_steps % block, axis=0)
         covariates = covariate_rows(
             np.concatenate([self._recent_X, X_future, padding]), block
         )
-        values = np.concatenate([self._recent_y, np.empty(n_blocks * block)])
+        origin = np.zeros(1, dtype=np.intp)
+        return self._roll_forward(self._recent_y[None], covariates, origin, n_steps)[0]
+
+    def _held_out_forecast_errors(
+        self, X: np.ndarray, y: np.ndarray
+    ) -> np.ndarray | None:
+        """|forecast - truth| from each origin of the held-out tail, per step ahead.
+
+        One origin per held-out window: the steps before the last one, from
+        the last step whose value was a training target on, so no truth a
+        forecast is scored against was one. (For the recursive strategy the
+        origins are the ends of the held-out windows.)
+        """
+        held_out = self.regressor_.calibration_residuals_
+        if held_out is None:
+            return None
+        n_origins, block = len(held_out), self._block()
+        origins = np.arange(len(y) - 1 - n_origins, len(y) - 1)
+        steps_left = len(y) - 1 - origins
+        n_steps = min(MAX_CALIBRATED_STEPS, n_origins)
+        # Blocks that run past the end of the series repeat its last covariates.
+        padding = np.repeat(X[-1:], -(-n_steps // block) * block, axis=0)
+        covariates = covariate_rows(np.concatenate([X, padding]), block)
+        first = origins - self.lookback + 1
+        history = sliding_window_view(y, self.lookback)[first]
+        forecasts = self._roll_forward(
+            history, covariates, first, np.minimum(steps_left, n_steps)
+        )
+        ahead = origins[:, None] + np.arange(1, n_steps + 1)
+        observed = ahead < len(y)
+        errors = np.abs(forecasts - y[np.where(observed, ahead, 0)])
+        return np.where(observed, errors, np.nan)
+
+    def _roll_forward(
+        self,
+        history: np.ndarray,
+        covariates: np.ndarray,
+        first: np.ndarray,
+        n_steps: int | np.ndarray,
+    ) -> np.ndarray:
+        """Forecast from several origins at once, block by block.
+
+        Each block is one forward pass over the windows of every origin that
+        still has steps to forecast; its forecasts become the newest values
+        of the next windows.
+
+        Parameters
+        ----------
+        history : ndarray of shape (n_origins, lookback)
+            The last observed values before each origin's forecast.
+        covariates : ndarray of shape (n_rows, block * n_covariates)
+            ``covariate_rows`` of the covariate table the origins share.
+        first : ndarray of shape (n_origins,)
+            The row of ``covariates`` where each origin's first window starts.
+        n_steps : int or ndarray of shape (n_origins,)
+            Steps to forecast from each origin.
+
+        Returns
+        -------
+        forecasts : ndarray of shape (n_origins, max(n_steps))
+            NaN beyond an origin's ``n_steps``, up to the end of its block.
+        """
+        lookback, block = self.lookback, self._block()
+        n_steps = np.broadcast_to(n_steps, len(history))
+        n_blocks = -(-int(n_steps.max()) // block)
+        values = np.full((len(history), lookback + n_blocks * block), np.nan)
+        values[:, :lookback] = history
+        covariate_windows = sliding_window_view(covariates, lookback, axis=0)
         for start in range(0, n_blocks * block, block):
+            active = np.flatnonzero(n_steps > start)
             stop = start + lookback
-            window = np.column_stack([values[start:stop], covariates[start:stop]])
-            step = self.regressor_.predict(window[None]).reshape(-1)
+            windows = np.concatenate(
+                [
+                    values[active, start:stop, None],
+                    covariate_windows[first[active] + start].transpose(0, 2, 1),
+                ],
+                axis=2,
+            )
+            step = self.regressor_.predict(windows).reshape(len(active), block)
             if self.target == "change":
-                step = step + values[stop - 1]
-            values[stop : stop + block] = step
-        return values[lookback : lookback + n_steps]
+                step = step + values[active, stop - 1, None]
+            values[active, stop : stop + block] = step
+        return values[:, lookback : lookback + int(n_steps.max())]
 
 
 # ---------------------------------------------------------------- the windows

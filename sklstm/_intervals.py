@@ -45,15 +45,7 @@ def conformal_half_width(residuals: np.ndarray, coverage: float) -> np.ndarray:
     >>> conformal_half_width(residuals, coverage=0.9).tolist()
     [18.0]
     """
-    if (
-        not isinstance(coverage, Real)
-        or isinstance(coverage, bool)
-        or not 0 < coverage < 1
-    ):
-        raise ValueError(
-            f"coverage must be a probability strictly between 0 and 1, such as "
-            f"0.9; got {coverage!r}."
-        )
+    _check_coverage(coverage)
     n = len(residuals)
     rank = math.ceil((n + 1) * coverage)
     if rank > n:
@@ -63,6 +55,62 @@ def conformal_half_width(residuals: np.ndarray, coverage: float) -> np.ndarray:
             "raise validation_fraction, or ask for a lower coverage."
         )
     return np.sort(residuals, axis=0)[rank - 1]
+
+
+def stepwise_half_width(
+    residuals: np.ndarray, coverage: float, n_steps: int
+) -> np.ndarray:
+    """The split conformal half-width of each of the first ``n_steps`` forecast steps.
+
+    Each step has its own calibration set, the errors of the held-out
+    forecasts that many steps ahead, because errors grow with the horizon:
+    one-step errors would make multi-step intervals too narrow.
+
+    Parameters
+    ----------
+    residuals : ndarray of shape (n_origins, max_steps)
+        Absolute errors of forecasts made from held-out origins: column ``h``
+        holds the errors ``h + 1`` steps ahead, NaN where no truth was left
+        to compare with.
+    coverage : float
+        The wanted probability that an interval holds the truth, in (0, 1).
+    n_steps : int
+        The steps to give a half-width, from the first.
+
+    Returns
+    -------
+    half_width : ndarray of shape (n_steps,)
+
+    Raises
+    ------
+    ValueError
+        If ``coverage`` is not in (0, 1), or one of the first ``n_steps``
+        steps has too few errors to promise it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._intervals import stepwise_half_width
+    >>> residuals = np.array([[1.0, 2.0], [3.0, 6.0], [5.0, np.nan]])
+    >>> stepwise_half_width(residuals, coverage=0.5, n_steps=2).tolist()
+    [3.0, 6.0]
+    """
+    _check_coverage(coverage)
+    counts = np.count_nonzero(~np.isnan(residuals), axis=0)
+    ranks = np.ceil((counts + 1) * coverage).astype(np.intp)
+    too_few = np.flatnonzero(ranks > counts)
+    n_calibrated = int(too_few[0]) if len(too_few) else residuals.shape[1]
+    if n_steps > n_calibrated:
+        raise ValueError(
+            f"coverage={coverage} needs at least {_fewest_rows(coverage)} held-out "
+            f"errors at each forecast step; the forecasts from the held-out tail "
+            f"calibrate the first {n_calibrated} step(s), and {n_steps} were "
+            "asked for. Forecast fewer steps at a time (update the forecaster as "
+            "observations arrive), raise validation_fraction, or ask for a lower "
+            "coverage."
+        )
+    ordered = np.sort(residuals[:, :n_steps], axis=0)  # NaN sorts last
+    return ordered[ranks[:n_steps] - 1, np.arange(n_steps)]
 
 
 def interval_bounds(
@@ -85,3 +133,15 @@ def interval_bounds(
 def _fewest_rows(coverage: float) -> int:
     """The fewest residuals n with ceil((n + 1) · coverage) <= n."""
     return math.ceil(coverage / (1 - coverage) - 1e-9)
+
+
+def _check_coverage(coverage) -> None:
+    if (
+        not isinstance(coverage, Real)
+        or isinstance(coverage, bool)
+        or not 0 < coverage < 1
+    ):
+        raise ValueError(
+            f"coverage must be a probability strictly between 0 and 1, such as "
+            f"0.9; got {coverage!r}."
+        )

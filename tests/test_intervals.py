@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
-from sklstm import LSTMRegressor
+from sklstm import LSTMForecaster, LSTMRegressor
 from sklstm.datasets import load_sunspots
 
 RNG = np.random.default_rng(0)
@@ -116,3 +116,102 @@ def test_coverage_beyond_what_the_held_out_rows_can_promise_is_refused():
     model = small_model(validation_fraction=0.1).fit(ROWS, TARGET)  # 10 rows
     with pytest.raises(ValueError, match=r"needs at least 19 held-out rows.*has 10"):
         model.predict_interval(ROWS, coverage=0.95)
+
+
+# ---------------------------------------------------------------- forecaster
+
+
+def small_forecaster(**params):
+    defaults = dict(lookback=4, hidden_size=4, max_iter=5, random_state=0)
+    return LSTMForecaster(**{**defaults, **params})
+
+
+def coverage_per_step(forecaster, X, y, first_origin, steps, every):
+    """Forecast ``steps`` ahead from every ``every``-th origin (moved by update)."""
+    inside = []
+    for origin in range(first_origin, len(y) - steps + 1, every):
+        if origin > first_origin:
+            forecaster.update(X[origin - every : origin], y[origin - every : origin])
+        intervals = forecaster.predict_interval(X[origin : origin + steps], 0.9)
+        truth = y[origin : origin + steps]
+        inside.append((intervals[:, 0] <= truth) & (truth <= intervals[:, 1]))
+    return np.mean(inside, axis=0)
+
+
+@pytest.mark.parametrize(
+    "params", [dict(strategy="recursive"), dict(strategy="direct", horizon=5)]
+)
+def test_multi_step_forecast_coverage_on_a_later_stretch_of_the_noisy_sine_is_nominal(
+    params,
+):
+    series, no_covariates = noisy_sine(2000), np.empty((2000, 0))
+    forecaster = small_forecaster(
+        lookback=8, hidden_size=8, max_iter=40, validation_fraction=0.2, **params
+    ).fit(no_covariates[:1500], series[:1500])
+    # 10-step forecasts from 98 origins over the last 500 steps.
+    coverage = coverage_per_step(forecaster, no_covariates, series, 1500, 10, 5)
+    assert abs(coverage.mean() - 0.9) < 0.05
+    assert (np.abs(coverage - 0.9) < 0.1).all()  # at each step ahead, not on average
+
+
+def test_recursive_forecast_intervals_widen_with_the_horizon():
+    # A random walk's h-step error grows like sqrt(h): one-step errors would
+    # make the later steps' intervals far too narrow.
+    walk = np.random.default_rng(1).normal(size=400).cumsum()
+    forecaster = small_forecaster(validation_fraction=0.25, max_iter=20)
+    forecaster.fit(np.empty((400, 0)), walk)
+    intervals = forecaster.predict_interval(np.empty((20, 0)))
+    width = intervals[:, 1] - intervals[:, 0]
+    assert width[4] > 1.5 * width[0]
+    assert width[19] > 1.5 * width[4]
+
+
+def test_one_step_forecast_errors_are_those_of_the_held_out_windows():
+    walk = np.random.default_rng(1).normal(size=200).cumsum()
+    forecaster = small_forecaster(validation_fraction=0.2).fit(np.empty((200, 0)), walk)
+    held_out = forecaster.regressor_.calibration_residuals_[:, 0]
+    assert forecaster.calibration_residuals_.shape == (len(held_out), len(held_out))
+    np.testing.assert_allclose(
+        forecaster.calibration_residuals_[:, 0], held_out, atol=1e-5
+    )
+
+
+@pytest.mark.parametrize(
+    "params", [dict(strategy="recursive"), dict(strategy="direct", horizon=3)]
+)
+def test_forecast_half_width_at_each_step_is_the_conformal_quantile_of_its_errors(
+    params,
+):
+    covariates = RNG.normal(size=(120, 1))
+    series = np.sin(np.arange(120) / 4) + covariates[:, 0]
+    forecaster = small_forecaster(validation_fraction=0.25, **params)
+    forecaster.fit(covariates[:100], series[:100])
+    intervals = forecaster.predict_interval(covariates[100:108], coverage=0.8)
+    forecast = forecaster.predict(covariates[100:108])
+    for step in range(8):
+        errors = forecaster.calibration_residuals_[:, step]
+        errors = np.sort(errors[~np.isnan(errors)])
+        assert len(errors) == 24 - step  # every origin with a truth that far ahead
+        half_width = errors[int(np.ceil((len(errors) + 1) * 0.8)) - 1]
+        np.testing.assert_allclose(
+            intervals[step], forecast[step] + [-half_width, half_width]
+        )
+
+
+def test_forecast_further_ahead_than_the_held_out_tail_calibrates_is_refused():
+    forecaster = small_forecaster(validation_fraction=0.1)
+    forecaster.fit(np.empty((100, 0)), noisy_sine(100))  # 10 origins in the tail
+    # 90 % needs 9 errors: 10 origins have a truth 1 step ahead, 9 have 2.
+    assert forecaster.predict_interval(np.empty((2, 0)), coverage=0.9).shape == (2, 2)
+    with pytest.raises(
+        ValueError, match=r"at least 9 held-out errors.*first 2 step.*3 were asked"
+    ):
+        forecaster.predict_interval(np.empty((3, 0)), coverage=0.9)
+
+
+def test_forecaster_without_a_held_out_tail_explains_how_to_get_intervals():
+    forecaster = small_forecaster(early_stopping=False)
+    forecaster.fit(np.empty((60, 0)), noisy_sine(60))
+    assert forecaster.calibration_residuals_ is None
+    with pytest.raises(ValueError, match="early_stopping=True"):
+        forecaster.predict_interval(np.empty((3, 0)))

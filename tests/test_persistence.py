@@ -600,6 +600,10 @@ def test_a_saved_forecaster_forecasts_identically(fit, round_trip, tmp_path):
     loaded = round_trip(model, tmp_path)
     assert type(loaded) is LSTMForecaster
     np.testing.assert_array_equal(loaded.predict(future), model.predict(future))
+    np.testing.assert_array_equal(
+        loaded.predict_interval(future[:3], coverage=0.5),
+        model.predict_interval(future[:3], coverage=0.5),
+    )
     assert loaded.get_params() == model.get_params()
     assert loaded._index_end == model._index_end
     assert loaded._index_step == model._index_step
