@@ -42,7 +42,6 @@ class TrainingHistory:
     validation_losses: list[float] = field(default_factory=list)
     best_loss: float = math.inf
     best_validation_score: float = -math.inf
-    best_epoch: int = 0
     converged: bool = False
     interrupted: bool = False
     steps: int = 0
@@ -148,7 +147,6 @@ def train(
                 improved = score > history.best_validation_score + settings.tol
                 if score > history.best_validation_score:
                     history.best_validation_score = score
-                    history.best_epoch = epoch
                     best_state = _snapshot(network)
             else:
                 improved = epoch_loss < history.best_loss - settings.tol
