@@ -1,4 +1,4 @@
-"""Every example in examples/ runs to the end on a small budget and draws its figures."""
+"""Every example in examples/ runs to the end on a small budget and draws figures."""
 
 import os
 import re
