@@ -4,13 +4,14 @@ Every availability question sklstm asks goes through :func:`cuda_available`,
 :func:`cuda_device_count` and :func:`mps_available`, so that tests can answer
 them without the hardware.
 
-**Parallel workers and several GPUs.** ``"cuda"`` without an index (and
-``"auto"`` when it picks CUDA) names one GPU per parallel worker, round-robin:
-a worker with index *k* on a machine with *N* visible GPUs trains on
-``cuda:(k mod N)``, so the workers of a parallel search spread over the GPUs
-instead of all piling onto GPU 0. :func:`worker_index` says how *k* is found.
-Outside a worker, with one visible GPU, or with an explicit ``"cuda:N"``, the
-device is what was asked for.
+``"cuda"`` means what it means to PyTorch: the current CUDA device.
+
+**Parallel workers and several GPUs** is an explicit opt-in:
+``"cuda:auto"`` names one GPU per parallel worker, round-robin: a worker with
+index *k* on a machine with *N* visible GPUs trains on ``cuda:(k mod N)``, so
+the workers of a parallel search spread over the GPUs instead of all piling
+onto GPU 0. :func:`worker_index` says how *k* is found. Outside a worker, or
+with one visible GPU, ``"cuda:auto"`` is ``"cuda"``.
 """
 
 from __future__ import annotations
@@ -25,8 +26,13 @@ import torch
 
 from sklstm.exceptions import DeviceWarning
 
-_CUDA_PATTERN = re.compile(r"^cuda(:(\d+))?$")
-KNOWN_DEVICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
+_CUDA_PATTERN = re.compile(r"^cuda(:(\d+|auto))?$")
+KNOWN_DEVICES = ("auto", "cpu", "cuda", "cuda:N", "cuda:auto", "mps")
+
+#: The number a process's default name ends with ("LokyProcess-3",
+#: "ForkPoolWorker-2", "Process-1:2"): Python's documented naming of child
+#: processes.
+_PROCESS_NUMBER = re.compile(r"-(\d+)(?::\d+)*$")
 
 #: Environment variable that sets this process's worker index explicitly.
 WORKER_INDEX_VARIABLE = "SKLSTM_WORKER_INDEX"
@@ -51,12 +57,14 @@ def mps_available() -> bool:
 def resolve_device(device: str) -> torch.device:
     """Turn a ``device`` parameter into a device that is available.
 
-    ``"auto"`` picks CUDA, then Apple MPS, then the CPU. An explicit device
-    that this machine does not have is an error, never a silent fallback.
+    ``"auto"`` picks CUDA, then Apple MPS, then the CPU. ``"cuda:auto"`` picks
+    this parallel worker's own GPU (see the module's docstring). An explicit
+    device that this machine does not have is an error, never a silent
+    fallback.
 
     Parameters
     ----------
-    device : {'auto', 'cpu', 'cuda', 'cuda:N', 'mps'} or torch.device
+    device : {'auto', 'cpu', 'cuda', 'cuda:N', 'cuda:auto', 'mps'} or torch.device
         The device a user asked for.
 
     Returns
@@ -86,7 +94,7 @@ def resolve_device(device: str) -> torch.device:
     name = device.strip().lower()
     if name == "auto":
         if cuda_available():
-            return _cuda_for_this_worker()
+            return torch.device("cuda")
         if mps_available():
             return torch.device("mps")
         return torch.device("cpu")
@@ -112,14 +120,14 @@ def resolve_device(device: str) -> torch.device:
             "machine (no GPU, or a CPU-only PyTorch build). Use device='auto' or "
             "device='cpu', or install a CUDA build of PyTorch."
         )
-    index = int(match.group(2)) if match.group(2) is not None else None
-    if index is not None and index >= count:
+    index = match.group(2)
+    if index == "auto":
+        return _cuda_for_this_worker()
+    if index is not None and int(index) >= count:
         raise ValueError(
             f"device={device!r} was requested, but this machine has {count} CUDA "
             f"device(s) (cuda:0 to cuda:{count - 1})."
         )
-    if index is None:
-        return _cuda_for_this_worker()
     return torch.device(name)
 
 
@@ -132,10 +140,11 @@ def worker_index() -> int | None:
        any launcher that numbers its workers;
     2. the name of the Dask worker running this code, when it is an integer
        (``distributed.LocalCluster`` names its workers 0, 1, 2, ...);
-    3. the number Python's ``multiprocessing`` gives a child process, minus 1
-       (the worker processes of joblib's default ``loky`` backend,
-       ``multiprocessing`` pools and ``ProcessPoolExecutor`` are numbered 1,
-       2, 3, ... in the order they start).
+    3. in a child process, the number its default name ends with, minus 1:
+       Python names child processes ``"<kind>-N"`` in the order they start
+       (``LokyProcess-1`` for joblib's default ``loky`` backend,
+       ``ForkPoolWorker-2`` for ``multiprocessing`` pools and
+       ``ProcessPoolExecutor``).
 
     Returns
     -------
@@ -170,16 +179,20 @@ def worker_index() -> int | None:
     ):
         return int(dask_name)
     if multiprocessing.parent_process() is not None:
-        number = getattr(multiprocessing.current_process(), "_identity", ())
-        if number:
-            return number[0] - 1
+        number = _PROCESS_NUMBER.search(multiprocessing.current_process().name)
+        if number is not None:
+            return int(number.group(1)) - 1
     return None
 
 
 def _dask_worker_name() -> object:
-    """The name of the Dask worker running this code, or None."""
+    """The name of the Dask worker running this code, or None.
+
+    A Dask worker has imported ``distributed``; a process that has not is no
+    worker, and is spared the import.
+    """
     distributed = sys.modules.get("distributed")
-    if distributed is None:  # never imported: this is no Dask worker
+    if distributed is None:
         return None
     try:
         return distributed.get_worker().name
@@ -188,7 +201,7 @@ def _dask_worker_name() -> object:
 
 
 def _cuda_for_this_worker() -> torch.device:
-    """``cuda``, or in a parallel worker on a multi-GPU machine, its own GPU."""
+    """``cuda:auto``: in a parallel worker on a multi-GPU machine, its own GPU."""
     count = cuda_device_count()
     index = worker_index()
     if count > 1 and index is not None:

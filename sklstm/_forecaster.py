@@ -118,8 +118,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         Epochs without an improvement of at least ``tol`` before stopping.
     tol : float, default=1e-4
         The improvement that counts.
-    device : {'auto', 'cpu', 'cuda', 'cuda:N', 'mps'} or torch.device, default='auto'
-        Where to train and predict; ``'auto'`` picks CUDA, then MPS, then CPU.
+    device : str or torch.device, default='auto'
+        Where to train and predict: ``'auto'``, ``'cpu'``, ``'cuda'``,
+        ``'cuda:N'``, ``'cuda:auto'`` or ``'mps'``; ``'auto'`` picks CUDA, then
+        MPS, then CPU; ``'cuda:auto'`` gives each parallel worker its own GPU.
     predict_batch_size : int or None, default=None
         Windows per forward pass when the regressor predicts many windows at
         once (on the validation windows, and from every held-out origin to

@@ -109,9 +109,12 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         least ``tol``.
     tol : float, default=1e-4
         The improvement that counts, in loss (standardised units) or R².
-    device : {'auto', 'cpu', 'cuda', 'cuda:N', 'mps'} or torch.device, default='auto'
-        Where to train and predict. ``'auto'`` picks CUDA, then Apple MPS,
-        then the CPU; the resolved device is the fitted ``device_``.
+    device : str or torch.device, default='auto'
+        Where to train and predict: ``'auto'``, ``'cpu'``, ``'cuda'``,
+        ``'cuda:N'``, ``'cuda:auto'`` or ``'mps'``. ``'auto'`` picks CUDA, then
+        Apple MPS, then the CPU; ``'cuda:auto'`` gives each parallel worker
+        its own GPU, round-robin (see ``docs/scaling.md``). The resolved
+        device is the fitted ``device_``.
     predict_batch_size : int or None, default=None
         Windows per forward pass in ``predict`` and on validation rows. None
         picks by device: on the CPU, batches small enough for their

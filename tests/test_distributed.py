@@ -102,23 +102,26 @@ def test_cross_validate_on_a_dask_cluster_gives_the_local_scores(dask_client, ca
     )
 
 
-def test_dask_workers_each_train_on_their_own_gpu(dask_client):
+def test_dask_workers_each_train_on_their_own_gpu_with_cuda_auto(dask_client):
     def cuda_device_here():
         with (
             mock.patch.object(_device, "cuda_available", return_value=True),
             mock.patch.object(_device, "cuda_device_count", return_value=2),
         ):
-            return str(_device.resolve_device("cuda"))
+            return str(_device.resolve_device("cuda:auto"))
 
-    devices = dask_client.run(cuda_device_here)
     names = {
         address: info["name"]
         for address, info in dask_client.scheduler_info()["workers"].items()
     }
-    assert {devices[address]: names[address] for address in devices} == {
-        "cuda:0": 0,
-        "cuda:1": 1,
+    # Each task runs where a search's fits would: inside a worker's task.
+    devices = {
+        names[address]: dask_client.submit(
+            cuda_device_here, workers=[address], pure=False
+        ).result(timeout=60)
+        for address in names
     }
+    assert devices == {0: "cuda:0", 1: "cuda:1"}
 
 
 def test_grid_search_with_rays_joblib_backend_gives_the_local_cv_results():
@@ -148,19 +151,29 @@ def four_gpus(monkeypatch):
 
 
 @pytest.mark.usefixtures("four_gpus")
-@pytest.mark.parametrize("device", ["cuda", "auto"])
-def test_workers_take_the_gpus_round_robin_by_worker_index(monkeypatch, device):
+def test_workers_take_the_gpus_round_robin_by_worker_index_with_cuda_auto(
+    monkeypatch,
+):
     chosen = []
     for index in range(6):
         monkeypatch.setenv(_device.WORKER_INDEX_VARIABLE, str(index))
-        chosen.append(str(resolve_device(device)))
+        chosen.append(str(resolve_device("cuda:auto")))
     assert chosen == ["cuda:0", "cuda:1", "cuda:2", "cuda:3", "cuda:0", "cuda:1"]
 
 
 @pytest.mark.usefixtures("four_gpus")
-def test_outside_a_worker_cuda_stays_the_current_gpu():
+@pytest.mark.parametrize("device", ["cuda", "auto"])
+def test_cuda_and_auto_mean_the_current_gpu_even_in_a_worker(monkeypatch, device):
+    # Spreading over GPUs is an explicit opt-in ("cuda:auto"); "cuda" keeps
+    # PyTorch's meaning in every process.
+    monkeypatch.setenv(_device.WORKER_INDEX_VARIABLE, "3")
+    assert resolve_device(device) == torch.device("cuda")
+
+
+@pytest.mark.usefixtures("four_gpus")
+def test_outside_a_worker_cuda_auto_stays_the_current_gpu():
     assert worker_index() is None
-    assert resolve_device("cuda") == torch.device("cuda")
+    assert resolve_device("cuda:auto") == torch.device("cuda")
 
 
 @pytest.mark.usefixtures("four_gpus")
@@ -174,7 +187,7 @@ def test_with_one_gpu_every_worker_uses_it(monkeypatch):
     monkeypatch.setattr(_device, "cuda_available", lambda: True)
     monkeypatch.setattr(_device, "cuda_device_count", lambda: 1)
     monkeypatch.setenv(_device.WORKER_INDEX_VARIABLE, "5")
-    assert resolve_device("cuda") == torch.device("cuda")
+    assert resolve_device("cuda:auto") == torch.device("cuda")
 
 
 def test_a_worker_index_that_is_not_a_number_is_refused(monkeypatch):
@@ -184,20 +197,21 @@ def test_a_worker_index_that_is_not_a_number_is_refused(monkeypatch):
 
 
 def _report_device(queue):
-    queue.put(str(resolve_device("cuda")))
+    queue.put(str(resolve_device("cuda:auto")))
 
 
 @pytest.mark.usefixtures("four_gpus")
 def test_a_worker_process_takes_the_gpu_of_its_process_number():
-    # A forked child inherits the mocked probes; its number comes from the
-    # same counter that numbers joblib's and multiprocessing's workers.
+    # A forked child inherits the mocked probes; its number is the one its
+    # default name ends with, as for joblib's and multiprocessing's workers.
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     children = [context.Process(target=_report_device, args=(queue,)) for _ in range(2)]
     expected = []
     for child in children:
         child.start()
-        expected.append(f"cuda:{(child._identity[0] - 1) % 4}")
+        number = int(child.name.rsplit("-", 1)[1])
+        expected.append(f"cuda:{(number - 1) % 4}")
         device = queue.get(timeout=60)
         child.join(timeout=60)
         assert device == expected[-1]
