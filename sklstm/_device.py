@@ -20,10 +20,10 @@ import multiprocessing
 import os
 import re
 import sys
-import warnings
 
 import torch
 
+from sklstm._warnings import warn
 from sklstm.exceptions import DeviceWarning
 
 _CUDA_PATTERN = re.compile(r"^cuda(:(\d+|auto))?$")
@@ -230,10 +230,9 @@ def device_for_loading(trained_on: str) -> torch.device:
         return resolve_device(trained_on)
     except ValueError:
         fallback = resolve_device("auto")
-        warnings.warn(
+        warn(
             f"This model was trained on {trained_on!r}, which is not available on "
             f"this machine; it now runs on {str(fallback)!r}.",
             DeviceWarning,
-            stacklevel=3,
         )
         return fallback

@@ -80,3 +80,17 @@ def test_a_model_comes_back_on_its_own_device_when_present(machine, recwarn):
     machine(cuda_devices=1)
     assert _device.device_for_loading("cuda:0") == torch.device("cuda:0")
     assert not [w for w in recwarn if issubclass(w.category, DeviceWarning)]
+
+
+def test_the_device_warning_of_an_unpickled_gpu_model_points_at_the_users_line(
+    machine,
+):
+    rows = np.random.default_rng(0).normal(size=(30, 2))
+    model = LSTMRegressor(lookback=2, hidden_size=4, max_iter=2, random_state=0)
+    state = model.fit(rows, rows[:, 0]).__getstate__()
+    state["device_"] = "cuda:0"  # as if trained on a GPU
+    machine(cuda_devices=0, mps=False)
+    copy = LSTMRegressor.__new__(LSTMRegressor)
+    with pytest.warns(DeviceWarning) as caught:
+        copy.__setstate__(state)
+    assert caught[0].filename == __file__
