@@ -45,9 +45,7 @@ def warn(message: str, category: type[Warning]) -> None:
     frame = inspect.currentframe()
     level = 1
     caller = frame.f_back if frame is not None else None
-    while caller is not None and caller.f_code.co_filename.startswith(
-        _LIBRARY_FOLDERS
-    ):
+    while caller is not None and caller.f_code.co_filename.startswith(_LIBRARY_FOLDERS):
         caller = caller.f_back
         level += 1
     del frame, caller
