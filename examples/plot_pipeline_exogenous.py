@@ -1,23 +1,17 @@
 """A Pipeline with a ColumnTransformer: forecasting demand from exogenous columns.
 
-Daily demand depends on yesterday's demand, on the temperature (more demand
-when it is hot, with a lag: a hot spell builds up), and on the day of the
-week (less on weekends). The data is a DataFrame with a numeric and a
-categorical column, so the preprocessing differs per column:
-
-* ``temperature`` and ``demand_yesterday`` are scaled;
-* ``weekday`` is one-hot encoded.
-
-A ``ColumnTransformer`` does that inside a ``Pipeline`` ending in an
-``LSTMRegressor``, exactly as it would end in a ``Ridge``: the LSTM sees the
-transformed columns as rows of a time-ordered table and builds its own lag
-windows over them. Because the effect of temperature builds up over days,
-the LSTM (which sees the last 7 rows) beats a Ridge regression on the same
-columns of the current row.
+Daily demand is forecast from a DataFrame with a numeric and a categorical
+column, so the preprocessing differs per column. A ``ColumnTransformer`` does
+that inside a ``Pipeline`` ending in an ``LSTMRegressor``, exactly as it would
+end in a ``Ridge``.
 
 The figure is written to ``examples/figures/pipeline_exogenous.png``. Set
 ``SKLSTM_EXAMPLE_QUICK=1`` for a quick run with fewer epochs.
 """
+
+# %%
+# Imports and settings. A quick run (``SKLSTM_EXAMPLE_QUICK=1``) trains for 10
+# epochs instead of 200.
 
 from __future__ import annotations
 
@@ -32,7 +26,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
 from sklearn.metrics import mean_absolute_error
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from sklstm import LSTMRegressor
@@ -40,6 +34,14 @@ from sklstm import LSTMRegressor
 QUICK = os.environ.get("SKLSTM_EXAMPLE_QUICK") == "1"
 FIGURES = Path(__file__).resolve().parent / "figures"
 N_DAYS, N_TRAIN = 900, 700
+
+
+# %%
+# The data: 900 days of demand. Daily demand depends on yesterday's demand, on
+# the temperature (more demand when it is hot, with a lag: a hot spell builds
+# up over five days), and on the day of the week (less on weekends). The
+# table holds the temperature, the name of the weekday and yesterday's
+# demand; the target is today's demand.
 
 
 def demand_data(seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
@@ -67,6 +69,11 @@ def demand_data(seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
     return X, pd.Series(demand, index=days, name="demand")
 
 
+# %%
+# The preprocessing differs per column: ``temperature`` and
+# ``demand_yesterday`` are scaled, ``weekday`` is one-hot encoded.
+
+
 def preprocessing() -> ColumnTransformer:
     return ColumnTransformer(
         [
@@ -76,11 +83,14 @@ def preprocessing() -> ColumnTransformer:
     )
 
 
-def main() -> None:
-    warnings.simplefilter("ignore", ConvergenceWarning)
-    X, y = demand_data()
-    X_train, y_train = X.iloc[:N_TRAIN], y.iloc[:N_TRAIN]
+# %%
+# Two pipelines, the same preprocessing. The LSTM sees the transformed columns
+# as rows of a time-ordered table and builds its own lag windows over them,
+# here the last 7 rows; the Ridge regression sees only the current row. Both
+# are trained on the first 700 days.
 
+
+def fit_pipelines(X_train: pd.DataFrame, y_train: pd.Series) -> tuple[Pipeline, ...]:
     lstm = make_pipeline(
         preprocessing(),
         LSTMRegressor(
@@ -88,8 +98,18 @@ def main() -> None:
         ),
     ).fit(X_train, y_train)
     ridge = make_pipeline(preprocessing(), Ridge()).fit(X_train, y_train)
+    return lstm, ridge
 
-    # Predict all rows in one pass so the first test rows see their history.
+
+# %%
+# Testing. Both pipelines predict all rows in one pass, so that the first test
+# rows see their history, and are scored on the last 200 days. Because the
+# effect of temperature builds up over days, the LSTM, which sees the last 7
+# rows, beats the Ridge regression on the current row. The figure shows the
+# first 120 test days.
+
+
+def compare(lstm: Pipeline, ridge: Pipeline, X: pd.DataFrame, y: pd.Series) -> Figure:
     lstm_pred = pd.Series(lstm.predict(X), index=X.index).iloc[N_TRAIN:]
     ridge_pred = pd.Series(ridge.predict(X), index=X.index).iloc[N_TRAIN:]
     truth = y.iloc[N_TRAIN:]
@@ -106,6 +126,20 @@ def main() -> None:
     ax.plot(ridge_pred.iloc[shown], label=f"Ridge pipeline (MAE {ridge_mae:.1f})")
     ax.set_title("next-day demand from temperature, weekday and yesterday's demand")
     ax.legend()
+    return figure
+
+
+# %%
+# Putting it together. A short training run may stop before it converges; that
+# warning is silenced here.
+
+
+def main() -> None:
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    X, y = demand_data()
+    lstm, ridge = fit_pipelines(X.iloc[:N_TRAIN], y.iloc[:N_TRAIN])
+    figure = compare(lstm, ridge, X, y)
+
     FIGURES.mkdir(exist_ok=True)
     figure.savefig(FIGURES / "pipeline_exogenous.png", dpi=110)
     print(f"figure written to {FIGURES / 'pipeline_exogenous.png'}")
