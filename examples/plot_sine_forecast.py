@@ -52,13 +52,13 @@ def noisy_sine() -> tuple[np.ndarray, np.ndarray]:
 
 
 # %%
-# One step ahead. ``LSTMRegressor(lookback=4)`` learns from ``X = series[:-1,
-# None]`` and ``y = series[1:]``: row i of X is the value at i, the target the
-# one at i + 1. It predicts all rows, since each needs its history, and is
-# scored on the test rows. The reference is the best linear predictor on the
-# same 4 lags (scikit-learn's ``Ridge``). The noise variance, 0.04, is the
-# floor no forecaster can beat; with only 4 noisy lags both sit a little above
-# it. The top panel of the figure shows both on the test points.
+# One step ahead. ``LSTMRegressor(lookback=4)`` learns from
+# ``X = series[:-1, None]`` and ``y = series[1:]``: row i of X is the value at
+# i, the target the one at i + 1. It predicts all rows, since each needs its
+# history, and is scored on the test rows. The reference is the best linear
+# predictor on the same 4 lags (scikit-learn's ``Ridge``). The noise variance,
+# 0.04, is the floor no forecaster can beat; with only 4 noisy lags both sit a
+# little above it. The top panel of the figure shows both on the test points.
 
 
 def one_step_ahead(clean: np.ndarray, series: np.ndarray, ax: Axes) -> None:
