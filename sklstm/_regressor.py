@@ -165,7 +165,11 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     n_iter_ : int
         Epochs run.
     t_ : int
-        Optimiser steps taken.
+        Optimiser steps (one per minibatch) taken since the network was last
+        started afresh: warm-started fits and ``partial_fit`` calls add to it.
+        (``MLPRegressor.t_`` counts training samples instead.) It also moves
+        the seed of later minibatch orders, so that continued training does
+        not repeat the first epochs' order.
     calibration_residuals_ : ndarray of shape (n_validation, n_outputs) or None
         Absolute errors, in the units of y, of the final model on the
         held-out validation rows (with ``early_stopping``): what
