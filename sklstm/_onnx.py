@@ -168,6 +168,8 @@ def to_onnx(
 
     Raises
     ------
+    ImportError
+        If the ``onnx`` package is missing (install ``sklstm[onnx]``).
     TypeError
         If ``model`` is not an sklstm estimator.
     ValueError
@@ -216,6 +218,7 @@ def to_onnx(
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {list(DTYPES)}; got {dtype!r}.")
     check_is_fitted(model)
+    _require_onnx()
     torch_dtype = DTYPES[dtype]
     if isinstance(model, LSTMForecaster):
         graph, inputs, names, dynamic = _forecast_graph(model, torch_dtype)
@@ -243,6 +246,18 @@ def to_onnx(
     if path is not None:
         Path(path).write_bytes(payload)
     return payload
+
+
+def _require_onnx() -> None:
+    """PyTorch's exporter writes the graph with the ``onnx`` package."""
+    try:
+        import onnx  # noqa: F401
+    except ImportError as error:
+        raise ImportError(
+            "to_onnx needs the onnx package, which is not installed. Install "
+            "the onnx extra: pip install 'sklstm[onnx]' (it also brings "
+            "onnxruntime to run the exported model)."
+        ) from error
 
 
 def _cpu_network(regressor) -> nn.Module:

@@ -1,5 +1,7 @@
 """sklstm.to_onnx: onnxruntime predicts what predict predicts, on the same rows."""
 
+import sys
+
 import numpy as np
 import onnx
 import onnxruntime
@@ -251,6 +253,13 @@ def test_unknown_options_are_refused_by_name(params, message):
     model = tiny(lookback=2).fit(ROWS, TARGET)
     with pytest.raises(ValueError, match=message):
         to_onnx(model, **params)
+
+
+def test_without_the_onnx_package_the_error_names_the_extra(monkeypatch):
+    model = tiny(lookback=2).fit(ROWS, TARGET)
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as if not installed
+    with pytest.raises(ImportError, match=r"sklstm\[onnx\]"):
+        to_onnx(model)
 
 
 def test_to_onnx_is_exported_at_the_top_level():
