@@ -287,7 +287,8 @@ def _regressor_graph(model, input_kind: str, dtype: torch.dtype):
 
 def _forecast_graph(model, dtype: torch.dtype):
     regressor = model.regressor_
-    lookback, block = model.lookback, model._block()
+    # What the network was fitted with, even after an unfitted set_params.
+    lookback, block = regressor.window_length_, regressor.n_outputs_
     graph = _ForecastGraph(
         _cpu_network(regressor),
         regressor._x_scaler,

@@ -130,6 +130,13 @@ def test_the_file_written_is_the_model_returned_and_the_estimator_is_untouched(
     model.set_params(warm_start=True, max_iter=1).fit(ROWS, TARGET)
 
 
+def test_the_graph_refuses_rows_with_another_number_of_columns():
+    model = tiny(lookback=3).fit(ROWS, TARGET)
+    session = onnxruntime.InferenceSession(to_onnx(model))
+    with pytest.raises(Exception, match=r"(?i)invalid dimensions.*X"):
+        session.run(None, {"X": ROWS[:, :2]})
+
+
 # ---------------------------------------------------------------- forecaster
 
 
