@@ -40,7 +40,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-#: The ONNX operator set of the exported graphs (onnxruntime >= 1.14 runs it).
+#: The ONNX operator set of the exported graphs.
 DEFAULT_OPSET = 17
 
 INPUT_KINDS = ("rows", "sequences")
