@@ -96,5 +96,5 @@ class RecurrentNetwork(nn.Module):
             last = sequence[:, -1]
         output = self.head(self.dropout(last))
         if self.linear is not None:
-            output = output + self.linear(windows.reshape(len(windows), -1))
+            output = output + self.linear(windows.flatten(1))
         return output

@@ -1,0 +1,179 @@
+"""MLflow 3: sklearn and pyfunc flavours round-trip sklstm models through skops.
+
+MLflow stores scikit-learn models with skops, which rebuilds only trusted
+types; ``sklstm.trusted_types()`` names exactly the two sklstm estimators.
+Everything here runs against real MLflow model directories and a real local
+tracking store under ``tmp_path``.
+"""
+
+import mlflow
+import mlflow.pyfunc
+import mlflow.sklearn
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io
+from mlflow.exceptions import MlflowException
+from mlflow.models import Model
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import sklstm
+from sklstm import LSTMForecaster, LSTMRegressor
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::sklearn.exceptions.ConvergenceWarning",
+    # SQLAlchemy's notice about a loader strategy MLflow's SQL store uses.
+    "ignore::DeprecationWarning:mlflow.store",
+)
+
+RNG = np.random.default_rng(0)
+FRAME = pd.DataFrame(
+    RNG.normal(size=(60, 2)) * [1.0, 5.0] + [0.0, 3.0], columns=["load", "price"]
+)
+TARGET = FRAME["load"].to_numpy() - 0.1 * FRAME["price"].shift(1, fill_value=0.0)
+# Pinned instead of inferred: inferring loads the model in a subprocess.
+REQUIREMENTS = ["sklstm", "torch", "scikit-learn", "skops"]
+
+
+def regressor():
+    model = LSTMRegressor(lookback=3, hidden_size=4, max_iter=3, random_state=0)
+    return model.fit(FRAME, TARGET), FRAME
+
+
+def pipeline():
+    model = make_pipeline(
+        StandardScaler(),
+        LSTMRegressor(
+            lookback=4, hidden_size=4, max_iter=3, cell="gru", random_state=0
+        ),
+    )
+    return model.fit(FRAME, TARGET), FRAME
+
+
+def forecaster():
+    model = LSTMForecaster(lookback=5, hidden_size=4, max_iter=3, random_state=0)
+    return model.fit(FRAME.iloc[:50], TARGET[:50]), FRAME.iloc[50:]
+
+
+MODELS = {"regressor": regressor, "pipeline": pipeline, "forecaster": forecaster}
+
+
+@pytest.fixture
+def tracking_store(tmp_path, monkeypatch):
+    """A local file tracking store (MLflow 3 asks for an explicit opt-in)."""
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri((tmp_path / "mlruns").as_uri())
+    yield tmp_path / "mlruns"
+    mlflow.set_tracking_uri(previous)
+
+
+@pytest.mark.parametrize("fit", MODELS.values(), ids=MODELS.keys())
+def test_log_model_and_load_model_give_back_a_model_that_predicts_the_same(
+    fit, tracking_store
+):
+    model, X = fit()
+    with mlflow.start_run():
+        info = mlflow.sklearn.log_model(
+            model,
+            name="model",
+            skops_trusted_types=sklstm.trusted_types(),
+            pip_requirements=REQUIREMENTS,
+        )
+    loaded = mlflow.sklearn.load_model(info.model_uri)
+    assert type(loaded) is type(model)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert any(tracking_store.rglob("model.skops"))
+
+
+@pytest.mark.parametrize("fit", MODELS.values(), ids=MODELS.keys())
+def test_pyfunc_with_a_dataframe_input_example_predicts_the_same(fit, tmp_path):
+    model, X = fit()
+    path = tmp_path / "model"
+    mlflow.sklearn.save_model(
+        model,
+        path,
+        skops_trusted_types=sklstm.trusted_types(),
+        input_example=X.iloc[:5],
+        pip_requirements=REQUIREMENTS,
+    )
+    served = mlflow.pyfunc.load_model(str(path))
+    assert served.metadata.get_input_schema().input_names() == ["load", "price"]
+    np.testing.assert_array_equal(
+        np.asarray(served.predict(X)).ravel(), model.predict(X)
+    )
+
+
+def test_the_saved_model_trusts_only_the_sklstm_estimators(tmp_path):
+    model, _ = pipeline()
+    mlflow.sklearn.save_model(
+        model,
+        tmp_path / "model",
+        skops_trusted_types=sklstm.trusted_types(),
+        pip_requirements=REQUIREMENTS,
+    )
+    flavour = Model.load(tmp_path / "model").flavors["sklearn"]
+    trusted = flavour["skops_trusted_types"]
+    assert trusted == [
+        "sklstm._forecaster.LSTMForecaster",
+        "sklstm._regressor.LSTMRegressor",
+    ]
+    assert flavour["serialization_format"] == "skops"
+
+
+def test_without_the_trusted_types_mlflow_refuses_to_save_and_says_why(tmp_path):
+    model, _ = regressor()
+    with pytest.raises(MlflowException, match=r"untrusted types.*LSTMRegressor"):
+        mlflow.sklearn.save_model(
+            model, tmp_path / "model", pip_requirements=REQUIREMENTS
+        )
+
+
+@pytest.mark.parametrize("fit", MODELS.values(), ids=MODELS.keys())
+def test_trusted_types_is_exactly_what_skops_asks_for_sklstm_models(fit):
+    model, _ = fit()
+    asked = skops.io.get_untrusted_types(data=skops.io.dumps(model))
+    assert asked
+    assert set(asked) <= set(sklstm.trusted_types())
+    assert all(name.startswith("sklstm.") for name in sklstm.trusted_types())
+
+
+def test_the_trust_list_does_not_cover_other_types_a_model_holds(tmp_path):
+    """The list is sklstm's classes: a model holding anything else is refused."""
+    model, _ = regressor()
+    model.callback_ = np.testing.assert_array_equal  # a function skops won't trust
+    with pytest.raises(MlflowException, match="untrusted types"):
+        mlflow.sklearn.save_model(
+            model,
+            tmp_path / "model",
+            skops_trusted_types=sklstm.trusted_types(),
+            pip_requirements=REQUIREMENTS,
+        )
+
+
+@pytest.mark.slow
+def test_log_model_with_inferred_requirements_into_a_sqlite_tracking_store(
+    tmp_path,
+):
+    """MLflow's recommended store and its default requirement inference."""
+    model, X = pipeline()
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    try:
+        experiment = mlflow.create_experiment(
+            "sklstm", artifact_location=(tmp_path / "artifacts").as_uri()
+        )
+        with mlflow.start_run(experiment_id=experiment):
+            info = mlflow.sklearn.log_model(
+                model,
+                name="model",
+                skops_trusted_types=sklstm.trusted_types(),
+                input_example=X.iloc[:5],
+            )
+        served = mlflow.pyfunc.load_model(info.model_uri)
+        np.testing.assert_array_equal(np.asarray(served.predict(X)), model.predict(X))
+    finally:
+        mlflow.set_tracking_uri(previous)
+    requirements = next((tmp_path / "artifacts").rglob("requirements.txt"))
+    assert "sklstm" in requirements.read_text()

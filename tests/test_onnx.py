@@ -1,0 +1,274 @@
+"""sklstm.to_onnx: onnxruntime predicts what predict predicts, on the same rows."""
+
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import sklstm
+from sklstm import LSTMForecaster, LSTMRegressor, to_onnx
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+#: The agreement the export promises, in the units of y.
+TOLERANCE = 1e-5
+
+RNG = np.random.default_rng(0)
+# Columns on different scales and offsets, so the scaling in the graph matters.
+ROWS = RNG.normal(size=(90, 3)) * [1.0, 10.0, 0.1] + [0.0, 5.0, -2.0]
+TARGET = np.sin(ROWS[:, 0]) + 0.05 * ROWS[:, 1] + np.r_[0.0, ROWS[:-1, 2]]
+TWO_TARGETS = np.column_stack([TARGET, 2.0 - 0.3 * np.r_[0.0, 0.0, ROWS[:-2, 0]]])
+
+
+def tiny(**params):
+    defaults = dict(hidden_size=5, max_iter=3, random_state=0)
+    return LSTMRegressor(**{**defaults, **params})
+
+
+def run(payload: bytes, **inputs) -> np.ndarray:
+    session = onnxruntime.InferenceSession(payload)
+    (output,) = session.run(None, inputs)
+    return output
+
+
+REGRESSOR_CONFIGS = {
+    "lookback-1": dict(lookback=1),
+    "lstm-lookback-6": dict(lookback=6),
+    "gru": dict(lookback=6, cell="gru"),
+    "no-linear-path": dict(lookback=4, linear_path=False),
+    "bidirectional": dict(lookback=4, bidirectional=True),
+    "two-layers": dict(lookback=4, num_layers=2, dropout=0.3),
+    "gru-bidirectional-two-layers": dict(
+        lookback=3, cell="gru", bidirectional=True, num_layers=2
+    ),
+    "not-standardized": dict(lookback=4, standardize=False),
+}
+
+
+@pytest.mark.parametrize("multi_output", [False, True], ids=["1-output", "2-outputs"])
+@pytest.mark.parametrize(
+    "params", REGRESSOR_CONFIGS.values(), ids=REGRESSOR_CONFIGS.keys()
+)
+def test_onnx_rows_graph_predicts_what_predict_predicts(params, multi_output):
+    y = TWO_TARGETS if multi_output else TARGET
+    model = tiny(**params).fit(ROWS, y)
+    payload = to_onnx(model)
+    onnx.checker.check_model(onnx.load_from_string(payload))
+    # The whole table, and tables shorter than a window (padding only).
+    for n_rows in (len(ROWS), model.lookback + 1, 2, 1):
+        expected = model.predict(ROWS[:n_rows])
+        predicted = run(payload, X=ROWS[:n_rows])
+        assert predicted.shape == expected.shape
+        np.testing.assert_allclose(predicted, expected, rtol=0, atol=TOLERANCE)
+
+
+def test_onnx_rows_graph_pads_like_predict_not_like_a_longer_table():
+    model = tiny(lookback=8).fit(ROWS, TARGET)
+    payload = to_onnx(model)
+    tail = ROWS[40:]
+    # The first rows of a table see copies of its first row, not the rows
+    # before it, whichever runtime predicts them.
+    np.testing.assert_allclose(
+        run(payload, X=tail), model.predict(tail), rtol=0, atol=TOLERANCE
+    )
+    assert np.abs(run(payload, X=tail)[:7] - model.predict(ROWS)[40:47]).max() > 1e-3
+
+
+def test_onnx_sequences_graph_predicts_what_3d_predict_predicts():
+    sequences = RNG.normal(size=(40, 5, 2)) * [1.0, 3.0]
+    y = sequences[:, :, 0].sum(axis=1) + 0.1 * sequences[:, -1, 1]
+    model = tiny().fit(sequences, y)
+    payload = to_onnx(model, input_kind="sequences")
+    np.testing.assert_allclose(
+        run(payload, X=sequences), model.predict(sequences), rtol=0, atol=TOLERANCE
+    )
+    np.testing.assert_allclose(
+        run(payload, X=sequences[:1]), model.predict(sequences[:1]), atol=TOLERANCE
+    )
+
+
+def test_a_model_fitted_on_rows_also_exports_for_ready_made_windows():
+    model = tiny(lookback=4).fit(ROWS, TARGET)
+    windows = np.lib.stride_tricks.sliding_window_view(ROWS, 4, axis=0)
+    windows = windows.transpose(0, 2, 1)
+    payload = to_onnx(model, input_kind="sequences")
+    # Full windows are exactly the rows' windows from row lookback - 1 on.
+    np.testing.assert_allclose(
+        run(payload, X=np.ascontiguousarray(windows)),
+        model.predict(ROWS)[3:],
+        rtol=0,
+        atol=TOLERANCE,
+    )
+
+
+def test_float32_graph_takes_float32_rows_and_agrees_to_float32_rounding():
+    model = tiny(lookback=5).fit(ROWS, TWO_TARGETS)
+    payload = to_onnx(model, dtype="float32")
+    predicted = run(payload, X=ROWS.astype(np.float32))
+    assert predicted.dtype == np.float32
+    np.testing.assert_allclose(predicted, model.predict(ROWS), rtol=0, atol=1e-4)
+
+
+def test_the_file_written_is_the_model_returned_and_the_estimator_is_untouched(
+    tmp_path,
+):
+    model = tiny(lookback=3).fit(ROWS, TARGET)
+    before = model.predict(ROWS)
+    payload = to_onnx(model, tmp_path / "model.onnx")
+    assert (tmp_path / "model.onnx").read_bytes() == payload
+    session = onnxruntime.InferenceSession(str(tmp_path / "model.onnx"))
+    assert [i.name for i in session.get_inputs()] == ["X"]
+    assert [o.name for o in session.get_outputs()] == ["y"]
+    np.testing.assert_array_equal(model.predict(ROWS), before)
+    assert next(model.network_.parameters()).requires_grad
+    # It keeps training from where it was.
+    model.set_params(warm_start=True, max_iter=1).fit(ROWS, TARGET)
+
+
+def test_the_graph_refuses_rows_with_another_number_of_columns():
+    model = tiny(lookback=3).fit(ROWS, TARGET)
+    session = onnxruntime.InferenceSession(to_onnx(model))
+    with pytest.raises(Exception, match=r"(?i)invalid dimensions.*X"):
+        session.run(None, {"X": ROWS[:, :2]})
+
+
+# ---------------------------------------------------------------- forecaster
+
+
+def forecaster_inputs(forecaster, X_train, y_train, X_future):
+    """The ONNX inputs for forecasting from the end of the training series."""
+    lookback = forecaster.lookback
+    block = forecaster.horizon if forecaster.strategy == "direct" else 1
+    inputs = {"y": y_train[None, -lookback:]}
+    if X_train.shape[1]:
+        inputs["X"] = np.concatenate([X_train[-lookback:], X_future[:block]])[None]
+    return inputs
+
+
+def series_with_covariates(n=100, n_covariates=2):
+    t = np.arange(n)
+    X = np.cos(0.2 * t[:, None] + np.arange(n_covariates))
+    y = 10.0 + 0.02 * t + np.sin(0.3 * t) + X.sum(axis=1)
+    return X, y
+
+
+FORECASTER_CONFIGS = {
+    "recursive-change": dict(strategy="recursive"),
+    "recursive-level-gru": dict(strategy="recursive", target="level", cell="gru"),
+    "direct-3": dict(strategy="direct", horizon=3),
+    "direct-2-level-bidirectional": dict(
+        strategy="direct", horizon=2, target="level", bidirectional=True
+    ),
+}
+
+
+@pytest.mark.parametrize("n_covariates", [0, 2], ids=["no-covariates", "covariates"])
+@pytest.mark.parametrize(
+    "params", FORECASTER_CONFIGS.values(), ids=FORECASTER_CONFIGS.keys()
+)
+def test_onnx_forecast_graph_forecasts_the_next_block_as_predict(params, n_covariates):
+    X, y = series_with_covariates(n_covariates=n_covariates)
+    X_train, y_train, X_future = X[:80], y[:80], X[80:]
+    forecaster = LSTMForecaster(
+        lookback=6, hidden_size=5, max_iter=3, random_state=0, **params
+    ).fit(X_train, y_train)
+    block = forecaster.horizon if forecaster.strategy == "direct" else 1
+    payload = to_onnx(forecaster)
+    session = onnxruntime.InferenceSession(payload)
+    names = [i.name for i in session.get_inputs()]
+    assert names == (["y", "X"] if n_covariates else ["y"])
+    (forecast,) = session.run(
+        None, forecaster_inputs(forecaster, X_train, y_train, X_future)
+    )
+    assert forecast.shape == (1, block)
+    np.testing.assert_allclose(
+        forecast[0], forecaster.predict(X_future[:block]), rtol=0, atol=TOLERANCE
+    )
+
+
+def test_feeding_onnx_forecasts_back_reproduces_a_recursive_forecast():
+    X, y = series_with_covariates()
+    forecaster = LSTMForecaster(
+        lookback=5, hidden_size=5, max_iter=3, random_state=0
+    ).fit(X[:80], y[:80])
+    session = onnxruntime.InferenceSession(to_onnx(forecaster))
+    values, covariates = list(y[75:80]), X[75:]
+    for step in range(6):
+        (forecast,) = session.run(
+            None,
+            {"y": np.array([values[-5:]]), "X": covariates[None, step : step + 6]},
+        )
+        values.append(float(forecast[0, 0]))
+    np.testing.assert_allclose(
+        values[5:], forecaster.predict(X[80:86]), rtol=0, atol=TOLERANCE
+    )
+
+
+def test_onnx_forecast_graph_forecasts_from_several_origins_at_once():
+    X, y = series_with_covariates()
+    forecaster = LSTMForecaster(
+        lookback=5,
+        hidden_size=5,
+        max_iter=3,
+        random_state=0,
+        strategy="direct",
+        horizon=2,
+    ).fit(X[:80], y[:80])
+    payload = to_onnx(forecaster)
+    origins = [60, 70, 79]
+    batch = run(
+        payload,
+        y=np.stack([y[o - 4 : o + 1] for o in origins]),
+        X=np.stack([X[o - 4 : o + 3] for o in origins]),
+    )
+    for row, origin in zip(batch, origins, strict=True):
+        alone = run(
+            payload,
+            y=y[None, origin - 4 : origin + 1],
+            X=X[None, origin - 4 : origin + 3],
+        )
+        np.testing.assert_allclose(row, alone[0], rtol=0, atol=TOLERANCE)
+
+
+# ---------------------------------------------------------------- refusals
+
+
+def test_an_unfitted_model_is_refused():
+    with pytest.raises(NotFittedError):
+        to_onnx(LSTMRegressor())
+
+
+def test_a_pipeline_is_refused_with_what_to_do_instead():
+    pipeline = make_pipeline(StandardScaler(), tiny(lookback=2)).fit(ROWS, TARGET)
+    with pytest.raises(TypeError, match=r"Pipeline.*pipeline\[-1\]"):
+        to_onnx(pipeline)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (dict(input_kind="windows"), "input_kind must be one of.*'windows'"),
+        (dict(dtype="float16"), "dtype must be one of.*'float16'"),
+    ],
+)
+def test_unknown_options_are_refused_by_name(params, message):
+    model = tiny(lookback=2).fit(ROWS, TARGET)
+    with pytest.raises(ValueError, match=message):
+        to_onnx(model, **params)
+
+
+def test_without_the_onnx_package_the_error_names_the_extra(monkeypatch):
+    model = tiny(lookback=2).fit(ROWS, TARGET)
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as if not installed
+    with pytest.raises(ImportError, match=r"sklstm\[onnx\]"):
+        to_onnx(model)
+
+
+def test_to_onnx_is_exported_at_the_top_level():
+    assert sklstm.to_onnx is to_onnx
+    assert "to_onnx" in sklstm.__all__
