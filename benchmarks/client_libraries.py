@@ -10,7 +10,8 @@ The task: a noisy sine of period 25 (260 points), the last 20 held out and
 forecast in one go from the first 240. Each cell is the MAE over those 20
 steps; "warned" says whether sklstm raised its ``PaddedWindowsWarning``
 (when the installed sklstm has it). The last rows are sklstm's own
-forecasters, which build their windows themselves, for reference.
+forecasters, which build their windows themselves, for reference, and the
+same forecaster through the sktime adapter.
 
 Run: ``python benchmarks/client_libraries.py`` (about a minute on a CPU).
 """
@@ -136,6 +137,24 @@ def main() -> None:
             train, truth = series[:-HELD_OUT], series[-HELD_OUT:].to_numpy()
             errors.append(np.mean(np.abs(sklstm_forecaster(strategy, train) - truth)))
         print(f"  LSTMForecaster(strategy={strategy!r}): MAE {np.mean(errors):.3f}")
+    try:
+        from sklstm.sktime import LSTMSktimeForecaster
+    except ImportError:  # an sklstm without the sktime adapter
+        return
+    errors = []
+    for seed in seeds:
+        series = noisy_sine(seed)
+        train, truth = series[:-HELD_OUT], series[-HELD_OUT:].to_numpy()
+        forecaster = LSTMSktimeForecaster(
+            LSTMForecaster(lookback=LAGS, hidden_size=4, max_iter=10, random_state=0)
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            forecast = forecaster.fit(train).predict(fh=np.arange(1, HELD_OUT + 1))
+        errors.append(np.mean(np.abs(forecast.to_numpy() - truth)))
+    print(
+        f"  sklstm.sktime.LSTMSktimeForecaster (recursive): MAE {np.mean(errors):.3f}"
+    )
 
 
 if __name__ == "__main__":

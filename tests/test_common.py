@@ -19,8 +19,6 @@ from sklstm.estimator_checks import expected_failed_checks
     [
         LSTMRegressor(lookback=1, hidden_size=8, max_iter=30, random_state=0),
         LSTMRegressor(lookback=3, hidden_size=8, max_iter=30, random_state=0),
-        LSTMRegressor(),
-        LSTMForecaster(),
     ],
     expected_failed_checks=expected_failed_checks,
 )
@@ -28,6 +26,16 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
+# The defaults train up to 200 epochs per fit: about 25 s for both.
+@pytest.mark.slow
+@parametrize_with_checks(
+    [LSTMRegressor(), LSTMForecaster()], expected_failed_checks=expected_failed_checks
+)
+def test_default_estimators_are_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("estimator", [LSTMRegressor(), LSTMForecaster()])
 def test_plain_check_estimator_passes_with_the_published_expected_failures(estimator):
     results = check_estimator(
