@@ -166,7 +166,7 @@ def test_sklstm_forecasters_and_early_stopping_never_warn():
             forecaster.predict_interval(np.empty((1, 0)), coverage=0.5)
             forecaster.update(X[100:101], y[100:101]).predict(np.empty((1, 0)))
         model = _fitted(lookback=5, early_stopping=True)
-        model.predict_interval(ROWS)
+        model.predict_interval(ROWS, coverage=0.5)
 
 
 def test_a_saved_loaded_or_unpickled_model_still_warns(tmp_path):
