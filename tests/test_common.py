@@ -61,3 +61,20 @@ def test_expected_failed_checks_refuses_other_estimators():
         TypeError, match="LSTMRegressor or an LSTMForecaster; got Ridge"
     ):
         expected_failed_checks(Ridge())
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_default_forecaster_reports_nan_and_inf_before_the_series_length(bad):
+    # What check_estimators_nan_inf asks, on its own 10-row data: the expected
+    # failure of the default forecaster is only its later fit on 10 clean rows.
+    X = np.random.default_rng(0).uniform(size=(10, 3))
+    X[0, 0] = bad
+    with pytest.raises(ValueError, match=r"NaN|inf"):
+        LSTMForecaster().fit(X, np.arange(10.0))
+
+
+def test_regressors_have_no_classifier_methods():
+    # What check_regressors_no_decision_function asks, without its 10-row fit.
+    for estimator in (LSTMRegressor(), LSTMForecaster()):
+        for method in ("decision_function", "predict_proba", "predict_log_proba"):
+            assert not hasattr(estimator, method)
