@@ -380,6 +380,14 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_rows,) or (n_rows, n_outputs)
             Predictions in the units of ``y``.
+
+        Warns
+        -----
+        PaddedWindowsWarning
+            When more than half of the windows of a 2-D X are padded (X has
+            fewer rows than ``lookback``, or not many more) while most
+            training windows were full. Inside libraries that build the lag
+            columns themselves (skforecast, sktime), use ``lookback=1``.
         """
         check_is_fitted(self)
         X = validate_predict_data(self, X)
