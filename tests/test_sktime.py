@@ -6,6 +6,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from sktime.benchmarking.forecasting import ForecastingBenchmark
 from sktime.forecasting.model_evaluation import evaluate
 from sktime.forecasting.model_selection import ForecastingGridSearchCV
 from sktime.forecasting.naive import NaiveForecaster
@@ -51,6 +52,18 @@ def test_evaluate_backtests_every_fold_and_beats_the_naive_forecast():
         lstm["test_MeanAbsoluteError"].mean()
         < naive["test_MeanAbsoluteError"].mean() / 3
     )
+
+
+def test_sktime_benchmarking_runs_it_beside_sktimes_own_forecasters(tmp_path):
+    benchmark = ForecastingBenchmark()
+    benchmark.add_estimator(LSTMSktimeForecaster(_lstm()), estimator_id="lstm")
+    benchmark.add_estimator(NaiveForecaster(), estimator_id="naive")
+    cv = ExpandingWindowSplitter(initial_window=150, step_length=25, fh=range(1, 11))
+    benchmark.add_task(lambda: SINE, cv, [MeanAbsoluteError()], task_id="sine")
+
+    results = benchmark.run(str(tmp_path / "results.csv"))
+    mae = results.set_index("model_id")["MeanAbsoluteError_mean"]
+    assert mae["lstm"] < mae["naive"] / 3
 
 
 def test_forecasting_grid_search_tunes_the_wrapped_parameters():
