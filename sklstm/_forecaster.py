@@ -323,8 +323,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 f"{needed} = {self.lookback + block} observations make one "
                 f"training window (lookback={self.lookback}, "
                 f"strategy={self.strategy!r}, horizon={self.horizon}){held_out}; "
-                f"got {len(y_checked)} sample(s). Pass a longer series or lower "
-                "lookback."
+                f"got {len(y_checked)} sample(s) (X has {X_checked.shape[1]} "
+                "feature(s)). Pass a longer series or lower lookback."
             )
         windows, targets = training_windows(
             y_checked, X_checked, self.lookback, block, change=self.target == "change"

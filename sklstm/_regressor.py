@@ -19,6 +19,7 @@ from sklstm._device import resolve_device
 from sklstm._intervals import conformal_half_width, interval_bounds
 from sklstm._linear_path import initialise_linear_path
 from sklstm._network import RECURRENT_CELLS, RecurrentNetwork
+from sklstm._padding import padded_window_share, warn_if_mostly_padded
 from sklstm._persistence import (
     arrays_to_network,
     loading_device,
@@ -241,6 +242,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         "feature_names_in_": "names[n_features_in_]?",
         "n_outputs_": "size",
         "window_length_": "size",
+        "_fit_padded_share": "real?",
         "device_": "text",
         "_y_was_1d": "flag",
         "_seed": "count",
@@ -385,10 +387,20 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_rows,) or (n_rows, n_outputs)
             Predictions in the units of ``y``.
+
+        Warns
+        -----
+        PaddedWindowsWarning
+            When more than half of the windows of a 2-D X are padded (X has
+            fewer rows than ``lookback``, or not many more) while most
+            training windows were full. Inside libraries that build the lag
+            columns themselves (skforecast, sktime), use ``lookback=1``.
         """
         check_is_fitted(self)
         X = validate_predict_data(self, X)
-        windows = self._windows(X, check_groups(groups, len(X)))
+        groups = check_groups(groups, len(X))
+        warn_if_mostly_padded(self, X, groups)
+        windows = self._windows(X, groups)
         predictions = predict_in_batches(
             self.network_, windows, self.predict_batch_size
         )
@@ -624,6 +636,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         self._seed = seed
         self.device_ = str(device)
         self.window_length_ = window_length
+        self._fit_padded_share = (
+            padded_window_share(len(X), window_length, groups) if X.ndim == 2 else 0.0
+        )
         self.n_outputs_ = y.shape[1]
         self.loss_curve_ = previous_curve + history.loss_curve
         self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else float("inf")

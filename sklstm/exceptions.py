@@ -7,7 +7,12 @@ working.
 
 from __future__ import annotations
 
-__all__ = ["DeviceWarning", "TrainingDivergedError", "TrainingInterruptedWarning"]
+__all__ = [
+    "DeviceWarning",
+    "PaddedWindowsWarning",
+    "TrainingDivergedError",
+    "TrainingInterruptedWarning",
+]
 
 
 class TrainingDivergedError(ValueError):
@@ -42,5 +47,35 @@ class TrainingInterruptedWarning(UserWarning):
     --------
     >>> from sklstm.exceptions import TrainingInterruptedWarning
     >>> issubclass(TrainingInterruptedWarning, UserWarning)
+    True
+    """
+
+
+class PaddedWindowsWarning(UserWarning):
+    """Most prediction windows are padding, unlike the training windows.
+
+    ``LSTMRegressor.predict`` gives it when more than half of the lag windows
+    of a 2-D X hold rows made up by the padding rule (X has fewer rows than
+    ``lookback``, or not many more) while most training windows were full.
+    Libraries that build the lag columns themselves and predict one row at a
+    time (skforecast, sktime's ``make_reduction``) cause it with the default
+    ``lookback``: each of their rows already is a window, so set
+    ``lookback=1``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklstm import LSTMRegressor
+    >>> from sklstm.exceptions import PaddedWindowsWarning
+    >>> X = np.arange(60.0).reshape(-1, 1)
+    >>> model = LSTMRegressor(lookback=5, max_iter=2, random_state=0)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     model = model.fit(X, X.ravel())
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = model.predict(X[-1:])   # one row: its window is all padding
+    >>> caught[0].category is PaddedWindowsWarning
     True
     """

@@ -57,6 +57,9 @@ def test_float64_arrays_with_negative_strides_fit_and_predict_as_copies_do():
     )
 
 
+# MAPIE checks that the model is fitted by predicting one row of zeros, a
+# window of padding only, which sklstm rightly warns about.
+@pytest.mark.filterwarnings("ignore::sklstm.exceptions.PaddedWindowsWarning")
 def test_mapie_split_conformal_intervals_cover_about_the_nominal_share():
     model = _model().fit(X[:200], Y[:200])
     conformal = SplitConformalRegressor(model, confidence_level=0.9, prefit=True)

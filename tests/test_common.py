@@ -1,39 +1,18 @@
-"""scikit-learn's own estimator checks, run on sklstm's estimators."""
+"""scikit-learn's own estimator checks, run on sklstm's estimators.
 
-from sklearn.utils.estimator_checks import parametrize_with_checks
+The expected failures come from :func:`sklstm.estimator_checks.expected_failed_checks`,
+the same dict users pass to ``check_estimator``: each is a check the windowing
+makes impossible, with its reason. The default-constructed estimators are
+checked too, as a user checking them would.
+"""
 
-from sklstm import LSTMRegressor
+import numpy as np
+import pytest
+from sklearn.linear_model import Ridge
+from sklearn.utils.estimator_checks import check_estimator, parametrize_with_checks
 
-# With lookback > 1 a prediction depends on the rows before it, so these two
-# checks cannot hold: they predict subsets or reordered rows and expect the
-# same per-row answers.
-WINDOWING_MAKES_IMPOSSIBLE = {
-    "check_methods_subset_invariance": (
-        "each prediction uses the lookback-1 rows before it; a subset has "
-        "other neighbours, so other predictions"
-    ),
-    "check_methods_sample_order_invariance": (
-        "each prediction uses the lookback-1 rows before it; reordering rows "
-        "changes every window"
-    ),
-}
-
-
-# Whatever the lookback, a weight of k cannot equal k copies of a row: copies
-# of a row are new rows, which shift the lag windows of the rows after them,
-# and change the number and make-up of the shuffled minibatches.
-SAMPLE_WEIGHTS_MAKE_IMPOSSIBLE = {
-    "check_sample_weight_equivalence_on_dense_data": (
-        "repeating a row inserts rows into the lag windows of the rows after "
-        "it and changes the minibatches, so it cannot match an integer weight"
-    ),
-}
-
-
-def _expected_failures(estimator):
-    if estimator.lookback > 1:
-        return {**WINDOWING_MAKES_IMPOSSIBLE, **SAMPLE_WEIGHTS_MAKE_IMPOSSIBLE}
-    return SAMPLE_WEIGHTS_MAKE_IMPOSSIBLE
+from sklstm import LSTMForecaster, LSTMRegressor
+from sklstm.estimator_checks import expected_failed_checks
 
 
 @parametrize_with_checks(
@@ -41,7 +20,61 @@ def _expected_failures(estimator):
         LSTMRegressor(lookback=1, hidden_size=8, max_iter=30, random_state=0),
         LSTMRegressor(lookback=3, hidden_size=8, max_iter=30, random_state=0),
     ],
-    expected_failed_checks=_expected_failures,
+    expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+# The defaults train up to 200 epochs per fit: about 25 s for both.
+@pytest.mark.slow
+@parametrize_with_checks(
+    [LSTMRegressor(), LSTMForecaster()], expected_failed_checks=expected_failed_checks
+)
+def test_default_estimators_are_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("estimator", [LSTMRegressor(), LSTMForecaster()])
+def test_plain_check_estimator_passes_with_the_published_expected_failures(estimator):
+    results = check_estimator(
+        estimator,
+        expected_failed_checks=expected_failed_checks(estimator),
+        on_fail=None,
+    )
+    statuses = {result["check_name"]: result["status"] for result in results}
+    expected = set(expected_failed_checks(estimator))
+    assert {name for name, status in statuses.items() if status == "xfail"} == expected
+    assert "failed" not in statuses.values()
+
+
+def test_the_default_forecaster_names_the_feature_count_when_the_series_is_short():
+    with pytest.raises(
+        ValueError, match=r"got 10 sample\(s\) \(X has 1 feature\(s\)\)"
+    ):
+        LSTMForecaster().fit(np.ones((10, 1)), np.arange(10.0))
+
+
+def test_expected_failed_checks_refuses_other_estimators():
+    with pytest.raises(
+        TypeError, match="LSTMRegressor or an LSTMForecaster; got Ridge"
+    ):
+        expected_failed_checks(Ridge())
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_default_forecaster_reports_nan_and_inf_before_the_series_length(bad):
+    # What check_estimators_nan_inf asks, on its own 10-row data: the expected
+    # failure of the default forecaster is only its later fit on 10 clean rows.
+    X = np.random.default_rng(0).uniform(size=(10, 3))
+    X[0, 0] = bad
+    with pytest.raises(ValueError, match=r"NaN|inf"):
+        LSTMForecaster().fit(X, np.arange(10.0))
+
+
+def test_regressors_have_no_classifier_methods():
+    # What check_regressors_no_decision_function asks, without its 10-row fit.
+    for estimator in (LSTMRegressor(), LSTMForecaster()):
+        for method in ("decision_function", "predict_proba", "predict_log_proba"):
+            assert not hasattr(estimator, method)

@@ -15,6 +15,7 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validat
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklstm import LSTMForecaster, LSTMRegressor
+from sklstm.estimator_checks import expected_failed_checks
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -348,27 +349,9 @@ def test_pickled_forecaster_forecasts_the_same_from_the_same_end():
     )
 
 
-# A forecaster's predict(X) forecasts the steps after the training series, so
-# checks that compare predictions of subsets or reordered rows of the training
-# X cannot hold, and X without columns is valid input.
-FORECASTING_MAKES_IMPOSSIBLE = {
-    "check_methods_subset_invariance": (
-        "predict(X) forecasts len(X) steps after the series; a subset is a "
-        "shorter forecast, whose steps have other horizons"
-    ),
-    "check_methods_sample_order_invariance": (
-        "the rows of X are future steps in time order; reordering them "
-        "changes the forecast"
-    ),
-    "check_estimators_empty_data_messages": (
-        "X with zero columns is a series without covariates, which a forecaster accepts"
-    ),
-}
-
-
 @parametrize_with_checks(
     [LSTMForecaster(lookback=2, hidden_size=4, max_iter=5, random_state=0)],
-    expected_failed_checks=lambda estimator: FORECASTING_MAKES_IMPOSSIBLE,
+    expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_compatible_forecaster(estimator, check):
     check(estimator)
