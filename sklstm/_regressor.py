@@ -35,12 +35,16 @@ from sklstm._training import (
     TrainingSettings,
     adam,
     learning_rate_schedule,
+    output_learning_rate_scale,
     predict_in_batches,
     train,
 )
 from sklstm._validation import validate_fit_data, validate_predict_data
 from sklstm._windows import LagWindows, lag_windows
 from sklstm.exceptions import TrainingInterruptedWarning
+
+#: ``early_stopping='auto'`` holds out rows only if at least this many.
+MIN_AUTO_HELD_OUT = 5
 
 
 class LSTMRegressor(RegressorMixin, BaseEstimator):
@@ -216,7 +220,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [StrOptions(set(LEARNING_RATE_SCHEDULES))],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -267,7 +271,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         learning_rate_init: float = 0.003,
         learning_rate: str = "constant",
         clip_grad_norm: float | None = None,
-        early_stopping: bool = False,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
@@ -513,12 +517,16 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         sample_weight = check_sample_weight(sample_weight, X)
         device = resolve_device(self.device)
         n_samples = len(X)
-        early_stopping = self.early_stopping and not incremental
         held_out = (
             series_tails(groups, n_samples, self.validation_fraction)
-            if early_stopping
+            if self.early_stopping is not False and not incremental
             else np.zeros(n_samples, dtype=bool)
         )
+        if isinstance(self.early_stopping, str) and (
+            held_out.sum() < MIN_AUTO_HELD_OUT or held_out.all()
+        ):
+            held_out[:] = False  # 'auto': too few rows to judge by
+        early_stopping = bool(held_out.any())
         if held_out.all():
             raise ValueError(
                 f"early_stopping=True holds out the last validation_fraction="
@@ -566,15 +574,18 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                 lr=self.learning_rate_init,
                 weight_decay=self.alpha,
                 fused=self.fused_optimizer,
+                output_scale=output_learning_rate_scale(network, data),
             )
             if (
                 incremental
                 and continuing
                 and getattr(self, "_optimizer", None) is not None
             ):
+                scales = [group["lr_scale"] for group in optimizer.param_groups]
                 optimizer.load_state_dict(copy.deepcopy(self._optimizer.state_dict()))
-                for group in optimizer.param_groups:  # a schedule ends with fit
-                    group["lr"] = self.learning_rate_init
+                for group, scale in zip(optimizer.param_groups, scales, strict=True):
+                    group["lr_scale"] = scale  # a schedule ends with fit
+                    group["lr"] = self.learning_rate_init * scale
             max_iter = 1 if incremental else self.max_iter
             with epoch_reporter(
                 self.verbose, max_iter, description=type(self).__name__
@@ -607,6 +618,11 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             if validation is None
             else self._absolute_residuals(network, validation, y_scaler)
         )
+        if history.start_is_best and not continuing and not history.interrupted:
+            # No epoch beat the ridge start on the held-out rows: the model is
+            # that ridge regression, now solved on all rows, held-out ones too.
+            with isolated_torch_rng(step_seed, device):
+                initialise_linear_path(network, Batches(windows, targets, weights))
 
         previous_curve = self.loss_curve_ if continuing else []
         if not continuing:
