@@ -81,6 +81,14 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         Add a linear map of the whole window to the output, beside the LSTM:
         the model contains a linear autoregression on the same lags, so it can
         extrapolate trends, and the LSTM learns what a linear model cannot.
+        It starts at the ridge regression on the lags, with the penalty
+        chosen by leave-one-out error as ``RidgeCV`` chooses it, and the LSTM's
+        output layer starts at zero. The output layer and the linear path
+        then learn at ``learning_rate_init`` times the root-mean-square error
+        of that start (in standardised units; also when a fit continues from
+        trained weights), the LSTM at the full rate: Adam moves each weight by
+        about its rate per step, which would otherwise undo a start whose
+        remaining error is small.
     standardize : bool, default=True
         Standardise each column of X and y with statistics of the first fit.
     alpha : float, default=0.0
@@ -101,11 +109,16 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         ``learning_rate_init``.
     clip_grad_norm : float or None, default=None
         When set, clip the gradient norm to this value at every step.
-    early_stopping : bool, default=False
+    early_stopping : bool or 'auto', default='auto'
         Hold out the **last** ``validation_fraction`` of the rows (never a
         shuffled split), stop when their R² stops improving, and restore the
-        best weights. When False, stop when the training loss stops
-        improving. The held-out rows also calibrate ``predict_interval``.
+        best weights. The network before training (the ridge regression of
+        ``linear_path``) is a candidate too: when no epoch beats it, the
+        ridge regression is solved again on all rows, held-out ones
+        included. When False, stop when the training loss stops improving.
+        ``'auto'`` stops early when at least 5 rows would be held out, and
+        trains on all rows otherwise. The held-out rows also calibrate
+        ``predict_interval``.
     validation_fraction : float, default=0.1
         Share of rows (taken from the end) held out for early stopping.
     n_iter_no_change : int, default=10
@@ -162,7 +175,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         Mean squared error on the validation rows (standardised, like
         ``loss_curve_``) after each epoch, with ``early_stopping``.
     best_validation_score_ : float or None
-        The best of ``validation_scores_``, whose weights were kept.
+        The best of ``validation_scores_`` and of the untrained network's
+        score, whose weights were kept (for the untrained network, before
+        its ridge regression is solved again on all rows).
     n_iter_ : int
         Epochs run.
     t_ : int
@@ -562,19 +577,22 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         with isolated_torch_rng(step_seed, device):
             if continuing:
                 network = copy.deepcopy(self.network_)
+                fitted_start = True
             else:
                 network = self._new_network(
                     n_features=X.shape[-1],
                     n_outputs=y.shape[1],
                     window_length=window_length,
                 ).to(device)
-                initialise_linear_path(network, data)
+                fitted_start = initialise_linear_path(network, data)
             optimizer = adam(
                 network,
                 lr=self.learning_rate_init,
                 weight_decay=self.alpha,
                 fused=self.fused_optimizer,
-                output_scale=output_learning_rate_scale(network, data),
+                output_scale=output_learning_rate_scale(network, data)
+                if fitted_start
+                else 1.0,  # a random start has all its error to learn
             )
             if (
                 incremental

@@ -132,9 +132,9 @@ def test_early_stopping_scores_the_last_rows_and_restores_the_best_weights():
 
 
 def test_training_stops_when_the_loss_stops_improving():
-    model = tiny(
-        max_iter=500, n_iter_no_change=2, tol=10.0, early_stopping=False
-    ).fit(ROWS, TARGET)
+    model = tiny(max_iter=500, n_iter_no_change=2, tol=10.0, early_stopping=False).fit(
+        ROWS, TARGET
+    )
     assert model.n_iter_ == 3
 
 
