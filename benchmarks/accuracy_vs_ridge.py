@@ -128,7 +128,7 @@ SERIES: dict[str, tuple[Callable[[], np.ndarray], int, str]] = {
         8,
         "quarterly, signed growth, 187",
     ),
-    "pbs": (_sktime("PBS_dataset"), 12, "monthly, trend + season, 204"),
+    "pbs": (_sktime("PBS_dataset"), 12, "monthly, intermittent counts, 204"),
 }
 
 

@@ -434,9 +434,13 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     def predict_interval(self, X, coverage: float = 0.9) -> np.ndarray:
         """Prediction intervals by split conformal calibration on the last rows.
 
-        The model must have been fitted with ``early_stopping=True``: the last
-        ``validation_fraction`` of the training rows, which it never trained
-        on, are the calibration set. Their absolute errors give the
+        The model must have been fitted with early stopping
+        (``early_stopping=True``, or ``'auto'`` with at least 5 rows to hold
+        out): the last ``validation_fraction`` of the training rows, which it
+        never trained on, are the calibration set. (When no epoch beat the
+        untrained network, its ridge regression is solved again on all rows
+        after the calibration errors are taken from the one fitted without
+        them.) Their absolute errors give the
         half-width ``q``, the ``ceil((n + 1) * coverage)``-th smallest of the
         ``n`` errors, and each interval is ``predict(X) ± q``. If the errors
         of new rows behave like those of the calibration rows, an interval
@@ -458,9 +462,10 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If the model held out no rows (``early_stopping=False`` or
-            ``partial_fit``), if ``coverage`` is not in (0, 1), or if there are
-            too few held-out rows for that coverage.
+            If the model held out no rows (``early_stopping=False``, too few
+            rows for ``'auto'``, or ``partial_fit``), if ``coverage`` is not
+            in (0, 1), or if there are too few held-out rows for that
+            coverage.
 
         See Also
         --------
