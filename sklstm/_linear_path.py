@@ -30,16 +30,24 @@ _BATCH = 4096
 
 
 @torch.no_grad()
-def initialise_linear_path(network: RecurrentNetwork, data: Batches) -> bool:
+def initialise_linear_path(
+    network: RecurrentNetwork,
+    data: Batches,
+    *,
+    penalty: float | None = None,
+) -> float | None:
     """Set the linear path to the ridge fit of ``data`` and zero the LSTM head.
 
     The normal equations are accumulated batch by batch from the window
     view, in float64 on the CPU, so memory stays O(inputs²), never
-    O(samples x lookback). The penalty is chosen among
-    :data:`RELATIVE_PENALTIES` by the exact leave-one-out error, as
-    ``sklearn.linear_model.RidgeCV`` chooses it, computed from the
-    eigendecomposition of the Gram matrix in a second pass over the windows:
-    the linear path starts where ``RidgeCV`` on the same lags would end.
+    O(samples x lookback). The penalty, relative to the average eigenvalue
+    of the centred Gram matrix, is ``penalty`` when given; otherwise it is
+    chosen among :data:`RELATIVE_PENALTIES` by the exact leave-one-out error,
+    as ``sklearn.linear_model.RidgeCV`` chooses it, computed from the
+    eigendecomposition of the Gram matrix in one more pass over the windows:
+    the untrained network is ``RidgeCV`` on the lags. (Choosing it on the
+    held-out last rows instead was measured too: with few of them, it picked
+    penalties that extrapolated wildly.)
 
     Parameters
     ----------
@@ -47,16 +55,19 @@ def initialise_linear_path(network: RecurrentNetwork, data: Batches) -> bool:
         A freshly built network with a linear path.
     data : Batches
         The training windows and standardised targets.
+    penalty : float or None, default=None
+        A relative penalty to use instead of choosing one.
 
     Returns
     -------
-    bool
-        Whether the closed form was used (False when the window has more than
-        :data:`MAX_CLOSED_FORM_INPUTS` inputs, or the network has no linear path).
+    float or None
+        The relative penalty used, or None when the closed form was not used
+        (the window has more than :data:`MAX_CLOSED_FORM_INPUTS` inputs, the
+        network has no linear path, or the solution was not finite).
     """
     linear = network.linear
     if linear is None or linear.in_features > MAX_CLOSED_FORM_INPUTS:
-        return False
+        return None
     n_inputs, n_outputs = linear.in_features, data.targets.shape[1]
     gram = torch.zeros(n_inputs, n_inputs, dtype=torch.float64)
     cross = torch.zeros(n_inputs, n_outputs, dtype=torch.float64)
@@ -80,37 +91,39 @@ def initialise_linear_path(network: RecurrentNetwork, data: Batches) -> bool:
     eigenvalues = eigenvalues.clamp_min(0.0)
     projected = vectors.T @ cross  # (inputs, outputs), in the eigenbasis
     scale = max(float(eigenvalues.mean()), 1e-12)
-    penalties = torch.tensor(RELATIVE_PENALTIES, dtype=torch.float64) * scale
-    inverse = 1.0 / (eigenvalues[None, :] + penalties[:, None])  # (penalties, inputs)
-    coefficients = projected[None] * inverse[:, :, None]  # (penalties, inputs, outputs)
-    loo_error = torch.zeros(len(penalties), dtype=torch.float64)
-    for windows, targets, weights in _batches(data, n_inputs):
-        rotated = (windows - input_mean) @ vectors
-        residual = (targets - target_mean)[:, None, :] - torch.einsum(
-            "bi,pio->bpo", rotated, coefficients
-        )
-        # The leverage of each sample under each penalty (intercept included).
-        leverage = rotated.square() @ inverse.T + 1.0 / total
-        if weights is not None:
-            leverage = leverage * weights[:, None]
-            residual = residual * weights[:, None, None].sqrt()
-        loo_error += (
-            (residual / (1.0 - leverage).clamp_min(1e-12)[:, :, None])
-            .square()
-            .sum(dim=(0, 2))
-        )
-    finite = torch.isfinite(loo_error)
-    if not bool(finite.any()):
-        return False
-    best = int(torch.where(finite, loo_error, torch.inf).argmin())
+    relative = torch.tensor(
+        RELATIVE_PENALTIES if penalty is None else (penalty,), dtype=torch.float64
+    )
+    inverse = 1.0 / (eigenvalues[None, :] + relative[:, None] * scale)
+    coefficients = projected[None] * inverse[:, :, None]  # (penalties, in, out)
+    best = 0
+    if penalty is None:
+        errors = torch.zeros(len(relative), dtype=torch.float64)
+        for windows, targets, weights in _batches(data, n_inputs):
+            rotated = (windows - input_mean) @ vectors
+            residual = (targets - target_mean)[:, None, :] - torch.einsum(
+                "bi,pio->bpo", rotated, coefficients
+            )
+            # Leave-one-out: divide by 1 - leverage (intercept included).
+            leverage = rotated.square() @ inverse.T + 1.0 / total
+            if weights is not None:
+                leverage = leverage * weights[:, None]
+            residual = residual / (1.0 - leverage).clamp_min(1e-12)[:, :, None]
+            if weights is not None:
+                residual = residual * weights[:, None, None].sqrt()
+            errors += residual.square().sum(dim=(0, 2))
+        finite = torch.isfinite(errors)
+        if not bool(finite.any()):
+            return None
+        best = int(torch.where(finite, errors, torch.inf).argmin())
     coef = vectors @ coefficients[best]
     if not bool(torch.isfinite(coef).all()):
-        return False
+        return None
     intercept = target_mean - input_mean @ coef
     linear.weight.copy_(coef.T.to(linear.weight))
     network.head.weight.zero_()
     network.head.bias.copy_(intercept.to(network.head.bias))
-    return True
+    return float(relative[best])
 
 
 def _batches(data: Batches, n_inputs: int):

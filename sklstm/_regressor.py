@@ -589,7 +589,8 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                     n_outputs=y.shape[1],
                     window_length=window_length,
                 ).to(device)
-                fitted_start = initialise_linear_path(network, data)
+                start_penalty = initialise_linear_path(network, data)
+                fitted_start = start_penalty is not None
             optimizer = adam(
                 network,
                 lr=self.learning_rate_init,
@@ -636,16 +637,25 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                     report=report,
                     epoch_offset=self.n_iter_ if continuing else 0,
                 )
+        if (
+            history.start_is_best
+            and not continuing
+            and not history.interrupted
+            and start_penalty is not None
+        ):
+            # No epoch beat the ridge start on the held-out rows: the model is
+            # that ridge regression, now solved on all rows, held-out ones too.
+            with isolated_torch_rng(step_seed, device):
+                initialise_linear_path(
+                    network,
+                    Batches(windows, targets, weights),
+                    penalty=start_penalty,
+                )
         residuals = (
             None
             if validation is None
             else self._absolute_residuals(network, validation, y_scaler)
         )
-        if history.start_is_best and not continuing and not history.interrupted:
-            # No epoch beat the ridge start on the held-out rows: the model is
-            # that ridge regression, now solved on all rows, held-out ones too.
-            with isolated_torch_rng(step_seed, device):
-                initialise_linear_path(network, Batches(windows, targets, weights))
 
         previous_curve = self.loss_curve_ if continuing else []
         if not continuing:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from sklearn.linear_model import RidgeCV
+from sklearn.linear_model import Ridge, RidgeCV
 
 from sklstm import LSTMForecaster, LSTMRegressor
 from sklstm._linear_path import RELATIVE_PENALTIES, initialise_linear_path
@@ -61,7 +61,13 @@ def test_when_no_epoch_beats_the_ridge_start_the_model_is_ridge_on_all_rows():
     ).fit(X, y)  # fmt: skip
     assert model.best_validation_score_ > max(model.validation_scores_)
     _, y_std, windows = standardised_lags(TREND, lookback)
-    ridge = ridgecv_on_the_same_grid(windows, y_std)  # on every row, held-out too
+    n_train = len(y) - int(np.ceil(0.1 * len(y)))  # the rows before the held-out
+    chosen = ridgecv_on_the_same_grid(windows[:n_train], y_std[:n_train]).alpha_
+    centred = windows[:n_train] - windows[:n_train].mean(axis=0)
+    relative = chosen / np.linalg.eigvalsh(centred.T @ centred).clip(0).mean()
+    centred = windows - windows.mean(axis=0)  # the same penalty, on every row
+    alpha = relative * np.linalg.eigvalsh(centred.T @ centred).clip(0).mean()
+    ridge = Ridge(alpha=alpha).fit(windows, y_std)
     expected = ridge.predict(windows) * y.std() + y.mean()
     np.testing.assert_allclose(model.predict(X), expected, rtol=0, atol=1e-3 * y.std())
 
