@@ -438,9 +438,11 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         (``early_stopping=True``, or ``'auto'`` with at least 5 rows to hold
         out): the last ``validation_fraction`` of the training rows, which it
         never trained on, are the calibration set. (When no epoch beat the
-        untrained network, its ridge regression is solved again on all rows
-        after the calibration errors are taken from the one fitted without
-        them.) Their absolute errors give the
+        untrained network, its ridge regression is solved again on all rows,
+        these included, before their errors are taken: with ``lookback x
+        n_features`` coefficients fitted on ``n`` rows, the errors are then
+        optimistic by a share of about that many over ``n``.) Their absolute
+        errors give the
         half-width ``q``, the ``ceil((n + 1) * coverage)``-th smallest of the
         ``n`` errors, and each interval is ``predict(X) ± q``. If the errors
         of new rows behave like those of the calibration rows, an interval
@@ -537,15 +539,14 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         sample_weight = check_sample_weight(sample_weight, X)
         device = resolve_device(self.device)
         n_samples = len(X)
+        auto = isinstance(self.early_stopping, str)
         held_out = (
             series_tails(groups, n_samples, self.validation_fraction)
-            if self.early_stopping is not False and not incremental
+            if (auto or self.early_stopping) and not incremental
             else np.zeros(n_samples, dtype=bool)
         )
-        if isinstance(self.early_stopping, str) and (
-            held_out.sum() < MIN_AUTO_HELD_OUT or held_out.all()
-        ):
-            held_out[:] = False  # 'auto': too few rows to judge by
+        if auto and (held_out.sum() < MIN_AUTO_HELD_OUT or held_out.all()):
+            held_out[:] = False  # too few rows to judge by
         early_stopping = bool(held_out.any())
         if held_out.all():
             raise ValueError(
