@@ -164,3 +164,10 @@ def test_recursive_forecaster_follows_a_clean_sine_for_100_steps():
     ).fit(np.empty((300, 0)), WAVE[:300])
     forecast = forecaster.predict(np.empty((100, 0)))
     assert_bounded_and_in_phase(forecast, WAVE[300:400])
+
+
+@pytest.mark.parametrize("off", [False, np.False_])
+def test_early_stopping_switched_off_holds_nothing_out(off):
+    X, y = TREND[:120, None], TREND[1:121]
+    model = LSTMRegressor(lookback=3, hidden_size=4, max_iter=2, early_stopping=off)
+    assert model.fit(X, y).validation_scores_ is None
