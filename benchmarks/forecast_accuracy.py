@@ -206,7 +206,7 @@ def backtest(name, series, lookback, targets, seeds) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", nargs="+", default=list(problems()))
-    parser.add_argument("--targets", nargs="+", default=["change"])
+    parser.add_argument("--targets", nargs="+", default=["level"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--backtest", action="store_true")
     args = parser.parse_args()

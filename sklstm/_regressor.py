@@ -36,12 +36,16 @@ from sklstm._training import (
     TrainingSettings,
     adam,
     learning_rate_schedule,
+    output_learning_rate_scale,
     predict_in_batches,
     train,
 )
 from sklstm._validation import validate_fit_data, validate_predict_data
 from sklstm._windows import LagWindows, lag_windows
 from sklstm.exceptions import TrainingInterruptedWarning
+
+#: ``early_stopping='auto'`` holds out rows only if at least this many.
+MIN_AUTO_HELD_OUT = 5
 
 
 class LSTMRegressor(RegressorMixin, BaseEstimator):
@@ -78,6 +82,14 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         Add a linear map of the whole window to the output, beside the LSTM:
         the model contains a linear autoregression on the same lags, so it can
         extrapolate trends, and the LSTM learns what a linear model cannot.
+        It starts at the ridge regression on the lags, with the penalty
+        chosen by leave-one-out error as ``RidgeCV`` chooses it, and the LSTM's
+        output layer starts at zero. The output layer and the linear path
+        then learn at ``learning_rate_init`` times the root-mean-square error
+        of that start (in standardised units; also when a fit continues from
+        trained weights), the LSTM at the full rate: Adam moves each weight by
+        about its rate per step, which would otherwise undo a start whose
+        remaining error is small.
     standardize : bool, default=True
         Standardise each column of X and y with statistics of the first fit.
     alpha : float, default=0.0
@@ -98,11 +110,16 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         ``learning_rate_init``.
     clip_grad_norm : float or None, default=None
         When set, clip the gradient norm to this value at every step.
-    early_stopping : bool, default=False
+    early_stopping : bool or 'auto', default='auto'
         Hold out the **last** ``validation_fraction`` of the rows (never a
         shuffled split), stop when their R² stops improving, and restore the
-        best weights. When False, stop when the training loss stops
-        improving. The held-out rows also calibrate ``predict_interval``.
+        best weights. The network before training (the ridge regression of
+        ``linear_path``) is a candidate too: when no epoch beats it, the
+        ridge regression is solved again on all rows, held-out ones
+        included. When False, stop when the training loss stops improving.
+        ``'auto'`` stops early when at least 5 rows would be held out, and
+        trains on all rows otherwise. The held-out rows also calibrate
+        ``predict_interval``.
     validation_fraction : float, default=0.1
         Share of rows (taken from the end) held out for early stopping.
     n_iter_no_change : int, default=10
@@ -162,7 +179,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         Mean squared error on the validation rows (standardised, like
         ``loss_curve_``) after each epoch, with ``early_stopping``.
     best_validation_score_ : float or None
-        The best of ``validation_scores_``, whose weights were kept.
+        The best of ``validation_scores_`` and of the untrained network's
+        score, whose weights were kept (for the untrained network, before
+        its ridge regression is solved again on all rows).
     n_iter_ : int
         Epochs run.
     t_ : int
@@ -224,7 +243,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [StrOptions(set(LEARNING_RATE_SCHEDULES))],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -276,7 +295,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         learning_rate_init: float = 0.003,
         learning_rate: str = "constant",
         clip_grad_norm: float | None = None,
-        early_stopping: bool = False,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
@@ -434,9 +453,15 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     def predict_interval(self, X, coverage: float = 0.9) -> np.ndarray:
         """Prediction intervals by split conformal calibration on the last rows.
 
-        The model must have been fitted with ``early_stopping=True``: the last
-        ``validation_fraction`` of the training rows, which it never trained
-        on, are the calibration set. Their absolute errors give the
+        The model must have been fitted with early stopping
+        (``early_stopping=True``, or ``'auto'`` with at least 5 rows to hold
+        out): the last ``validation_fraction`` of the training rows, which it
+        never trained on, are the calibration set. (When no epoch beat the
+        untrained network, its ridge regression is solved again on all rows,
+        these included, before their errors are taken: with ``lookback x
+        n_features`` coefficients fitted on ``n`` rows, the errors are then
+        optimistic by a share of about that many over ``n``.) Their absolute
+        errors give the
         half-width ``q``, the ``ceil((n + 1) * coverage)``-th smallest of the
         ``n`` errors, and each interval is ``predict(X) ± q``. If the errors
         of new rows behave like those of the calibration rows, an interval
@@ -458,9 +483,10 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If the model held out no rows (``early_stopping=False`` or
-            ``partial_fit``), if ``coverage`` is not in (0, 1), or if there are
-            too few held-out rows for that coverage.
+            If the model held out no rows (``early_stopping=False``, too few
+            rows for ``'auto'``, or ``partial_fit``), if ``coverage`` is not
+            in (0, 1), or if there are too few held-out rows for that
+            coverage.
 
         See Also
         --------
@@ -532,12 +558,15 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         sample_weight = check_sample_weight(sample_weight, X)
         device = resolve_device(self.device)
         n_samples = len(X)
-        early_stopping = self.early_stopping and not incremental
+        auto = isinstance(self.early_stopping, str)
         held_out = (
             series_tails(groups, n_samples, self.validation_fraction)
-            if early_stopping
+            if (auto or self.early_stopping) and not incremental
             else np.zeros(n_samples, dtype=bool)
         )
+        if auto and (held_out.sum() < MIN_AUTO_HELD_OUT or held_out.all()):
+            held_out[:] = False  # too few rows to judge by
+        early_stopping = bool(held_out.any())
         if held_out.all():
             raise ValueError(
                 f"early_stopping=True holds out the last validation_fraction="
@@ -573,27 +602,34 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         with isolated_torch_rng(step_seed, device):
             if continuing:
                 network = copy.deepcopy(self.network_)
+                fitted_start = True
             else:
                 network = self._new_network(
                     n_features=X.shape[-1],
                     n_outputs=y.shape[1],
                     window_length=window_length,
                 ).to(device)
-                initialise_linear_path(network, data)
+                start_penalty = initialise_linear_path(network, data)
+                fitted_start = start_penalty is not None
             optimizer = adam(
                 network,
                 lr=self.learning_rate_init,
                 weight_decay=self.alpha,
                 fused=self.fused_optimizer,
+                output_scale=output_learning_rate_scale(network, data)
+                if fitted_start
+                else 1.0,  # a random start has all its error to learn
             )
             if (
                 incremental
                 and continuing
                 and getattr(self, "_optimizer", None) is not None
             ):
+                scales = [group["lr_scale"] for group in optimizer.param_groups]
                 optimizer.load_state_dict(copy.deepcopy(self._optimizer.state_dict()))
-                for group in optimizer.param_groups:  # a schedule ends with fit
-                    group["lr"] = self.learning_rate_init
+                for group, scale in zip(optimizer.param_groups, scales, strict=True):
+                    group["lr_scale"] = scale  # a schedule ends with fit
+                    group["lr"] = self.learning_rate_init * scale
             max_iter = 1 if incremental else self.max_iter
             with epoch_reporter(
                 self.verbose, max_iter, description=type(self).__name__
@@ -620,6 +656,20 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                     ),
                     report=report,
                     epoch_offset=self.n_iter_ if continuing else 0,
+                )
+        if (
+            history.start_is_best
+            and not continuing
+            and not history.interrupted
+            and start_penalty is not None
+        ):
+            # No epoch beat the ridge start on the held-out rows: the model is
+            # that ridge regression, now solved on all rows, held-out ones too.
+            with isolated_torch_rng(step_seed, device):
+                initialise_linear_path(
+                    network,
+                    Batches(windows, targets, weights),
+                    penalty=start_penalty,
                 )
         residuals = (
             None

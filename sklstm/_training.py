@@ -45,6 +45,8 @@ class TrainingHistory:
     converged: bool = False
     interrupted: bool = False
     steps: int = 0
+    #: With validation rows: whether no epoch beat the untrained network.
+    start_is_best: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ def train(
             network, validation, settings.inference_batch_size
         )
         best_state = _snapshot(network)
+        history.start_is_best = True
     network.train()
     try:
         for epoch in range(settings.max_iter):
@@ -148,6 +151,7 @@ def train(
                 if score > history.best_validation_score:
                     history.best_validation_score = score
                     best_state = _snapshot(network)
+                    history.start_is_best = False
             else:
                 improved = epoch_loss < history.best_loss - settings.tol
                 if epoch_loss < history.best_loss:
@@ -280,7 +284,12 @@ _FUSED_ADAM_SINCE = {"cuda": (2, 0), "cpu": (2, 4), "mps": (2, 5)}
 
 
 def adam(
-    network: nn.Module, *, lr: float, weight_decay: float, fused: bool
+    network: nn.Module,
+    *,
+    lr: float,
+    weight_decay: float,
+    fused: bool,
+    output_scale: float = 1.0,
 ) -> torch.optim.Adam:
     """Adam over the parameters of ``network``, fused into one kernel if asked.
 
@@ -288,6 +297,11 @@ def adam(
     small operations per parameter tensor: on the benchmark shape an
     optimiser step takes 0.12 ms instead of 0.7 ms on one CPU thread. It is
     used only where this PyTorch build has it for the network's device.
+
+    The output-side weights (the network's ``head`` and ``linear`` path, when
+    it has them) form a second parameter group whose rate is
+    ``lr * output_scale`` (see :func:`output_learning_rate_scale`); the
+    group's ``"lr_scale"`` entry records the factor.
 
     Examples
     --------
@@ -301,9 +315,72 @@ def adam(
     device_type = parameters[0].device.type if parameters else "cpu"
     version = tuple(int(part) for part in torch.__version__.split(".")[:2])
     supported = version >= _FUSED_ADAM_SINCE.get(device_type, (99, 0))
+    output_side = {
+        id(parameter)
+        for name in ("head", "linear")
+        if isinstance(getattr(network, name, None), nn.Module)
+        for parameter in getattr(network, name).parameters()
+    }
+    groups = [
+        {
+            "params": [p for p in parameters if id(p) not in output_side],
+            "lr": lr,
+            "lr_scale": 1.0,
+        },
+        {
+            "params": [p for p in parameters if id(p) in output_side],
+            "lr": lr * output_scale,
+            "lr_scale": output_scale,
+        },
+    ]
     return torch.optim.Adam(
-        parameters, lr=lr, weight_decay=weight_decay, fused=bool(fused and supported)
+        [group for group in groups if group["params"]],
+        lr=lr,
+        weight_decay=weight_decay,
+        fused=bool(fused and supported),
     )
+
+
+#: The smallest factor :func:`output_learning_rate_scale` returns.
+MIN_OUTPUT_SCALE = 1e-3
+
+
+def output_learning_rate_scale(network: nn.Module, data: Batches) -> float:
+    """The root-mean-square error of ``network`` on ``data``, within [1e-3, 1].
+
+    Adam moves every weight by about its learning rate per step, however
+    small the gradient. Standardised targets have unit variance, so a rate
+    that suits an untrained network is far too coarse for one started at the
+    ridge solution of a smooth or trending series, whose remaining error can
+    be 1 % of the target's spread: each step would then move the prediction
+    by more than the error left to learn, and training would undo the ridge
+    start. Scaling the output-side weights' rate by this error keeps their
+    steps in proportion to what there is left to fit; the recurrent weights
+    keep the full rate.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklstm._network import RecurrentNetwork
+    >>> from sklstm._training import Batches, output_learning_rate_scale
+    >>> from sklstm._windows import lag_windows
+    >>> net = RecurrentNetwork(1, 1, lookback=2, hidden_size=4, num_layers=1,
+    ...                        dropout=0.0, bidirectional=False, linear_path=False)
+    >>> _ = torch.nn.init.zeros_(net.head.weight), torch.nn.init.zeros_(net.head.bias)
+    >>> data = Batches(lag_windows(torch.zeros(4, 1), 2), torch.full((4, 1), 0.5))
+    >>> output_learning_rate_scale(net, data)
+    0.5
+    """
+    if len(data) == 0:
+        return 1.0
+    prediction = predict_in_batches(network, data.windows)
+    squared = (prediction - data.targets).square().mean(dim=1)
+    if data.weights is not None:
+        squared = squared * data.weights
+    error = math.sqrt(max(float(squared.mean()), 0.0))
+    if not math.isfinite(error):
+        return 1.0
+    return min(1.0, max(MIN_OUTPUT_SCALE, error))
 
 
 #: On the CPU, inference is fastest when one batch's recurrent activations

@@ -645,7 +645,7 @@ def test_ctrl_c_mid_epoch_restores_the_weights_of_the_last_whole_epoch():
         if calls["n"] == 4:
             raise KeyboardInterrupt
 
-    model = tiny(max_iter=5, n_iter_no_change=100)
+    model = tiny(max_iter=5, n_iter_no_change=100, early_stopping=False)
     handle = _training_forward_hook(interrupt_in_the_second_epoch)
     try:
         with pytest.warns(TrainingInterruptedWarning, match="after 1 epoch"):
@@ -653,6 +653,6 @@ def test_ctrl_c_mid_epoch_restores_the_weights_of_the_last_whole_epoch():
                 model.fit(ROWS, TARGET)
     finally:
         handle.remove()
-    one_epoch = tiny(max_iter=1).fit(ROWS, TARGET)
+    one_epoch = tiny(max_iter=1, early_stopping=False).fit(ROWS, TARGET)
     assert model.n_iter_ == 1
     np.testing.assert_array_equal(model.predict(ROWS), one_epoch.predict(ROWS))

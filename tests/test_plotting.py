@@ -71,7 +71,7 @@ def test_loss_curve_shows_both_losses_per_epoch_and_marks_the_kept_epoch():
 
 
 def test_loss_curve_without_validation_marks_the_lowest_training_loss():
-    model = tiny(n_iter_no_change=100).fit(ROWS, TARGET)
+    model = tiny(n_iter_no_change=100, early_stopping=False).fit(ROWS, TARGET)
     lines = lines_by_label(plot_loss_curve(model))
     assert "validation loss" not in lines
     best = int(np.argmin(model.loss_curve_))

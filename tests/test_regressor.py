@@ -132,7 +132,9 @@ def test_early_stopping_scores_the_last_rows_and_restores_the_best_weights():
 
 
 def test_training_stops_when_the_loss_stops_improving():
-    model = tiny(max_iter=500, n_iter_no_change=2, tol=10.0).fit(ROWS, TARGET)
+    model = tiny(max_iter=500, n_iter_no_change=2, tol=10.0, early_stopping=False).fit(
+        ROWS, TARGET
+    )
     assert model.n_iter_ == 3
 
 
@@ -231,7 +233,9 @@ def test_diverging_training_raises_and_leaves_the_estimator_as_it_was():
 
 
 def test_ctrl_c_during_fit_keeps_a_usable_model_warns_and_reraises():
-    model = tiny(max_iter=3, warm_start=True, n_iter_no_change=100).fit(ROWS, TARGET)
+    model = tiny(
+        max_iter=3, warm_start=True, n_iter_no_change=100, early_stopping=False
+    ).fit(ROWS, TARGET)
     calls = {"n": 0}
 
     def interrupt_on_the_sixth_batch(module, inputs):

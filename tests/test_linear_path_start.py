@@ -1,0 +1,173 @@
+"""What the defaults promise: a ridge start that training keeps, stable recursions."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.linear_model import Ridge, RidgeCV
+
+from sklstm import LSTMForecaster, LSTMRegressor
+from sklstm._linear_path import RELATIVE_PENALTIES, initialise_linear_path
+from sklstm._network import RecurrentNetwork
+from sklstm._training import Batches
+from sklstm._windows import lag_windows
+
+T = np.arange(300)
+# A quarterly-looking trending series: its lags are nearly collinear.
+TREND = 100.0 + 0.8 * T + np.random.default_rng(0).normal(0.0, 1.0, len(T))
+
+
+def standardised_lags(series, lookback):
+    """Windows and next values, standardised as the estimator does."""
+    x = (series[:-1] - series[:-1].mean()) / series[:-1].std()
+    y = (series[1:] - series[1:].mean()) / series[1:].std()
+    padded = np.r_[np.repeat(x[:1], lookback - 1), x]
+    windows = np.lib.stride_tricks.sliding_window_view(padded, lookback)
+    return x, y, windows
+
+
+def ridgecv_on_the_same_grid(windows, y):
+    """scikit-learn's RidgeCV over the penalties the linear path tries."""
+    centred = windows - windows.mean(axis=0)
+    scale = np.linalg.eigvalsh(centred.T @ centred).clip(0).mean()
+    alphas = np.array(RELATIVE_PENALTIES) * scale
+    return RidgeCV(alphas=alphas).fit(windows, y)
+
+
+def test_the_untrained_network_is_ridgecv_on_the_lags_of_a_trending_series():
+    lookback = 4
+    x, y, windows = standardised_lags(TREND, lookback)
+    network = RecurrentNetwork(
+        1, 1, lookback, hidden_size=8, num_layers=1, dropout=0.0,
+        bidirectional=False, linear_path=True,
+    )  # fmt: skip
+    data = Batches(
+        lag_windows(torch.tensor(x, dtype=torch.float32)[:, None], lookback),
+        torch.tensor(y, dtype=torch.float32)[:, None],
+    )
+    assert initialise_linear_path(network, data)
+    with torch.no_grad():
+        start = network(data.windows.slice(0, len(x))).numpy().ravel()
+    expected = ridgecv_on_the_same_grid(windows, y).predict(windows)
+    np.testing.assert_allclose(start, expected, atol=2e-4)
+
+
+def test_when_no_epoch_beats_the_ridge_start_the_model_is_ridge_on_all_rows():
+    lookback = 4
+    X, y = TREND[:-1, None], TREND[1:]
+    # One epoch at a huge rate spoils the network: early stopping keeps the start.
+    model = LSTMRegressor(
+        lookback=lookback, hidden_size=8, max_iter=1, learning_rate_init=5.0,
+        early_stopping=True, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    assert model.best_validation_score_ > max(model.validation_scores_)
+    _, y_std, windows = standardised_lags(TREND, lookback)
+    n_train = len(y) - int(np.ceil(0.1 * len(y)))  # the rows before the held-out
+    chosen = ridgecv_on_the_same_grid(windows[:n_train], y_std[:n_train]).alpha_
+    centred = windows[:n_train] - windows[:n_train].mean(axis=0)
+    relative = chosen / np.linalg.eigvalsh(centred.T @ centred).clip(0).mean()
+    centred = windows - windows.mean(axis=0)  # the same penalty, on every row
+    alpha = relative * np.linalg.eigvalsh(centred.T @ centred).clip(0).mean()
+    ridge = Ridge(alpha=alpha).fit(windows, y_std)
+    expected = ridge.predict(windows) * y.std() + y.mean()
+    np.testing.assert_allclose(model.predict(X), expected, rtol=0, atol=1e-3 * y.std())
+
+
+def test_the_output_layer_and_linear_path_learn_at_a_rate_scaled_to_the_start_error():
+    X, y = TREND[:-1, None], TREND[1:]
+    model = LSTMRegressor(lookback=4, hidden_size=8, max_iter=2, random_state=0)
+    model.fit(X, y)
+    recurrent, output_side = model._optimizer.param_groups
+    assert recurrent["lr"] == model.learning_rate_init
+    # The ridge start leaves ~1 % of the spread of a trend: steps that small.
+    assert output_side["lr"] < 0.05 * model.learning_rate_init
+    head = {id(p) for p in model.network_.head.parameters()}
+    head |= {id(p) for p in model.network_.linear.parameters()}
+    assert {id(p) for p in output_side["params"]} == head
+    without = LSTMRegressor(lookback=4, hidden_size=8, max_iter=2, random_state=0)
+    without.set_params(linear_path=False).fit(X, y)  # random start: full rate
+    assert [g["lr"] for g in without._optimizer.param_groups] == [
+        model.learning_rate_init
+    ] * 2
+
+
+def test_training_does_not_undo_the_ridge_start_beyond_the_training_range():
+    X, y = TREND[:-1, None], TREND[1:]
+    n_train = 240  # the last 59 rows lie above every training value
+    model = LSTMRegressor(
+        lookback=4, hidden_size=8, max_iter=20, early_stopping=False, random_state=0
+    ).fit(X[:n_train], y[:n_train])
+    lags = np.lib.stride_tricks.sliding_window_view(TREND[:-1], 4)  # rows 3 ...
+    ridge = RidgeCV(alphas=np.logspace(-4, 2, 13)).fit(
+        lags[: n_train - 3], y[3:n_train]
+    )
+    lstm_error = np.abs(model.predict(X)[n_train:] - y[n_train:]).mean()
+    ridge_error = np.abs(ridge.predict(lags[n_train - 3 :]) - y[n_train:]).mean()
+    assert lstm_error < 1.5 * ridge_error
+
+
+@pytest.mark.parametrize(
+    ("n_rows", "holds_out"), [(120, 12), (41, 5), (40, None), (1, None)]
+)
+def test_auto_early_stopping_holds_out_the_last_rows_only_when_there_are_enough(
+    n_rows, holds_out
+):
+    X, y = TREND[:n_rows, None], TREND[1 : n_rows + 1]
+    model = LSTMRegressor(lookback=3, hidden_size=4, max_iter=3, random_state=0)
+    assert model.early_stopping == "auto"
+    model.fit(X, y)
+    if holds_out is None:
+        assert model.validation_scores_ is None
+        assert model.calibration_residuals_ is None
+    else:
+        assert len(model.validation_scores_) == model.n_iter_
+        assert len(model.calibration_residuals_) == holds_out
+    assert model.predict(X).shape == (n_rows,)
+
+
+# -------------------------------------------------- recursive forecasts
+
+
+PERIOD = 25
+WAVE = np.sin(2 * np.pi * np.arange(400) / PERIOD)
+
+
+def recursive_forecast(model, history, steps, lookback):
+    """Feed the regressor's own predictions back as its newest inputs."""
+    values = list(history[-lookback:])
+    for _ in range(steps):
+        window = np.array(values[-lookback:])[None, :, None]
+        values.append(float(model.predict(window)[0]))
+    return np.array(values[lookback:])
+
+
+def assert_bounded_and_in_phase(forecast, truth):
+    assert np.abs(forecast).max() < 1.25  # the wave's amplitude is 1
+    assert np.corrcoef(forecast, truth)[0, 1] > 0.95
+    # Peaks where the wave peaks: the same step within each period.
+    assert np.array_equal(
+        forecast.reshape(-1, PERIOD).argmax(axis=1),
+        truth.reshape(-1, PERIOD).argmax(axis=1),
+    )
+
+
+def test_regressor_fed_its_own_predictions_follows_a_clean_sine_for_100_steps():
+    X, y = WAVE[:299, None], WAVE[1:300]
+    model = LSTMRegressor(lookback=8, hidden_size=8, max_iter=20, random_state=0)
+    model.fit(X, y)
+    forecast = recursive_forecast(model, WAVE[:300], 100, lookback=8)
+    assert_bounded_and_in_phase(forecast, WAVE[300:400])
+
+
+def test_recursive_forecaster_follows_a_clean_sine_for_100_steps():
+    forecaster = LSTMForecaster(
+        lookback=8, strategy="recursive", hidden_size=8, max_iter=20, random_state=0
+    ).fit(np.empty((300, 0)), WAVE[:300])
+    forecast = forecaster.predict(np.empty((100, 0)))
+    assert_bounded_and_in_phase(forecast, WAVE[300:400])
+
+
+@pytest.mark.parametrize("off", [False, np.False_])
+def test_early_stopping_switched_off_holds_nothing_out(off):
+    X, y = TREND[:120, None], TREND[1:121]
+    model = LSTMRegressor(lookback=3, hidden_size=4, max_iter=2, early_stopping=off)
+    assert model.fit(X, y).validation_scores_ is None
