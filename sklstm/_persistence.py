@@ -46,13 +46,55 @@ def arrays_to_network(
     return network.to(device).eval()
 
 
+def optimizer_to_plain(optimizer: torch.optim.Optimizer) -> dict:
+    """An optimiser's state (Adam's moments and step counts) as arrays and builtins."""
+    state = optimizer.state_dict()
+    return {
+        "state": {
+            index: {
+                name: value.detach().to("cpu", copy=True).numpy()
+                if isinstance(value, torch.Tensor)
+                else value
+                for name, value in entries.items()
+            }
+            for index, entries in state["state"].items()
+        },
+        "param_groups": [dict(group) for group in state["param_groups"]],
+    }
+
+
+def optimizer_from_state(network: nn.Module, plain: dict) -> torch.optim.Optimizer:
+    """The Adam optimiser of ``network``, resumed from :func:`optimizer_to_plain`."""
+    from sklstm._training import adam
+
+    optimizer = adam(network, lr=1.0, weight_decay=0.0, fused=False)
+    optimizer.load_state_dict(
+        {
+            "state": {
+                index: {
+                    name: torch.from_numpy(np.array(value))
+                    if isinstance(value, np.ndarray)
+                    else value
+                    for name, value in entries.items()
+                }
+                for index, entries in plain["state"].items()
+            },
+            "param_groups": [dict(group) for group in plain["param_groups"]],
+        }
+    )
+    return optimizer
+
+
 def portable_state(state: dict) -> dict:
     """Replace the live objects of an estimator's ``__dict__`` by arrays."""
     state = dict(state)
     network = state.pop("network_", None)
-    state.pop("_optimizer", None)
+    optimizer = state.pop("_optimizer", None)
     if network is not None:
         state["_network_arrays"] = network_to_arrays(network)
+    if optimizer is not None:
+        # Pickled with the weights, so partial_fit resumes Adam's moments.
+        state["_optimizer_state"] = optimizer_to_plain(optimizer)
     scalers = {
         name: {"mean": value.mean, "scale": value.scale}
         for name, value in state.items()

@@ -18,10 +18,11 @@ from sklstm._compat import Interval, StrOptions, _fit_context
 from sklstm._device import resolve_device
 from sklstm._intervals import conformal_half_width, interval_bounds
 from sklstm._linear_path import initialise_linear_path
-from sklstm._network import RECURRENT_CELLS, RecurrentNetwork
+from sklstm._network import RECURRENT_CELLS, RecurrentNetwork, parameter_count
 from sklstm._persistence import (
     arrays_to_network,
     loading_device,
+    optimizer_from_state,
     portable_state,
     split_loaded_state,
 )
@@ -41,6 +42,20 @@ from sklstm._training import (
 from sklstm._validation import validate_fit_data, validate_predict_data
 from sklstm._windows import LagWindows, lag_windows
 from sklstm.exceptions import TrainingInterruptedWarning
+
+#: The parameters that shape the network. A fit records them in the fitted
+#: ``_architecture``: the fitted network is rebuilt from that record, never
+#: from parameters changed after the fit.
+ARCHITECTURE_PARAMS = (
+    "hidden_size",
+    "num_layers",
+    "dropout",
+    "bidirectional",
+    "cell",
+    "linear_path",
+)
+#: Those a continued fit cannot change (dropout only acts while training).
+_FIXED_AT_FIT = tuple(name for name in ARCHITECTURE_PARAMS if name != "dropout")
 
 
 class LSTMRegressor(RegressorMixin, BaseEstimator):
@@ -237,12 +252,13 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         "device_": "text",
         "_y_was_1d": "flag",
         "_seed": "count",
+        "_architecture": "params?",
         "_x_scaler": "scaler[n_features_in_]",
         "_y_scaler": "scaler[n_outputs_]",
-        "loss_curve_": "reals",
+        "loss_curve_": "finites",
         "best_loss_": "real",
         "validation_scores_": "reals?",
-        "validation_loss_curve_": "reals?",
+        "validation_loss_curve_": "finites?",
         "best_validation_score_": "real?",
         "calibration_residuals_": "array[*,n_outputs_]?",
         "n_iter_": "count",
@@ -380,13 +396,21 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             Predictions in the units of ``y``.
         """
         check_is_fitted(self)
+        # One read of the fitted state: a fit in another thread publishes a
+        # new one in one step, so this prediction uses the old or the new.
+        fitted = copy.copy(vars(self))
         X = validate_predict_data(self, X)
-        windows = self._windows(X, check_groups(groups, len(X)))
-        predictions = predict_in_batches(
-            self.network_, windows, self.predict_batch_size
+        rows = torch.from_numpy(fitted["_x_scaler"].transform(X))
+        windows = self._windows_of(
+            rows.to(torch.device(fitted["device_"])),
+            fitted["window_length_"],
+            check_groups(groups, len(X)),
         )
-        y_pred = self._y_scaler.inverse_transform(predictions.cpu().numpy())
-        return y_pred.ravel() if self._y_was_1d else y_pred
+        predictions = predict_in_batches(
+            fitted["network_"], windows, self._checked_predict_batch_size()
+        )
+        y_pred = fitted["_y_scaler"].inverse_transform(predictions.cpu().numpy())
+        return y_pred.ravel() if fitted["_y_was_1d"] else y_pred
 
     def score(self, X, y, sample_weight=None, *, groups=None) -> float:
         """R² of the predictions for X, with each series windowed on its own.
@@ -492,11 +516,14 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
 
     def __setstate__(self, state: dict) -> None:
         state, arrays = split_loaded_state(state)
+        optimizer_state = state.pop("_optimizer_state", None)
         super().__setstate__(state)
         if arrays is not None:
             device = loading_device(state)
             self.device_ = str(device)
             self.network_ = arrays_to_network(self._new_network(), arrays, device)
+            if optimizer_state is not None:
+                self._optimizer = optimizer_from_state(self.network_, optimizer_state)
 
     # --------------------------------------------------------------- internals
 
@@ -533,13 +560,16 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                     f"y has {y.shape[1]} output(s), but this model was fitted with "
                     f"{self.n_outputs_}. Use warm_start=False to refit from scratch."
                 )
+            self._check_same_architecture(X, incremental)
             x_scaler, y_scaler = self._x_scaler, self._y_scaler
             window_length, seed = self.window_length_, self._seed
+            architecture = self._fitted_architecture()
         else:
             x_scaler = Standardizer.fit(X, self.standardize)
             y_scaler = Standardizer.fit(y, self.standardize)
             window_length = X.shape[1] if X.ndim == 3 else self.lookback
             seed = draw_seed(self.random_state)
+            architecture = {name: getattr(self, name) for name in ARCHITECTURE_PARAMS}
         rows = torch.from_numpy(x_scaler.transform(X)).to(device)
         targets = torch.from_numpy(y_scaler.transform(y)).to(device)
         windows = self._windows_of(rows, window_length, groups)
@@ -559,6 +589,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                     n_features=X.shape[-1],
                     n_outputs=y.shape[1],
                     window_length=window_length,
+                    architecture=architecture,
                 ).to(device)
                 initialise_linear_path(network, data)
             optimizer = adam(
@@ -609,27 +640,32 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         )
 
         previous_curve = self.loss_curve_ if continuing else []
+        fitted = {
+            "network_": network,
+            "_optimizer": optimizer,
+            "_x_scaler": x_scaler,
+            "_y_scaler": y_scaler,
+            "_seed": seed,
+            "_architecture": architecture,
+            "device_": str(device),
+            "window_length_": window_length,
+            "n_outputs_": y.shape[1],
+            "loss_curve_": previous_curve + history.loss_curve,
+            "validation_scores_": history.validation_scores if early_stopping else None,
+            "validation_loss_curve_": history.validation_losses
+            if early_stopping
+            else None,
+            "calibration_residuals_": residuals,
+            "best_validation_score_": history.best_validation_score
+            if early_stopping
+            else None,
+            "n_iter_": (self.n_iter_ if continuing else 0) + len(history.loss_curve),
+            "t_": (self.t_ if continuing else 0) + history.steps,
+        }
+        fitted["best_loss_"] = min(fitted["loss_curve_"], default=float("inf"))
         if not continuing:
-            self._set_data_attributes(data_attributes)
-        self.network_ = network
-        self._optimizer = optimizer
-        self._x_scaler, self._y_scaler = x_scaler, y_scaler
-        self._seed = seed
-        self.device_ = str(device)
-        self.window_length_ = window_length
-        self.n_outputs_ = y.shape[1]
-        self.loss_curve_ = previous_curve + history.loss_curve
-        self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else float("inf")
-        self.validation_scores_ = history.validation_scores if early_stopping else None
-        self.validation_loss_curve_ = (
-            history.validation_losses if early_stopping else None
-        )
-        self.calibration_residuals_ = residuals
-        self.best_validation_score_ = (
-            history.best_validation_score if early_stopping else None
-        )
-        self.n_iter_ = (self.n_iter_ if continuing else 0) + len(history.loss_curve)
-        self.t_ = (self.t_ if continuing else 0) + history.steps
+            fitted.update(data_attributes)
+        self._publish(fitted)
         if history.interrupted:
             warnings.warn(
                 f"Training was interrupted after {len(history.loss_curve)} epoch(s); "
@@ -648,33 +684,92 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             )
         return self
 
-    def _set_data_attributes(self, attributes: dict) -> None:
-        """Take on what the training data says: feature count, names, y shape."""
-        self.n_features_in_ = attributes["n_features_in_"]
-        self._y_was_1d = attributes["_y_was_1d"]
-        if attributes["feature_names_in_"] is not None:
-            self.feature_names_in_ = attributes["feature_names_in_"]
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
+    def _publish(self, fitted: dict) -> None:
+        """Replace the fitted state in one step, as seen from other threads.
+
+        A ``predict`` running in another thread reads the state once, so it
+        sees either the old model or the new one, never a mix. The old
+        values stay referenced until the update is done, so that no object
+        is freed (and no Python code runs) in the middle of it. A
+        ``feature_names_in_`` of None (no names in the new data) is removed.
+        """
+        state = vars(self)
+        previous = dict(state)
+        no_names = "feature_names_in_" in fitted and fitted["feature_names_in_"] is None
+        published = dict(fitted)
+        if no_names:
+            del published["feature_names_in_"]
+        state.update(published)
+        if no_names:
+            state.pop("feature_names_in_", None)
+        del previous
+
+    def _fitted_architecture(self) -> dict:
+        """The architecture of the fitted network (older models: the parameters)."""
+        recorded = getattr(self, "_architecture", None) or {}
+        return {
+            name: recorded.get(name, getattr(self, name))
+            for name in ARCHITECTURE_PARAMS
+        }
+
+    def _check_same_architecture(self, X: np.ndarray, incremental: bool) -> None:
+        """A continued fit trains the fitted network: its shape cannot change."""
+        fitted = self._fitted_architecture()
+        changed = [
+            f"{name}={getattr(self, name)!r} (fitted with {fitted[name]!r})"
+            for name in _FIXED_AT_FIT
+            if getattr(self, name) != fitted[name]
+        ]
+        if X.ndim == 2 and self.lookback != self.window_length_:
+            changed.append(
+                f"lookback={self.lookback!r} (fitted with {self.window_length_!r})"
+            )
+        if changed:
+            how = "partial_fit" if incremental else "fit with warm_start=True"
+            raise ValueError(
+                f"{how} continues training the fitted network, but its "
+                f"architecture parameters changed since it was fitted: "
+                f"{', '.join(changed)}. Set them back to continue, or call fit "
+                "with warm_start=False to train a new network from scratch."
+            )
+
+    def _checked_predict_batch_size(self) -> int | None:
+        """``predict_batch_size``, validated: it may have been set after fit."""
+        value = self.predict_batch_size
+        if value is None:
+            return None
+        if isinstance(value, Integral) and not isinstance(value, bool) and value >= 1:
+            return int(value)
+        raise ValueError(
+            f"predict_batch_size must be a positive int or None; got {value!r}. "
+            "Set it with set_params(predict_batch_size=...) to a positive int, "
+            "or None to pick by device."
+        )
 
     def _new_network(
         self,
         n_features: int | None = None,
         n_outputs: int | None = None,
         window_length: int | None = None,
+        architecture: dict | None = None,
     ) -> RecurrentNetwork:
+        """A new network; by default, shaped like the fitted one."""
         return RecurrentNetwork(
             n_features=n_features if n_features is not None else self.n_features_in_,
             n_outputs=n_outputs if n_outputs is not None else self.n_outputs_,
             lookback=window_length
             if window_length is not None
             else self.window_length_,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            dropout=self.dropout,
-            bidirectional=self.bidirectional,
-            linear_path=self.linear_path,
-            cell=self.cell,
+            **(architecture or self._fitted_architecture()),
+        )
+
+    def _network_parameter_count(self) -> int:
+        """Weights of the fitted network, counted without building it."""
+        return parameter_count(
+            n_features=self.n_features_in_,
+            n_outputs=self.n_outputs_,
+            lookback=self.window_length_,
+            **self._fitted_architecture(),
         )
 
     def _windows(self, X: np.ndarray, groups: np.ndarray | None = None) -> LagWindows:
