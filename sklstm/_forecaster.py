@@ -110,7 +110,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         When set, clip the gradient norm to this value at every step.
     early_stopping : bool, default=True
         Hold out the last ``validation_fraction`` of the windows, stop when
-        their R² stops improving, and keep the best weights; the held-out
+        their loss stops improving, and keep the best weights; the held-out
         windows also calibrate ``predict_interval``. Unlike
         ``LSTMRegressor`` (default False), on by default: the network starts
         as a ridge regression on the lags (``linear_path``), and stopping on

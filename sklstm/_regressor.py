@@ -114,16 +114,19 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         When set, clip the gradient norm to this value at every step.
     early_stopping : bool, default=False
         Hold out the **last** ``validation_fraction`` of the rows (never a
-        shuffled split), stop when their R² stops improving, and restore the
-        best weights. When False, stop when the training loss stops
-        improving. The held-out rows also calibrate ``predict_interval``.
+        shuffled split), stop when their loss stops improving, and restore
+        the weights with the lowest validation loss. When False, stop when
+        the training loss stops improving. The held-out rows also calibrate
+        ``predict_interval``. With a single held-out row, R² is undefined
+        (``validation_scores_`` are NaN) and a warning says so.
     validation_fraction : float, default=0.1
         Share of rows (taken from the end) held out for early stopping.
     n_iter_no_change : int, default=10
         Stop after this many consecutive epochs without an improvement of at
         least ``tol``.
     tol : float, default=1e-4
-        The improvement that counts, in loss (standardised units) or R².
+        The improvement that counts, in loss (standardised units): the
+        validation loss with early stopping, else the training loss.
     device : {'auto', 'cpu', 'cuda', 'cuda:N', 'mps'} or torch.device, default='auto'
         Where to train and predict. ``'auto'`` picks CUDA, then Apple MPS,
         then the CPU; the resolved device is the fitted ``device_``.
@@ -168,12 +171,13 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     best_loss_ : float
         The smallest training loss reached.
     validation_scores_ : list of float or None
-        R² on the validation rows after each epoch, with ``early_stopping``.
+        R² on the validation rows after each epoch, with ``early_stopping``
+        (NaN when a single row was held out).
     validation_loss_curve_ : list of float or None
         Mean squared error on the validation rows (standardised, like
         ``loss_curve_``) after each epoch, with ``early_stopping``.
     best_validation_score_ : float or None
-        The best of ``validation_scores_``, whose weights were kept.
+        R² of the kept weights: those with the lowest validation loss.
     n_iter_ : int
         Epochs run.
     t_ : int
@@ -579,6 +583,17 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             else torch.from_numpy(sample_weight.astype(np.float32)).to(device)
         )
         data, validation = self._split(windows, targets, weights, held_out)
+        if validation is not None and len(validation) < 2:
+            warnings.warn(
+                f"early_stopping=True held out a single row (validation_fraction="
+                f"{self.validation_fraction} of {n_samples} rows): R² is undefined "
+                "on one row, so validation_scores_ are NaN, and stopping follows "
+                "the loss on that one row. Pass more rows or a larger "
+                "validation_fraction for a steadier choice, or set "
+                "early_stopping=False.",
+                UserWarning,
+                stacklevel=3,
+            )
 
         step_seed = seed + (self.t_ if continuing else 0)
         with isolated_torch_rng(step_seed, device):
