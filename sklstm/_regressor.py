@@ -36,6 +36,7 @@ from sklstm._training import (
     TrainingSettings,
     adam,
     learning_rate_schedule,
+    optimizer_imports,
     predict_in_batches,
     train,
 )
@@ -537,6 +538,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     def _fit(
         self, X, y, *, incremental: bool, sample_weight=None, groups=None
     ) -> LSTMRegressor:
+        optimizer_imports.start()
         fitted = self.__sklearn_is_fitted__()
         continuing = fitted and (incremental or self.warm_start)
         X, y, data_attributes = validate_fit_data(self, X, y, reset=not continuing)

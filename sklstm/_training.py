@@ -9,6 +9,8 @@ synchronisation per epoch, not per batch).
 from __future__ import annotations
 
 import math
+import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -301,6 +303,48 @@ def _snapshot(network: nn.Module) -> dict[str, torch.Tensor]:
     }
 
 
+class _BackgroundImport:
+    """Import a module once, in a worker thread that Ctrl-C cannot interrupt.
+
+    ``torch.optim`` imports ``torch._dynamo`` (and sympy, ~2 s) the first
+    time an optimiser is built. Interrupted half-way in the main thread,
+    that import leaves half-initialised modules behind, and every later
+    fit in the process fails (``module 'sympy' has no attribute 'core'``).
+    A signal only ever interrupts the main thread, so here the import runs
+    in a worker: Ctrl-C interrupts the wait, never the import, and the next
+    fit waits for the same import to finish. :meth:`start` begins it at the
+    start of ``fit``, so that it overlaps with validation and windowing.
+    """
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None and self.module not in sys.modules:
+                self._thread = threading.Thread(
+                    target=self._import, name=f"import {self.module}", daemon=True
+                )
+                self._thread.start()
+
+    def wait(self) -> None:
+        self.start()
+        if self._thread is not None:
+            self._thread.join()  # a Ctrl-C here leaves the import running
+
+    def _import(self) -> None:
+        try:
+            __import__(self.module)
+        except Exception:  # torch raises it again where it needs the module
+            pass
+
+
+#: What ``torch.optim`` imports on first use.
+optimizer_imports = _BackgroundImport("torch._dynamo")
+
+
 #: The first PyTorch release with a fused Adam kernel for each device type.
 _FUSED_ADAM_SINCE = {"cuda": (2, 0), "cpu": (2, 4), "mps": (2, 5)}
 
@@ -323,6 +367,7 @@ def adam(
     >>> optimizer.defaults["fused"]
     False
     """
+    optimizer_imports.wait()
     parameters = list(network.parameters())
     device_type = parameters[0].device.type if parameters else "cpu"
     version = tuple(int(part) for part in torch.__version__.split(".")[:2])

@@ -3,10 +3,13 @@
 import copy
 import io
 import json
+import os
 import pickle
+import subprocess
 import sys
 import threading
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -449,3 +452,43 @@ def test_an_interrupted_save_leaves_the_previous_file_intact(tmp_path, monkeypat
     monkeypatch.undo()
     np.testing.assert_array_equal(sklstm.load(path).predict(ROWS), first.predict(ROWS))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.zip"]
+
+
+# ------------------------------------------- 8. Ctrl-C while torch imports on first use
+
+_INTERRUPTED_FIRST_FIT = """
+import os, signal, sys, warnings
+import numpy as np
+warnings.simplefilter("ignore")
+
+class CtrlCWhileImporting:  # Ctrl-C half-way through torch.optim's first import
+    fired = False
+    def find_spec(self, name, path=None, target=None):
+        if name == "sympy.printing" and not CtrlCWhileImporting.fired:
+            CtrlCWhileImporting.fired = True
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, CtrlCWhileImporting())
+import sklstm
+X = np.random.default_rng(0).normal(size=(40, 2))
+model = sklstm.LSTMRegressor(lookback=3, hidden_size=4, max_iter=2, random_state=0)
+try:
+    model.fit(X, X[:, 0])
+except KeyboardInterrupt:
+    print("interrupted")
+model.fit(X, X[:, 0])
+print("refitted", CtrlCWhileImporting.fired)
+"""
+
+
+def test_ctrl_c_during_the_first_fit_of_a_process_does_not_break_later_fits():
+    root = str(Path(sklstm.__file__).resolve().parents[1])
+    result = subprocess.run(
+        [sys.executable, "-c", _INTERRUPTED_FIRST_FIT],
+        env={**os.environ, "PYTHONPATH": root},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.stdout.split() == ["interrupted", "refitted", "True"], result.stderr
