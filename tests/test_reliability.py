@@ -492,3 +492,35 @@ def test_ctrl_c_during_the_first_fit_of_a_process_does_not_break_later_fits():
         timeout=300,
     )
     assert result.stdout.split() == ["interrupted", "refitted", "True"], result.stderr
+
+
+# ------------------------------------------- also mended
+
+
+def test_a_date_column_gets_advice_not_numpy_promotion_errors():
+    frame = pd.DataFrame(
+        {"load": ROWS[:, 0], "day": pd.date_range("2021-01-01", periods=60)}
+    )
+    for X in (frame, frame.to_numpy()):
+        with pytest.raises(ValueError, match=r"holds dates or times.*drop it"):
+            tiny().fit(X, TARGET)
+
+
+def test_an_invalid_predict_batch_size_set_after_fit_is_refused_clearly():
+    model = tiny().fit(ROWS, TARGET)
+    before = model.predict(ROWS)
+    model.set_params(predict_batch_size=0)
+    with pytest.raises(ValueError, match="predict_batch_size must be a positive int"):
+        model.predict(ROWS)
+    np.testing.assert_array_equal(
+        model.set_params(predict_batch_size=None).predict(ROWS), before
+    )
+
+
+def test_partial_fit_after_unpickling_resumes_the_optimiser_moments():
+    model = tiny().fit(ROWS, TARGET)
+    unpickled = pickle.loads(pickle.dumps(model))
+    model.partial_fit(ROWS, TARGET)
+    unpickled.partial_fit(ROWS, TARGET)
+    np.testing.assert_array_equal(unpickled.predict(ROWS), model.predict(ROWS))
+    assert unpickled.t_ == model.t_
