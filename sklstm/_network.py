@@ -141,3 +141,18 @@ def parameter_count(
     head = (hidden_size * directions + 1) * n_outputs
     linear = lookback * n_features * n_outputs if linear_path else 0
     return recurrent + head + linear
+
+
+def tensor_count(num_layers: int, bidirectional: bool, linear_path: bool) -> int:
+    """The number of weight tensors of a :class:`RecurrentNetwork`.
+
+    Examples
+    --------
+    >>> from sklstm._network import RecurrentNetwork, tensor_count
+    >>> net = RecurrentNetwork(2, 1, lookback=3, hidden_size=4, num_layers=3,
+    ...                        dropout=0.0, bidirectional=True, linear_path=True)
+    >>> tensor_count(3, True, True) == len(net.state_dict())
+    True
+    """
+    # Per layer and direction: input and hidden weights and their two biases.
+    return 4 * num_layers * (2 if bidirectional else 1) + 2 + int(linear_path)

@@ -18,7 +18,12 @@ from sklstm._compat import Interval, StrOptions, _fit_context
 from sklstm._device import resolve_device
 from sklstm._intervals import conformal_half_width, interval_bounds
 from sklstm._linear_path import initialise_linear_path
-from sklstm._network import RECURRENT_CELLS, RecurrentNetwork, parameter_count
+from sklstm._network import (
+    RECURRENT_CELLS,
+    RecurrentNetwork,
+    parameter_count,
+    tensor_count,
+)
 from sklstm._persistence import (
     arrays_to_network,
     loading_device,
@@ -780,13 +785,18 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             **(architecture or self._fitted_architecture()),
         )
 
-    def _network_parameter_count(self) -> int:
-        """Weights of the fitted network, counted without building it."""
+    def _network_parameter_count(self) -> tuple[int, int]:
+        """Weights and weight tensors of the fitted network, without building it."""
+        architecture = self._fitted_architecture()
         return parameter_count(
             n_features=self.n_features_in_,
             n_outputs=self.n_outputs_,
             lookback=self.window_length_,
-            **self._fitted_architecture(),
+            **architecture,
+        ), tensor_count(
+            architecture["num_layers"],
+            architecture["bidirectional"],
+            architecture["linear_path"],
         )
 
     def _windows(self, X: np.ndarray, groups: np.ndarray | None = None) -> LagWindows:

@@ -45,7 +45,7 @@ What a class provides to be saved
 * Any other fitted attribute makes :func:`save` refuse, so the schema cannot
   silently fall behind the estimator.
 * ``_network_parameter_count()``, when it has a ``network``: the number of
-  weights, computed without building the network.
+  weights and of weight tensors, computed without building the network.
 
 Before it inflates the weights or builds anything, :func:`load` works out
 from ``model.json`` how many bytes of arrays the architecture implies, and
@@ -100,8 +100,13 @@ MAX_WEIGHT_BYTES = 4 * 2**30
 MAX_SIZE = 2**24
 MAX_NESTING = 4
 #: A weights member may hold this many bytes beyond the arrays the
-#: architecture implies (the safetensors or npz header) ...
+#: architecture implies (the safetensors or npz header), plus
+#: ``HEADER_PER_ARRAY`` for each array, ...
 HEADER_ALLOWANCE = 64 * 2**10
+HEADER_PER_ARRAY = 256
+#: ... must hold at least this many compressed bytes per array (so that the
+#: work of building the arrays is bounded by the file's size) ...
+MIN_COMPRESSED_PER_ARRAY = 8
 #: ... and inflate to at most this many times its compressed size, plus the
 #: allowance: weights barely compress, so more means a crafted file.
 MAX_INFLATION = 8
@@ -468,10 +473,16 @@ def _weights_bound(estimator: Any, info: zipfile.ZipInfo) -> int:
             f"{MAX_WEIGHT_BYTES} sklstm loads"
         )
     compressed = info.compress_size
-    most = implied + HEADER_ALLOWANCE
+    if compressed < MIN_COMPRESSED_PER_ARRAY * plan.arrays:
+        raise _RefusedFileError(
+            f"its member {info.filename} holds {compressed} compressed bytes, too "
+            f"few for the {plan.arrays} arrays the architecture in {DOCUMENT} needs"
+        )
+    allowance = HEADER_ALLOWANCE + HEADER_PER_ARRAY * plan.arrays
+    most = implied + allowance
     if plan.free_length:  # arrays of any length: bounded by the file itself
         most += MAX_INFLATION * compressed
-    most = min(most, MAX_INFLATION * compressed + HEADER_ALLOWANCE, MAX_WEIGHT_BYTES)
+    most = min(most, MAX_INFLATION * compressed + allowance, MAX_WEIGHT_BYTES)
     if info.file_size < implied:
         raise _RefusedFileError(
             f"its member {info.filename} holds {info.file_size} bytes, but the "
@@ -491,12 +502,14 @@ class _Plan:
 
     def __init__(self) -> None:
         self.bytes = 0
+        self.arrays = 0
         self.free_length = False
 
-    def add(self, shape: list[int | None], itemsize: int) -> None:
+    def add(self, shape: list[int | None], itemsize: int, arrays: int = 1) -> None:
         known = [length for length in shape if length is not None]
         self.free_length |= len(known) < len(shape)
         self.bytes += itemsize * math.prod(known)
+        self.arrays += arrays
 
 
 def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
@@ -798,7 +811,7 @@ def _array(value, context, _estimator):
 def _scaler(value, context, _estimator):
     _stored(value, context)
     if context.plan is not None:
-        context.plan.add([2, *context.shape], 8)
+        context.plan.add([2, *context.shape], 8, arrays=2)
         return None
     mean = context.array(f"{context.key}.mean", np.float64)
     scale = context.array(f"{context.key}.scale", np.float64)
@@ -820,7 +833,8 @@ def _scaler(value, context, _estimator):
 def _network(value, context, estimator):
     _stored(value, context)
     if context.plan is not None:
-        context.plan.add([estimator._network_parameter_count()], 4)
+        weights, tensors = estimator._network_parameter_count()
+        context.plan.add([weights], 4, arrays=tensors)
         return None
     with torch.device("meta"):
         architecture = estimator._new_network().state_dict()
