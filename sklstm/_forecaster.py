@@ -40,6 +40,10 @@ STRATEGIES = ("recursive", "direct")
 #: backtest forecasts at most this many steps from each origin.
 MAX_CALIBRATED_STEPS = 200
 TARGETS = ("change", "level")
+#: The parameters that shape the fitted state: recorded at fit in
+#: ``_architecture``, so that changing them afterwards changes nothing until
+#: the next fit.
+ARCHITECTURE_PARAMS = ("lookback", "horizon", "strategy", "target")
 
 
 class LSTMForecaster(RegressorMixin, BaseEstimator):
@@ -110,7 +114,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         When set, clip the gradient norm to this value at every step.
     early_stopping : bool, default=True
         Hold out the last ``validation_fraction`` of the windows, stop when
-        their R² stops improving, and keep the best weights; the held-out
+        their loss stops improving, and keep the best weights; the held-out
         windows also calibrate ``predict_interval``. Unlike
         ``LSTMRegressor`` (default ``'auto'``), on for any length: the network starts
         as a ridge regression on the lags (``linear_path``), and stopping on
@@ -230,6 +234,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         "calibration_residuals_": "array[*,*]?",
         "n_features_in_": "count",
         "feature_names_in_": "names[n_features_in_]?",
+        "_architecture": "params?",
         "_recent_X": "array[lookback,n_features_in_]",
         "_recent_y": "array[lookback]",
         "_index_end": "label?",
@@ -319,7 +324,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """
         scratch = copy.copy(self)
         X_checked, y_checked = _validate_series(scratch, X, y, reset=True)
-        block = self._block()
+        architecture = {name: getattr(self, name) for name in ARCHITECTURE_PARAMS}
+        if self.warm_start and self.__sklearn_is_fitted__():
+            self._check_same_architecture(architecture)
+        block = self._block(architecture)
         n_windows = len(y_checked) - self.lookback - block + 1
         if n_windows < 1 + self.early_stopping:
             needed = "lookback + horizon" if block > 1 else "lookback + 1"
@@ -342,19 +350,25 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         regressor = self._regressor()
         regressor.fit(windows, targets[:, 0] if block == 1 else targets)
 
-        self.regressor_ = regressor
-        self.n_iter_ = regressor.n_iter_
-        self.n_features_in_ = scratch.n_features_in_
-        if hasattr(scratch, "feature_names_in_"):
-            self.feature_names_in_ = scratch.feature_names_in_
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        self.calibration_residuals_ = self._held_out_forecast_errors(
+        # Staged on a snapshot, then published in one step: a forecast in
+        # another thread sees the old forecaster or the new one, never a mix.
+        staged = self._snapshot()
+        staged.regressor_ = regressor
+        staged._architecture = architecture
+        staged.n_iter_ = regressor.n_iter_
+        staged.n_features_in_ = scratch.n_features_in_
+        staged.feature_names_in_ = getattr(scratch, "feature_names_in_", None)
+        staged.calibration_residuals_ = staged._held_out_forecast_errors(
             X_checked, y_checked
         )
-        self._remember(X_checked, y_checked)
-        self._index_end, self._index_step = _regular_end(_time_index(X, y))
-        self._series_name = y.name if isinstance(y, pd.Series) else None
+        staged._remember(X_checked, y_checked)
+        staged._index_end, staged._index_step = _regular_end(_time_index(X, y))
+        staged._series_name = y.name if isinstance(y, pd.Series) else None
+        state, previous = vars(self), dict(vars(self))
+        state.update(vars(staged))
+        if self.feature_names_in_ is None:
+            del self.feature_names_in_
+        del previous
         return self
 
     def predict(self, X) -> np.ndarray:
@@ -381,7 +395,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 ensure_min_features=0,
             )
         check_float32_range(X, "X")
-        return self._forecast(X)
+        return self._snapshot()._forecast(X)
 
     def predict_series(self, X) -> pd.Series:
         """Forecast like :meth:`predict`, as a Series on the continued time index.
@@ -563,9 +577,39 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "regressor_")
 
-    def _block(self) -> int:
-        """Steps the network forecasts per window."""
-        return self.horizon if self.strategy == "direct" else 1
+    def _snapshot(self) -> LSTMForecaster:
+        """A shallow copy read in one step: a consistent view of the fitted state."""
+        snapshot = object.__new__(type(self))
+        vars(snapshot).update(copy.copy(vars(self)))
+        return snapshot
+
+    def _fitted_architecture(self) -> dict:
+        """The parameters the fitted state was built with (older models: current)."""
+        recorded = getattr(self, "_architecture", None) or {}
+        return {
+            name: recorded.get(name, getattr(self, name))
+            for name in ARCHITECTURE_PARAMS
+        }
+
+    def _check_same_architecture(self, architecture: dict) -> None:
+        fitted = self._fitted_architecture()
+        changed = [
+            f"{name}={architecture[name]!r} (fitted with {fitted[name]!r})"
+            for name in ARCHITECTURE_PARAMS
+            if architecture[name] != fitted[name]
+        ]
+        if changed:
+            raise ValueError(
+                "fit with warm_start=True continues training the fitted network, "
+                f"but parameters that shape it changed since it was fitted: "
+                f"{', '.join(changed)}. Set them back to continue, or fit with "
+                "warm_start=False to start afresh."
+            )
+
+    def _block(self, architecture: dict | None = None) -> int:
+        """Steps the network forecasts per window (by default: as fitted)."""
+        architecture = architecture or self._fitted_architecture()
+        return architecture["horizon"] if architecture["strategy"] == "direct" else 1
 
     def _regressor(self) -> LSTMRegressor:
         """The regressor to train, configured with this forecaster's parameters."""
@@ -576,13 +620,17 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             if name in shared
         }
         if self.warm_start and self.__sklearn_is_fitted__():
-            return self.regressor_.set_params(**params)
+            # A copy: a refused refit leaves the fitted regressor as it was.
+            regressor = object.__new__(LSTMRegressor)
+            vars(regressor).update(vars(self.regressor_))
+            return regressor.set_params(**params)
         return LSTMRegressor(**params)
 
     def _remember(self, X: np.ndarray, y: np.ndarray) -> None:
         """Keep the last ``lookback`` observations: the next forecast starts there."""
-        self._recent_X = X[-self.lookback :].copy()
-        self._recent_y = y[-self.lookback :].copy()
+        lookback = self._fitted_architecture()["lookback"]
+        self._recent_X = X[-lookback:].copy()
+        self._recent_y = y[-lookback:].copy()
 
     def _forecast(self, X_future: np.ndarray) -> np.ndarray:
         """Forecast ``len(X_future)`` steps from the end of the series seen so far."""
@@ -615,8 +663,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         # Blocks that run past the end of the series repeat its last covariates.
         padding = np.repeat(X[-1:], -(-n_steps // block) * block, axis=0)
         covariates = covariate_rows(np.concatenate([X, padding]), block)
-        first = origins - self.lookback + 1
-        history = sliding_window_view(y, self.lookback)[first]
+        lookback = self._fitted_architecture()["lookback"]
+        first = origins - lookback + 1
+        history = sliding_window_view(y, lookback)[first]
         forecasts = self._roll_forward(
             history, covariates, first, np.minimum(steps_left, n_steps)
         )
@@ -654,7 +703,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         forecasts : ndarray of shape (n_origins, max(n_steps))
             NaN beyond an origin's ``n_steps``, up to the end of its block.
         """
-        lookback, block = self.lookback, self._block()
+        architecture = self._fitted_architecture()
+        lookback, block = architecture["lookback"], self._block()
         n_steps = np.broadcast_to(n_steps, len(history))
         n_blocks = -(-int(n_steps.max()) // block)
         values = np.full((len(history), lookback + n_blocks * block), np.nan)
@@ -671,7 +721,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 axis=2,
             )
             step = self.regressor_.predict(windows).reshape(len(active), block)
-            if self.target == "change":
+            if architecture["target"] == "change":
                 step = step + values[active, stop - 1, None]
             values[active, stop : stop + block] = step
         return values[:, lookback : lookback + int(n_steps.max())]

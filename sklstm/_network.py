@@ -98,3 +98,61 @@ class RecurrentNetwork(nn.Module):
         if self.linear is not None:
             output = output + self.linear(windows.flatten(1))
         return output
+
+
+#: Gate blocks per recurrent layer: each has its own input and hidden weights.
+_GATES = {"lstm": 4, "gru": 3}
+
+
+def parameter_count(
+    n_features: int,
+    n_outputs: int,
+    lookback: int,
+    hidden_size: int,
+    num_layers: int,
+    dropout: float,
+    bidirectional: bool,
+    linear_path: bool,
+    cell: str = "lstm",
+) -> int:
+    """The number of weights of a :class:`RecurrentNetwork`, counted without one.
+
+    Plain integer arithmetic, so that the size of a network described by an
+    untrusted file is known before anything is allocated.
+
+    Examples
+    --------
+    >>> from sklstm._network import RecurrentNetwork, parameter_count
+    >>> shape = dict(n_features=3, n_outputs=2, lookback=5, hidden_size=4,
+    ...              num_layers=2, dropout=0.0, bidirectional=True,
+    ...              linear_path=True, cell="gru")
+    >>> net = RecurrentNetwork(**shape)
+    >>> parameter_count(**shape) == sum(p.numel() for p in net.parameters())
+    True
+    """
+    directions = 2 if bidirectional else 1
+    rows = _GATES[cell] * hidden_size
+
+    def layer(inputs: int) -> int:
+        return directions * (rows * (inputs + hidden_size) + 2 * rows)
+
+    # Closed form (no loop over layers): a hostile num_layers costs nothing.
+    recurrent = layer(n_features) + (num_layers - 1) * layer(hidden_size * directions)
+    head = (hidden_size * directions + 1) * n_outputs
+    linear = lookback * n_features * n_outputs if linear_path else 0
+    return recurrent + head + linear
+
+
+def tensor_count(num_layers: int, bidirectional: bool, linear_path: bool) -> int:
+    """The number of weight tensors of a :class:`RecurrentNetwork`.
+
+    Examples
+    --------
+    >>> from sklstm._network import RecurrentNetwork, tensor_count
+    >>> net = RecurrentNetwork(2, 1, lookback=3, hidden_size=4, num_layers=3,
+    ...                        dropout=0.0, bidirectional=True, linear_path=True)
+    >>> tensor_count(3, True, True) == len(net.state_dict())
+    True
+    """
+    # Per layer and direction: input and hidden weights and their two biases.
+    return 4 * num_layers * (2 if bidirectional else 1) + 2 + int(linear_path)

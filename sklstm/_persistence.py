@@ -12,7 +12,9 @@ elsewhere, :func:`sklstm.load` reads a format that executes nothing.
 
 from __future__ import annotations
 
+import re
 import warnings
+import zoneinfo
 
 import numpy as np
 import pandas as pd
@@ -46,13 +48,55 @@ def arrays_to_network(
     return network.to(device).eval()
 
 
+def optimizer_to_plain(optimizer: torch.optim.Optimizer) -> dict:
+    """An optimiser's state (Adam's moments and step counts) as arrays and builtins."""
+    state = optimizer.state_dict()
+    return {
+        "state": {
+            index: {
+                name: value.detach().to("cpu", copy=True).numpy()
+                if isinstance(value, torch.Tensor)
+                else value
+                for name, value in entries.items()
+            }
+            for index, entries in state["state"].items()
+        },
+        "param_groups": [dict(group) for group in state["param_groups"]],
+    }
+
+
+def optimizer_from_state(network: nn.Module, plain: dict) -> torch.optim.Optimizer:
+    """The Adam optimiser of ``network``, resumed from :func:`optimizer_to_plain`."""
+    from sklstm._training import adam
+
+    optimizer = adam(network, lr=1.0, weight_decay=0.0, fused=False)
+    optimizer.load_state_dict(
+        {
+            "state": {
+                index: {
+                    name: torch.from_numpy(np.array(value))
+                    if isinstance(value, np.ndarray)
+                    else value
+                    for name, value in entries.items()
+                }
+                for index, entries in plain["state"].items()
+            },
+            "param_groups": [dict(group) for group in plain["param_groups"]],
+        }
+    )
+    return optimizer
+
+
 def portable_state(state: dict) -> dict:
     """Replace the live objects of an estimator's ``__dict__`` by arrays."""
     state = dict(state)
     network = state.pop("network_", None)
-    state.pop("_optimizer", None)
+    optimizer = state.pop("_optimizer", None)
     if network is not None:
         state["_network_arrays"] = network_to_arrays(network)
+    if optimizer is not None:
+        # Pickled with the weights, so partial_fit resumes Adam's moments.
+        state["_optimizer_state"] = optimizer_to_plain(optimizer)
     scalers = {
         name: {"mean": value.mean, "scale": value.scale}
         for name, value in state.items()
@@ -119,14 +163,46 @@ def plain_to_pandas(plain: dict) -> pd.Timestamp | pd.DateOffset:
     Raises
     ------
     ValueError
-        If ``plain`` does not describe one.
+        If ``plain`` does not describe one, or names a time zone that is
+        neither an IANA name nor a UTC offset (pandas would read other
+        strings, such as ``'dateutil//some/path'``, as files to open).
     """
     if set(plain) == {"timestamp", "tz"}:
         timestamp = pd.Timestamp(plain["timestamp"])
-        return timestamp if plain["tz"] is None else timestamp.tz_convert(plain["tz"])
+        if plain["tz"] is None:
+            return timestamp
+        return timestamp.tz_convert(checked_time_zone(plain["tz"]))
     if set(plain) == {"offset"}:
         return to_offset(plain["offset"])
     raise ValueError(f"expected a timestamp or a frequency; got keys {sorted(plain)}")
+
+
+_UTC_OFFSET = re.compile(r"(UTC)?[+-]\d{2}:\d{2}")
+_IANA_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*")
+
+
+def checked_time_zone(name: str) -> str:
+    """``name`` if it is an IANA time zone name or a UTC offset, else ValueError.
+
+    Examples
+    --------
+    >>> from sklstm._persistence import checked_time_zone
+    >>> checked_time_zone("Europe/Paris"), checked_time_zone("UTC+01:00")
+    ('Europe/Paris', 'UTC+01:00')
+    """
+    if _UTC_OFFSET.fullmatch(name):
+        return name
+    if _IANA_NAME.fullmatch(name):
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+        else:
+            return name
+    raise ValueError(
+        f"the time zone {name[:80]!r} is neither an IANA time zone name (such as "
+        "'Europe/Paris') nor a UTC offset (such as 'UTC+01:00')"
+    )
 
 
 def loading_device(state: dict) -> torch.device:

@@ -18,11 +18,17 @@ from sklstm._compat import Interval, StrOptions, _fit_context
 from sklstm._device import resolve_device
 from sklstm._intervals import conformal_half_width, interval_bounds
 from sklstm._linear_path import initialise_linear_path
-from sklstm._network import RECURRENT_CELLS, RecurrentNetwork
+from sklstm._network import (
+    RECURRENT_CELLS,
+    RecurrentNetwork,
+    parameter_count,
+    tensor_count,
+)
 from sklstm._padding import padded_window_share, warn_if_mostly_padded
 from sklstm._persistence import (
     arrays_to_network,
     loading_device,
+    optimizer_from_state,
     portable_state,
     split_loaded_state,
 )
@@ -36,6 +42,7 @@ from sklstm._training import (
     TrainingSettings,
     adam,
     learning_rate_schedule,
+    optimizer_imports,
     output_learning_rate_scale,
     predict_in_batches,
     train,
@@ -46,6 +53,19 @@ from sklstm.exceptions import TrainingInterruptedWarning
 
 #: ``early_stopping='auto'`` holds out rows only if at least this many.
 MIN_AUTO_HELD_OUT = 5
+#: The parameters that shape the network. A fit records them in the fitted
+#: ``_architecture``: the fitted network is rebuilt from that record, never
+#: from parameters changed after the fit.
+ARCHITECTURE_PARAMS = (
+    "hidden_size",
+    "num_layers",
+    "dropout",
+    "bidirectional",
+    "cell",
+    "linear_path",
+)
+#: Those a continued fit cannot change (dropout only acts while training).
+_FIXED_AT_FIT = tuple(name for name in ARCHITECTURE_PARAMS if name != "dropout")
 
 
 class LSTMRegressor(RegressorMixin, BaseEstimator):
@@ -112,21 +132,24 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         When set, clip the gradient norm to this value at every step.
     early_stopping : bool or 'auto', default='auto'
         Hold out the **last** ``validation_fraction`` of the rows (never a
-        shuffled split), stop when their R² stops improving, and restore the
-        best weights. The network before training (the ridge regression of
-        ``linear_path``) is a candidate too: when no epoch beats it, the
-        ridge regression is solved again on all rows, held-out ones
-        included. When False, stop when the training loss stops improving.
-        ``'auto'`` stops early when at least 5 rows would be held out, and
-        trains on all rows otherwise. The held-out rows also calibrate
-        ``predict_interval``.
+        shuffled split), stop when their loss stops improving, and restore
+        the weights with the lowest validation loss. The network before
+        training (the ridge regression of ``linear_path``) is a candidate
+        too: when no epoch beats it, the ridge regression is solved again on
+        all rows, held-out ones included. When False, stop when the training
+        loss stops improving. ``'auto'`` stops early when at least 5 rows
+        would be held out, and trains on all rows otherwise. The held-out
+        rows also calibrate ``predict_interval``. With a single held-out row,
+        R² is undefined (``validation_scores_`` are NaN) and a warning says
+        so.
     validation_fraction : float, default=0.1
         Share of rows (taken from the end) held out for early stopping.
     n_iter_no_change : int, default=10
         Stop after this many consecutive epochs without an improvement of at
         least ``tol``.
     tol : float, default=1e-4
-        The improvement that counts, in loss (standardised units) or R².
+        The improvement that counts, in loss (standardised units): the
+        validation loss with early stopping, else the training loss.
     device : str or torch.device, default='auto'
         Where to train and predict: ``'auto'``, ``'cpu'``, ``'cuda'``,
         ``'cuda:N'``, ``'cuda:auto'`` or ``'mps'``. ``'auto'`` picks CUDA, then
@@ -174,13 +197,14 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     best_loss_ : float
         The smallest training loss reached.
     validation_scores_ : list of float or None
-        R² on the validation rows after each epoch, with ``early_stopping``.
+        R² on the validation rows after each epoch, with ``early_stopping``
+        (NaN when a single row was held out).
     validation_loss_curve_ : list of float or None
         Mean squared error on the validation rows (standardised, like
         ``loss_curve_``) after each epoch, with ``early_stopping``.
     best_validation_score_ : float or None
-        The best of ``validation_scores_`` and of the untrained network's
-        score, whose weights were kept (for the untrained network, before
+        R² of the kept weights: those with the lowest validation loss (the
+        untrained network is a candidate too; its weights are kept before
         its ridge regression is solved again on all rows).
     n_iter_ : int
         Epochs run.
@@ -265,12 +289,13 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         "device_": "text",
         "_y_was_1d": "flag",
         "_seed": "count",
+        "_architecture": "params?",
         "_x_scaler": "scaler[n_features_in_]",
         "_y_scaler": "scaler[n_outputs_]",
-        "loss_curve_": "reals",
+        "loss_curve_": "finites",
         "best_loss_": "real",
         "validation_scores_": "reals?",
-        "validation_loss_curve_": "reals?",
+        "validation_loss_curve_": "finites?",
         "best_validation_score_": "real?",
         "calibration_residuals_": "array[*,n_outputs_]?",
         "n_iter_": "count",
@@ -416,15 +441,23 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             columns themselves (skforecast, sktime), use ``lookback=1``.
         """
         check_is_fitted(self)
+        # One read of the fitted state: a fit in another thread publishes a
+        # new one in one step, so this prediction uses the old or the new.
+        fitted = copy.copy(vars(self))
         X = validate_predict_data(self, X)
         groups = check_groups(groups, len(X))
         warn_if_mostly_padded(self, X, groups)
-        windows = self._windows(X, groups)
-        predictions = predict_in_batches(
-            self.network_, windows, self.predict_batch_size
+        rows = torch.from_numpy(fitted["_x_scaler"].transform(X))
+        windows = self._windows_of(
+            rows.to(torch.device(fitted["device_"])),
+            fitted["window_length_"],
+            groups,
         )
-        y_pred = self._y_scaler.inverse_transform(predictions.cpu().numpy())
-        return y_pred.ravel() if self._y_was_1d else y_pred
+        predictions = predict_in_batches(
+            fitted["network_"], windows, self._checked_predict_batch_size()
+        )
+        y_pred = fitted["_y_scaler"].inverse_transform(predictions.cpu().numpy())
+        return y_pred.ravel() if fitted["_y_was_1d"] else y_pred
 
     def score(self, X, y, sample_weight=None, *, groups=None) -> float:
         """R² of the predictions for X, with each series windowed on its own.
@@ -537,11 +570,14 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
 
     def __setstate__(self, state: dict) -> None:
         state, arrays = split_loaded_state(state)
+        optimizer_state = state.pop("_optimizer_state", None)
         super().__setstate__(state)
         if arrays is not None:
             device = loading_device(state)
             self.device_ = str(device)
             self.network_ = arrays_to_network(self._new_network(), arrays, device)
+            if optimizer_state is not None:
+                self._optimizer = optimizer_from_state(self.network_, optimizer_state)
 
     # --------------------------------------------------------------- internals
 
@@ -551,6 +587,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     def _fit(
         self, X, y, *, incremental: bool, sample_weight=None, groups=None
     ) -> LSTMRegressor:
+        optimizer_imports.start()
         fitted = self.__sklearn_is_fitted__()
         continuing = fitted and (incremental or self.warm_start)
         X, y, data_attributes = validate_fit_data(self, X, y, reset=not continuing)
@@ -581,13 +618,16 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                     f"y has {y.shape[1]} output(s), but this model was fitted with "
                     f"{self.n_outputs_}. Use warm_start=False to refit from scratch."
                 )
+            self._check_same_architecture(X, incremental)
             x_scaler, y_scaler = self._x_scaler, self._y_scaler
             window_length, seed = self.window_length_, self._seed
+            architecture = self._fitted_architecture()
         else:
             x_scaler = Standardizer.fit(X, self.standardize)
             y_scaler = Standardizer.fit(y, self.standardize)
             window_length = X.shape[1] if X.ndim == 3 else self.lookback
             seed = draw_seed(self.random_state)
+            architecture = {name: getattr(self, name) for name in ARCHITECTURE_PARAMS}
         rows = torch.from_numpy(x_scaler.transform(X)).to(device)
         targets = torch.from_numpy(y_scaler.transform(y)).to(device)
         windows = self._windows_of(rows, window_length, groups)
@@ -597,6 +637,17 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             else torch.from_numpy(sample_weight.astype(np.float32)).to(device)
         )
         data, validation = self._split(windows, targets, weights, held_out)
+        if validation is not None and len(validation) < 2:
+            warnings.warn(
+                f"early_stopping=True held out a single row (validation_fraction="
+                f"{self.validation_fraction} of {n_samples} rows): R² is undefined "
+                "on one row, so validation_scores_ are NaN, and stopping follows "
+                "the loss on that one row. Pass more rows or a larger "
+                "validation_fraction for a steadier choice, or set "
+                "early_stopping=False.",
+                UserWarning,
+                stacklevel=3,
+            )
 
         step_seed = seed + (self.t_ if continuing else 0)
         with isolated_torch_rng(step_seed, device):
@@ -608,6 +659,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                     n_features=X.shape[-1],
                     n_outputs=y.shape[1],
                     window_length=window_length,
+                    architecture=architecture,
                 ).to(device)
                 start_penalty = initialise_linear_path(network, data)
                 fitted_start = start_penalty is not None
@@ -678,30 +730,37 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         )
 
         previous_curve = self.loss_curve_ if continuing else []
+        fitted = {
+            "network_": network,
+            "_optimizer": optimizer,
+            "_x_scaler": x_scaler,
+            "_y_scaler": y_scaler,
+            "_seed": seed,
+            "_architecture": architecture,
+            "device_": str(device),
+            "window_length_": window_length,
+            "_fit_padded_share": (
+                padded_window_share(len(X), window_length, groups)
+                if X.ndim == 2
+                else 0.0
+            ),
+            "n_outputs_": y.shape[1],
+            "loss_curve_": previous_curve + history.loss_curve,
+            "validation_scores_": history.validation_scores if early_stopping else None,
+            "validation_loss_curve_": history.validation_losses
+            if early_stopping
+            else None,
+            "calibration_residuals_": residuals,
+            "best_validation_score_": history.best_validation_score
+            if early_stopping
+            else None,
+            "n_iter_": (self.n_iter_ if continuing else 0) + len(history.loss_curve),
+            "t_": (self.t_ if continuing else 0) + history.steps,
+        }
+        fitted["best_loss_"] = min(fitted["loss_curve_"], default=float("inf"))
         if not continuing:
-            self._set_data_attributes(data_attributes)
-        self.network_ = network
-        self._optimizer = optimizer
-        self._x_scaler, self._y_scaler = x_scaler, y_scaler
-        self._seed = seed
-        self.device_ = str(device)
-        self.window_length_ = window_length
-        self._fit_padded_share = (
-            padded_window_share(len(X), window_length, groups) if X.ndim == 2 else 0.0
-        )
-        self.n_outputs_ = y.shape[1]
-        self.loss_curve_ = previous_curve + history.loss_curve
-        self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else float("inf")
-        self.validation_scores_ = history.validation_scores if early_stopping else None
-        self.validation_loss_curve_ = (
-            history.validation_losses if early_stopping else None
-        )
-        self.calibration_residuals_ = residuals
-        self.best_validation_score_ = (
-            history.best_validation_score if early_stopping else None
-        )
-        self.n_iter_ = (self.n_iter_ if continuing else 0) + len(history.loss_curve)
-        self.t_ = (self.t_ if continuing else 0) + history.steps
+            fitted.update(data_attributes)
+        self._publish(fitted)
         if history.interrupted:
             warnings.warn(
                 f"Training was interrupted after {len(history.loss_curve)} epoch(s); "
@@ -720,33 +779,97 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             )
         return self
 
-    def _set_data_attributes(self, attributes: dict) -> None:
-        """Take on what the training data says: feature count, names, y shape."""
-        self.n_features_in_ = attributes["n_features_in_"]
-        self._y_was_1d = attributes["_y_was_1d"]
-        if attributes["feature_names_in_"] is not None:
-            self.feature_names_in_ = attributes["feature_names_in_"]
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
+    def _publish(self, fitted: dict) -> None:
+        """Replace the fitted state in one step, as seen from other threads.
+
+        A ``predict`` running in another thread reads the state once, so it
+        sees either the old model or the new one, never a mix. The old
+        values stay referenced until the update is done, so that no object
+        is freed (and no Python code runs) in the middle of it. A
+        ``feature_names_in_`` of None (no names in the new data) is removed.
+        """
+        state = vars(self)
+        previous = dict(state)
+        no_names = "feature_names_in_" in fitted and fitted["feature_names_in_"] is None
+        published = dict(fitted)
+        if no_names:
+            del published["feature_names_in_"]
+        state.update(published)
+        if no_names:
+            state.pop("feature_names_in_", None)
+        del previous
+
+    def _fitted_architecture(self) -> dict:
+        """The architecture of the fitted network (older models: the parameters)."""
+        recorded = getattr(self, "_architecture", None) or {}
+        return {
+            name: recorded.get(name, getattr(self, name))
+            for name in ARCHITECTURE_PARAMS
+        }
+
+    def _check_same_architecture(self, X: np.ndarray, incremental: bool) -> None:
+        """A continued fit trains the fitted network: its shape cannot change."""
+        fitted = self._fitted_architecture()
+        changed = [
+            f"{name}={getattr(self, name)!r} (fitted with {fitted[name]!r})"
+            for name in _FIXED_AT_FIT
+            if getattr(self, name) != fitted[name]
+        ]
+        if X.ndim == 2 and self.lookback != self.window_length_:
+            changed.append(
+                f"lookback={self.lookback!r} (fitted with {self.window_length_!r})"
+            )
+        if changed:
+            how = "partial_fit" if incremental else "fit with warm_start=True"
+            raise ValueError(
+                f"{how} continues training the fitted network, but its "
+                f"architecture parameters changed since it was fitted: "
+                f"{', '.join(changed)}. Set them back to continue, or call fit "
+                "with warm_start=False to train a new network from scratch."
+            )
+
+    def _checked_predict_batch_size(self) -> int | None:
+        """``predict_batch_size``, validated: it may have been set after fit."""
+        value = self.predict_batch_size
+        if value is None:
+            return None
+        if isinstance(value, Integral) and not isinstance(value, bool) and value >= 1:
+            return int(value)
+        raise ValueError(
+            f"predict_batch_size must be a positive int or None; got {value!r}. "
+            "Set it with set_params(predict_batch_size=...) to a positive int, "
+            "or None to pick by device."
+        )
 
     def _new_network(
         self,
         n_features: int | None = None,
         n_outputs: int | None = None,
         window_length: int | None = None,
+        architecture: dict | None = None,
     ) -> RecurrentNetwork:
+        """A new network; by default, shaped like the fitted one."""
         return RecurrentNetwork(
             n_features=n_features if n_features is not None else self.n_features_in_,
             n_outputs=n_outputs if n_outputs is not None else self.n_outputs_,
             lookback=window_length
             if window_length is not None
             else self.window_length_,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            dropout=self.dropout,
-            bidirectional=self.bidirectional,
-            linear_path=self.linear_path,
-            cell=self.cell,
+            **(architecture or self._fitted_architecture()),
+        )
+
+    def _network_parameter_count(self) -> tuple[int, int]:
+        """Weights and weight tensors of the fitted network, without building it."""
+        architecture = self._fitted_architecture()
+        return parameter_count(
+            n_features=self.n_features_in_,
+            n_outputs=self.n_outputs_,
+            lookback=self.window_length_,
+            **architecture,
+        ), tensor_count(
+            architecture["num_layers"],
+            architecture["bidirectional"],
+            architecture["linear_path"],
         )
 
     def _windows(self, X: np.ndarray, groups: np.ndarray | None = None) -> LagWindows:

@@ -24,6 +24,11 @@ What a class provides to be saved
   ``count``  an integer >= 0;  ``size``  an integer from 1 to ``MAX_SIZE``;
   ``real``  a float (infinities allowed);  ``flag``  a bool;  ``text``  a str;
   ``scalar``  None, a bool, int, float or str;  ``reals``  a list of floats;
+  ``finites``  a list of finite floats;  ``params``  a dict of some of the
+  estimator's parameters, checked against its ``_parameter_constraints``
+  (the values a fitted state was built with: a shape axis named after a
+  parameter takes its value from there when the estimator records it in
+  ``_architecture``);
   ``names``  a list of str (stored as an object array, like
   ``feature_names_in_``);  ``array``  a float64 array;  ``scaler``  a
   :class:`~sklstm._scaling.Standardizer`;  ``label``  an index label (an int
@@ -39,16 +44,28 @@ What a class provides to be saved
   absent.
 * Any other fitted attribute makes :func:`save` refuse, so the schema cannot
   silently fall behind the estimator.
+* ``_network_parameter_count()``, when it has a ``network``: the number of
+  weights and of weight tensors, computed without building the network.
+
+Before it inflates the weights or builds anything, :func:`load` works out
+from ``model.json`` how many bytes of arrays the architecture implies, and
+refuses a weights member that declares more (or fewer), or that inflates
+far beyond its compressed size: the work of loading is bounded by the size
+of the file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import math
 import os
 import platform
 import re
+import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -57,6 +74,7 @@ import pandas as pd
 import sklearn
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import validate_parameter_constraints
 
 from sklstm._device import device_for_loading, resolve_device
 from sklstm._persistence import (
@@ -81,6 +99,17 @@ MAX_DOCUMENT_BYTES = 64 * 2**20
 MAX_WEIGHT_BYTES = 4 * 2**30
 MAX_SIZE = 2**24
 MAX_NESTING = 4
+#: A weights member may hold this many bytes beyond the arrays the
+#: architecture implies (the safetensors or npz header), plus
+#: ``HEADER_PER_ARRAY`` for each array, ...
+HEADER_ALLOWANCE = 64 * 2**10
+HEADER_PER_ARRAY = 256
+#: ... must hold at least this many compressed bytes per array (so that the
+#: work of building the arrays is bounded by the file's size) ...
+MIN_COMPRESSED_PER_ARRAY = 8
+#: ... and inflate to at most this many times its compressed size, plus the
+#: allowance: weights barely compress, so more means a crafted file.
+MAX_INFLATION = 8
 
 _KIND = re.compile(r"^(?P<kind>[a-z]+)(\[(?P<shape>[\w*,]+)\])?(?P<optional>\?)?$")
 _DOCUMENT_KEYS = {"format", "format_version", "versions", "weights", "estimator"}
@@ -144,9 +173,51 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
     weights_name, payload = _pack(arrays)
     document["weights"] = weights_name
     text = json.dumps(document, indent=1, allow_nan=True)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    if not isinstance(path, (str, os.PathLike)):  # a binary file object
+        _write_archive(path, text, weights_name, payload)
+        return
+    _replace_atomically(
+        os.fspath(path), lambda file: _write_archive(file, text, weights_name, payload)
+    )
+
+
+def _write_archive(file, text: str, weights_name: str, payload: bytes) -> None:
+    with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(DOCUMENT, text)
         archive.writestr(weights_name, payload)
+
+
+def _replace_atomically(path: str, write: Callable[[Any], None]) -> None:
+    """Write to a temporary file beside ``path``, then rename it over ``path``.
+
+    An interruption (Ctrl-C, a full disk) leaves the previous file as it was
+    and removes the partial one.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    descriptor, temporary = tempfile.mkstemp(
+        dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".partial"
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, _new_file_mode(path))
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _new_file_mode(path: str) -> int:
+    """The permissions ``open(path, 'w')`` would give (mkstemp's are 0o600)."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def load(
@@ -156,7 +227,7 @@ def load(
 
     Parameters
     ----------
-    path : str or path-like
+    path : str, path-like or binary file object
         A file written by :func:`save`.
     device : str, torch.device or None, default=None
         Where the loaded network lives: ``'auto'``, ``'cpu'``, ``'cuda'``,
@@ -193,9 +264,9 @@ def load(
     ...     sklstm.load(path).lookback
     7
     """
+    target = None if device is None else resolve_device(device)
     try:
         document, arrays = _read_archive(path)
-        target = None if device is None else resolve_device(device)
         used: set[str] = set()
         estimator = _decode_estimator(document["estimator"], "", arrays, target, used)
         unused = sorted(set(arrays) - used)
@@ -203,9 +274,23 @@ def load(
             raise _RefusedFileError(f"it holds arrays no attribute uses: {unused[:5]}")
     except _RefusedFileError as problem:
         raise ValueError(
-            f"{os.fspath(path)!r} cannot be loaded as an sklstm model: {problem}"
+            f"{_file_name(path)} cannot be loaded as an sklstm model: {problem}"
+        ) from None
+    except (ArithmeticError, LookupError, RuntimeError, TypeError, ValueError) as error:
+        # Whatever else a crafted file provokes is a refusal too.
+        raise ValueError(
+            f"{_file_name(path)} cannot be loaded as an sklstm model: "
+            f"{type(error).__name__}: {error}"
         ) from None
     return estimator
+
+
+def _file_name(path) -> str:
+    """The file, as an error message names it."""
+    if isinstance(path, (str, os.PathLike)):
+        return repr(os.fspath(path))
+    name = getattr(path, "name", None)
+    return f"the file object {name!r}" if name else f"the {type(path).__name__}"
 
 
 # ------------------------------------------------------------------- writing
@@ -279,8 +364,10 @@ def _encode_fitted(
             fitted[attribute] = _encode_estimator(value, f"{key}/", arrays)
         elif kind == "names":
             fitted[attribute] = [str(name) for name in value]
-        elif kind == "reals":
+        elif kind in ("reals", "finites"):
             fitted[attribute] = [float(number) for number in value]
+        elif kind == "params":
+            fitted[attribute] = dict(value)
         elif kind in ("label", "step") and isinstance(
             value, (pd.Timestamp, pd.DateOffset)
         ):
@@ -337,9 +424,16 @@ def _versions() -> dict[str, str]:
 
 
 def _read_archive(path) -> tuple[dict, dict[str, np.ndarray]]:
+    if not isinstance(path, (str, os.PathLike)) and not all(
+        hasattr(path, method) for method in ("read", "seek", "tell")
+    ):
+        raise _RefusedFileError(
+            f"expected a path or a binary file object opened for reading; got "
+            f"{type(path).__name__}"
+        )
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, EOFError, TypeError, ValueError):
         raise _RefusedFileError("it is not a zip file written by sklstm.save") from None
     with archive:
         names = archive.namelist()
@@ -357,15 +451,79 @@ def _read_archive(path) -> tuple[dict, dict[str, np.ndarray]]:
                 f"it must hold exactly {DOCUMENT} and {weights_name}; it holds "
                 f"{sorted(names)[:5]}"
             )
-        payload = _read_member(archive, weights_name, MAX_WEIGHT_BYTES)
+        info = archive.getinfo(weights_name)
+        limit = _weights_bound(document["estimator"], info)
+        payload = _read_member(archive, weights_name, limit)
     return document, _unpack(weights_name, payload)
+
+
+def _weights_bound(estimator: Any, info: zipfile.ZipInfo) -> int:
+    """The most bytes the weights member may inflate to, checked before reading.
+
+    The arrays' sizes follow from ``model.json`` (the architecture and the
+    fitted sizes), so a member that declares more is refused unread, and so
+    is one that claims to inflate far beyond its compressed size.
+    """
+    plan = _Plan()
+    _decode_estimator(estimator, "", {}, None, set(), plan)
+    implied = plan.bytes
+    if implied > MAX_WEIGHT_BYTES:
+        raise _RefusedFileError(
+            f"its architecture implies {implied} bytes of weights, more than the "
+            f"{MAX_WEIGHT_BYTES} sklstm loads"
+        )
+    compressed = info.compress_size
+    if compressed < MIN_COMPRESSED_PER_ARRAY * plan.arrays:
+        raise _RefusedFileError(
+            f"its member {info.filename} holds {compressed} compressed bytes, too "
+            f"few for the {plan.arrays} arrays the architecture in {DOCUMENT} needs"
+        )
+    allowance = HEADER_ALLOWANCE + HEADER_PER_ARRAY * plan.arrays
+    most = implied + allowance
+    if plan.free_length:  # arrays of any length: bounded by the file itself
+        most += MAX_INFLATION * compressed
+    most = min(most, MAX_INFLATION * compressed + allowance, MAX_WEIGHT_BYTES)
+    if info.file_size < implied:
+        raise _RefusedFileError(
+            f"its member {info.filename} holds {info.file_size} bytes, but the "
+            f"architecture in {DOCUMENT} needs at least {implied}"
+        )
+    if info.file_size > most:
+        raise _RefusedFileError(
+            f"its member {info.filename} declares {info.file_size} bytes "
+            f"({compressed} compressed), more than the {most} that the "
+            f"architecture in {DOCUMENT} and the file's size allow"
+        )
+    return most
+
+
+class _Plan:
+    """What the arrays of a document add up to, worked out before reading them."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+        self.arrays = 0
+        self.free_length = False
+
+    def add(self, shape: list[int | None], itemsize: int, arrays: int = 1) -> None:
+        known = [length for length in shape if length is not None]
+        self.free_length |= len(known) < len(shape)
+        self.bytes += itemsize * math.prod(known)
+        self.arrays += arrays
 
 
 def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
     try:
         with archive.open(name) as member:
             data = member.read(limit + 1)
-    except (RuntimeError, zipfile.BadZipFile, OSError, EOFError) as error:
+    except (
+        RuntimeError,
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        zlib.error,
+        NotImplementedError,
+    ) as error:
         raise _RefusedFileError(f"its member {name} cannot be read ({error})") from None
     if len(data) > limit:
         raise _RefusedFileError(f"its member {name} is larger than {limit} bytes")
@@ -381,7 +539,7 @@ def _parse_document(data: bytes) -> dict:
 
     try:
         document = json.loads(data.decode("utf-8"), object_pairs_hook=refuse_duplicates)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+    except (ValueError, RecursionError) as error:  # incl. integers of >4300 digits
         raise _RefusedFileError(f"{DOCUMENT} is not valid JSON ({error})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise _RefusedFileError(f"{DOCUMENT} does not say format={FORMAT!r}")
@@ -439,7 +597,7 @@ def _unpack(weights_name: str, payload: bytes) -> dict[str, np.ndarray]:
     try:
         with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
             return {name: npz[name] for name in npz.files}
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError, zlib.error) as error:
         raise _RefusedFileError(f"its weights cannot be read ({error})") from None
 
 
@@ -449,7 +607,9 @@ def _decode_estimator(
     arrays: dict[str, np.ndarray],
     device: torch.device | None,
     used: set[str],
+    plan: _Plan | None = None,
 ) -> BaseEstimator:
+    """Rebuild an estimator; with ``plan``, only add up its arrays' sizes."""
     if prefix.count("/") > MAX_NESTING:
         raise _RefusedFileError("estimators are nested too deeply")
     where = f"the estimator at {prefix!r}" if prefix else "the estimator"
@@ -496,15 +656,30 @@ def _decode_estimator(
             if attribute in fitted:
                 setattr(estimator, attribute, None)
             continue
-        expected = [None if axis == "*" else getattr(estimator, axis) for axis in shape]
+        expected = [None if axis == "*" else _axis(estimator, axis) for axis in shape]
         context = _Context(f"{prefix}{attribute}", arrays, device, used, expected)
+        context.plan = plan
         value = _DECODERS[kind](fitted[attribute], context, estimator)
         setattr(estimator, attribute, value)
     return estimator
 
 
+def _axis(estimator: BaseEstimator, name: str) -> int:
+    """A length named in a schema: a fitted attribute, or a fitted parameter."""
+    recorded = getattr(estimator, "_architecture", None)
+    if isinstance(recorded, dict) and name in recorded:
+        return recorded[name]
+    return getattr(estimator, name)
+
+
 class _Context:
-    """What a decoder needs besides the JSON value: arrays, device, bounds."""
+    """What a decoder needs besides the JSON value: arrays, device, bounds.
+
+    With a ``plan``, array decoders add the bytes they would read to it and
+    return None, reading nothing.
+    """
+
+    plan: _Plan | None = None
 
     def __init__(self, key, arrays, device, used, shape):
         self.key, self.arrays, self.device = key, arrays, device
@@ -581,6 +756,34 @@ def _reals(value, context, estimator):
     return [_real(number, context, estimator) for number in value]
 
 
+def _finites(value, context, estimator):
+    numbers = _reals(value, context, estimator)
+    if not all(math.isfinite(number) for number in numbers):
+        raise _RefusedFileError(f"{context.key!r} must hold finite numbers only")
+    return numbers
+
+
+def _params(value, context, estimator):
+    """Parameter values a fitted state was built with, checked like parameters."""
+    if not isinstance(value, dict):
+        raise _RefusedFileError(f"{context.key!r} must be a JSON object")
+    constraints = type(estimator)._parameter_constraints
+    unknown = sorted(set(value) - set(constraints))
+    if unknown:
+        raise _RefusedFileError(f"{context.key!r} names no parameter(s) {unknown[:5]}")
+    if not all(isinstance(item, _JSON_SCALARS) for item in value.values()):
+        raise _RefusedFileError(f"{context.key!r} must hold JSON scalars")
+    try:
+        validate_parameter_constraints(
+            {name: constraints[name] for name in value},
+            value,
+            caller_name=type(estimator).__name__,
+        )
+    except ValueError as error:
+        raise _RefusedFileError(f"{context.key!r} is invalid: {error}") from None
+    return dict(value)
+
+
 def _names(value, context, _estimator):
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise _RefusedFileError(f"{context.key!r} must be a list of strings")
@@ -597,6 +800,9 @@ def _stored(value, context) -> None:
 
 def _array(value, context, _estimator):
     _stored(value, context)
+    if context.plan is not None:
+        context.plan.add(context.shape, 8)
+        return None
     array = context.array(context.key, np.float64)
     context.check_shape(array.shape)
     return array.copy()
@@ -604,6 +810,9 @@ def _array(value, context, _estimator):
 
 def _scaler(value, context, _estimator):
     _stored(value, context)
+    if context.plan is not None:
+        context.plan.add([2, *context.shape], 8, arrays=2)
+        return None
     mean = context.array(f"{context.key}.mean", np.float64)
     scale = context.array(f"{context.key}.scale", np.float64)
     if mean.ndim != 1 or mean.shape != scale.shape:
@@ -623,6 +832,10 @@ def _scaler(value, context, _estimator):
 
 def _network(value, context, estimator):
     _stored(value, context)
+    if context.plan is not None:
+        weights, tensors = estimator._network_parameter_count()
+        context.plan.add([weights], 4, arrays=tensors)
+        return None
     with torch.device("meta"):
         architecture = estimator._new_network().state_dict()
     names = {f"{context.key}.{name}": name for name in architecture}
@@ -680,7 +893,12 @@ def _scalar(value, context, _estimator):
 
 def _nested(value, context, _estimator):
     return _decode_estimator(
-        value, f"{context.key}/", context.arrays, context.device, context.used
+        value,
+        f"{context.key}/",
+        context.arrays,
+        context.device,
+        context.used,
+        context.plan,
     )
 
 
@@ -691,6 +909,8 @@ _DECODERS: dict[str, Callable] = {
     "flag": _typed(bool),
     "text": _typed(str),
     "reals": _reals,
+    "finites": _finites,
+    "params": _params,
     "names": _names,
     "array": _array,
     "scaler": _scaler,

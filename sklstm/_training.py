@@ -9,6 +9,8 @@ synchronisation per epoch, not per batch).
 from __future__ import annotations
 
 import math
+import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -64,6 +66,11 @@ class Batches:
         return len(self.targets)
 
 
+#: An epoch whose mean loss exceeds this many times the loss of the first
+#: minibatch (at least 1, the loss of predicting the mean of standardised
+#: targets) has diverged, even when the loss is still finite.
+DIVERGENCE_FACTOR = 1e4
+
 #: Called after each epoch with the epoch number (from 1), the training loss,
 #: and the validation loss and R² (both None without validation rows).
 EpochReport = Callable[[int, float, "float | None", "float | None"], None]
@@ -84,34 +91,42 @@ def train(
     """Train ``network`` in place and return its history.
 
     Minibatch order is shuffled each epoch with ``generator``; nothing else
-    mixes rows. With ``settings.early_stopping``, the validation R² decides
-    when to stop and the best weights are restored at the end; otherwise the
-    training loss decides and the last weights are kept.
+    mixes rows. With ``settings.early_stopping``, the validation loss decides
+    when to stop and the weights with the lowest one are restored at the end
+    (R² is reported beside it; it is undefined on a single row); otherwise
+    the training loss decides and the last weights are kept.
 
     A ``KeyboardInterrupt`` ends training early: the best weights seen at the
-    end of an epoch (by validation R², else by training loss) are restored,
-    the history says ``interrupted=True``, and the caller re-raises once its
-    model is usable.
+    end of a whole epoch (by validation loss, else by training loss), or the
+    weights training started from when no epoch ended, are restored, the
+    history counts only whole epochs and their steps and says
+    ``interrupted=True``, and the caller re-raises once its model is usable.
 
     Raises
     ------
     TrainingDivergedError
-        If an epoch's loss is NaN or infinite.
+        If an epoch's loss is NaN, infinite, or more than
+        :data:`DIVERGENCE_FACTOR` times the loss training started from.
     """
     history = TrainingHistory()
     device = data.targets.device
     n_samples = len(data)
     batch_size = min(settings.batch_size, n_samples)
-    best_state: dict[str, torch.Tensor] | None = None
-    no_improvement = 0
+    # The starting weights are kept until a whole epoch ends (an interrupt
+    # in the first epoch restores them) and, with validation rows, are a
+    # candidate too: with the linear path started at the ridge solution,
+    # early stopping can fall back to them.
+    best_state = _snapshot(network)
+    steps_done = 0  # optimiser steps of the whole epochs run
+    best_validation_loss = math.inf
     if validation is not None:
-        # The untrained network is a candidate too: with the linear path
-        # started at the ridge solution, early stopping can fall back to it.
-        history.best_validation_score = r2_score_on(
+        best_validation_loss, history.best_validation_score = validation_metrics(
             network, validation, settings.inference_batch_size
         )
-        best_state = _snapshot(network)
         history.start_is_best = True
+    first_loss: torch.Tensor | None = None
+    divergence_bound = math.inf
+    no_improvement = 0
     network.train()
     try:
         for epoch in range(settings.max_iter):
@@ -129,15 +144,26 @@ def train(
                     )
                 optimizer.step()
                 running += loss.detach() * len(samples)
+                if first_loss is None:
+                    first_loss = loss.detach()
                 history.steps += 1
             epoch_loss = (running / n_samples).item()
-            if not math.isfinite(epoch_loss):
+            if epoch == 0 and first_loss is not None:
+                divergence_bound = DIVERGENCE_FACTOR * max(first_loss.item(), 1.0)
+            if not math.isfinite(epoch_loss) or epoch_loss > divergence_bound:
                 raise TrainingDivergedError(
                     f"Training diverged at epoch {epoch_offset + epoch + 1}: the "
-                    f"loss became {epoch_loss}. Try a smaller learning_rate_init, "
-                    "set clip_grad_norm, keep standardize=True, or check the data "
-                    "for extreme values."
+                    f"loss became {epoch_loss:.4g}"
+                    + (
+                        ""
+                        if not math.isfinite(epoch_loss)
+                        else f", over {DIVERGENCE_FACTOR:g} times the loss "
+                        f"training started from ({first_loss.item():.4g})"
+                    )
+                    + ". Try a smaller learning_rate_init, set clip_grad_norm, "
+                    "keep standardize=True, or check the data for extreme values."
                 )
+            steps_done = history.steps
             history.loss_curve.append(epoch_loss)
             score = validation_loss = None
             if validation is not None:
@@ -147,8 +173,9 @@ def train(
                 network.train()
                 history.validation_scores.append(score)
                 history.validation_losses.append(validation_loss)
-                improved = score > history.best_validation_score + settings.tol
-                if score > history.best_validation_score:
+                improved = validation_loss < best_validation_loss - settings.tol
+                if validation_loss < best_validation_loss:
+                    best_validation_loss = validation_loss
                     history.best_validation_score = score
                     best_state = _snapshot(network)
                     history.start_is_best = False
@@ -172,6 +199,7 @@ def train(
                 break
     except KeyboardInterrupt:
         history.interrupted = True
+        history.steps = steps_done  # the steps of a half-run epoch are undone
     except RuntimeError as error:
         if not is_out_of_memory(error):
             raise
@@ -181,7 +209,7 @@ def train(
             "steps. Lower batch_size or lookback (or hidden_size), or train on "
             f"another device. The device said: {error}"
         ) from error
-    if best_state is not None and (settings.early_stopping or history.interrupted):
+    if validation is not None or history.interrupted:
         network.load_state_dict(best_state)
     network.eval()
     return history
@@ -279,6 +307,48 @@ def _snapshot(network: nn.Module) -> dict[str, torch.Tensor]:
     }
 
 
+class _BackgroundImport:
+    """Import a module once, in a worker thread that Ctrl-C cannot interrupt.
+
+    ``torch.optim`` imports ``torch._dynamo`` (and sympy, ~2 s) the first
+    time an optimiser is built. Interrupted half-way in the main thread,
+    that import leaves half-initialised modules behind, and every later
+    fit in the process fails (``module 'sympy' has no attribute 'core'``).
+    A signal only ever interrupts the main thread, so here the import runs
+    in a worker: Ctrl-C interrupts the wait, never the import, and the next
+    fit waits for the same import to finish. :meth:`start` begins it at the
+    start of ``fit``, so that it overlaps with validation and windowing.
+    """
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None and self.module not in sys.modules:
+                self._thread = threading.Thread(
+                    target=self._import, name=f"import {self.module}", daemon=True
+                )
+                self._thread.start()
+
+    def wait(self) -> None:
+        self.start()
+        if self._thread is not None:
+            self._thread.join()  # a Ctrl-C here leaves the import running
+
+    def _import(self) -> None:
+        try:
+            __import__(self.module)
+        except Exception:  # torch raises it again where it needs the module
+            pass
+
+
+#: What ``torch.optim`` imports on first use.
+optimizer_imports = _BackgroundImport("torch._dynamo")
+
+
 #: The first PyTorch release with a fused Adam kernel for each device type.
 _FUSED_ADAM_SINCE = {"cuda": (2, 0), "cpu": (2, 4), "mps": (2, 5)}
 
@@ -311,6 +381,7 @@ def adam(
     >>> optimizer.defaults["fused"]
     False
     """
+    optimizer_imports.wait()
     parameters = list(network.parameters())
     device_type = parameters[0].device.type if parameters else "cpu"
     version = tuple(int(part) for part in torch.__version__.split(".")[:2])
@@ -450,7 +521,8 @@ def validation_metrics(
 
     Both are on the standardised targets, averaged uniformly over the
     outputs; the MSE is comparable to the training loss, and R² is the same
-    as on the original units. One host synchronisation.
+    as on the original units. R² of a single sample is undefined: NaN (as
+    :func:`sklearn.metrics.r2_score` gives). One host synchronisation.
     """
     prediction = predict_in_batches(network, data.windows, batch_size)
     targets = data.targets
@@ -461,7 +533,7 @@ def validation_metrics(
     )
     mse = residual.mean() / len(targets)
     loss, score = torch.stack([mse, (1.0 - ratio).mean()]).tolist()
-    return loss, score
+    return loss, score if len(targets) > 1 else math.nan
 
 
 def r2_score_on(network: nn.Module, data: Batches, batch_size: int) -> float:

@@ -168,6 +168,16 @@ def numeric_input(name: str) -> Iterator[None]:
         if message.startswith("Complex data not supported"):
             raise ValueError(_complex_message(name)) from None
         raise
+    except TypeError as error:  # numpy's DTypePromotionError is a TypeError
+        message = str(error).lower()
+        if not any(word in message for word in ("datetime", "timedelta", "timestamp")):
+            raise
+        raise ValueError(
+            f"{name} must be numeric, but it holds dates or times. sklstm reads "
+            "the rows in time order and needs no time column: drop it (keep the "
+            "dates as the DataFrame's index), or turn it into numeric features "
+            "such as the day of the week or the hour."
+        ) from error
 
 
 def _complex_message(name: str) -> str:

@@ -18,8 +18,9 @@ __all__ = [
 class TrainingDivergedError(ValueError):
     """Training produced a non-finite loss or non-finite weights.
 
-    Raised by ``fit`` when the loss becomes NaN or infinite. The estimator is
-    left as it was before the call.
+    Raised by ``fit`` when the loss becomes NaN or infinite, or explodes far
+    above the loss training started from (a learning rate far too large).
+    The estimator is left as it was before the call.
 
     Examples
     --------

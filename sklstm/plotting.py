@@ -89,11 +89,15 @@ def _best_validation_epoch(
     regressor: BaseEstimator, validation_epochs: np.ndarray
 ) -> tuple[int, float, str]:
     scores = np.asarray(regressor.validation_scores_, dtype=float)
-    best = int(np.argmax(scores))
-    label = "kept weights: best validation score"
+    best = int(np.argmin(regressor.validation_loss_curve_))
+    label = "kept weights: lowest validation loss"
     best_score = getattr(regressor, "best_validation_score_", None)
-    if best_score is not None and scores[best] < best_score:
-        # The weights from before training scored best and were kept.
+    if (
+        best_score is not None
+        and not np.isnan(scores[best])
+        and scores[best] != best_score
+    ):
+        # The weights from before training had the lowest loss and were kept.
         return 0, float("nan"), "kept weights: before training"
     return (
         int(validation_epochs[best]),
