@@ -25,7 +25,8 @@ What a class provides to be saved
   ``real``  a float (infinities allowed);  ``flag``  a bool;  ``text``  a str;
   ``scalar``  None, a bool, int, float or str;  ``reals``  a list of floats;
   ``names``  a list of str (stored as an object array, like
-  ``feature_names_in_``);  ``array``  a float64 array;  ``scaler``  a
+  ``feature_names_in_``);  ``labels``  a list of series labels, all ints or
+  all strs (read back as a NumPy array);  ``array``  a float64 array;  ``scaler``  a
   :class:`~sklstm._scaling.Standardizer`;  ``label``  an index label (an int
   or a pandas Timestamp);  ``step``  an index step (an int or a pandas
   offset);  ``network``  the torch module, rebuilt by the estimator's
@@ -279,6 +280,8 @@ def _encode_fitted(
             fitted[attribute] = _encode_estimator(value, f"{key}/", arrays)
         elif kind == "names":
             fitted[attribute] = [str(name) for name in value]
+        elif kind == "labels":
+            fitted[attribute] = _encode_labels(attribute, value)
         elif kind == "reals":
             fitted[attribute] = [float(number) for number in value]
         elif kind in ("label", "step") and isinstance(
@@ -296,6 +299,19 @@ def _encode_fitted(
         else:
             fitted[attribute] = _SCALAR_ENCODERS[kind](value)
     return fitted
+
+
+def _encode_labels(attribute: str, value) -> list:
+    labels = [v.item() if isinstance(v, np.generic) else v for v in value]
+    if not (
+        all(isinstance(v, int) and not isinstance(v, bool) for v in labels)
+        or all(isinstance(v, str) for v in labels)
+    ):
+        raise ValueError(
+            f"sklstm.save cannot store the labels {attribute}: they must be all "
+            "integers or all strings."
+        )
+    return labels
 
 
 _SCALAR_ENCODERS: dict[str, Callable[[Any], Any]] = {
@@ -588,6 +604,18 @@ def _names(value, context, _estimator):
     return np.asarray(value, dtype=object)
 
 
+def _labels(value, context, _estimator):
+    if not isinstance(value, list) or not (
+        all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        or all(isinstance(v, str) for v in value)
+    ):
+        raise _RefusedFileError(
+            f"{context.key!r} must be a list of all integers or all strings"
+        )
+    context.check_length(len(value))
+    return np.asarray(value)
+
+
 def _stored(value, context) -> None:
     if value is not True:
         raise _RefusedFileError(
@@ -692,6 +720,7 @@ _DECODERS: dict[str, Callable] = {
     "text": _typed(str),
     "reals": _reals,
     "names": _names,
+    "labels": _labels,
     "array": _array,
     "scaler": _scaler,
     "label": _pandas_value({"timestamp", "tz"}, "timestamp"),
