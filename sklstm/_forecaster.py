@@ -29,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from sklstm._compat import Interval, StrOptions, _fit_context
 from sklstm._intervals import interval_bounds, stepwise_half_width
 from sklstm._panel import (
+    RELATIVE_SCALINGS,
     SERIES_SCALINGS,
     Panel,
     fit_series_scaling,
@@ -90,14 +91,20 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         between each future value and the last value in the window (so it
         forecasts beyond the range it was trained on, as trending series
         need); or ``'level'``, the future values themselves.
-    series_scaling : {'standard', 'mean', 'log', 'none'}, default='standard'
+    series_scaling : {'last', 'log_last', 'standard', 'mean', 'log', 'none'}, \
+            default='standard'
         How each series is scaled on its own before the windows of many
         series (``fit`` with ``groups``) train one network, so that series
-        of very different sizes look alike to it: ``'standard'`` subtracts
-        the series' mean and divides by its standard deviation;
-        ``'mean'`` divides by its mean absolute value (as DeepAR does);
-        ``'log'`` takes the logarithm and subtracts its mean, so that
-        changes are relative (positive series only); ``'none'`` leaves the
+        of very different sizes and levels look alike to it.
+        ``'last'`` divides each series by its standard deviation and makes
+        each window relative to its last value (as ES-RNN does): the
+        network reads the ``lookback`` steps between the last
+        ``lookback + 1`` values, never their level. ``'log_last'`` does the
+        same on the logarithm, so that steps are ratios (positive series
+        only). ``'standard'`` subtracts the series' mean and divides by its
+        standard deviation; ``'mean'`` divides by its mean absolute value
+        (as DeepAR does); ``'log'`` takes the logarithm and subtracts its
+        mean; the network then reads these levels. ``'none'`` leaves the
         values as they are. The statistics come from the rows given to
         ``fit`` (or, for a series first seen there, to ``update``); forecasts
         are mapped back to the units of ``y``. Not used without ``groups``:
@@ -268,7 +275,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         # Many series (fit with groups): one entry per series.
         "series_": "labels?",
         "_series_recent_X": "array[*,lookback,n_features_in_]?",
-        "_series_recent_y": "array[*,lookback]?",
+        "_series_recent_y": "array[*,*]?",
         "_series_scaling": "array[*,*]?",
         "_series_time_origin": "label?",
         "_series_time_offsets": "array[*]?",
@@ -732,6 +739,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             )
         return many
 
+    def _history_width(self) -> int:
+        """Values a forecast starts from: one more when windows are relative."""
+        return self.lookback + (self.series_scaling in RELATIVE_SCALINGS)
+
     def _forget_many(self) -> None:
         """Drop the state of a previous fit on many series."""
         for attribute in (
@@ -750,8 +761,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         scratch = copy.copy(self)
         X_checked, y_checked = _validate_series(scratch, X, y, reset=True)
         panel = panel_of(groups, len(y_checked))
-        block = self._block()
-        needed = self.lookback + block
+        block, width = self._block(), self._history_width()
+        needed = width + block
         short = np.flatnonzero(panel.lengths < needed)
         if len(short):
             listed = ", ".join(
@@ -759,10 +770,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             )
             raise ValueError(
                 f"Every series needs at least "
-                f"{'lookback + horizon' if block > 1 else 'lookback + 1'} = "
+                f"{'lookback + horizon' if block > 1 else 'lookback + 1'}"
+                f"{' + 1' if width > self.lookback else ''} = "
                 f"{needed} observations to make one training window "
                 f"(lookback={self.lookback}, strategy={self.strategy!r}, "
-                f"horizon={self.horizon}); {len(short)} series are shorter, with "
+                f"horizon={self.horizon}, series_scaling={self.series_scaling!r}); "
+                f"{len(short)} series are shorter, with "
                 f"their lengths: {listed}. Drop them (give them to update() "
                 "later to forecast them), or lower lookback."
             )
@@ -772,7 +785,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         y_sorted, X_sorted = y_checked[order], X_checked[order]
         z = scale_values(y_sorted, scaling[panel.codes[order]], scheme)
         rows, targets, weights, codes = stacked_training_rows(
-            z, X_sorted, panel, self.lookback, block, self.target == "change"
+            z,
+            X_sorted,
+            panel,
+            self.lookback,
+            block,
+            change=self.target == "change",
+            relative=width > self.lookback,
         )
         regressor = self._regressor(n_windows=int(np.count_nonzero(weights)))
         regressor.fit(
@@ -792,10 +811,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.series_ = panel.labels
         self._series_scaling = scaling
         self.calibration_residuals_ = self._held_out_errors_many(z, X_sorted, panel)
-        last = (panel.starts + panel.lengths)[:, None] - self.lookback
-        take = last + np.arange(self.lookback)
-        self._series_recent_y = y_sorted[take]
-        self._series_recent_X = X_sorted[take]
+        ends = (panel.starts + panel.lengths)[:, None]
+        self._series_recent_y = y_sorted[ends - width + np.arange(width)]
+        self._series_recent_X = X_sorted[
+            ends - self.lookback + np.arange(self.lookback)
+        ]
         self._recent_X = self._recent_y = None
         self._index_end = None
         times = time_ends(_time_index(X, y), panel)
@@ -875,15 +895,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """``update`` with ``groups``: extend known series, add new ones."""
         panel = panel_of(groups, len(y_new))
         where = locate_series(self.series_, panel.labels)
-        lookback, new = self.lookback, where < 0
-        short = np.flatnonzero(new & (panel.lengths < lookback))
+        lookback, width, new = self.lookback, self._history_width(), where < 0
+        short = np.flatnonzero(new & (panel.lengths < width))
         if len(short):
             listed = panel.labels[short[:5]].tolist()
             raise ValueError(
-                f"A series not seen before needs at least lookback={lookback} "
-                f"observations to be forecast; the new series {listed} have "
-                f"fewer ({panel.lengths[short[:5]].tolist()}). Give more of "
-                "their history."
+                f"A series not seen before needs at least {width} observations "
+                f"(lookback={lookback}, series_scaling={self.series_scaling!r}) "
+                f"to be forecast; the new series {listed} have fewer "
+                f"({panel.lengths[short[:5]].tolist()}). Give more of their history."
             )
         scaling = fit_series_scaling(y_new, panel, self.series_scaling)
         recent_y, recent_X = [], []
@@ -896,7 +916,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             if not new[s]:
                 values = np.concatenate([self._series_recent_y[where[s]], values])
                 rows = np.concatenate([self._series_recent_X[where[s]], rows])
-            recent_y.append(values[-lookback:])
+            recent_y.append(values[-width:])
             recent_X.append(rows[-lookback:])
         recent_y, recent_X = np.stack(recent_y), np.stack(recent_X)
         offsets = getattr(self, "_series_time_offsets", None)
@@ -939,7 +959,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """
         if self.regressor_.calibration_residuals_ is None:
             return None
-        lookback, block = self.lookback, self._block()
+        lookback, block, width = self.lookback, self._block(), self._history_width()
         n_origins = np.ceil(self.validation_fraction * (panel.lengths - block)).astype(
             np.intp
         )
@@ -950,7 +970,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             zip(panel.starts, panel.lengths, strict=True)
         ):
             origins = np.arange(length - 1 - n_origins[s], length - 1)
-            origins = origins[origins >= lookback - 1]
+            origins = origins[origins >= width - 1]
             padding = np.repeat(
                 X[start + length - 1 : start + length],
                 -(-cap[s] // block) * block,
@@ -966,7 +986,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         if not len(origin_rows):
             return None
         covariates = covariate_rows(np.concatenate(segments), block)
-        history = sliding_window_view(z, lookback)[origin_rows - lookback + 1]
+        history = sliding_window_view(z, width)[origin_rows - width + 1]
         forecasts = self._roll_forward(
             history, covariates, np.concatenate(firsts), steps
         )
@@ -1036,8 +1056,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        history : ndarray of shape (n_origins, lookback)
-            The last observed values before each origin's forecast.
+        history : ndarray of shape (n_origins, lookback) or (n_origins, lookback + 1)
+            The last observed values before each origin's forecast; with
+            ``lookback + 1`` of them, each window holds the ``lookback``
+            steps between them (windows relative to their last value).
         covariates : ndarray of shape (n_rows, block * n_covariates)
             ``covariate_rows`` of the covariate table the origins share.
         first : ndarray of shape (n_origins,)
@@ -1051,17 +1073,24 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             NaN beyond an origin's ``n_steps``, up to the end of its block.
         """
         lookback, block = self.lookback, self._block()
+        # A window relative to its last value reads the steps between
+        # lookback + 1 values (see series_scaling).
+        width = history.shape[1]
+        relative = width == lookback + 1
         n_steps = np.broadcast_to(n_steps, len(history))
         n_blocks = -(-int(n_steps.max()) // block)
-        values = np.full((len(history), lookback + n_blocks * block), np.nan)
-        values[:, :lookback] = history
+        values = np.full((len(history), width + n_blocks * block), np.nan)
+        values[:, :width] = history
         covariate_windows = sliding_window_view(covariates, lookback, axis=0)
         for start in range(0, n_blocks * block, block):
             active = np.flatnonzero(n_steps > start)
-            stop = start + lookback
+            stop = start + width
+            window = values[active, start:stop]
+            if relative:
+                window = np.diff(window, axis=1)
             windows = np.concatenate(
                 [
-                    values[active, start:stop, None],
+                    window[:, :, None],
                     covariate_windows[first[active] + start].transpose(0, 2, 1),
                 ],
                 axis=2,
@@ -1070,7 +1099,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             if self.target == "change":
                 step = step + values[active, stop - 1, None]
             values[active, stop : stop + block] = step
-        return values[:, lookback : lookback + int(n_steps.max())]
+        return values[:, width : width + int(n_steps.max())]
 
 
 # ---------------------------------------------------------------- the windows

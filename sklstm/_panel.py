@@ -20,7 +20,13 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklstm._row_metadata import check_groups
 
 #: The per-series scalings of ``series_scaling``.
-SERIES_SCALINGS = ("standard", "mean", "log", "none")
+SERIES_SCALINGS = ("last", "log_last", "standard", "mean", "log", "none")
+#: Those whose windows are relative to their last value: the network reads
+#: the steps between the values of a window, never their level.
+RELATIVE_SCALINGS = ("last", "log_last")
+#: What the relative ones scale the values by before taking the steps.
+_LEVEL_SCALING = {"last": "standard", "log_last": "log"}
+_LOGARITHMIC = ("log", "log_last")
 
 
 @dataclass(frozen=True)
@@ -134,12 +140,13 @@ def fit_series_scaling(y: np.ndarray, panel: Panel, scheme: str) -> np.ndarray:
     >>> fit_series_scaling(np.array([1.0, 3, 10, 30]), panel, "mean").tolist()
     [[0.0, 2.0], [0.0, 20.0]]
     """
+    scheme = _LEVEL_SCALING.get(scheme, scheme)
     if scheme == "log" and not np.all(y > 0):
         label = panel.labels[panel.codes[np.flatnonzero(~(y > 0))[0]]].item()
         raise ValueError(
-            f"series_scaling='log' needs positive series, but the series "
-            f"{label!r} has a value <= 0. Use series_scaling='standard' or "
-            "'mean', or shift the series."
+            f"series_scaling='log' and 'log_last' need positive series, but the series "
+            f"{label!r} has a value <= 0. Use series_scaling='last' or "
+            "'standard', or shift the series."
         )
     values = np.log(y) if scheme == "log" else y
     values = values[panel.order]
@@ -164,18 +171,25 @@ def fit_series_scaling(y: np.ndarray, panel: Panel, scheme: str) -> np.ndarray:
 
 def scale_values(y: np.ndarray, params: np.ndarray, scheme: str) -> np.ndarray:
     """Map values to the units the network sees; ``params`` is per value (row)."""
-    values = np.log(y) if scheme == "log" else y
+    values = np.log(y) if scheme in _LOGARITHMIC else y
     return (values - params[..., 0]) / params[..., 1]
 
 
 def unscale_values(z: np.ndarray, params: np.ndarray, scheme: str) -> np.ndarray:
     """Map values the network forecast back to the units of y."""
     values = z * params[..., 1] + params[..., 0]
-    return np.exp(values) if scheme == "log" else values
+    return np.exp(values) if scheme in _LOGARITHMIC else values
 
 
 def stacked_training_rows(
-    z: np.ndarray, X: np.ndarray, panel: Panel, lookback: int, block: int, change: bool
+    z: np.ndarray,
+    X: np.ndarray,
+    panel: Panel,
+    lookback: int,
+    block: int,
+    *,
+    change: bool,
+    relative: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The rows, targets, weights and series codes the regressor trains on.
 
@@ -185,6 +199,10 @@ def stacked_training_rows(
     windows these rows per series (``groups``), so no window crosses two
     series. The first ``lookback - 1`` rows of each series would be padded
     windows: their weight is 0, so only full windows train the network.
+    With ``relative``, a row holds the step from the value before instead
+    of the value (0 for a series' first row, whose window is then not full
+    until row ``lookback``): each window is the ``lookback`` steps between
+    ``lookback + 1`` values, the same whatever their level.
 
     Parameters
     ----------
@@ -195,6 +213,7 @@ def stacked_training_rows(
     panel : Panel
     lookback, block : int
     change : bool
+    relative : bool, default=False
 
     Returns
     -------
@@ -208,11 +227,15 @@ def stacked_training_rows(
     kept = np.flatnonzero(position < panel.lengths[sorted_codes] - block)
     ahead = sliding_window_view(X[1:], block, axis=0)  # (n_rows - block, F, block)
     covariates = ahead[kept].transpose(0, 2, 1).reshape(len(kept), -1)
-    rows = np.column_stack([z[kept], covariates])
+    value = z
+    if relative:
+        value = np.r_[0.0, np.diff(z)]
+        value[position == 0] = 0.0
+    rows = np.column_stack([value[kept], covariates])
     targets = sliding_window_view(z[1:], block)[kept]
     if change:
         targets = targets - z[kept, None]
-    weights = (position[kept] >= lookback - 1).astype(np.float64)
+    weights = (position[kept] >= lookback - 1 + relative).astype(np.float64)
     return rows, targets, weights, sorted_codes[kept]
 
 
