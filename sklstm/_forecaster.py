@@ -92,7 +92,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         forecasts beyond the range it was trained on, as trending series
         need); or ``'level'``, the future values themselves.
     series_scaling : {'last', 'log_last', 'standard', 'mean', 'log', 'none'}, \
-            default='standard'
+            default='last'
         How each series is scaled on its own before the windows of many
         series (``fit`` with ``groups``) train one network, so that series
         of very different sizes and levels look alike to it.
@@ -288,7 +288,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         horizon: int = 1,
         strategy: str = "recursive",
         target: str = "change",
-        series_scaling: str = "standard",
+        series_scaling: str = "last",
         hidden_size: int = 32,
         num_layers: int = 1,
         dropout: float = 0.0,

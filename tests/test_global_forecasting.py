@@ -103,6 +103,20 @@ def test_a_series_1000_times_larger_is_forecast_as_well_as_its_small_copy(fitted
     assert np.abs(small - truth).mean() < 0.5  # the shape was learned
 
 
+def test_windows_relative_to_their_last_value_ignore_the_level(fitted):
+    assert fitted.series_scaling == "last"  # the default
+    recent = wave(LOOKBACK + 1, phase=0.7)
+    forecasts = []
+    for level in (0.0, 10.0):
+        forecaster = pickle.loads(pickle.dumps(fitted))
+        forecaster.update(
+            np.empty((LOOKBACK + 1, 0)), recent + level, groups=["small"] * 7
+        )
+        forecasts.append(forecaster.predict(np.empty((4, 0)), groups=["small"] * 4))
+    # The same steps at another level: the same forecast, moved with the level.
+    np.testing.assert_allclose(forecasts[1], forecasts[0] + 10.0, rtol=1e-6)
+
+
 def test_without_per_series_scaling_the_scales_collide():
     X, y, groups, _ = collection()
     raw = tiny(series_scaling="none").fit(X, y, groups=groups)
@@ -247,12 +261,16 @@ def test_a_missing_series_label_is_refused():
 def test_a_series_too_short_for_one_window_is_named():
     X, y, groups, _ = collection()
     y, X, groups = y[:86], X[:86], groups[:86]  # "other" keeps 6 rows
-    with pytest.raises(ValueError, match=r"lookback \+ 1 = 7.*'other' \(6\)"):
+    with pytest.raises(
+        ValueError, match=r"lookback \+ 1 \+ 1 = 8.*'last'.*'other' \(6\)"
+    ):
         tiny().fit(X, y, groups=groups)
 
 
 def test_a_new_series_in_update_needs_lookback_rows(fitted):
-    with pytest.raises(ValueError, match=r"lookback=6.*\['tiny'\]"):
+    with pytest.raises(
+        ValueError, match=r"at least 7 observations \(lookback=6.*\['tiny'\]"
+    ):
         pickle.loads(pickle.dumps(fitted)).update(
             np.empty((3, 0)), np.ones(3), groups=["tiny"] * 3
         )
