@@ -30,7 +30,8 @@ What a class provides to be saved
   parameter takes its value from there when the estimator records it in
   ``_architecture``);
   ``names``  a list of str (stored as an object array, like
-  ``feature_names_in_``);  ``array``  a float64 array;  ``scaler``  a
+  ``feature_names_in_``);  ``labels``  a list of series labels, all ints or
+  all strs (read back as a NumPy array);  ``array``  a float64 array;  ``scaler``  a
   :class:`~sklstm._scaling.Standardizer`;  ``label``  an index label (an int
   or a pandas Timestamp);  ``step``  an index step (an int or a pandas
   offset);  ``network``  the torch module, rebuilt by the estimator's
@@ -364,6 +365,8 @@ def _encode_fitted(
             fitted[attribute] = _encode_estimator(value, f"{key}/", arrays)
         elif kind == "names":
             fitted[attribute] = [str(name) for name in value]
+        elif kind == "labels":
+            fitted[attribute] = _encode_labels(attribute, value)
         elif kind in ("reals", "finites"):
             fitted[attribute] = [float(number) for number in value]
         elif kind == "params":
@@ -383,6 +386,19 @@ def _encode_fitted(
         else:
             fitted[attribute] = _SCALAR_ENCODERS[kind](value)
     return fitted
+
+
+def _encode_labels(attribute: str, value) -> list:
+    labels = [v.item() if isinstance(v, np.generic) else v for v in value]
+    if not (
+        all(isinstance(v, int) and not isinstance(v, bool) for v in labels)
+        or all(isinstance(v, str) for v in labels)
+    ):
+        raise ValueError(
+            f"sklstm.save cannot store the labels {attribute}: they must be all "
+            "integers or all strings."
+        )
+    return labels
 
 
 _SCALAR_ENCODERS: dict[str, Callable[[Any], Any]] = {
@@ -791,6 +807,18 @@ def _names(value, context, _estimator):
     return np.asarray(value, dtype=object)
 
 
+def _labels(value, context, _estimator):
+    if not isinstance(value, list) or not (
+        all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        or all(isinstance(v, str) for v in value)
+    ):
+        raise _RefusedFileError(
+            f"{context.key!r} must be a list of all integers or all strings"
+        )
+    context.check_length(len(value))
+    return np.asarray(value)
+
+
 def _stored(value, context) -> None:
     if value is not True:
         raise _RefusedFileError(
@@ -912,6 +940,7 @@ _DECODERS: dict[str, Callable] = {
     "finites": _finites,
     "params": _params,
     "names": _names,
+    "labels": _labels,
     "array": _array,
     "scaler": _scaler,
     "label": _pandas_value({"timestamp", "tz"}, "timestamp"),

@@ -311,10 +311,18 @@ def test_forecaster_has_every_training_parameter_of_the_regressor_with_its_defau
     forecaster = inspect.signature(LSTMForecaster).parameters
     for name, parameter in regressor.items():
         assert name in forecaster, f"LSTMForecaster lacks {name}"
-        if name != "early_stopping":  # on for forecasts, measured: see Notes
+        # early_stopping: on for forecasts, measured: see Notes; batch_size:
+        # 'auto' is the regressor's 32 for one series, larger for many.
+        if name not in ("early_stopping", "batch_size"):
             assert forecaster[name].default == parameter.default, name
     assert forecaster["early_stopping"].default is True
-    assert set(forecaster) - set(regressor) == {"horizon", "strategy", "target"}
+    assert forecaster["batch_size"].default == "auto"
+    assert set(forecaster) - set(regressor) == {
+        "horizon",
+        "strategy",
+        "target",
+        "series_scaling",
+    }
 
 
 def test_training_parameters_reach_the_regressor():

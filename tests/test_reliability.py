@@ -108,7 +108,7 @@ FORECASTER_CHANGES = [
     {"lookback": 6},
     {"horizon": 3},
     {"strategy": "recursive"},
-    {"target": "level"},
+    {"target": "change"},
     {"hidden_size": 8},
 ]
 
@@ -284,7 +284,7 @@ def test_a_small_file_describing_a_huge_network_is_refused_before_building_it(
     document = _with_architecture(document, num_layers=8000)
     path = _zip(tmp_path / "deep.zip", document, weights)
     networks_built.clear()
-    with pytest.raises(ValueError, match=r"deep.zip.*too few for the 32007 arrays"):
+    with pytest.raises(ValueError, match=r"deep.zip.*too few for the 3200\d arrays"):
         sklstm.load(path)
     assert not networks_built
 

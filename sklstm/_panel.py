@@ -1,0 +1,287 @@
+"""Many series stacked in one table: series labels, per-series scaling, windows.
+
+``LSTMForecaster.fit(X, y, groups=...)`` receives the rows of many series in
+one table, told apart by ``groups``. This module groups the rows by series
+(keeping each series' time order), scales every series on its own so that
+series of very different sizes look alike to the one network, and lays out
+the training rows so that no lag window crosses from one series into
+another. Everything here is vectorised over rows; the only loops over
+series are set-up loops in the callers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+
+from sklstm._row_metadata import check_groups
+
+#: The per-series scalings of ``series_scaling``.
+SERIES_SCALINGS = ("last", "log_last", "standard", "mean", "log", "none")
+#: Those whose windows are relative to their last value: the network reads
+#: the steps between the values of a window, never their level.
+RELATIVE_SCALINGS = ("last", "log_last")
+#: What the relative ones scale the values by before taking the steps.
+_LEVEL_SCALING = {"last": "standard", "log_last": "log"}
+_LOGARITHMIC = ("log", "log_last")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Rows of many series: which series each row is, and where it sits.
+
+    Attributes
+    ----------
+    labels : ndarray of shape (n_series,)
+        The series labels, sorted.
+    codes : ndarray of shape (n_rows,)
+        The series of each row, as an index into ``labels``.
+    order : ndarray of shape (n_rows,)
+        The rows grouped by series (in the order of ``labels``), each series
+        in its original row order.
+    starts, lengths : ndarray of shape (n_series,)
+        Where each series begins in ``order``, and its number of rows.
+    """
+
+    labels: np.ndarray
+    codes: np.ndarray
+    order: np.ndarray
+    starts: np.ndarray
+    lengths: np.ndarray
+
+    @property
+    def position(self) -> np.ndarray:
+        """The step of each row (in ``order``) within its series, from 0."""
+        sorted_codes = self.codes[self.order]
+        return np.arange(len(self.order)) - self.starts[sorted_codes]
+
+
+def panel_of(groups, n_rows: int) -> Panel:
+    """Group ``n_rows`` rows by their series label.
+
+    Parameters
+    ----------
+    groups : array-like of shape (n_rows,)
+        The series of each row.
+    n_rows : int
+        The number of rows of X (and y).
+
+    Returns
+    -------
+    Panel
+
+    Examples
+    --------
+    >>> from sklstm._panel import panel_of
+    >>> panel = panel_of(["b", "a", "b"], 3)
+    >>> panel.labels.tolist(), panel.order.tolist(), panel.lengths.tolist()
+    (['a', 'b'], [1, 0, 2], [1, 2])
+    """
+    labels = check_groups(groups, n_rows)
+    if labels.dtype == object or labels.dtype.kind == "f":
+        missing = pd.isna(labels)
+        if missing.any():
+            raise ValueError(
+                f"groups holds a missing label (NaN or None) at row "
+                f"{int(np.flatnonzero(missing)[0])}. Give every row the label "
+                "of its series."
+            )
+    unique, codes = np.unique(labels, return_inverse=True)
+    codes = codes.ravel()
+    order = np.argsort(codes, kind="stable")
+    lengths = np.bincount(codes, minlength=len(unique))
+    starts = np.cumsum(lengths) - lengths
+    return Panel(unique, codes, order, starts, lengths)
+
+
+def locate_series(known: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Index of each of ``labels`` in the sorted ``known`` labels; -1 if unknown.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._panel import locate_series
+    >>> locate_series(np.array(["a", "c"]), np.array(["c", "b"])).tolist()
+    [1, -1]
+    """
+    try:
+        found = np.searchsorted(known, labels)
+    except TypeError:  # labels of another type than those seen in fit
+        return np.full(len(labels), -1, dtype=np.intp)
+    found = np.minimum(found, len(known) - 1)
+    return np.where(known[found] == labels, found, -1)
+
+
+def fit_series_scaling(y: np.ndarray, panel: Panel, scheme: str) -> np.ndarray:
+    """Per-series location and scale of ``y`` under ``scheme``.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_rows,)
+        The values, in the original row order.
+    panel : Panel
+    scheme : {'standard', 'mean', 'log', 'none'}
+
+    Returns
+    -------
+    ndarray of shape (n_series, 2)
+        Column 0 the location, column 1 the scale: the model sees
+        ``(f(y) - location) / scale`` with ``f = log`` for ``'log'``, else
+        the identity.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._panel import fit_series_scaling, panel_of
+    >>> panel = panel_of([0, 0, 1, 1], 4)
+    >>> fit_series_scaling(np.array([1.0, 3, 10, 30]), panel, "mean").tolist()
+    [[0.0, 2.0], [0.0, 20.0]]
+    """
+    scheme = _LEVEL_SCALING.get(scheme, scheme)
+    if scheme == "log" and not np.all(y > 0):
+        label = panel.labels[panel.codes[np.flatnonzero(~(y > 0))[0]]].item()
+        raise ValueError(
+            f"series_scaling='log' and 'log_last' need positive series, but the series "
+            f"{label!r} has a value <= 0. Use series_scaling='last' or "
+            "'standard', or shift the series."
+        )
+    values = np.log(y) if scheme == "log" else y
+    values = values[panel.order]
+    counts = panel.lengths
+    sums = np.add.reduceat(values, panel.starts)
+    mean = sums / counts
+    params = np.zeros((len(counts), 2))
+    params[:, 1] = 1.0
+    if scheme == "standard":
+        spread = np.add.reduceat(values**2, panel.starts) / counts - mean**2
+        std = np.sqrt(np.maximum(spread, 0.0))
+        tiny = 1e-8 * np.maximum(np.abs(mean), 1.0)
+        params[:, 0] = mean
+        params[:, 1] = np.where(std < tiny, np.maximum(np.abs(mean), 1.0), std)
+    elif scheme == "mean":
+        level = np.add.reduceat(np.abs(values), panel.starts) / counts
+        params[:, 1] = np.where(level > 0, level, 1.0)
+    elif scheme == "log":
+        params[:, 0] = mean
+    return params
+
+
+def scale_values(y: np.ndarray, params: np.ndarray, scheme: str) -> np.ndarray:
+    """Map values to the units the network sees; ``params`` is per value (row)."""
+    values = np.log(y) if scheme in _LOGARITHMIC else y
+    return (values - params[..., 0]) / params[..., 1]
+
+
+def unscale_values(z: np.ndarray, params: np.ndarray, scheme: str) -> np.ndarray:
+    """Map values the network forecast back to the units of y."""
+    values = z * params[..., 1] + params[..., 0]
+    return np.exp(values) if scheme in _LOGARITHMIC else values
+
+
+def stacked_training_rows(
+    z: np.ndarray,
+    X: np.ndarray,
+    panel: Panel,
+    lookback: int,
+    block: int,
+    *,
+    change: bool,
+    relative: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rows, targets, weights and series codes the regressor trains on.
+
+    Row *i* of a series holds its scaled value at step *i* next to the
+    covariates of steps *i + 1 ... i + block*; its target is the next
+    ``block`` values (minus the value at *i* when ``change``). The regressor
+    windows these rows per series (``groups``), so no window crosses two
+    series. The first ``lookback - 1`` rows of each series would be padded
+    windows: their weight is 0, so only full windows train the network.
+    With ``relative``, a row holds the step from the value before instead
+    of the value (0 for a series' first row, whose window is then not full
+    until row ``lookback``): each window is the ``lookback`` steps between
+    ``lookback + 1`` values, the same whatever their level.
+
+    Parameters
+    ----------
+    z : ndarray of shape (n_rows,)
+        Scaled values, grouped by series (``panel.order``).
+    X : ndarray of shape (n_rows, n_covariates)
+        Covariates, grouped by series the same way.
+    panel : Panel
+    lookback, block : int
+    change : bool
+    relative : bool, default=False
+
+    Returns
+    -------
+    rows : ndarray of shape (n_kept, 1 + block * n_covariates)
+    targets : ndarray of shape (n_kept, block)
+    weights : ndarray of shape (n_kept,)
+    codes : ndarray of shape (n_kept,)
+    """
+    position = panel.position
+    sorted_codes = panel.codes[panel.order]
+    kept = np.flatnonzero(position < panel.lengths[sorted_codes] - block)
+    ahead = sliding_window_view(X[1:], block, axis=0)  # (n_rows - block, F, block)
+    covariates = ahead[kept].transpose(0, 2, 1).reshape(len(kept), -1)
+    value = z
+    if relative:
+        value = np.r_[0.0, np.diff(z)]
+        value[position == 0] = 0.0
+    rows = np.column_stack([value[kept], covariates])
+    targets = sliding_window_view(z[1:], block)[kept]
+    if change:
+        targets = targets - z[kept, None]
+    weights = (position[kept] >= lookback - 1 + relative).astype(np.float64)
+    return rows, targets, weights, sorted_codes[kept]
+
+
+def time_ends(index, panel: Panel) -> tuple[object, object, np.ndarray] | None:
+    """Where each series' time index ends, on one regular grid.
+
+    Parameters
+    ----------
+    index : pandas.Index or None
+        The time index of the stacked rows (the index of y or X).
+    panel : Panel
+
+    Returns
+    -------
+    (origin, step, offsets) or None
+        Series *s* ends at ``origin + offsets[s] * step``. None when there
+        is no index, or the series are not on one regular grid.
+    """
+    if index is None or len(index) != len(panel.codes):
+        return None
+    ends_at = panel.order[panel.starts + panel.lengths - 1]
+    if isinstance(index, pd.DatetimeIndex):
+        longest = int(np.argmax(panel.lengths))
+        first = panel.order[panel.starts[longest] : panel.starts[longest] + 3]
+        if len(first) < 3:
+            return None
+        freq = pd.infer_freq(index[first])
+        if freq is None:
+            return None
+        step = pd.tseries.frequencies.to_offset(freq)
+        ends = index[ends_at]
+        grid = pd.date_range(ends.min(), ends.max(), freq=step)
+        offsets = grid.get_indexer(ends)
+        if (offsets < 0).any():
+            return None
+        return grid[0], step, offsets.astype(np.float64)
+    if pd.api.types.is_integer_dtype(index) and len(index):
+        values = np.asarray(index)
+        sorted_values = values[panel.order]
+        within = np.diff(sorted_values)[np.diff(panel.codes[panel.order]) == 0]
+        step = int(within[0]) if len(within) else 1
+        if step == 0 or (len(within) and (within != step).any()):
+            return None
+        ends = values[ends_at]
+        origin = int(ends.min())
+        if ((ends - origin) % step != 0).any():
+            return None
+        return origin, step, ((ends - origin) // step).astype(np.float64)
+    return None

@@ -1,0 +1,190 @@
+"""Backtests across many series, through scikit-learn's model selection.
+
+:class:`MultiSeriesSplit` is a cross-validator for a table of many series
+stacked row by row (told apart by ``groups``): each fold holds out the next
+``horizon`` steps of every series and trains on everything before them, so
+``cross_validate`` (or ``GridSearchCV``) with an
+:class:`~sklstm.LSTMForecaster` fitted with ``groups`` is a multi-step
+backtest of a global model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from numbers import Integral
+from typing import ClassVar
+
+import numpy as np
+from sklearn.model_selection import BaseCrossValidator
+
+from sklstm._panel import panel_of
+
+__all__ = ["MultiSeriesSplit"]
+
+
+class MultiSeriesSplit(BaseCrossValidator):
+    """Hold out the last ``horizon`` steps of every series, cut-off by cut-off.
+
+    For a table of many series, stacked row by row and told apart by
+    ``groups`` (each series' rows in time order, series of any lengths),
+    fold *k* of ``n_splits`` (oldest first) cuts every series
+    ``horizon + (n_splits - 1 - k) * step`` steps before its end: the rows
+    before the cut train, the ``horizon`` rows after it test. The last fold
+    tests the last ``horizon`` steps of each series; each earlier fold moves
+    the cut-off back by ``step``. Series are cut by their own ends, so
+    series that end at different times are each tested on their own last
+    steps.
+
+    A series with fewer than ``min_train_size`` rows before a fold's cut-off
+    is left out of that fold, in training and in testing, so short series
+    join the later folds only.
+
+    With metadata routing on (``sklearn.set_config(enable_metadata_routing=
+    True)``), ``cross_validate(forecaster, X, y, cv=MultiSeriesSplit(...),
+    params={"groups": groups})`` passes ``groups`` to this splitter and to
+    the forecaster's ``fit`` and ``score``. Without routing, loop over
+    ``split(X, y, groups)`` yourself (see Examples).
+
+    Parameters
+    ----------
+    n_splits : int, default=3
+        Number of folds, at least 1.
+    horizon : int, default=1
+        Steps of each series held out by each fold.
+    step : int or None, default=None
+        How far the cut-off moves back from one fold to the one before;
+        None means ``horizon`` (test windows that tile the end of each
+        series without overlapping).
+    min_train_size : int, default=1
+        Fewest rows a series needs before the cut-off to take part in a
+        fold. Set it to what the model needs to train on a series (for
+        ``LSTMForecaster``, ``lookback + 1``).
+
+    See Also
+    --------
+    sklearn.model_selection.TimeSeriesSplit : The same for one series.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.model_selection import MultiSeriesSplit
+    >>> groups = np.array(["a"] * 6 + ["b"] * 4)
+    >>> splitter = MultiSeriesSplit(n_splits=2, horizon=2)
+    >>> for train, test in splitter.split(np.zeros((10, 1)), groups=groups):
+    ...     print(train.tolist(), test.tolist())
+    [0, 1] [2, 3]
+    [0, 1, 2, 3, 6, 7] [4, 5, 8, 9]
+
+    Series "b" (4 rows) has no rows left before the first fold's cut-off, so
+    it joins the second fold only.
+
+    A backtest of a global forecaster without metadata routing:
+
+    >>> from sklstm import LSTMForecaster
+    >>> t = np.arange(60)
+    >>> y = np.r_[np.sin(t / 3), 50 * np.sin(t / 3 + 1)]
+    >>> groups = np.repeat(["a", "b"], 60)
+    >>> X = np.empty((120, 0))
+    >>> forecaster = LSTMForecaster(lookback=6, max_iter=5, random_state=0)
+    >>> scores = []
+    >>> for train, test in MultiSeriesSplit(n_splits=2, horizon=3).split(
+    ...     X, y, groups
+    ... ):
+    ...     _ = forecaster.fit(X[train], y[train], groups=groups[train])
+    ...     scores.append(forecaster.score(X[test], y[test], groups=groups[test]))
+    >>> len(scores)
+    2
+    """
+
+    __metadata_request__split: ClassVar[dict] = {"groups": True}
+
+    def __init__(
+        self,
+        n_splits: int = 3,
+        horizon: int = 1,
+        *,
+        step: int | None = None,
+        min_train_size: int = 1,
+    ) -> None:
+        self.n_splits = n_splits
+        self.horizon = horizon
+        self.step = step
+        self.min_train_size = min_train_size
+
+    def split(self, X, y=None, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Indices of the training and test rows of each fold, oldest first.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features)
+            The stacked rows (only their number is used).
+        y : array-like of shape (n_rows,), default=None
+            Not used; there for scikit-learn's API.
+        groups : array-like of shape (n_rows,)
+            The series of each row. Required.
+
+        Yields
+        ------
+        train : ndarray of int
+            The rows before each series' cut-off, in table order.
+        test : ndarray of int
+            The ``horizon`` rows after each series' cut-off, in table order.
+
+        Raises
+        ------
+        ValueError
+            If ``groups`` is missing, or a fold has no series long enough.
+        """
+        self._check_params()
+        n_rows = len(X)
+        if groups is None:
+            raise ValueError(
+                "MultiSeriesSplit needs groups, the series label of each row: "
+                "split(X, y, groups), or with metadata routing "
+                "cross_validate(..., params={'groups': groups})."
+            )
+        panel = panel_of(groups, n_rows)
+        step = self.horizon if self.step is None else self.step
+        position = np.empty(n_rows, dtype=np.intp)
+        position[panel.order] = panel.position
+        length = panel.lengths[panel.codes]
+        for fold in range(self.n_splits):
+            back = self.horizon + (self.n_splits - 1 - fold) * step
+            cut = length - back  # each row's series cut-off, in steps
+            taking_part = cut >= self.min_train_size
+            if not taking_part.any():
+                raise ValueError(
+                    f"Fold {fold + 1} of n_splits={self.n_splits} cuts every series "
+                    f"{back} steps before its end, which leaves no series with "
+                    f"min_train_size={self.min_train_size} rows before the cut "
+                    f"(the longest has {panel.lengths.max()} rows). Lower n_splits, "
+                    "horizon or step."
+                )
+            train = taking_part & (position < cut)
+            test = taking_part & (position >= cut) & (position < cut + self.horizon)
+            yield np.flatnonzero(train), np.flatnonzero(test)
+
+    def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        """The number of folds, ``n_splits``.
+
+        Parameters
+        ----------
+        X, y, groups : object
+            Not used; there for scikit-learn's API.
+
+        Returns
+        -------
+        n_splits : int
+        """
+        return self.n_splits
+
+    def _check_params(self) -> None:
+        for name in ("n_splits", "horizon", "step", "min_train_size"):
+            value = getattr(self, name)
+            if name == "step" and value is None:
+                continue
+            if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
+                raise ValueError(
+                    f"MultiSeriesSplit's {name} must be an integer >= 1"
+                    f"{' or None' if name == 'step' else ''}; got {value!r}."
+                )

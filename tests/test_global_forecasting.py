@@ -1,0 +1,342 @@
+"""LSTMForecaster across many series: fit, predict, update and save with ``groups``."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import sklstm
+from sklstm import LSTMForecaster
+from sklstm._forecaster import auto_batch_size
+from sklstm._panel import panel_of, scale_values, stacked_training_rows
+from sklstm._windows import lag_windows
+
+LOOKBACK = 6
+
+
+def tiny(**params) -> LSTMForecaster:
+    defaults = dict(lookback=LOOKBACK, hidden_size=4, max_iter=8, random_state=0)
+    return LSTMForecaster(**{**defaults, **params})
+
+
+def wave(n: int, phase: float = 0.0, level: float = 3.0) -> np.ndarray:
+    return level + np.sin(0.6 * np.arange(n) + phase)
+
+
+def collection():
+    """Three short series of different scales, lengths and phases, stacked."""
+    series = {
+        "small": wave(40),
+        "large": 1000 * wave(40),  # the small one, 1000 times larger
+        "other": 7 * wave(33, phase=1.3),
+    }
+    y = np.concatenate(list(series.values()))
+    groups = np.repeat(list(series), [len(v) for v in series.values()])
+    return np.empty((len(y), 0)), y, groups, series
+
+
+def future(labels_and_steps):
+    groups = np.concatenate([[label] * n for label, n in labels_and_steps])
+    return np.empty((len(groups), 0)), groups
+
+
+def interleaving(groups: np.ndarray, seed: int) -> np.ndarray:
+    """A row order that mixes the series at random, each still in time order."""
+    slots = np.random.default_rng(seed).permutation(len(groups))
+    order = np.empty(len(groups), dtype=np.intp)
+    for label in np.unique(groups)[::-1]:
+        rows = np.flatnonzero(groups == label)
+        order[np.sort(slots[: len(rows)])] = rows
+        slots = slots[len(rows) :]
+    return order
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y, groups, _ = collection()
+    return tiny().fit(X, y, groups=groups)
+
+
+# -------------------------------------------------------------- the windows
+
+
+def test_no_training_window_crosses_two_series():
+    # Values that say which series and step they are: series * 1000 + step.
+    lengths = [9, 12, 10]
+    y = np.concatenate([1000 * s + np.arange(n) for s, n in enumerate(lengths)])
+    groups = np.repeat([0, 1, 2], lengths)
+    interleaved = interleaving(groups, seed=0)
+    panel = panel_of(groups[interleaved], len(y))
+    z = scale_values(y[interleaved][panel.order], np.array([0.0, 1.0]), "none")
+    rows, _, weights, codes = stacked_training_rows(
+        z, np.empty((len(y), 0)), panel, LOOKBACK, block=1, change=False
+    )
+    windows = lag_windows(torch.as_tensor(rows), LOOKBACK, codes)
+    trained = windows.take(torch.as_tensor(np.flatnonzero(weights > 0)))[:, :, 0]
+    assert len(trained) == sum(n - LOOKBACK for n in lengths)
+    series_of = trained // 1000
+    assert (series_of == series_of[:, :1]).all()
+    assert (torch.diff(trained, dim=1) == 1).all()
+
+
+def test_the_default_batch_grows_with_the_windows_of_many_series(fitted):
+    X, y, _, _ = collection()
+    assert tiny(max_iter=1).fit(X[:40], y[:40]).regressor_.batch_size == 32
+    assert fitted.regressor_.batch_size == 32  # few windows
+    # An epoch over many windows stays a few hundred steps.
+    assert auto_batch_size(12_800) == 64
+    assert auto_batch_size(140_000) == 512
+    assert auto_batch_size(10**7) == 1024
+
+
+# ----------------------------------------------------------------- forecasts
+
+
+def test_a_series_1000_times_larger_is_forecast_as_well_as_its_small_copy(fitted):
+    X_future, groups = future([("small", 5), ("large", 5)])
+    forecast = fitted.predict(X_future, groups=groups)
+    small, large = forecast[:5], forecast[5:]
+    np.testing.assert_allclose(large, 1000 * small, rtol=1e-5)
+    truth = wave(45)[40:]
+    assert np.abs(small - truth).mean() < 0.5  # the shape was learned
+
+
+def test_windows_relative_to_their_last_value_ignore_the_level(fitted):
+    assert fitted.series_scaling == "last"  # the default
+    recent = wave(LOOKBACK + 1, phase=0.7)
+    forecasts = []
+    for level in (0.0, 10.0):
+        forecaster = pickle.loads(pickle.dumps(fitted))
+        forecaster.update(
+            np.empty((LOOKBACK + 1, 0)), recent + level, groups=["small"] * 7
+        )
+        forecasts.append(forecaster.predict(np.empty((4, 0)), groups=["small"] * 4))
+    # The same steps at another level: the same forecast, moved with the level.
+    np.testing.assert_allclose(forecasts[1], forecasts[0] + 10.0, rtol=1e-6)
+
+
+def test_without_per_series_scaling_the_scales_collide():
+    X, y, groups, _ = collection()
+    # The recurrent network alone: a linear map of the lags (linear_path)
+    # started at the ridge solution is scale-equivariant, and a clean sine
+    # on a level is a linear recursion of its last three values, so it would
+    # hide the collision the network suffers.
+    raw = tiny(series_scaling="none", linear_path=False).fit(X, y, groups=groups)
+    X_future, future_groups = future([("small", 5), ("large", 5)])
+    forecast = raw.predict(X_future, groups=future_groups)
+    assert not np.allclose(forecast[5:], 1000 * forecast[:5], rtol=0.05)
+
+
+def test_series_order_in_the_table_does_not_change_a_forecast(fitted):
+    X, y, groups, _ = collection()
+    interleaved = interleaving(groups, seed=1)
+    assert not (groups[interleaved][:40] == "small").all()
+    other = tiny().fit(X[interleaved], y[interleaved], groups=groups[interleaved])
+    X_future, future_groups = future([("other", 4), ("small", 3)])
+    np.testing.assert_allclose(
+        other.predict(X_future, groups=future_groups),
+        fitted.predict(X_future, groups=future_groups),
+    )
+
+
+def test_each_row_gets_its_series_forecast_whatever_the_row_order(fitted):
+    X_future, groups = future([("small", 4), ("other", 6)])
+    together = fitted.predict(X_future, groups=groups)
+    mixed_rows = np.array([4, 0, 5, 1, 2, 6, 7, 3, 8, 9])  # each series in order
+    mixed = fitted.predict(X_future[mixed_rows], groups=groups[mixed_rows])
+    alone_small = fitted.predict(np.empty((4, 0)), groups=["small"] * 4)
+    alone_other = fitted.predict(np.empty((6, 0)), groups=["other"] * 6)
+    np.testing.assert_allclose(together, np.r_[alone_small, alone_other])
+    np.testing.assert_allclose(mixed, together[mixed_rows])
+
+
+def test_covariates_and_the_direct_strategy_forecast_each_series_alone():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(70, 1))
+    y = np.r_[wave(36), 50 * wave(34, phase=2.0)] + X[:, 0]
+    groups = np.repeat(["a", "b"], [36, 34])
+    forecaster = tiny(strategy="direct", horizon=3).fit(X, y, groups=groups)
+    X_future = rng.normal(size=(9, 1))
+    future_groups = np.array(["b", "a"] * 2 + ["a"] * 5)
+    both = forecaster.predict(X_future, groups=future_groups)
+    a, b = future_groups == "a", future_groups == "b"
+    np.testing.assert_allclose(
+        both[a], forecaster.predict(X_future[a], groups=future_groups[a])
+    )
+    np.testing.assert_allclose(
+        both[b], forecaster.predict(X_future[b], groups=future_groups[b])
+    )
+
+
+def test_predict_series_continues_each_series_own_time_index():
+    X, y, groups, series = collection()
+    starts = {"small": "2001-01", "large": "2002-06", "other": "2000-03"}
+    index = pd.DatetimeIndex(
+        np.concatenate(
+            [
+                pd.date_range(starts[label], periods=len(values), freq="MS")
+                for label, values in series.items()
+            ]
+        )
+    )
+    forecaster = tiny(max_iter=2).fit(
+        X, pd.Series(y, index=index, name="sales"), groups=groups
+    )
+    X_future, future_groups = future([("large", 2), ("other", 1)])
+    forecast = forecaster.predict_series(X_future, groups=future_groups)
+    assert forecast.name == "sales"
+    assert forecast.index.names == ["series", "time"]
+    assert list(forecast.index) == [
+        ("large", pd.Timestamp("2005-10-01")),
+        ("large", pd.Timestamp("2005-11-01")),
+        ("other", pd.Timestamp("2002-12-01")),
+    ]
+    np.testing.assert_allclose(
+        forecast.to_numpy(), forecaster.predict(X_future, groups=future_groups)
+    )
+
+
+def test_intervals_are_scaled_like_each_series(fitted):
+    X_future, groups = future([("small", 3), ("large", 3)])
+    intervals = fitted.predict_interval(X_future, coverage=0.8, groups=groups)
+    forecast = fitted.predict(X_future, groups=groups)
+    assert (intervals[:, 0] <= forecast).all() and (forecast <= intervals[:, 1]).all()
+    width = intervals[:, 1] - intervals[:, 0]
+    assert (width > 0).all()
+    np.testing.assert_allclose(width[3:], 1000 * width[:3], rtol=1e-5)
+
+
+def test_score_is_r2_over_the_forecasts_of_all_series(fitted):
+    X_future, groups = future([("small", 5), ("other", 5)])
+    truth = np.r_[wave(45)[40:], 7 * wave(38, phase=1.3)[33:]]
+    forecast = fitted.predict(X_future, groups=groups)
+    expected = 1 - ((truth - forecast) ** 2).sum() / ((truth - truth.mean()) ** 2).sum()
+    assert fitted.score(X_future, truth, groups=groups) == pytest.approx(expected)
+
+
+# -------------------------------------------------------------- update
+
+
+def test_an_unseen_series_is_refused_until_update_gives_its_history(fitted):
+    forecaster = pickle.loads(pickle.dumps(fitted))
+    X_future, groups = future([("small", 2), ("new", 2)])
+    with pytest.raises(
+        ValueError, match=r"series without a history: \['new'\].*update"
+    ):
+        forecaster.predict(X_future, groups=groups)
+    history = 5 * wave(20, phase=0.4)
+    forecaster.update(np.empty((20, 0)), history, groups=["new"] * 20)
+    forecast = forecaster.predict(X_future, groups=groups)
+    np.testing.assert_allclose(
+        forecast[:2], fitted.predict(X_future[:2], groups=groups[:2])
+    )
+    truth = 5 * wave(22, phase=0.4)[20:]
+    assert np.abs(forecast[2:] - truth).mean() < 0.2 * 5
+
+
+def test_update_moves_a_known_series_forward(fitted):
+    forecaster = pickle.loads(pickle.dumps(fitted))
+    steps = wave(43)[40:]
+    forecaster.update(np.empty((3, 0)), steps, groups=["small"] * 3)
+    after = forecaster.predict(np.empty((2, 0)), groups=["small"] * 2)
+    before = fitted.predict(np.empty((5, 0)), groups=["small"] * 5)
+    assert not np.allclose(after, before[:2])
+    assert abs(after[0] - wave(44)[43]) < 0.5
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_groups_of_the_wrong_length_are_refused():
+    X, y, groups, _ = collection()
+    with pytest.raises(ValueError, match=r"groups has 10 labels, but X has \d+ rows"):
+        tiny().fit(X, y, groups=groups[:10])
+
+
+def test_a_missing_series_label_is_refused():
+    X, y, _, _ = collection()
+    groups = np.repeat([1.0, 2.0, np.nan], [40, 40, 33])
+    with pytest.raises(ValueError, match=r"missing label.*row 80"):
+        tiny().fit(X, y, groups=groups)
+
+
+def test_a_series_too_short_for_one_window_is_named():
+    X, y, groups, _ = collection()
+    y, X, groups = y[:86], X[:86], groups[:86]  # "other" keeps 6 rows
+    with pytest.raises(
+        ValueError, match=r"lookback \+ 1 \+ 1 = 8.*'last'.*'other' \(6\)"
+    ):
+        tiny().fit(X, y, groups=groups)
+
+
+def test_a_new_series_in_update_needs_lookback_rows(fitted):
+    with pytest.raises(
+        ValueError, match=r"at least 7 observations \(lookback=6.*\['tiny'\]"
+    ):
+        pickle.loads(pickle.dumps(fitted)).update(
+            np.empty((3, 0)), np.ones(3), groups=["tiny"] * 3
+        )
+
+
+def test_groups_must_match_how_the_forecaster_was_fitted(fitted):
+    X, y, _, _ = collection()
+    with pytest.raises(ValueError, match=r"fitted on 3 series.*pass groups="):
+        fitted.predict(np.empty((2, 0)))
+    single = tiny(max_iter=2).fit(X[:40], y[:40])
+    with pytest.raises(ValueError, match="fitted on one series"):
+        single.predict(np.empty((2, 0)), groups=["a", "a"])
+
+
+def test_log_scaling_refuses_a_non_positive_series():
+    X, y, groups, _ = collection()
+    y = y.copy()
+    y[45] = 0.0
+    with pytest.raises(ValueError, match=r"series_scaling='log'.*'large'"):
+        tiny(series_scaling="log").fit(X, y, groups=groups)
+
+
+def test_refitting_on_one_series_forgets_the_many():
+    X, y, groups, _ = collection()
+    forecaster = tiny(max_iter=2).fit(X, y, groups=groups)
+    forecaster.fit(X[:40], y[:40])
+    assert forecaster.predict(np.empty((2, 0))).shape == (2,)
+    assert not hasattr(forecaster, "series_")
+
+
+# ----------------------------------------------------------------- state
+
+
+@pytest.mark.parametrize("round_trip", ["pickle", "save"])
+def test_saving_keeps_the_state_of_every_series(fitted, round_trip, tmp_path):
+    if round_trip == "pickle":
+        loaded = pickle.loads(pickle.dumps(fitted))
+    else:
+        sklstm.save(fitted, tmp_path / "model.zip")
+        loaded = sklstm.load(tmp_path / "model.zip")
+    assert loaded.series_.tolist() == fitted.series_.tolist()
+    X_future, groups = future([("large", 3), ("small", 2), ("other", 4)])
+    np.testing.assert_array_equal(
+        loaded.predict(X_future, groups=groups), fitted.predict(X_future, groups=groups)
+    )
+    np.testing.assert_array_equal(
+        loaded.predict_interval(X_future, coverage=0.5, groups=groups),
+        fitted.predict_interval(X_future, coverage=0.5, groups=groups),
+    )
+    history = 2 * wave(10)
+    loaded.update(np.empty((10, 0)), history, groups=["zz"] * 10)
+    assert loaded.predict(np.empty((1, 0)), groups=["zz"]).shape == (1,)
+
+
+def test_integer_series_labels_survive_saving(tmp_path):
+    X, y, groups, _ = collection()
+    codes = np.unique(groups, return_inverse=True)[1] + 10
+    forecaster = tiny(max_iter=2).fit(X, y, groups=codes)
+    sklstm.save(forecaster, tmp_path / "model.zip")
+    loaded = sklstm.load(tmp_path / "model.zip")
+    assert loaded.series_.tolist() == [10, 11, 12]
+    np.testing.assert_array_equal(
+        loaded.predict(np.empty((2, 0)), groups=[11, 11]),
+        forecaster.predict(np.empty((2, 0)), groups=[11, 11]),
+    )

@@ -1,0 +1,123 @@
+"""MultiSeriesSplit: backtest folds across series of unequal lengths."""
+
+import numpy as np
+import pytest
+import sklearn
+from sklearn.model_selection import cross_validate
+
+from sklstm import LSTMForecaster
+from sklstm.model_selection import MultiSeriesSplit
+
+# Three series of unequal lengths, their rows interleaved in the table.
+LENGTHS = {"a": 10, "b": 7, "c": 4}
+
+
+def interleaved_groups() -> np.ndarray:
+    rows = []
+    for step in range(max(LENGTHS.values())):
+        rows += [label for label, n in LENGTHS.items() if step < n]
+    return np.array(rows)
+
+
+def steps(groups: np.ndarray, rows: np.ndarray) -> dict[str, list[int]]:
+    """The steps (within its series) of each row, by series."""
+    position = {label: np.cumsum(groups == label) - 1 for label in LENGTHS}
+    found = {}
+    for row in rows:
+        label = str(groups[row])
+        found.setdefault(label, []).append(int(position[label][row]))
+    return found
+
+
+def test_each_fold_holds_out_the_next_horizon_steps_of_every_series():
+    groups = interleaved_groups()
+    X = np.zeros((len(groups), 1))
+    folds = list(MultiSeriesSplit(n_splits=3, horizon=2).split(X, groups=groups))
+    assert len(folds) == 3
+    # Oldest fold first: cut 6, 4, 2 steps before each series' own end.
+    expected_cuts = [
+        {"a": 4, "b": 1},  # "c" (4 rows) has nothing left before its cut
+        {"a": 6, "b": 3},  # "c" would keep 0 rows: left out
+        {"a": 8, "b": 5, "c": 2},
+    ]
+    for (train, test), cuts in zip(folds, expected_cuts, strict=True):
+        train_steps, test_steps = steps(groups, train), steps(groups, test)
+        assert set(train_steps) == set(test_steps) == set(cuts)
+        for label, cut in cuts.items():
+            assert train_steps[label] == list(range(cut))
+            assert test_steps[label] == [cut, cut + 1]
+        assert np.all(np.diff(train) > 0) and np.all(np.diff(test) > 0)
+
+
+def test_step_and_min_train_size_move_and_filter_the_cuts():
+    groups = interleaved_groups()
+    X = np.zeros((len(groups), 1))
+    splitter = MultiSeriesSplit(n_splits=2, horizon=3, step=1, min_train_size=4)
+    (train0, test0), (train1, test1) = splitter.split(X, groups=groups)
+    assert "b" not in steps(groups, train0)
+    assert steps(groups, test0) == {"a": [6, 7, 8]}  # "b" keeps 3 < 4 rows
+    assert steps(groups, test1) == {"a": [7, 8, 9], "b": [4, 5, 6]}
+    assert "c" not in steps(groups, train1)
+
+
+def test_splits_need_groups_and_enough_rows():
+    X = np.zeros((21, 1))
+    with pytest.raises(ValueError, match="needs groups"):
+        list(MultiSeriesSplit().split(X))
+    with pytest.raises(ValueError, match=r"Fold 1 of n_splits=6.*longest has 10"):
+        list(
+            MultiSeriesSplit(n_splits=6, horizon=2).split(
+                X, groups=interleaved_groups()
+            )
+        )
+    with pytest.raises(ValueError, match="horizon must be an integer >= 1; got 0"):
+        list(MultiSeriesSplit(horizon=0).split(X, groups=interleaved_groups()))
+
+
+def collection():
+    t = np.arange(50)
+    y = np.r_[3 + np.sin(0.6 * t), 900 + 300 * np.sin(0.6 * t[:44] + 1)]
+    groups = np.repeat(["small", "large"], [50, 44])
+    return np.empty((len(y), 0)), y, groups
+
+
+def test_cross_validate_routes_groups_to_fit_and_score():
+    X, y, groups = collection()
+    forecaster = LSTMForecaster(lookback=6, hidden_size=4, max_iter=5, random_state=0)
+    splitter = MultiSeriesSplit(n_splits=2, horizon=4, min_train_size=7)
+    with sklearn.config_context(enable_metadata_routing=True):
+        result = cross_validate(
+            forecaster,
+            X,
+            y,
+            cv=splitter,
+            params={"groups": groups},
+            return_estimator=True,
+            return_indices=True,
+        )
+    # Each fold's model knows both series and scored R² over their forecasts.
+    for fitted, test, score in zip(
+        result["estimator"],
+        result["indices"]["test"],
+        result["test_score"],
+        strict=True,
+    ):
+        assert fitted.series_.tolist() == ["large", "small"]
+        expected = fitted.score(X[test], y[test], groups=groups[test])
+        assert score == pytest.approx(expected)
+        assert score > 0.5  # the scales of the two series are told apart
+
+
+def test_the_manual_loop_without_routing_gives_the_same_scores():
+    X, y, groups = collection()
+    forecaster = LSTMForecaster(lookback=6, hidden_size=4, max_iter=5, random_state=0)
+    splitter = MultiSeriesSplit(n_splits=2, horizon=4, min_train_size=7)
+    manual = []
+    for train, test in splitter.split(X, y, groups):
+        forecaster.fit(X[train], y[train], groups=groups[train])
+        manual.append(forecaster.score(X[test], y[test], groups=groups[test]))
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = cross_validate(
+            forecaster, X, y, cv=splitter, params={"groups": groups}
+        )
+    np.testing.assert_allclose(manual, routed["test_score"])
