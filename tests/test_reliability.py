@@ -108,7 +108,7 @@ FORECASTER_CHANGES = [
     {"lookback": 6},
     {"horizon": 3},
     {"strategy": "recursive"},
-    {"target": "level"},
+    {"target": "change"},
     {"hidden_size": 8},
 ]
 
