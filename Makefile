@@ -1,5 +1,8 @@
 # The two commands of the README: `make demo` and `make test`.
 # Both create a virtual environment in .venv (ignored by git) on first use.
+# `make test` runs the fast suite; `make test SLOW=1` runs the tests marked
+# slow (statistical checks, example and documentation runs, clusters, full
+# check suites). CI (.ci/run) runs both.
 #
 # TORCH_SPEC is what pip installs for PyTorch before sklstm. The default is the
 # CPU build these machines carry; a GPU user passes their own, e.g.
@@ -10,6 +13,8 @@ PYTHON ?= python3
 VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0
 EXTRAS ?= test
+SLOW ?=
+MARKERS := $(if $(SLOW),slow,not slow)
 
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.sklstm-installed
@@ -26,7 +31,7 @@ demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "$(MARKERS)"
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check sklstm tests examples benchmarks

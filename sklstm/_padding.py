@@ -12,10 +12,9 @@ already is a window and ``lookback=1`` is right.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
+from sklstm._warnings import warn
 from sklstm.exceptions import PaddedWindowsWarning
 
 # Warn when more than this share of the prediction windows hold padding while
@@ -89,7 +88,7 @@ def warn_if_mostly_padded(
         padded = f"All {len(X)} prediction windows are"
     rows = "1 row" if len(X) == 1 else f"{len(X)} rows"
     where = f"X has {rows}" + ("" if groups is None else " over its series")
-    warnings.warn(
+    warn(
         f"{padded} padded: {where} "
         f"and lookback={window_length}, so the {window_length - 1} rows before "
         "the first row of each series are made up by repeating it, while the "
@@ -100,5 +99,4 @@ def warn_if_mostly_padded(
         "the ones you need as history and keep the last predictions, e.g. "
         "model.predict(X_all)[-n:].",
         PaddedWindowsWarning,
-        stacklevel=3,
     )

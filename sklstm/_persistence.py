@@ -13,7 +13,6 @@ elsewhere, :func:`sklstm.load` reads a format that executes nothing.
 from __future__ import annotations
 
 import re
-import warnings
 import zoneinfo
 
 import numpy as np
@@ -24,6 +23,7 @@ from torch import nn
 
 from sklstm._device import device_for_loading
 from sklstm._scaling import Standardizer
+from sklstm._warnings import warn
 
 PICKLE_FORMAT_VERSION = 1
 
@@ -124,13 +124,12 @@ def split_loaded_state(state: dict) -> tuple[dict, dict[str, np.ndarray] | None]
     state = dict(state)
     version = state.pop("_sklstm_pickle_format", None)
     if version != PICKLE_FORMAT_VERSION:
-        warnings.warn(
+        warn(
             f"This model was pickled with sklstm pickle format {version}; this "
             f"sklstm reads format {PICKLE_FORMAT_VERSION}. It may not load or "
             "predict correctly: refit it, or load it with the sklstm version "
             "that saved it.",
             UserWarning,
-            stacklevel=3,
         )
     for name, statistics in state.pop("_scalers", {}).items():
         state[name] = Standardizer(statistics["mean"], statistics["scale"])

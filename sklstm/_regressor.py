@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import warnings
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -48,6 +47,7 @@ from sklstm._training import (
     train,
 )
 from sklstm._validation import validate_fit_data, validate_predict_data
+from sklstm._warnings import warn
 from sklstm._windows import LagWindows, lag_windows
 from sklstm.exceptions import TrainingInterruptedWarning
 
@@ -638,7 +638,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         )
         data, validation = self._split(windows, targets, weights, held_out)
         if validation is not None and len(validation) < 2:
-            warnings.warn(
+            warn(
                 f"early_stopping=True held out a single row (validation_fraction="
                 f"{self.validation_fraction} of {n_samples} rows): R² is undefined "
                 "on one row, so validation_scores_ are NaN, and stopping follows "
@@ -646,7 +646,6 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                 "validation_fraction for a steadier choice, or set "
                 "early_stopping=False.",
                 UserWarning,
-                stacklevel=3,
             )
 
         step_seed = seed + (self.t_ if continuing else 0)
@@ -762,20 +761,18 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             fitted.update(data_attributes)
         self._publish(fitted)
         if history.interrupted:
-            warnings.warn(
+            warn(
                 f"Training was interrupted after {len(history.loss_curve)} epoch(s); "
                 "the model keeps the best weights seen so far and can predict.",
                 TrainingInterruptedWarning,
-                stacklevel=3,
             )
             raise KeyboardInterrupt
         if not incremental and not history.converged:
-            warnings.warn(
+            warn(
                 f"Stopped after max_iter={self.max_iter} epochs before the "
                 f"{'validation score' if early_stopping else 'training loss'} "
                 "stopped improving. Consider a larger max_iter.",
                 ConvergenceWarning,
-                stacklevel=3,
             )
         return self
 
