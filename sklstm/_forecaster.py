@@ -175,8 +175,6 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         once (on the validation windows, and from every held-out origin to
         calibrate ``predict_interval``); a forecast passes one at a time.
         None picks by device.
-    fused_optimizer : bool, default=True
-        Use PyTorch's fused Adam kernel where this build has one.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, dropout and minibatch order through a private
         generator.
@@ -349,7 +347,6 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         tol: float = 1e-4,
         device: str | torch.device = "auto",
         predict_batch_size: int | None = None,
-        fused_optimizer: bool = True,
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
         warm_start: bool = False,
@@ -378,7 +375,6 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.tol = tol
         self.device = device
         self.predict_batch_size = predict_batch_size
-        self.fused_optimizer = fused_optimizer
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start

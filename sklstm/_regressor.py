@@ -163,12 +163,6 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         ``2**20 / (lookback * max(hidden_size, n_features))`` windows, which
         predicts ~25 % faster than batches of 4096), on a GPU 4096. Memory
         grows with it, never with the number of rows.
-    fused_optimizer : bool, default=True
-        Use PyTorch's fused Adam kernel where this PyTorch build has one for
-        the device (CUDA; the CPU from PyTorch 2.4; MPS from 2.5): one call
-        per step instead of several per weight tensor, about 6 times faster
-        optimiser steps. False uses the per-tensor loop; the results differ
-        only by rounding.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout and minibatch order, through a
         private generator: the global random state is left untouched.
@@ -273,7 +267,6 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "device": [str, torch.device],
         "predict_batch_size": [Interval(Integral, 1, None, closed="left"), None],
-        "fused_optimizer": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
@@ -326,7 +319,6 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         tol: float = 1e-4,
         device: str | torch.device = "auto",
         predict_batch_size: int | None = None,
-        fused_optimizer: bool = True,
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
         warm_start: bool = False,
@@ -351,7 +343,6 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         self.tol = tol
         self.device = device
         self.predict_batch_size = predict_batch_size
-        self.fused_optimizer = fused_optimizer
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -666,7 +657,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                 network,
                 lr=self.learning_rate_init,
                 weight_decay=self.alpha,
-                fused=self.fused_optimizer,
+                fused=True,  # where this PyTorch has the kernel for the device
                 output_scale=output_learning_rate_scale(network, data)
                 if fitted_start
                 else 1.0,  # a random start has all its error to learn

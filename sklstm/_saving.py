@@ -100,6 +100,9 @@ MAX_DOCUMENT_BYTES = 64 * 2**20
 MAX_WEIGHT_BYTES = 4 * 2**30
 MAX_SIZE = 2**24
 MAX_NESTING = 4
+#: Parameters of earlier sklstm versions that are now chosen automatically:
+#: files that still name them load, and the value is dropped.
+RETIRED_PARAMS = frozenset({"fused_optimizer"})
 #: A weights member may hold this many bytes beyond the arrays the
 #: architecture implies (the safetensors or npz header), plus
 #: ``HEADER_PER_ARRAY`` for each array, ...
@@ -640,6 +643,7 @@ def _decode_estimator(
     params = document["params"]
     if not isinstance(params, dict):
         raise _RefusedFileError(f"the parameters of {where} must be a JSON object")
+    params = {key: value for key, value in params.items() if key not in RETIRED_PARAMS}
     unknown = sorted(set(params) - set(cls._get_param_names()))
     if unknown:
         raise _RefusedFileError(f"{cls.__name__} has no parameter(s) {unknown}")
