@@ -51,7 +51,9 @@ def _name(document: Path) -> str:
 
 def test_the_documents_and_their_snippets_are_found():
     assert {"README.md", "docs/scaling.md"} <= {_name(d) for d in DOCUMENTS}
-    assert len(python_blocks(ROOT / "README.md")) >= 8
+    # The README is the front door with one example; the guides hold the rest.
+    assert len(python_blocks(ROOT / "README.md")) >= 1
+    assert sum(len(python_blocks(document)) for document in DOCUMENTS) >= 8
     assert len(python_blocks(ROOT / "docs" / "scaling.md")) >= 5
     # Guarded blocks are scripts of their own: the Dask snippets.
     assert any(name.startswith("script-block") for _, name, _ in RUNS)
