@@ -9,7 +9,7 @@ import torch
 
 import sklstm
 from sklstm import LSTMForecaster
-from sklstm._forecaster import auto_batch_size
+from sklstm._forecast_windows import auto_batch_size
 from sklstm._panel import panel_of, scale_values, stacked_training_rows
 from sklstm._windows import lag_windows
 

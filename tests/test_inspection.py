@@ -7,7 +7,7 @@ from sklearn.exceptions import NotFittedError
 from torch import nn
 
 from sklstm import LSTMForecaster, LSTMRegressor
-from sklstm._forecaster import training_windows
+from sklstm._forecast_windows import training_windows
 from sklstm.inspection import GATE_NAMES, gate_activations, lstm_reference
 
 RNG = np.random.default_rng(0)
