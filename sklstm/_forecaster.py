@@ -38,11 +38,11 @@ from sklstm._panel import (
     panel_of,
     scale_values,
     stacked_training_rows,
-    time_ends,
     unscale_values,
 )
 from sklstm._persistence import portable_state, split_loaded_state
 from sklstm._regressor import LSTMRegressor
+from sklstm._time_index import continued_index, regular_end, time_ends, time_index
 from sklstm._validation import (
     check_float32_range,
     check_numeric_target,
@@ -451,7 +451,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             X_checked, y_checked
         )
         staged._remember(X_checked, y_checked)
-        staged._index_end, staged._index_step = _regular_end(_time_index(X, y))
+        staged._index_end, staged._index_step = regular_end(time_index(X, y))
         staged._series_name = y.name if isinstance(y, pd.Series) else None
         state, previous = vars(self), dict(vars(self))
         state.update(vars(staged))
@@ -538,7 +538,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 "(one with a frequency) or a RangeIndex. Use predict for a "
                 "plain array."
             )
-        index = _continued_index(self._index_end, self._index_step, len(forecast))
+        index = continued_index(self._index_end, self._index_step, len(forecast))
         future_index = getattr(X, "index", None)
         if isinstance(future_index, pd.DatetimeIndex) and not future_index.equals(
             index
@@ -674,9 +674,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         X_new, y_new = _validate_series(self, X, y, reset=False)
         if self._is_many(groups):
             return self._update_many(X, y, X_new, y_new, groups)
-        new_index = _time_index(X, y)
+        new_index = time_index(X, y)
         if self._index_end is not None:
-            continued = _continued_index(self._index_end, self._index_step, len(y_new))
+            continued = continued_index(self._index_end, self._index_step, len(y_new))
             if new_index is not None and new_index[0] != continued[0]:
                 raise ValueError(
                     f"The new observations start at {new_index[0]}, but the series "
@@ -904,7 +904,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ]
         self._recent_X = self._recent_y = None
         self._index_end = None
-        times = time_ends(_time_index(X, y), panel)
+        times = time_ends(time_index(X, y), panel)
         self._series_time_origin, self._index_step, self._series_time_offsets = (
             (None, None, None) if times is None else times
         )
@@ -1228,31 +1228,3 @@ def _validate_series(
     check_float32_range(X, "X")
     check_float32_range(y, "y")
     return X, y.astype(np.float64)
-
-
-def _time_index(X, y) -> pd.Index | None:
-    """The index of ``y`` if it is a pandas Series, else of a DataFrame ``X``."""
-    for data in (y, X):
-        if isinstance(data, (pd.Series, pd.DataFrame)):
-            return data.index
-    return None
-
-
-def _regular_end(index: pd.Index | None) -> tuple[object, object]:
-    """(last label, step) of a regular index, or (None, None)."""
-    if isinstance(index, pd.DatetimeIndex):
-        freq = index.freq
-        if freq is None and len(index) >= 3:
-            freq = pd.infer_freq(index)
-        if freq is not None:
-            return index[-1], pd.tseries.frequencies.to_offset(freq)
-    if isinstance(index, pd.RangeIndex) and len(index):
-        return index[-1], index.step
-    return None, None
-
-
-def _continued_index(end, step, n_steps: int) -> pd.Index:
-    """The ``n_steps`` labels that follow ``end``."""
-    if isinstance(end, pd.Timestamp):
-        return pd.date_range(start=end, periods=n_steps + 1, freq=step)[1:]
-    return pd.RangeIndex(end + step, end + step * (n_steps + 1), step)
