@@ -45,8 +45,9 @@ from sklstm._regressor import LSTMRegressor
 from sklstm._time_index import continued_index, regular_end, time_ends, time_index
 from sklstm._validation import (
     check_float32_range,
-    check_numeric_target,
     numeric_input,
+    validate_series,
+    zero_column_frames_as_arrays,
 )
 
 STRATEGIES = ("recursive", "direct")
@@ -412,7 +413,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         if groups is not None:
             return self._fit_many(X, y, groups)
         scratch = copy.copy(self)
-        X_checked, y_checked = _validate_series(scratch, X, y, reset=True)
+        X_checked, y_checked = validate_series(scratch, X, y, reset=True)
         architecture = {name: getattr(self, name) for name in ARCHITECTURE_PARAMS}
         if self.warm_start and self.__sklearn_is_fitted__():
             self._check_same_architecture(architecture)
@@ -671,7 +672,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         True
         """
         check_is_fitted(self)
-        X_new, y_new = _validate_series(self, X, y, reset=False)
+        X_new, y_new = validate_series(self, X, y, reset=False)
         if self._is_many(groups):
             return self._update_many(X, y, X_new, y_new, groups)
         new_index = time_index(X, y)
@@ -792,7 +793,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         with numeric_input("X"):
             X = validate_data(
                 self,
-                _zero_column_frames_as_arrays(X),
+                zero_column_frames_as_arrays(X),
                 reset=False,
                 dtype=np.float64,
                 ensure_min_features=0,
@@ -841,7 +842,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     def _fit_many(self, X, y, groups) -> LSTMForecaster:
         """``fit`` with ``groups``: one network over the windows of every series."""
         scratch = copy.copy(self)
-        X_checked, y_checked = _validate_series(scratch, X, y, reset=True)
+        X_checked, y_checked = validate_series(scratch, X, y, reset=True)
         panel = panel_of(groups, len(y_checked))
         architecture = {name: getattr(self, name) for name in ARCHITECTURE_PARAMS}
         block = self._block(architecture)
@@ -1194,37 +1195,3 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 step = step + values[active, stop - 1, None]
             values[active, stop : stop + block] = step
         return values[:, width : width + int(n_steps.max())]
-
-
-# ------------------------------------------------------------ input handling
-
-
-def _zero_column_frames_as_arrays(X):
-    """A DataFrame without columns as an empty array of the same length.
-
-    scikit-learn's validation cannot convert a column-less DataFrame; for a
-    forecaster it is the natural way to pass "no covariates, these dates".
-    """
-    if isinstance(X, pd.DataFrame) and X.shape[1] == 0:
-        return np.empty((len(X), 0))
-    return X
-
-
-def _validate_series(
-    estimator: BaseEstimator, X, y, *, reset: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Check covariates (possibly zero columns) and a 1-D series of equal length."""
-    check_numeric_target(y)
-    with numeric_input("X"):
-        X, y = validate_data(
-            estimator,
-            _zero_column_frames_as_arrays(X),
-            y,
-            reset=reset,
-            dtype=np.float64,
-            y_numeric=True,
-            ensure_min_features=0,
-        )
-    check_float32_range(X, "X")
-    check_float32_range(y, "y")
-    return X, y.astype(np.float64)

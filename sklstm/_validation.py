@@ -11,6 +11,7 @@ import copy
 from collections.abc import Iterator
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_array, check_X_y
 from sklearn.utils.validation import validate_data
@@ -227,3 +228,53 @@ def check_float32_range(values: np.ndarray, name: str) -> None:
                 f"on every device. Rescale {name} (for example divide by a "
                 "constant or take logarithms) before fitting."
             )
+
+
+def zero_column_frames_as_arrays(X):
+    """A DataFrame without columns as an empty array of the same length.
+
+    scikit-learn's validation cannot convert a column-less DataFrame; for a
+    forecaster it is the natural way to pass "no covariates, these dates".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklstm._validation import zero_column_frames_as_arrays
+    >>> zero_column_frames_as_arrays(pd.DataFrame(index=range(3))).shape
+    (3, 0)
+    """
+    if isinstance(X, pd.DataFrame) and X.shape[1] == 0:
+        return np.empty((len(X), 0))
+    return X
+
+
+def validate_series(
+    estimator: BaseEstimator, X, y, *, reset: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Check covariates (possibly zero columns) and a 1-D series of equal length.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklstm import LSTMForecaster
+    >>> from sklstm._validation import validate_series
+    >>> X, y = validate_series(
+    ...     LSTMForecaster(), pd.DataFrame(index=range(3)), [1, 2, 3], reset=True
+    ... )
+    >>> X.shape, y.tolist()
+    ((3, 0), [1.0, 2.0, 3.0])
+    """
+    check_numeric_target(y)
+    with numeric_input("X"):
+        X, y = validate_data(
+            estimator,
+            zero_column_frames_as_arrays(X),
+            y,
+            reset=reset,
+            dtype=np.float64,
+            y_numeric=True,
+            ensure_min_features=0,
+        )
+    check_float32_range(X, "X")
+    check_float32_range(y, "y")
+    return X, y.astype(np.float64)
