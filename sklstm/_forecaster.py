@@ -945,8 +945,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             offset += lookback + length + len(padding)
         covariates = covariate_rows(np.concatenate(segments), block)
         forecasts = self._roll_forward(history, covariates, first, panel.lengths)
-        step = np.empty(len(X), dtype=np.intp)
-        step[panel.order] = panel.position
+        step = panel.row_position
         scaled = forecasts[panel.codes, step]
         row_params = params[panel.codes]
         return (
@@ -966,15 +965,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             )
         panel = panel_of(groups, len(forecast))
         where = locate_series(self.series_, panel.labels)
-        step = np.empty(len(forecast), dtype=np.intp)
-        step[panel.order] = panel.position
+        step = panel.row_position
         ahead = self._series_time_offsets[where][panel.codes].astype(np.intp) + step
         origin, unit = self._series_time_origin, self._index_step
-        if isinstance(origin, pd.Timestamp):
-            grid = pd.date_range(origin, periods=int(ahead.max()) + 2, freq=unit)
-            times = grid[ahead + 1]
-        else:
-            times = pd.Index(origin + (ahead + 1) * unit)
+        times = continued_index(origin, unit, int(ahead.max()) + 1)[ahead]
         index = pd.MultiIndex.from_arrays(
             [np.asarray(groups), times], names=["series", "time"]
         )

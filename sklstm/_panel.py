@@ -58,6 +58,20 @@ class Panel:
         sorted_codes = self.codes[self.order]
         return np.arange(len(self.order)) - self.starts[sorted_codes]
 
+    @property
+    def row_position(self) -> np.ndarray:
+        """The step of each row within its series, in the rows' own order.
+
+        Examples
+        --------
+        >>> from sklstm._panel import panel_of
+        >>> panel_of(["b", "a", "b"], 3).row_position.tolist()
+        [0, 0, 1]
+        """
+        step = np.empty(len(self.order), dtype=np.intp)
+        step[self.order] = self.position
+        return step
+
 
 def panel_of(groups, n_rows: int) -> Panel:
     """Group ``n_rows`` rows by their series label.
