@@ -603,8 +603,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     ) -> LSTMRegressor:
         """Fit afresh or continue: prepare the data, start, train, record."""
         optimizer_imports.start()
-        fitted = self.__sklearn_is_fitted__()
-        continuing = fitted and (incremental or self.warm_start)
+        continuing = self.__sklearn_is_fitted__() and (incremental or self.warm_start)
         X, y, data_attributes = validate_fit_data(self, X, y, reset=not continuing)
         groups = check_groups(groups, len(X))
         sample_weight = check_sample_weight(sample_weight, X)
