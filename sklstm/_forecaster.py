@@ -44,8 +44,10 @@ from sklstm._persistence import portable_state, split_loaded_state
 from sklstm._regressor import LSTMRegressor
 from sklstm._time_index import continued_index, regular_end, time_ends, time_index
 from sklstm._validation import (
+    adopt_feature_attributes,
     check_float32_range,
     numeric_input,
+    validate_on_copy,
     validate_series,
     zero_column_frames_as_arrays,
 )
@@ -412,8 +414,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """
         if groups is not None:
             return self._fit_many(X, y, groups)
-        scratch = copy.copy(self)
-        X_checked, y_checked = validate_series(scratch, X, y, reset=True)
+        X_checked, y_checked, features = validate_on_copy(
+            self, validate_series, X, y, reset=True
+        )
         architecture = {name: getattr(self, name) for name in ARCHITECTURE_PARAMS}
         if self.warm_start and self.__sklearn_is_fitted__():
             self._check_same_architecture(architecture)
@@ -446,8 +449,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         staged.regressor_ = regressor
         staged._architecture = architecture
         staged.n_iter_ = regressor.n_iter_
-        staged.n_features_in_ = scratch.n_features_in_
-        staged.feature_names_in_ = getattr(scratch, "feature_names_in_", None)
+        vars(staged).update(features)
         staged.calibration_residuals_ = staged._held_out_forecast_errors(
             X_checked, y_checked
         )
@@ -841,8 +843,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     def _fit_many(self, X, y, groups) -> LSTMForecaster:
         """``fit`` with ``groups``: one network over the windows of every series."""
-        scratch = copy.copy(self)
-        X_checked, y_checked = validate_series(scratch, X, y, reset=True)
+        X_checked, y_checked, features = validate_on_copy(
+            self, validate_series, X, y, reset=True
+        )
         panel = panel_of(groups, len(y_checked))
         architecture = {name: getattr(self, name) for name in ARCHITECTURE_PARAMS}
         block = self._block(architecture)
@@ -890,11 +893,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.regressor_ = regressor
         self._architecture = architecture
         self.n_iter_ = regressor.n_iter_
-        self.n_features_in_ = scratch.n_features_in_
-        if hasattr(scratch, "feature_names_in_"):
-            self.feature_names_in_ = scratch.feature_names_in_
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
+        adopt_feature_attributes(self, features)
         self.series_ = panel.labels
         self._series_scaling = scaling
         self.calibration_residuals_ = self._held_out_errors_many(z, X_sorted, panel)

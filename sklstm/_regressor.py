@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -38,8 +39,10 @@ from sklstm._scaling import Standardizer
 from sklstm._training import (
     LEARNING_RATE_SCHEDULES,
     Batches,
+    TrainingHistory,
     TrainingSettings,
     adam,
+    hold_out,
     learning_rate_schedule,
     optimizer_imports,
     output_learning_rate_scale,
@@ -66,6 +69,26 @@ ARCHITECTURE_PARAMS = (
 )
 #: Those a continued fit cannot change (dropout only acts while training).
 _FIXED_AT_FIT = tuple(name for name in ARCHITECTURE_PARAMS if name != "dropout")
+
+
+@dataclass(frozen=True)
+class _Start:
+    """What a fit starts from: a new network's, or the fitted one's (continued)."""
+
+    x_scaler: Standardizer
+    y_scaler: Standardizer
+    window_length: int
+    seed: int
+    architecture: dict
+
+
+@dataclass(frozen=True)
+class _FitData:
+    """The training data on the device: all of it, and split for early stopping."""
+
+    all: Batches
+    train: Batches
+    validation: Batches | None
 
 
 class LSTMRegressor(RegressorMixin, BaseEstimator):
@@ -578,127 +601,28 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     def _fit(
         self, X, y, *, incremental: bool, sample_weight=None, groups=None
     ) -> LSTMRegressor:
+        """Fit afresh or continue: prepare the data, start, train, record."""
         optimizer_imports.start()
-        fitted = self.__sklearn_is_fitted__()
-        continuing = fitted and (incremental or self.warm_start)
+        continuing = self.__sklearn_is_fitted__() and (incremental or self.warm_start)
         X, y, data_attributes = validate_fit_data(self, X, y, reset=not continuing)
         groups = check_groups(groups, len(X))
         sample_weight = check_sample_weight(sample_weight, X)
         device = resolve_device(self.device)
-        n_samples = len(X)
-        auto = isinstance(self.early_stopping, str)
-        held_out = (
-            series_tails(groups, n_samples, self.validation_fraction)
-            if (auto or self.early_stopping) and not incremental
-            else np.zeros(n_samples, dtype=bool)
+        held_out = self._held_out_rows(groups, len(X), incremental)
+        start = (
+            self._continued_start(X, y, incremental)
+            if continuing
+            else self._fresh_start(X, y)
         )
-        if auto and (held_out.sum() < MIN_AUTO_HELD_OUT or held_out.all()):
-            held_out[:] = False  # too few rows to judge by
-        early_stopping = bool(held_out.any())
-        if held_out.all():
-            raise ValueError(
-                f"early_stopping=True holds out the last validation_fraction="
-                f"{self.validation_fraction} of the rows (of each series, with "
-                "groups), which leaves no rows to "
-                f"train on with {n_samples} rows. Pass more rows, or set "
-                "early_stopping=False."
-            )
-        if continuing:
-            if y.shape[1] != self.n_outputs_:
-                raise ValueError(
-                    f"y has {y.shape[1]} output(s), but this model was fitted with "
-                    f"{self.n_outputs_}. Use warm_start=False to refit from scratch."
-                )
-            self._check_same_architecture(X, incremental)
-            x_scaler, y_scaler = self._x_scaler, self._y_scaler
-            window_length, seed = self.window_length_, self._seed
-            architecture = self._fitted_architecture()
-        else:
-            x_scaler = Standardizer.fit(X, self.standardize)
-            y_scaler = Standardizer.fit(y, self.standardize)
-            window_length = X.shape[1] if X.ndim == 3 else self.lookback
-            seed = draw_seed(self.random_state)
-            architecture = {name: getattr(self, name) for name in ARCHITECTURE_PARAMS}
-        rows = torch.from_numpy(x_scaler.transform(X)).to(device)
-        targets = torch.from_numpy(y_scaler.transform(y)).to(device)
-        windows = self._windows_of(rows, window_length, groups)
-        weights = (
-            None
-            if sample_weight is None
-            else torch.from_numpy(sample_weight.astype(np.float32)).to(device)
-        )
-        data, validation = self._split(windows, targets, weights, held_out)
-        if validation is not None and len(validation) < 2:
-            warn(
-                f"early_stopping=True held out a single row (validation_fraction="
-                f"{self.validation_fraction} of {n_samples} rows): R² is undefined "
-                "on one row, so validation_scores_ are NaN, and stopping follows "
-                "the loss on that one row. Pass more rows or a larger "
-                "validation_fraction for a steadier choice, or set "
-                "early_stopping=False.",
-                UserWarning,
-            )
-
-        step_seed = seed + (self.t_ if continuing else 0)
+        data = self._training_data(X, y, sample_weight, groups, held_out, start, device)
+        step_seed = start.seed + (self.t_ if continuing else 0)
         with isolated_torch_rng(step_seed, device):
-            if continuing:
-                network = copy.deepcopy(self.network_)
-                fitted_start = True
-            else:
-                network = self._new_network(
-                    n_features=X.shape[-1],
-                    n_outputs=y.shape[1],
-                    window_length=window_length,
-                    architecture=architecture,
-                ).to(device)
-                start_penalty = initialise_linear_path(network, data)
-                fitted_start = start_penalty is not None
-            optimizer = adam(
-                network,
-                lr=self.learning_rate_init,
-                weight_decay=self.alpha,
-                fused=True,  # where this PyTorch has the kernel for the device
-                output_scale=output_learning_rate_scale(network, data)
-                if fitted_start
-                else 1.0,  # a random start has all its error to learn
+            network, optimizer, start_penalty = self._initial_network(
+                X.shape[-1], y.shape[1], start, data, device, incremental, continuing
             )
-            if (
-                incremental
-                and continuing
-                and getattr(self, "_optimizer", None) is not None
-            ):
-                scales = [group["lr_scale"] for group in optimizer.param_groups]
-                optimizer.load_state_dict(copy.deepcopy(self._optimizer.state_dict()))
-                for group, scale in zip(optimizer.param_groups, scales, strict=True):
-                    group["lr_scale"] = scale  # a schedule ends with fit
-                    group["lr"] = self.learning_rate_init * scale
-            max_iter = 1 if incremental else self.max_iter
-            with epoch_reporter(
-                self.verbose, max_iter, description=type(self).__name__
-            ) as report:
-                history = train(
-                    network,
-                    optimizer,
-                    data,
-                    validation,
-                    TrainingSettings(
-                        max_iter=max_iter,
-                        batch_size=self.batch_size,
-                        n_iter_no_change=self.n_iter_no_change,
-                        tol=self.tol,
-                        early_stopping=early_stopping,
-                        clip_grad_norm=self.clip_grad_norm,
-                        inference_batch_size=self.predict_batch_size,
-                    ),
-                    shuffling_generator(step_seed),
-                    scheduler=None
-                    if incremental
-                    else learning_rate_schedule(
-                        self.learning_rate, optimizer, max_iter, self.tol
-                    ),
-                    report=report,
-                    epoch_offset=self.n_iter_ if continuing else 0,
-                )
+            history = self._train(
+                network, optimizer, data, step_seed, incremental, continuing
+            )
         if (
             history.start_is_best
             and not continuing
@@ -708,39 +632,222 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             # No epoch beat the ridge start on the held-out rows: the model is
             # that ridge regression, now solved on all rows, held-out ones too.
             with isolated_torch_rng(step_seed, device):
-                initialise_linear_path(
-                    network,
-                    Batches(windows, targets, weights),
-                    penalty=start_penalty,
-                )
-        residuals = (
-            None
-            if validation is None
-            else self._absolute_residuals(network, validation, y_scaler)
-        )
-
-        previous_curve = self.loss_curve_ if continuing else []
-        fitted = {
-            "network_": network,
-            "_optimizer": optimizer,
-            "_x_scaler": x_scaler,
-            "_y_scaler": y_scaler,
-            "_seed": seed,
-            "_architecture": architecture,
-            "device_": str(device),
-            "window_length_": window_length,
-            "_fit_padded_share": (
-                padded_window_share(len(X), window_length, groups)
+                initialise_linear_path(network, data.all, penalty=start_penalty)
+        self._record(
+            network,
+            optimizer,
+            start,
+            data,
+            history,
+            device=device,
+            fit_padded_share=(
+                padded_window_share(len(X), start.window_length, groups)
                 if X.ndim == 2
                 else 0.0
             ),
-            "n_outputs_": y.shape[1],
-            "loss_curve_": previous_curve + history.loss_curve,
+            data_attributes=None if continuing else data_attributes,
+        )
+        self._warn_if_unfinished(history, incremental, data.validation is not None)
+        return self
+
+    def _held_out_rows(
+        self, groups: np.ndarray | None, n_samples: int, incremental: bool
+    ) -> np.ndarray:
+        """The rows early stopping holds out: the last of each series, or none."""
+        auto = isinstance(self.early_stopping, str)
+        held_out = (
+            series_tails(groups, n_samples, self.validation_fraction)
+            if (auto or self.early_stopping) and not incremental
+            else np.zeros(n_samples, dtype=bool)
+        )
+        if auto and (held_out.sum() < MIN_AUTO_HELD_OUT or held_out.all()):
+            held_out[:] = False  # too few rows to judge by
+        if held_out.all():
+            raise ValueError(
+                f"early_stopping=True holds out the last validation_fraction="
+                f"{self.validation_fraction} of the rows (of each series, with "
+                "groups), which leaves no rows to "
+                f"train on with {n_samples} rows. Pass more rows, or set "
+                "early_stopping=False."
+            )
+        return held_out
+
+    def _fresh_start(self, X: np.ndarray, y: np.ndarray) -> _Start:
+        """Scaling, window length, seed and architecture of a new network."""
+        return _Start(
+            x_scaler=Standardizer.fit(X, self.standardize),
+            y_scaler=Standardizer.fit(y, self.standardize),
+            window_length=X.shape[1] if X.ndim == 3 else self.lookback,
+            seed=draw_seed(self.random_state),
+            architecture={name: getattr(self, name) for name in ARCHITECTURE_PARAMS},
+        )
+
+    def _continued_start(
+        self, X: np.ndarray, y: np.ndarray, incremental: bool
+    ) -> _Start:
+        """Those of the fitted network, once the new data is checked to suit it."""
+        if y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {y.shape[1]} output(s), but this model was fitted with "
+                f"{self.n_outputs_}. Use warm_start=False to refit from scratch."
+            )
+        self._check_same_architecture(X, incremental)
+        return _Start(
+            x_scaler=self._x_scaler,
+            y_scaler=self._y_scaler,
+            window_length=self.window_length_,
+            seed=self._seed,
+            architecture=self._fitted_architecture(),
+        )
+
+    def _training_data(
+        self, X, y, sample_weight, groups, held_out, start: _Start, device
+    ) -> _FitData:
+        """Scale, move to the device once, window, and hold out the last rows."""
+        rows = torch.from_numpy(start.x_scaler.transform(X)).to(device)
+        targets = torch.from_numpy(start.y_scaler.transform(y)).to(device)
+        windows = self._windows_of(rows, start.window_length, groups)
+        weights = (
+            None
+            if sample_weight is None
+            else torch.from_numpy(sample_weight.astype(np.float32)).to(device)
+        )
+        data, validation = hold_out(windows, targets, weights, held_out)
+        if validation is not None and len(validation) < 2:
+            warn(
+                f"early_stopping=True held out a single row (validation_fraction="
+                f"{self.validation_fraction} of {len(X)} rows): R² is undefined "
+                "on one row, so validation_scores_ are NaN, and stopping follows "
+                "the loss on that one row. Pass more rows or a larger "
+                "validation_fraction for a steadier choice, or set "
+                "early_stopping=False.",
+                UserWarning,
+            )
+        return _FitData(Batches(windows, targets, weights), data, validation)
+
+    def _initial_network(
+        self,
+        n_features: int,
+        n_outputs: int,
+        start: _Start,
+        data: _FitData,
+        device: torch.device,
+        incremental: bool,
+        continuing: bool,
+    ) -> tuple[torch.nn.Module, torch.optim.Optimizer, float | None]:
+        """The network and optimiser to train, and the ridge start's penalty.
+
+        A continued fit trains a copy of the fitted network (``partial_fit``
+        also resumes its optimiser); a new one starts at the ridge regression
+        of ``linear_path``, whose penalty is None without it.
+        """
+        start_penalty = None
+        if continuing:
+            network = copy.deepcopy(self.network_)
+            fitted_start = True
+        else:
+            network = self._new_network(
+                n_features=n_features,
+                n_outputs=n_outputs,
+                window_length=start.window_length,
+                architecture=start.architecture,
+            ).to(device)
+            start_penalty = initialise_linear_path(network, data.train)
+            fitted_start = start_penalty is not None
+        optimizer = adam(
+            network,
+            lr=self.learning_rate_init,
+            weight_decay=self.alpha,
+            fused=True,  # where this PyTorch has the kernel for the device
+            output_scale=output_learning_rate_scale(network, data.train)
+            if fitted_start
+            else 1.0,  # a random start has all its error to learn
+        )
+        if incremental and continuing and getattr(self, "_optimizer", None) is not None:
+            scales = [group["lr_scale"] for group in optimizer.param_groups]
+            optimizer.load_state_dict(copy.deepcopy(self._optimizer.state_dict()))
+            for group, scale in zip(optimizer.param_groups, scales, strict=True):
+                group["lr_scale"] = scale  # a schedule ends with fit
+                group["lr"] = self.learning_rate_init * scale
+        return network, optimizer, start_penalty
+
+    def _train(
+        self,
+        network: torch.nn.Module,
+        optimizer: torch.optim.Optimizer,
+        data: _FitData,
+        step_seed: int,
+        incremental: bool,
+        continuing: bool,
+    ) -> TrainingHistory:
+        """One epoch (``partial_fit``) or up to ``max_iter``, with the schedule."""
+        max_iter = 1 if incremental else self.max_iter
+        with epoch_reporter(
+            self.verbose, max_iter, description=type(self).__name__
+        ) as report:
+            return train(
+                network,
+                optimizer,
+                data.train,
+                data.validation,
+                TrainingSettings(
+                    max_iter=max_iter,
+                    batch_size=self.batch_size,
+                    n_iter_no_change=self.n_iter_no_change,
+                    tol=self.tol,
+                    early_stopping=data.validation is not None,
+                    clip_grad_norm=self.clip_grad_norm,
+                    inference_batch_size=self.predict_batch_size,
+                ),
+                shuffling_generator(step_seed),
+                scheduler=None
+                if incremental
+                else learning_rate_schedule(
+                    self.learning_rate, optimizer, max_iter, self.tol
+                ),
+                report=report,
+                epoch_offset=self.n_iter_ if continuing else 0,
+            )
+
+    def _record(
+        self,
+        network: torch.nn.Module,
+        optimizer: torch.optim.Optimizer,
+        start: _Start,
+        data: _FitData,
+        history: TrainingHistory,
+        *,
+        device: torch.device,
+        fit_padded_share: float,
+        data_attributes: dict | None,
+    ) -> None:
+        """Publish the fitted attributes; a continued fit extends the curves.
+
+        ``data_attributes`` (``n_features_in_`` and the like) are None when
+        the fit continued: the fitted ones stay.
+        """
+        continuing = data_attributes is None
+        early_stopping = data.validation is not None
+        fitted = {
+            "network_": network,
+            "_optimizer": optimizer,
+            "_x_scaler": start.x_scaler,
+            "_y_scaler": start.y_scaler,
+            "_seed": start.seed,
+            "_architecture": start.architecture,
+            "device_": str(device),
+            "window_length_": start.window_length,
+            "_fit_padded_share": fit_padded_share,
+            "n_outputs_": data.all.targets.shape[1],
+            "loss_curve_": (self.loss_curve_ if continuing else [])
+            + history.loss_curve,
             "validation_scores_": history.validation_scores if early_stopping else None,
             "validation_loss_curve_": history.validation_losses
             if early_stopping
             else None,
-            "calibration_residuals_": residuals,
+            "calibration_residuals_": None
+            if data.validation is None
+            else self._absolute_residuals(network, data.validation, start.y_scaler),
             "best_validation_score_": history.best_validation_score
             if early_stopping
             else None,
@@ -748,9 +855,13 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             "t_": (self.t_ if continuing else 0) + history.steps,
         }
         fitted["best_loss_"] = min(fitted["loss_curve_"], default=float("inf"))
-        if not continuing:
-            fitted.update(data_attributes)
+        fitted.update(data_attributes or {})
         self._publish(fitted)
+
+    def _warn_if_unfinished(
+        self, history: TrainingHistory, incremental: bool, early_stopping: bool
+    ) -> None:
+        """Say when training was interrupted (and re-raise) or did not converge."""
         if history.interrupted:
             warn(
                 f"Training was interrupted after {len(history.loss_curve)} epoch(s); "
@@ -765,7 +876,6 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                 "stopped improving. Consider a larger max_iter.",
                 ConvergenceWarning,
             )
-        return self
 
     def _publish(self, fitted: dict) -> None:
         """Replace the fitted state in one step, as seen from other threads.
@@ -873,44 +983,6 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         if rows.ndim == 3:
             return LagWindows(rows, None)
         return lag_windows(rows, window_length, groups)
-
-    @staticmethod
-    def _split(
-        windows: LagWindows,
-        targets: torch.Tensor,
-        weights: torch.Tensor | None,
-        held_out: np.ndarray,
-    ) -> tuple[Batches, Batches | None]:
-        """Hold out the ``held_out`` samples (the last of each series)."""
-        if not held_out.any():
-            return Batches(windows, targets, weights), None
-        device = targets.device
-        train = torch.from_numpy(np.flatnonzero(~held_out)).to(device)
-        kept = torch.from_numpy(np.flatnonzero(held_out)).to(device)
-        positions = (
-            torch.arange(len(targets), device=device)
-            if windows.positions is None
-            else windows.positions
-        )
-        train_weights = None
-        if weights is not None:
-            train_weights = weights[train]
-            if not bool(train_weights.any()):
-                raise ValueError(
-                    "Every row left for training after the early-stopping "
-                    "hold-out has sample_weight 0, so there is nothing to learn "
-                    "from. Give some earlier rows a positive weight, or set "
-                    "early_stopping=False."
-                )
-            train_weights = train_weights / train_weights.mean()
-        return (
-            Batches(
-                LagWindows(windows.view, positions[train]),
-                targets[train],
-                train_weights,
-            ),
-            Batches(LagWindows(windows.view, positions[kept]), targets[kept]),
-        )
 
     def _absolute_residuals(
         self, network: torch.nn.Module, data: Batches, y_scaler: Standardizer

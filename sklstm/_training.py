@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -64,6 +65,49 @@ class Batches:
 
     def __len__(self) -> int:
         return len(self.targets)
+
+
+def hold_out(
+    windows: LagWindows,
+    targets: torch.Tensor,
+    weights: torch.Tensor | None,
+    held_out: np.ndarray,
+) -> tuple[Batches, Batches | None]:
+    """Split samples into training and ``held_out`` validation batches.
+
+    Both share the window view: each takes only the positions of its
+    samples. Training weights are rescaled to average 1 again; the
+    validation batches carry none (None when no sample is held out).
+    """
+    if not held_out.any():
+        return Batches(windows, targets, weights), None
+    device = targets.device
+    train = torch.from_numpy(np.flatnonzero(~held_out)).to(device)
+    kept = torch.from_numpy(np.flatnonzero(held_out)).to(device)
+    positions = (
+        torch.arange(len(targets), device=device)
+        if windows.positions is None
+        else windows.positions
+    )
+    train_weights = None
+    if weights is not None:
+        train_weights = weights[train]
+        if not bool(train_weights.any()):
+            raise ValueError(
+                "Every row left for training after the early-stopping "
+                "hold-out has sample_weight 0, so there is nothing to learn "
+                "from. Give some earlier rows a positive weight, or set "
+                "early_stopping=False."
+            )
+        train_weights = train_weights / train_weights.mean()
+    return (
+        Batches(
+            LagWindows(windows.view, positions[train]),
+            targets[train],
+            train_weights,
+        ),
+        Batches(LagWindows(windows.view, positions[kept]), targets[kept]),
+    )
 
 
 #: An epoch whose mean loss exceeds this many times the loss of the first

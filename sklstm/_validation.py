@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -64,22 +64,7 @@ def validate_fit_data(
         if not reset:
             check_sequence_shape(estimator, X)
     else:
-        scratch = copy.copy(estimator)
-        with numeric_input("X"):
-            X, y = validate_data(
-                scratch,
-                X,
-                y,
-                reset=reset,
-                dtype=_FLOAT_DTYPES,
-                multi_output=True,
-                y_numeric=True,
-                ensure_min_samples=1,
-            )
-        attributes = {
-            "n_features_in_": scratch.n_features_in_,
-            "feature_names_in_": getattr(scratch, "feature_names_in_", None),
-        }
+        X, y, attributes = validate_on_copy(estimator, _check_table, X, y, reset=reset)
     y = np.asarray(y)
     if y.ndim > 2:
         raise ValueError(
@@ -90,6 +75,58 @@ def validate_fit_data(
     check_float32_range(X, "X")
     check_float32_range(y, "y")
     return X, y, attributes
+
+
+def validate_on_copy(
+    estimator: BaseEstimator, check: Callable, X, y, *, reset: bool
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Run ``check(scratch, X, y, reset=reset)`` on a shallow copy of ``estimator``.
+
+    scikit-learn's ``validate_data`` sets ``n_features_in_`` and
+    ``feature_names_in_`` on the estimator it checks; on a copy, a refused
+    fit leaves the fitted estimator as it was.
+
+    Returns
+    -------
+    X, y : ndarray
+        What ``check`` returned.
+    attributes : dict
+        ``n_features_in_`` and ``feature_names_in_`` (None when X had no
+        column names): what the estimator adopts once the fit succeeds, with
+        :func:`adopt_feature_attributes` or in one step with its other
+        fitted attributes.
+    """
+    scratch = copy.copy(estimator)
+    X, y = check(scratch, X, y, reset=reset)
+    attributes = {
+        "n_features_in_": scratch.n_features_in_,
+        "feature_names_in_": getattr(scratch, "feature_names_in_", None),
+    }
+    return X, y, attributes
+
+
+def adopt_feature_attributes(estimator: BaseEstimator, attributes: dict) -> None:
+    """Set what :func:`validate_on_copy` returned; no names removes old ones."""
+    vars(estimator).update(attributes)
+    if attributes["feature_names_in_"] is None:
+        del estimator.feature_names_in_
+
+
+def _check_table(
+    estimator: BaseEstimator, X, y, *, reset: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's checks of a 2-D table and its targets, for ``fit``."""
+    with numeric_input("X"):
+        return validate_data(
+            estimator,
+            X,
+            y,
+            reset=reset,
+            dtype=_FLOAT_DTYPES,
+            multi_output=True,
+            y_numeric=True,
+            ensure_min_samples=1,
+        )
 
 
 def validate_predict_data(estimator: BaseEstimator, X) -> np.ndarray:
