@@ -31,6 +31,7 @@ def _model(**params):
     return LSTMRegressor(**{**defaults, **params})
 
 
+@pytest.mark.slow
 def test_skforecast_recursive_forecast_beats_repeating_the_last_value():
     series = CLEAN + RNG.normal(0, 0.05, len(CLEAN))
     train, future = series[:350], series[350:374]
@@ -59,6 +60,7 @@ def test_float64_arrays_with_negative_strides_fit_and_predict_as_copies_do():
 
 # MAPIE checks that the model is fitted by predicting one row of zeros, a
 # window of padding only, which sklstm rightly warns about.
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklstm.exceptions.PaddedWindowsWarning")
 def test_mapie_split_conformal_intervals_cover_about_the_nominal_share():
     model = _model().fit(X[:200], Y[:200])

@@ -76,6 +76,7 @@ def dask_client():
         yield client
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
 def test_grid_search_on_a_dask_cluster_gives_the_local_cv_results(dask_client, case):
     make, grid, X_case, y_case, cv = CASES[case]
@@ -91,6 +92,7 @@ def test_grid_search_on_a_dask_cluster_gives_the_local_cv_results(dask_client, c
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
 def test_cross_validate_on_a_dask_cluster_gives_the_local_scores(dask_client, case):
     make, _, X_case, y_case, cv = CASES[case]
@@ -102,6 +104,7 @@ def test_cross_validate_on_a_dask_cluster_gives_the_local_scores(dask_client, ca
     )
 
 
+@pytest.mark.slow
 def test_dask_workers_each_train_on_their_own_gpu_with_cuda_auto(dask_client):
     def cuda_device_here():
         with (
@@ -124,6 +127,7 @@ def test_dask_workers_each_train_on_their_own_gpu_with_cuda_auto(dask_client):
     assert devices == {0: "cuda:0", 1: "cuda:1"}
 
 
+@pytest.mark.slow
 def test_grid_search_with_rays_joblib_backend_gives_the_local_cv_results():
     ray = pytest.importorskip("ray")
     from ray.util.joblib import register_ray

@@ -360,6 +360,7 @@ def test_sklearn_compatible_forecaster(estimator, check):
 # ------------------------------------------------------------ the sine story
 
 
+@pytest.mark.slow
 def test_lstm_regressor_matches_ridge_on_the_sine_one_step_within_5_percent():
     noise = np.random.default_rng(0).normal(0, 0.2, 1000)
     series = np.sin(0.01 * np.arange(1000)) + noise  # the classic LSTM example

@@ -43,11 +43,13 @@ def small_model(**params):
     return LSTMRegressor(**{**defaults, **params})
 
 
+@pytest.mark.slow
 def test_coverage_on_a_later_stretch_of_the_noisy_sine_is_close_to_nominal():
     coverage = held_out_coverage(noisy_sine(2000), 1500, 0.9, lookback=4)
     assert abs(coverage - 0.9) < 0.05
 
 
+@pytest.mark.slow
 def test_coverage_on_later_sunspots_is_close_to_nominal_on_the_square_root_scale():
     # Sunspot noise grows with the level; on the square-root scale it does
     # not, so the held-out errors look like the later ones (and squaring the
@@ -138,6 +140,7 @@ def coverage_per_step(forecaster, X, y, first_origin, steps, every):
     return np.mean(inside, axis=0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "params", [dict(strategy="recursive"), dict(strategy="direct", horizon=5)]
 )

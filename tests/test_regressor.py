@@ -66,6 +66,7 @@ def test_fit_accepts_fewer_rows_than_lookback_and_predicts_one_per_row(n_rows):
     assert model.predict(ROWS[:7]).shape == (7,)
 
 
+@pytest.mark.slow
 def test_default_model_matches_ridge_on_the_same_lags_for_the_noisy_sine():
     series = noisy_sine()
     X, y = series[:-1, None], series[1:]
@@ -78,6 +79,7 @@ def test_default_model_matches_ridge_on_the_same_lags_for_the_noisy_sine():
     assert lstm_mse < 0.05  # the noise floor is 0.04
 
 
+@pytest.mark.slow
 def test_learns_a_nonlinear_function_of_history_that_a_linear_model_cannot():
     rng = np.random.default_rng(1)
     x = rng.uniform(-2, 2, size=600)
