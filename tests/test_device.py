@@ -8,18 +8,6 @@ from sklstm import LSTMRegressor, _device
 from sklstm.exceptions import DeviceWarning
 
 
-@pytest.fixture
-def machine(monkeypatch):
-    """Answer the availability probes as a machine with the given hardware would."""
-
-    def configure(cuda_devices=0, mps=False):
-        monkeypatch.setattr(_device, "cuda_available", lambda: cuda_devices > 0)
-        monkeypatch.setattr(_device, "cuda_device_count", lambda: cuda_devices)
-        monkeypatch.setattr(_device, "mps_available", lambda: mps)
-
-    return configure
-
-
 @pytest.mark.parametrize(
     ("cuda_devices", "mps", "expected"),
     [(2, True, "cuda"), (1, False, "cuda"), (0, True, "mps"), (0, False, "cpu")],

@@ -6,16 +6,18 @@ Ray's joblib backend runs when ray is installed (the ``ray`` extra).
 
 import logging
 import multiprocessing
+from functools import partial
 from unittest import mock
 
 import joblib
 import numpy as np
 import pytest
 import torch
+from _factories import tiny_forecaster, tiny_regressor
 from distributed import Client, LocalCluster
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 
-from sklstm import LSTMForecaster, LSTMRegressor, _device
+from sklstm import _device
 from sklstm._device import resolve_device, worker_index
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -27,12 +29,10 @@ GRID = {"hidden_size": [4, 6], "learning_rate_init": [0.003, 0.01]}
 CV = TimeSeriesSplit(n_splits=2)
 
 
-def _tiny_model():
-    return LSTMRegressor(lookback=3, hidden_size=4, max_iter=5, random_state=0)
+_tiny_model = partial(tiny_regressor, max_iter=5)
 
 
-def _tiny_forecaster():
-    return LSTMForecaster(lookback=4, hidden_size=4, max_iter=5, random_state=0)
+_tiny_forecaster = partial(tiny_forecaster, lookback=4, max_iter=5)
 
 
 # (estimator, grid, X, y, cv): the forecaster's folds are 10-step backtests on
@@ -147,10 +147,9 @@ def test_grid_search_with_rays_joblib_backend_gives_the_local_cv_results():
 
 
 @pytest.fixture
-def four_gpus(monkeypatch):
-    """Answer the availability probes as a machine with four GPUs would."""
-    monkeypatch.setattr(_device, "cuda_available", lambda: True)
-    monkeypatch.setattr(_device, "cuda_device_count", lambda: 4)
+def four_gpus(machine, monkeypatch):
+    """A machine with four GPUs, in a process that is no worker."""
+    machine(cuda_devices=4)
     monkeypatch.delenv(_device.WORKER_INDEX_VARIABLE, raising=False)
 
 
@@ -187,9 +186,8 @@ def test_an_explicit_gpu_index_is_kept_in_every_worker(monkeypatch):
     assert resolve_device("cpu") == torch.device("cpu")
 
 
-def test_with_one_gpu_every_worker_uses_it(monkeypatch):
-    monkeypatch.setattr(_device, "cuda_available", lambda: True)
-    monkeypatch.setattr(_device, "cuda_device_count", lambda: 1)
+def test_with_one_gpu_every_worker_uses_it(machine, monkeypatch):
+    machine(cuda_devices=1)
     monkeypatch.setenv(_device.WORKER_INDEX_VARIABLE, "5")
     assert resolve_device("cuda:auto") == torch.device("cuda")
 

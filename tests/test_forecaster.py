@@ -3,10 +3,12 @@
 import copy
 import inspect
 import pickle
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pytest
+from _factories import tiny_forecaster
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import Ridge
@@ -27,9 +29,7 @@ COVARIATE = np.random.default_rng(0).normal(size=(N, 1))  # known in advance
 DRIVEN = WAVE + 2.0 * COVARIATE[:, 0]  # the value at t moves with the covariate at t
 
 
-def tiny(**params):
-    defaults = dict(lookback=8, hidden_size=8, max_iter=60, random_state=0)
-    return LSTMForecaster(**{**defaults, **params})
+tiny = partial(tiny_forecaster, lookback=8, hidden_size=8, max_iter=60)
 
 
 # --------------------------------------------------------------- strategies

@@ -1,11 +1,13 @@
 """Split conformal prediction intervals: calibrated on the held-out last rows."""
 
 import pickle
+from functools import partial
 
 import numpy as np
 import pytest
+from _factories import tiny_forecaster, tiny_regressor
 
-from sklstm import LSTMForecaster, LSTMRegressor
+from sklstm import LSTMRegressor
 from sklstm.datasets import load_sunspots
 
 RNG = np.random.default_rng(0)
@@ -36,11 +38,7 @@ def held_out_coverage(series, n_train, coverage, **params):
     return np.mean((intervals[:, 0] <= truth) & (truth <= intervals[:, 1]))
 
 
-def small_model(**params):
-    defaults = dict(
-        lookback=3, hidden_size=4, max_iter=5, early_stopping=True, random_state=0
-    )
-    return LSTMRegressor(**{**defaults, **params})
+small_model = partial(tiny_regressor, max_iter=5, early_stopping=True)
 
 
 @pytest.mark.slow
@@ -123,9 +121,7 @@ def test_coverage_beyond_what_the_held_out_rows_can_promise_is_refused():
 # ---------------------------------------------------------------- forecaster
 
 
-def small_forecaster(**params):
-    defaults = dict(lookback=4, hidden_size=4, max_iter=5, random_state=0)
-    return LSTMForecaster(**{**defaults, **params})
+small_forecaster = partial(tiny_forecaster, lookback=4, max_iter=5)
 
 
 def coverage_per_step(forecaster, X, y, first_origin, steps, every):

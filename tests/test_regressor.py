@@ -1,9 +1,12 @@
 """What a user of LSTMRegressor relies on: windows, training, shapes, state."""
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from _factories import tiny_regressor
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import Ridge
@@ -17,9 +20,7 @@ ROWS = RNG.normal(size=(120, 3))
 TARGET = ROWS[:, 0] - 0.5 * np.r_[0.0, ROWS[:-1, 1]]  # needs one row of history
 
 
-def tiny(**params):
-    defaults = dict(lookback=3, hidden_size=8, max_iter=15, random_state=0)
-    return LSTMRegressor(**{**defaults, **params})
+tiny = partial(tiny_regressor, hidden_size=8, max_iter=15)
 
 
 def noisy_sine(n=1000, seed=0):
