@@ -8,7 +8,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 import pytest
-from _factories import tiny_forecaster
+from _factories import noisy_sine, tiny_forecaster
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import Ridge
@@ -362,8 +362,7 @@ def test_sklearn_compatible_forecaster(estimator, check):
 
 @pytest.mark.slow
 def test_lstm_regressor_matches_ridge_on_the_sine_one_step_within_5_percent():
-    noise = np.random.default_rng(0).normal(0, 0.2, 1000)
-    series = np.sin(0.01 * np.arange(1000)) + noise  # the classic LSTM example
+    series = noisy_sine(1000)  # the classic LSTM example
     X, y = series[:-1, None], series[1:]
     lstm = LSTMRegressor(lookback=4, random_state=0).fit(X[:600], y[:600])
     lags = np.lib.stride_tricks.sliding_window_view(series[:-1], 4)  # rows 3 ...

@@ -5,7 +5,7 @@ from functools import partial
 
 import numpy as np
 import pytest
-from _factories import tiny_forecaster, tiny_regressor
+from _factories import noisy_sine, tiny_forecaster, tiny_regressor
 
 from sklstm import LSTMRegressor
 from sklstm.datasets import load_sunspots
@@ -15,11 +15,6 @@ ROWS = RNG.normal(size=(100, 2))
 TARGET = ROWS[:, 0] + 0.1 * RNG.normal(size=100)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-def noisy_sine(n, seed=0):
-    rng = np.random.default_rng(seed)
-    return np.sin(0.01 * np.arange(n)) + rng.normal(0, 0.2, n)
 
 
 def held_out_coverage(series, n_train, coverage, **params):

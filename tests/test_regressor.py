@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from _factories import tiny_regressor
+from _factories import noisy_sine, tiny_regressor
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import Ridge
@@ -21,11 +21,6 @@ TARGET = ROWS[:, 0] - 0.5 * np.r_[0.0, ROWS[:-1, 1]]  # needs one row of history
 
 
 tiny = partial(tiny_regressor, hidden_size=8, max_iter=15)
-
-
-def noisy_sine(n=1000, seed=0):
-    rng = np.random.default_rng(seed)
-    return np.sin(0.01 * np.arange(n)) + rng.normal(0, 0.2, n)
 
 
 def lagged(series, lookback):
