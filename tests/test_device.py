@@ -45,9 +45,11 @@ def test_a_cuda_index_beyond_the_gpus_present_is_refused(machine):
         _device.resolve_device("cuda:2")
 
 
-def test_fit_on_an_unavailable_device_fails_before_touching_the_model(machine):
+def test_fit_on_an_unavailable_device_fails_before_touching_the_model(
+    machine, tiny_regressor
+):
     rows = np.random.default_rng(0).normal(size=(40, 2))
-    model = LSTMRegressor(lookback=2, hidden_size=4, max_iter=3, random_state=0)
+    model = tiny_regressor(lookback=2)
     model.fit(rows, rows[:, 0])
     before = model.predict(rows)
     machine(cuda_devices=0)
@@ -71,10 +73,10 @@ def test_a_model_comes_back_on_its_own_device_when_present(machine, recwarn):
 
 
 def test_the_device_warning_of_an_unpickled_gpu_model_points_at_the_users_line(
-    machine,
+    machine, tiny_regressor
 ):
     rows = np.random.default_rng(0).normal(size=(30, 2))
-    model = LSTMRegressor(lookback=2, hidden_size=4, max_iter=2, random_state=0)
+    model = tiny_regressor(lookback=2, max_iter=2)
     state = model.fit(rows, rows[:, 0]).__getstate__()
     state["device_"] = "cuda:0"  # as if trained on a GPU
     machine(cuda_devices=0, mps=False)
