@@ -5,12 +5,12 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import torch
+from _factories import tiny_forecaster
+from _factories import tiny_regressor as tiny
 from sklearn.exceptions import FitFailedWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.utils._param_validation import InvalidParameterError
 
-import sklstm._device
-from sklstm import LSTMForecaster, LSTMRegressor
 from sklstm._network import RecurrentNetwork
 from sklstm.exceptions import TrainingDivergedError, TrainingInterruptedWarning
 
@@ -22,11 +22,6 @@ TARGET = ROWS[:, 0] - 0.5 * np.r_[0.0, ROWS[:-1, 1]]
 SEQUENCES = RNG.normal(size=(30, 5, 2))
 SEQUENCE_TARGET = SEQUENCES[:, :, 0].sum(axis=1)
 FRAME = pd.DataFrame(ROWS, columns=["load", "temperature", "price"])
-
-
-def tiny(**params):
-    defaults = dict(lookback=3, hidden_size=4, max_iter=3, random_state=0)
-    return LSTMRegressor(**{**defaults, **params})
 
 
 def with_value(array, value, index=5):
@@ -255,21 +250,13 @@ BAD_PARAMETERS = [
 ]
 
 
-@pytest.fixture
-def machine_probes(monkeypatch):
-    """A machine whose probes report no MPS and one GPU (only for 'cuda:1').
+def gpus_for(params):
+    """The GPUs the fake machine reports: one for 'cuda:1', none otherwise.
 
-    With one GPU reported, every test that reaches a device gets there through
-    its explicit device name; only 'cuda:1' uses the count.
+    With no MPS and one GPU reported, every test that reaches a device gets
+    there through its explicit device name; only 'cuda:1' uses the count.
     """
-
-    def answer_for(params):
-        gpus = 1 if params.get("device") == "cuda:1" else 0
-        monkeypatch.setattr(sklstm._device, "cuda_available", lambda: gpus > 0)
-        monkeypatch.setattr(sklstm._device, "cuda_device_count", lambda: gpus)
-        monkeypatch.setattr(sklstm._device, "mps_available", lambda: False)
-
-    return answer_for
+    return 1 if params.get("device") == "cuda:1" else 0
 
 
 @pytest.mark.parametrize(("X", "y", "error", "message"), BAD_TRAINING_DATA)
@@ -294,9 +281,9 @@ def test_a_refused_refit_leaves_the_fitted_model_predicting_as_before(
 
 @pytest.mark.parametrize(("params", "error", "message"), BAD_PARAMETERS)
 def test_out_of_range_parameters_are_refused_with_a_clear_message(
-    params, error, message, machine_probes
+    params, error, message, machine
 ):
-    machine_probes(params)
+    machine(cuda_devices=gpus_for(params))
     with pytest.raises(error, match=message) as info:
         tiny(**params).fit(ROWS, TARGET)
     assert_no_torch_frames(info)
@@ -304,11 +291,11 @@ def test_out_of_range_parameters_are_refused_with_a_clear_message(
 
 @pytest.mark.parametrize(("params", "error", "message"), BAD_PARAMETERS)
 def test_a_refit_refused_for_its_parameters_leaves_the_model_as_it_was(
-    params, error, message, machine_probes
+    params, error, message, machine
 ):
     model = tiny().fit(ROWS, TARGET)
     before = model.predict(ROWS)
-    machine_probes(params)
+    machine(cuda_devices=gpus_for(params))
     model.set_params(**params)
     with pytest.raises(error, match=message):
         model.fit(ROWS, TARGET)
@@ -570,11 +557,6 @@ def test_a_device_out_of_memory_error_keeps_its_type_and_gains_advice():
 
 SERIES = np.sin(np.arange(60) / 4) + 0.1 * RNG.normal(size=60)
 COVARIATES = RNG.normal(size=(60, 2))
-
-
-def tiny_forecaster(**params):
-    defaults = dict(lookback=3, hidden_size=4, max_iter=3, random_state=0)
-    return LSTMForecaster(**{**defaults, **params})
 
 
 BAD_SERIES = [

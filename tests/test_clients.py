@@ -1,7 +1,10 @@
 """Libraries that accept "any scikit-learn regressor" drive LSTMRegressor as one."""
 
+from functools import partial
+
 import numpy as np
 import pytest
+from _factories import tiny_regressor
 from mapie.regression import SplitConformalRegressor
 from skforecast.recursive import ForecasterRecursive
 from sklearn.compose import TransformedTargetRegressor
@@ -9,8 +12,6 @@ from sklearn.inspection import permutation_importance
 from sklearn.metrics import r2_score
 from sklearn.model_selection import TimeSeriesSplit, cross_val_score
 from sklearn.multioutput import MultiOutputRegressor
-
-from sklstm import LSTMRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -26,11 +27,10 @@ X = np.column_stack([NOISY[:-1], CLEAN[:-1]])
 Y = NOISY[1:]
 
 
-def _model(**params):
-    defaults = dict(lookback=3, hidden_size=8, max_iter=30, random_state=0)
-    return LSTMRegressor(**{**defaults, **params})
+_model = partial(tiny_regressor, hidden_size=8, max_iter=30)
 
 
+@pytest.mark.slow
 def test_skforecast_recursive_forecast_beats_repeating_the_last_value():
     series = CLEAN + RNG.normal(0, 0.05, len(CLEAN))
     train, future = series[:350], series[350:374]
@@ -59,6 +59,7 @@ def test_float64_arrays_with_negative_strides_fit_and_predict_as_copies_do():
 
 # MAPIE checks that the model is fitted by predicting one row of zeros, a
 # window of padding only, which sklstm rightly warns about.
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklstm.exceptions.PaddedWindowsWarning")
 def test_mapie_split_conformal_intervals_cover_about_the_nominal_share():
     model = _model().fit(X[:200], Y[:200])

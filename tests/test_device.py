@@ -8,18 +8,6 @@ from sklstm import LSTMRegressor, _device
 from sklstm.exceptions import DeviceWarning
 
 
-@pytest.fixture
-def machine(monkeypatch):
-    """Answer the availability probes as a machine with the given hardware would."""
-
-    def configure(cuda_devices=0, mps=False):
-        monkeypatch.setattr(_device, "cuda_available", lambda: cuda_devices > 0)
-        monkeypatch.setattr(_device, "cuda_device_count", lambda: cuda_devices)
-        monkeypatch.setattr(_device, "mps_available", lambda: mps)
-
-    return configure
-
-
 @pytest.mark.parametrize(
     ("cuda_devices", "mps", "expected"),
     [(2, True, "cuda"), (1, False, "cuda"), (0, True, "mps"), (0, False, "cpu")],
@@ -57,9 +45,11 @@ def test_a_cuda_index_beyond_the_gpus_present_is_refused(machine):
         _device.resolve_device("cuda:2")
 
 
-def test_fit_on_an_unavailable_device_fails_before_touching_the_model(machine):
+def test_fit_on_an_unavailable_device_fails_before_touching_the_model(
+    machine, tiny_regressor
+):
     rows = np.random.default_rng(0).normal(size=(40, 2))
-    model = LSTMRegressor(lookback=2, hidden_size=4, max_iter=3, random_state=0)
+    model = tiny_regressor(lookback=2)
     model.fit(rows, rows[:, 0])
     before = model.predict(rows)
     machine(cuda_devices=0)
@@ -83,10 +73,10 @@ def test_a_model_comes_back_on_its_own_device_when_present(machine, recwarn):
 
 
 def test_the_device_warning_of_an_unpickled_gpu_model_points_at_the_users_line(
-    machine,
+    machine, tiny_regressor
 ):
     rows = np.random.default_rng(0).normal(size=(30, 2))
-    model = LSTMRegressor(lookback=2, hidden_size=4, max_iter=2, random_state=0)
+    model = tiny_regressor(lookback=2, max_iter=2)
     state = model.fit(rows, rows[:, 0]).__getstate__()
     state["device_"] = "cuda:0"  # as if trained on a GPU
     machine(cuda_devices=0, mps=False)

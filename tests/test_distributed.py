@@ -6,16 +6,18 @@ Ray's joblib backend runs when ray is installed (the ``ray`` extra).
 
 import logging
 import multiprocessing
+from functools import partial
 from unittest import mock
 
 import joblib
 import numpy as np
 import pytest
 import torch
+from _factories import tiny_forecaster, tiny_regressor
 from distributed import Client, LocalCluster
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 
-from sklstm import LSTMForecaster, LSTMRegressor, _device
+from sklstm import _device
 from sklstm._device import resolve_device, worker_index
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -27,12 +29,10 @@ GRID = {"hidden_size": [4, 6], "learning_rate_init": [0.003, 0.01]}
 CV = TimeSeriesSplit(n_splits=2)
 
 
-def _tiny_model():
-    return LSTMRegressor(lookback=3, hidden_size=4, max_iter=5, random_state=0)
+_tiny_model = partial(tiny_regressor, max_iter=5)
 
 
-def _tiny_forecaster():
-    return LSTMForecaster(lookback=4, hidden_size=4, max_iter=5, random_state=0)
+_tiny_forecaster = partial(tiny_forecaster, lookback=4, max_iter=5)
 
 
 # (estimator, grid, X, y, cv): the forecaster's folds are 10-step backtests on
@@ -76,6 +76,7 @@ def dask_client():
         yield client
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
 def test_grid_search_on_a_dask_cluster_gives_the_local_cv_results(dask_client, case):
     make, grid, X_case, y_case, cv = CASES[case]
@@ -91,6 +92,7 @@ def test_grid_search_on_a_dask_cluster_gives_the_local_cv_results(dask_client, c
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
 def test_cross_validate_on_a_dask_cluster_gives_the_local_scores(dask_client, case):
     make, _, X_case, y_case, cv = CASES[case]
@@ -102,6 +104,7 @@ def test_cross_validate_on_a_dask_cluster_gives_the_local_scores(dask_client, ca
     )
 
 
+@pytest.mark.slow
 def test_dask_workers_each_train_on_their_own_gpu_with_cuda_auto(dask_client):
     def cuda_device_here():
         with (
@@ -124,6 +127,7 @@ def test_dask_workers_each_train_on_their_own_gpu_with_cuda_auto(dask_client):
     assert devices == {0: "cuda:0", 1: "cuda:1"}
 
 
+@pytest.mark.slow
 def test_grid_search_with_rays_joblib_backend_gives_the_local_cv_results():
     ray = pytest.importorskip("ray")
     from ray.util.joblib import register_ray
@@ -143,10 +147,9 @@ def test_grid_search_with_rays_joblib_backend_gives_the_local_cv_results():
 
 
 @pytest.fixture
-def four_gpus(monkeypatch):
-    """Answer the availability probes as a machine with four GPUs would."""
-    monkeypatch.setattr(_device, "cuda_available", lambda: True)
-    monkeypatch.setattr(_device, "cuda_device_count", lambda: 4)
+def four_gpus(machine, monkeypatch):
+    """A machine with four GPUs, in a process that is no worker."""
+    machine(cuda_devices=4)
     monkeypatch.delenv(_device.WORKER_INDEX_VARIABLE, raising=False)
 
 
@@ -183,9 +186,8 @@ def test_an_explicit_gpu_index_is_kept_in_every_worker(monkeypatch):
     assert resolve_device("cpu") == torch.device("cpu")
 
 
-def test_with_one_gpu_every_worker_uses_it(monkeypatch):
-    monkeypatch.setattr(_device, "cuda_available", lambda: True)
-    monkeypatch.setattr(_device, "cuda_device_count", lambda: 1)
+def test_with_one_gpu_every_worker_uses_it(machine, monkeypatch):
+    machine(cuda_devices=1)
     monkeypatch.setenv(_device.WORKER_INDEX_VARIABLE, "5")
     assert resolve_device("cuda:auto") == torch.device("cuda")
 

@@ -29,6 +29,7 @@ def test_the_gallery_holds_the_documented_examples():
     } <= names
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", SCRIPTS, ids=[script.stem for script in SCRIPTS])
 def test_example_runs_quickly_and_writes_its_figures(script):
     figures = EXAMPLES / "figures"

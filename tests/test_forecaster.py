@@ -3,10 +3,12 @@
 import copy
 import inspect
 import pickle
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pytest
+from _factories import noisy_sine, tiny_forecaster
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import Ridge
@@ -27,9 +29,7 @@ COVARIATE = np.random.default_rng(0).normal(size=(N, 1))  # known in advance
 DRIVEN = WAVE + 2.0 * COVARIATE[:, 0]  # the value at t moves with the covariate at t
 
 
-def tiny(**params):
-    defaults = dict(lookback=8, hidden_size=8, max_iter=60, random_state=0)
-    return LSTMForecaster(**{**defaults, **params})
+tiny = partial(tiny_forecaster, lookback=8, hidden_size=8, max_iter=60)
 
 
 # --------------------------------------------------------------- strategies
@@ -368,9 +368,9 @@ def test_sklearn_compatible_forecaster(estimator, check):
 # ------------------------------------------------------------ the sine story
 
 
+@pytest.mark.slow
 def test_lstm_regressor_matches_ridge_on_the_sine_one_step_within_5_percent():
-    noise = np.random.default_rng(0).normal(0, 0.2, 1000)
-    series = np.sin(0.01 * np.arange(1000)) + noise  # the classic LSTM example
+    series = noisy_sine(1000)  # the classic LSTM example
     X, y = series[:-1, None], series[1:]
     lstm = LSTMRegressor(lookback=4, random_state=0).fit(X[:600], y[:600])
     lags = np.lib.stride_tricks.sliding_window_view(series[:-1], 4)  # rows 3 ...

@@ -1,14 +1,16 @@
 """Several series in one fit: ``groups`` keeps every lag window inside its series."""
 
+from functools import partial
+
 import numpy as np
 import pytest
+from _factories import tiny_regressor
 from sklearn import config_context
 from sklearn.base import clone
 from sklearn.model_selection import GroupKFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklstm import LSTMRegressor
 from sklstm._row_metadata import series_tails
 
 RNG = np.random.default_rng(0)
@@ -29,9 +31,7 @@ GROUPS = np.repeat(["a", "b"], N_PER_SERIES)
 IS_B = GROUPS == "b"
 
 
-def _model(**params):
-    defaults = dict(lookback=5, hidden_size=4, max_iter=15, random_state=0)
-    return LSTMRegressor(**{**defaults, **params})
+_model = partial(tiny_regressor, lookback=5, max_iter=15)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from _factories import tiny_regressor
 from sklearn.exceptions import NotFittedError
 from torch import nn
 
@@ -18,8 +19,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 
 def fitted(**params):
-    defaults = dict(lookback=5, hidden_size=4, max_iter=3, random_state=0)
-    return LSTMRegressor(**{**defaults, **params}).fit(ROWS, TARGET)
+    return tiny_regressor(**{"lookback": 5, **params}).fit(ROWS, TARGET)
 
 
 def torch_hidden_sequence(rnn: nn.LSTM, windows: np.ndarray, layer: int) -> np.ndarray:

@@ -1,11 +1,13 @@
 """Split conformal prediction intervals: calibrated on the held-out last rows."""
 
 import pickle
+from functools import partial
 
 import numpy as np
 import pytest
+from _factories import noisy_sine, tiny_forecaster, tiny_regressor
 
-from sklstm import LSTMForecaster, LSTMRegressor
+from sklstm import LSTMRegressor
 from sklstm.datasets import load_sunspots
 
 RNG = np.random.default_rng(0)
@@ -13,11 +15,6 @@ ROWS = RNG.normal(size=(100, 2))
 TARGET = ROWS[:, 0] + 0.1 * RNG.normal(size=100)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-def noisy_sine(n, seed=0):
-    rng = np.random.default_rng(seed)
-    return np.sin(0.01 * np.arange(n)) + rng.normal(0, 0.2, n)
 
 
 def held_out_coverage(series, n_train, coverage, **params):
@@ -36,18 +33,16 @@ def held_out_coverage(series, n_train, coverage, **params):
     return np.mean((intervals[:, 0] <= truth) & (truth <= intervals[:, 1]))
 
 
-def small_model(**params):
-    defaults = dict(
-        lookback=3, hidden_size=4, max_iter=5, early_stopping=True, random_state=0
-    )
-    return LSTMRegressor(**{**defaults, **params})
+small_model = partial(tiny_regressor, max_iter=5, early_stopping=True)
 
 
+@pytest.mark.slow
 def test_coverage_on_a_later_stretch_of_the_noisy_sine_is_close_to_nominal():
     coverage = held_out_coverage(noisy_sine(2000), 1500, 0.9, lookback=4)
     assert abs(coverage - 0.9) < 0.05
 
 
+@pytest.mark.slow
 def test_coverage_on_later_sunspots_is_close_to_nominal_on_the_square_root_scale():
     # Sunspot noise grows with the level; on the square-root scale it does
     # not, so the held-out errors look like the later ones (and squaring the
@@ -121,9 +116,7 @@ def test_coverage_beyond_what_the_held_out_rows_can_promise_is_refused():
 # ---------------------------------------------------------------- forecaster
 
 
-def small_forecaster(**params):
-    defaults = dict(lookback=4, hidden_size=4, max_iter=5, random_state=0)
-    return LSTMForecaster(**{**defaults, **params})
+small_forecaster = partial(tiny_forecaster, lookback=4, max_iter=5)
 
 
 def coverage_per_step(forecaster, X, y, first_origin, steps, every):
@@ -138,6 +131,7 @@ def coverage_per_step(forecaster, X, y, first_origin, steps, every):
     return np.mean(inside, axis=0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "params", [dict(strategy="recursive"), dict(strategy="direct", horizon=5)]
 )

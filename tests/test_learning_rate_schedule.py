@@ -2,14 +2,14 @@
 
 import contextlib
 import math
+from functools import partial
 
 import numpy as np
 import pytest
+from _factories import tiny_regressor
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from torch.optim.optimizer import register_optimizer_step_pre_hook
-
-from sklstm import LSTMRegressor
 
 RNG = np.random.default_rng(0)
 ROWS = RNG.normal(size=(40, 2))
@@ -31,17 +31,15 @@ def recorded_rates():
         handle.remove()
 
 
-def one_step_per_epoch(**params):
-    defaults = dict(
-        lookback=2,
-        hidden_size=3,
-        batch_size=1000,
-        max_iter=8,
-        n_iter_no_change=100,
-        learning_rate_init=0.01,
-        random_state=0,
-    )
-    return LSTMRegressor(**{**defaults, **params})
+one_step_per_epoch = partial(
+    tiny_regressor,
+    lookback=2,
+    hidden_size=3,
+    batch_size=1000,
+    max_iter=8,
+    n_iter_no_change=100,
+    learning_rate_init=0.01,
+)
 
 
 def test_constant_schedule_keeps_the_initial_rate():

@@ -90,6 +90,7 @@ def test_the_output_layer_and_linear_path_learn_at_a_rate_scaled_to_the_start_er
     ] * 2
 
 
+@pytest.mark.slow
 def test_training_does_not_undo_the_ridge_start_beyond_the_training_range():
     X, y = TREND[:-1, None], TREND[1:]
     n_train = 240  # the last 59 rows lie above every training value

@@ -1,11 +1,13 @@
 """sklstm.to_onnx: onnxruntime predicts what predict predicts, on the same rows."""
 
 import sys
+from functools import partial
 
 import numpy as np
 import onnx
 import onnxruntime
 import pytest
+from _factories import DEFAULT_LOOKBACK, tiny_regressor
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -25,9 +27,7 @@ TARGET = np.sin(ROWS[:, 0]) + 0.05 * ROWS[:, 1] + np.r_[0.0, ROWS[:-1, 2]]
 TWO_TARGETS = np.column_stack([TARGET, 2.0 - 0.3 * np.r_[0.0, 0.0, ROWS[:-2, 0]]])
 
 
-def tiny(**params):
-    defaults = dict(hidden_size=5, max_iter=3, random_state=0)
-    return LSTMRegressor(**{**defaults, **params})
+tiny = partial(tiny_regressor, lookback=DEFAULT_LOOKBACK, hidden_size=5)
 
 
 def run(payload: bytes, **inputs) -> np.ndarray:

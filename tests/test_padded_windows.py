@@ -8,17 +8,19 @@ tests drive the real libraries and check both the warning and the fix.
 
 import pickle
 import warnings
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pytest
+from _factories import DEFAULT_LOOKBACK, tiny_regressor
 from skforecast.direct import ForecasterDirect
 from skforecast.recursive import ForecasterRecursive
 from sktime.forecasting.base import ForecastingHorizon
 from sktime.forecasting.compose import make_reduction
 
 import sklstm
-from sklstm import LSTMForecaster, LSTMRegressor
+from sklstm import LSTMForecaster
 from sklstm.exceptions import PaddedWindowsWarning
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -34,10 +36,7 @@ TRAIN, TRUTH = SERIES[:-20], SERIES[-20:].to_numpy()
 ROWS = np.arange(60.0).reshape(-1, 1)
 
 
-def _regressor(**params):
-    return LSTMRegressor(
-        **{"hidden_size": 4, "max_iter": 10, "random_state": 0, **params}
-    )
+_regressor = partial(tiny_regressor, lookback=DEFAULT_LOOKBACK, max_iter=10)
 
 
 def _fitted(lookback=5, rows=ROWS, **params):

@@ -7,7 +7,9 @@ import pickle
 import pickletools
 import sys
 import zipfile
+from functools import partial
 
+import _factories
 import joblib
 import numpy as np
 import pandas as pd
@@ -34,9 +36,7 @@ SEQUENCES = RNG.normal(size=(30, 5, 2))
 REGRESSOR_CLASS = "sklstm._regressor.LSTMRegressor"
 
 
-def tiny(**params):
-    defaults = dict(lookback=3, hidden_size=4, max_iter=4, random_state=0)
-    return LSTMRegressor(**{**defaults, **params})
+tiny = partial(_factories.tiny_regressor, max_iter=4)
 
 
 def fitted_on_frame():
@@ -66,13 +66,6 @@ FITTED_MODELS = [
     fitted_gru_without_linear_path,
     fitted_on_sequences,
 ]
-
-
-@pytest.fixture
-def cpu_only_machine(monkeypatch):
-    monkeypatch.setattr(sklstm._device, "cuda_available", lambda: False)
-    monkeypatch.setattr(sklstm._device, "cuda_device_count", lambda: 0)
-    monkeypatch.setattr(sklstm._device, "mps_available", lambda: False)
 
 
 def assert_same_fitted_model(loaded, model, X):
@@ -140,7 +133,8 @@ def test_the_pickle_byte_stream_holds_no_torch_objects():
     assert b"torch" not in pickle.dumps(model)
 
 
-def test_a_model_trained_on_cuda_unpickles_on_a_cpu_only_machine(cpu_only_machine):
+def test_a_model_trained_on_cuda_unpickles_on_a_cpu_only_machine(machine):
+    machine()  # CPU only: no CUDA, no MPS
     model = tiny().fit(ROWS, TARGET)
     on_gpu = copy.deepcopy(model)
     on_gpu.device_ = "cuda:0"  # what a model fitted on a GPU says
@@ -266,7 +260,8 @@ def test_a_safetensors_file_without_safetensors_installed_says_what_to_install(
         sklstm.load(tmp_path / "model.zip")
 
 
-def test_a_model_saved_on_cuda_loads_on_a_cpu_only_machine(tmp_path, cpu_only_machine):
+def test_a_model_saved_on_cuda_loads_on_a_cpu_only_machine(tmp_path, machine):
+    machine()  # CPU only: no CUDA, no MPS
     model = tiny().fit(ROWS, TARGET)
     on_gpu = copy.deepcopy(model)
     on_gpu.device_ = "cuda:0"
@@ -277,7 +272,8 @@ def test_a_model_saved_on_cuda_loads_on_a_cpu_only_machine(tmp_path, cpu_only_ma
     np.testing.assert_array_equal(loaded.predict(ROWS), model.predict(ROWS))
 
 
-def test_load_puts_the_model_on_the_device_asked_for(tmp_path, cpu_only_machine):
+def test_load_puts_the_model_on_the_device_asked_for(tmp_path, machine):
+    machine()  # CPU only: no CUDA, no MPS
     sklstm.save(tiny().fit(ROWS, TARGET), tmp_path / "model.zip")
     assert sklstm.load(tmp_path / "model.zip", device="auto").device_ == "cpu"
     with pytest.raises(ValueError, match="CUDA is not available"):
@@ -545,9 +541,7 @@ SALES = pd.Series(np.sin(np.arange(70) / 5) + 0.1 * RNG.normal(size=70), DAYS)
 WEATHER = pd.DataFrame({"temperature": np.cos(np.arange(70) / 5)}, index=DAYS)
 
 
-def tiny_forecaster(**params):
-    defaults = dict(lookback=4, hidden_size=4, max_iter=3, random_state=0)
-    return LSTMForecaster(**{**defaults, **params})
+tiny_forecaster = partial(_factories.tiny_forecaster, lookback=4)
 
 
 def forecaster_on_dated_series():

@@ -2,13 +2,14 @@
 
 import subprocess
 import sys
+from functools import partial
 
 import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from _factories import tiny_regressor
 
-from sklstm import LSTMRegressor
 from sklstm.plotting import plot_forecast, plot_loss_curve
 
 matplotlib.use("Agg")
@@ -31,9 +32,7 @@ def lines_by_label(ax):
     return {line.get_label(): line for line in ax.get_lines()}
 
 
-def tiny(**params):
-    defaults = dict(lookback=3, hidden_size=4, max_iter=8, random_state=0)
-    return LSTMRegressor(**{**defaults, **params})
+tiny = partial(tiny_regressor, max_iter=8)
 
 
 def test_importing_sklstm_does_not_import_matplotlib():

@@ -2,12 +2,13 @@
 
 import re
 import sys
+from functools import partial
 
 import numpy as np
 import pytest
+from _factories import tiny_regressor
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
-from sklstm import LSTMRegressor
 from sklstm._progress import TQDM_MISSING_NOTE
 
 RNG = np.random.default_rng(0)
@@ -17,11 +18,7 @@ TARGET = ROWS[:, 0] + 0.1 * RNG.normal(size=60)
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-def tiny(**params):
-    defaults = dict(
-        lookback=3, hidden_size=4, max_iter=5, n_iter_no_change=100, random_state=0
-    )
-    return LSTMRegressor(**{**defaults, **params})
+tiny = partial(tiny_regressor, max_iter=5, n_iter_no_change=100)
 
 
 def epoch_lines(text):

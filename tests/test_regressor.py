@@ -1,9 +1,12 @@
 """What a user of LSTMRegressor relies on: windows, training, shapes, state."""
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from _factories import noisy_sine, tiny_regressor
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import Ridge
@@ -17,14 +20,7 @@ ROWS = RNG.normal(size=(120, 3))
 TARGET = ROWS[:, 0] - 0.5 * np.r_[0.0, ROWS[:-1, 1]]  # needs one row of history
 
 
-def tiny(**params):
-    defaults = dict(lookback=3, hidden_size=8, max_iter=15, random_state=0)
-    return LSTMRegressor(**{**defaults, **params})
-
-
-def noisy_sine(n=1000, seed=0):
-    rng = np.random.default_rng(seed)
-    return np.sin(0.01 * np.arange(n)) + rng.normal(0, 0.2, n)
+tiny = partial(tiny_regressor, hidden_size=8, max_iter=15)
 
 
 def lagged(series, lookback):
@@ -66,6 +62,7 @@ def test_fit_accepts_fewer_rows_than_lookback_and_predicts_one_per_row(n_rows):
     assert model.predict(ROWS[:7]).shape == (7,)
 
 
+@pytest.mark.slow
 def test_default_model_matches_ridge_on_the_same_lags_for_the_noisy_sine():
     series = noisy_sine()
     X, y = series[:-1, None], series[1:]
@@ -78,6 +75,7 @@ def test_default_model_matches_ridge_on_the_same_lags_for_the_noisy_sine():
     assert lstm_mse < 0.05  # the noise floor is 0.04
 
 
+@pytest.mark.slow
 def test_learns_a_nonlinear_function_of_history_that_a_linear_model_cannot():
     rng = np.random.default_rng(1)
     x = rng.uniform(-2, 2, size=600)

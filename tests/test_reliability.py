@@ -9,19 +9,22 @@ import subprocess
 import sys
 import threading
 import zipfile
+from functools import partial
 from pathlib import Path
 
+import _factories
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from _factories import tiny_regressor as tiny
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import sklstm
 import sklstm._network
 import sklstm._persistence
-from sklstm import LSTMForecaster, LSTMRegressor
+from sklstm import LSTMRegressor
 from sklstm.exceptions import TrainingDivergedError, TrainingInterruptedWarning
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -33,14 +36,7 @@ SERIES = np.sin(np.arange(80) / 4) + 0.05 * RNG.normal(size=80)
 NO_COVARIATES = np.empty((80, 0))
 
 
-def tiny(**params):
-    defaults = dict(lookback=3, hidden_size=4, max_iter=3, random_state=0)
-    return LSTMRegressor(**{**defaults, **params})
-
-
-def tiny_forecaster(**params):
-    defaults = dict(lookback=4, hidden_size=4, max_iter=3, random_state=0)
-    return LSTMForecaster(**{**defaults, **params})
+tiny_forecaster = partial(_factories.tiny_forecaster, lookback=4)
 
 
 # --------------------------------------- 1. architecture changed after fit

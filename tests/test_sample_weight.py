@@ -1,10 +1,12 @@
 """``fit(..., sample_weight=...)`` scales each target row's share of the loss."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 import torch
+from _factories import tiny_regressor
 
-from sklstm import LSTMRegressor
 from sklstm._training import _loss
 
 RNG = np.random.default_rng(1)
@@ -17,9 +19,7 @@ Y_CORRUPTED = np.where(CORRUPTED, Y + 3.0, Y)
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-def _model(**params):
-    defaults = dict(lookback=3, hidden_size=4, max_iter=20, random_state=0)
-    return LSTMRegressor(**{**defaults, **params})
+_model = partial(tiny_regressor, max_iter=20)
 
 
 def test_rows_with_zero_weight_do_not_pull_the_fit():

@@ -1,26 +1,25 @@
 """LSTMRegressor inside scikit-learn's tools: pipelines, searches, cross-validation."""
 
+from functools import partial
+
 import numpy as np
 import pytest
+from _factories import tiny_regressor
 from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-
-from sklstm import LSTMRegressor
 
 RNG = np.random.default_rng(0)
 SERIES = np.sin(0.05 * np.arange(241)) + RNG.normal(0, 0.1, 241)
 X, Y = SERIES[:-1, None], SERIES[1:]
 
 
-def small_model(**params):
-    # The searches below test the plumbing (pipelines, folds, parallel runs)
-    # on 60-row folds: training on every row keeps them about that.
-    defaults = dict(
-        lookback=4, hidden_size=6, max_iter=8, early_stopping=False, random_state=0
-    )
-    return LSTMRegressor(**{**defaults, **params})
+# The searches below test the plumbing (pipelines, folds, parallel runs)
+# on 60-row folds: training on every row keeps them about that.
+small_model = partial(
+    tiny_regressor, lookback=4, hidden_size=6, max_iter=8, early_stopping=False
+)
 
 
 def search(n_jobs):

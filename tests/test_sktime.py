@@ -2,10 +2,12 @@
 
 import subprocess
 import sys
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pytest
+from _factories import tiny_forecaster
 from sktime.benchmarking.forecasting import ForecastingBenchmark
 from sktime.forecasting.model_evaluation import evaluate
 from sktime.forecasting.model_selection import ForecastingGridSearchCV
@@ -14,7 +16,6 @@ from sktime.performance_metrics.forecasting import MeanAbsoluteError
 from sktime.split import ExpandingWindowSplitter, SingleWindowSplitter
 from sktime.utils.estimator_checks import check_estimator
 
-from sklstm import LSTMForecaster
 from sklstm.datasets import load_airline
 from sklstm.sktime import LSTMSktimeForecaster
 
@@ -27,9 +28,7 @@ SINE = pd.Series(
 )
 
 
-def _lstm(**params):
-    defaults = dict(lookback=12, hidden_size=4, max_iter=10, random_state=0)
-    return LSTMForecaster(**{**defaults, **params})
+_lstm = partial(tiny_forecaster, lookback=12, max_iter=10)
 
 
 @pytest.mark.slow

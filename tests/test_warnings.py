@@ -1,21 +1,20 @@
 """Warnings name the user's line, however many library frames lie between."""
 
+from functools import partial
+
 import numpy as np
 import pytest
+from _factories import tiny_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklstm import LSTMRegressor
 from sklstm.exceptions import PaddedWindowsWarning
 
 ROWS = np.random.default_rng(0).normal(size=(40, 2))
 
 
-def _model():
-    return LSTMRegressor(
-        lookback=3, hidden_size=4, max_iter=1, early_stopping=False, random_state=0
-    )
+_model = partial(tiny_regressor, max_iter=1, early_stopping=False)
 
 
 def test_a_convergence_warning_from_fit_points_at_the_callers_line():

@@ -1,0 +1,33 @@
+"""Tiny estimators and seeded data for the tests: small, few epochs, reproducible.
+
+Every test module builds its models from these, passing the settings it needs
+as keyword arguments (they override the defaults below). They are plain
+functions so that module-level parameter lists can use them as well; the
+``tiny_regressor`` and ``tiny_forecaster`` fixtures of ``conftest.py`` hand
+out the same functions.
+"""
+
+import numpy as np
+
+from sklstm import LSTMForecaster, LSTMRegressor
+
+TINY = dict(lookback=3, hidden_size=4, max_iter=3, random_state=0)
+
+# For the tests that build on the estimators' own window length.
+DEFAULT_LOOKBACK = LSTMRegressor().lookback
+
+
+def tiny_regressor(**params):
+    """An ``LSTMRegressor`` with the tiny defaults, overridden by ``params``."""
+    return LSTMRegressor(**{**TINY, **params})
+
+
+def tiny_forecaster(**params):
+    """An ``LSTMForecaster`` with the tiny defaults, overridden by ``params``."""
+    return LSTMForecaster(**{**TINY, **params})
+
+
+def noisy_sine(n=1000, seed=0):
+    """A slow sine (period about 628 steps) with N(0, 0.2) noise, seeded."""
+    rng = np.random.default_rng(seed)
+    return np.sin(0.01 * np.arange(n)) + rng.normal(0, 0.2, n)
