@@ -465,6 +465,9 @@ _INTERRUPTED_FIRST_FIT = """
 import os, signal, sys, warnings
 import numpy as np
 warnings.simplefilter("ignore")
+# Ctrl-C raises KeyboardInterrupt even when this process was started with
+# SIGINT ignored (as background jobs of a shell are).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 class CtrlCWhileImporting:  # Ctrl-C half-way through torch.optim's first import
     fired = False
