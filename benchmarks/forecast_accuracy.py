@@ -134,7 +134,7 @@ def evaluate(name, series, n_train, lookback, targets, seeds) -> None:
         results: dict[str, list[float]] = {key: [] for key in ridge}
         started = time.perf_counter()
         for seed in seeds:
-            common = dict(lookback=lookback, target=target, random_state=seed)
+            common = dict(lookback=lookback, network_output=target, random_state=seed)
             recursive = LSTMForecaster(**common).fit(no_covariates, series[:n_train])
             results["1-step"].append(
                 rolling_mae(
@@ -187,7 +187,7 @@ def backtest(name, series, lookback, targets, seeds) -> None:
                     lookback=lookback,
                     horizon=STEPS,
                     strategy=strategy,
-                    target=target,
+                    network_output=target,
                     random_state=seed,
                 )
                 scores = cross_validate(

@@ -51,16 +51,23 @@ from sklstm._validation import (
     validate_series,
     zero_column_frames_as_arrays,
 )
+from sklstm._warnings import warn
 
 STRATEGIES = ("recursive", "direct")
 #: The furthest step ahead that ``predict_interval`` calibrates: the held-out
 #: backtest forecasts at most this many steps from each origin.
 MAX_CALIBRATED_STEPS = 200
-TARGETS = ("change", "level")
+NETWORK_OUTPUTS = ("change", "level")
 #: The parameters that shape the fitted state: recorded at fit in
 #: ``_architecture``, so that changing them afterwards changes nothing until
 #: the next fit.
-ARCHITECTURE_PARAMS = ("lookback", "horizon", "strategy", "target", "series_scaling")
+ARCHITECTURE_PARAMS = (
+    "lookback",
+    "horizon",
+    "strategy",
+    "network_output",
+    "series_scaling",
+)
 
 
 class LSTMForecaster(RegressorMixin, BaseEstimator):
@@ -94,8 +101,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ``'direct'`` trains one model with ``horizon`` outputs that forecasts
         a whole block of steps from observed values; beyond ``horizon`` it
         continues block by block, feeding each block back.
-    target : {'change', 'level'}, default='level'
-        What the network learns to predict: ``'level'``, the future values
+    network_output : {'level', 'change'}, default='level'
+        What the network learns to output: ``'level'``, the future values
         themselves; or ``'change'``, the difference between each future value
         and the last value in the window. Both forecast beyond the range they
         were trained on: the linear path (``linear_path=True``) starts at the
@@ -103,6 +110,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         the ridge penalty shrinks towards: the series' mean for ``'level'``,
         the last value (a random walk) for ``'change'``, whose recursive
         forecasts then revert to the mean more slowly (see Notes).
+
+        .. versionadded:: 0.2
+           Replaces ``target``, which read like ``y`` to scikit-learn users.
     series_scaling : {'last', 'log_last', 'standard', 'mean', 'log', 'none'}, \
             default='last'
         How each series is scaled on its own before the windows of many
@@ -121,7 +131,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ``fit`` (or, for a series first seen there, to ``update``); forecasts
         are mapped back to the units of ``y``. With ``'last'`` and
         ``'log_last'`` the network always learns the change from the last
-        value, whatever ``target`` says: its windows hold no level to
+        value, whatever ``network_output`` says: its windows hold no level to
         predict a level from. Not used without ``groups``:
         a single series is standardised by ``standardize``. See Notes for
         how the default was chosen.
@@ -191,6 +201,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     warm_start : bool, default=False
         Whether ``fit`` continues training the current network instead of
         starting afresh.
+    target : {'level', 'change'} or 'deprecated', default='deprecated'
+        The former name of ``network_output``.
+
+        .. deprecated:: 0.2
+           Use ``network_output``; ``target`` is removed in 0.3. When set, it
+           takes precedence over ``network_output``, with a
+           ``FutureWarning``.
 
     Attributes
     ----------
@@ -233,7 +250,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     recursive forecast of a noisy sine (``benchmarks/accuracy_vs_ridge.py``):
     stopping early on the most recent windows made the LSTM clearly more
     accurate on the trending airline series and no less accurate on
-    sunspots. ``target='level'`` and ``'change'`` were within 5 % of each
+    sunspots. ``network_output='level'`` and ``'change'`` were within 5 % of each
     other on the 12-step forecasts (level: airline 1.05x Ridge recursive,
     sunspots 1.04x, a synthetic trend 0.98x; change: 1.02x, 1.00x, 1.00x),
     but on the sine, 100 steps ahead, ``'change'`` was 1.25x the mean squared
@@ -287,7 +304,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         **LSTMRegressor._parameter_constraints,
         "horizon": [Interval(Integral, 1, None, closed="left")],
         "strategy": [StrOptions(set(STRATEGIES))],
-        "target": [StrOptions(set(TARGETS))],
+        "network_output": [StrOptions(set(NETWORK_OUTPUTS))],
+        "target": [StrOptions({*NETWORK_OUTPUTS, "deprecated"})],
         "series_scaling": [StrOptions(set(SERIES_SCALINGS))],
         "batch_size": [
             Interval(Integral, 1, None, closed="left"),
@@ -330,7 +348,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         *,
         horizon: int = 1,
         strategy: str = "recursive",
-        target: str = "level",
+        network_output: str = "level",
         series_scaling: str = "last",
         hidden_size: int = 32,
         num_layers: int = 1,
@@ -354,11 +372,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
         warm_start: bool = False,
+        target: str = "deprecated",
     ) -> None:
         self.lookback = lookback
         self.horizon = horizon
         self.strategy = strategy
-        self.target = target
+        self.network_output = network_output
         self.series_scaling = series_scaling
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -382,6 +401,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.target = target
 
     # ------------------------------------------------------------------ public
 
@@ -417,7 +437,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         X_checked, y_checked, features = validate_on_copy(
             self, validate_series, X, y, reset=True
         )
-        architecture = {name: getattr(self, name) for name in ARCHITECTURE_PARAMS}
+        architecture = self._architecture_from_params(warn_if_deprecated=True)
         if self.warm_start and self.__sklearn_is_fitted__():
             self._check_same_architecture(architecture)
         block = self._block(architecture)
@@ -438,7 +458,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 "feature(s)). Pass a longer series or lower lookback."
             )
         windows, targets = training_windows(
-            y_checked, X_checked, self.lookback, block, change=self.target == "change"
+            y_checked,
+            X_checked,
+            self.lookback,
+            block,
+            change=architecture["network_output"] == "change",
         )
         regressor = self._regressor()
         regressor.fit(windows, targets[:, 0] if block == 1 else targets)
@@ -740,13 +764,28 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         vars(snapshot).update(copy.copy(vars(self)))
         return snapshot
 
+    def _architecture_from_params(self, warn_if_deprecated: bool = False) -> dict:
+        """The architecture the current parameters describe.
+
+        The deprecated ``target``, when set, stands for ``network_output``.
+        """
+        architecture = {name: getattr(self, name) for name in ARCHITECTURE_PARAMS}
+        if self.target != "deprecated":
+            architecture["network_output"] = self.target
+            if warn_if_deprecated:
+                warn(
+                    f"target={self.target!r} is deprecated since sklstm 0.2 and "
+                    "is removed in 0.3: it is now called network_output. Use "
+                    f"network_output={self.target!r}.",
+                    FutureWarning,
+                )
+        return architecture
+
     def _fitted_architecture(self) -> dict:
         """The parameters the fitted state was built with (older models: current)."""
         recorded = getattr(self, "_architecture", None) or {}
-        return {
-            name: recorded.get(name, getattr(self, name))
-            for name in ARCHITECTURE_PARAMS
-        }
+        current = self._architecture_from_params()
+        return {name: recorded.get(name, current[name]) for name in ARCHITECTURE_PARAMS}
 
     def _check_same_architecture(self, architecture: dict) -> None:
         fitted = self._fitted_architecture()
@@ -847,7 +886,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self, validate_series, X, y, reset=True
         )
         panel = panel_of(groups, len(y_checked))
-        architecture = {name: getattr(self, name) for name in ARCHITECTURE_PARAMS}
+        architecture = self._architecture_from_params(warn_if_deprecated=True)
         block = self._block(architecture)
         width = self._history_width(architecture)
         needed = width + block
@@ -879,7 +918,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.lookback,
             block,
             # Relative windows hold no level: they always learn the change.
-            change=self.target == "change" or width > self.lookback,
+            change=architecture["network_output"] == "change" or width > self.lookback,
             relative=width > self.lookback,
         )
         regressor = self._regressor(n_windows=int(np.count_nonzero(weights)))
@@ -1184,7 +1223,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 axis=2,
             )
             step = self.regressor_.predict(windows).reshape(len(active), block)
-            if relative or architecture["target"] == "change":
+            if relative or architecture["network_output"] == "change":
                 step = step + values[active, stop - 1, None]
             values[active, stop : stop + block] = step
         return values[:, width : width + int(n_steps.max())]

@@ -20,7 +20,7 @@ standardisation has to be rewritten by the serving side.
   the series, and, when the model has covariates, ``X`` (n_origins,
   lookback + block, n_covariates): the covariates of those ``lookback`` steps
   followed by those of the ``block`` steps to forecast. Output: the forecast
-  values (levels, also with ``target='change'``). A longer recursive forecast
+  values (levels, also with ``network_output='change'``). A longer recursive forecast
   feeds each output back as the newest value of ``y``.
 
 The graph is built by tracing an ``nn.Module`` that restates ``predict`` with
@@ -296,7 +296,7 @@ def _forecast_graph(model, dtype: torch.dtype):
         dtype,
         lookback,
         block,
-        change=model.target == "change",
+        change=model._fitted_architecture()["network_output"] == "change",
     )
     n_origins = 3
     inputs = [torch.zeros(n_origins, lookback, dtype=dtype)]

@@ -320,8 +320,9 @@ def test_forecaster_has_every_training_parameter_of_the_regressor_with_its_defau
     assert set(forecaster) - set(regressor) == {
         "horizon",
         "strategy",
-        "target",
+        "network_output",
         "series_scaling",
+        "target",  # deprecated, removed in 0.3
     }
 
 

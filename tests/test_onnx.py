@@ -158,11 +158,14 @@ def series_with_covariates(n=100, n_covariates=2):
 
 
 FORECASTER_CONFIGS = {
-    "recursive-change": dict(strategy="recursive"),
-    "recursive-level-gru": dict(strategy="recursive", target="level", cell="gru"),
-    "direct-3": dict(strategy="direct", horizon=3),
+    # Both network outputs, whatever the default.
+    "recursive-change": dict(strategy="recursive", network_output="change"),
+    "recursive-level-gru": dict(
+        strategy="recursive", network_output="level", cell="gru"
+    ),
+    "direct-3-change": dict(strategy="direct", horizon=3, network_output="change"),
     "direct-2-level-bidirectional": dict(
-        strategy="direct", horizon=2, target="level", bidirectional=True
+        strategy="direct", horizon=2, network_output="level", bidirectional=True
     ),
 }
 

@@ -555,7 +555,7 @@ def direct_forecaster_without_covariates():
 
 
 def forecaster_on_a_range_index():
-    model = tiny_forecaster(target="level", early_stopping=True)
+    model = tiny_forecaster(network_output="level", early_stopping=True)
     X, y = WEATHER.reset_index(drop=True), SALES.reset_index(drop=True)
     return model.fit(X[:60], y[:60]), X[60:]
 

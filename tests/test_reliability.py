@@ -104,7 +104,7 @@ FORECASTER_CHANGES = [
     {"lookback": 6},
     {"horizon": 3},
     {"strategy": "recursive"},
-    {"target": "change"},
+    {"network_output": "change"},
     {"hidden_size": 8},
 ]
 

@@ -4,6 +4,7 @@ import json
 import zipfile
 
 import numpy as np
+import pytest
 
 import sklstm
 from sklstm import LSTMForecaster, LSTMRegressor
@@ -41,3 +42,52 @@ def test_a_file_that_still_names_fused_optimizer_loads_and_predicts_the_same(
     loaded = sklstm.load(older)
     np.testing.assert_array_equal(loaded.predict(ROWS), model.predict(ROWS))
     assert "fused_optimizer" not in loaded.get_params()
+
+
+def test_the_deprecated_target_still_chooses_the_network_output_with_a_warning():
+    series = np.sin(0.3 * np.arange(60))
+    covariates = np.empty((60, 0))
+    params = dict(lookback=4, hidden_size=4, max_iter=3, random_state=0)
+    renamed = LSTMForecaster(network_output="change", **params)
+    with pytest.warns(
+        FutureWarning,
+        match=r"target='change' is deprecated.*"
+        r"network_output='change'",
+    ):
+        deprecated = LSTMForecaster(target="change", **params).fit(covariates, series)
+    renamed.fit(covariates, series)
+    np.testing.assert_array_equal(
+        deprecated.predict(covariates[:5]), renamed.predict(covariates[:5])
+    )
+    level = LSTMForecaster(**params).fit(covariates, series)
+    assert not np.array_equal(
+        level.predict(covariates[:5]), renamed.predict(covariates[:5])
+    )
+
+
+def test_a_forecaster_file_from_0_1_with_target_loads_as_it_was_fitted(tmp_path):
+    series = np.sin(0.3 * np.arange(60))
+    covariates = np.empty((60, 0))
+    model = LSTMForecaster(
+        lookback=4, hidden_size=4, max_iter=3, random_state=0, network_output="change"
+    ).fit(covariates, series)
+    sklstm.save(model, tmp_path / "model.zip")
+    # As 0.1 wrote it: the output under its old name, no fitted architecture.
+    with (
+        zipfile.ZipFile(tmp_path / "model.zip") as source,
+        zipfile.ZipFile(tmp_path / "old.zip", "w") as old,
+    ):
+        for member in source.namelist():
+            data = source.read(member)
+            if member == "model.json":
+                document = json.loads(data)
+                estimator = document["estimator"]
+                del estimator["params"]["network_output"]
+                estimator["params"]["target"] = "change"
+                del estimator["fitted"]["_architecture"]
+                data = json.dumps(document).encode()
+            old.writestr(member, data)
+    loaded = sklstm.load(tmp_path / "old.zip")
+    np.testing.assert_array_equal(
+        loaded.predict(covariates[:5]), model.predict(covariates[:5])
+    )
