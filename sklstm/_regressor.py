@@ -497,7 +497,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             r2_score(y, self.predict(X, groups=groups), sample_weight=sample_weight)
         )
 
-    def predict_interval(self, X, coverage: float = 0.9) -> np.ndarray:
+    def predict_interval(self, X, coverage: float = 0.9, *, groups=None) -> np.ndarray:
         """Prediction intervals by split conformal calibration on the last rows.
 
         The model must have been fitted with early stopping
@@ -521,6 +521,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             Rows (or sequences) as for ``predict``.
         coverage : float, default=0.9
             The wanted probability that an interval holds the truth.
+        groups : array-like of shape (n_rows,), default=None
+            Series labels, as for ``predict``: each series is windowed on its
+            own.
 
         Returns
         -------
@@ -571,7 +574,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                 "Refit with early_stopping=True."
             )
         half_width = conformal_half_width(self.calibration_residuals_, coverage)
-        return interval_bounds(self.predict(X), half_width, self._y_was_1d)
+        return interval_bounds(
+            self.predict(X, groups=groups), half_width, self._y_was_1d
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

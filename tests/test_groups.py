@@ -148,3 +148,12 @@ def test_early_stopping_refuses_series_too_short_to_leave_training_rows():
 def test_bad_groups_are_refused_with_what_to_pass(groups, message):
     with pytest.raises(ValueError, match=message):
         _model().fit(X, Y, groups=groups)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_prediction_intervals_window_each_series_on_its_own_like_predict():
+    model = _model(early_stopping=True).fit(X, Y, groups=GROUPS)
+    intervals = model.predict_interval(X, coverage=0.8, groups=GROUPS)
+    centres = intervals.mean(axis=1)
+    np.testing.assert_allclose(centres, model.predict(X, groups=GROUPS), atol=1e-6)
+    assert not np.allclose(centres, model.predict(X))
