@@ -50,8 +50,7 @@ def cuda_device_count() -> int:
 
 def mps_available() -> bool:
     """Whether PyTorch can use Apple's Metal (MPS) backend on this machine."""
-    backend = getattr(torch.backends, "mps", None)
-    return bool(backend is not None and backend.is_available())
+    return torch.backends.mps.is_available()
 
 
 def resolve_device(device: str) -> torch.device:
