@@ -20,7 +20,7 @@ from sklearn.preprocessing import StandardScaler
 
 import sklstm
 import sklstm._network
-import sklstm._persistence
+import sklstm._state
 from sklstm import LSTMForecaster, LSTMRegressor
 from sklstm.exceptions import TrainingDivergedError, TrainingInterruptedWarning
 
