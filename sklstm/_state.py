@@ -6,7 +6,8 @@ how to check and decode it again, in an order where an attribute comes after
 those it refers to. The same fields serve both ways of storing a model:
 
 * **pickle** (``__getstate__`` / ``__setstate__``): :func:`pickled_state`
-  replaces the live objects by numpy arrays and Python builtins, so a model
+  replaces the live objects by numpy arrays and Python builtins (with the
+  conversions of :mod:`sklstm._plain`), so a model
   trained on a GPU unpickles on a CPU-only machine, pickling does not touch
   the live estimator, and ``skops.io`` saves it with the estimator class as
   the only type to trust. Pickle executes code on load: unpickle only files
@@ -31,20 +32,25 @@ and of weight tensors, computed without building the network).
 from __future__ import annotations
 
 import math
-import re
-import zoneinfo
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 import torch
-from pandas.tseries.frequencies import to_offset
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import validate_parameter_constraints
 from torch import nn
 
+from sklstm._compat import validate_parameter_constraints
 from sklstm._device import device_for_loading
+from sklstm._plain import (
+    arrays_to_network,
+    network_to_arrays,
+    optimizer_from_state,
+    optimizer_to_plain,
+    pandas_to_plain,
+    plain_to_pandas,
+)
 from sklstm._scaling import Standardizer
 from sklstm._warnings import warn
 
@@ -608,128 +614,6 @@ def rebuild_live(estimator: BaseEstimator, deferred: dict) -> None:
     schema = type(estimator)._fitted_state_schema
     for attribute, plain in deferred.items():
         setattr(estimator, attribute, schema[attribute].rebuild(estimator, plain))
-
-
-def network_to_arrays(network: nn.Module) -> dict[str, np.ndarray]:
-    """The network's weights as plain CPU numpy arrays (copies)."""
-    return {
-        name: value.detach().to("cpu", copy=True).numpy()
-        for name, value in network.state_dict().items()
-    }
-
-
-def arrays_to_network(
-    network: nn.Module, arrays: dict[str, np.ndarray], device: torch.device
-) -> nn.Module:
-    """Load ``arrays`` into ``network`` and move it to ``device``."""
-    state = {name: torch.from_numpy(np.array(value)) for name, value in arrays.items()}
-    network.load_state_dict(state)
-    return network.to(device).eval()
-
-
-def optimizer_to_plain(optimizer: torch.optim.Optimizer) -> dict:
-    """An optimiser's state (Adam's moments and step counts) as arrays and builtins."""
-    state = optimizer.state_dict()
-    return {
-        "state": {
-            index: {
-                name: value.detach().to("cpu", copy=True).numpy()
-                if isinstance(value, torch.Tensor)
-                else value
-                for name, value in entries.items()
-            }
-            for index, entries in state["state"].items()
-        },
-        "param_groups": [dict(group) for group in state["param_groups"]],
-    }
-
-
-def optimizer_from_state(network: nn.Module, plain: dict) -> torch.optim.Optimizer:
-    """The Adam optimiser of ``network``, resumed from :func:`optimizer_to_plain`."""
-    from sklstm._training import adam
-
-    optimizer = adam(network, lr=1.0, weight_decay=0.0, fused=False)
-    optimizer.load_state_dict(
-        {
-            "state": {
-                index: {
-                    name: torch.from_numpy(np.array(value))
-                    if isinstance(value, np.ndarray)
-                    else value
-                    for name, value in entries.items()
-                }
-                for index, entries in plain["state"].items()
-            },
-            "param_groups": [dict(group) for group in plain["param_groups"]],
-        }
-    )
-    return optimizer
-
-
-def pandas_to_plain(value: pd.Timestamp | pd.DateOffset) -> dict[str, str | None]:
-    """A timestamp or a frequency as a dict of strings (see :func:`plain_to_pandas`).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from sklstm._state import pandas_to_plain
-    >>> pandas_to_plain(pd.Timestamp("2024-03-01", tz="Europe/Paris"))
-    {'timestamp': '2024-03-01T00:00:00+01:00', 'tz': 'Europe/Paris'}
-    >>> pandas_to_plain(pd.offsets.MonthBegin())
-    {'offset': 'MS'}
-    """
-    if isinstance(value, pd.Timestamp):
-        tz = None if value.tz is None else str(value.tz)
-        return {"timestamp": value.isoformat(), "tz": tz}
-    return {"offset": value.freqstr}
-
-
-def plain_to_pandas(plain: dict) -> pd.Timestamp | pd.DateOffset:
-    """The timestamp or frequency that :func:`pandas_to_plain` described.
-
-    Raises
-    ------
-    ValueError
-        If ``plain`` does not describe one, or names a time zone that is
-        neither an IANA name nor a UTC offset (pandas would read other
-        strings, such as ``'dateutil//some/path'``, as files to open).
-    """
-    if set(plain) == {"timestamp", "tz"}:
-        timestamp = pd.Timestamp(plain["timestamp"])
-        if plain["tz"] is None:
-            return timestamp
-        return timestamp.tz_convert(checked_time_zone(plain["tz"]))
-    if set(plain) == {"offset"}:
-        return to_offset(plain["offset"])
-    raise ValueError(f"expected a timestamp or a frequency; got keys {sorted(plain)}")
-
-
-_UTC_OFFSET = re.compile(r"(UTC)?[+-]\d{2}:\d{2}")
-_IANA_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*")
-
-
-def checked_time_zone(name: str) -> str:
-    """``name`` if it is an IANA time zone name or a UTC offset, else ValueError.
-
-    Examples
-    --------
-    >>> from sklstm._state import checked_time_zone
-    >>> checked_time_zone("Europe/Paris"), checked_time_zone("UTC+01:00")
-    ('Europe/Paris', 'UTC+01:00')
-    """
-    if _UTC_OFFSET.fullmatch(name):
-        return name
-    if _IANA_NAME.fullmatch(name):
-        try:
-            zoneinfo.ZoneInfo(name)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            pass
-        else:
-            return name
-    raise ValueError(
-        f"the time zone {name[:80]!r} is neither an IANA time zone name (such as "
-        "'Europe/Paris') nor a UTC offset (such as 'UTC+01:00')"
-    )
 
 
 # ------------------------------------------------------------- sklstm.save
