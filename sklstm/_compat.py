@@ -13,7 +13,11 @@ from __future__ import annotations
 # but still living in private modules as of scikit-learn 1.9. Can go when
 # scikit-learn makes them public (or sklstm validates its parameters itself).
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 
 # Sample-weight validation with scikit-learn's own messages (shape, negative
 # and all-zero weights), which its estimator checks expect. Private as of 1.9;
@@ -21,4 +25,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 # list), or when the messages are written out here.
 from sklearn.utils.validation import _check_sample_weight
 
-__all__ = ["Interval", "StrOptions", "_check_sample_weight", "_fit_context"]
+__all__ = [
+    "Interval",
+    "StrOptions",
+    "_check_sample_weight",
+    "_fit_context",
+    "validate_parameter_constraints",
+]

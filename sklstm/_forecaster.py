@@ -40,8 +40,22 @@ from sklstm._panel import (
     stacked_training_rows,
     unscale_values,
 )
-from sklstm._persistence import portable_state, split_loaded_state
 from sklstm._regressor import LSTMRegressor
+from sklstm._state import (
+    Array,
+    Count,
+    Estimator,
+    Field,
+    Label,
+    Labels,
+    Names,
+    Params,
+    Scalar,
+    Step,
+    pickled_state,
+    rebuild_live,
+    unpickled_state,
+)
 from sklstm._time_index import continued_index, regular_end, time_ends, time_index
 from sklstm._validation import (
     adopt_feature_attributes,
@@ -320,26 +334,28 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     __metadata_request__predict: ClassVar[dict] = {"groups": True}
     __metadata_request__score: ClassVar[dict] = {"groups": True}
 
-    #: How ``sklstm.save`` stores each fitted attribute (kinds: ``sklstm._saving``).
-    _fitted_state_schema: ClassVar[dict[str, str]] = {
-        "regressor_": "estimator",
-        "n_iter_": "count",
-        "calibration_residuals_": "array[*,*]?",
-        "n_features_in_": "count",
-        "feature_names_in_": "names[n_features_in_]?",
-        "_architecture": "params?",
-        "_recent_X": "array[lookback,n_features_in_]?",
-        "_recent_y": "array[lookback]?",
-        "_index_end": "label?",
-        "_index_step": "step?",
-        "_series_name": "scalar?",
+    #: Every fitted attribute and how it is pickled and saved (``sklstm._state``).
+    _fitted_state_schema: ClassVar[dict[str, Field]] = {
+        "regressor_": Estimator(),
+        "n_iter_": Count(),
+        "calibration_residuals_": Array(shape=("*", "*"), optional=True),
+        "n_features_in_": Count(),
+        "feature_names_in_": Names(length="n_features_in_", optional=True),
+        "_architecture": Params(optional=True),
+        "_recent_X": Array(shape=("lookback", "n_features_in_"), optional=True),
+        "_recent_y": Array(shape=("lookback",), optional=True),
+        "_index_end": Label(optional=True),
+        "_index_step": Step(optional=True),
+        "_series_name": Scalar(optional=True),
         # Many series (fit with groups): one entry per series.
-        "series_": "labels?",
-        "_series_recent_X": "array[*,lookback,n_features_in_]?",
-        "_series_recent_y": "array[*,*]?",
-        "_series_scaling": "array[*,*]?",
-        "_series_time_origin": "label?",
-        "_series_time_offsets": "array[*]?",
+        "series_": Labels(optional=True),
+        "_series_recent_X": Array(
+            shape=("*", "lookback", "n_features_in_"), optional=True
+        ),
+        "_series_recent_y": Array(shape=("*", "*"), optional=True),
+        "_series_scaling": Array(shape=("*", "*"), optional=True),
+        "_series_time_origin": Label(optional=True),
+        "_series_time_offsets": Array(shape=("*",), optional=True),
     }
 
     def __init__(
@@ -747,11 +763,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return r2_score(y, self.predict(X, groups=groups), sample_weight=sample_weight)
 
     def __getstate__(self) -> dict:
-        return portable_state(super().__getstate__())
+        return pickled_state(self._fitted_state_schema, super().__getstate__())
 
     def __setstate__(self, state: dict) -> None:
-        state, _ = split_loaded_state(state)
+        state, live = unpickled_state(self._fitted_state_schema, state)
         super().__setstate__(state)
+        rebuild_live(self, live)
 
     # --------------------------------------------------------------- internals
 

@@ -25,17 +25,28 @@ from sklstm._network import (
     tensor_count,
 )
 from sklstm._padding import padded_window_share, warn_if_mostly_padded
-from sklstm._persistence import (
-    arrays_to_network,
-    loading_device,
-    optimizer_from_state,
-    portable_state,
-    split_loaded_state,
-)
 from sklstm._progress import epoch_reporter
 from sklstm._random import draw_seed, isolated_torch_rng, shuffling_generator
 from sklstm._row_metadata import check_groups, check_sample_weight, series_tails
 from sklstm._scaling import Standardizer
+from sklstm._state import (
+    Array,
+    Count,
+    Field,
+    Flag,
+    Float,
+    Floats,
+    Names,
+    Network,
+    Optimizer,
+    Params,
+    Scaler,
+    Size,
+    Text,
+    pickled_state,
+    rebuild_live,
+    unpickled_state,
+)
 from sklstm._training import (
     LEARNING_RATE_SCHEDULES,
     Batches,
@@ -295,28 +306,29 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         "warm_start": ["boolean"],
     }
 
-    #: How ``sklstm.save`` stores each fitted attribute (kinds: ``sklstm._saving``).
-    _fitted_state_schema: ClassVar[dict[str, str]] = {
-        "n_features_in_": "size",
-        "feature_names_in_": "names[n_features_in_]?",
-        "n_outputs_": "size",
-        "window_length_": "size",
-        "_fit_padded_share": "real?",
-        "device_": "text",
-        "_y_was_1d": "flag",
-        "_seed": "count",
-        "_architecture": "params?",
-        "_x_scaler": "scaler[n_features_in_]",
-        "_y_scaler": "scaler[n_outputs_]",
-        "loss_curve_": "finites",
-        "best_loss_": "real",
-        "validation_scores_": "reals?",
-        "validation_loss_curve_": "finites?",
-        "best_validation_score_": "real?",
-        "calibration_residuals_": "array[*,n_outputs_]?",
-        "n_iter_": "count",
-        "t_": "count",
-        "network_": "network",
+    #: Every fitted attribute and how it is pickled and saved (``sklstm._state``).
+    _fitted_state_schema: ClassVar[dict[str, Field]] = {
+        "n_features_in_": Size(),
+        "feature_names_in_": Names(length="n_features_in_", optional=True),
+        "n_outputs_": Size(),
+        "window_length_": Size(),
+        "_fit_padded_share": Float(optional=True),
+        "device_": Text(),
+        "_y_was_1d": Flag(),
+        "_seed": Count(),
+        "_architecture": Params(optional=True),
+        "_x_scaler": Scaler(width="n_features_in_"),
+        "_y_scaler": Scaler(width="n_outputs_"),
+        "loss_curve_": Floats(finite=True),
+        "best_loss_": Float(),
+        "validation_scores_": Floats(optional=True),
+        "validation_loss_curve_": Floats(finite=True, optional=True),
+        "best_validation_score_": Float(optional=True),
+        "calibration_residuals_": Array(shape=("*", "n_outputs_"), optional=True),
+        "n_iter_": Count(),
+        "t_": Count(),
+        "network_": Network(),
+        "_optimizer": Optimizer(optional=True),
     }
 
     def __init__(
@@ -585,18 +597,12 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         return tags
 
     def __getstate__(self) -> dict:
-        return portable_state(super().__getstate__())
+        return pickled_state(self._fitted_state_schema, super().__getstate__())
 
     def __setstate__(self, state: dict) -> None:
-        state, arrays = split_loaded_state(state)
-        optimizer_state = state.pop("_optimizer_state", None)
+        state, live = unpickled_state(self._fitted_state_schema, state)
         super().__setstate__(state)
-        if arrays is not None:
-            device = loading_device(state)
-            self.device_ = str(device)
-            self.network_ = arrays_to_network(self._new_network(), arrays, device)
-            if optimizer_state is not None:
-                self._optimizer = optimizer_from_state(self.network_, optimizer_state)
+        rebuild_live(self, live)
 
     # --------------------------------------------------------------- internals
 

@@ -3,7 +3,7 @@
 ``skops.io`` (and MLflow, which stores scikit-learn models with skops by
 default) refuses to rebuild any type it was not told to trust. An sklstm
 estimator pickles to plain arrays and builtins (see
-:mod:`sklstm._persistence`), so the estimator classes themselves are the only
+:mod:`sklstm._state`), so the estimator classes themselves are the only
 types a skops file of an sklstm model, alone or inside a Pipeline, adds to
 what skops trusts already.
 """

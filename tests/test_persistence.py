@@ -21,8 +21,8 @@ from sklearn.preprocessing import StandardScaler
 
 import sklstm
 import sklstm._device
-import sklstm._persistence
 import sklstm._saving
+import sklstm._state
 from sklstm import LSTMForecaster, LSTMRegressor
 from sklstm.exceptions import DeviceWarning
 
@@ -147,7 +147,7 @@ def test_a_model_trained_on_cuda_unpickles_on_a_cpu_only_machine(machine):
 
 def test_a_pickle_of_another_format_version_warns(monkeypatch):
     model = tiny().fit(ROWS, TARGET)
-    monkeypatch.setattr(sklstm._persistence, "PICKLE_FORMAT_VERSION", 99)
+    monkeypatch.setattr(sklstm._state, "PICKLE_FORMAT_VERSION", 99)
     payload = pickle.dumps(model)
     monkeypatch.undo()
     with pytest.warns(UserWarning, match=r"pickle format 99.*reads format 1"):

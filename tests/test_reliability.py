@@ -23,7 +23,7 @@ from sklearn.preprocessing import StandardScaler
 
 import sklstm
 import sklstm._network
-import sklstm._persistence
+import sklstm._state
 from sklstm import LSTMRegressor
 from sklstm.exceptions import TrainingDivergedError, TrainingInterruptedWarning
 
