@@ -40,6 +40,7 @@ from sklstm._panel import (
     stacked_training_rows,
     unscale_values,
 )
+from sklstm._publishing import publish_fitted_state
 from sklstm._regressor import LSTMRegressor
 from sklstm._state import (
     Array,
@@ -58,7 +59,6 @@ from sklstm._state import (
 )
 from sklstm._time_index import continued_index, regular_end, time_ends, time_index
 from sklstm._validation import (
-    adopt_feature_attributes,
     check_float32_range,
     numeric_input,
     validate_on_copy,
@@ -81,6 +81,15 @@ ARCHITECTURE_PARAMS = (
     "strategy",
     "network_output",
     "series_scaling",
+)
+#: What only a fit on many series sets: a later fit on one series drops it.
+MANY_SERIES_ATTRIBUTES = (
+    "series_",
+    "_series_recent_X",
+    "_series_recent_y",
+    "_series_scaling",
+    "_series_time_origin",
+    "_series_time_offsets",
 )
 
 
@@ -496,12 +505,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         staged._remember(X_checked, y_checked)
         staged._index_end, staged._index_step = regular_end(time_index(X, y))
         staged._series_name = y.name if isinstance(y, pd.Series) else None
-        state, previous = vars(self), dict(vars(self))
-        state.update(vars(staged))
-        if self.feature_names_in_ is None:
-            del self.feature_names_in_
-        del previous
-        self._forget_many()
+        publish_fitted_state(self, vars(staged), stale=MANY_SERIES_ATTRIBUTES)
         return self
 
     def predict(self, X, *, groups=None) -> np.ndarray:
@@ -884,19 +888,6 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         relative = architecture["series_scaling"] in RELATIVE_SCALINGS
         return architecture["lookback"] + relative
 
-    def _forget_many(self) -> None:
-        """Drop the state of a previous fit on many series."""
-        for attribute in (
-            "series_",
-            "_series_recent_X",
-            "_series_recent_y",
-            "_series_scaling",
-            "_series_time_origin",
-            "_series_time_offsets",
-        ):
-            if hasattr(self, attribute):
-                delattr(self, attribute)
-
     def _fit_many(self, X, y, groups) -> LSTMForecaster:
         """``fit`` with ``groups``: one network over the windows of every series."""
         X_checked, y_checked, features = validate_on_copy(
@@ -946,25 +937,30 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             groups=codes,
         )
 
-        self.regressor_ = regressor
-        self._architecture = architecture
-        self.n_iter_ = regressor.n_iter_
-        adopt_feature_attributes(self, features)
-        self.series_ = panel.labels
-        self._series_scaling = scaling
-        self.calibration_residuals_ = self._held_out_errors_many(z, X_sorted, panel)
+        # Staged on a snapshot, then published in one step, as ``fit`` does.
+        staged = self._snapshot()
+        staged.regressor_ = regressor
+        staged._architecture = architecture
+        staged.n_iter_ = regressor.n_iter_
+        vars(staged).update(features)
+        staged.series_ = panel.labels
+        staged._series_scaling = scaling
+        staged.calibration_residuals_ = staged._held_out_errors_many(z, X_sorted, panel)
         ends = (panel.starts + panel.lengths)[:, None]
-        self._series_recent_y = y_sorted[ends - width + np.arange(width)]
-        self._series_recent_X = X_sorted[
+        staged._series_recent_y = y_sorted[ends - width + np.arange(width)]
+        staged._series_recent_X = X_sorted[
             ends - self.lookback + np.arange(self.lookback)
         ]
-        self._recent_X = self._recent_y = None
-        self._index_end = None
+        staged._recent_X = staged._recent_y = None
+        staged._index_end = None
         times = time_ends(time_index(X, y), panel)
-        self._series_time_origin, self._index_step, self._series_time_offsets = (
-            (None, None, None) if times is None else times
-        )
-        self._series_name = y.name if isinstance(y, pd.Series) else None
+        (
+            staged._series_time_origin,
+            staged._index_step,
+            staged._series_time_offsets,
+        ) = (None, None, None) if times is None else times
+        staged._series_name = y.name if isinstance(y, pd.Series) else None
+        publish_fitted_state(self, vars(staged))
         return self
 
     def _forecast_many(self, X: np.ndarray, groups):

@@ -26,6 +26,7 @@ from sklstm._network import (
 )
 from sklstm._padding import padded_window_share, warn_if_mostly_padded
 from sklstm._progress import epoch_reporter
+from sklstm._publishing import publish_fitted_state
 from sklstm._random import draw_seed, isolated_torch_rng, shuffling_generator
 from sklstm._row_metadata import check_groups, check_sample_weight, series_tails
 from sklstm._scaling import Standardizer
@@ -867,7 +868,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         }
         fitted["best_loss_"] = min(fitted["loss_curve_"], default=float("inf"))
         fitted.update(data_attributes or {})
-        self._publish(fitted)
+        publish_fitted_state(self, fitted)
 
     def _warn_if_unfinished(
         self, history: TrainingHistory, incremental: bool, early_stopping: bool
@@ -887,26 +888,6 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                 "stopped improving. Consider a larger max_iter.",
                 ConvergenceWarning,
             )
-
-    def _publish(self, fitted: dict) -> None:
-        """Replace the fitted state in one step, as seen from other threads.
-
-        A ``predict`` running in another thread reads the state once, so it
-        sees either the old model or the new one, never a mix. The old
-        values stay referenced until the update is done, so that no object
-        is freed (and no Python code runs) in the middle of it. A
-        ``feature_names_in_`` of None (no names in the new data) is removed.
-        """
-        state = vars(self)
-        previous = dict(state)
-        no_names = "feature_names_in_" in fitted and fitted["feature_names_in_"] is None
-        published = dict(fitted)
-        if no_names:
-            del published["feature_names_in_"]
-        state.update(published)
-        if no_names:
-            state.pop("feature_names_in_", None)
-        del previous
 
     def _fitted_architecture(self) -> dict:
         """The architecture of the fitted network (older models: the parameters)."""

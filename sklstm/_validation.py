@@ -92,9 +92,9 @@ def validate_on_copy(
         What ``check`` returned.
     attributes : dict
         ``n_features_in_`` and ``feature_names_in_`` (None when X had no
-        column names): what the estimator adopts once the fit succeeds, with
-        :func:`adopt_feature_attributes` or in one step with its other
-        fitted attributes.
+        column names): what the estimator adopts once the fit succeeds, in
+        one step with its other fitted attributes
+        (:func:`sklstm._publishing.publish_fitted_state`).
     """
     scratch = copy.copy(estimator)
     X, y = check(scratch, X, y, reset=reset)
@@ -103,13 +103,6 @@ def validate_on_copy(
         "feature_names_in_": getattr(scratch, "feature_names_in_", None),
     }
     return X, y, attributes
-
-
-def adopt_feature_attributes(estimator: BaseEstimator, attributes: dict) -> None:
-    """Set what :func:`validate_on_copy` returned; no names removes old ones."""
-    vars(estimator).update(attributes)
-    if attributes["feature_names_in_"] is None:
-        del estimator.feature_names_in_
 
 
 def _check_table(

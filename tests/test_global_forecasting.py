@@ -297,6 +297,33 @@ def test_log_scaling_refuses_a_non_positive_series():
         tiny(series_scaling="log").fit(X, y, groups=groups)
 
 
+def test_a_refit_on_many_series_publishes_its_state_only_when_it_is_complete(
+    monkeypatch,
+):
+    # A forecast in another thread during the refit must see the old model
+    # whole: until the refit ends, the forecaster keeps its earlier state.
+    X, y, groups, _ = collection()
+    forecaster = tiny(max_iter=2).fit(X, y, groups=groups)
+    X_future, future_groups = future([("small", 3)])
+    before = forecaster.predict(X_future, groups=future_groups)
+    old_series = forecaster.series_.tolist()
+    calibrate = LSTMForecaster._held_out_errors_many
+    seen_mid_fit = []
+
+    def calibrate_and_look(self, *args):
+        forecast = forecaster.predict(X_future, groups=future_groups)
+        seen_mid_fit.append((forecaster.series_.tolist(), forecast))
+        return calibrate(self, *args)
+
+    monkeypatch.setattr(LSTMForecaster, "_held_out_errors_many", calibrate_and_look)
+    keep = groups != "other"
+    forecaster.set_params(max_iter=3).fit(X[keep], y[keep], groups=groups[keep])
+    series_mid_fit, forecast_mid_fit = seen_mid_fit[0]
+    assert series_mid_fit == old_series
+    np.testing.assert_array_equal(forecast_mid_fit, before)
+    assert forecaster.series_.tolist() == ["large", "small"]
+
+
 def test_refitting_on_one_series_forgets_the_many():
     X, y, groups, _ = collection()
     forecaster = tiny(max_iter=2).fit(X, y, groups=groups)
