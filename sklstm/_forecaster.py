@@ -35,13 +35,16 @@ from sklstm._panel import (
     Panel,
     fit_series_scaling,
     locate_series,
+    padded_tail,
     panel_of,
+    recent_rows,
     scale_values,
     stacked_training_rows,
     unscale_values,
 )
 from sklstm._publishing import publish_fitted_state
 from sklstm._regressor import LSTMRegressor
+from sklstm._row_metadata import reaching_into_tails, series_tails
 from sklstm._state import (
     Array,
     Count,
@@ -67,7 +70,7 @@ from sklstm._validation import (
 )
 from sklstm._warnings import warn
 
-STRATEGIES = ("recursive", "direct")
+STRATEGIES = ("auto", "recursive", "direct")
 #: The furthest step ahead that ``predict_interval`` calibrates: the held-out
 #: backtest forecasts at most this many steps from each origin.
 MAX_CALIBRATED_STEPS = 200
@@ -118,12 +121,19 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     horizon : int, default=1
         Steps forecast at once by ``strategy='direct'``. Not used by
         ``strategy='recursive'``, which always forecasts one step.
-    strategy : {'recursive', 'direct'}, default='recursive'
+    strategy : {'auto', 'recursive', 'direct'}, default='auto'
         ``'recursive'`` trains a one-step model and feeds each forecast back
         as the newest value; errors accumulate with the horizon.
         ``'direct'`` trains one model with ``horizon`` outputs that forecasts
         a whole block of steps from observed values; beyond ``horizon`` it
-        continues block by block, feeding each block back.
+        continues block by block, feeding each block back. ``'auto'`` is
+        ``'direct'`` for a fit on many series (``groups``) with
+        ``horizon > 1``, and ``'recursive'`` otherwise (see Notes for the
+        measurements).
+
+        .. versionchanged:: 0.2
+           The default is ``'auto'`` (was ``'recursive'``); for one series
+           it is ``'recursive'`` as before.
     network_output : {'level', 'change'}, default='level'
         What the network learns to output: ``'level'``, the future values
         themselves; or ``'change'``, the difference between each future value
@@ -196,7 +206,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ``LSTMRegressor`` (default ``'auto'``), on for any length: the network starts
         as a ridge regression on the lags (``linear_path``), and stopping on
         the most recent windows keeps the LSTM from fitting noise that
-        multi-step forecasts would compound (see Notes).
+        multi-step forecasts would compound (see Notes). With the direct
+        strategy, the ``horizon - 1`` windows just before the held-out ones
+        (of each series) do not train: their targets reach into the
+        held-out values, which would leak them.
     validation_fraction : float, default=0.1
         Share of windows (the most recent) held out for early stopping.
     n_iter_no_change : int, default=10
@@ -372,7 +385,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         lookback: int = 10,
         *,
         horizon: int = 1,
-        strategy: str = "recursive",
+        strategy: str = "auto",
         network_output: str = "level",
         series_scaling: str = "last",
         hidden_size: int = 32,
@@ -462,7 +475,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         X_checked, y_checked, features = validate_on_copy(
             self, validate_series, X, y, reset=True
         )
-        architecture = self._architecture_from_params(warn_if_deprecated=True)
+        architecture = self._architecture_from_params(
+            warn_if_deprecated=True, many=False
+        )
         if self.warm_start and self.__sklearn_is_fitted__():
             self._check_same_architecture(architecture)
         block = self._block(architecture)
@@ -478,7 +493,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"{needed} = {self.lookback + block} observations make one "
                 f"training window (lookback={self.lookback}, "
-                f"strategy={self.strategy!r}, horizon={self.horizon}){held_out}; "
+                f"strategy={architecture['strategy']!r}, "
+                f"horizon={self.horizon}){held_out}; "
                 f"got {len(y_checked)} sample(s) (X has {X_checked.shape[1]} "
                 "feature(s)). Pass a longer series or lower lookback."
             )
@@ -490,7 +506,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             change=architecture["network_output"] == "change",
         )
         regressor = self._regressor()
-        regressor.fit(windows, targets[:, 0] if block == 1 else targets)
+        regressor.fit(
+            windows,
+            targets[:, 0] if block == 1 else targets,
+            sample_weight=self._leak_free_weights(len(windows), block),
+        )
 
         # Staged on a snapshot, then published in one step: a forecast in
         # another thread sees the old forecaster or the new one, never a mix.
@@ -785,12 +805,22 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         vars(snapshot).update(copy.copy(vars(self)))
         return snapshot
 
-    def _architecture_from_params(self, warn_if_deprecated: bool = False) -> dict:
+    def _architecture_from_params(
+        self, warn_if_deprecated: bool = False, many: bool | None = None
+    ) -> dict:
         """The architecture the current parameters describe.
 
         The deprecated ``target``, when set, stands for ``network_output``.
+        ``strategy='auto'`` is resolved for a fit on many series (``many``;
+        None: as fitted) or on one.
         """
         architecture = {name: getattr(self, name) for name in ARCHITECTURE_PARAMS}
+        if architecture["strategy"] == "auto":
+            if many is None:
+                many = getattr(self, "series_", None) is not None
+            architecture["strategy"] = (
+                "direct" if many and self.horizon > 1 else "recursive"
+            )
         if self.target != "deprecated":
             architecture["network_output"] = self.target
             if warn_if_deprecated:
@@ -822,6 +852,31 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 f"{', '.join(changed)}. Set them back to continue, or fit with "
                 "warm_start=False to start afresh."
             )
+
+    def _leak_free_weights(self, n_windows: int, block: int) -> np.ndarray | None:
+        """Weight 0 for the windows whose targets reach into the held-out tail.
+
+        With the direct strategy, the ``block - 1`` windows before the tail
+        that early stopping holds out forecast values inside it: trained on,
+        they leak the held-out values, and the validation loss rewards
+        memorising them. None when nothing leaks.
+        """
+        if not self.early_stopping or block == 1:
+            return None
+        leaking = reaching_into_tails(
+            None, n_windows, self.validation_fraction, block - 1
+        )
+        held_out = series_tails(None, n_windows, self.validation_fraction)
+        if not (~leaking & ~held_out).any():
+            raise ValueError(
+                f"The series makes {n_windows} training window(s); early_stopping "
+                f"holds out the last {int(held_out.sum())}, and with "
+                f"strategy='direct' the {block - 1} before them forecast values "
+                "inside the held-out ones, so they are left out too: none is left "
+                "to train on. Pass a longer series, lower horizon, or set "
+                "early_stopping=False."
+            )
+        return (~leaking).astype(np.float64)
 
     def _block(self, architecture: dict | None = None) -> int:
         """Steps the network forecasts per window (by default: as fitted)."""
@@ -894,25 +949,29 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self, validate_series, X, y, reset=True
         )
         panel = panel_of(groups, len(y_checked))
-        architecture = self._architecture_from_params(warn_if_deprecated=True)
+        architecture = self._architecture_from_params(
+            warn_if_deprecated=True, many=True
+        )
         block = self._block(architecture)
         width = self._history_width(architecture)
-        needed = width + block
+        relative = width > self.lookback
+        # Windows with a short history train too (padded), so a series needs
+        # only the values of one target block after its first value (and,
+        # with relative windows, one step before it).
+        needed = 1 + relative + block
         short = np.flatnonzero(panel.lengths < needed)
         if len(short):
             listed = ", ".join(
                 f"{panel.labels[s].item()!r} ({panel.lengths[s]})" for s in short[:5]
             )
             raise ValueError(
-                f"Every series needs at least "
-                f"{'lookback + horizon' if block > 1 else 'lookback + 1'}"
-                f"{' + 1' if width > self.lookback else ''} = "
-                f"{needed} observations to make one training window "
-                f"(lookback={self.lookback}, strategy={self.strategy!r}, "
-                f"horizon={self.horizon}, series_scaling={self.series_scaling!r}); "
-                f"{len(short)} series are shorter, with "
-                f"their lengths: {listed}. Drop them (give them to update() "
-                "later to forecast them), or lower lookback."
+                f"Every series needs at least {needed} observations to make one "
+                f"training window (strategy={architecture['strategy']!r}, "
+                f"horizon={self.horizon}, series_scaling={self.series_scaling!r}: "
+                f"{'2 values make the first step, then ' if relative else ''}"
+                f"{block} target value(s) after it); {len(short)} series are "
+                f"shorter, with their lengths: {listed}. Drop them (give them to "
+                "update() later to forecast them), or lower horizon."
             )
         scheme = self.series_scaling
         scaling = fit_series_scaling(y_checked, panel, scheme)
@@ -923,12 +982,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             z,
             X_sorted,
             panel,
-            self.lookback,
             block,
             # Relative windows hold no level: they always learn the change.
-            change=architecture["network_output"] == "change" or width > self.lookback,
-            relative=width > self.lookback,
+            change=architecture["network_output"] == "change" or relative,
+            relative=relative,
         )
+        if self.early_stopping:
+            leaking = reaching_into_tails(
+                codes, len(codes), self.validation_fraction, block - 1
+            )
+            weights[leaking] = 0.0
         regressor = self._regressor(n_windows=int(np.count_nonzero(weights)))
         regressor.fit(
             rows,
@@ -946,11 +1009,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         staged.series_ = panel.labels
         staged._series_scaling = scaling
         staged.calibration_residuals_ = staged._held_out_errors_many(z, X_sorted, panel)
-        ends = (panel.starts + panel.lengths)[:, None]
-        staged._series_recent_y = y_sorted[ends - width + np.arange(width)]
-        staged._series_recent_X = X_sorted[
-            ends - self.lookback + np.arange(self.lookback)
-        ]
+        staged._series_recent_y = recent_rows(y_sorted, panel, width)
+        staged._series_recent_X = recent_rows(X_sorted, panel, self.lookback)
         staged._recent_X = staged._recent_y = None
         staged._index_end = None
         times = time_ends(time_index(X, y), panel)
@@ -1032,14 +1092,17 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         architecture = self._fitted_architecture()
         scheme, lookback = architecture["series_scaling"], architecture["lookback"]
         width, new = self._history_width(architecture), where < 0
-        short = np.flatnonzero(new & (panel.lengths < width))
+        # A shorter history than the window is padded, as in training; with
+        # relative windows, one step needs two values.
+        needed = 1 + (width > lookback)
+        short = np.flatnonzero(new & (panel.lengths < needed))
         if len(short):
             listed = panel.labels[short[:5]].tolist()
             raise ValueError(
-                f"A series not seen before needs at least {width} observations "
-                f"(lookback={lookback}, series_scaling={scheme!r}) "
-                f"to be forecast; the new series {listed} have fewer "
-                f"({panel.lengths[short[:5]].tolist()}). Give more of their history."
+                f"A series not seen before needs at least {needed} observations "
+                f"(series_scaling={scheme!r}) to be forecast; the new series "
+                f"{listed} have fewer ({panel.lengths[short[:5]].tolist()}). Give "
+                "more of their history."
             )
         scaling = fit_series_scaling(y_new, panel, scheme)
         recent_y, recent_X = [], []
@@ -1052,8 +1115,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             if not new[s]:
                 values = np.concatenate([self._series_recent_y[where[s]], values])
                 rows = np.concatenate([self._series_recent_X[where[s]], rows])
-            recent_y.append(values[-width:])
-            recent_X.append(rows[-lookback:])
+            recent_y.append(padded_tail(values, width))
+            recent_X.append(padded_tail(rows, lookback))
         recent_y, recent_X = np.stack(recent_y), np.stack(recent_X)
         offsets = getattr(self, "_series_time_offsets", None)
         if offsets is not None:

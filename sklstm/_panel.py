@@ -199,7 +199,6 @@ def stacked_training_rows(
     z: np.ndarray,
     X: np.ndarray,
     panel: Panel,
-    lookback: int,
     block: int,
     *,
     change: bool,
@@ -211,12 +210,16 @@ def stacked_training_rows(
     covariates of steps *i + 1 ... i + block*; its target is the next
     ``block`` values (minus the value at *i* when ``change``). The regressor
     windows these rows per series (``groups``), so no window crosses two
-    series. The first ``lookback - 1`` rows of each series would be padded
-    windows: their weight is 0, so only full windows train the network.
-    With ``relative``, a row holds the step from the value before instead
-    of the value (0 for a series' first row, whose window is then not full
-    until row ``lookback``): each window is the ``lookback`` steps between
-    ``lookback + 1`` values, the same whatever their level.
+    series. The windows of a series' first ``lookback - 1`` rows are padded
+    by repeating its first row, as at predict time for a series with a
+    shorter history: they train too, so that short series are learnt from
+    and a global model learns to forecast from a short history (as N-BEATS
+    and DeepAR train). With ``relative``, a row holds the step from the
+    value before instead of the value: each window is the ``lookback``
+    steps between ``lookback + 1`` values, the same whatever their level. A
+    series' first row has no step before it; it holds 0 (so the padding is
+    steps of 0, a flat history) and its own window, which holds no step at
+    all, has weight 0.
 
     Parameters
     ----------
@@ -225,7 +228,7 @@ def stacked_training_rows(
     X : ndarray of shape (n_rows, n_covariates)
         Covariates, grouped by series the same way.
     panel : Panel
-    lookback, block : int
+    block : int
     change : bool
     relative : bool, default=False
 
@@ -249,5 +252,49 @@ def stacked_training_rows(
     targets = sliding_window_view(z[1:], block)[kept]
     if change:
         targets = targets - z[kept, None]
-    weights = (position[kept] >= lookback - 1 + relative).astype(np.float64)
+    weights = (position[kept] >= int(relative)).astype(np.float64)
     return rows, targets, weights, sorted_codes[kept]
+
+
+def recent_rows(values: np.ndarray, panel: Panel, width: int) -> np.ndarray:
+    """The last ``width`` rows of every series, padded like its windows.
+
+    A series with fewer rows is padded at the front by repeating its first
+    row, the padding rule of the lag windows it was trained on.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_rows, ...)
+        Rows grouped by series (``panel.order``).
+    panel : Panel
+    width : int
+
+    Returns
+    -------
+    ndarray of shape (n_series, width, ...)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._panel import panel_of, recent_rows
+    >>> panel = panel_of([0, 0, 0, 1], 4)
+    >>> recent_rows(np.array([1.0, 2, 3, 9]), panel, 2).tolist()
+    [[2.0, 3.0], [9.0, 9.0]]
+    """
+    ends = (panel.starts + panel.lengths)[:, None]
+    rows = np.maximum(ends - width + np.arange(width), panel.starts[:, None])
+    return values[rows]
+
+
+def padded_tail(values: np.ndarray, width: int) -> np.ndarray:
+    """The last ``width`` rows of one series, padded like :func:`recent_rows`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._panel import padded_tail
+    >>> padded_tail(np.array([4.0, 5.0]), 3).tolist()
+    [4.0, 4.0, 5.0]
+    """
+    missing = max(width - len(values), 0)
+    return np.concatenate([np.repeat(values[:1], missing, axis=0), values[-width:]])

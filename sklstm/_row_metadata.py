@@ -134,3 +134,57 @@ def series_tails(groups: np.ndarray | None, n_samples: int, fraction: float):
     rank[order] = np.arange(n_samples) - first_of_series[codes[order]]
     n_held_out = np.ceil(fraction * lengths).astype(np.intp)
     return rank >= (lengths - n_held_out)[codes]
+
+
+def reaching_into_tails(
+    groups: np.ndarray | None, n_samples: int, fraction: float, reach: int
+) -> np.ndarray:
+    """The samples whose targets reach into the held-out tail of their series.
+
+    A sample whose target is the next ``reach + 1`` values (a direct
+    multi-step forecast) shares target values with the first held-out
+    samples when it sits less than ``reach`` samples before the tail that
+    :func:`series_tails` holds out. Trained on, it would leak the held-out
+    values into training, and early stopping would keep improving while the
+    network memorises them; these samples are left out of training (weight
+    0), as ``TimeSeriesSplit(gap=...)`` leaves a gap between its folds.
+
+    Parameters
+    ----------
+    groups : ndarray of shape (n_samples,) or None
+        Series labels; None means one series.
+    n_samples : int
+        The number of samples.
+    fraction : float
+        The share of each series held out, as for :func:`series_tails`.
+    reach : int
+        How many samples before the tail overlap it: the target steps minus 1.
+
+    Returns
+    -------
+    ndarray of bool of shape (n_samples,)
+        True for the ``reach`` samples just before each series' tail.
+
+    Examples
+    --------
+    >>> from sklstm._row_metadata import reaching_into_tails
+    >>> reaching_into_tails(None, 10, 0.2, 3).tolist()
+    [False, False, False, False, False, True, True, True, False, False]
+    """
+    held_out = series_tails(groups, n_samples, fraction)
+    if reach < 1:
+        return np.zeros(n_samples, dtype=bool)
+    if groups is None:
+        codes = np.zeros(n_samples, dtype=np.intp)
+    else:
+        _, codes = np.unique(np.asarray(groups), return_inverse=True)
+        codes = codes.ravel()
+    # Index of each series' first held-out sample, looked up per sample.
+    order = np.argsort(codes, kind="stable")
+    lengths = np.bincount(codes)
+    first = np.cumsum(lengths) - lengths
+    rank = np.empty(n_samples, dtype=np.intp)
+    rank[order] = np.arange(n_samples) - first[codes[order]]
+    tail_start = lengths - np.bincount(codes, weights=held_out).astype(np.intp)
+    cut = tail_start[codes]
+    return (rank >= cut - reach) & (rank < cut)
