@@ -102,19 +102,25 @@ def sklstm_forecasts(train, horizon, lookback, params, random_state):
             np.empty((len(future_groups), 0)), groups=future_groups
         )
         done = time.perf_counter()
-    lengths = np.array([len(x) for x in train]) - model._block()
+    # The windows that trained: every step but the first (relative windows
+    # need a step before them) with a whole target block after it, less the
+    # held-out tail and the block - 1 windows whose targets reach into it.
+    block = model._block()
+    windows = np.array([len(x) for x in train]) - block
     held_out = (
-        np.ceil(model.validation_fraction * lengths) if model.early_stopping else 0
+        np.ceil(model.validation_fraction * windows) if model.early_stopping else 0
     )
-    trained_rows = int((lengths - held_out).sum())
-    full_windows = int((lengths - held_out - (lookback - 1)).clip(0).sum())
+    gap = block - 1 if model.early_stopping else 0
+    no_step = int(model._history_width() > model.lookback)
+    trained = int(np.clip(windows - no_step - held_out - gap, 0, None).sum())
     figures = {
         "fit_s": fitted - start,
         "predict_s": done - fitted,
         "peak_mb": memory.added_mb,
         "epochs": model.n_iter_,
-        "samples_per_s": trained_rows * model.n_iter_ / (fitted - start),
-        "full_windows_per_s": full_windows * model.n_iter_ / (fitted - start),
+        "samples_per_s": trained * model.n_iter_ / (fitted - start),
+        "season_length": model.season_length_,
+        "strategy": model._fitted_architecture()["strategy"],
     }
     return list(forecast.reshape(len(train), horizon)), figures
 
@@ -205,10 +211,11 @@ def main() -> None:
             "sklstm": mase(train, test, forecasts),
         }
         print(
-            f"{name}: sklstm fit {figures['fit_s']:.1f} s ({figures['epochs']} epochs, "
-            f"{figures['samples_per_s']:.0f} training samples/s, "
-            f"{figures['full_windows_per_s']:.0f} of them full windows), predict "
-            f"{figures['predict_s']:.1f} s, peak memory +{figures['peak_mb']:.0f} MB",
+            f"{name}: sklstm ({figures['strategy']}, season length "
+            f"{figures['season_length']}) fit {figures['fit_s']:.1f} s "
+            f"({figures['epochs']} epochs, {figures['samples_per_s']:.0f} training "
+            f"windows/s), predict {figures['predict_s']:.1f} s, peak memory "
+            f"+{figures['peak_mb']:.0f} MB",
             flush=True,
         )
         if not args.skip_peers:

@@ -45,10 +45,18 @@ from sklstm._panel import (
 from sklstm._publishing import publish_fitted_state
 from sklstm._regressor import LSTMRegressor
 from sklstm._row_metadata import reaching_into_tails, series_tails
+from sklstm._seasonality import (
+    adjust,
+    detect_season_length,
+    fit_seasonality,
+    restore,
+    season_of,
+)
 from sklstm._state import (
     Array,
     Count,
     Estimator,
+    Estimators,
     Field,
     Label,
     Labels,
@@ -84,7 +92,11 @@ ARCHITECTURE_PARAMS = (
     "strategy",
     "network_output",
     "series_scaling",
+    "season_length",
+    "n_networks",
 )
+#: Networks ``n_networks='auto'`` trains on many series (one on one series).
+ENSEMBLE_SIZE = 5
 #: What only a fit on many series sets: a later fit on one series drops it.
 MANY_SERIES_ATTRIBUTES = (
     "series_",
@@ -93,6 +105,9 @@ MANY_SERIES_ATTRIBUTES = (
     "_series_scaling",
     "_series_time_origin",
     "_series_time_offsets",
+    "season_length_",
+    "_series_season",
+    "_series_multiplicative",
 )
 
 
@@ -168,6 +183,31 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         predict a level from. Not used without ``groups``:
         a single series is standardised by ``standardize``. See Notes for
         how the default was chosen.
+    season_length : int, 'auto' or None, default='auto'
+        With ``groups``: the season of each series that has one is taken out
+        before the network learns (and put back into its forecasts), by
+        classical decomposition of its last 8 seasons (multiplicative for
+        positive series, else additive). Which series have one is decided
+        by the 90 % autocorrelation test of the M4 benchmarks (and Theta),
+        with at least three seasons of history. ``'auto'`` finds the season
+        length from the data: the lag from 2 to ``lookback`` where the
+        autocorrelation of the series' changes, averaged over the
+        collection, peaks, if it reaches 0.1 (12 for monthly collections,
+        4 for quarterly ones; none for yearly ones). An int sets it; None
+        turns seasonal adjustment off. Not used without ``groups``. See
+        Notes for the measurements.
+
+        .. versionadded:: 0.2
+    n_networks : int or 'auto', default='auto'
+        Networks trained, each from its own random start (seeded from
+        ``random_state``), whose forecasts are averaged: an ensemble, as
+        N-BEATS and the recurrent networks of Hewamalage et al. (2021) are
+        used, which forecasts more accurately than any one of them.
+        ``'auto'`` is 5 for a fit on many series (``groups``) and 1 for one
+        series; fitting takes that many times as long. ``regressor_`` is the
+        first network.
+
+        .. versionadded:: 0.2
     hidden_size : int, default=32
         Units per LSTM layer and direction.
     num_layers : int, default=1
@@ -248,9 +288,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     Attributes
     ----------
     regressor_ : LSTMRegressor
-        The fitted regressor that maps a window to the next value(s).
+        The fitted regressor that maps a window to the next value(s): with
+        ``n_networks > 1``, the first of the networks whose forecasts are
+        averaged.
     n_iter_ : int
-        Epochs the regressor has trained for.
+        Epochs ``regressor_`` has trained for.
     calibration_residuals_ : ndarray of shape (n_origins, max_steps) or None
         Absolute errors, in the units of y, of forecasts made by the final
         model from each origin in the held-out tail (with
@@ -265,6 +307,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         The labels of the series the forecaster can forecast (fitted with
         ``groups``, or added by ``update``), sorted. Absent after a fit on
         one series.
+    season_length_ : int or None
+        The season length used after a fit with ``groups`` (None: no
+        seasonal adjustment). Absent after a fit on one series.
     n_features_in_ : int
         Number of covariate columns seen during fit (may be 0).
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -343,6 +388,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         "network_output": [StrOptions(set(NETWORK_OUTPUTS))],
         "target": [StrOptions({*NETWORK_OUTPUTS, "deprecated"})],
         "series_scaling": [StrOptions(set(SERIES_SCALINGS))],
+        "n_networks": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "season_length": [
+            Interval(Integral, 2, None, closed="left"),
+            StrOptions({"auto"}),
+            None,
+        ],
         "batch_size": [
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
@@ -359,6 +413,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     #: Every fitted attribute and how it is pickled and saved (``sklstm._state``).
     _fitted_state_schema: ClassVar[dict[str, Field]] = {
         "regressor_": Estimator(),
+        "_ensemble": Estimators(optional=True),
         "n_iter_": Count(),
         "calibration_residuals_": Array(shape=("*", "*"), optional=True),
         "n_features_in_": Count(),
@@ -378,6 +433,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         "_series_scaling": Array(shape=("*", "*"), optional=True),
         "_series_time_origin": Label(optional=True),
         "_series_time_offsets": Array(shape=("*",), optional=True),
+        "season_length_": Count(optional=True),
+        "_series_season": Array(shape=("*", "*"), optional=True),
+        "_series_multiplicative": Array(shape=("*",), optional=True),
     }
 
     def __init__(
@@ -388,6 +446,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         strategy: str = "auto",
         network_output: str = "level",
         series_scaling: str = "last",
+        season_length: int | str | None = "auto",
+        n_networks: int | str = "auto",
         hidden_size: int = 32,
         num_layers: int = 1,
         dropout: float = 0.0,
@@ -417,6 +477,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.strategy = strategy
         self.network_output = network_output
         self.series_scaling = series_scaling
+        self.season_length = season_length
+        self.n_networks = n_networks
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.dropout = dropout
@@ -505,8 +567,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             block,
             change=architecture["network_output"] == "change",
         )
-        regressor = self._regressor()
-        regressor.fit(
+        networks = self._train_networks(
+            architecture,
             windows,
             targets[:, 0] if block == 1 else targets,
             sample_weight=self._leak_free_weights(len(windows), block),
@@ -515,9 +577,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         # Staged on a snapshot, then published in one step: a forecast in
         # another thread sees the old forecaster or the new one, never a mix.
         staged = self._snapshot()
-        staged.regressor_ = regressor
+        staged.regressor_, staged._ensemble = networks[0], networks[1:] or None
         staged._architecture = architecture
-        staged.n_iter_ = regressor.n_iter_
+        staged.n_iter_ = networks[0].n_iter_
         vars(staged).update(features)
         staged.calibration_residuals_ = staged._held_out_forecast_errors(
             X_checked, y_checked
@@ -691,13 +753,14 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             )
         if self._is_many(groups):
             X = self._future_covariates(X)
-            _, scaled, (params, step) = self._forecast_many(X, groups)
+            _, scaled, to_y = self._forecast_many(X, groups)
+            step = panel_of(groups, len(X)).row_position
             half_width = stepwise_half_width(
                 self.calibration_residuals_, coverage, int(step.max()) + 1
             )[step]
-            bounds = [scaled - half_width, scaled + half_width]
-            scheme = self._fitted_architecture()["series_scaling"]
-            return np.column_stack([unscale_values(b, params, scheme) for b in bounds])
+            return np.column_stack(
+                [to_y(scaled - half_width), to_y(scaled + half_width)]
+            )
         forecast = self.predict(X)
         half_width = stepwise_half_width(
             self.calibration_residuals_, coverage, len(forecast)
@@ -811,16 +874,18 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """The architecture the current parameters describe.
 
         The deprecated ``target``, when set, stands for ``network_output``.
-        ``strategy='auto'`` is resolved for a fit on many series (``many``;
-        None: as fitted) or on one.
+        ``strategy='auto'`` and ``n_networks='auto'`` are resolved for a fit
+        on many series (``many``; None: as fitted) or on one.
         """
         architecture = {name: getattr(self, name) for name in ARCHITECTURE_PARAMS}
+        if many is None:
+            many = getattr(self, "series_", None) is not None
         if architecture["strategy"] == "auto":
-            if many is None:
-                many = getattr(self, "series_", None) is not None
             architecture["strategy"] = (
                 "direct" if many and self.horizon > 1 else "recursive"
             )
+        if architecture["n_networks"] == "auto":
+            architecture["n_networks"] = ENSEMBLE_SIZE if many else 1
         if self.target != "deprecated":
             architecture["network_output"] = self.target
             if warn_if_deprecated:
@@ -883,11 +948,41 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         architecture = architecture or self._fitted_architecture()
         return architecture["horizon"] if architecture["strategy"] == "direct" else 1
 
-    def _regressor(self, n_windows: int | None = None) -> LSTMRegressor:
+    def _train_networks(
+        self, architecture: dict, X, y, *, n_windows=None, **fit_params
+    ) -> list[LSTMRegressor]:
+        """Train the ``n_networks`` regressors of an ensemble, one after another.
+
+        The first is seeded by ``random_state`` itself, so one network is
+        trained exactly as without an ensemble; the others by seeds drawn
+        from it.
+        """
+        networks = []
+        for member in range(architecture["n_networks"]):
+            regressor = self._regressor(n_windows, member)
+            networks.append(regressor.fit(X, y, **fit_params))
+        return networks
+
+    def _members(self) -> list[LSTMRegressor]:
+        """The fitted networks whose forecasts are averaged."""
+        return [self.regressor_, *(getattr(self, "_ensemble", None) or [])]
+
+    def _predict_networks(self, windows: np.ndarray) -> np.ndarray:
+        """The mean of the networks' predictions for ``windows``."""
+        members = self._members()
+        total = members[0].predict(windows)
+        for member in members[1:]:
+            total = total + member.predict(windows)
+        return total / len(members)
+
+    def _regressor(
+        self, n_windows: int | None = None, member: int = 0
+    ) -> LSTMRegressor:
         """The regressor to train, configured with this forecaster's parameters.
 
         ``n_windows`` is the number of training windows of a fit on many
-        series, which ``batch_size='auto'`` sizes its batches by.
+        series, which ``batch_size='auto'`` sizes its batches by; ``member``
+        is its place in the ensemble, which seeds it.
         """
         shared = set(LSTMRegressor._get_param_names())
         params = {
@@ -897,10 +992,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         }
         if params["batch_size"] == "auto":
             params["batch_size"] = auto_batch_size(n_windows)
+        if member and isinstance(params["random_state"], Integral):
+            seeds = np.random.default_rng([int(params["random_state"]), member])
+            params["random_state"] = int(seeds.integers(2**31 - 1))
         if self.warm_start and self.__sklearn_is_fitted__():
             # A copy: a refused refit leaves the fitted regressor as it was.
             regressor = object.__new__(LSTMRegressor)
-            vars(regressor).update(vars(self.regressor_))
+            vars(regressor).update(vars(self._members()[member]))
             return regressor.set_params(**params)
         return LSTMRegressor(**params)
 
@@ -952,6 +1050,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         architecture = self._architecture_from_params(
             warn_if_deprecated=True, many=True
         )
+        if self.warm_start and self.__sklearn_is_fitted__():
+            self._check_same_architecture(architecture)
         block = self._block(architecture)
         width = self._history_width(architecture)
         relative = width > self.lookback
@@ -973,10 +1073,26 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 f"shorter, with their lengths: {listed}. Drop them (give them to "
                 "update() later to forecast them), or lower horizon."
             )
-        scheme = self.series_scaling
-        scaling = fit_series_scaling(y_checked, panel, scheme)
         order = panel.order
         y_sorted, X_sorted = y_checked[order], X_checked[order]
+        # The season of each series is taken out first: scaling, windows and
+        # the remembered history are all of the adjusted values.
+        season_length, components, multiplicative = self._fit_seasons(y_sorted, panel)
+        if season_length is not None:
+            sorted_codes = panel.codes[order]
+            y_sorted = adjust(
+                y_sorted,
+                season_of(
+                    components[sorted_codes],
+                    multiplicative[sorted_codes],
+                    panel.position - panel.lengths[sorted_codes],
+                ),
+                multiplicative[sorted_codes],
+            )
+            y_checked = np.empty_like(y_sorted)
+            y_checked[order] = y_sorted
+        scheme = self.series_scaling
+        scaling = fit_series_scaling(y_checked, panel, scheme)
         z = scale_values(y_sorted, scaling[panel.codes[order]], scheme)
         rows, targets, weights, codes = stacked_training_rows(
             z,
@@ -992,22 +1108,28 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 codes, len(codes), self.validation_fraction, block - 1
             )
             weights[leaking] = 0.0
-        regressor = self._regressor(n_windows=int(np.count_nonzero(weights)))
-        regressor.fit(
+        networks = self._train_networks(
+            architecture,
             rows,
             targets[:, 0] if block == 1 else targets,
             sample_weight=weights,
             groups=codes,
+            n_windows=int(np.count_nonzero(weights)),
         )
 
         # Staged on a snapshot, then published in one step, as ``fit`` does.
         staged = self._snapshot()
-        staged.regressor_ = regressor
+        staged.regressor_, staged._ensemble = networks[0], networks[1:] or None
         staged._architecture = architecture
-        staged.n_iter_ = regressor.n_iter_
+        staged.n_iter_ = networks[0].n_iter_
         vars(staged).update(features)
         staged.series_ = panel.labels
         staged._series_scaling = scaling
+        staged.season_length_ = season_length
+        staged._series_season = components
+        staged._series_multiplicative = (
+            None if multiplicative is None else multiplicative.astype(np.float64)
+        )
         staged.calibration_residuals_ = staged._held_out_errors_many(z, X_sorted, panel)
         staged._series_recent_y = recent_rows(y_sorted, panel, width)
         staged._series_recent_X = recent_rows(X_sorted, panel, self.lookback)
@@ -1023,11 +1145,43 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         publish_fitted_state(self, vars(staged))
         return self
 
+    def _fit_seasons(self, y_sorted: np.ndarray, panel: Panel):
+        """Season length, components and kinds of every series (or Nones)."""
+        series = np.split(y_sorted, panel.starts[1:])
+        season_length = self.season_length
+        if season_length == "auto":
+            season_length = detect_season_length(series, self.lookback)
+        if season_length is None:
+            return None, None, None
+        components, multiplicative = fit_seasonality(series, season_length)
+        return season_length, components, multiplicative
+
+    def _to_y_units(self, where: np.ndarray, steps: np.ndarray, params, scheme):
+        """Map values the network forecast for series ``where`` back to y.
+
+        ``where`` and ``steps`` (from the end of each history, from 0) are
+        per value, as are the scaling ``params``.
+        """
+        season = getattr(self, "_series_season", None)
+
+        def to_y(values: np.ndarray) -> np.ndarray:
+            values = unscale_values(values, params, scheme)
+            if season is None:
+                return values
+            multiplicative = self._series_multiplicative[where] > 0
+            return restore(
+                values,
+                season_of(season[where], multiplicative, steps),
+                multiplicative,
+            )
+
+        return to_y
+
     def _forecast_many(self, X: np.ndarray, groups):
         """Forecast each series' rows of X from the end of its history.
 
         Returns the forecast in the units of y, the same in the units the
-        network sees, and (per row) the series' scaling and step ahead - 1.
+        network sees, and the map from those units to y's for each row.
         """
         panel = panel_of(groups, len(X))
         where = locate_series(self.series_, panel.labels)
@@ -1058,12 +1212,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         forecasts = self._roll_forward(history, covariates, first, panel.lengths)
         step = panel.row_position
         scaled = forecasts[panel.codes, step]
-        row_params = params[panel.codes]
-        return (
-            unscale_values(scaled, row_params, scheme),
-            scaled,
-            (row_params, step),
-        )
+        to_y = self._to_y_units(where[panel.codes], step, params[panel.codes], scheme)
+        return to_y(scaled), scaled, to_y
 
     def _predict_series_many(self, X, groups) -> pd.Series:
         forecast = self.predict(X, groups=groups)
@@ -1104,9 +1254,14 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 f"{listed} have fewer ({panel.lengths[short[:5]].tolist()}). Give "
                 "more of their history."
             )
+        y_sorted, X_sorted = y_new[panel.order], X_new[panel.order]
+        season = getattr(self, "_series_season", None)
+        if season is not None:
+            y_sorted, season, new_season = self._adjust_update(y_sorted, panel, where)
+            y_new = np.empty_like(y_sorted)
+            y_new[panel.order] = y_sorted
         scaling = fit_series_scaling(y_new, panel, scheme)
         recent_y, recent_X = [], []
-        y_sorted, X_sorted = y_new[panel.order], X_new[panel.order]
         for s, (start, length) in enumerate(
             zip(panel.starts, panel.lengths, strict=True)
         ):
@@ -1125,6 +1280,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             if new.any():
                 offsets = None  # a new series' place in time is not known
         known = where[~new]
+        if season is not None:
+            self._series_season = season[0]
+            self._series_multiplicative = season[1]
         self._series_recent_y = self._series_recent_y.copy()
         self._series_recent_X = self._series_recent_X.copy()
         self._series_recent_y[known] = recent_y[~new]
@@ -1142,10 +1300,50 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self._series_scaling = np.concatenate([self._series_scaling, scaling[new]])[
                 order
             ]
+            if season is not None:
+                self._series_season = np.concatenate(
+                    [self._series_season, new_season[0]]
+                )[order]
+                self._series_multiplicative = np.concatenate(
+                    [self._series_multiplicative, new_season[1]]
+                )[order]
         if offsets is None:
             self._series_time_origin = self._index_step = None
         self._series_time_offsets = offsets
         return self
+
+    def _adjust_update(self, y_sorted: np.ndarray, panel: Panel, where: np.ndarray):
+        """Take the season out of the values ``update`` appends.
+
+        Known series continue their season from the end of their history;
+        new series get their own (if they have three seasons of one).
+        Returns the adjusted values (grouped by series), the components and
+        kinds of the known series moved to their new end, and those of the
+        new series (in the order of ``panel.labels[where < 0]``).
+        """
+        new = where < 0
+        m = self.season_length_
+        series = np.split(y_sorted, panel.starts[1:])
+        fitted_new = fit_seasonality([series[s] for s in np.flatnonzero(new)], m)
+        components = np.empty((len(new), m))
+        multiplicative = np.empty(len(new), dtype=bool)
+        components[new], multiplicative[new] = fitted_new
+        components[~new] = self._series_season[where[~new]]
+        multiplicative[~new] = self._series_multiplicative[where[~new]] > 0
+        codes = panel.codes[panel.order]
+        # Known series: steps count from their old end; new ones: from theirs.
+        steps = panel.position - np.where(new, panel.lengths, 0)[codes]
+        adjusted = adjust(
+            y_sorted,
+            season_of(components[codes], multiplicative[codes], steps),
+            multiplicative[codes],
+        )
+        known_season = self._series_season.copy()
+        for s in np.flatnonzero(~new):
+            known_season[where[s]] = np.roll(components[s], -panel.lengths[s])
+        known = (known_season, self._series_multiplicative.copy())
+        added = (components[new], multiplicative[new].astype(np.float64))
+        return adjusted, known, added
 
     def _held_out_errors_many(
         self, z: np.ndarray, X: np.ndarray, panel: Panel
@@ -1298,7 +1496,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 ],
                 axis=2,
             )
-            step = self.regressor_.predict(windows).reshape(len(active), block)
+            step = self._predict_networks(windows).reshape(len(active), block)
             if relative or architecture["network_output"] == "change":
                 step = step + values[active, stop - 1, None]
             values[active, stop : stop + block] = step

@@ -221,6 +221,12 @@ def to_onnx(
     _require_onnx()
     torch_dtype = DTYPES[dtype]
     if isinstance(model, LSTMForecaster):
+        if len(model._members()) > 1:
+            raise ValueError(
+                f"to_onnx exports one network, and this forecaster averages "
+                f"{len(model._members())} (n_networks): export "
+                "model.regressor_ on its own, or refit with n_networks=1."
+            )
         graph, inputs, names, dynamic = _forecast_graph(model, torch_dtype)
         output_names = ["forecast"]
     else:

@@ -58,6 +58,8 @@ PICKLE_FORMAT_VERSION = 1
 #: The largest size (features, outputs...) a saved file may declare.
 MAX_SIZE = 2**24
 MAX_NESTING = 4
+#: The most estimators a list of them (an ensemble) may hold in a file.
+MAX_ESTIMATORS = 1000
 #: Parameters of earlier sklstm versions that are now chosen automatically:
 #: files that still name them load, and the value is dropped.
 RETIRED_PARAMS = frozenset({"fused_optimizer"})
@@ -515,6 +517,34 @@ class Estimator(Field):
             context.used,
             context.plan,
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Estimators(Field):
+    """A list of nested sklstm estimators (at most ``MAX_ESTIMATORS``)."""
+
+    def encode(self, value, attribute, key, arrays):
+        return [
+            encode_estimator(member, f"{key}/{index}/", arrays)
+            for index, member in enumerate(value)
+        ]
+
+    def decode(self, value, context):
+        if not isinstance(value, list) or not 1 <= len(value) <= MAX_ESTIMATORS:
+            raise RefusedFileError(
+                f"{context.key!r} must be a list of 1 to {MAX_ESTIMATORS} estimators"
+            )
+        return [
+            decode_estimator(
+                member,
+                f"{context.key}/{index}/",
+                context.arrays,
+                context.device,
+                context.used,
+                context.plan,
+            )
+            for index, member in enumerate(value)
+        ]
 
 
 def _integer(value, context, low=0, high=2**63 - 1):

@@ -322,6 +322,8 @@ def test_forecaster_has_every_training_parameter_of_the_regressor_with_its_defau
         "strategy",
         "network_output",
         "series_scaling",
+        "season_length",
+        "n_networks",
         "target",  # deprecated, removed in 0.3
     }
 

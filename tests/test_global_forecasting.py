@@ -393,3 +393,45 @@ def test_integer_series_labels_survive_saving(tmp_path):
         loaded.predict(np.empty((2, 0)), groups=[11, 11]),
         forecaster.predict(np.empty((2, 0)), groups=[11, 11]),
     )
+
+
+# --------------------------------------------------------------- ensembles
+
+
+def test_many_series_train_an_ensemble_whose_forecast_is_the_mean(fitted):
+    assert len(fitted._members()) == 5  # n_networks='auto' with groups
+    weights = [m.network_.rnn.weight_hh_l0.detach() for m in fitted._members()]
+    assert not torch.equal(weights[0], weights[1])  # each its own start
+    # One step: later recursive steps feed the ensemble's mean back.
+    X_future, groups = future([("small", 1), ("other", 1), ("large", 1)])
+    alone = []
+    for member in fitted._members():
+        single = pickle.loads(pickle.dumps(fitted))
+        single.regressor_, single._ensemble = member, None
+        alone.append(single.predict(X_future, groups=groups))
+    np.testing.assert_allclose(
+        fitted.predict(X_future, groups=groups), np.mean(alone, axis=0), rtol=1e-6
+    )
+
+
+def test_one_network_is_the_first_of_the_ensemble(fitted):
+    X, y, groups, _ = collection()
+    one = tiny(n_networks=1).fit(X, y, groups=groups)
+    assert one._ensemble is None
+    np.testing.assert_array_equal(
+        one.regressor_.network_.rnn.weight_hh_l0.detach(),
+        fitted.regressor_.network_.rnn.weight_hh_l0.detach(),
+    )
+    assert tiny(max_iter=1).fit(X[:40], y[:40])._ensemble is None  # one series
+
+
+def test_a_changed_ensemble_size_is_refused_by_warm_start(fitted):
+    X, y, groups, _ = collection()
+    model = pickle.loads(pickle.dumps(fitted)).set_params(warm_start=True)
+    with pytest.raises(ValueError, match=r"n_networks=2 \(fitted with 5\)"):
+        model.set_params(n_networks=2).fit(X, y, groups=groups)
+
+
+def test_onnx_refuses_an_ensemble_with_advice(fitted):
+    with pytest.raises(ValueError, match="averages 5 .*n_networks=1"):
+        sklstm.to_onnx(fitted)

@@ -1,0 +1,208 @@
+"""Seasonal adjustment of many series before one network learns from them.
+
+A global model sees ``lookback`` steps of a series; the seasonal pattern of
+each series is better estimated from its whole recent history, series by
+series, as the classical decomposition does. ``LSTMForecaster.fit(...,
+groups=...)`` therefore takes the season out of every series that has one,
+trains the network on what is left, and puts each series' season back into
+its forecasts (as Theta does, and as Hewamalage et al. 2021 found recurrent
+networks need).
+
+- **Season length**: given, or found as the lag (2 to ``lookback``) where the
+  autocorrelation of the series' changes, averaged over the collection,
+  peaks, if that peak reaches :data:`MIN_MEAN_AUTOCORRELATION` and three
+  standard errors of such a mean (a small collection of noise peaks
+  higher by chance).
+- **Which series**: those whose autocorrelation at the season length passes
+  the 90 % test of the M4 competition's benchmarks (and Theta's), with at
+  least three seasons of history.
+- **The season**: the classical decomposition of the last
+  :data:`SEASONS_ESTIMATED` seasons (a centred moving average takes out the
+  trend), multiplicative for series with only positive values, else additive.
+
+The components are kept rotated so that column 0 is the step after the end of
+each series' history: the forecast *k* steps ahead uses column ``k % m``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: The least mean autocorrelation of the changes at a lag for that lag to
+#: count as the season of a collection; monthly and quarterly collections
+#: peak between 0.2 and 0.6, collections without a season stay under 0.1.
+MIN_MEAN_AUTOCORRELATION = 0.1
+#: Seasons (of the most recent history) the components are estimated from:
+#: enough for a stable estimate, recent enough to follow a pattern that moves.
+SEASONS_ESTIMATED = 8
+#: The one-sided normal quantile of the 90 % seasonality test.
+_TEST_QUANTILE = 1.645
+
+
+def _autocorrelations(values: np.ndarray, max_lag: int) -> np.ndarray | None:
+    """Autocorrelations of ``values`` at lags 1 ... ``max_lag`` (None if flat)."""
+    centred = values - values.mean()
+    total = centred @ centred
+    if not total > 0:
+        return None
+    return np.array(
+        [centred[lag:] @ centred[:-lag] / total for lag in range(1, max_lag + 1)]
+    )
+
+
+def detect_season_length(series: list[np.ndarray], max_lag: int) -> int | None:
+    """The season length of a collection, from the changes of its series.
+
+    Parameters
+    ----------
+    series : list of ndarray
+        The values of each series.
+    max_lag : int
+        The longest season considered (the lookback).
+
+    Returns
+    -------
+    int or None
+        The lag from 2 to ``max_lag`` at which the mean autocorrelation of
+        the series' changes peaks, when it reaches
+        :data:`MIN_MEAN_AUTOCORRELATION` and ``3 / sqrt(n)``, three standard
+        errors of the mean for ``n`` changes in all (white noise); None
+        otherwise, or when no series has ``2 * max_lag + 2`` values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._seasonality import detect_season_length
+    >>> rng = np.random.default_rng(0)
+    >>> monthly = [np.sin(np.arange(60) * np.pi / 6) + rng.normal(0, 0.1, 60)
+    ...            for _ in range(5)]
+    >>> detect_season_length(monthly, max_lag=24)
+    12
+    >>> detect_season_length([rng.normal(size=60) for _ in range(5)], 24) is None
+    True
+    """
+    if max_lag < 2:
+        return None
+    long_enough = [values for values in series if len(values) >= 2 * max_lag + 2]
+    found = [_autocorrelations(np.diff(values), max_lag) for values in long_enough]
+    found = [correlations for correlations in found if correlations is not None]
+    if not found:
+        return None
+    mean = np.mean(found, axis=0)[1:]  # lags 2 ... max_lag
+    lag = int(np.argmax(mean))
+    n_changes = sum(len(values) - 1 for values in long_enough)
+    threshold = max(MIN_MEAN_AUTOCORRELATION, 3 / np.sqrt(n_changes))
+    return lag + 2 if mean[lag] >= threshold else None
+
+
+def is_seasonal(values: np.ndarray, season_length: int) -> bool:
+    """Whether ``values`` has a season of ``season_length`` (the 90 % test).
+
+    The autocorrelation at the season length must exceed 1.645 standard
+    errors (Bartlett's, from the lower lags), with three seasons of values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._seasonality import is_seasonal
+    >>> is_seasonal(np.tile([1.0, 5, 2, 3], 6), 4), is_seasonal(np.arange(24.0), 4)
+    (True, False)
+    """
+    n = len(values)
+    if n < 3 * season_length:
+        return False
+    correlations = _autocorrelations(values, season_length)
+    if correlations is None:
+        return False
+    spread = np.sqrt((1 + 2 * np.sum(correlations[:-1] ** 2)) / n)
+    return bool(abs(correlations[-1]) > _TEST_QUANTILE * spread)
+
+
+def seasonal_components(
+    values: np.ndarray, season_length: int, multiplicative: bool
+) -> np.ndarray:
+    """The season of one series, by classical decomposition, from its end.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+        At least ``2 * season_length + 1`` values.
+    season_length : int
+    multiplicative : bool
+        Factors (mean 1) that divide the values, else offsets (mean 0) that
+        are subtracted.
+
+    Returns
+    -------
+    ndarray of shape (season_length,)
+        Column *k* belongs to the steps ``n + k``, ``n + k + m``, ... (and
+        ``n + k - m``, ... before the end).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._seasonality import seasonal_components
+    >>> values = np.tile([2.0, 4.0], 5) + np.arange(10)  # trend plus a season
+    >>> seasonal_components(values, 2, multiplicative=False).round(2).tolist()
+    [-1.0, 1.0]
+    """
+    m = season_length
+    recent = values[-(SEASONS_ESTIMATED + 1) * m :]
+    weights = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    trend = np.convolve(recent, weights, mode="valid")
+    middle = recent[len(weights) // 2 : len(weights) // 2 + len(trend)]
+    detrended = middle / trend if multiplicative else middle - trend
+    # The column of each detrended value: its distance to the end, modulo m.
+    first = len(values) - len(recent) + len(weights) // 2
+    columns = (np.arange(first, first + len(trend)) - len(values)) % m
+    components = np.bincount(columns, weights=detrended, minlength=m) / np.bincount(
+        columns, minlength=m
+    )
+    if multiplicative:
+        return components / components.mean()
+    return components - components.mean()
+
+
+def fit_seasonality(
+    series: list[np.ndarray], season_length: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Components and kind of every series (no season: factors 1, offsets 0).
+
+    Returns
+    -------
+    components : ndarray of shape (n_series, season_length)
+    multiplicative : ndarray of bool of shape (n_series,)
+    """
+    components = np.zeros((len(series), season_length))
+    multiplicative = np.zeros(len(series), dtype=bool)
+    for s, values in enumerate(series):
+        multiplicative[s] = bool(np.all(values > 0))
+        if is_seasonal(values, season_length):
+            components[s] = seasonal_components(
+                values, season_length, multiplicative[s]
+            )
+        elif multiplicative[s]:
+            components[s] = 1.0
+    return components, multiplicative
+
+
+def season_of(
+    components: np.ndarray, multiplicative: np.ndarray, steps: np.ndarray
+) -> np.ndarray:
+    """Each value's component: ``steps`` counts from the step after the end.
+
+    All arrays are per value (``components`` per value's series).
+    """
+    return np.take_along_axis(
+        components, (steps % components.shape[1])[:, None], axis=1
+    )[:, 0]
+
+
+def adjust(values, season, multiplicative):
+    """Take the season out of ``values``."""
+    return np.where(multiplicative, values / season, values - season)
+
+
+def restore(values, season, multiplicative):
+    """Put the season back into ``values``."""
+    return np.where(multiplicative, values * season, values + season)
