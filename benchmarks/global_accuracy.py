@@ -11,7 +11,8 @@ the Monash forecasting archive computes it.
 
 Models, all in the same run: ``LSTMForecaster`` with only ``lookback``,
 ``horizon`` and ``random_state`` set (``--param name=value`` sets more, to
-try alternatives), fitted once on all series of a collection (``groups``);
+try alternatives, e.g. ``--param n_networks=1``), fitted once on all series
+of a collection (``groups``);
 and per series, from ``statsforecast``: AutoETS, Theta and the seasonal
 naive (season length 12).
 
@@ -113,12 +114,14 @@ def sklstm_forecasts(train, horizon, lookback, params, random_state):
     gap = block - 1 if model.early_stopping else 0
     no_step = int(model._history_width() > model.lookback)
     trained = int(np.clip(windows - no_step - held_out - gap, 0, None).sum())
+    # Every network of the ensemble trains on the same windows.
+    epochs = [network.n_iter_ for network in model._members()]
     figures = {
         "fit_s": fitted - start,
         "predict_s": done - fitted,
         "peak_mb": memory.added_mb,
-        "epochs": model.n_iter_,
-        "samples_per_s": trained * model.n_iter_ / (fitted - start),
+        "epochs": "+".join(map(str, epochs)),
+        "samples_per_s": trained * sum(epochs) / (fitted - start),
         "season_length": model.season_length_,
         "strategy": model._fitted_architecture()["strategy"],
     }

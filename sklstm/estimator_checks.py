@@ -19,6 +19,8 @@ unfixed.
 
 from __future__ import annotations
 
+import math
+
 from sklearn.base import BaseEstimator
 
 from sklstm._forecaster import LSTMForecaster
@@ -110,13 +112,13 @@ def expected_failed_checks(estimator: BaseEstimator) -> dict[str, str]:
     """
     if isinstance(estimator, LSTMForecaster):
         expected = dict(FORECASTING_MAKES_IMPOSSIBLE)
-        block = estimator.horizon if estimator.strategy == "direct" else 1
-        shortest = estimator.lookback + block + bool(estimator.early_stopping)
+        strategy = estimator._architecture_from_params(many=False)["strategy"]
+        shortest = _shortest_series(estimator, strategy)
         if shortest > CHECK_ROWS:
             reason = (
                 f"the check fits on a series of {CHECK_ROWS} observations, shorter "
                 f"than the {shortest} that lookback={estimator.lookback}, "
-                f"strategy={estimator.strategy!r}, horizon={estimator.horizon} and "
+                f"strategy={strategy!r}, horizon={estimator.horizon} and "
                 f"early_stopping={estimator.early_stopping} need for one training "
                 "and one held-out window; fit refuses it with a ValueError saying so"
             )
@@ -130,3 +132,23 @@ def expected_failed_checks(estimator: BaseEstimator) -> dict[str, str]:
         f"expected_failed_checks takes an LSTMRegressor or an LSTMForecaster; got "
         f"{type(estimator).__name__}."
     )
+
+
+def _shortest_series(estimator, strategy: str) -> int:
+    """The fewest observations a one-series ``fit`` of ``estimator`` accepts.
+
+    One training window is needed beside the held-out ones (with
+    ``early_stopping``), and with the direct strategy beside the
+    ``horizon - 1`` windows whose targets reach into them.
+    """
+    block = estimator.horizon if strategy == "direct" else 1
+    n_rows = estimator.lookback + block
+    while True:
+        n_windows = n_rows - estimator.lookback - block + 1
+        held_out = gap = 0
+        if estimator.early_stopping:
+            held_out = math.ceil(estimator.validation_fraction * n_windows)
+            gap = block - 1
+        if n_windows - held_out - gap >= 1:
+            return n_rows
+        n_rows += 1

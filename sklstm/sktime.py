@@ -188,6 +188,6 @@ class LSTMSktimeForecaster(BaseForecaster):
         """
         tiny = dict(lookback=3, hidden_size=4, max_iter=3, random_state=0)
         return [
-            {"forecaster": LSTMForecaster(**tiny)},
+            {"forecaster": LSTMForecaster(strategy="recursive", **tiny)},
             {"forecaster": LSTMForecaster(strategy="direct", horizon=2, **tiny)},
         ]

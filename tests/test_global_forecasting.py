@@ -433,5 +433,41 @@ def test_a_changed_ensemble_size_is_refused_by_warm_start(fitted):
 
 
 def test_onnx_refuses_an_ensemble_with_advice(fitted):
-    with pytest.raises(ValueError, match="averages 5 .*n_networks=1"):
+    with pytest.raises(ValueError, match=r"averages 5 .*n_networks=1"):
         sklstm.to_onnx(fitted)
+
+
+def test_a_file_saved_before_ensembles_and_seasons_loads_and_refits(tmp_path):
+    import json
+    import zipfile
+
+    X, y, groups, _ = collection()
+    model = tiny(n_networks=1, season_length=None).fit(X, y, groups=groups)
+    sklstm.save(model, tmp_path / "new.zip")
+    # What the previous version wrote: neither parameter, nor their state.
+    with zipfile.ZipFile(tmp_path / "new.zip") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    document = json.loads(members["model.json"])
+    estimator = document["estimator"]
+    for name in ("n_networks", "season_length"):
+        del estimator["params"][name]
+        del estimator["fitted"]["_architecture"][name]
+    for name in ("_ensemble", "season_length_", "_series_season"):
+        estimator["fitted"].pop(name, None)
+    estimator["fitted"].pop("_series_multiplicative", None)
+    members["model.json"] = json.dumps(document).encode()
+    with zipfile.ZipFile(tmp_path / "old.zip", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    old = sklstm.load(tmp_path / "old.zip")
+    X_future, future_groups = future([("small", 3), ("other", 2)])
+    np.testing.assert_array_equal(
+        old.predict(X_future, groups=future_groups),
+        model.predict(X_future, groups=future_groups),
+    )
+    # Continuing needs the one network it has, not the five of 'auto'.
+    old.set_params(warm_start=True, max_iter=1, season_length=None)
+    with pytest.raises(ValueError, match=r"n_networks=5 \(fitted with 1\)"):
+        old.fit(X, y, groups=groups)
+    old.set_params(n_networks=1).fit(X, y, groups=groups)
+    assert len(old._members()) == 1 and old.n_iter_ == model.n_iter_ + 1
