@@ -1159,7 +1159,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         season_length = self.season_length
         if season_length == "auto":
             season_length = detect_season_length(series, self.lookback)
-        if season_length is None:
+        # No series has three seasons to test (nor, then, a season to take
+        # out): nothing to keep, however long the season asked for.
+        if season_length is None or 3 * season_length > panel.lengths.max():
             return None, None, None
         components, multiplicative = fit_seasonality(series, season_length)
         return season_length, components, multiplicative
@@ -1330,7 +1332,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         new series (in the order of ``panel.labels[where < 0]``).
         """
         new = where < 0
-        m = self.season_length_
+        m = self._series_season.shape[1]
         series = np.split(y_sorted, panel.starts[1:])
         fitted_new = fit_seasonality([series[s] for s in np.flatnonzero(new)], m)
         components = np.empty((len(new), m))

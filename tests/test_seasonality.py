@@ -162,3 +162,9 @@ def test_one_series_is_never_adjusted():
     _, y, _, _ = collection()
     model = tiny(horizon=1).fit(np.empty((72, 0)), y[:72])
     assert not hasattr(model, "season_length_")
+
+
+def test_a_season_longer_than_any_series_adjusts_nothing_and_allocates_nothing():
+    X, y, groups, _ = collection()
+    model = tiny(season_length=10**12, max_iter=1).fit(X, y, groups=groups)
+    assert model.season_length_ is None and model._series_season is None
