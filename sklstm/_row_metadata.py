@@ -122,18 +122,8 @@ def series_tails(groups: np.ndarray | None, n_samples: int, fraction: float):
     >>> series_tails(["a", "b", "a", "b"], 4, 0.5).tolist()
     [False, False, True, True]
     """
-    if groups is None:
-        codes = np.zeros(n_samples, dtype=np.intp)
-    else:
-        _, codes = np.unique(np.asarray(groups), return_inverse=True)
-        codes = codes.ravel()
-    lengths = np.bincount(codes)
-    order = np.argsort(codes, kind="stable")
-    first_of_series = np.cumsum(lengths) - lengths
-    rank = np.empty(n_samples, dtype=np.intp)
-    rank[order] = np.arange(n_samples) - first_of_series[codes[order]]
-    n_held_out = np.ceil(fraction * lengths).astype(np.intp)
-    return rank >= (lengths - n_held_out)[codes]
+    rank, tail_start = _ranks_and_tails(groups, n_samples, fraction)
+    return rank >= tail_start
 
 
 def reaching_into_tails(
@@ -171,20 +161,24 @@ def reaching_into_tails(
     >>> reaching_into_tails(None, 10, 0.2, 3).tolist()
     [False, False, False, False, False, True, True, True, False, False]
     """
-    held_out = series_tails(groups, n_samples, fraction)
-    if reach < 1:
-        return np.zeros(n_samples, dtype=bool)
+    rank, tail_start = _ranks_and_tails(groups, n_samples, fraction)
+    return (rank >= tail_start - reach) & (rank < tail_start)
+
+
+def _ranks_and_tails(groups, n_samples: int, fraction: float):
+    """Each sample's step within its series, and where its series' tail starts.
+
+    The tail is the last ``ceil(fraction * length)`` samples of each series.
+    """
     if groups is None:
         codes = np.zeros(n_samples, dtype=np.intp)
     else:
         _, codes = np.unique(np.asarray(groups), return_inverse=True)
         codes = codes.ravel()
-    # Index of each series' first held-out sample, looked up per sample.
-    order = np.argsort(codes, kind="stable")
     lengths = np.bincount(codes)
-    first = np.cumsum(lengths) - lengths
+    order = np.argsort(codes, kind="stable")
+    first_of_series = np.cumsum(lengths) - lengths
     rank = np.empty(n_samples, dtype=np.intp)
-    rank[order] = np.arange(n_samples) - first[codes[order]]
-    tail_start = lengths - np.bincount(codes, weights=held_out).astype(np.intp)
-    cut = tail_start[codes]
-    return (rank >= cut - reach) & (rank < cut)
+    rank[order] = np.arange(n_samples) - first_of_series[codes[order]]
+    n_held_out = np.ceil(fraction * lengths).astype(np.intp)
+    return rank, (lengths - n_held_out)[codes]
