@@ -623,7 +623,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         X = self._future_covariates(X)
         snapshot = self._snapshot()
         if snapshot._is_many(groups):
-            forecast, _, _ = snapshot._forecast_many(X, groups)
+            forecast = snapshot._forecast_many(X, groups)[0]
             return forecast
         return snapshot._forecast(X)
 
@@ -759,8 +759,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             )
         if self._is_many(groups):
             X = self._future_covariates(X)
-            _, scaled, to_y = self._forecast_many(X, groups)
-            step = panel_of(groups, len(X)).row_position
+            _, scaled, to_y, step = self._forecast_many(X, groups)
             half_width = stepwise_half_width(
                 self.calibration_residuals_, coverage, int(step.max()) + 1
             )[step]
@@ -926,30 +925,34 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 "warm_start=False to start afresh."
             )
 
-    def _leak_free_weights(self, n_windows: int, block: int) -> np.ndarray | None:
-        """Weight 0 for the windows whose targets reach into the held-out tail.
+    def _leak_free_weights(
+        self, n_windows: int, block: int, weights=None, codes=None
+    ) -> np.ndarray | None:
+        """``weights`` with 0 for the windows whose targets reach into the tail.
 
-        With the direct strategy, the ``block - 1`` windows before the tail
-        that early stopping holds out forecast values inside it: trained on,
-        they leak the held-out values, and the validation loss rewards
-        memorising them. None when nothing leaks.
+        With the direct strategy, the ``block - 1`` windows of each series
+        (``codes``; None: one series) before the tail that early stopping
+        holds out forecast values inside it: trained on, they leak the
+        held-out values, and the validation loss rewards memorising them.
+        ``weights`` None means 1 each; None is returned when nothing leaks.
         """
         if not self.early_stopping or block == 1:
-            return None
-        leaking = reaching_into_tails(
-            None, n_windows, self.validation_fraction, block - 1
-        )
-        held_out = series_tails(None, n_windows, self.validation_fraction)
-        if not (~leaking & ~held_out).any():
+            return weights
+        fraction = self.validation_fraction
+        leaking = reaching_into_tails(codes, n_windows, fraction, block - 1)
+        weights = np.ones(n_windows) if weights is None else weights.copy()
+        weights[leaking] = 0.0
+        held_out = series_tails(codes, n_windows, fraction)
+        if not (weights[~held_out] > 0).any():
             raise ValueError(
-                f"The series makes {n_windows} training window(s); early_stopping "
-                f"holds out the last {int(held_out.sum())}, and with "
-                f"strategy='direct' the {block - 1} before them forecast values "
-                "inside the held-out ones, so they are left out too: none is left "
-                "to train on. Pass a longer series, lower horizon, or set "
-                "early_stopping=False."
+                f"early_stopping holds out the last validation_fraction={fraction} "
+                f"of the {n_windows} training windows (of each series), and with "
+                f"strategy='direct' the {block - 1} windows before them forecast "
+                "values inside the held-out ones, so they do not train either: no "
+                "window is left to train on. Pass longer series, lower horizon, "
+                "or set early_stopping=False."
             )
-        return (~leaking).astype(np.float64)
+        return weights
 
     def _block(self, architecture: dict | None = None) -> int:
         """Steps the network forecasts per window (by default: as fitted)."""
@@ -1111,11 +1114,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             change=architecture["network_output"] == "change" or relative,
             relative=relative,
         )
-        if self.early_stopping:
-            leaking = reaching_into_tails(
-                codes, len(codes), self.validation_fraction, block - 1
-            )
-            weights[leaking] = 0.0
+        weights = self._leak_free_weights(len(codes), block, weights, codes)
         networks = self._train_networks(
             architecture,
             rows,
@@ -1191,7 +1190,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """Forecast each series' rows of X from the end of its history.
 
         Returns the forecast in the units of y, the same in the units the
-        network sees, and the map from those units to y's for each row.
+        network sees, the map from those units to y's, and each row's step
+        ahead - 1.
         """
         panel = panel_of(groups, len(X))
         where = locate_series(self.series_, panel.labels)
@@ -1223,7 +1223,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         step = panel.row_position
         scaled = forecasts[panel.codes, step]
         to_y = self._to_y_units(where[panel.codes], step, params[panel.codes], scheme)
-        return to_y(scaled), scaled, to_y
+        return to_y(scaled), scaled, to_y, step
 
     def _predict_series_many(self, X, groups) -> pd.Series:
         forecast = self.predict(X, groups=groups)

@@ -471,3 +471,18 @@ def test_a_file_saved_before_ensembles_and_seasons_loads_and_refits(tmp_path):
         old.fit(X, y, groups=groups)
     old.set_params(n_networks=1).fit(X, y, groups=groups)
     assert len(old._members()) == 1 and old.n_iter_ == model.n_iter_ + 1
+
+
+def test_no_window_is_left_when_the_gap_before_the_tail_takes_the_rest():
+    # Each series makes two windows: the first holds no step, the second is
+    # held out; with horizon 3, a third would leak into it: none trains.
+    y = np.r_[wave(5), 2 * wave(5, phase=1.0)]
+    groups = np.repeat(["a", "b"], 5)
+    with pytest.raises(ValueError, match=r"strategy='direct' the 2 windows before"):
+        tiny(horizon=3).fit(np.empty((10, 0)), y, groups=groups)
+    # One series: 8 windows, 1 held out, 5 before it leak; 2 train.
+    one = tiny(lookback=2, strategy="direct", horizon=6, max_iter=1)
+    one.fit(np.empty((15, 0)), wave(15))
+    assert one.regressor_.n_iter_ == 1
+    with pytest.raises(ValueError, match="no window is left to train on"):
+        one.fit(np.empty((9, 0)), wave(9))
