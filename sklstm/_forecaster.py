@@ -46,11 +46,11 @@ from sklstm._publishing import publish_fitted_state
 from sklstm._regressor import LSTMRegressor
 from sklstm._row_metadata import reaching_into_tails, series_tails
 from sklstm._seasonality import (
-    adjust,
     detect_season_length,
     fit_seasonality,
     restore,
     season_of,
+    take_out,
 )
 from sklstm._state import (
     Array,
@@ -1091,19 +1091,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         season_length, components, multiplicative = self._fit_seasons(y_sorted, panel)
         if season_length is not None:
             sorted_codes = panel.codes[order]
-            y_sorted = adjust(
+            y_sorted = take_out(
                 y_sorted,
-                season_of(
-                    components[sorted_codes],
-                    multiplicative[sorted_codes],
-                    panel.position - panel.lengths[sorted_codes],
-                ),
-                multiplicative[sorted_codes],
+                components,
+                multiplicative,
+                sorted_codes,
+                panel.position - panel.lengths[sorted_codes],
             )
-            y_checked = np.empty_like(y_sorted)
-            y_checked[order] = y_sorted
         scheme = self.series_scaling
-        scaling = fit_series_scaling(y_checked, panel, scheme)
+        scaling = fit_series_scaling(y_sorted, panel, scheme)
         z = scale_values(y_sorted, scaling[panel.codes[order]], scheme)
         rows, targets, weights, codes = stacked_training_rows(
             z,
@@ -1268,9 +1264,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         season = getattr(self, "_series_season", None)
         if season is not None:
             y_sorted, season, new_season = self._adjust_update(y_sorted, panel, where)
-            y_new = np.empty_like(y_sorted)
-            y_new[panel.order] = y_sorted
-        scaling = fit_series_scaling(y_new, panel, scheme)
+        scaling = fit_series_scaling(y_sorted, panel, scheme)
         recent_y, recent_X = [], []
         for s, (start, length) in enumerate(
             zip(panel.starts, panel.lengths, strict=True)
@@ -1343,11 +1337,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         codes = panel.codes[panel.order]
         # Known series: steps count from their old end; new ones: from theirs.
         steps = panel.position - np.where(new, panel.lengths, 0)[codes]
-        adjusted = adjust(
-            y_sorted,
-            season_of(components[codes], multiplicative[codes], steps),
-            multiplicative[codes],
-        )
+        adjusted = take_out(y_sorted, components, multiplicative, codes, steps)
         known_season = self._series_season.copy()
         for s in np.flatnonzero(~new):
             known_season[where[s]] = np.roll(components[s], -panel.lengths[s])

@@ -135,7 +135,7 @@ def fit_series_scaling(y: np.ndarray, panel: Panel, scheme: str) -> np.ndarray:
     Parameters
     ----------
     y : ndarray of shape (n_rows,)
-        The values, in the original row order.
+        The values, grouped by series (``panel.order``).
     panel : Panel
     scheme : {'standard', 'mean', 'log', 'none'}
 
@@ -156,14 +156,14 @@ def fit_series_scaling(y: np.ndarray, panel: Panel, scheme: str) -> np.ndarray:
     """
     scheme = _LEVEL_SCALING.get(scheme, scheme)
     if scheme == "log" and not np.all(y > 0):
-        label = panel.labels[panel.codes[np.flatnonzero(~(y > 0))[0]]].item()
+        first = panel.order[np.flatnonzero(~(y > 0))[0]]
+        label = panel.labels[panel.codes[first]].item()
         raise ValueError(
             f"series_scaling='log' and 'log_last' need positive series, but the series "
             f"{label!r} has a value <= 0. Use series_scaling='last' or "
             "'standard', or shift the series."
         )
     values = np.log(y) if scheme == "log" else y
-    values = values[panel.order]
     counts = panel.lengths
     sums = np.add.reduceat(values, panel.starts)
     mean = sums / counts

@@ -198,6 +198,23 @@ def season_of(
     )[:, 0]
 
 
+def take_out(
+    values: np.ndarray,
+    components: np.ndarray,
+    multiplicative: np.ndarray,
+    codes: np.ndarray,
+    steps: np.ndarray,
+) -> np.ndarray:
+    """Take each series' season out of ``values`` of many series.
+
+    ``codes`` (the series of each value, an index into ``components`` and
+    ``multiplicative``) and ``steps`` (from the step after the end of the
+    series' history) are per value.
+    """
+    kind = multiplicative[codes]
+    return adjust(values, season_of(components[codes], kind, steps), kind)
+
+
 def adjust(values, season, multiplicative):
     """Take the season out of ``values``."""
     return np.where(multiplicative, values / season, values - season)
