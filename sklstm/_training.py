@@ -154,82 +154,20 @@ def train(
     """
     history = TrainingHistory()
     device = data.targets.device
-    n_samples = len(data)
-    batch_size = min(settings.batch_size, n_samples)
-    # The starting weights are kept until a whole epoch ends (an interrupt
-    # in the first epoch restores them) and, with validation rows, are a
-    # candidate too: with the linear path started at the ridge solution,
-    # early stopping can fall back to them.
-    best_state = _snapshot(network)
-    steps_done = 0  # optimiser steps of the whole epochs run
-    best_validation_loss = math.inf
-    if validation is not None:
-        best_validation_loss, history.best_validation_score = validation_metrics(
-            network, validation, settings.inference_batch_size
-        )
-        history.start_is_best = True
-    first_loss: torch.Tensor | None = None
-    divergence_bound = math.inf
-    no_improvement = 0
+    batch_size = min(settings.batch_size, len(data))
+    tracker = _BestWeights(network, validation, settings, history)
+    guard = _DivergenceGuard(epoch_offset)
     network.train()
     try:
         for epoch in range(settings.max_iter):
-            order = torch.randperm(n_samples, generator=generator).to(device)
-            running = torch.zeros((), device=device)
-            for start in range(0, n_samples, batch_size):
-                samples = order[start : start + batch_size]
-                prediction = network(data.windows.take(samples))
-                loss = _loss(prediction, data.targets[samples], data.weights, samples)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if settings.clip_grad_norm is not None:
-                    nn.utils.clip_grad_norm_(
-                        network.parameters(), settings.clip_grad_norm
-                    )
-                optimizer.step()
-                running += loss.detach() * len(samples)
-                if first_loss is None:
-                    first_loss = loss.detach()
-                history.steps += 1
-            epoch_loss = (running / n_samples).item()
-            if epoch == 0 and first_loss is not None:
-                divergence_bound = DIVERGENCE_FACTOR * max(first_loss.item(), 1.0)
-            if not math.isfinite(epoch_loss) or epoch_loss > divergence_bound:
-                raise TrainingDivergedError(
-                    f"Training diverged at epoch {epoch_offset + epoch + 1}: the "
-                    f"loss became {epoch_loss:.4g}"
-                    + (
-                        ""
-                        if not math.isfinite(epoch_loss)
-                        else f", over {DIVERGENCE_FACTOR:g} times the loss "
-                        f"training started from ({first_loss.item():.4g})"
-                    )
-                    + ". Try a smaller learning_rate_init, set clip_grad_norm, "
-                    "keep standardize=True, or check the data for extreme values."
-                )
-            steps_done = history.steps
+            order = torch.randperm(len(data), generator=generator).to(device)
+            epoch_loss = _run_epoch(
+                network, optimizer, data, order, batch_size, settings, history, guard
+            )
+            guard.check(epoch, epoch_loss)
+            tracker.steps_done = history.steps
             history.loss_curve.append(epoch_loss)
-            score = validation_loss = None
-            if validation is not None:
-                validation_loss, score = validation_metrics(
-                    network, validation, settings.inference_batch_size
-                )
-                network.train()
-                history.validation_scores.append(score)
-                history.validation_losses.append(validation_loss)
-                improved = validation_loss < best_validation_loss - settings.tol
-                if validation_loss < best_validation_loss:
-                    best_validation_loss = validation_loss
-                    history.best_validation_score = score
-                    best_state = _snapshot(network)
-                    history.start_is_best = False
-            else:
-                improved = epoch_loss < history.best_loss - settings.tol
-                if epoch_loss < history.best_loss:
-                    # Kept only for an interrupt, which would otherwise leave
-                    # the weights of a half-finished epoch.
-                    best_state = _snapshot(network)
-            history.best_loss = min(history.best_loss, epoch_loss)
+            validation_loss, score = tracker.end_epoch(epoch_loss)
             if scheduler is not None:
                 _step_schedule(
                     scheduler,
@@ -237,13 +175,12 @@ def train(
                 )
             if report is not None:
                 report(epoch_offset + epoch + 1, epoch_loss, validation_loss, score)
-            no_improvement = 0 if improved else no_improvement + 1
-            if no_improvement >= settings.n_iter_no_change:
+            if tracker.no_improvement >= settings.n_iter_no_change:
                 history.converged = True
                 break
     except KeyboardInterrupt:
         history.interrupted = True
-        history.steps = steps_done  # the steps of a half-run epoch are undone
+        history.steps = tracker.steps_done  # a half-run epoch's steps are undone
     except RuntimeError as error:
         if not is_out_of_memory(error):
             raise
@@ -254,9 +191,107 @@ def train(
             f"another device. The device said: {error}"
         ) from error
     if validation is not None or history.interrupted:
-        network.load_state_dict(best_state)
+        network.load_state_dict(tracker.best_state)
     network.eval()
     return history
+
+
+def _run_epoch(
+    network, optimizer, data: Batches, order, batch_size, settings, history, guard
+) -> float:
+    """One pass over the shuffled samples; the mean loss (one host sync)."""
+    running = torch.zeros((), device=data.targets.device)
+    for start in range(0, len(data), batch_size):
+        samples = order[start : start + batch_size]
+        prediction = network(data.windows.take(samples))
+        loss = _loss(prediction, data.targets[samples], data.weights, samples)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if settings.clip_grad_norm is not None:
+            nn.utils.clip_grad_norm_(network.parameters(), settings.clip_grad_norm)
+        optimizer.step()
+        running += loss.detach() * len(samples)
+        if guard.first_loss is None:
+            guard.first_loss = loss.detach()
+        history.steps += 1
+    return (running / len(data)).item()
+
+
+class _DivergenceGuard:
+    """Stops training whose loss is not finite, or far above where it started."""
+
+    def __init__(self, epoch_offset: int) -> None:
+        self.epoch_offset = epoch_offset
+        self.first_loss: torch.Tensor | None = None
+        self.bound = math.inf
+
+    def check(self, epoch: int, epoch_loss: float) -> None:
+        if epoch == 0 and self.first_loss is not None:
+            self.bound = DIVERGENCE_FACTOR * max(self.first_loss.item(), 1.0)
+        if math.isfinite(epoch_loss) and epoch_loss <= self.bound:
+            return
+        raise TrainingDivergedError(
+            f"Training diverged at epoch {self.epoch_offset + epoch + 1}: the "
+            f"loss became {epoch_loss:.4g}"
+            + (
+                ""
+                if not math.isfinite(epoch_loss)
+                else f", over {DIVERGENCE_FACTOR:g} times the loss "
+                f"training started from ({self.first_loss.item():.4g})"
+            )
+            + ". Try a smaller learning_rate_init, set clip_grad_norm, "
+            "keep standardize=True, or check the data for extreme values."
+        )
+
+
+class _BestWeights:
+    """The best weights so far, and the epochs since the loss last improved.
+
+    The starting weights are kept until a whole epoch ends (an interrupt in
+    the first epoch restores them) and, with validation rows, are a
+    candidate too: with the linear path started at the ridge solution, early
+    stopping can fall back to them. With validation rows the validation loss
+    decides; otherwise the training loss, and the best weights are kept only
+    for an interrupt, which would otherwise leave a half-finished epoch's.
+    """
+
+    def __init__(self, network, validation, settings, history) -> None:
+        self.network, self.validation = network, validation
+        self.settings, self.history = settings, history
+        self.best_state = _snapshot(network)
+        self.steps_done = 0  # optimiser steps of the whole epochs run
+        self.no_improvement = 0
+        self.best_validation_loss = math.inf
+        if validation is not None:
+            self.best_validation_loss, history.best_validation_score = (
+                validation_metrics(network, validation, settings.inference_batch_size)
+            )
+            history.start_is_best = True
+
+    def end_epoch(self, epoch_loss: float) -> tuple[float | None, float | None]:
+        """Record the epoch; its validation loss and R² (None without)."""
+        history, tol = self.history, self.settings.tol
+        score = validation_loss = None
+        if self.validation is not None:
+            validation_loss, score = validation_metrics(
+                self.network, self.validation, self.settings.inference_batch_size
+            )
+            self.network.train()
+            history.validation_scores.append(score)
+            history.validation_losses.append(validation_loss)
+            improved = validation_loss < self.best_validation_loss - tol
+            if validation_loss < self.best_validation_loss:
+                self.best_validation_loss = validation_loss
+                history.best_validation_score = score
+                self.best_state = _snapshot(self.network)
+                history.start_is_best = False
+        else:
+            improved = epoch_loss < history.best_loss - tol
+            if epoch_loss < history.best_loss:
+                self.best_state = _snapshot(self.network)
+        history.best_loss = min(history.best_loss, epoch_loss)
+        self.no_improvement = 0 if improved else self.no_improvement + 1
+        return validation_loss, score
 
 
 #: The learning-rate schedules of ``learning_rate``.
