@@ -1,16 +1,23 @@
-"""The windows a forecaster trains on: a series and its covariates, numpy only.
+"""The rows a forecaster's windows are cut from, for training and forecasting.
 
-Row *i* of the table the windows are cut from holds the value of the series
-at step *i* next to the covariates of the steps being forecast from there
-(*i + 1 ... i + block*). Only full windows train, so unlike the regressor's
-padded lag windows (:mod:`sklstm._windows`) there is no padding rule here.
-Windows are strided views (:func:`numpy.lib.stride_tricks.sliding_window_view`).
+Row *i* of a series holds its (transformed) value at step *i* next to the
+covariates of the steps being forecast from there (*i + 1 ... i + block*):
+covariates are known in advance. The regressor cuts its lag windows from
+these rows series by series, so no window crosses two series, and pads the
+windows of a series' first ``lookback - 1`` rows by repeating its first row
+(the padding rule of :mod:`sklstm._windows`); a forecast's history is padded
+the same way. One series is a collection of one: the same rows, the same
+rule. Windows are strided views
+(:func:`numpy.lib.stride_tricks.sliding_window_view`), never copies.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+
+from sklstm._panel import Panel
+from sklstm._row_metadata import reaching_into_tails, series_tails
 
 #: ``batch_size='auto'``: one series trains in batches of this many windows ...
 SINGLE_SERIES_BATCH_SIZE = 32
@@ -58,46 +65,174 @@ def covariate_rows(X: np.ndarray, block: int) -> np.ndarray:
     return view.transpose(0, 2, 1).reshape(len(view), -1)
 
 
-def training_windows(
-    y: np.ndarray, X: np.ndarray, lookback: int, block: int, *, change: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Every full lag window of the series and the ``block`` values after it.
+def training_rows(
+    z: np.ndarray,
+    X: np.ndarray,
+    panel: Panel,
+    block: int,
+    *,
+    change: bool,
+    relative: bool = False,
+    first_trained: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rows, targets, weights and series codes the regressor trains on.
+
+    Row *i* of a series holds its scaled value at step *i* next to the
+    covariates of steps *i + 1 ... i + block*; its target is the next
+    ``block`` values (minus the value at *i* when ``change``). The regressor
+    windows these rows per series (``groups``), so no window crosses two
+    series. The windows of a series' first ``lookback - 1`` rows are padded
+    by repeating its first row, as at predict time for a series with a
+    shorter history; the windows before step ``first_trained`` of each
+    series have weight 0 (they are history for the later ones only). With
+    ``relative``, a row holds the step from the
+    value before instead of the value: each window is the ``lookback``
+    steps between ``lookback + 1`` values, the same whatever their level. A
+    series' first row has no step before it; it holds 0 (so the padding is
+    steps of 0, a flat history) and its own window, which holds no step at
+    all, never trains (``first_trained`` is 1 by default, else 0).
 
     Parameters
     ----------
-    y : ndarray of shape (n_steps,)
-        The series.
-    X : ndarray of shape (n_steps, n_covariates)
-        Its covariates.
-    lookback : int
-        Steps per window.
+    z : ndarray of shape (n_rows,)
+        Scaled values, grouped by series (``panel.order``).
+    X : ndarray of shape (n_rows, n_covariates)
+        Covariates, grouped by series the same way.
+    panel : Panel
     block : int
-        Future values to predict from each window.
     change : bool
-        Whether the targets are the differences from the window's last value.
+    relative : bool, default=False
 
     Returns
     -------
-    windows : ndarray of shape (n_windows, lookback, 1 + block * n_covariates)
-        ``n_windows = n_steps - lookback - block + 1``. Each step of a window
-        holds the value of the series and the covariates of the next
-        ``block`` steps.
-    targets : ndarray of shape (n_windows, block)
+    rows : ndarray of shape (n_kept, 1 + block * n_covariates)
+    targets : ndarray of shape (n_kept, block)
+    weights : ndarray of shape (n_kept,)
+    codes : ndarray of shape (n_kept,)
+    """
+    position = panel.position
+    sorted_codes = panel.codes[panel.order]
+    kept = np.flatnonzero(position < panel.lengths[sorted_codes] - block)
+    ahead = sliding_window_view(X[1:], block, axis=0)  # (n_rows - block, F, block)
+    covariates = ahead[kept].transpose(0, 2, 1).reshape(len(kept), -1)
+    value = z
+    if relative:
+        value = np.r_[0.0, np.diff(z)]
+        value[position == 0] = 0.0
+    rows = np.column_stack([value[kept], covariates])
+    targets = sliding_window_view(z[1:], block)[kept]
+    if change:
+        targets = targets - z[kept, None]
+    if first_trained is None:
+        first_trained = int(relative)
+    weights = (position[kept] >= first_trained).astype(np.float64)
+    return rows, targets, weights, sorted_codes[kept]
+
+
+def recent_rows(values: np.ndarray, panel: Panel, width: int) -> np.ndarray:
+    """The last ``width`` rows of every series, padded like its windows.
+
+    A series with fewer rows is padded at the front by repeating its first
+    row, the padding rule of the lag windows it was trained on.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_rows, ...)
+        Rows grouped by series (``panel.order``).
+    panel : Panel
+    width : int
+
+    Returns
+    -------
+    ndarray of shape (n_series, width, ...)
 
     Examples
     --------
     >>> import numpy as np
-    >>> from sklstm._forecast_windows import training_windows
-    >>> windows, targets = training_windows(
-    ...     np.arange(5.0), np.empty((5, 0)), lookback=2, block=2, change=False
-    ... )
-    >>> windows[:, :, 0].tolist(), targets.tolist()
-    ([[0.0, 1.0], [1.0, 2.0]], [[2.0, 3.0], [3.0, 4.0]])
+    >>> from sklstm._panel import panel_of
+    >>> from sklstm._forecast_windows import recent_rows
+    >>> panel = panel_of([0, 0, 0, 1], 4)
+    >>> recent_rows(np.array([1.0, 2, 3, 9]), panel, 2).tolist()
+    [[2.0, 3.0], [9.0, 9.0]]
     """
-    rows = np.column_stack([y[: len(y) - block], covariate_rows(X, block)])
-    windows = sliding_window_view(rows, lookback, axis=0).transpose(0, 2, 1)
-    last = np.arange(lookback - 1, len(rows))  # the step each window ends at
-    targets = sliding_window_view(y[1:], block)[last]
-    if change:
-        targets = targets - y[last, None]
-    return windows, targets
+    ends = (panel.starts + panel.lengths)[:, None]
+    rows = np.maximum(ends - width + np.arange(width), panel.starts[:, None])
+    return values[rows]
+
+
+def padded_tail(values: np.ndarray, width: int) -> np.ndarray:
+    """The last ``width`` rows of one series, padded like :func:`recent_rows`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._forecast_windows import padded_tail
+    >>> padded_tail(np.array([4.0, 5.0]), 3).tolist()
+    [4.0, 4.0, 5.0]
+    """
+    missing = max(width - len(values), 0)
+    return np.concatenate([np.repeat(values[:1], missing, axis=0), values[-width:]])
+
+
+def leak_free_weights(
+    weights: np.ndarray,
+    codes: np.ndarray,
+    early_stopping: bool,
+    fraction: float,
+    block: int,
+) -> np.ndarray:
+    """``weights`` with 0 for the windows whose targets reach into the tail;
+    refuse when no window is left to train on beside the held-out ones.
+
+    With direct forecasts (``block > 1``), the ``block - 1`` windows of each
+    series (``codes``) before the tail that early stopping holds out forecast
+    values inside it: trained on, they leak the held-out values, and the
+    validation loss rewards memorising them.
+
+    Raises
+    ------
+    ValueError
+        If no window is left to train on.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._forecast_windows import leak_free_weights
+    >>> leak_free_weights(np.ones(10), np.zeros(10, int), True, 0.2, 3).tolist()
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0]
+    """
+    n_windows = len(codes)
+    if early_stopping and block > 1:
+        weights = weights.copy()
+        weights[reaching_into_tails(codes, n_windows, fraction, block - 1)] = 0.0
+    held_out = series_tails(codes, n_windows, fraction) & bool(early_stopping)
+    if not (weights[~held_out] > 0).any():
+        gap = (
+            f", and with strategy='direct' the {block - 1} windows before them "
+            "forecast values inside the held-out ones, so they do not train "
+            "either"
+            if block > 1
+            else ""
+        )
+        raise ValueError(
+            f"early_stopping=True holds out the last validation_fraction="
+            f"{fraction} of the {n_windows} windows (of each series){gap}: no "
+            "window is left to train on. Pass longer "
+            "series, lower lookback or horizon, or set early_stopping=False."
+        )
+    return weights
+    n_windows = len(codes)
+    leaking = reaching_into_tails(codes, n_windows, fraction, block - 1)
+    weights = weights.copy()
+    weights[leaking] = 0.0
+    held_out = series_tails(codes, n_windows, fraction)
+    if not (weights[~held_out] > 0).any():
+        raise ValueError(
+            f"early_stopping holds out the last validation_fraction={fraction} "
+            f"of the {n_windows} training windows (of each series), and with "
+            f"strategy='direct' the {block - 1} windows before them forecast "
+            "values inside the held-out ones, so they do not train either: no "
+            "window is left to train on. Pass longer series, lower horizon, "
+            "or set early_stopping=False."
+        )
+    return weights

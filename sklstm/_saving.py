@@ -60,7 +60,9 @@ FORMAT = "sklstm-model"
 #: The version this sklstm writes. Bump it when a change to the layout would
 #: make older sklstm versions misread a file, and teach :func:`load` to read
 #: the older versions it still can (see ``_upgrade``).
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Marks a document of format 1 once read (never written to a file).
+LEGACY_LAYOUT = "_legacy_layout"
 DOCUMENT = "model.json"
 WEIGHT_FILES = ("weights.safetensors", "weights.npz")
 
@@ -229,7 +231,14 @@ def load(
     try:
         document, arrays = _read_archive(path)
         used: set[str] = set()
-        estimator = decode_estimator(document["estimator"], "", arrays, target, used)
+        estimator = decode_estimator(
+            document["estimator"],
+            "",
+            arrays,
+            target,
+            used,
+            legacy=document.get(LEGACY_LAYOUT, False),
+        )
         unused = sorted(set(arrays) - used)
         if unused:
             raise RefusedFileError(f"it holds arrays no attribute uses: {unused[:5]}")
@@ -313,12 +322,14 @@ def _read_archive(path) -> tuple[dict, dict[str, np.ndarray]]:
                 f"{sorted(names)[:5]}"
             )
         info = archive.getinfo(weights_name)
-        limit = _weights_bound(document["estimator"], info)
+        limit = _weights_bound(
+            document["estimator"], info, document.get(LEGACY_LAYOUT, False)
+        )
         payload = _read_member(archive, weights_name, limit)
     return document, _unpack(weights_name, payload)
 
 
-def _weights_bound(estimator: Any, info: zipfile.ZipInfo) -> int:
+def _weights_bound(estimator: Any, info: zipfile.ZipInfo, legacy: bool) -> int:
     """The most bytes the weights member may inflate to, checked before reading.
 
     The arrays' sizes follow from ``model.json`` (the architecture and the
@@ -326,7 +337,7 @@ def _weights_bound(estimator: Any, info: zipfile.ZipInfo) -> int:
     is one that claims to inflate far beyond its compressed size.
     """
     plan = ArrayPlan()
-    decode_estimator(estimator, "", {}, None, set(), plan)
+    decode_estimator(estimator, "", {}, None, set(), plan, legacy=legacy)
     implied = plan.bytes
     if implied > MAX_WEIGHT_BYTES:
         raise RefusedFileError(
@@ -392,8 +403,8 @@ def _parse_document(data: bytes) -> dict:
     version = document.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise RefusedFileError(f"format_version must be an integer; got {version!r}")
-    document = _upgrade(document, version)
     check_keys(document, _DOCUMENT_KEYS, "the document")
+    document = _upgrade(document, version)
     versions = document["versions"]
     if not isinstance(versions, dict) or not all(
         isinstance(key, str) and isinstance(value, str)
@@ -406,12 +417,16 @@ def _parse_document(data: bytes) -> dict:
 def _upgrade(document: dict, version: int) -> dict:
     """Bring a document of an older format version up to ``FORMAT_VERSION``.
 
-    Format 1 is the first; older or newer versions cannot be read. When
-    format 2 arrives, a function here turns a version-1 document into a
-    version-2 one, and every version-1 file keeps loading.
+    Format 1 is the first. Format 2 lays out a forecaster's fitted state
+    as a collection of series; a format-1 document is the same JSON, read
+    with the forecaster's former schema and upgraded
+    (:mod:`sklstm._forecaster_legacy`): it is marked ``LEGACY_LAYOUT``.
+    Newer versions cannot be read.
     """
     if version == FORMAT_VERSION:
         return document
+    if version == 1:
+        return {**document, LEGACY_LAYOUT: True}
     written_by = document.get("versions", {})
     written_by = written_by.get("sklstm") if isinstance(written_by, dict) else None
     origin = f" (written by sklstm {written_by})" if isinstance(written_by, str) else ""

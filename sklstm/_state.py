@@ -54,7 +54,11 @@ from sklstm._plain import (
 from sklstm._scaling import Standardizer
 from sklstm._warnings import warn
 
-PICKLE_FORMAT_VERSION = 1
+#: The pickle layout this sklstm writes; it also reads those listed in
+#: ``READABLE_PICKLE_FORMATS`` (format 1: forecasters of sklstm 0.2, whose
+#: state the forecaster upgrades).
+PICKLE_FORMAT_VERSION = 2
+READABLE_PICKLE_FORMATS = (1, 2)
 #: The largest size (features, outputs...) a saved file may declare.
 MAX_SIZE = 2**24
 MAX_NESTING = 4
@@ -464,6 +468,11 @@ class Network(Field):
                     f"the weight {name!r} has shape {array.shape}, but the "
                     f"architecture needs {expected}"
                 )
+            if not np.isfinite(array).all():
+                raise RefusedFileError(
+                    f"the weight {name!r} holds NaN or infinite values: such a "
+                    "network can only predict NaN"
+                )
             weights[name] = array
         return self.rebuild(estimator, weights, context.device)
 
@@ -613,7 +622,7 @@ def unpickled_state(schema: dict[str, Field], state: dict) -> tuple[dict, dict]:
     """
     state = dict(state)
     version = state.pop("_sklstm_pickle_format", None)
-    if version != PICKLE_FORMAT_VERSION:
+    if version not in READABLE_PICKLE_FORMATS:
         warn(
             f"This model was pickled with sklstm pickle format {version}; this "
             f"sklstm reads format {PICKLE_FORMAT_VERSION}. It may not load or "
@@ -714,8 +723,17 @@ def decode_estimator(
     device: torch.device | None,
     used: set[str],
     plan: ArrayPlan | None = None,
+    *,
+    legacy: bool = False,
 ) -> BaseEstimator:
-    """Rebuild an estimator; with ``plan``, only add up its arrays' sizes."""
+    """Rebuild an estimator; with ``plan``, only add up its arrays' sizes.
+
+    With ``legacy`` (a file of format 1), a class that declares a
+    ``_legacy_fitted_state_schema`` is decoded with it and then upgraded by
+    its ``_upgrade_legacy_state()``. A class with a ``_check_fitted_state()``
+    has its decoded state checked by it: parts that each look valid but do
+    not fit together are refused.
+    """
     if prefix.count("/") > MAX_NESTING:
         raise RefusedFileError("estimators are nested too deeply")
     where = f"the estimator at {prefix!r}" if prefix else "the estimator"
@@ -751,7 +769,8 @@ def decode_estimator(
         raise RefusedFileError(
             f"the fitted state of {where} must be a JSON object or null"
         )
-    schema = cls._fitted_state_schema
+    legacy = legacy and hasattr(cls, "_legacy_fitted_state_schema")
+    schema = cls._legacy_fitted_state_schema if legacy else cls._fitted_state_schema
     saved = {name for name, field in schema.items() if field.saved}
     check_keys(fitted, saved, f"the fitted state of {where}", exact=False)
     for attribute, field in schema.items():
@@ -761,7 +780,7 @@ def decode_estimator(
             if not field.optional:
                 raise RefusedFileError(f"the fitted attribute {attribute!r} is missing")
             if attribute in fitted:
-                setattr(estimator, attribute, None)
+                vars(estimator)[attribute] = None
             continue
         expected = [
             None if axis == "*" else _axis(estimator, axis) for axis in field.axes()
@@ -769,8 +788,25 @@ def decode_estimator(
         context = _Context(
             f"{prefix}{attribute}", arrays, device, used, expected, estimator, plan
         )
-        setattr(estimator, attribute, field.decode(fitted[attribute], context))
+        # Into __dict__: a former attribute may now be a derived property.
+        vars(estimator)[attribute] = field.decode(fitted[attribute], context)
+    if plan is None:
+        if legacy:
+            estimator._upgrade_legacy_state()
+        _check_decoded(estimator)
     return estimator
+
+
+def _check_decoded(estimator: BaseEstimator) -> None:
+    check = getattr(estimator, "_check_fitted_state", None)
+    if check is None:
+        return
+    try:
+        check()
+    except (ValueError, LookupError, TypeError) as problem:
+        raise RefusedFileError(
+            f"its fitted state does not fit together: {problem}"
+        ) from None
 
 
 def _axis(estimator: BaseEstimator, name: str) -> int:

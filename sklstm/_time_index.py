@@ -1,12 +1,17 @@
-"""Time indexes of pandas input: find where a series ends, and continue it.
+"""Time indexes of pandas input: where each series ends, and what comes next.
 
-A forecaster fitted on a pandas Series or DataFrame with a regular index
-(a ``DatetimeIndex`` with a frequency, or a ``RangeIndex``) labels its
-forecasts with the steps that follow; for many series stacked in one table,
-each series continues from its own end on the grid they share.
+A forecaster fitted on a pandas Series or DataFrame whose index holds each
+row's time labels its forecasts with the steps that follow. Every series of
+a collection (one series is a collection of one) lies on one regular grid: a
+``DatetimeIndex`` or ``PeriodIndex`` with one frequency, or integers with one
+step. :class:`TimeGrid` records where each series ends on that grid; ``fit``
+builds it, ``update`` checks that new rows continue it, and forecasts are
+dated from it.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -33,88 +38,194 @@ def time_index(X, y) -> pd.Index | None:
     return None
 
 
-def regular_end(index: pd.Index | None) -> tuple[object, object]:
-    """(last label, step) of a regular index, or (None, None).
+@dataclass(frozen=True)
+class TimeGrid:
+    """Where each series ends on the regular grid the series share.
+
+    Series *s* ends at ``origin + offsets[s] * step``.
+
+    Attributes
+    ----------
+    origin : pandas.Timestamp, pandas.Period or int
+    step : pandas.DateOffset or int
+    offsets : ndarray of shape (n_series,)
+        Whole numbers of steps, as floats (a file stores them so).
 
     Examples
     --------
     >>> import pandas as pd
-    >>> from sklstm._time_index import regular_end
-    >>> regular_end(pd.date_range("2024-01-01", periods=3, freq="D"))
-    (Timestamp('2024-01-03 00:00:00'), <Day>)
-    >>> regular_end(pd.RangeIndex(0, 6, 2))
-    (4, 2)
-    >>> regular_end(pd.Index([1, 5, 6]))
-    (None, None)
+    >>> from sklstm._panel import panel_of
+    >>> from sklstm._time_index import time_grid
+    >>> months = ["2024-01", "2024-02", "2024-01", "2024-02", "2024-03"]
+    >>> index = pd.DatetimeIndex(months)
+    >>> grid = time_grid(index, panel_of(["a", "a", "b", "b", "b"], 5))
+    >>> grid.offsets.tolist(), grid.step.freqstr
+    ([0.0, 1.0], 'MS')
+    >>> [str(day.date()) for day in grid.dates([0, 1], [0, 0])]
+    ['2024-03-01', '2024-04-01']
     """
-    if isinstance(index, pd.DatetimeIndex):
-        freq = index.freq
-        if freq is None and len(index) >= 3:
-            freq = pd.infer_freq(index)
-        if freq is not None:
-            return index[-1], pd.tseries.frequencies.to_offset(freq)
-    if isinstance(index, pd.RangeIndex) and len(index):
-        return index[-1], index.step
-    return None, None
+
+    origin: object
+    step: object
+    offsets: np.ndarray
+
+    def dates(self, where, steps) -> pd.Index:
+        """The time of step ``steps`` (from 0) after the end of series ``where``."""
+        ahead = self.offsets[np.asarray(where, dtype=np.intp)] + 1 + np.asarray(steps)
+        ahead = ahead.astype(np.int64)
+        if isinstance(self.origin, (pd.Timestamp, pd.Period)):
+            unique, inverse = np.unique(ahead, return_inverse=True)
+            labels = [self.origin + int(k) * self.step for k in unique]
+            return pd.Index(labels)[inverse.ravel()]
+        return pd.Index(self.origin + ahead * self.step)
+
+    def continued(self, index, panel: Panel, where: np.ndarray) -> TimeGrid | None:
+        """The grid after ``update``: its rows (``index``) continue each series.
+
+        ``where`` is each of ``panel.labels``' place among the known series
+        (-1 for a new one, which is placed on the grid by its own index).
+        The returned offsets are those of the known series followed by those
+        of the new ones, in the order of ``panel.labels[where < 0]``.
+        """
+        new = where < 0
+        offsets = self.offsets.copy()
+        offsets[where[~new]] += panel.lengths[~new]
+        if index is None or len(index) != len(panel.codes):
+            if new.any():
+                return None  # a new series' place in time is not known
+            return TimeGrid(self.origin, self.step, offsets)
+        starts, ends = _series_bounds(index, panel)
+        for s in np.flatnonzero(~new):
+            expected = self._time_at(self.offsets[where[s]] + 1)
+            if starts[s] != expected:
+                raise ValueError(
+                    f"The new observations of series {panel.labels[s].item()!r} "
+                    f"start at {starts[s]}, but the series seen so far ends at "
+                    f"{self._time_at(self.offsets[where[s]])}: they must start "
+                    f"at {expected}. Drop the rows already seen, or fill the gap."
+                )
+        _check_regular(index, panel, self.step)
+        added = [self._offset_of(end, panel.labels[s]) for s, end in enumerate(ends)]
+        added = np.asarray(added, dtype=np.float64)[new]
+        return TimeGrid(self.origin, self.step, np.concatenate([offsets, added]))
+
+    def _time_at(self, offset: float):
+        return self.origin + int(offset) * self.step
+
+    def _offset_of(self, end, label) -> float:
+        if isinstance(self.origin, pd.Timestamp):
+            span = pd.date_range(
+                min(self.origin, end), max(self.origin, end), freq=self.step
+            )
+            if span[0] != min(self.origin, end) or span[-1] != max(self.origin, end):
+                raise ValueError(
+                    f"The series {label.item()!r} ends at {end}, which is not on the "
+                    f"time grid of the other series (every {self.step.freqstr} from "
+                    f"{self.origin}). Give it dates on that grid."
+                )
+            return float((len(span) - 1) * (1 if end >= self.origin else -1))
+        if isinstance(self.origin, pd.Period):
+            return float((end - self.origin).n)
+        distance = end - self.origin
+        if distance % self.step:
+            raise ValueError(
+                f"The series {label.item()!r} ends at {end}, which is not on the "
+                f"grid of the other series (every {self.step} from {self.origin})."
+            )
+        return float(distance // self.step)
 
 
-def continued_index(end, step, n_steps: int) -> pd.Index:
-    """The ``n_steps`` labels that follow ``end``.
+def _series_bounds(index: pd.Index, panel: Panel) -> tuple[list, list]:
+    """The first and last time label of every series of ``panel``."""
+    first = index[panel.order[panel.starts]]
+    last = index[panel.order[panel.starts + panel.lengths - 1]]
+    return list(first), list(last)
 
-    Examples
-    --------
-    >>> from sklstm._time_index import continued_index
-    >>> continued_index(4, 2, n_steps=3).tolist()
-    [6, 8, 10]
+
+def _datetime_step(index: pd.Index, panel: Panel):
+    """The frequency of a DatetimeIndex: its own, else the longest series'."""
+    if index.freq is not None:
+        return index.freq
+    longest = int(np.argmax(panel.lengths))
+    rows = panel.order[panel.starts[longest] : panel.starts[longest] + 3]
+    freq = pd.infer_freq(index[rows]) if len(rows) == 3 else None
+    return None if freq is None else pd.tseries.frequencies.to_offset(freq)
+
+
+def _check_regular(index: pd.Index, panel: Panel, step) -> None:
+    """Refuse a series whose dates leave a gap, repeat, or follow another step."""
+    for s, (start, length) in enumerate(zip(panel.starts, panel.lengths, strict=True)):
+        dates = index[panel.order[start : start + length]]
+        if isinstance(index, pd.PeriodIndex):
+            expected = pd.period_range(dates[0], periods=length, freq=index.freq)
+        else:
+            expected = pd.date_range(dates[0], periods=length, freq=step)
+        if not dates.equals(expected):
+            wrong = int(np.flatnonzero(np.asarray(dates != expected))[0])
+            raise ValueError(
+                f"The time index of series {panel.labels[s].item()!r} is not "
+                f"regular: after {dates[wrong - 1] if wrong else dates[0]} comes "
+                f"{dates[wrong]}, where every {getattr(step, 'freqstr', step)} "
+                f"the next date would be {expected[wrong]} (a gap, a repeated "
+                "date, or another frequency). Put the series on one regular "
+                "grid (for example with resample or asfreq), or pass plain "
+                "arrays to forecast without dates."
+            )
+
+
+def time_grid(index: pd.Index | None, panel: Panel) -> TimeGrid | None:
+    """The grid of the series of ``panel`` from the time ``index`` of their rows.
+
+    None when there is no index, or when it holds neither dates nor integers
+    with one step (the forecaster then cannot date its forecasts). Dates
+    must be regular within every series: a gap, a repeated date or another
+    frequency is refused, since the forecaster would otherwise take the
+    values around it for consecutive steps.
     """
-    if isinstance(end, pd.Timestamp):
-        return pd.date_range(start=end, periods=n_steps + 1, freq=step)[1:]
-    return pd.RangeIndex(end + step, end + step * (n_steps + 1), step)
-
-
-def time_ends(index, panel: Panel) -> tuple[object, object, np.ndarray] | None:
-    """Where each series' time index ends, on one regular grid.
-
-    Parameters
-    ----------
-    index : pandas.Index or None
-        The time index of the stacked rows (the index of y or X).
-    panel : Panel
-
-    Returns
-    -------
-    (origin, step, offsets) or None
-        Series *s* ends at ``origin + offsets[s] * step``. None when there
-        is no index, or the series are not on one regular grid.
-    """
-    if index is None or len(index) != len(panel.codes):
+    if index is None or len(index) != len(panel.codes) or not len(index):
         return None
-    ends_at = panel.order[panel.starts + panel.lengths - 1]
-    if isinstance(index, pd.DatetimeIndex):
-        longest = int(np.argmax(panel.lengths))
-        first = panel.order[panel.starts[longest] : panel.starts[longest] + 3]
-        if len(first) < 3:
-            return None
-        freq = pd.infer_freq(index[first])
-        if freq is None:
-            return None
-        step = pd.tseries.frequencies.to_offset(freq)
-        ends = index[ends_at]
-        grid = pd.date_range(ends.min(), ends.max(), freq=step)
-        offsets = grid.get_indexer(ends)
-        if (offsets < 0).any():
-            return None
-        return grid[0], step, offsets.astype(np.float64)
-    if pd.api.types.is_integer_dtype(index) and len(index):
-        values = np.asarray(index)
-        sorted_values = values[panel.order]
-        within = np.diff(sorted_values)[np.diff(panel.codes[panel.order]) == 0]
-        step = int(within[0]) if len(within) else 1
-        if step == 0 or (len(within) and (within != step).any()):
-            return None
-        ends = values[ends_at]
-        origin = int(ends.min())
-        if ((ends - origin) % step != 0).any():
-            return None
-        return origin, step, ((ends - origin) // step).astype(np.float64)
+    if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+        if isinstance(index, pd.PeriodIndex):
+            step = index.freq
+        else:
+            step = _datetime_step(index, panel)
+            if step is None:
+                if panel.lengths.max() >= 3:
+                    _refuse_irregular(panel)
+                return None
+        _check_regular(index, panel, step)
+        _, ends = _series_bounds(index, panel)
+        origin = min(ends)
+        grid = TimeGrid(origin, step, np.zeros(0))
+        offsets = [
+            grid._offset_of(end, label)
+            for end, label in zip(ends, panel.labels, strict=True)
+        ]
+        return TimeGrid(origin, step, np.asarray(offsets, dtype=np.float64))
+    if pd.api.types.is_integer_dtype(index):
+        return _integer_grid(np.asarray(index), panel)
     return None
+
+
+def _refuse_irregular(panel: Panel) -> None:
+    raise ValueError(
+        "The DatetimeIndex of y (or X) has no regular frequency: the dates of "
+        f"the longest series ({panel.labels[int(np.argmax(panel.lengths))].item()!r}) "
+        "are not evenly spaced. Put every series on one regular grid (for "
+        "example with resample or asfreq), or pass plain arrays to forecast "
+        "without dates."
+    )
+
+
+def _integer_grid(values: np.ndarray, panel: Panel) -> TimeGrid | None:
+    """The grid of integer time labels, or None if they have no single step."""
+    ordered = values[panel.order]
+    within = np.diff(ordered)[np.diff(panel.codes[panel.order]) == 0]
+    step = int(within[0]) if len(within) else 1
+    if step <= 0 or (within != step).any():
+        return None
+    ends = values[panel.order[panel.starts + panel.lengths - 1]]
+    origin = int(ends.min())
+    if ((ends - origin) % step != 0).any():
+        return None
+    return TimeGrid(origin, step, ((ends - origin) // step).astype(np.float64))

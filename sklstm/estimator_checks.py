@@ -19,10 +19,10 @@ unfixed.
 
 from __future__ import annotations
 
-import math
-
+import numpy as np
 from sklearn.base import BaseEstimator
 
+from sklstm._forecast_settings import resolve_architecture, shortest_trainable
 from sklstm._forecaster import LSTMForecaster
 from sklstm._regressor import LSTMRegressor
 
@@ -112,8 +112,13 @@ def expected_failed_checks(estimator: BaseEstimator) -> dict[str, str]:
     """
     if isinstance(estimator, LSTMForecaster):
         expected = dict(FORECASTING_MAKES_IMPOSSIBLE)
-        strategy = estimator._architecture_from_params(many=False)["strategy"]
-        shortest = _shortest_series(estimator, strategy)
+        architecture = resolve_architecture(
+            estimator.get_params(deep=False), [np.zeros(CHECK_ROWS)]
+        )
+        strategy = architecture["strategy"]
+        shortest = shortest_trainable(
+            architecture, estimator.early_stopping, estimator.validation_fraction
+        )
         if shortest > CHECK_ROWS:
             reason = (
                 f"the check fits on a series of {CHECK_ROWS} observations, shorter "
@@ -132,23 +137,3 @@ def expected_failed_checks(estimator: BaseEstimator) -> dict[str, str]:
         f"expected_failed_checks takes an LSTMRegressor or an LSTMForecaster; got "
         f"{type(estimator).__name__}."
     )
-
-
-def _shortest_series(estimator, strategy: str) -> int:
-    """The fewest observations a one-series ``fit`` of ``estimator`` accepts.
-
-    One training window is needed beside the held-out ones (with
-    ``early_stopping``), and with the direct strategy beside the
-    ``horizon - 1`` windows whose targets reach into them.
-    """
-    block = estimator.horizon if strategy == "direct" else 1
-    n_rows = estimator.lookback + block
-    while True:
-        n_windows = n_rows - estimator.lookback - block + 1
-        held_out = gap = 0
-        if estimator.early_stopping:
-            held_out = math.ceil(estimator.validation_fraction * n_windows)
-            gap = block - 1
-        if n_windows - held_out - gap >= 1:
-            return n_rows
-        n_rows += 1

@@ -51,9 +51,10 @@ def gate_activations(
     ----------
     estimator : LSTMRegressor or LSTMForecaster
         A fitted estimator with ``cell='lstm'``. For a forecaster, the gates
-        are those of its ``regressor_``, and X holds the 3-D windows that
-        regressor reads (as ``sklstm._forecast_windows.training_windows`` builds
-        them from the series and covariates).
+        are those of its ``regressor_``, and X holds the rows (or 3-D
+        windows) that regressor reads: each series' value next to the
+        covariates of the steps it forecasts, as
+        ``sklstm._forecast_windows.training_rows`` lays them out.
     X : array-like of shape (n_rows, n_features) or (n_samples, steps, n_features)
         Time-ordered rows, or ready-made sequences.
     layer : int, default=-1

@@ -9,8 +9,8 @@ import torch
 
 import sklstm
 from sklstm import LSTMForecaster
-from sklstm._forecast_windows import auto_batch_size
-from sklstm._panel import panel_of, scale_values, stacked_training_rows
+from sklstm._forecast_windows import auto_batch_size, training_rows
+from sklstm._panel import panel_of
 from sklstm._windows import lag_windows
 
 LOOKBACK = 6
@@ -69,8 +69,8 @@ def test_no_training_window_crosses_two_series():
     groups = np.repeat([0, 1, 2], lengths)
     interleaved = interleaving(groups, seed=0)
     panel = panel_of(groups[interleaved], len(y))
-    z = scale_values(y[interleaved][panel.order], np.array([0.0, 1.0]), "none")
-    rows, targets, weights, codes = stacked_training_rows(
+    z = y[interleaved][panel.order].astype(np.float64)
+    rows, targets, weights, codes = training_rows(
         z, np.empty((len(y), 0)), panel, block=1, change=False
     )
     windows = lag_windows(torch.as_tensor(rows), LOOKBACK, codes)
@@ -96,7 +96,7 @@ def test_series_shorter_than_the_lookback_train_and_are_forecast():
     assert np.isfinite(forecast).all()
     # Its history is padded by repeating its first value, as in training.
     np.testing.assert_array_equal(
-        model._series_recent_y[1], np.r_[[short[0]] * (LOOKBACK + 1 - 6), short]
+        model._series_history[1, :, 0], np.r_[[short[0]] * (LOOKBACK + 1 - 6), short]
     )
 
 
@@ -123,7 +123,7 @@ def test_a_series_1000_times_larger_is_forecast_as_well_as_its_small_copy(fitted
 
 
 def test_windows_relative_to_their_last_value_ignore_the_level(fitted):
-    assert fitted.series_scaling == "last"  # the default
+    assert fitted._fitted_architecture()["series_scaling"] == "last"  # by 'auto'
     recent = wave(LOOKBACK + 1, phase=0.7)
     forecasts = []
     for level in (0.0, 10.0):
@@ -295,14 +295,15 @@ def test_a_series_too_short_for_one_window_is_named():
 
 def test_a_new_series_in_update_needs_one_step_of_history(fitted):
     forecaster = pickle.loads(pickle.dumps(fitted))
-    with pytest.raises(ValueError, match=r"at least 2 observations.*\['tiny'\]"):
+    with pytest.raises(ValueError, match=r"at least 2 value.*\['tiny'\]"):
         forecaster.update(np.empty((1, 0)), np.ones(1), groups=["tiny"])
     # Shorter than lookback: padded by its first value, as short series train
     # (to lookback + 1 values, the lookback steps of a relative window).
     forecaster.update(np.empty((3, 0)), np.array([1.0, 2, 4]), groups=["tiny"] * 3)
     tiny_row = np.flatnonzero(forecaster.series_ == "tiny")[0]
     np.testing.assert_array_equal(
-        forecaster._series_recent_y[tiny_row], [1.0] * (LOOKBACK + 1 - 3) + [1, 2, 4]
+        forecaster._series_history[tiny_row, :, 0],
+        [1.0] * (LOOKBACK + 1 - 3) + [1, 2, 4],
     )
 
 
@@ -311,8 +312,13 @@ def test_groups_must_match_how_the_forecaster_was_fitted(fitted):
     with pytest.raises(ValueError, match=r"fitted on 3 series.*pass groups="):
         fitted.predict(np.empty((2, 0)))
     single = tiny(max_iter=2).fit(X[:40], y[:40])
-    with pytest.raises(ValueError, match="fitted on one series"):
+    # One series fitted without groups is the collection of the series 0.
+    with pytest.raises(ValueError, match=r"without a history: \['a'\].*\(0\)"):
         single.predict(np.empty((2, 0)), groups=["a", "a"])
+    np.testing.assert_array_equal(
+        single.predict(np.empty((2, 0)), groups=[0, 0]),
+        single.predict(np.empty((2, 0))),
+    )
 
 
 def test_log_scaling_refuses_a_non_positive_series():
@@ -333,15 +339,15 @@ def test_a_refit_on_many_series_publishes_its_state_only_when_it_is_complete(
     X_future, future_groups = future([("small", 3)])
     before = forecaster.predict(X_future, groups=future_groups)
     old_series = forecaster.series_.tolist()
-    calibrate = LSTMForecaster._held_out_errors_many
+    calibrate = sklstm._forecaster.held_out_errors
     seen_mid_fit = []
 
-    def calibrate_and_look(self, *args):
+    def calibrate_and_look(*args):
         forecast = forecaster.predict(X_future, groups=future_groups)
         seen_mid_fit.append((forecaster.series_.tolist(), forecast))
-        return calibrate(self, *args)
+        return calibrate(*args)
 
-    monkeypatch.setattr(LSTMForecaster, "_held_out_errors_many", calibrate_and_look)
+    monkeypatch.setattr(sklstm._forecaster, "held_out_errors", calibrate_and_look)
     keep = groups != "other"
     forecaster.set_params(max_iter=3).fit(X[keep], y[keep], groups=groups[keep])
     series_mid_fit, forecast_mid_fit = seen_mid_fit[0]
@@ -355,7 +361,8 @@ def test_refitting_on_one_series_forgets_the_many():
     forecaster = tiny(max_iter=2).fit(X, y, groups=groups)
     forecaster.fit(X[:40], y[:40])
     assert forecaster.predict(np.empty((2, 0))).shape == (2,)
-    assert not hasattr(forecaster, "series_")
+    assert forecaster.series_.tolist() == [0]
+    assert forecaster._series_history.shape[0] == 1
 
 
 # ----------------------------------------------------------------- state
@@ -438,28 +445,20 @@ def test_onnx_refuses_an_ensemble_with_advice(fitted):
 
 
 def test_a_file_saved_before_ensembles_and_seasons_loads_and_refits(tmp_path):
-    import json
-    import zipfile
+    from _legacy_files import format_1_file
 
     X, y, groups, _ = collection()
     model = tiny(n_networks=1, season_length=None).fit(X, y, groups=groups)
-    sklstm.save(model, tmp_path / "new.zip")
-    # What the previous version wrote: neither parameter, nor their state.
-    with zipfile.ZipFile(tmp_path / "new.zip") as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    document = json.loads(members["model.json"])
-    estimator = document["estimator"]
-    for name in ("n_networks", "season_length"):
-        del estimator["params"][name]
-        del estimator["fitted"]["_architecture"][name]
-    for name in ("_ensemble", "season_length_", "_series_season"):
-        estimator["fitted"].pop(name, None)
-    estimator["fitted"].pop("_series_multiplicative", None)
-    members["model.json"] = json.dumps(document).encode()
-    with zipfile.ZipFile(tmp_path / "old.zip", "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    old = sklstm.load(tmp_path / "old.zip")
+
+    # What sklstm 0.1 wrote: neither parameter, nor their state.
+    def before_ensembles(document):
+        estimator = document["estimator"]
+        for name in ("n_networks", "season_length"):
+            del estimator["params"][name]
+            del estimator["fitted"]["_architecture"][name]
+
+    path = format_1_file(tmp_path, model, before_ensembles)
+    old = sklstm.load(path)
     X_future, future_groups = future([("small", 3), ("other", 2)])
     np.testing.assert_array_equal(
         old.predict(X_future, groups=future_groups),

@@ -8,7 +8,8 @@ from sklearn.exceptions import NotFittedError
 from torch import nn
 
 from sklstm import LSTMForecaster, LSTMRegressor
-from sklstm._forecast_windows import training_windows
+from sklstm._forecast_windows import training_rows
+from sklstm._panel import panel_of
 from sklstm.inspection import GATE_NAMES, gate_activations, lstm_reference
 
 RNG = np.random.default_rng(0)
@@ -155,8 +156,10 @@ def test_a_forecasters_gates_are_those_of_its_inner_regressor():
     covariates = np.empty((60, 0))
     forecaster = LSTMForecaster(lookback=6, hidden_size=4, max_iter=2, random_state=0)
     forecaster.fit(covariates, series)
-    windows, _ = training_windows(series, covariates, 6, 1, change=True)
+    panel = panel_of(np.zeros(60), 60)
+    windows, *_ = training_rows(series, covariates, panel, 1, change=False)
     gates = gate_activations(forecaster, windows)
     expected = gate_activations(forecaster.regressor_, windows)
     assert gates["forget"].shape == (len(windows), 6, 4)
+    assert not np.array_equal(gates["cell"][0], gates["cell"][1])
     np.testing.assert_array_equal(gates["cell"], expected["cell"])

@@ -150,7 +150,7 @@ def test_a_pickle_of_another_format_version_warns(monkeypatch):
     monkeypatch.setattr(sklstm._state, "PICKLE_FORMAT_VERSION", 99)
     payload = pickle.dumps(model)
     monkeypatch.undo()
-    with pytest.warns(UserWarning, match=r"pickle format 99.*reads format 1"):
+    with pytest.warns(UserWarning, match=r"pickle format 99.*reads format 2"):
         pickle.loads(payload)
 
 
@@ -215,7 +215,7 @@ def test_the_file_is_one_zip_of_json_and_safetensors(tmp_path):
         assert sorted(archive.namelist()) == ["model.json", "weights.safetensors"]
         document = json.loads(archive.read("model.json"))
         archive.extract("weights.safetensors", tmp_path)
-    assert document["format_version"] == 1
+    assert document["format_version"] == 2
     assert document["versions"]["sklstm"] == sklstm.__version__
     estimator = document["estimator"]
     assert estimator["class"] == "LSTMRegressor"
@@ -332,12 +332,12 @@ def _set_array(name, value):
 TAMPERED_FILES = [
     pytest.param(
         _edit_document(["format_version"], 0),
-        r"format version 0.*cannot read: it reads format version 1.*save it again",
+        r"format version 0.*cannot read: it reads format version 2.*save it again",
         id="older-format-version",
     ),
     pytest.param(
-        _edit_document(["format_version"], 2),
-        r"format version 2.*newer.*Upgrade sklstm",
+        _edit_document(["format_version"], 3),
+        r"format version 3.*newer.*Upgrade sklstm",
         id="newer-format-version",
     ),
     pytest.param(
@@ -601,8 +601,8 @@ def test_a_saved_forecaster_forecasts_identically(fit, round_trip, tmp_path):
         model.predict_interval(future[:3], coverage=0.5),
     )
     assert loaded.get_params() == model.get_params()
-    assert loaded._index_end == model._index_end
-    assert loaded._index_step == model._index_step
+    assert loaded._time_origin == model._time_origin
+    assert loaded._time_step == model._time_step
     if isinstance(future, pd.DataFrame):
         forecast = loaded.predict_series(future)
         pd.testing.assert_series_equal(forecast, model.predict_series(future))
@@ -623,22 +623,22 @@ def test_a_loaded_forecaster_takes_new_observations(tmp_path):
     ("edit", "message"),
     [
         (
-            _set_array("_recent_y", np.zeros(3)),
-            r"'_recent_y' has shape \(3,\), but must have \(4,\)",
+            _set_array("_series_history", np.zeros((1, 3, 2))),
+            r"recent history has shape \(1, 3, 2\).*make \(1, 4, 2\)",
         ),
         (
-            _set_array("_recent_X", np.zeros((4, 2))),
-            r"'_recent_X' has shape \(4, 2\), but must have \(4, 1\)",
+            _set_array("_series_history", np.zeros((1, 4, 3))),
+            r"recent history has shape \(1, 4, 3\).*make \(1, 4, 2\)",
         ),
         (
-            _edit_document(["estimator", "fitted", "_index_step"], {"offset": "7Q?"}),
-            r"'_index_step' is not a valid pandas frequency",
+            _edit_document(["estimator", "fitted", "_time_step"], {"offset": "7Q?"}),
+            r"'_time_step' is not a valid pandas frequency",
         ),
         (
             _edit_document(
-                ["estimator", "fitted", "_index_end", "tz"], "Mars/Olympus_Mons"
+                ["estimator", "fitted", "_time_origin", "tz"], "Mars/Olympus_Mons"
             ),
-            r"'_index_end' is not a valid timestamp",
+            r"'_time_origin' is not a valid timestamp",
         ),
         (
             _edit_document(["estimator", "fitted", "_series_name"], ["sales"]),

@@ -421,8 +421,8 @@ def test_load_refuses_a_time_zone_that_is_a_path(zone, tmp_path, monkeypatch):
     days = pd.date_range("2021-03-01", periods=80, freq="D", tz="Europe/Berlin")
     forecaster = tiny_forecaster().fit(NO_COVARIATES, pd.Series(SERIES, days))
     document, weights = _saved(tmp_path, forecaster)
-    assert document["estimator"]["fitted"]["_index_end"]["tz"] == "Europe/Berlin"
-    document["estimator"]["fitted"]["_index_end"]["tz"] = zone
+    assert document["estimator"]["fitted"]["_time_origin"]["tz"] == "Europe/Berlin"
+    document["estimator"]["fitted"]["_time_origin"]["tz"] = zone
     opened = []
     original_open = open
 

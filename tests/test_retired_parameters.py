@@ -5,6 +5,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from _legacy_files import format_1_file
 
 import sklstm
 from sklstm import LSTMForecaster, LSTMRegressor
@@ -71,23 +72,16 @@ def test_a_forecaster_file_from_0_1_with_target_loads_as_it_was_fitted(tmp_path)
     model = LSTMForecaster(
         lookback=4, hidden_size=4, max_iter=3, random_state=0, network_output="change"
     ).fit(covariates, series)
-    sklstm.save(model, tmp_path / "model.zip")
+
     # As 0.1 wrote it: the output under its old name, no fitted architecture.
-    with (
-        zipfile.ZipFile(tmp_path / "model.zip") as source,
-        zipfile.ZipFile(tmp_path / "old.zip", "w") as old,
-    ):
-        for member in source.namelist():
-            data = source.read(member)
-            if member == "model.json":
-                document = json.loads(data)
-                estimator = document["estimator"]
-                del estimator["params"]["network_output"]
-                estimator["params"]["target"] = "change"
-                del estimator["fitted"]["_architecture"]
-                data = json.dumps(document).encode()
-            old.writestr(member, data)
-    loaded = sklstm.load(tmp_path / "old.zip")
+    def as_0_1(document):
+        estimator = document["estimator"]
+        del estimator["params"]["network_output"]
+        estimator["params"]["target"] = "change"
+        del estimator["fitted"]["_architecture"]
+
+    path = format_1_file(tmp_path, model, as_0_1)
+    loaded = sklstm.load(path)
     np.testing.assert_array_equal(
         loaded.predict(covariates[:5]), model.predict(covariates[:5])
     )

@@ -103,7 +103,7 @@ def test_an_additive_season_for_series_with_negative_values():
     X, y, groups, series = collection(noise=0.01)
     shift = np.where(groups == 0, -30.0, 0.0)  # series 0 now crosses zero
     model = tiny().fit(X, y + shift, groups=groups)
-    assert model._series_multiplicative.tolist() == [0.0, 1.0, 1.0, 1.0]
+    assert model._series_season[:, 0].tolist() == [0.0, 1.0, 1.0, 1.0]  # kind
     forecast = model.predict(np.empty((12, 0)), groups=np.zeros(12))
     truth = truth_after(0, len(series[0]), 12) - 30.0
     assert np.abs(forecast - truth).mean() < 0.05 * np.abs(truth).mean()
@@ -158,10 +158,18 @@ def test_a_saved_model_keeps_each_series_season(fitted, tmp_path):
     )
 
 
-def test_one_series_is_never_adjusted():
+def test_one_series_is_adjusted_only_when_asked():
     _, y, _, _ = collection()
+    # 'auto' takes no season out of one series ...
     model = tiny(horizon=1).fit(np.empty((72, 0)), y[:72])
-    assert not hasattr(model, "season_length_")
+    assert model.season_length_ is None
+    # ... but one series is a collection of one: a season length set applies.
+    model = tiny(horizon=1, season_length=MONTHS).fit(np.empty((72, 0)), y[:72])
+    assert model.season_length_ == MONTHS
+    assert model._series_season[0, 0] == 1.0  # multiplicative: a positive series
+    forecast = model.predict(np.empty((12, 0)))
+    truth = truth_after(0, 72, 12)
+    assert np.abs(forecast - truth).mean() < 0.1 * truth.mean()
 
 
 def test_a_season_longer_than_any_series_adjusts_nothing_and_allocates_nothing():

@@ -1,0 +1,206 @@
+"""Forecasts of a trained ensemble from many origins at once, block by block.
+
+Pure functions of the networks' predictions and of the rows they read: the
+forecasts from the end of every series' history (``predict``) and, at the end
+of ``fit``, from every origin of the held-out tail of every series (the
+errors that calibrate ``predict_interval``). Recursive forecasts are blocks
+of one step; direct ones, blocks of ``horizon`` steps; each block's forecasts
+become the newest values of the next windows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from sklstm._forecast_windows import covariate_rows
+from sklstm._panel import Panel
+
+#: The furthest step ahead that ``predict_interval`` calibrates: the held-out
+#: backtest forecasts at most this many steps from each origin.
+MAX_CALIBRATED_STEPS = 200
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """How the networks read a window and what their output means.
+
+    Attributes
+    ----------
+    lookback : int
+        Steps per window.
+    block : int
+        Steps forecast per window: ``horizon`` for the direct strategy, else 1.
+    width : int
+        Values a forecast starts from: ``lookback``, or ``lookback + 1`` when
+        windows are relative to their last value (they then hold the
+        ``lookback`` steps between ``lookback + 1`` values).
+    change : bool
+        Whether the networks forecast the change from the window's last value.
+    """
+
+    lookback: int
+    block: int
+    width: int
+    change: bool
+
+    @property
+    def relative(self) -> bool:
+        return self.width > self.lookback
+
+
+def ensemble_predictor(members: Sequence) -> Callable[[np.ndarray], np.ndarray]:
+    """The mean of the fitted networks' predictions, as one function of windows."""
+
+    def predict(windows: np.ndarray) -> np.ndarray:
+        total = members[0].predict(windows)
+        for member in members[1:]:
+            total = total + member.predict(windows)
+        return total / len(members)
+
+    return predict
+
+
+def roll_forward(
+    predict: Callable[[np.ndarray], np.ndarray],
+    rollout: Rollout,
+    history: np.ndarray,
+    covariates: np.ndarray,
+    first: np.ndarray,
+    n_steps: int | np.ndarray,
+) -> np.ndarray:
+    """Forecast from several origins at once, one forward pass per block.
+
+    Parameters
+    ----------
+    predict : callable
+        Maps windows of shape (n, lookback, 1 + block * n_covariates) to
+        forecasts of shape (n,) or (n, block).
+    rollout : Rollout
+    history : ndarray of shape (n_origins, rollout.width)
+        The last values before each origin's forecast.
+    covariates : ndarray of shape (n_rows, block * n_covariates)
+        ``covariate_rows`` of the covariate table the origins share.
+    first : ndarray of shape (n_origins,)
+        The row of ``covariates`` where each origin's first window starts.
+    n_steps : int or ndarray of shape (n_origins,)
+        Steps to forecast from each origin.
+
+    Returns
+    -------
+    forecasts : ndarray of shape (n_origins, max(n_steps))
+        NaN beyond an origin's ``n_steps``.
+    """
+    lookback, block, width = rollout.lookback, rollout.block, rollout.width
+    n_steps = np.broadcast_to(n_steps, len(history))
+    n_blocks = -(-int(n_steps.max()) // block)
+    values = np.full((len(history), width + n_blocks * block), np.nan)
+    values[:, :width] = history
+    covariate_windows = sliding_window_view(covariates, lookback, axis=0)
+    for start in range(0, n_blocks * block, block):
+        active = np.flatnonzero(n_steps > start)
+        stop = start + width
+        window = values[active, start:stop]
+        if rollout.relative:
+            window = np.diff(window, axis=1)
+        windows = np.concatenate(
+            [
+                window[:, :, None],
+                covariate_windows[first[active] + start].transpose(0, 2, 1),
+            ],
+            axis=2,
+        )
+        step = predict(windows).reshape(len(active), block)
+        if rollout.change:
+            step = step + values[active, stop - 1, None]
+        values[active, stop : stop + block] = step
+    forecasts = values[:, width : width + int(n_steps.max())]
+    beyond = np.arange(forecasts.shape[1]) >= n_steps[:, None]
+    forecasts[beyond] = np.nan
+    return forecasts
+
+
+def forecast_from_ends(
+    predict, rollout: Rollout, history: np.ndarray, recent_X, future_X, lengths
+) -> np.ndarray:
+    """Forecast ``lengths[s]`` steps from the end of each series' history.
+
+    Parameters
+    ----------
+    history : ndarray of shape (n_series, rollout.width)
+        The last values of each series, in the units the network sees.
+    recent_X : ndarray of shape (n_series, lookback, n_covariates)
+        The covariates of each series' last ``lookback`` steps.
+    future_X : list of ndarray
+        The covariates of each series' steps to forecast. When a forecast
+        ends inside a block, the steps beyond it repeat its last row.
+    lengths : ndarray of shape (n_series,)
+
+    Returns
+    -------
+    ndarray of shape (n_series, max(lengths))
+    """
+    segments, first, offset = [], np.empty(len(lengths), dtype=np.intp), 0
+    for s, future in enumerate(future_X):
+        padding = np.repeat(future[-1:], -len(future) % rollout.block, axis=0)
+        segments += [recent_X[s], future, padding]
+        first[s] = offset
+        offset += rollout.lookback + len(future) + len(padding)
+    covariates = covariate_rows(np.concatenate(segments), rollout.block)
+    return roll_forward(predict, rollout, history, covariates, first, lengths)
+
+
+def held_out_errors(
+    predict, rollout: Rollout, z: np.ndarray, X: np.ndarray, panel: Panel, fraction
+) -> np.ndarray | None:
+    """|forecast - truth| from every origin of every series' held-out tail.
+
+    Each series' tail is the last ``ceil(fraction * (length - block))`` of
+    its training windows, those early stopping held out; one origin per
+    held-out window, so no truth a forecast is scored against was a
+    training target. All origins of all series are forecast together.
+
+    Parameters
+    ----------
+    z : ndarray of shape (n_rows,)
+        The values in the units the network sees, grouped by series.
+    X : ndarray of shape (n_rows, n_covariates)
+        Their covariates, grouped the same way.
+
+    Returns
+    -------
+    ndarray of shape (n_origins, max_steps) or None
+        Row *i* forecasts from the *i*-th origin, column *h* is ``h + 1``
+        steps ahead, NaN where the series ended first; None if no series
+        has an origin with a full history.
+    """
+    block, width = rollout.block, rollout.width
+    n_origins = np.ceil(fraction * (panel.lengths - block)).astype(np.intp)
+    cap = np.minimum(MAX_CALIBRATED_STEPS, n_origins)
+    segments, origin_rows, firsts, steps, offset = [], [], [], [], 0
+    for s, (start, length) in enumerate(zip(panel.starts, panel.lengths, strict=True)):
+        origins = np.arange(length - 1 - n_origins[s], length - 1)
+        origins = origins[origins >= width - 1]
+        padding = np.repeat(
+            X[start + length - 1 : start + length], -(-cap[s] // block) * block, axis=0
+        )
+        segments += [X[start : start + length], padding]
+        origin_rows.append(start + origins)
+        firsts.append(offset + origins - rollout.lookback + 1)
+        steps.append(np.minimum(length - 1 - origins, cap[s]))
+        offset += length + len(padding)
+    origin_rows, steps = np.concatenate(origin_rows), np.concatenate(steps)
+    if not len(origin_rows):
+        return None
+    covariates = covariate_rows(np.concatenate(segments), block)
+    history = sliding_window_view(z, width)[origin_rows - width + 1]
+    forecasts = roll_forward(
+        predict, rollout, history, covariates, np.concatenate(firsts), steps
+    )
+    ahead = np.arange(1, forecasts.shape[1] + 1)
+    observed = ahead < steps[:, None] + 1
+    truth = z[np.where(observed, origin_rows[:, None] + ahead, 0)]
+    return np.where(observed, np.abs(forecasts - truth), np.nan)

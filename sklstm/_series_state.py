@@ -1,0 +1,275 @@
+"""What a fitted forecaster knows of each series, as one frozen object.
+
+:class:`SeriesState` holds, for every series of the collection (one series is
+a collection of one): its label, its recent history (the values with their
+season taken out, next to their covariates), its fitted target transform and
+its place on the time grid. ``fit`` builds one, ``update`` derives a new one
+from it and the new rows, and every reader (``predict``, intervals, dated
+forecasts) reads the one it found: the forecaster publishes a new state in
+one step, so no reader sees a mix of two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sklstm._forecast_windows import padded_tail, recent_rows
+from sklstm._panel import Panel, locate_series, panel_of
+from sklstm._series_transforms import (
+    SeasonalAdjustment,
+    SeriesScaling,
+    TargetTransform,
+)
+from sklstm._time_index import TimeGrid
+
+#: The label of the series of a forecaster fitted without ``groups``.
+SINGLE_SERIES_LABEL = 0
+
+
+@dataclass(frozen=True)
+class SeriesState:
+    """Each series' label, recent history, target transform and time grid.
+
+    Attributes
+    ----------
+    labels : ndarray of shape (n_series,)
+        Sorted series labels.
+    history : ndarray of shape (n_series, width, 1 + n_covariates)
+        The last ``width`` steps of each series (padded at the front by
+        repeating its first step, as its windows are): column 0 the value
+        with the season taken out (not scaled), the rest its covariates.
+    transform : TargetTransform
+    grid : TimeGrid or None
+    """
+
+    labels: np.ndarray
+    history: np.ndarray
+    transform: TargetTransform
+    grid: TimeGrid | None
+
+    # ------------------------------------------------------------ locating
+
+    def panel(self, groups, n_rows: int) -> Panel:
+        """The rows' series; ``groups=None`` is allowed for a collection of one."""
+        if groups is None:
+            if len(self.labels) > 1:
+                raise ValueError(
+                    f"This forecaster was fitted on {len(self.labels)} series (fit "
+                    "with groups): pass groups=, the series label of each row of "
+                    "X, to say which series each row belongs to."
+                )
+            groups = np.repeat(self.labels, n_rows)
+        return panel_of(groups, n_rows)
+
+    def locate(self, panel: Panel, needed: int) -> np.ndarray:
+        """Each of ``panel.labels``' place among the known series; refuse unknown."""
+        where = locate_series(self.labels, panel.labels)
+        unseen = panel.labels[where < 0]
+        if len(unseen):
+            raise ValueError(
+                f"groups holds {len(unseen)} series without a history: "
+                f"{unseen[:5].tolist()}. This forecaster knows the series it was "
+                f"fitted on ({_listed(self.labels)}); give the history of a new "
+                f"series (at least {needed} value(s)) with update(X, y, "
+                "groups=...) first."
+            )
+        return where
+
+    # -------------------------------------------------------------- reading
+
+    def scaled_history(self, where: np.ndarray) -> np.ndarray:
+        """The recent values of series ``where``, in the units the network sees."""
+        values = self.history[where, :, 0]
+        return self.transform.scaling.transform(values, where[:, None])
+
+    def recent_covariates(self, where: np.ndarray, lookback: int) -> np.ndarray:
+        return self.history[where, -lookback:, 1:]
+
+    # ------------------------------------------------------------- building
+
+    @classmethod
+    def from_fit(
+        cls, y_sorted, X_sorted, panel: Panel, transform, width: int, grid
+    ) -> SeriesState:
+        """The state at the end of ``fit``: rows grouped by series (``panel``)."""
+        adjusted = transform.adjust(y_sorted, panel.sorted_codes, panel.steps_from_end)
+        history = recent_rows(np.column_stack([adjusted, X_sorted]), panel, width)
+        return cls(panel.labels, history, transform, grid)
+
+    def updated(self, y_sorted, X_sorted, panel: Panel, index) -> SeriesState:
+        """The state once the new rows (grouped by series) continue it.
+
+        A known series continues its history, its season and its place in
+        time; a new series gets its own transform from its rows.
+        """
+        where = locate_series(self.labels, panel.labels)
+        new = where < 0
+        transform = self._continued_transform(y_sorted, panel, where)
+        codes = panel.sorted_codes
+        # Known series' steps count from their old end, new ones' from theirs.
+        steps = panel.position - np.where(new, panel.lengths, 0)[codes]
+        placed = np.where(new, len(self.labels) + np.cumsum(new) - 1, where)
+        adjusted = transform.adjust(y_sorted, placed[codes], steps)
+        rows = np.column_stack([adjusted, X_sorted])
+        width = self.history.shape[1]
+        history = np.concatenate(
+            [self.history, np.empty((new.sum(), *self.history.shape[1:]))]
+        )
+        for s, (start, length) in enumerate(
+            zip(panel.starts, panel.lengths, strict=True)
+        ):
+            tail = rows[start : start + length]
+            if not new[s]:
+                tail = np.concatenate([self.history[where[s]], tail])
+            history[placed[s]] = padded_tail(tail, width)
+        if transform.season is not None:
+            advance = np.zeros(len(history), dtype=np.intp)
+            advance[where[~new]] = panel.lengths[~new]
+            transform = TargetTransform(
+                transform.season.advanced(advance), transform.scaling
+            )
+        grid = None if self.grid is None else self.grid.continued(index, panel, where)
+        labels = np.concatenate([self.labels, panel.labels[new]])
+        return _sorted_state(labels, history, transform, grid)
+
+    def _continued_transform(self, y_sorted, panel: Panel, where) -> TargetTransform:
+        """The transform with the new series' own appended (after the known)."""
+        new = np.flatnonzero(where < 0)
+        if not len(new):
+            return self.transform
+        series = np.split(y_sorted, panel.starts[1:])
+        series = [series[s] for s in new]
+        starts = np.cumsum([0, *map(len, series)])[:-1]
+        season = self.transform.season
+        values = np.concatenate(series)
+        if season is not None:
+            added = SeasonalAdjustment.fit(series, season.season_length)
+            codes = np.repeat(np.arange(len(series)), [len(s) for s in series])
+            steps = (
+                np.arange(len(values))
+                - (starts + np.diff(np.r_[starts, len(values)]))[codes]
+            )
+            values = added.transform(values, codes, steps)
+            season = SeasonalAdjustment(
+                np.concatenate([season.components, added.components]),
+                np.concatenate([season.multiplicative, added.multiplicative]),
+            )
+        scaling = self.transform.scaling
+        added_scaling = SeriesScaling.fit(values, starts, scaling.scheme)
+        scaling = SeriesScaling(
+            scaling.scheme, np.concatenate([scaling.params, added_scaling.params])
+        )
+        return TargetTransform(season, scaling)
+
+    # ---------------------------------------------------------- persistence
+
+    def to_attributes(self) -> dict:
+        """The fitted attributes that store this state."""
+        season = self.transform.season
+        grid = self.grid
+        return {
+            "series_": self.labels,
+            "_series_history": self.history,
+            "_series_scaling": self.transform.scaling.params,
+            "_series_season": None
+            if season is None
+            else np.column_stack([season.multiplicative, season.components]),
+            "_time_origin": None if grid is None else grid.origin,
+            "_time_step": None if grid is None else grid.step,
+            "_time_offsets": None if grid is None else grid.offsets,
+        }
+
+    @classmethod
+    def from_attributes(cls, fitted: dict, scheme: str) -> SeriesState:
+        """The state that :meth:`to_attributes` stored (``fitted``: a snapshot)."""
+        season = fitted.get("_series_season")
+        if season is not None:
+            season = SeasonalAdjustment(season[:, 1:], season[:, 0] > 0)
+        grid = None
+        if fitted.get("_time_offsets") is not None:
+            grid = TimeGrid(
+                fitted["_time_origin"], fitted["_time_step"], fitted["_time_offsets"]
+            )
+        scaling = SeriesScaling(scheme, fitted["_series_scaling"])
+        return cls(
+            fitted["series_"],
+            fitted["_series_history"],
+            TargetTransform(season, scaling),
+            grid,
+        )
+
+
+def _sorted_state(labels, history, transform: TargetTransform, grid) -> SeriesState:
+    """A state whose series are put in the order of their labels."""
+    order = np.argsort(labels, kind="stable")
+    season = transform.season
+    if season is not None:
+        season = SeasonalAdjustment(
+            season.components[order], season.multiplicative[order]
+        )
+    scaling = SeriesScaling(transform.scaling.scheme, transform.scaling.params[order])
+    if grid is not None:
+        grid = TimeGrid(grid.origin, grid.step, grid.offsets[order])
+    return SeriesState(
+        labels[order], history[order], TargetTransform(season, scaling), grid
+    )
+
+
+def check_state(state: SeriesState, lookback: int, width: int, n_features: int) -> None:
+    """Refuse a state whose parts do not fit together (a tampered file).
+
+    Every per-series array must have one row per label; labels sorted and
+    unique; the history as wide as the windows and the covariates; scales,
+    seasons and time offsets finite and sane.
+    """
+    n = len(state.labels)
+    season = state.transform.season
+    params = state.transform.scaling.params
+    problems = []
+    if n < 1 or (n > 1 and not np.all(state.labels[1:] > state.labels[:-1])):
+        problems.append("the series labels must be sorted and unique")
+    if state.history.shape != (n, width, 1 + n_features):
+        problems.append(
+            f"the recent history has shape {state.history.shape}, where "
+            f"{n} series, a window of {width} steps (lookback={lookback}) and "
+            f"{n_features} covariate(s) make {(n, width, 1 + n_features)}"
+        )
+    if params.shape != (n, 2) or not (
+        np.isfinite(params).all() and (params[:, 1] > 0).all()
+    ):
+        problems.append(
+            "the scaling must hold a finite location and a positive scale for "
+            f"each of {n} series"
+        )
+    if season is not None and (
+        season.components.shape[0] != n
+        or len(season.multiplicative) != n
+        or not np.isfinite(season.components).all()
+        or (season.components[season.multiplicative] <= 0).any()
+    ):
+        problems.append(
+            f"the seasons must hold finite components for each of {n} series"
+        )
+    if state.grid is not None:
+        offsets = state.grid.offsets
+        if offsets.shape != (n,) or not (
+            np.isfinite(offsets).all()
+            and (offsets == np.round(offsets)).all()
+            and (np.abs(offsets) < 2**40).all()
+        ):
+            problems.append(f"the time offsets must be {n} whole numbers")
+    if not np.isfinite(state.history).all():
+        problems.append("the recent history must be finite")
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+def _listed(labels: np.ndarray) -> str:
+    shown = ", ".join(repr(label.item()) for label in labels[:5])
+    return shown + (f" and {len(labels) - 5} more" if len(labels) > 5 else "")
+
+
+__all__ = ["SINGLE_SERIES_LABEL", "SeriesState", "check_state", "pd"]

@@ -1,0 +1,271 @@
+"""Fitted per-series transforms of a forecaster's target, each with its inverse.
+
+Before the network learns from a collection of series, each series' season is
+taken out (:class:`SeasonalAdjustment`) and the adjusted values are scaled
+(:class:`SeriesScaling`), so that series of very different sizes and levels
+look alike to the one network. Both are fitted objects with ``transform`` and
+``inverse_transform``, as scikit-learn's ``TransformedTargetRegressor`` fits
+its transformer; :class:`TargetTransform` chains them and checks once, at
+fit, that its inverse undoes it. One series is a collection of one: with
+``series_scaling='none'`` and no season, the chain is the identity.
+
+Every array argument named ``where`` is per value: the series (an index into
+the fitted per-series parameters) that the value belongs to. ``steps`` counts
+each value's step from the step after the end of its series' history: the
+first forecast step is 0, the last observed value is -1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sklstm._seasonality import fit_seasonality, is_seasonal
+
+#: The per-series scalings of ``series_scaling``.
+SERIES_SCALINGS = ("last", "log_last", "standard", "mean", "log", "none")
+#: Those whose windows are relative to their last value: the network reads
+#: the steps between the values of a window, never their level.
+RELATIVE_SCALINGS = ("last", "log_last")
+#: What the relative ones scale the values by before taking the steps.
+_LEVEL_SCALING = {"last": "standard", "log_last": "log"}
+_LOGARITHMIC = ("log", "log_last")
+
+
+def _grouped_mean(values: np.ndarray, starts: np.ndarray, lengths) -> np.ndarray:
+    return np.add.reduceat(values, starts) / lengths
+
+
+@dataclass(frozen=True)
+class SeriesScaling:
+    """Each series' location and scale: the network sees ``(f(y) - loc) / scale``.
+
+    ``f`` is the logarithm for the logarithmic schemes, else the identity.
+
+    Attributes
+    ----------
+    scheme : str
+        One of ``SERIES_SCALINGS``.
+    params : ndarray of shape (n_series, 2)
+        Column 0 the location, column 1 the scale.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._series_transforms import SeriesScaling
+    >>> scaling = SeriesScaling.fit(np.array([1.0, 3, 10, 30]), [0, 2], "mean")
+    >>> scaling.params.tolist()
+    [[0.0, 2.0], [0.0, 20.0]]
+    >>> scaling.transform(np.array([4.0, 40.0]), np.array([0, 1])).tolist()
+    [2.0, 2.0]
+    """
+
+    scheme: str
+    params: np.ndarray
+
+    @classmethod
+    def fit(cls, values: np.ndarray, starts, scheme: str, labels=None) -> SeriesScaling:
+        """Fit on ``values`` grouped by series, series *s* from ``starts[s]``.
+
+        ``labels`` name the series in an error message.
+
+        The spread is computed around each series' mean (two passes), so a
+        series at a level of 1e12 gets the scale of its variations, not the
+        rounding error of its squares.
+        """
+        starts = np.asarray(starts, dtype=np.intp)
+        lengths = np.diff(np.r_[starts, len(values)])
+        level_scheme = _LEVEL_SCALING.get(scheme, scheme)
+        if level_scheme == "log" and not np.all(values > 0):
+            first = np.searchsorted(starts, np.flatnonzero(~(values > 0))[0], "right")
+            named = "a series" if labels is None else repr(labels[first - 1].item())
+            raise ValueError(
+                f"series_scaling={scheme!r} needs positive series, but the series "
+                f"{named} has a value <= 0. Use series_scaling='last' or "
+                "'standard', or shift the series."
+            )
+        logged = np.log(values) if level_scheme == "log" else values
+        params = np.zeros((len(starts), 2))
+        params[:, 1] = 1.0
+        if level_scheme in ("standard", "log"):
+            mean = _grouped_mean(logged, starts, lengths)
+            params[:, 0] = mean
+        if level_scheme == "standard":
+            codes = np.repeat(np.arange(len(starts)), lengths)
+            centred = logged - mean[codes]
+            std = np.sqrt(_grouped_mean(centred**2, starts, lengths))
+            level = np.maximum(np.abs(mean), 1.0)
+            params[:, 1] = np.where(std < 1e-8 * level, level, std)
+        elif level_scheme == "mean":
+            level = _grouped_mean(np.abs(logged), starts, lengths)
+            params[:, 1] = np.where(level > 0, level, 1.0)
+        return cls(scheme, params)
+
+    def transform(self, values: np.ndarray, where: np.ndarray) -> np.ndarray:
+        logged = np.log(values) if self.scheme in _LOGARITHMIC else values
+        params = self.params[where]
+        return (logged - params[..., 0]) / params[..., 1]
+
+    def inverse_transform(self, values: np.ndarray, where: np.ndarray) -> np.ndarray:
+        params = self.params[where]
+        levels = values * params[..., 1] + params[..., 0]
+        return np.exp(levels) if self.scheme in _LOGARITHMIC else levels
+
+
+@dataclass(frozen=True)
+class SeasonalAdjustment:
+    """Each series' season by classical decomposition, taken out and put back.
+
+    Attributes
+    ----------
+    components : ndarray of shape (n_series, season_length)
+        Column *k* belongs to the steps ``k, k + m, ...`` after the end of
+        the history (and ``k - m, ...`` before it): factors (mean 1) for a
+        multiplicative season, offsets (mean 0) for an additive one; factors
+        of 1 or offsets of 0 for a series without a season.
+    multiplicative : ndarray of bool of shape (n_series,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._series_transforms import SeasonalAdjustment
+    >>> series = np.tile([1.0, 3.0], 12) + 10
+    >>> season = SeasonalAdjustment.fit([series], 2)
+    >>> season.components.round(2).tolist()
+    [[0.92, 1.08]]
+    >>> steps = np.arange(-4, 0)
+    >>> season.transform(series[-4:], np.zeros(4, int), steps).round(2).tolist()
+    [12.0, 12.0, 12.0, 12.0]
+    """
+
+    components: np.ndarray
+    multiplicative: np.ndarray
+
+    @property
+    def season_length(self) -> int:
+        return self.components.shape[1]
+
+    @classmethod
+    def fit(cls, series: list[np.ndarray], season_length: int) -> SeasonalAdjustment:
+        """Fit on each of ``series`` (the 90 % test decides which have one)."""
+        components, multiplicative = fit_seasonality(series, season_length)
+        return cls(components, multiplicative)
+
+    def _season(self, where: np.ndarray, steps: np.ndarray) -> np.ndarray:
+        columns = np.asarray(steps) % self.season_length
+        return self.components[where, columns]
+
+    def transform(self, values, where, steps) -> np.ndarray:
+        season = self._season(where, steps)
+        return np.where(self.multiplicative[where], values / season, values - season)
+
+    def inverse_transform(self, values, where, steps) -> np.ndarray:
+        season = self._season(where, steps)
+        return np.where(self.multiplicative[where], values * season, values + season)
+
+    def advanced(self, n_steps: np.ndarray) -> SeasonalAdjustment:
+        """The same seasons, each series' end moved ``n_steps[s]`` steps on."""
+        columns = (np.arange(self.season_length) + np.asarray(n_steps)[:, None]) % (
+            self.season_length
+        )
+        return SeasonalAdjustment(
+            np.take_along_axis(self.components, columns, axis=1), self.multiplicative
+        )
+
+
+@dataclass(frozen=True)
+class TargetTransform:
+    """The season taken out (if any), then the series scaled: one chain.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._series_transforms import SeriesScaling, TargetTransform
+    >>> chain = TargetTransform(None, SeriesScaling("none", np.array([[0.0, 1.0]])))
+    >>> values, where = np.array([5.0, 6.0]), np.zeros(2, int)
+    >>> chain.transform(values, where, np.array([-2, -1])).tolist()
+    [5.0, 6.0]
+    """
+
+    season: SeasonalAdjustment | None
+    scaling: SeriesScaling
+
+    def adjust(self, values, where, steps) -> np.ndarray:
+        """Only the season taken out: the values a forecast's history holds."""
+        if self.season is None:
+            return values
+        return self.season.transform(values, where, steps)
+
+    def transform(self, values, where, steps) -> np.ndarray:
+        return self.scaling.transform(self.adjust(values, where, steps), where)
+
+    def inverse_transform(self, values, where, steps) -> np.ndarray:
+        levels = self.scaling.inverse_transform(values, where)
+        if self.season is None:
+            return levels
+        return self.season.inverse_transform(levels, where, steps)
+
+    def check_inverse(self, values, where, steps) -> None:
+        """Refuse a chain whose inverse does not undo it on ``values``."""
+        sample = slice(None, None, max(len(values) // 100, 1))
+        values, where, steps = values[sample], where[sample], steps[sample]
+        restored = self.inverse_transform(
+            self.transform(values, where, steps), where, steps
+        )
+        if not np.allclose(
+            restored, values, rtol=1e-6, atol=1e-9 * np.abs(values).max()
+        ):
+            raise ValueError(
+                "The per-series scaling and seasonal adjustment of y cannot be "
+                "undone to float precision on this data (values too far apart "
+                "in size within a series?). Use series_scaling='standard' or "
+                "season_length=None, or rescale y."
+            )
+
+
+def fit_target_transform(
+    series: list[np.ndarray],
+    starts: np.ndarray,
+    scheme: str,
+    season_length: int | None,
+    labels=None,
+) -> TargetTransform:
+    """Fit the season of each series (if ``season_length``), then its scaling.
+
+    Parameters
+    ----------
+    series : list of ndarray
+        Each series' values, in time order.
+    starts : ndarray of shape (n_series,)
+        Where each series starts in their concatenation.
+    scheme : str
+        The resolved ``series_scaling``.
+    season_length : int or None
+        The resolved season length; None: no seasonal adjustment.
+    labels : ndarray of shape (n_series,), default=None
+        The series' labels, to name one in an error message.
+    """
+    values = np.concatenate(series)
+    lengths = np.array([len(s) for s in series])
+    codes = np.repeat(np.arange(len(series)), lengths)
+    steps = np.arange(len(values)) - (starts + lengths)[codes]
+    season = None
+    if season_length is not None:
+        season = SeasonalAdjustment.fit(series, season_length)
+        values = season.transform(values, codes, steps)
+    scaling = SeriesScaling.fit(values, starts, scheme, labels)
+    transform = TargetTransform(season, scaling)
+    transform.check_inverse(np.concatenate(series), codes, steps)
+    return transform
+
+
+__all__ = [
+    "RELATIVE_SCALINGS",
+    "SERIES_SCALINGS",
+    "SeasonalAdjustment",
+    "SeriesScaling",
+    "TargetTransform",
+    "fit_target_transform",
+    "is_seasonal",
+]

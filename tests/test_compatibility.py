@@ -1,0 +1,82 @@
+"""Models written by sklstm 0.2 load and forecast exactly as they did.
+
+The files in ``tests/data`` were saved and pickled by sklstm 0.2, before a
+forecaster of one series and one of many shared one layout; next to each is
+what that version forecast for it (see ``tests/data/README.md``).
+"""
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sklstm
+from sklstm import LSTMForecaster
+
+DATA = Path(__file__).parent / "data"
+NAMES = [
+    "one_series_recursive",
+    "one_series_direct",
+    "three_series_seasonal",
+    "two_series_standard",
+]
+
+
+def saved(name):
+    return sklstm.load(DATA / f"{name}.zip")
+
+
+def pickled(name):
+    with open(DATA / f"{name}.pkl", "rb") as file:
+        return pickle.load(file)
+
+
+def future_of(name):
+    arrays = np.load(DATA / f"{name}_future.npz")
+    groups = arrays["groups"] if len(arrays["groups"]) else None
+    expected = json.loads((DATA / f"{name}_expected.json").read_text())
+    return arrays["X"], groups, expected
+
+
+@pytest.mark.parametrize("read", [saved, pickled])
+@pytest.mark.parametrize("name", NAMES)
+def test_a_model_of_sklstm_0_2_forecasts_what_it_forecast_then(name, read):
+    X, groups, expected = future_of(name)
+    model = read(name)
+    assert type(model) is LSTMForecaster
+    np.testing.assert_array_equal(model.predict(X, groups=groups), expected["predict"])
+    np.testing.assert_array_equal(
+        model.predict_interval(X, coverage=0.8, groups=groups), expected["interval"]
+    )
+    if "series_index" in expected:
+        index = model.predict_series(X, groups=groups).index
+        assert [str(label) for label in index] == expected["series_index"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_model_of_sklstm_0_2_saved_again_keeps_its_forecasts(name, tmp_path):
+    X, groups, expected = future_of(name)
+    sklstm.save(saved(name), tmp_path / "again.zip")
+    model = sklstm.load(tmp_path / "again.zip")
+    np.testing.assert_array_equal(model.predict(X, groups=groups), expected["predict"])
+    again = pickle.loads(pickle.dumps(pickled(name)))
+    np.testing.assert_array_equal(again.predict(X, groups=groups), expected["predict"])
+
+
+def test_a_one_series_model_of_sklstm_0_2_is_a_collection_of_one():
+    model = saved("one_series_recursive")
+    X, _, expected = future_of("one_series_recursive")
+    assert model.series_.tolist() == [0]
+    assert model.season_length_ is None
+    forecast = model.predict(X, groups=np.zeros(len(X), dtype=int))
+    np.testing.assert_array_equal(forecast, expected["predict"])
+
+
+def test_a_model_of_sklstm_0_2_takes_new_observations():
+    model = saved("one_series_recursive")
+    X, _, expected = future_of("one_series_recursive")
+    # Observing what the model forecast moves its forecasts one step on.
+    model.update(X[:1], np.array(expected["predict"][:1]))
+    np.testing.assert_allclose(model.predict(X[1:]), expected["predict"][1:], rtol=1e-6)

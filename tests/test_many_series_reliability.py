@@ -1,0 +1,215 @@
+"""Defects found by trying to break the forecaster of many series, each pinned.
+
+Time indexes under ``groups`` are checked as one series' are; a file whose
+per-series parts do not fit together is refused at load; ``warm_start``
+refuses to carry networks between one series and several; every reader
+takes one snapshot of the fitted state.
+"""
+
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_persistence import _edit_document, _set_array, _tampered_file
+
+import sklstm
+from sklstm import LSTMForecaster
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+]
+
+LABELS = ["a", "b", "c"]
+MONTHS = pd.date_range("2010-01", periods=30, freq="MS")
+
+
+def tiny(**params):
+    settings = dict(lookback=4, hidden_size=4, max_iter=2, n_networks=1)
+    return LSTMForecaster(**{**settings, "random_state": 0, **params})
+
+
+def panel(labels=LABELS, index=MONTHS):
+    """Series named ``labels``, each on ``index``, as stacked pandas objects."""
+    n = len(index)
+    y = np.concatenate(
+        [np.sin(np.arange(n) / 3 + s) + 5 * s for s in range(len(labels))]
+    )
+    stacked = pd.DatetimeIndex(np.tile(index, len(labels)))
+    return (
+        pd.DataFrame(index=stacked),
+        pd.Series(y, index=stacked),
+        np.repeat(labels, n),
+    )
+
+
+# ---------------------------------------------------------------- time indexes
+
+
+def test_update_refuses_a_series_last_date_sent_again():
+    X, y, groups = panel()
+    model = tiny().fit(X, y, groups=groups)
+    again = pd.DatetimeIndex([MONTHS[-1]])
+    with pytest.raises(ValueError, match=r"start at 2012-06-01.*must start at 2012-07"):
+        model.update(pd.DataFrame(index=again), pd.Series([1.0], again), groups=["a"])
+
+
+def test_a_new_series_keeps_the_others_dated():
+    X, y, groups = panel()
+    model = tiny().fit(X, y, groups=groups)
+    later = pd.date_range("2011-01", periods=20, freq="MS")
+    X_new, y_new, new_groups = panel(["d"], later)
+    model.update(X_new, y_new, groups=new_groups)
+    forecast = model.predict_series(np.empty((2, 0)), groups=["a", "d"])
+    assert list(forecast.index.get_level_values(1)) == [
+        pd.Timestamp("2012-07-01"),
+        pd.Timestamp("2012-09-01"),
+    ]
+
+
+def test_daily_and_monthly_series_are_not_fitted_on_one_grid():
+    X, y, groups = panel(["monthly"])
+    days = pd.date_range("2010-01-01", periods=30, freq="D")
+    X_daily, y_daily, daily = panel(["daily"], days)
+    with pytest.raises(ValueError, match=r"series 'monthly' is not regular"):
+        tiny().fit(
+            pd.concat([X_daily, X]), pd.concat([y_daily, y]), groups=[*daily, *groups]
+        )
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [MONTHS.delete(10), MONTHS[:15].append(MONTHS[14:29])],
+    ids=["a gap", "a repeated month"],
+)
+def test_a_series_with_irregular_dates_is_refused(dates):
+    X, y, groups = panel(["a"], dates)
+    X_b, y_b, b = panel(["b"])
+    with pytest.raises(ValueError, match=r"series 'a' is not regular.*resample"):
+        tiny().fit(pd.concat([X, X_b]), pd.concat([y, y_b]), groups=[*groups, *b])
+
+
+# ------------------------------------------------------------ tampered files
+
+
+@pytest.fixture(scope="module")
+def three_series():
+    X, y, groups = panel()
+    return tiny(season_length=None).fit(X, y, groups=groups)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            _edit_document(["estimator", "fitted", "series_"], ["a", "b", "c", "d"]),
+            r"recent history has shape \(3, 5, 1\).*4 series",
+        ),
+        (
+            _edit_document(["estimator", "fitted", "series_"], ["b", "a", "c"]),
+            "labels must be sorted and unique",
+        ),
+        (
+            _edit_document(["estimator", "fitted", "series_"], ["a", "a", "c"]),
+            "labels must be sorted and unique",
+        ),
+        (
+            _set_array("_series_history", np.zeros((3, 9, 1))),
+            r"recent history has shape \(3, 9, 1\)",
+        ),
+        (
+            _set_array("_time_offsets", np.array([0.0, 2.0**45, 1.0])),
+            "time offsets must be 3 whole numbers",
+        ),
+        (
+            _edit_document(["estimator", "fitted", "_architecture", "lookback"], 2**33),
+            r"lookback=8589934592 does not match the network's window of 4",
+        ),
+        (
+            _set_array(
+                "regressor_/network_.head.bias", np.array([np.nan], dtype=np.float32)
+            ),
+            "weight 'head.bias' holds NaN",
+        ),
+        (
+            _set_array("_series_scaling", np.array([[0.0, 1.0], [0.0, -1.0], [0, 1]])),
+            "positive scale",
+        ),
+    ],
+    ids=[
+        "more-labels-than-series",
+        "unsorted-labels",
+        "duplicate-labels",
+        "history-of-wrong-width",
+        "huge-time-offset",
+        "huge-lookback",
+        "nan-weight",
+        "negative-scale",
+    ],
+)
+def test_load_refuses_per_series_state_that_does_not_fit_together(
+    three_series, edit, message, tmp_path
+):
+    with pytest.raises(ValueError, match=message):
+        sklstm.load(_tampered_file(tmp_path, edit, three_series))
+
+
+# ------------------------------------------------------------------ warm_start
+
+
+@pytest.mark.parametrize("first", ["one", "many"])
+def test_warm_start_refuses_to_carry_networks_between_one_series_and_many(first):
+    X, y, groups = panel()
+    one = slice(0, len(MONTHS))
+    fits = {"one": (X.iloc[one], y.iloc[one], None), "many": (X, y, groups)}
+    second = "many" if first == "one" else "one"
+    model = tiny(warm_start=True)
+    X_1, y_1, groups_1 = fits[first]
+    model.fit(X_1, y_1, groups=groups_1)
+    before = model.predict(
+        np.empty((2, 0)), groups=["a", "a"] if groups_1 is not None else None
+    )
+    X_2, y_2, groups_2 = fits[second]
+    with pytest.raises(ValueError, match=r"fitted on \d series and this fit has \d"):
+        model.fit(X_2, y_2, groups=groups_2)
+    after = model.predict(
+        np.empty((2, 0)), groups=["a", "a"] if groups_1 is not None else None
+    )
+    np.testing.assert_array_equal(before, after)
+
+
+# --------------------------------------------------------------------- threads
+
+
+def test_readers_never_mix_the_states_of_two_fits():
+    X, y, groups = panel()
+    first = slice(0, len(MONTHS))
+    fits = [(X.iloc[first], y.iloc[first], groups[first]), (X, y, groups)]
+    model = tiny(max_iter=1).fit(*fits[1][:2], groups=fits[1][2])
+    failures, done = [], threading.Event()
+    future, future_groups = np.empty((3, 0)), ["a"] * 3
+
+    def read():
+        while not done.is_set():
+            try:
+                model.predict_interval(future, 0.5, groups=future_groups)
+                model.predict_series(future, groups=future_groups)
+            except Exception as error:  # any error is a failure
+                failures.append(error)
+                return
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    for round_ in range(8):
+        X_fit, y_fit, groups_fit = fits[round_ % 2]
+        model.fit(X_fit, y_fit, groups=groups_fit)
+        model.update(
+            pd.DataFrame(index=MONTHS[-1:] + MONTHS.freq),
+            pd.Series([1.0], MONTHS[-1:] + MONTHS.freq),
+            groups=["a"],
+        )
+    done.set()
+    for reader in readers:
+        reader.join()
+    assert not failures
