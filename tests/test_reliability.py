@@ -532,3 +532,19 @@ def test_partial_fit_after_unpickling_resumes_the_optimiser_moments():
     unpickled.partial_fit(ROWS, TARGET)
     np.testing.assert_array_equal(unpickled.predict(ROWS), model.predict(ROWS))
     assert unpickled.t_ == model.t_
+
+
+# ------------------------------------------- scaling at extreme levels
+
+
+@pytest.mark.parametrize("level", [1e-12, 1e12])
+def test_a_regressor_predicts_alike_at_any_level(level):
+    # Columns at 1e-12 that vary by 1e-15 were taken for constants.
+    def relative_predictions(level):
+        X = level * (1 + 1e-3 * ROWS)
+        y = level * (1 + 1e-3 * TARGET)
+        return (tiny().fit(X, y).predict(X) / level - 1) / 1e-3
+
+    np.testing.assert_allclose(
+        relative_predictions(level), relative_predictions(1.0), atol=1e-3
+    )
