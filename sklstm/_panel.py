@@ -18,6 +18,7 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from sklstm._row_metadata import check_groups
+from sklstm._scaling import differ_by_rounding
 
 #: The per-series scalings of ``series_scaling``.
 SERIES_SCALINGS = ("last", "log_last", "standard", "mean", "log", "none")
@@ -165,22 +166,40 @@ def fit_series_scaling(y: np.ndarray, panel: Panel, scheme: str) -> np.ndarray:
         )
     values = np.log(y) if scheme == "log" else y
     counts = panel.lengths
-    sums = np.add.reduceat(values, panel.starts)
-    mean = sums / counts
+    mean = _series_means(values, panel)
     params = np.zeros((len(counts), 2))
     params[:, 1] = 1.0
     if scheme == "standard":
-        spread = np.add.reduceat(values**2, panel.starts) / counts - mean**2
-        std = np.sqrt(np.maximum(spread, 0.0))
-        tiny = 1e-8 * np.maximum(np.abs(mean), 1.0)
+        # Squares of the deviations, not E[x²] - E[x]²: at a level of 1e12
+        # the difference of two squares of 1e24 cancels every digit of a
+        # spread of 100, and the series would be scaled by its level.
+        deviations = values - np.repeat(mean, counts)
+        std = np.sqrt(np.add.reduceat(deviations**2, panel.starts) / counts)
+        constant = differ_by_rounding(
+            np.minimum.reduceat(values, panel.starts),
+            np.maximum.reduceat(values, panel.starts),
+            mean,
+        )
         params[:, 0] = mean
-        params[:, 1] = np.where(std < tiny, np.maximum(np.abs(mean), 1.0), std)
+        params[:, 1] = np.where(constant, np.maximum(np.abs(mean), 1.0), std)
     elif scheme == "mean":
         level = np.add.reduceat(np.abs(values), panel.starts) / counts
         params[:, 1] = np.where(level > 0, level, 1.0)
     elif scheme == "log":
         params[:, 0] = mean
     return params
+
+
+def _series_means(values: np.ndarray, panel: Panel) -> np.ndarray:
+    """The mean of every series, to the rounding of its level.
+
+    The sums of a first pass are corrected by the mean deviation from them (a
+    second pass), so the rounding a long sum gathers does not stay in the
+    mean, nor in the deviations from it.
+    """
+    mean = np.add.reduceat(values, panel.starts) / panel.lengths
+    deviations = values - np.repeat(mean, panel.lengths)
+    return mean + np.add.reduceat(deviations, panel.starts) / panel.lengths
 
 
 def scale_values(y: np.ndarray, params: np.ndarray, scheme: str) -> np.ndarray:

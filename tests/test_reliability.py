@@ -537,6 +537,35 @@ def test_partial_fit_after_unpickling_resumes_the_optimiser_moments():
 # ------------------------------------------- scaling at extreme levels
 
 
+def _many_series_with(first, n=60):
+    """``first`` and five noisy trends of ``n`` values each, with their groups."""
+    rng = np.random.default_rng(0)
+    trend = 0.5 * np.arange(float(n))
+    others = [rng.normal(size=n).cumsum() + trend for _ in range(5)]
+    return np.concatenate([first, *others]), np.repeat(np.arange(6), n)
+
+
+@pytest.mark.parametrize("series_scaling", ["last", "standard"])
+@pytest.mark.parametrize("level", [1e-12, 1e12])
+def test_a_series_forecasts_alike_at_any_level_among_many(level, series_scaling):
+    # A series whose spread is 1e-10 of its level: at 1e12 the variance as
+    # E[x²] - E[x]² cancelled to noise, and an absolute floor on the spread
+    # took it for a constant; its forecast then moved by 1e10 a step.
+    wave = np.sin(np.arange(60.0) / 3)
+
+    def steps_ahead(level):
+        y, groups = _many_series_with(level * (1 + 1e-10 * wave))
+        forecaster = tiny_forecaster(
+            season_length=None, n_networks=1, series_scaling=series_scaling
+        ).fit(np.empty((360, 0)), y, groups=groups)
+        forecast = forecaster.predict(np.empty((3, 0)), groups=[0, 0, 0])
+        return (forecast - y[59]) / (1e-10 * level)  # in units of the wave
+
+    at_one = steps_ahead(1.0)
+    assert np.abs(at_one).max() < 3  # steps of the wave's size
+    np.testing.assert_allclose(steps_ahead(level), at_one, atol=1e-3)
+
+
 @pytest.mark.parametrize("level", [1e-12, 1e12])
 def test_a_regressor_predicts_alike_at_any_level(level):
     # Columns at 1e-12 that vary by 1e-15 were taken for constants.
