@@ -25,6 +25,7 @@ from sklstm._network import (
     tensor_count,
 )
 from sklstm._padding import padded_window_share, warn_if_mostly_padded
+from sklstm._plain import python_scalar
 from sklstm._progress import epoch_reporter
 from sklstm._publishing import publish_fitted_state
 from sklstm._random import draw_seed, isolated_torch_rng, shuffling_generator
@@ -689,9 +690,11 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         return _Start(
             x_scaler=Standardizer.fit(X, self.standardize),
             y_scaler=Standardizer.fit(y, self.standardize),
-            window_length=X.shape[1] if X.ndim == 3 else self.lookback,
+            window_length=X.shape[1] if X.ndim == 3 else int(self.lookback),
             seed=draw_seed(self.random_state),
-            architecture={name: getattr(self, name) for name in ARCHITECTURE_PARAMS},
+            architecture={
+                name: python_scalar(getattr(self, name)) for name in ARCHITECTURE_PARAMS
+            },
         )
 
     def _continued_start(
@@ -893,7 +896,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         """The architecture of the fitted network (older models: the parameters)."""
         recorded = getattr(self, "_architecture", None) or {}
         return {
-            name: recorded.get(name, getattr(self, name))
+            name: python_scalar(recorded.get(name, getattr(self, name)))
             for name in ARCHITECTURE_PARAMS
         }
 

@@ -50,6 +50,7 @@ from sklstm._plain import (
     optimizer_to_plain,
     pandas_to_plain,
     plain_to_pandas,
+    python_scalar,
 )
 from sklstm._scaling import Standardizer
 from sklstm._warnings import warn
@@ -237,7 +238,7 @@ class Params(Field):
     with), checked against its ``_parameter_constraints``."""
 
     def encode(self, value, attribute, key, arrays):
-        return dict(value)
+        return {name: python_scalar(item) for name, item in value.items()}
 
     def decode(self, value, context):
         if not isinstance(value, dict):
@@ -662,6 +663,7 @@ def encode_estimator(
         )
     params = {}
     for key, value in estimator.get_params(deep=False).items():
+        value = python_scalar(value)  # np.int64(4), as GridSearchCV sets, is 4
         if isinstance(value, torch.device):
             value = str(value)
         if not isinstance(value, _JSON_SCALARS):

@@ -577,3 +577,57 @@ def test_a_regressor_predicts_alike_at_any_level(level):
     np.testing.assert_allclose(
         relative_predictions(level), relative_predictions(1.0), atol=1e-3
     )
+
+
+# ------------------------------------------- NumPy scalars as hyperparameters
+
+
+def _saved_and_loaded(model, tmp_path):
+    sklstm.save(model, tmp_path / "model.zip")
+    return sklstm.load(tmp_path / "model.zip")
+
+
+def test_a_grid_search_over_numpy_ranges_fits_and_its_best_model_saves(tmp_path):
+    # torch refused hidden_size=np.int64(4), so every candidate failed, and
+    # sklstm.save refused a best_estimator_ whose lookback was np.int64.
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+    search = GridSearchCV(
+        tiny(max_iter=2),
+        {"hidden_size": np.arange(3, 5), "lookback": np.arange(2, 4)},
+        cv=TimeSeriesSplit(n_splits=2),
+        error_score="raise",
+    ).fit(ROWS, TARGET)
+    best = search.best_estimator_
+    assert isinstance(best.lookback, np.integer)
+    loaded = _saved_and_loaded(best, tmp_path)
+    np.testing.assert_array_equal(loaded.predict(ROWS), best.predict(ROWS))
+    assert loaded.get_params() == best.get_params()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"lookback": np.int64(5), "horizon": np.int32(2)},
+        {"hidden_size": np.uint8(5), "num_layers": np.int64(2)},
+        {"dropout": np.float32(0.25), "learning_rate_init": np.float32(0.01)},
+        {"bidirectional": np.True_, "linear_path": np.False_},
+    ],
+    ids=["window", "network", "float32", "numpy-bools"],
+)
+def test_numpy_scalars_are_taken_as_the_numbers_they_hold(params, tmp_path):
+    X = np.empty((120, 0))
+    y = np.concatenate([SERIES[:60], 2 + SERIES[20:80]])
+    groups = np.repeat(["a", "b"], 60)
+    fit = partial(tiny_forecaster, strategy="direct", n_networks=1)
+    as_numpy = fit(**params).fit(X, y, groups=groups)
+    python = {name: value.item() for name, value in params.items()}
+    as_python = fit(**python).fit(X, y, groups=groups)
+    forecast = as_numpy.predict(X[:4], groups=["a", "a", "b", "b"])
+    np.testing.assert_array_equal(
+        forecast, as_python.predict(X[:4], groups=["a", "a", "b", "b"])
+    )
+    loaded = _saved_and_loaded(as_numpy, tmp_path)
+    np.testing.assert_array_equal(
+        loaded.predict(X[:4], groups=["a", "a", "b", "b"]), forecast
+    )
