@@ -631,3 +631,21 @@ def test_numpy_scalars_are_taken_as_the_numbers_they_hold(params, tmp_path):
     np.testing.assert_array_equal(
         loaded.predict(X[:4], groups=["a", "a", "b", "b"]), forecast
     )
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [np.array([0.5, 1.5]), np.array([False, True]), np.array([1, 2.5], dtype=object)],
+    ids=["floats", "bools", "ints-and-floats"],
+)
+def test_series_labels_that_fit_also_save(labels, tmp_path):
+    # Float and bool labels fitted and predicted, but sklstm.save refused them.
+    X = np.empty((120, 0))
+    y = np.concatenate([SERIES[:60], 2 + SERIES[20:80]])
+    forecaster = tiny_forecaster(n_networks=1).fit(X, y, groups=np.repeat(labels, 60))
+    asked = np.repeat(labels, 2)
+    loaded = _saved_and_loaded(forecaster, tmp_path)
+    np.testing.assert_array_equal(loaded.series_, forecaster.series_)
+    np.testing.assert_array_equal(
+        loaded.predict(X[:4], groups=asked), forecaster.predict(X[:4], groups=asked)
+    )
