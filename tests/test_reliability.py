@@ -649,3 +649,22 @@ def test_series_labels_that_fit_also_save(labels, tmp_path):
     np.testing.assert_array_equal(
         loaded.predict(X[:4], groups=asked), forecaster.predict(X[:4], groups=asked)
     )
+
+
+# ------------------------------------------- messages about what was passed
+
+
+def test_series_too_short_for_early_stopping_are_refused_for_that_reason():
+    # Five series of 3 values pass the length check, and the refusal spoke
+    # of sample_weight, which the user never passed.
+    y = np.random.default_rng(0).normal(size=15)
+    groups = np.repeat(np.arange(5), 3)
+    forecaster = tiny_forecaster(n_networks=1)
+    with pytest.raises(
+        ValueError,
+        match=r"^early_stopping=True holds out .*of each series.*longer series.*"
+        r"early_stopping=False",
+    ):
+        forecaster.fit(np.empty((15, 0)), y, groups=groups)
+    forecaster.set_params(early_stopping=False).fit(np.empty((15, 0)), y, groups=groups)
+    assert forecaster.predict(np.empty((5, 0)), groups=np.arange(5)).shape == (5,)
