@@ -668,3 +668,23 @@ def test_series_too_short_for_early_stopping_are_refused_for_that_reason():
         forecaster.fit(np.empty((15, 0)), y, groups=groups)
     forecaster.set_params(early_stopping=False).fit(np.empty((15, 0)), y, groups=groups)
     assert forecaster.predict(np.empty((5, 0)), groups=np.arange(5)).shape == (5,)
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [None, np.nan, pd.NA],
+    ids=["None", "NaN", "pd.NA"],
+)
+@pytest.mark.parametrize("as_list", [False, True], ids=["object-array", "list"])
+def test_a_missing_series_label_among_strings_is_reported_as_missing(missing, as_list):
+    # Sorting None among strings failed first, reported as labels of mixed
+    # types; and NumPy turned NaN in a list of strings into the label 'nan'.
+    groups = np.repeat(np.array(["a", "b"], dtype=object), 40)
+    groups[45] = missing
+    groups = list(groups) if as_list else groups
+    fits = [(tiny_forecaster(n_networks=1), NO_COVARIATES), (tiny(), SERIES[:, None])]
+    for model, X in fits:
+        with pytest.raises(
+            ValueError, match=r"missing label \(NaN or None\) at row 45"
+        ):
+            model.fit(X, SERIES, groups=groups)
