@@ -406,6 +406,15 @@ def test_load_refuses_a_broken_file_with_a_value_error_naming_it(
         sklstm.load(make(tmp_path))
 
 
+def test_load_refuses_a_directory_with_a_value_error_naming_it(tmp_path):
+    # It raised IsADirectoryError, which callers catching ValueError missed.
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for path in (folder, str(folder)):
+        with pytest.raises(ValueError, match=r"models'.*cannot be loaded.*directory"):
+            sklstm.load(path)
+
+
 def test_load_reads_a_file_object():
     buffer = io.BytesIO()
     model = tiny().fit(ROWS, TARGET)
