@@ -689,13 +689,13 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         if auto and (held_out.sum() < MIN_AUTO_HELD_OUT or not learns):
             held_out[:] = False  # too few rows to judge by, or to train on
         elif not learns:
-            left = (~held_out).sum()
-            why = f"the {left} rows left all have weight 0" if left else "none is left"
+            left = int((~held_out).sum())
+            why = f"the {left} rows left all have weight 0" if left else "all are held"
             raise ValueError(
                 f"early_stopping=True holds out the last validation_fraction="
                 f"{self.validation_fraction} of the {n_samples} rows (of each "
-                "series, with groups) to judge training by, which leaves no row "
-                f"to learn from: {why}. Pass more rows (longer series), or set "
+                "series, with groups) to judge training by, which leaves no rows "
+                f"to train on: {why}. Pass more rows (longer series), or set "
                 "early_stopping=False; with sample_weight, give some of the "
                 "earlier rows a positive weight."
             )
