@@ -660,6 +660,18 @@ def test_series_labels_that_fit_also_save(labels, tmp_path):
     )
 
 
+def test_a_file_whose_float_series_labels_hold_nan_is_refused(tmp_path):
+    X = np.empty((120, 0))
+    y = np.concatenate([SERIES[:60], 2 + SERIES[20:80]])
+    forecaster = tiny_forecaster(n_networks=1).fit(
+        X, y, groups=np.repeat([0.5, 1.5], 60)
+    )
+    document, weights = _saved(tmp_path, forecaster)
+    document["estimator"]["fitted"]["series_"] = [float("nan"), 1.5]
+    with pytest.raises(ValueError, match=r"'series_' must be a list of all numbers"):
+        sklstm.load(_zip(tmp_path / "nan-label.zip", document, weights))
+
+
 # ------------------------------------------- messages about what was passed
 
 
