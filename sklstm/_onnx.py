@@ -21,7 +21,9 @@ standardisation has to be rewritten by the serving side.
   lookback + block, n_covariates): the covariates of those ``lookback`` steps
   followed by those of the ``block`` steps to forecast. Output: the forecast
   values (levels, also with ``network_output='change'``). A longer recursive forecast
-  feeds each output back as the newest value of ``y``.
+  feeds each output back as the newest value of ``y``. A forecaster of one
+  series and one network only: one fitted on many series (``groups=``)
+  scales each series on its own, which the graph does not hold.
 
 The graph is built by tracing an ``nn.Module`` that restates ``predict`` with
 tensor operations only (one gather does the padding and the windowing), and is
@@ -173,7 +175,10 @@ def to_onnx(
     TypeError
         If ``model`` is not an sklstm estimator.
     ValueError
-        If ``input_kind`` or ``dtype`` is not one of the listed values.
+        If ``input_kind`` or ``dtype`` is not one of the listed values, or
+        for an ``LSTMForecaster`` fitted on many series (``groups=``), whose
+        per-series scaling the graph does not hold, or averaging several
+        networks (``n_networks > 1``).
     sklearn.exceptions.NotFittedError
         If the model is not fitted.
 
@@ -221,12 +226,7 @@ def to_onnx(
     _require_onnx()
     torch_dtype = DTYPES[dtype]
     if isinstance(model, LSTMForecaster):
-        if len(model._members()) > 1:
-            raise ValueError(
-                f"to_onnx exports one network, and this forecaster averages "
-                f"{len(model._members())} (n_networks): export "
-                "model.regressor_ on its own, or refit with n_networks=1."
-            )
+        _check_exportable_forecaster(model)
         graph, inputs, names, dynamic = _forecast_graph(model, torch_dtype)
         output_names = ["forecast"]
     else:
@@ -252,6 +252,36 @@ def to_onnx(
     if path is not None:
         Path(path).write_bytes(payload)
     return payload
+
+
+def _check_exportable_forecaster(model) -> None:
+    """Refuse what one forward pass of one network cannot forecast as predict.
+
+    A forecaster of many series scales (and deseasonalises) every series on
+    its own before its network sees it; the graph holds none of that, so its
+    forecasts would be wrong. An ensemble averages several networks.
+    """
+    check_is_fitted(model)
+    series, architecture = model.series_, model._fitted_architecture()
+    scaled = architecture["series_scaling"] != "none" or model.season_length_
+    if len(series) > 1 or scaled:
+        raise ValueError(
+            f"to_onnx exports a forecaster of one series that its network reads "
+            f"unscaled, and this one was fitted on {len(series)} series with "
+            f"series_scaling={architecture['series_scaling']!r} and "
+            f"season_length_={model.season_length_}: each series has its own "
+            "scaling and season, which the graph does not hold, so its forecasts "
+            "would be wrong. Forecast it with predict(X, groups=...) in Python, "
+            "or fit one forecaster per series (without groups, with the default "
+            "series_scaling and season_length, and n_networks=1) and export each."
+        )
+    n_networks = len(model._members())
+    if n_networks > 1:
+        raise ValueError(
+            f"to_onnx exports one network, and this forecaster averages the "
+            f"forecasts of {n_networks} (n_networks={n_networks}), which one "
+            "network does not reproduce. Refit it with n_networks=1 to export it."
+        )
 
 
 def _require_onnx() -> None:

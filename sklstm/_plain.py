@@ -18,6 +18,23 @@ from pandas.tseries.frequencies import to_offset
 from torch import nn
 
 
+def python_scalar(value):
+    """A NumPy scalar as the Python scalar it holds; any other value as is.
+
+    scikit-learn's parameter constraints accept NumPy integers and floats
+    (``GridSearchCV`` over ``np.arange(...)`` sets them), but PyTorch's
+    modules and JSON take Python numbers only.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._plain import python_scalar
+    >>> [python_scalar(v) for v in (np.int64(4), np.float32(0.5), np.True_, "gru")]
+    [4, 0.5, True, 'gru']
+    """
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def network_to_arrays(network: nn.Module) -> dict[str, np.ndarray]:
     """The network's weights as plain CPU numpy arrays (copies)."""
     return {

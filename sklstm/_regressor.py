@@ -25,6 +25,7 @@ from sklstm._network import (
     tensor_count,
 )
 from sklstm._padding import padded_window_share, warn_if_mostly_padded
+from sklstm._plain import python_scalar
 from sklstm._progress import epoch_reporter
 from sklstm._publishing import publish_fitted_state
 from sklstm._random import draw_seed, isolated_torch_rng, shuffling_generator
@@ -620,7 +621,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         groups = check_groups(groups, len(X))
         sample_weight = check_sample_weight(sample_weight, X)
         device = resolve_device(self.device)
-        held_out = self._held_out_rows(groups, len(X), incremental)
+        held_out = self._held_out_rows(groups, len(X), incremental, sample_weight)
         start = (
             self._continued_start(X, y, incremental)
             if continuing
@@ -663,24 +664,40 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         return self
 
     def _held_out_rows(
-        self, groups: np.ndarray | None, n_samples: int, incremental: bool
+        self,
+        groups: np.ndarray | None,
+        n_samples: int,
+        incremental: bool,
+        sample_weight: np.ndarray | None = None,
     ) -> np.ndarray:
-        """The rows early stopping holds out: the last of each series, or none."""
+        """The rows early stopping holds out: the last of each series, or none.
+
+        ``'auto'`` holds out none when that would leave too few rows to judge
+        by, or no row of positive weight to train on; ``True`` refuses the
+        latter, naming what was passed.
+        """
         auto = isinstance(self.early_stopping, str)
         held_out = (
             series_tails(groups, n_samples, self.validation_fraction)
             if (auto or self.early_stopping) and not incremental
             else np.zeros(n_samples, dtype=bool)
         )
-        if auto and (held_out.sum() < MIN_AUTO_HELD_OUT or held_out.all()):
-            held_out[:] = False  # too few rows to judge by
-        if held_out.all():
+        trains = np.ones(n_samples, dtype=bool)
+        if sample_weight is not None:
+            trains = sample_weight > 0
+        learns = trains[~held_out].any()
+        if auto and (held_out.sum() < MIN_AUTO_HELD_OUT or not learns):
+            held_out[:] = False  # too few rows to judge by, or to train on
+        elif not learns:
+            left = int((~held_out).sum())
+            why = f"the {left} rows left all have weight 0" if left else "all are held"
             raise ValueError(
                 f"early_stopping=True holds out the last validation_fraction="
-                f"{self.validation_fraction} of the rows (of each series, with "
-                "groups), which leaves no rows to "
-                f"train on with {n_samples} rows. Pass more rows, or set "
-                "early_stopping=False."
+                f"{self.validation_fraction} of the {n_samples} rows (of each "
+                "series, with groups) to judge training by, which leaves no rows "
+                f"to train on: {why}. Pass more rows (longer series), or set "
+                "early_stopping=False; with sample_weight, give some of the "
+                "earlier rows a positive weight."
             )
         return held_out
 
@@ -689,9 +706,11 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         return _Start(
             x_scaler=Standardizer.fit(X, self.standardize),
             y_scaler=Standardizer.fit(y, self.standardize),
-            window_length=X.shape[1] if X.ndim == 3 else self.lookback,
+            window_length=X.shape[1] if X.ndim == 3 else int(self.lookback),
             seed=draw_seed(self.random_state),
-            architecture={name: getattr(self, name) for name in ARCHITECTURE_PARAMS},
+            architecture={
+                name: python_scalar(getattr(self, name)) for name in ARCHITECTURE_PARAMS
+            },
         )
 
     def _continued_start(
@@ -893,7 +912,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         """The architecture of the fitted network (older models: the parameters)."""
         recorded = getattr(self, "_architecture", None) or {}
         return {
-            name: recorded.get(name, getattr(self, name))
+            name: python_scalar(recorded.get(name, getattr(self, name)))
             for name in ARCHITECTURE_PARAMS
         }
 

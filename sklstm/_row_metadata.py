@@ -9,12 +9,13 @@ including which rows the early-stopping hold-out takes from each series.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from sklstm._compat import _check_sample_weight
 
 
 def check_groups(groups, n_rows: int) -> np.ndarray | None:
-    """Check series labels: one per row, 1-D, of one comparable type.
+    """Check series labels: one per row, 1-D, none missing, of one comparable type.
 
     Parameters
     ----------
@@ -46,6 +47,15 @@ def check_groups(groups, n_rows: int) -> np.ndarray | None:
         raise ValueError(
             f"groups has {len(labels)} labels, but X has {n_rows} rows. Pass one "
             "series label per row of X."
+        )
+    # Before sorting, where None among strings fails as a mix of types; and
+    # of the labels as given: NumPy turns NaN in a list of strings to 'nan'.
+    missing = np.asarray(pd.isna(groups))
+    if missing.any():
+        raise ValueError(
+            f"groups holds a missing label (NaN or None) at row "
+            f"{int(np.flatnonzero(missing)[0])}. Give every row the label of "
+            "its series."
         )
     try:
         np.unique(labels)

@@ -301,6 +301,9 @@ def _read_archive(path) -> tuple[dict, dict[str, np.ndarray]]:
             f"expected a path or a binary file object opened for reading; got "
             f"{type(path).__name__}"
         )
+    if isinstance(path, (str, os.PathLike)) and os.path.isdir(path):
+        # Opening it raises IsADirectoryError (PermissionError on Windows).
+        raise RefusedFileError("it is a directory; pass the file sklstm.save wrote")
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, EOFError, TypeError, ValueError):

@@ -38,8 +38,8 @@ class Standardizer:
         mean = flat.mean(axis=0, dtype=np.float64)
         std = flat.std(axis=0, dtype=np.float64)
         # A constant column keeps its values centred, not divided by ~0.
-        tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)
-        scale = np.where(std < tiny, 1.0, std)
+        constant = differ_by_rounding(flat.min(axis=0), flat.max(axis=0), mean)
+        scale = np.where(constant, 1.0, std)
         return cls(mean, scale)
 
     def transform(self, values: np.ndarray) -> np.ndarray:
@@ -49,3 +49,23 @@ class Standardizer:
     def inverse_transform(self, values: np.ndarray) -> np.ndarray:
         """Map standardised values back to the original units, as float64."""
         return values.astype(np.float64) * self.scale + self.mean
+
+
+def differ_by_rounding(low, high, level):
+    """Whether values from ``low`` to ``high`` differ only by float64 rounding.
+
+    The tolerance is relative to ``level``, so values at 1e-12 that differ
+    by 1e-14 are told apart as surely as values at 1e12 that differ by 100;
+    a test of the spread against an absolute floor scaled the former as
+    constants.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._scaling import differ_by_rounding
+    >>> differ_by_rounding(np.array([0.0, 1e-14, 0.1]),
+    ...                    np.array([0.0, 2e-14, 0.1 + 1e-18]),
+    ...                    np.array([0.0, 1.5e-14, 0.1])).tolist()
+    [True, False, True]
+    """
+    return high - low <= 10 * np.finfo(np.float64).eps * np.abs(level)

@@ -12,7 +12,10 @@ networks need).
   autocorrelation of the series' changes, averaged over the collection,
   peaks, if that peak reaches :data:`MIN_MEAN_AUTOCORRELATION` and three
   standard errors of such a mean (a small collection of noise peaks
-  higher by chance).
+  higher by chance), and has risen by as much from a trough before it. A
+  peak is higher than the lags on either side: the edge of a decreasing
+  autocorrelation (smooth series, or a season longer than ``lookback``) is
+  no season.
 - **Which series**: those whose autocorrelation at the season length passes
   the 90 % test of the M4 competition's benchmarks (and Theta's), with at
   least three seasons of history.
@@ -27,6 +30,8 @@ each series' history: the forecast *k* steps ahead uses column ``k % m``.
 from __future__ import annotations
 
 import numpy as np
+
+from sklstm._scaling import differ_by_rounding
 
 #: The least mean autocorrelation of the changes at a lag for that lag to
 #: count as the season of a collection; monthly and quarterly collections
@@ -64,10 +69,14 @@ def detect_season_length(series: list[np.ndarray], max_lag: int) -> int | None:
     -------
     int or None
         The lag from 2 to ``max_lag`` at which the mean autocorrelation of
-        the series' changes peaks, when it reaches
+        the series' changes has its highest peak (higher than at the lags
+        on either side, ``max_lag + 1`` included), when that peak reaches
         :data:`MIN_MEAN_AUTOCORRELATION` and ``3 / sqrt(n)``, three standard
-        errors of the mean for ``n`` changes in all (white noise); None
-        otherwise, or when no series has ``2 * max_lag + 2`` values.
+        errors of the mean for ``n`` changes in all (white noise), and rose
+        by as much from the lowest autocorrelation at a shorter lag; None
+        otherwise, or when no series has ``2 * max_lag + 2`` values, or
+        when every series' changes are constant up to rounding (a linear
+        trend).
 
     Examples
     --------
@@ -80,19 +89,45 @@ def detect_season_length(series: list[np.ndarray], max_lag: int) -> int | None:
     12
     >>> detect_season_length([rng.normal(size=60) for _ in range(5)], 24) is None
     True
+    >>> detect_season_length(monthly, max_lag=6) is None  # a season beyond reach
+    True
     """
     if max_lag < 2:
         return None
     long_enough = [values for values in series if len(values) >= 2 * max_lag + 2]
-    found = [_autocorrelations(np.diff(values), max_lag) for values in long_enough]
+    # One lag beyond the range, to tell a peak at max_lag from a rising edge.
+    found = [_change_autocorrelations(values, max_lag + 1) for values in long_enough]
     found = [correlations for correlations in found if correlations is not None]
     if not found:
         return None
-    mean = np.mean(found, axis=0)[1:]  # lags 2 ... max_lag
-    lag = int(np.argmax(mean))
+    mean = np.r_[1.0, np.mean(found, axis=0)]  # lags 0 ... max_lag + 1
     n_changes = sum(len(values) - 1 for values in long_enough)
     threshold = max(MIN_MEAN_AUTOCORRELATION, 3 / np.sqrt(n_changes))
-    return lag + 2 if mean[lag] >= threshold else None
+    lags = np.arange(2, max_lag + 1)
+    trough = np.minimum.accumulate(mean)[lags - 1]  # the lowest before each lag
+    peaks = (
+        (mean[lags] >= mean[lags - 1])
+        & (mean[lags] > mean[lags + 1])
+        & (mean[lags] - trough >= threshold)
+        & (mean[lags] >= threshold)
+    )
+    if not peaks.any():
+        return None
+    return int(lags[peaks][np.argmax(mean[lags][peaks])])
+
+
+def _change_autocorrelations(values: np.ndarray, max_lag: int) -> np.ndarray | None:
+    """Autocorrelations of the changes of ``values`` (None if they are constant).
+
+    Changes that differ only by the rounding of the values (an exact linear
+    trend) are constant: their autocorrelations would be those of rounding
+    errors, which repeat with the binary digits of the values.
+    """
+    changes = np.diff(values)
+    level = np.max(np.abs(values))
+    if differ_by_rounding(changes.min(), changes.max(), 2 * level):
+        return None
+    return _autocorrelations(changes, max_lag)
 
 
 def is_seasonal(values: np.ndarray, season_length: int) -> bool:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sklstm._scaling import differ_by_rounding
 from sklstm._seasonality import fit_seasonality, is_seasonal
 
 #: The per-series scalings of ``series_scaling``.
@@ -34,7 +35,15 @@ _LOGARITHMIC = ("log", "log_last")
 
 
 def _grouped_mean(values: np.ndarray, starts: np.ndarray, lengths) -> np.ndarray:
-    return np.add.reduceat(values, starts) / lengths
+    """The mean of every series, to the rounding of its level.
+
+    The sums of a first pass are corrected by the mean deviation from them (a
+    second pass), so the rounding a long sum gathers does not stay in the
+    mean, nor in the deviations from it.
+    """
+    mean = np.add.reduceat(values, starts) / lengths
+    deviations = values - np.repeat(mean, lengths)
+    return mean + np.add.reduceat(deviations, starts) / lengths
 
 
 @dataclass(frozen=True)
@@ -92,11 +101,17 @@ class SeriesScaling:
             mean = _grouped_mean(logged, starts, lengths)
             params[:, 0] = mean
         if level_scheme == "standard":
-            codes = np.repeat(np.arange(len(starts)), lengths)
-            centred = logged - mean[codes]
-            std = np.sqrt(_grouped_mean(centred**2, starts, lengths))
-            level = np.maximum(np.abs(mean), 1.0)
-            params[:, 1] = np.where(std < 1e-8 * level, level, std)
+            # Squares of the deviations, not E[x²] - E[x]²: at a level of 1e12
+            # the difference of two squares of 1e24 cancels every digit of a
+            # spread of 100, and the series would be scaled by its level.
+            centred = logged - np.repeat(mean, lengths)
+            std = np.sqrt(np.add.reduceat(centred**2, starts) / lengths)
+            constant = differ_by_rounding(
+                np.minimum.reduceat(logged, starts),
+                np.maximum.reduceat(logged, starts),
+                mean,
+            )
+            params[:, 1] = np.where(constant, np.maximum(np.abs(mean), 1.0), std)
         elif level_scheme == "mean":
             level = _grouped_mean(np.abs(logged), starts, lengths)
             params[:, 1] = np.where(level > 0, level, 1.0)

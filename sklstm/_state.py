@@ -50,6 +50,7 @@ from sklstm._plain import (
     optimizer_to_plain,
     pandas_to_plain,
     plain_to_pandas,
+    python_scalar,
 )
 from sklstm._scaling import Standardizer
 from sklstm._warnings import warn
@@ -241,7 +242,7 @@ class Params(Field):
     with), checked against its ``_parameter_constraints``."""
 
     def encode(self, value, attribute, key, arrays):
-        return dict(value)
+        return {name: python_scalar(item) for name, item in value.items()}
 
     def decode(self, value, context):
         if not isinstance(value, dict):
@@ -287,21 +288,22 @@ class Names(Field):
 
 @dataclass(frozen=True, kw_only=True)
 class Labels(Field):
-    """Series labels, all ints or all strs, held as a NumPy array."""
+    """Series labels, all numbers, all bools or all strs, held as a NumPy array."""
 
     def encode(self, value, attribute, key, arrays):
         labels = [v.item() if isinstance(v, np.generic) else v for v in value]
-        if not _all_integers_or_all_strings(labels):
+        if not _labels_of_one_kind(labels):
             raise ValueError(
                 f"sklstm.save cannot store the labels {attribute}: they must be "
-                "all integers or all strings."
+                "all numbers, all bools or all strings."
             )
         return labels
 
     def decode(self, value, context):
-        if not isinstance(value, list) or not _all_integers_or_all_strings(value):
+        if not isinstance(value, list) or not _labels_of_one_kind(value):
             raise RefusedFileError(
-                f"{context.key!r} must be a list of all integers or all strings"
+                f"{context.key!r} must be a list of all numbers (not NaN), all "
+                "bools or all strings"
             )
         context.check_length(len(value))
         return np.asarray(value)
@@ -574,9 +576,20 @@ def _real(value, context):
     return float(value)
 
 
-def _all_integers_or_all_strings(values: list) -> bool:
-    return all(isinstance(v, int) and not isinstance(v, bool) for v in values) or all(
-        isinstance(v, str) for v in values
+def _labels_of_one_kind(values: list) -> bool:
+    """All numbers (ints and floats, not NaN), all bools or all strings.
+
+    These are the labels that ``groups`` accepts (one comparable type, no
+    missing label), so every forecaster that fits can be saved.
+    """
+    numbers = all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
+        for v in values
+    )
+    return (
+        numbers
+        or all(isinstance(v, bool) for v in values)
+        or all(isinstance(v, str) for v in values)
     )
 
 
@@ -671,6 +684,7 @@ def encode_estimator(
         )
     params = {}
     for key, value in estimator.get_params(deep=False).items():
+        value = python_scalar(value)  # np.int64(4), as GridSearchCV sets, is 4
         if isinstance(value, torch.device):
             value = str(value)
         if not isinstance(value, _JSON_SCALARS):

@@ -76,8 +76,9 @@ def hold_out(
     """Split samples into training and ``held_out`` validation batches.
 
     Both share the window view: each takes only the positions of its
-    samples. Training weights are rescaled to average 1 again; the
-    validation batches carry none (None when no sample is held out).
+    samples. Training weights are rescaled to average 1 again (the caller
+    holds out samples so that some training sample has a positive weight);
+    the validation batches carry none (None when no sample is held out).
     """
     if not held_out.any():
         return Batches(windows, targets, weights), None
@@ -92,13 +93,6 @@ def hold_out(
     train_weights = None
     if weights is not None:
         train_weights = weights[train]
-        if not bool(train_weights.any()):
-            raise ValueError(
-                "Every row left for training after the early-stopping "
-                "hold-out has sample_weight 0, so there is nothing to learn "
-                "from. Give some earlier rows a positive weight, or set "
-                "early_stopping=False."
-            )
         train_weights = train_weights / train_weights.mean()
     return (
         Batches(

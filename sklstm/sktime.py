@@ -29,7 +29,9 @@ class LSTMSktimeForecaster(BaseForecaster):
     the end of the series seen so far, with ``X`` holding the covariates of
     those future steps; ``update(y, X)`` appends new observations, so the next
     forecast starts from them, without retraining the network (refit, or use
-    ``evaluate(..., strategy="refit")``, to learn from them).
+    ``evaluate(..., strategy="refit")``, to learn from them). The new
+    observations must continue the series: an update that leaves a gap after
+    its end is refused.
 
     Parameters
     ----------
@@ -105,7 +107,9 @@ class LSTMSktimeForecaster(BaseForecaster):
         self.forecaster_ = clone(forecaster)
         self._covariates = None if X is None else list(X.columns)
         self.forecaster_.fit(self._covariate_array(X, len(y)), y.to_numpy())
-        self._end, self._name = y.index[-1], y.name
+        # The end of the series seen so far, as sktime's cutoff (an index
+        # that knows the frequency of its steps).
+        self._end, self._name = self.cutoff, y.name
         return self
 
     def _predict(self, fh: ForecastingHorizon, X: pd.DataFrame | None = None):
@@ -122,18 +126,40 @@ class LSTMSktimeForecaster(BaseForecaster):
         )
 
     def _update(self, y: pd.Series, X: pd.DataFrame | None = None, update_params=True):
-        new = y.index > self._end
+        new = y.index > self._end[0]
         if not new.any():
             return self
         y_new = y[new]
+        self._check_continues_the_series(y_new.index)
         X_new = None if X is None else X.loc[y_new.index]
         self.forecaster_.update(
             self._covariate_array(X_new, len(y_new)), y_new.to_numpy()
         )
-        self._end = y_new.index[-1]
+        self._end = self.cutoff
         return self
 
     # ------------------------------------------------------------- internals
+
+    def _check_continues_the_series(self, index: pd.Index) -> None:
+        """Refuse new observations that leave a gap after the series seen so far.
+
+        The forecaster receives values, not their time index: it would take
+        values after a gap as the steps right after the end of the series.
+        """
+        steps = ForecastingHorizon(np.arange(1, len(index) + 1), is_relative=True)
+        expected = steps.to_absolute_index(self._end)
+        if index.equals(expected):
+            return
+        self._set_cutoff(self._end)  # the update is refused: nothing moves
+        missing = [str(step) for step in expected.difference(index)[:3]]
+        raise ValueError(
+            f"update received observations from {index[0]} on, but the series "
+            f"seen so far ends at {self._end[0]}: the step(s) {missing} are "
+            "missing, so the new values do not continue it. The forecast runs "
+            "step by step from the last values: pass every step after the end "
+            "of the series, without gaps (fill missing values first), or refit "
+            "on the whole series."
+        )
 
     def _covariate_array(self, X: pd.DataFrame | None, n_rows: int) -> np.ndarray:
         if self._covariates is None:

@@ -252,6 +252,38 @@ def test_a_pipeline_is_refused_with_what_to_do_instead():
         to_onnx(pipeline)
 
 
+def many_series(n_series=3, n=40):
+    t = np.arange(n)
+    y = np.concatenate([10.0 * (s + 1) + np.sin(0.3 * t + s) for s in range(n_series)])
+    return np.empty((len(y), 0)), y, np.repeat(np.arange(n_series), n)
+
+
+@pytest.mark.parametrize("n_networks", [1, 2])
+def test_a_forecaster_of_many_series_is_refused_not_exported_wrongly(n_networks):
+    # Its graph held no per-series scaling: its forecasts were wrong, and the
+    # ensemble's refusal advised n_networks=1, which led there.
+    X, y, groups = many_series()
+    forecaster = LSTMForecaster(
+        lookback=4, hidden_size=4, max_iter=2, random_state=0, n_networks=n_networks
+    ).fit(X, y, groups=groups)
+    with pytest.raises(
+        ValueError, match=r"fitted on 3 series with series_scaling='last'"
+    ) as error:
+        to_onnx(forecaster)
+    assert "one forecaster per series" in str(error.value)
+    assert "Refit it with n_networks=1" not in str(error.value)
+
+
+def test_an_ensemble_of_one_series_is_refused_with_advice_that_leads_to_an_export():
+    X, y = series_with_covariates()
+    params = dict(lookback=4, hidden_size=4, max_iter=2, random_state=0)
+    ensemble = LSTMForecaster(n_networks=2, **params).fit(X, y)
+    with pytest.raises(ValueError, match=r"averages .* of 2 .*with n_networks=1"):
+        to_onnx(ensemble)
+    single = LSTMForecaster(n_networks=1, **params).fit(X, y)
+    onnx.checker.check_model(onnx.load_from_string(to_onnx(single)))
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
@@ -275,3 +307,14 @@ def test_without_the_onnx_package_the_error_names_the_extra(monkeypatch):
 def test_to_onnx_is_exported_at_the_top_level():
     assert sklstm.to_onnx is to_onnx
     assert "to_onnx" in sklstm.__all__
+
+
+def test_one_series_scaled_on_its_own_is_refused_as_a_collection_is():
+    # One series is a collection of one: with its own scaling, the graph
+    # (which holds none) would forecast it wrongly too.
+    series = 50.0 + np.sin(0.3 * np.arange(60))
+    forecaster = LSTMForecaster(
+        lookback=4, hidden_size=4, max_iter=2, random_state=0, series_scaling="last"
+    ).fit(np.empty((60, 0)), series)
+    with pytest.raises(ValueError, match=r"fitted on 1 series with series_scaling"):
+        to_onnx(forecaster)

@@ -406,6 +406,15 @@ def test_load_refuses_a_broken_file_with_a_value_error_naming_it(
         sklstm.load(make(tmp_path))
 
 
+def test_load_refuses_a_directory_with_a_value_error_naming_it(tmp_path):
+    # It raised IsADirectoryError, which callers catching ValueError missed.
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for path in (folder, str(folder)):
+        with pytest.raises(ValueError, match=r"models'.*cannot be loaded.*directory"):
+            sklstm.load(path)
+
+
 def test_load_reads_a_file_object():
     buffer = io.BytesIO()
     model = tiny().fit(ROWS, TARGET)
@@ -532,3 +541,171 @@ def test_partial_fit_after_unpickling_resumes_the_optimiser_moments():
     unpickled.partial_fit(ROWS, TARGET)
     np.testing.assert_array_equal(unpickled.predict(ROWS), model.predict(ROWS))
     assert unpickled.t_ == model.t_
+
+
+# ------------------------------------------- scaling at extreme levels
+
+
+def _many_series_with(first, n=60):
+    """``first`` and five noisy trends of ``n`` values each, with their groups."""
+    rng = np.random.default_rng(0)
+    trend = 0.5 * np.arange(float(n))
+    others = [rng.normal(size=n).cumsum() + trend for _ in range(5)]
+    return np.concatenate([first, *others]), np.repeat(np.arange(6), n)
+
+
+@pytest.mark.parametrize("series_scaling", ["last", "standard"])
+@pytest.mark.parametrize("level", [1e-12, 1e12])
+def test_a_series_forecasts_alike_at_any_level_among_many(level, series_scaling):
+    # A series whose spread is 1e-10 of its level: at 1e12 the variance as
+    # E[x²] - E[x]² cancelled to noise, and an absolute floor on the spread
+    # took it for a constant; its forecast then moved by 1e10 a step.
+    wave = np.sin(np.arange(60.0) / 3)
+
+    def steps_ahead(level):
+        y, groups = _many_series_with(level * (1 + 1e-10 * wave))
+        forecaster = tiny_forecaster(
+            season_length=None, n_networks=1, series_scaling=series_scaling
+        ).fit(np.empty((360, 0)), y, groups=groups)
+        forecast = forecaster.predict(np.empty((3, 0)), groups=[0, 0, 0])
+        return (forecast - y[59]) / (1e-10 * level)  # in units of the wave
+
+    at_one = steps_ahead(1.0)
+    assert np.abs(at_one).max() < 3  # steps of the wave's size
+    np.testing.assert_allclose(steps_ahead(level), at_one, atol=1e-3)
+
+
+@pytest.mark.parametrize("level", [1e-12, 1e12])
+def test_a_regressor_predicts_alike_at_any_level(level):
+    # Columns at 1e-12 that vary by 1e-15 were taken for constants.
+    def relative_predictions(level):
+        X = level * (1 + 1e-3 * ROWS)
+        y = level * (1 + 1e-3 * TARGET)
+        return (tiny().fit(X, y).predict(X) / level - 1) / 1e-3
+
+    np.testing.assert_allclose(
+        relative_predictions(level), relative_predictions(1.0), atol=1e-3
+    )
+
+
+# ------------------------------------------- NumPy scalars as hyperparameters
+
+
+def _saved_and_loaded(model, tmp_path):
+    sklstm.save(model, tmp_path / "model.zip")
+    return sklstm.load(tmp_path / "model.zip")
+
+
+def test_a_grid_search_over_numpy_ranges_fits_and_its_best_model_saves(tmp_path):
+    # torch refused hidden_size=np.int64(4), so every candidate failed, and
+    # sklstm.save refused a best_estimator_ whose lookback was np.int64.
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+    search = GridSearchCV(
+        tiny(max_iter=2),
+        {"hidden_size": np.arange(3, 5), "lookback": np.arange(2, 4)},
+        cv=TimeSeriesSplit(n_splits=2),
+        error_score="raise",
+    ).fit(ROWS, TARGET)
+    best = search.best_estimator_
+    assert isinstance(best.lookback, np.integer)
+    loaded = _saved_and_loaded(best, tmp_path)
+    np.testing.assert_array_equal(loaded.predict(ROWS), best.predict(ROWS))
+    assert loaded.get_params() == best.get_params()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"lookback": np.int64(5), "horizon": np.int32(2)},
+        {"hidden_size": np.uint8(5), "num_layers": np.int64(2)},
+        {"dropout": np.float32(0.25), "learning_rate_init": np.float32(0.01)},
+        {"bidirectional": np.True_, "linear_path": np.False_},
+    ],
+    ids=["window", "network", "float32", "numpy-bools"],
+)
+def test_numpy_scalars_are_taken_as_the_numbers_they_hold(params, tmp_path):
+    X = np.empty((120, 0))
+    y = np.concatenate([SERIES[:60], 2 + SERIES[20:80]])
+    groups = np.repeat(["a", "b"], 60)
+    fit = partial(tiny_forecaster, strategy="direct", n_networks=1)
+    as_numpy = fit(**params).fit(X, y, groups=groups)
+    python = {name: value.item() for name, value in params.items()}
+    as_python = fit(**python).fit(X, y, groups=groups)
+    forecast = as_numpy.predict(X[:4], groups=["a", "a", "b", "b"])
+    np.testing.assert_array_equal(
+        forecast, as_python.predict(X[:4], groups=["a", "a", "b", "b"])
+    )
+    loaded = _saved_and_loaded(as_numpy, tmp_path)
+    np.testing.assert_array_equal(
+        loaded.predict(X[:4], groups=["a", "a", "b", "b"]), forecast
+    )
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [np.array([0.5, 1.5]), np.array([False, True]), np.array([1, 2.5], dtype=object)],
+    ids=["floats", "bools", "ints-and-floats"],
+)
+def test_series_labels_that_fit_also_save(labels, tmp_path):
+    # Float and bool labels fitted and predicted, but sklstm.save refused them.
+    X = np.empty((120, 0))
+    y = np.concatenate([SERIES[:60], 2 + SERIES[20:80]])
+    forecaster = tiny_forecaster(n_networks=1).fit(X, y, groups=np.repeat(labels, 60))
+    asked = np.repeat(labels, 2)
+    loaded = _saved_and_loaded(forecaster, tmp_path)
+    np.testing.assert_array_equal(loaded.series_, forecaster.series_)
+    np.testing.assert_array_equal(
+        loaded.predict(X[:4], groups=asked), forecaster.predict(X[:4], groups=asked)
+    )
+
+
+def test_a_file_whose_float_series_labels_hold_nan_is_refused(tmp_path):
+    X = np.empty((120, 0))
+    y = np.concatenate([SERIES[:60], 2 + SERIES[20:80]])
+    forecaster = tiny_forecaster(n_networks=1).fit(
+        X, y, groups=np.repeat([0.5, 1.5], 60)
+    )
+    document, weights = _saved(tmp_path, forecaster)
+    document["estimator"]["fitted"]["series_"] = [float("nan"), 1.5]
+    with pytest.raises(ValueError, match=r"'series_' must be a list of all numbers"):
+        sklstm.load(_zip(tmp_path / "nan-label.zip", document, weights))
+
+
+# ------------------------------------------- messages about what was passed
+
+
+def test_series_too_short_for_early_stopping_are_refused_for_that_reason():
+    # Five series of 3 values pass the length check, and the refusal spoke
+    # of sample_weight, which the user never passed.
+    y = np.random.default_rng(0).normal(size=15)
+    groups = np.repeat(np.arange(5), 3)
+    forecaster = tiny_forecaster(n_networks=1)
+    with pytest.raises(
+        ValueError,
+        match=r"^early_stopping=True holds out .*of each series.*longer series.*"
+        r"early_stopping=False",
+    ):
+        forecaster.fit(np.empty((15, 0)), y, groups=groups)
+    forecaster.set_params(early_stopping=False).fit(np.empty((15, 0)), y, groups=groups)
+    assert forecaster.predict(np.empty((5, 0)), groups=np.arange(5)).shape == (5,)
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [None, np.nan, pd.NA],
+    ids=["None", "NaN", "pd.NA"],
+)
+@pytest.mark.parametrize("as_list", [False, True], ids=["object-array", "list"])
+def test_a_missing_series_label_among_strings_is_reported_as_missing(missing, as_list):
+    # Sorting None among strings failed first, reported as labels of mixed
+    # types; and NumPy turned NaN in a list of strings into the label 'nan'.
+    groups = np.repeat(np.array(["a", "b"], dtype=object), 40)
+    groups[45] = missing
+    groups = list(groups) if as_list else groups
+    fits = [(tiny_forecaster(n_networks=1), NO_COVARIATES), (tiny(), SERIES[:, None])]
+    for model, X in fits:
+        with pytest.raises(
+            ValueError, match=r"missing label \(NaN or None\) at row 45"
+        ):
+            model.fit(X, SERIES, groups=groups)

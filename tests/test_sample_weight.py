@@ -80,5 +80,14 @@ def test_bad_weights_are_refused_with_a_clear_error(weights, message):
 
 def test_early_stopping_refuses_weights_that_leave_nothing_to_train_on():
     weights = np.r_[np.zeros(270), np.ones(30)]
-    with pytest.raises(ValueError, match="sample_weight 0, so there is nothing"):
+    with pytest.raises(ValueError, match="270 rows left all have weight 0"):
         _model(early_stopping=True).fit(X, Y, sample_weight=weights)
+
+
+def test_automatic_early_stopping_holds_out_nothing_when_only_the_tail_has_weight():
+    # early_stopping='auto' refused these weights with advice to set
+    # early_stopping=False, which the user had not asked for.
+    weights = np.r_[np.zeros(270), np.ones(30)]
+    model = _model(early_stopping="auto").fit(X, Y, sample_weight=weights)
+    assert model.validation_scores_ is None
+    assert np.isfinite(model.loss_curve_).all()

@@ -60,6 +60,44 @@ def test_the_season_length_of_a_collection_is_found(fitted):
     assert detect_season_length(noise_only, max_lag=MONTHS) is None
 
 
+STEPS = np.arange(96.0)
+NO_SEASON_IN_REACH = {
+    # The autocorrelation of the changes falls from lag 1 on: lag 2, the edge
+    # of the range searched, was taken for its peak.
+    "smooth": ([np.sin(STEPS / 40 + s) for s in range(5)], 24),
+    "smooth-random": (
+        [np.random.default_rng(s).normal(size=96).cumsum().cumsum() for s in range(5)],
+        24,
+    ),
+    # Changes that differ by rounding only: their autocorrelation is that of
+    # the rounding errors, which peaked at 16 or 8 (or 5).
+    "linear-trend": ([3.7 * STEPS + 2.1 + s for s in range(5)], 24),
+    "linear-trend-high": ([1e6 + 0.3 * STEPS * (s + 1) for s in range(5)], 24),
+    # A season of 12 seen through lookback=6: still falling at lag 6.
+    "season-beyond-lookback": (
+        [np.sin(np.pi * STEPS / 6 + s) + 0.1 * np.cos(STEPS * s) for s in range(5)],
+        6,
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("series", "lookback"), NO_SEASON_IN_REACH.values(), ids=NO_SEASON_IN_REACH
+)
+def test_auto_finds_no_season_where_the_autocorrelation_has_no_peak(series, lookback):
+    y = np.concatenate(series)
+    groups = np.repeat(np.arange(len(series)), 96)
+    model = tiny(lookback=lookback, horizon=1, max_iter=1, n_networks=1)
+    model.fit(np.empty((len(y), 0)), y, groups=groups)
+    assert model.season_length_ is None
+
+
+@pytest.mark.parametrize("lookback", [MONTHS, 2 * MONTHS])
+def test_auto_finds_a_season_at_or_within_the_lookback(lookback):
+    _, _, _, series = collection()
+    assert detect_season_length(series, max_lag=lookback) == MONTHS
+
+
 def test_the_components_are_the_pattern_counted_from_the_end():
     values = seasonal_series(96, level=50.0)  # ends after 8 whole seasons
     found = seasonal_components(values, MONTHS, multiplicative=True)

@@ -143,3 +143,21 @@ def test_the_adapter_is_not_imported_with_sklstm():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_an_update_that_leaves_a_gap_after_the_series_is_refused():
+    # The adapter passes values, not their index: data starting two months
+    # after the end was taken as the next two months.
+    months = pd.period_range("2000-01", periods=60, freq="M")
+    monthly = pd.Series(SINE[:60].to_numpy(), index=months)
+    wrapped = LSTMSktimeForecaster(_lstm(lookback=4, max_iter=2)).fit(monthly[:40])
+    before = wrapped.predict(fh=[1, 2])
+    with pytest.raises(
+        ValueError,
+        match=r"ends at 2003-04: the step\(s\) "
+        r"\['2003-05', '2003-06'\] are missing",
+    ):
+        wrapped.update(monthly[42:46])
+    pd.testing.assert_series_equal(wrapped.predict(fh=[1, 2]), before)
+    wrapped.update(monthly[40:46])  # contiguous, overlapping what it has seen
+    assert wrapped.predict(fh=[1]).index.tolist() == [pd.Period("2003-11", "M")]
