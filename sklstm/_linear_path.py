@@ -9,6 +9,8 @@ a linear model cannot, and early stopping can fall back to the linear model.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 from sklstm._network import RecurrentNetwork
@@ -26,7 +28,35 @@ MAX_CLOSED_FORM_INPUTS = 1024
 #: fixed relative to the average would erase them.
 RELATIVE_PENALTIES = tuple(10.0 ** (exponent / 2) for exponent in range(-20, 5))
 
+#: The relative rounding error of a float32 number: the network's inputs are
+#: the standardised windows rounded to float32, and it computes in float32.
+FLOAT32_ROUNDING = 2.0**-24
+
+#: The largest rounding gain (see :func:`rounding_gains`) a penalty may give.
+#: Moving every input by its float32 rounding then moves the prediction by at
+#: most ``16 * 2**-24 = 2**-20`` (about 1e-6) of the spread of y, so that the
+#: float32 network, a float64 ridge regression and an exported graph that
+#: sums in another order agree to about 1e-6 of the spread of y.
+#: The small penalties that give larger gains fit directions along which the
+#: lags of smooth or collinear columns barely vary (spanned by a few padded
+#: windows at the start of a series, say), with coefficients of hundreds
+#: that amplify any window a little off that pattern.
+MAX_ROUNDING_GAIN = 16.0
+
 _BATCH = 4096
+
+
+@dataclass(frozen=True)
+class _NormalEquations:
+    """The weighted moments of windows and targets, from one pass."""
+
+    gram: torch.Tensor  # centred, (inputs, inputs)
+    cross: torch.Tensor  # centred, (inputs, outputs)
+    input_mean: torch.Tensor
+    target_mean: torch.Tensor
+    input_rms: torch.Tensor  # root mean square of each input, uncentred
+    target_std: torch.Tensor
+    total: float
 
 
 @torch.no_grad()
@@ -45,9 +75,12 @@ def initialise_linear_path(
     chosen among :data:`RELATIVE_PENALTIES` by the exact leave-one-out error,
     as ``sklearn.linear_model.RidgeCV`` chooses it, computed from the
     eigendecomposition of the Gram matrix in one more pass over the windows:
-    the untrained network is ``RidgeCV`` on the lags. (Choosing it on the
-    held-out last rows instead was measured too: with few of them, it picked
-    penalties that extrapolated wildly.)
+    the untrained network is ``RidgeCV`` on the lags. Only penalties whose
+    solution keeps the float32 network numerically sound are candidates:
+    those with a rounding gain of at most :data:`MAX_ROUNDING_GAIN`, as
+    long as one has. (Choosing it on the held-out last rows instead was
+    measured too: with few of them, it picked penalties that extrapolated
+    wildly.)
 
     Parameters
     ----------
@@ -68,28 +101,10 @@ def initialise_linear_path(
     linear = network.linear
     if linear is None or linear.in_features > MAX_CLOSED_FORM_INPUTS:
         return None
-    n_inputs, n_outputs = linear.in_features, data.targets.shape[1]
-    gram = torch.zeros(n_inputs, n_inputs, dtype=torch.float64)
-    cross = torch.zeros(n_inputs, n_outputs, dtype=torch.float64)
-    input_sum = torch.zeros(n_inputs, dtype=torch.float64)
-    target_sum = torch.zeros(n_outputs, dtype=torch.float64)
-    for windows, targets, weights in _batches(data, n_inputs):
-        weighted = windows if weights is None else windows * weights[:, None]
-        gram += windows.T @ weighted
-        cross += weighted.T @ targets
-        input_sum += weighted.sum(dim=0)
-        target_sum += (
-            targets.sum(dim=0)
-            if weights is None
-            else (targets * weights[:, None]).sum(dim=0)
-        )
-    total = float(len(data)) if data.weights is None else float(data.weights.sum())
-    input_mean, target_mean = input_sum / total, target_sum / total
-    gram -= total * torch.outer(input_mean, input_mean)
-    cross -= total * torch.outer(input_mean, target_mean)
-    eigenvalues, vectors = torch.linalg.eigh(gram)
+    moments = _normal_equations(data, linear.in_features)
+    eigenvalues, vectors = torch.linalg.eigh(moments.gram)
     eigenvalues = eigenvalues.clamp_min(0.0)
-    projected = vectors.T @ cross  # (inputs, outputs), in the eigenbasis
+    projected = vectors.T @ moments.cross  # (inputs, outputs), in the eigenbasis
     scale = max(float(eigenvalues.mean()), 1e-12)
     relative = torch.tensor(
         RELATIVE_PENALTIES if penalty is None else (penalty,), dtype=torch.float64
@@ -98,32 +113,110 @@ def initialise_linear_path(
     coefficients = projected[None] * inverse[:, :, None]  # (penalties, in, out)
     best = 0
     if penalty is None:
-        errors = torch.zeros(len(relative), dtype=torch.float64)
-        for windows, targets, weights in _batches(data, n_inputs):
-            rotated = (windows - input_mean) @ vectors
-            residual = (targets - target_mean)[:, None, :] - torch.einsum(
-                "bi,pio->bpo", rotated, coefficients
-            )
-            # Leave-one-out: divide by 1 - leverage (intercept included).
-            leverage = rotated.square() @ inverse.T + 1.0 / total
-            if weights is not None:
-                leverage = leverage * weights[:, None]
-            residual = residual / (1.0 - leverage).clamp_min(1e-12)[:, :, None]
-            if weights is not None:
-                residual = residual * weights[:, None, None].sqrt()
-            errors += residual.square().sum(dim=(0, 2))
+        sound = rounding_gains(vectors @ coefficients, moments) <= MAX_ROUNDING_GAIN
+        candidates = torch.nonzero(sound).ravel() if bool(sound.any()) else None
+        if candidates is None:  # no penalty is sound: the best of them all
+            candidates = torch.arange(len(relative))
+        errors = _leave_one_out_errors(
+            data, moments, vectors, coefficients[candidates], inverse[candidates]
+        )
         finite = torch.isfinite(errors)
         if not bool(finite.any()):
             return None
-        best = int(torch.where(finite, errors, torch.inf).argmin())
+        best = int(candidates[torch.where(finite, errors, torch.inf).argmin()])
     coef = vectors @ coefficients[best]
     if not bool(torch.isfinite(coef).all()):
         return None
-    intercept = target_mean - input_mean @ coef
+    intercept = moments.target_mean - moments.input_mean @ coef
     linear.weight.copy_(coef.T.to(linear.weight))
     network.head.weight.zero_()
     network.head.bias.copy_(intercept.to(network.head.bias))
     return float(relative[best])
+
+
+def rounding_gains(coefficients: torch.Tensor, moments: _NormalEquations):
+    """How much each solution amplifies the float32 rounding of its inputs.
+
+    The gain of a coefficient vector ``c`` for output ``o`` is
+    ``sum_i |c_io| * rms_i / std_o``: in standard deviations of the target,
+    the largest change of the prediction when every input moves by its root
+    mean square. Rounding each input to float32 moves it by at most
+    :data:`FLOAT32_ROUNDING` of its size, and so the prediction by at most
+    about the gain times that (the float32 sum in the network adds its own
+    rounding of the same order).
+
+    Parameters
+    ----------
+    coefficients : torch.Tensor of shape (n_penalties, n_inputs, n_outputs)
+        The solutions, in the basis of the inputs.
+    moments : _NormalEquations
+        The moments they were solved from.
+
+    Returns
+    -------
+    torch.Tensor of shape (n_penalties,)
+        The gain of each solution, the largest over the outputs.
+    """
+    weighted = coefficients.abs() * moments.input_rms[None, :, None]
+    return (weighted.sum(dim=1) / moments.target_std).amax(dim=1)
+
+
+def _normal_equations(data: Batches, n_inputs: int) -> _NormalEquations:
+    """Accumulate the weighted moments of ``data`` in one pass, in float64."""
+    n_outputs = data.targets.shape[1]
+    gram = torch.zeros(n_inputs, n_inputs, dtype=torch.float64)
+    cross = torch.zeros(n_inputs, n_outputs, dtype=torch.float64)
+    input_sum = torch.zeros(n_inputs, dtype=torch.float64)
+    target_sum = torch.zeros(n_outputs, dtype=torch.float64)
+    target_squares = torch.zeros(n_outputs, dtype=torch.float64)
+    for windows, targets, weights in _batches(data, n_inputs):
+        weighted = windows if weights is None else windows * weights[:, None]
+        weighted_targets = targets if weights is None else targets * weights[:, None]
+        gram += windows.T @ weighted
+        cross += weighted.T @ targets
+        input_sum += weighted.sum(dim=0)
+        target_sum += weighted_targets.sum(dim=0)
+        target_squares += (weighted_targets * targets).sum(dim=0)
+    total = float(len(data)) if data.weights is None else float(data.weights.sum())
+    input_mean, target_mean = input_sum / total, target_sum / total
+    input_rms = (gram.diagonal() / total).clamp_min(0.0).sqrt()
+    variance = target_squares / total - target_mean.square()
+    # A constant target (variance 0 up to rounding) is fitted by the intercept.
+    target_std = variance.clamp_min(0.0).sqrt().clamp_min(1e-12)
+    gram -= total * torch.outer(input_mean, input_mean)
+    cross -= total * torch.outer(input_mean, target_mean)
+    return _NormalEquations(
+        gram, cross, input_mean, target_mean, input_rms, target_std, total
+    )
+
+
+def _leave_one_out_errors(
+    data: Batches,
+    moments: _NormalEquations,
+    vectors: torch.Tensor,
+    coefficients: torch.Tensor,
+    inverse: torch.Tensor,
+) -> torch.Tensor:
+    """The summed squared leave-one-out errors of each penalty, in one pass.
+
+    ``coefficients`` (penalties, inputs, outputs) and ``inverse`` (penalties,
+    inputs) are in the eigenbasis ``vectors`` of the centred Gram matrix.
+    """
+    errors = torch.zeros(len(coefficients), dtype=torch.float64)
+    for windows, targets, weights in _batches(data, len(vectors)):
+        rotated = (windows - moments.input_mean) @ vectors
+        residual = (targets - moments.target_mean)[:, None, :] - torch.einsum(
+            "bi,pio->bpo", rotated, coefficients
+        )
+        # Leave-one-out: divide by 1 - leverage (intercept included).
+        leverage = rotated.square() @ inverse.T + 1.0 / moments.total
+        if weights is not None:
+            leverage = leverage * weights[:, None]
+        residual = residual / (1.0 - leverage).clamp_min(1e-12)[:, :, None]
+        if weights is not None:
+            residual = residual * weights[:, None, None].sqrt()
+        errors += residual.square().sum(dim=(0, 2))
+    return errors
 
 
 def _batches(data: Batches, n_inputs: int):

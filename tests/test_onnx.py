@@ -67,6 +67,28 @@ def test_onnx_rows_graph_predicts_what_predict_predicts(params, multi_output):
         np.testing.assert_allclose(predicted, expected, rtol=0, atol=TOLERANCE)
 
 
+def smooth_covariates(n=480, seed=0):
+    """A noisy sine beside one smooth column, twice, on scales 1000 and 0.01.
+
+    The lags of a smooth column and of its copy are collinear: only float32
+    rounding and the padded windows at the start span the directions between
+    them, which a tiny ridge penalty fits with coefficients in the hundreds.
+    """
+    t = np.arange(n + 1.0)
+    wave = np.sin(0.05 * t) + np.random.default_rng(seed).normal(0.0, 0.1, n + 1)
+    smooth = np.cos(0.03 * t)
+    rows = np.column_stack([wave, 1000.0 * smooth, 0.01 * smooth + 5.0])
+    return rows[:-1], wave[1:]
+
+
+def test_onnx_agrees_with_the_linear_path_on_collinear_covariates_of_any_scale():
+    X, y = smooth_covariates()
+    model = tiny().fit(X, y)  # lookback 10
+    np.testing.assert_allclose(
+        run(to_onnx(model), X=X), model.predict(X), rtol=0, atol=TOLERANCE
+    )
+
+
 def test_onnx_rows_graph_pads_like_predict_not_like_a_longer_table():
     model = tiny(lookback=8).fit(ROWS, TARGET)
     payload = to_onnx(model)
