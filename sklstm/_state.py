@@ -805,13 +805,14 @@ def decode_estimator(
         # Into __dict__: a former attribute may now be a derived property.
         vars(estimator)[attribute] = field.decode(fitted[attribute], context)
     if plan is None:
-        if legacy:
-            estimator._upgrade_legacy_state()
-        _check_decoded(estimator)
+        _check_decoded(estimator, legacy)
     return estimator
 
 
-def _check_decoded(estimator: BaseEstimator) -> None:
+def _check_decoded(estimator: BaseEstimator, legacy: bool) -> None:
+    """Upgrade a legacy state, then check that its parts fit together."""
+    if legacy:
+        estimator._upgrade_legacy_state()
     check = getattr(estimator, "_check_fitted_state", None)
     if check is None:
         return
