@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from sklstm._row_metadata import check_groups
 
@@ -93,15 +92,7 @@ def panel_of(groups, n_rows: int) -> Panel:
     >>> panel.labels.tolist(), panel.order.tolist(), panel.lengths.tolist()
     (['a', 'b'], [1, 0, 2], [1, 2])
     """
-    labels = check_groups(groups, n_rows)
-    if labels.dtype == object or labels.dtype.kind == "f":
-        missing = pd.isna(labels)
-        if missing.any():
-            raise ValueError(
-                f"groups holds a missing label (NaN or None) at row "
-                f"{int(np.flatnonzero(missing)[0])}. Give every row the label "
-                "of its series."
-            )
+    labels = check_groups(groups, n_rows)  # refuses missing labels too
     unique, codes = np.unique(labels, return_inverse=True)
     codes = codes.ravel()
     order = np.argsort(codes, kind="stable")

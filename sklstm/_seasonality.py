@@ -1,9 +1,10 @@
-"""Seasonal adjustment of many series before one network learns from them.
+"""Seasons of a collection of series: their length, which series have one, what.
 
 A global model sees ``lookback`` steps of a series; the seasonal pattern of
 each series is better estimated from its whole recent history, series by
-series, as the classical decomposition does. ``LSTMForecaster.fit(...,
-groups=...)`` therefore takes the season out of every series that has one,
+series, as the classical decomposition does. ``LSTMForecaster.fit``
+therefore takes the season out of every series that has one (through
+:class:`sklstm._series_transforms.SeasonalAdjustment`, fitted here),
 trains the network on what is left, and puts each series' season back into
 its forecasts (as Theta does, and as Hewamalage et al. 2021 found recurrent
 networks need).
@@ -219,42 +220,3 @@ def fit_seasonality(
         elif multiplicative[s]:
             components[s] = 1.0
     return components, multiplicative
-
-
-def season_of(
-    components: np.ndarray, multiplicative: np.ndarray, steps: np.ndarray
-) -> np.ndarray:
-    """Each value's component: ``steps`` counts from the step after the end.
-
-    All arrays are per value (``components`` per value's series).
-    """
-    return np.take_along_axis(
-        components, (steps % components.shape[1])[:, None], axis=1
-    )[:, 0]
-
-
-def take_out(
-    values: np.ndarray,
-    components: np.ndarray,
-    multiplicative: np.ndarray,
-    codes: np.ndarray,
-    steps: np.ndarray,
-) -> np.ndarray:
-    """Take each series' season out of ``values`` of many series.
-
-    ``codes`` (the series of each value, an index into ``components`` and
-    ``multiplicative``) and ``steps`` (from the step after the end of the
-    series' history) are per value.
-    """
-    kind = multiplicative[codes]
-    return adjust(values, season_of(components[codes], kind, steps), kind)
-
-
-def adjust(values, season, multiplicative):
-    """Take the season out of ``values``."""
-    return np.where(multiplicative, values / season, values - season)
-
-
-def restore(values, season, multiplicative):
-    """Put the season back into ``values``."""
-    return np.where(multiplicative, values * season, values + season)
