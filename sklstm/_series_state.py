@@ -22,6 +22,7 @@ from sklstm._series_transforms import (
     SeasonalAdjustment,
     SeriesScaling,
     TargetTransform,
+    fit_target_transform,
 )
 from sklstm._time_index import TimeGrid
 
@@ -141,26 +142,21 @@ class SeriesState:
         if not len(new):
             return self.transform
         series = np.split(y_sorted, panel.starts[1:])
-        series = [series[s] for s in new]
-        starts = np.cumsum([0, *map(len, series)])[:-1]
-        season = self.transform.season
-        values = np.concatenate(series)
+        season, scaling = self.transform.season, self.transform.scaling
+        added = fit_target_transform(
+            [series[s] for s in new],
+            np.cumsum([0, *(panel.lengths[new])])[:-1],
+            scaling.scheme,
+            None if season is None else season.season_length,
+            labels=panel.labels[new],
+        )
         if season is not None:
-            added = SeasonalAdjustment.fit(series, season.season_length)
-            codes = np.repeat(np.arange(len(series)), [len(s) for s in series])
-            steps = (
-                np.arange(len(values))
-                - (starts + np.diff(np.r_[starts, len(values)]))[codes]
-            )
-            values = added.transform(values, codes, steps)
             season = SeasonalAdjustment(
-                np.concatenate([season.components, added.components]),
-                np.concatenate([season.multiplicative, added.multiplicative]),
+                np.concatenate([season.components, added.season.components]),
+                np.concatenate([season.multiplicative, added.season.multiplicative]),
             )
-        scaling = self.transform.scaling
-        added_scaling = SeriesScaling.fit(values, starts, scaling.scheme)
         scaling = SeriesScaling(
-            scaling.scheme, np.concatenate([scaling.params, added_scaling.params])
+            scaling.scheme, np.concatenate([scaling.params, added.scaling.params])
         )
         return TargetTransform(season, scaling)
 
