@@ -47,7 +47,12 @@ from sklstm._forecaster_legacy import (
     is_legacy_state,
     upgrade_legacy_state,
 )
-from sklstm._intervals import stepwise_half_width
+from sklstm._intervals import (
+    check_quantile_levels,
+    quantile_offsets,
+    stepwise_half_width,
+)
+from sklstm._long_format import from_long_format, to_long_format
 from sklstm._panel import locate_series, panel_of
 from sklstm._publishing import publish_fitted_state
 from sklstm._regressor import LSTMRegressor
@@ -530,13 +535,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             in where they start and end). One network learns from the
             windows of all of them, each series scaled on its own
             (``series_scaling``); no window crosses two series. None means
-            one series.
+            one series. Not needed for a ``y`` (and ``X``) on a two-level
+            ``(series, time)`` MultiIndex, the long format, which names the
+            series of each row in its first level (``docs/forecasting.md``).
 
         Returns
         -------
         self : LSTMForecaster
             The fitted forecaster.
         """
+        X, y, groups = from_long_format(X, y, groups)
         X_checked, y_checked, features = validate_on_copy(
             self, validate_series, X, y, reset=True
         )
@@ -620,6 +628,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         forecast : ndarray of shape (n_future_steps,)
             The forecast, in the units of ``y``.
         """
+        X, _, groups = from_long_format(X, None, groups)
         fitted = self._fitted()
         return fitted.forecast(fitted.covariates(X), groups)[0]
 
@@ -644,7 +653,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         forecast : pandas.Series of shape (n_future_steps,)
             The forecast, indexed by the steps that follow the series, and
             named like ``y``. With ``groups``: aligned with the rows of X
-            and indexed by ``(series, time)``.
+            and indexed by ``(series, time)``; with X in long format, on
+            X's own two levels and their names.
 
         Examples
         --------
@@ -659,6 +669,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         >>> print(forecast.index[0].date(), forecast.index.freqstr, forecast.name)
         2005-01-01 MS demand
         """
+        given = X
+        X, _, groups = from_long_format(X, None, groups)
         fitted = self._fitted()
         forecast, _, _, (where, steps) = fitted.forecast(fitted.covariates(X), groups)
         grid = fitted.state.grid
@@ -686,10 +698,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             if isinstance(times, pd.DatetimeIndex) and len(times) >= 3:
                 times = pd.DatetimeIndex(times, freq="infer")
             return pd.Series(forecast, index=times, name=name)
-        index = pd.MultiIndex.from_arrays(
-            [np.asarray(groups), times], names=["series", "time"]
+        return to_long_format(
+            forecast, series=groups, times=times, like=given, name=name
         )
-        return pd.Series(forecast, index=index, name=name)
 
     def predict_interval(self, X, coverage: float = 0.9, *, groups=None) -> np.ndarray:
         """Forecast like :meth:`predict`, with a split conformal interval per step.
@@ -753,20 +764,79 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         >>> bool((intervals[:, 0] < intervals[:, 1]).all())
         True
         """
+        X, _, groups = from_long_format(X, None, groups)
         fitted = self._fitted()
-        if fitted.residuals is None:
-            raise ValueError(
-                "predict_interval calibrates on forecasts from the last "
-                "validation_fraction of the training windows, held out from "
-                "training only with early_stopping=True; this forecaster was "
-                f"fitted with early_stopping={self.early_stopping}. Refit with "
-                "early_stopping=True (the default)."
-            )
+        residuals = fitted.calibration_residuals("predict_interval")
         _, scaled, to_y, (_, steps) = fitted.forecast(fitted.covariates(X), groups)
-        half_width = stepwise_half_width(
-            fitted.residuals, coverage, int(steps.max()) + 1
-        )[steps]
+        half_width = stepwise_half_width(residuals, coverage, int(steps.max()) + 1)[
+            steps
+        ]
         return np.column_stack([to_y(scaled - half_width), to_y(scaled + half_width)])
+
+    def predict_quantiles(
+        self, X, quantiles=(0.1, 0.5, 0.9), *, groups=None
+    ) -> np.ndarray:
+        """Forecast like :meth:`predict`, with the given quantiles of each step.
+
+        The quantiles are the bounds of :meth:`predict_interval`: the level
+        ``q < 0.5`` is the lower bound of the interval of coverage ``1 - 2q``,
+        ``q > 0.5`` the upper bound of the interval of coverage ``2q - 1``,
+        and 0.5 the point forecast of :meth:`predict`. So they rise with the
+        level and, with ``groups``, are scaled like each series.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_future_steps, n_covariates)
+            The covariates of the steps to forecast, as for :meth:`predict`.
+        quantiles : sequence of float, default=(0.1, 0.5, 0.9)
+            The levels, each strictly between 0 and 1, in any order.
+        groups : array-like of shape (n_future_steps,), default=None
+            With a forecaster fitted on many series: the series of each row,
+            as for :meth:`predict_interval`.
+
+        Returns
+        -------
+        quantiles : ndarray of shape (n_future_steps, n_quantiles)
+            Column *j* holds the forecast quantile ``quantiles[j]`` of every
+            step, in the units of ``y``.
+
+        Raises
+        ------
+        ValueError
+            If a level is not strictly between 0 and 1, or for the reasons
+            :meth:`predict_interval` gives (no held-out tail, or a step
+            further ahead than the tail calibrates that level for).
+
+        Examples
+        --------
+        Two series, the second ten times the first: its quantiles spread
+        ten times as wide.
+
+        >>> import numpy as np
+        >>> from sklstm import LSTMForecaster
+        >>> noise = np.random.default_rng(0).normal(0, 0.1, 150)
+        >>> small = 2 + np.sin(0.2 * np.arange(150)) + noise
+        >>> shops = np.repeat(["small", "large"], 150)
+        >>> forecaster = LSTMForecaster(lookback=8, max_iter=10, random_state=0)
+        >>> forecaster = forecaster.fit(
+        ...     np.empty((300, 0)), np.r_[small, 10 * small], groups=shops
+        ... )
+        >>> quantiles = forecaster.predict_quantiles(
+        ...     np.empty((2, 0)), (0.1, 0.5, 0.9), groups=["small", "large"]
+        ... )
+        >>> quantiles.shape
+        (2, 3)
+        >>> spread = quantiles[:, 2] - quantiles[:, 0]
+        >>> float(np.round(spread[1] / spread[0], 6))
+        10.0
+        """
+        levels = check_quantile_levels(quantiles)
+        X, _, groups = from_long_format(X, None, groups)
+        fitted = self._fitted()
+        residuals = fitted.calibration_residuals("predict_quantiles")
+        _, scaled, to_y, (_, steps) = fitted.forecast(fitted.covariates(X), groups)
+        offsets = quantile_offsets(residuals, levels, steps)
+        return np.column_stack([to_y(scaled + offset) for offset in offsets.T])
 
     def update(self, X, y, *, groups=None) -> LSTMForecaster:
         """Append new observations so that forecasts start from them.
@@ -801,6 +871,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         >>> bool(forecaster.predict(np.empty((1, 0)))[0] > 35)
         True
         """
+        X, y, groups = from_long_format(X, y, groups)
         fitted = self._fitted()
         X_new, y_new = validate_series(fitted.estimator, X, y, reset=False)
         panel = fitted.state.panel(groups, len(y_new))
@@ -848,6 +919,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         score : float
             R² of ``self.predict(X, groups=groups)``.
         """
+        X, y, groups = from_long_format(X, y, groups)
         return r2_score(y, self.predict(X, groups=groups), sample_weight=sample_weight)
 
     def __getstate__(self) -> dict:
@@ -1066,6 +1138,18 @@ class _Fitted:
         self.state = SeriesState.from_attributes(
             fitted, self.architecture["series_scaling"]
         )
+
+    def calibration_residuals(self, method: str) -> np.ndarray:
+        """The held-out errors that calibrate intervals, or why there are none."""
+        if self.residuals is None:
+            raise ValueError(
+                f"{method} calibrates on forecasts from the last "
+                "validation_fraction of the training windows, held out from "
+                "training only with early_stopping=True; this forecaster was "
+                f"fitted with early_stopping={self.estimator.early_stopping}. "
+                "Refit with early_stopping=True (the default)."
+            )
+        return self.residuals
 
     def covariates(self, X) -> np.ndarray:
         """Check the covariates of the steps to forecast, against this fit."""

@@ -113,6 +113,87 @@ def stepwise_half_width(
     return ordered[ranks[:n_steps] - 1, np.arange(n_steps)]
 
 
+def check_quantile_levels(quantiles) -> np.ndarray:
+    """The quantile levels as a 1-D float array, each strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> from sklstm._intervals import check_quantile_levels
+    >>> check_quantile_levels((0.1, 0.5)).tolist()
+    [0.1, 0.5]
+    """
+    try:
+        levels = np.asarray(quantiles, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"quantiles must be numbers strictly between 0 and 1, such as "
+            f"(0.1, 0.5, 0.9); got {quantiles!r}."
+        ) from error
+    outside = levels[~((levels > 0) & (levels < 1))]
+    if not len(levels) or len(outside) or isinstance(quantiles, (bool, str)):
+        raise ValueError(
+            f"quantiles must be one or more levels strictly between 0 and 1, "
+            f"such as (0.1, 0.5, 0.9); got {quantiles!r}"
+            + (f", with {outside.tolist()} outside." if len(outside) else ".")
+            + " The levels 0 and 1 would be unbounded."
+        )
+    return levels
+
+
+def quantile_offsets(
+    residuals: np.ndarray, levels: np.ndarray, steps: np.ndarray
+) -> np.ndarray:
+    """The conformal offset of each quantile level from the point forecast.
+
+    The quantile ``q < 0.5`` is the lower bound of the interval of coverage
+    ``1 - 2q``, ``q > 0.5`` the upper bound of the interval of coverage
+    ``2q - 1``, and 0.5 the point forecast: the same half-widths as
+    :func:`stepwise_half_width`, so quantiles and intervals agree, and the
+    offsets rise with the level.
+
+    Parameters
+    ----------
+    residuals : ndarray of shape (n_origins, max_steps)
+        Absolute errors of the held-out forecasts, as for
+        :func:`stepwise_half_width`.
+    levels : ndarray of shape (n_levels,)
+        The quantile levels, in (0, 1).
+    steps : ndarray of shape (n_rows,)
+        How many steps ahead (from 0) each row is forecast.
+
+    Returns
+    -------
+    offsets : ndarray of shape (n_rows, n_levels)
+        Negative below the median, positive above it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._intervals import quantile_offsets
+    >>> residuals = np.arange(1.0, 20.0)[:, None]  # 19 errors one step ahead
+    >>> quantile_offsets(residuals, np.array([0.05, 0.5, 0.95]), np.array([0]))
+    array([[-18.,   0.,  18.]])
+    """
+    offsets = np.zeros((len(steps), len(levels)))
+    n_steps = int(np.max(steps, initial=-1)) + 1
+    for column, level in enumerate(levels):
+        if level == 0.5 or not n_steps:
+            continue
+        # Rounded so that quantile 0.9 is the bound of coverage 0.8 exactly,
+        # not of 2 * 0.9 - 1 = 0.8000000000000002.
+        coverage = round(abs(2 * level - 1), 12)
+        try:
+            half_width = stepwise_half_width(residuals, coverage, n_steps)
+        except ValueError as error:
+            side = "lower" if level < 0.5 else "upper"
+            raise ValueError(
+                f"The quantile {level:g} is the {side} bound of the interval of "
+                f"coverage {coverage:g}: {error}"
+            ) from error
+        offsets[:, column] = np.sign(level - 0.5) * half_width[steps]
+    return offsets
+
+
 def interval_bounds(
     prediction: np.ndarray, half_width: np.ndarray, y_was_1d: bool
 ) -> np.ndarray:

@@ -212,3 +212,66 @@ def test_forecaster_without_a_held_out_tail_explains_how_to_get_intervals():
     assert forecaster.calibration_residuals_ is None
     with pytest.raises(ValueError, match="early_stopping=True"):
         forecaster.predict_interval(np.empty((3, 0)))
+
+
+# ------------------------------------------------------------ forecast quantiles
+
+LEVELS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+
+
+def _calibrated_forecaster(y, groups=None):
+    return small_forecaster(validation_fraction=0.3, n_networks=1).fit(
+        np.empty((len(y), 0)), y, groups=groups
+    )
+
+
+def test_forecast_quantiles_rise_with_the_level_at_every_step():
+    forecaster = _calibrated_forecaster(noisy_sine(200))
+    quantiles = forecaster.predict_quantiles(np.empty((5, 0)), LEVELS)
+    assert quantiles.shape == (5, len(LEVELS))
+    assert (np.diff(quantiles, axis=1) >= 0).all()
+    assert (quantiles[:, -1] - quantiles[:, 0] > 0).all()
+
+
+def test_forecast_quantiles_are_the_bounds_of_the_intervals_and_the_forecast():
+    forecaster = _calibrated_forecaster(noisy_sine(200))
+    X = np.empty((4, 0))
+    quantiles = forecaster.predict_quantiles(X, (0.9, 0.5, 0.1, 0.25))
+    eighty = forecaster.predict_interval(X, coverage=0.8)
+    fifty = forecaster.predict_interval(X, coverage=0.5)
+    np.testing.assert_array_equal(quantiles[:, 0], eighty[:, 1])
+    np.testing.assert_array_equal(quantiles[:, 1], forecaster.predict(X))
+    np.testing.assert_array_equal(quantiles[:, 2], eighty[:, 0])
+    np.testing.assert_array_equal(quantiles[:, 3], fifty[:, 0])
+
+
+def test_forecast_quantiles_of_a_series_1000_times_larger_spread_1000_times_wider():
+    small = noisy_sine(120) + 3
+    forecaster = _calibrated_forecaster(
+        np.concatenate([small, 1000 * small]), np.repeat(["small", "large"], 120)
+    )
+    groups = np.repeat(["small", "large"], 3)
+    quantiles = forecaster.predict_quantiles(
+        np.empty((6, 0)), (0.1, 0.9), groups=groups
+    )
+    spread = quantiles[:, 1] - quantiles[:, 0]
+    assert (spread[:3] > 0).all()
+    np.testing.assert_allclose(spread[3:], 1000 * spread[:3], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "levels", [(0.0, 0.5), (0.5, 1.0), (1.5,), (-0.1,), "high", ()]
+)
+def test_quantile_levels_outside_zero_to_one_are_refused(levels):
+    forecaster = _calibrated_forecaster(noisy_sine(120))
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        forecaster.predict_quantiles(np.empty((2, 0)), levels)
+
+
+def test_a_quantile_further_out_than_the_tail_calibrates_names_its_interval():
+    forecaster = small_forecaster(validation_fraction=0.1)
+    forecaster.fit(np.empty((100, 0)), noisy_sine(100))  # 10 origins in the tail
+    with pytest.raises(
+        ValueError, match=r"quantile 0.95 is the upper bound .* coverage 0.9: .*3 were"
+    ):
+        forecaster.predict_quantiles(np.empty((3, 0)), (0.5, 0.95))

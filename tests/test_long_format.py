@@ -1,0 +1,147 @@
+"""Long-format collections: y and X on a (series, time) MultiIndex, no groups."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from _factories import tiny_forecaster
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+MONTHS = pd.date_range("2000-01", periods=40, freq="MS")
+FUTURE = pd.date_range("2003-05", periods=3, freq="MS")
+_t = np.arange(40)
+VALUES = {"shop_a": np.sin(_t / 3) + 2, "shop_b": 50 * (np.cos(_t / 4) + 3)}
+
+
+def long_frame():
+    """The statsforecast layout: one row per (unique_id, ds), a y column."""
+    return pd.concat(
+        pd.DataFrame({"unique_id": name, "ds": MONTHS, "y": values})
+        for name, values in VALUES.items()
+    ).set_index(["unique_id", "ds"])
+
+
+def future_index(names=("unique_id", "ds")):
+    return pd.MultiIndex.from_product([list(VALUES), FUTURE], names=list(names))
+
+
+def forecaster(**params):
+    return tiny_forecaster(lookback=4, n_networks=1, **params)
+
+
+def test_long_format_y_fits_the_same_model_as_rows_with_groups():
+    y = long_frame()["y"]
+    long = forecaster().fit(pd.DataFrame(index=y.index), y)
+    grouped = forecaster().fit(
+        np.empty((80, 0)), y.to_numpy(), groups=y.index.get_level_values(0)
+    )
+    future = pd.DataFrame(index=future_index())
+    expected = grouped.predict(np.empty((6, 0)), groups=np.repeat(list(VALUES), 3))
+
+    np.testing.assert_array_equal(long.predict(future), expected)
+    assert long.series_.tolist() == ["shop_a", "shop_b"]
+
+
+def test_predict_series_answers_in_the_layout_it_was_asked_in():
+    y = long_frame()["y"]
+    model = forecaster().fit(pd.DataFrame(index=y.index), y)
+    forecast = model.predict_series(pd.DataFrame(index=future_index()))
+
+    assert forecast.index.names == ["unique_id", "ds"]
+    assert forecast.index.equals(future_index())
+    assert forecast.name == "y"
+    np.testing.assert_array_equal(
+        forecast.to_numpy(), model.predict(pd.DataFrame(index=future_index()))
+    )
+
+
+def test_future_dates_that_do_not_continue_a_series_are_refused():
+    y = long_frame()["y"]
+    model = forecaster().fit(pd.DataFrame(index=y.index), y)
+    late = pd.MultiIndex.from_product(
+        [list(VALUES), pd.date_range("2003-06", periods=3, freq="MS")]
+    )
+    with pytest.raises(ValueError, match=r"dated 2003-06-01.*which is 2003-05-01"):
+        model.predict_series(pd.DataFrame(index=late))
+
+
+def test_interleaved_series_and_a_one_column_frame_are_read_row_by_row():
+    frame = long_frame()
+    by_series = forecaster().fit(pd.DataFrame(index=frame.index), frame)
+    interleaved = frame.sort_index(level="ds")  # a_1, b_1, a_2, b_2, ...
+    by_time = forecaster().fit(pd.DataFrame(index=interleaved.index), interleaved)
+    future = pd.DataFrame(index=future_index()).sort_index(level="ds")
+
+    forecast = by_time.predict_series(future)
+    assert forecast.index.equals(future.index)  # the rows as asked
+    np.testing.assert_allclose(
+        forecast.sort_index().to_numpy(),
+        by_series.predict(pd.DataFrame(index=future_index())),
+    )
+
+
+def test_covariates_on_the_same_index_in_another_row_order_are_aligned_to_y():
+    y = long_frame()["y"]
+    driver = pd.DataFrame({"driver": np.arange(80.0) % 7}, index=y.index)
+    aligned = forecaster().fit(driver, y)
+    shuffled = forecaster().fit(driver.iloc[::-1], y)
+    future = pd.DataFrame({"driver": [1.0, 2.0, 3.0] * 2}, index=future_index())
+
+    np.testing.assert_array_equal(shuffled.predict(future), aligned.predict(future))
+
+
+def test_update_and_score_read_long_format_too():
+    y = long_frame()["y"]
+    first, rest = (
+        y[y.index.get_level_values(1) < "2003-01"],
+        y[y.index.get_level_values(1) >= "2003-01"],
+    )
+    model = forecaster().fit(pd.DataFrame(index=first.index), first)
+    model.update(pd.DataFrame(index=rest.index), rest)
+    forecast = model.predict_series(pd.DataFrame(index=future_index()))
+    assert forecast.index.equals(future_index())
+
+    refit = forecaster().fit(pd.DataFrame(index=first.index), first)
+    score = refit.score(pd.DataFrame(index=rest.index), rest)
+    expected = refit.score(
+        np.empty((len(rest), 0)), rest.to_numpy(), groups=rest.index.get_level_values(0)
+    )
+    assert score == expected
+
+
+@pytest.mark.parametrize(
+    ("make_input", "message"),
+    [
+        (
+            lambda y: dict(X=pd.DataFrame(index=y.index), y=y, groups=np.zeros(80)),
+            "already in long format.*drop groups=",
+        ),
+        (
+            lambda y: dict(
+                X=np.empty((80, 0)),
+                y=y.set_axis(
+                    pd.MultiIndex.from_arrays(
+                        [np.zeros(80), *(y.index.get_level_values(k) for k in (0, 1))]
+                    )
+                ),
+            ),
+            "MultiIndex of 3 levels.*pass groups= explicitly",
+        ),
+        (
+            lambda y: dict(X=pd.DataFrame(index=y.index[:-1]), y=y),
+            r"different indexes: y has the rows \[\('shop_b'",
+        ),
+        (
+            lambda y: dict(X=np.empty((80, 0)), y=y.iloc[::-1]),
+            "not in time order.*sort_index",
+        ),
+        (
+            lambda y: dict(X=pd.DataFrame(index=range(80)), y=y),
+            "X is a pandas object on a single-level index",
+        ),
+    ],
+    ids=["groups-too", "three-levels", "other-index", "unsorted", "flat-X"],
+)
+def test_ambiguous_long_format_is_refused_with_advice(make_input, message):
+    with pytest.raises(ValueError, match=message):
+        forecaster().fit(**make_input(long_frame()["y"]))
