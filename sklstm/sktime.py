@@ -20,6 +20,50 @@ from sklstm._forecaster import LSTMForecaster
 __all__ = ["LSTMSktimeForecaster"]
 
 
+def _values_of(y) -> pd.Series:
+    """The one column of ``y`` (a Series, or a panel's one-column DataFrame)."""
+    return y.iloc[:, 0] if isinstance(y, pd.DataFrame) else y
+
+
+def _series_ends(index: pd.Index, codes, n_series: int) -> np.ndarray:
+    """The last time of each of ``n_series`` series; NaN-like for one absent."""
+    times = index.get_level_values(-1) if isinstance(index, pd.MultiIndex) else index
+    if codes is None:
+        return np.asarray([times[-1]], dtype=object)
+    ends = np.full(n_series, None, dtype=object)
+    last = pd.Series(np.arange(len(codes))).groupby(codes).max()
+    ends[last.index.to_numpy()] = np.asarray(times[last.to_numpy()], dtype=object)
+    return ends
+
+
+def _frequency_of(index: pd.Index, codes):
+    """The frequency of the dates of the first series, when they are dates."""
+    times = index.get_level_values(-1) if isinstance(index, pd.MultiIndex) else index
+    if not isinstance(times, pd.DatetimeIndex):
+        return None
+    if times.freq is not None:
+        return times.freq
+    first = times if codes is None else times[np.asarray(codes) == codes[0]]
+    return pd.infer_freq(first) if len(first) >= 3 else None
+
+
+def _after(cutoff: pd.Index, steps: np.ndarray) -> pd.Index:
+    """The times ``steps`` steps after ``cutoff`` (steps may repeat)."""
+    unique, inverse = np.unique(steps, return_inverse=True)
+    horizon = ForecastingHorizon(unique, is_relative=True, freq=cutoff)
+    return horizon.to_absolute_index(cutoff)[inverse.ravel()]
+
+
+def _panel_index(keys: pd.Index, times: pd.Index) -> pd.MultiIndex:
+    """The sktime panel index of rows of series ``keys`` at ``times``."""
+    levels = (
+        [keys.get_level_values(k) for k in range(keys.nlevels)]
+        if isinstance(keys, pd.MultiIndex)
+        else [keys]
+    )
+    return pd.MultiIndex.from_arrays([*levels, times])
+
+
 class LSTMSktimeForecaster(BaseForecaster):
     """An sktime forecaster that forecasts with a :class:`~sklstm.LSTMForecaster`.
 
@@ -32,6 +76,16 @@ class LSTMSktimeForecaster(BaseForecaster):
     ``evaluate(..., strategy="refit")``, to learn from them). The new
     observations must continue the series: an update that leaves a gap after
     its end is refused.
+
+    A panel (``pd-multiindex``) or a hierarchy (``pd_multiindex_hier``)
+    trains ONE global ``LSTMForecaster`` on all its series, with ``groups``
+    naming each series (each bottom-level series of a hierarchy, that is
+    each distinct key of the levels before the time): sktime does not fit
+    one network per series. Each series is forecast from its own end, so a
+    series that ends before the others is forecast up to the steps of
+    ``fh``; ``update`` continues each series it holds rows of, and adds the
+    series it has not seen. ``predict_interval`` and ``predict_quantiles``
+    are the forecaster's own (split conformal, from its held-out tail).
 
     Parameters
     ----------
@@ -55,6 +109,12 @@ class LSTMSktimeForecaster(BaseForecaster):
     indices (``pd.PeriodIndex``, ``pd.DatetimeIndex``, integer indices) are
     handled by sktime; the network sees only the values in order.
 
+    Intervals and quantiles are calibrated on forecasts from the held-out
+    tail of the training series (``validation_fraction`` of the windows):
+    90 % needs at least 9 forecasts from it that reach the furthest step of
+    ``fh``. On short series, raise ``validation_fraction`` or forecast fewer
+    steps at a time; the error says which.
+
     Examples
     --------
     >>> import numpy as np
@@ -76,12 +136,17 @@ class LSTMSktimeForecaster(BaseForecaster):
         "authors": "sklstm developers",
         "maintainers": "sklstm developers",
         "python_dependencies": ["torch"],
-        "y_inner_mtype": "pd.Series",
-        "X_inner_mtype": "pd.DataFrame",
+        # Panels and hierarchies come in whole, so that one global model
+        # learns from all their series (sktime would otherwise fit one
+        # forecaster per series).
+        "scitype:y": "univariate",
+        "y_inner_mtype": ["pd.Series", "pd-multiindex", "pd_multiindex_hier"],
+        "X_inner_mtype": ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"],
         "capability:multivariate": False,
         "capability:exogenous": True,
         "capability:insample": False,
-        "capability:pred_int": False,
+        "capability:pred_int": True,
+        "capability:pred_int:insample": False,
         "capability:missing_values": False,
         "capability:categorical_in_X": False,
         "capability:non_contiguous_X": False,
@@ -102,59 +167,173 @@ class LSTMSktimeForecaster(BaseForecaster):
 
     # ---------------------------------------------------------- sktime hooks
 
-    def _fit(self, y: pd.Series, X: pd.DataFrame | None = None, fh=None):
+    def _fit(self, y, X: pd.DataFrame | None = None, fh=None):
         forecaster = LSTMForecaster() if self.forecaster is None else self.forecaster
         self.forecaster_ = clone(forecaster)
         self._covariates = None if X is None else list(X.columns)
-        self.forecaster_.fit(self._covariate_array(X, len(y)), y.to_numpy())
-        # The end of the series seen so far, as sktime's cutoff (an index
-        # that knows the frequency of its steps).
-        self._end, self._name = self.cutoff, y.name
+        X = None if X is None else X.loc[y.index]
+        values = _values_of(y)
+        self._name = values.name
+        self._series = None  # one series; else the keys of a panel's series
+        codes = None
+        if isinstance(y.index, pd.MultiIndex):
+            self._index_names = list(y.index.names)
+            codes, self._series = y.index.droplevel(-1).factorize()
+        self.forecaster_.fit(
+            self._covariate_array(X, len(y)), values.to_numpy(), groups=codes
+        )
+        self._ends = _series_ends(y.index, codes, len(self._series_keys()))
+        self._freq = _frequency_of(y.index, codes)
+        # The end of the latest series, as sktime's cutoff (an index that
+        # knows the frequency of its steps).
+        self._end = self._cutoff_with_freq()
         return self
 
-    def _predict(self, fh: ForecastingHorizon, X: pd.DataFrame | None = None):
-        steps = np.asarray(fh.to_relative(self.cutoff), dtype=np.int64)
-        n_steps = int(steps.max())
-        future = ForecastingHorizon(np.arange(1, n_steps + 1), is_relative=True)
-        future_index = future.to_absolute_index(self.cutoff)
-        covariates = self._future_covariates(X, future_index)
-        forecast = self.forecaster_.predict(covariates)
-        return pd.Series(
-            forecast[steps - 1],
-            index=fh.to_absolute_index(self.cutoff),
-            name=self._name,
-        )
+    def _predict(self, fh: ForecastingHorizon, X=None):
+        forecast, index = self._forecast_rows(fh, X, self.forecaster_.predict)
+        forecast = forecast[:, 0]
+        if self._series is None:
+            return pd.Series(forecast, index=index, name=self._name)
+        return pd.DataFrame({self._name: forecast}, index=index)
 
-    def _update(self, y: pd.Series, X: pd.DataFrame | None = None, update_params=True):
-        new = y.index > self._end[0]
+    def _predict_quantiles(self, fh: ForecastingHorizon, X=None, alpha=None):
+        def quantiles(covariates, groups):
+            return self.forecaster_.predict_quantiles(covariates, alpha, groups=groups)
+
+        forecast, index = self._forecast_rows(fh, X, quantiles)
+        columns = pd.MultiIndex.from_product([self._get_varnames(), alpha])
+        return pd.DataFrame(forecast, index=index, columns=columns)
+
+    def _predict_interval(self, fh: ForecastingHorizon, X=None, coverage=None):
+        def intervals(covariates, groups):
+            return np.column_stack(
+                [
+                    self.forecaster_.predict_interval(covariates, level, groups=groups)
+                    for level in coverage
+                ]
+            )
+
+        forecast, index = self._forecast_rows(fh, X, intervals)
+        columns = pd.MultiIndex.from_product(
+            [self._get_varnames(), coverage, ["lower", "upper"]]
+        )
+        return pd.DataFrame(forecast, index=index, columns=columns)
+
+    def _update(self, y, X: pd.DataFrame | None = None, update_params=True):
+        new = self._new_rows(y)
         if not new.any():
             return self
         y_new = y[new]
-        self._check_continues_the_series(y_new.index)
         X_new = None if X is None else X.loc[y_new.index]
+        codes = None
+        if self._series is not None:
+            keys = y_new.index.droplevel(-1)
+            added = keys.unique().difference(self._series, sort=False)
+            self._series = self._series.append(added)
+            codes = self._series.get_indexer(keys)
         self.forecaster_.update(
-            self._covariate_array(X_new, len(y_new)), y_new.to_numpy()
+            self._covariate_array(X_new, len(y_new)),
+            _values_of(y_new).to_numpy(),
+            groups=codes,
         )
-        self._end = self.cutoff
+        ends = _series_ends(y_new.index, codes, len(self._series_keys()))
+        previous = np.r_[self._ends, np.full(len(ends) - len(self._ends), None)]
+        self._ends = np.where(pd.isna(ends), previous, ends)
+        self._end = self._cutoff_with_freq()
         return self
 
     # ------------------------------------------------------------- internals
 
-    def _check_continues_the_series(self, index: pd.Index) -> None:
-        """Refuse new observations that leave a gap after the series seen so far.
+    def _cutoff_with_freq(self) -> pd.Index:
+        """sktime's cutoff, with the frequency of the dates when it lost it.
 
-        The forecaster receives values, not their time index: it would take
+        sktime keeps the frequency of one series' DatetimeIndex, not of a
+        panel's time level; the steps of the horizon need it.
+        """
+        cutoff = self.cutoff
+        if isinstance(cutoff, pd.DatetimeIndex) and cutoff.freq is None:
+            cutoff = pd.DatetimeIndex(cutoff, freq=self._freq)
+        return cutoff
+
+    def _series_keys(self) -> pd.Index:
+        """The keys of the series (one key, None, for a single series)."""
+        return pd.Index([None]) if self._series is None else self._series
+
+    def _steps_behind(self, cutoff: pd.Index) -> np.ndarray:
+        """How many steps before ``cutoff`` (the latest end) each series ends."""
+        ends = pd.Index(self._ends.tolist())  # the dtype of the time labels
+        unique = ends.unique().sort_values()
+        relative = ForecastingHorizon(
+            unique, is_relative=False, freq=cutoff
+        ).to_relative(cutoff)
+        behind = -np.asarray(relative, dtype=np.int64)
+        return behind[unique.get_indexer(ends)]
+
+    def _forecast_rows(self, fh: ForecastingHorizon, X, method):
+        """Forecast every series up to the furthest step of ``fh``, then subset.
+
+        ``method(covariates, groups)`` forecasts the rows (the forecaster's
+        ``predict``, ``predict_quantiles`` or ``predict_interval``); each
+        series' rows are the steps after its own end. Returns the rows of
+        the steps of ``fh``, series after series, and their sktime index.
+        """
+        cutoff = self._cutoff_with_freq()
+        steps = np.asarray(fh.to_relative(cutoff), dtype=np.int64)
+        behind = self._steps_behind(cutoff)
+        furthest = int(steps.max()) + behind  # per series, from its own end
+        keys = self._series_keys()
+        codes = np.repeat(np.arange(len(keys)), furthest)
+        own_steps = np.concatenate([np.arange(1, n + 1) for n in furthest])
+        times = _after(cutoff, own_steps - np.repeat(behind, furthest))
+        covariates = self._future_covariates(X, keys, codes, times)
+        forecast = method(covariates, groups=None if self._series is None else codes)
+        forecast = np.asarray(forecast).reshape(len(codes), -1)
+        starts = np.cumsum(furthest) - furthest
+        rows = (starts[:, None] + (steps + behind[:, None]) - 1).ravel()
+        absolute = fh.to_absolute_index(cutoff)
+        if self._series is None:
+            return forecast[rows], absolute
+        index = _panel_index(keys.repeat(len(steps)), np.tile(absolute, len(keys)))
+        return forecast[rows], index.set_names(self._index_names)
+
+    def _new_rows(self, y) -> np.ndarray:
+        """The rows of ``y`` after the end of their series; refuse a gap after it."""
+        if self._series is None:
+            new = np.asarray(y.index > self._end[0])
+            self._check_continues_the_series(y.index[new], self._end[0])
+            return new
+        keys, times = y.index.droplevel(-1), y.index.get_level_values(-1)
+        where = self._series.get_indexer(keys)
+        behind = self._steps_behind(self._end)
+        new = np.ones(len(y), dtype=bool)
+        for code in np.unique(where[where >= 0]):
+            rows = where == code
+            new[rows] = np.asarray(times[rows] > self._ends[code])
+            self._check_continues_the_series(
+                times[rows & new], self._ends[code], behind[code], keys[rows][0]
+            )
+        return new
+
+    def _check_continues_the_series(
+        self, index: pd.Index, end, behind: int = 0, series=None
+    ) -> None:
+        """Refuse new observations that leave a gap after their series' ``end``.
+
+        The series ends ``behind`` steps before the cutoff seen so far. The
+        forecaster receives values, not their time index: it would take
         values after a gap as the steps right after the end of the series.
         """
-        steps = ForecastingHorizon(np.arange(1, len(index) + 1), is_relative=True)
-        expected = steps.to_absolute_index(self._end)
+        if not len(index):
+            return
+        expected = _after(self._end, np.arange(1, len(index) + 1) - behind)
         if index.equals(expected):
             return
         self._set_cutoff(self._end)  # the update is refused: nothing moves
         missing = [str(step) for step in expected.difference(index)[:3]]
+        which = "the series" if series is None else f"the series {series!r}"
         raise ValueError(
-            f"update received observations from {index[0]} on, but the series "
-            f"seen so far ends at {self._end[0]}: the step(s) {missing} are "
+            f"update received observations from {index[0]} on, but {which} "
+            f"seen so far ends at {end}: the step(s) {missing} are "
             "missing, so the new values do not continue it. The forecast runs "
             "step by step from the last values: pass every step after the end "
             "of the series, without gaps (fill missing values first), or refit "
@@ -172,21 +351,25 @@ class LSTMSktimeForecaster(BaseForecaster):
             )
         return X[self._covariates].to_numpy(dtype=np.float64)
 
-    def _future_covariates(self, X: pd.DataFrame | None, index: pd.Index):
+    def _future_covariates(self, X, keys: pd.Index, codes: np.ndarray, times):
+        """The covariates of the future rows: series ``keys[codes]`` at ``times``."""
         if self._covariates is None:
-            return np.empty((len(index), 0))
+            return np.empty((len(times), 0))
         if X is None:
             raise ValueError(
                 f"This forecaster was fitted with the covariates {self._covariates}; "
                 "pass X with their values for every step up to the furthest step "
                 "of fh."
             )
+        index = times
+        if self._series is not None:
+            index = _panel_index(keys[codes], times)
         missing = index.difference(X.index)
         if len(missing):
             raise ValueError(
                 f"X lacks the covariates of the future step(s) "
                 f"{list(missing[:5])}: the forecast runs step by step from the end "
-                "of the series, so X must cover every step up to the furthest "
+                "of each series, so X must cover every step up to the furthest "
                 "step of fh."
             )
         return self._covariate_array(X.loc[index], len(index))
@@ -212,7 +395,10 @@ class LSTMSktimeForecaster(BaseForecaster):
         ...  for p in LSTMSktimeForecaster.get_test_params()]
         ['recursive', 'direct']
         """
+        # Half of sktime's short test series is held out, so that the tail
+        # calibrates intervals (at 90 %) as far ahead as its checks ask.
         tiny = dict(lookback=3, hidden_size=4, max_iter=3, random_state=0)
+        tiny.update(n_networks=1, validation_fraction=0.5)
         return [
             {"forecaster": LSTMForecaster(strategy="recursive", **tiny)},
             {"forecaster": LSTMForecaster(strategy="direct", horizon=2, **tiny)},

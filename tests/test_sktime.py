@@ -161,3 +161,176 @@ def test_an_update_that_leaves_a_gap_after_the_series_is_refused():
     pd.testing.assert_series_equal(wrapped.predict(fh=[1, 2]), before)
     wrapped.update(monthly[40:46])  # contiguous, overlapping what it has seen
     assert wrapped.predict(fh=[1]).index.tolist() == [pd.Period("2003-11", "M")]
+
+
+# ------------------------------------------------------------------ panels
+
+MONTHS = pd.period_range("2000-01", periods=60, freq="M")
+
+
+def panel(lengths=(60, 60), names=("shop", "month")):
+    """A pd-multiindex panel: scaled sines, one per shop, monthly."""
+    frames = [
+        pd.DataFrame(
+            {"sales": (k + 1) * 10 * (SINE[k * 7 : k * 7 + n].to_numpy() + 2)},
+            index=pd.MultiIndex.from_product(
+                [[f"shop_{k}"], MONTHS[:n]], names=list(names)
+            ),
+        )
+        for k, n in enumerate(lengths)
+    ]
+    return pd.concat(frames)
+
+
+_panel_lstm = partial(
+    tiny_forecaster, lookback=4, n_networks=1, validation_fraction=0.4
+)
+
+
+def direct_fit(y):
+    """LSTMForecaster fitted on the same rows with groups: what the adapter wraps."""
+    groups = y.index.droplevel(-1).factorize()[0]
+    model = _panel_lstm().fit(
+        np.empty((len(y), 0)), y.iloc[:, 0].to_numpy(), groups=groups
+    )
+    return model
+
+
+def test_a_panel_trains_one_global_forecaster_that_equals_groups():
+    y = panel()
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(y)
+    direct = direct_fit(y)
+    forecast = wrapped.predict(fh=[1, 2, 3])
+
+    assert wrapped.forecaster_.series_.tolist() == [0, 1]  # one model, two series
+    assert forecast.index.names == ["shop", "month"]
+    assert forecast.columns.tolist() == ["sales"]
+    assert [str(t) for t in forecast.loc["shop_1"].index] == [
+        "2005-01",
+        "2005-02",
+        "2005-03",
+    ]
+    expected = direct.predict(np.empty((6, 0)), groups=np.repeat([0, 1], 3))
+    np.testing.assert_array_equal(forecast["sales"].to_numpy(), expected)
+
+
+def test_a_series_that_ends_earlier_is_forecast_from_its_own_end():
+    y = panel(lengths=(60, 56))  # shop_1 ends four months before shop_0
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(y)
+    direct = direct_fit(y)
+    forecast = wrapped.predict(fh=[1, 2])
+
+    assert [str(t) for t in forecast.loc["shop_1"].index] == ["2005-01", "2005-02"]
+    steps_of_shop_1 = direct.predict(np.empty((6, 0)), groups=np.ones(6, dtype=int))
+    np.testing.assert_array_equal(forecast.loc["shop_1", "sales"], steps_of_shop_1[4:])
+
+
+def test_a_panel_on_dates_continues_every_series_by_their_frequency():
+    y = panel().rename(index=lambda month: month.to_timestamp(), level="month")
+    forecast = LSTMSktimeForecaster(_panel_lstm()).fit(y).predict(fh=[1, 2])
+    intervals = LSTMSktimeForecaster(_panel_lstm()).fit(y).predict_interval(fh=[2])
+
+    dates = ["2005-01-01", "2005-02-01"]
+    assert [str(t.date()) for t in forecast.loc["shop_1"].index] == dates
+    assert intervals.index.get_level_values("month").unique().tolist() == [
+        pd.Timestamp("2005-02-01")
+    ]
+
+
+def test_each_bottom_series_of_a_hierarchy_is_one_series_of_the_model():
+    y = pd.concat({"north": panel(), "south": panel() * 3}, names=["region"])
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(y)
+    forecast = wrapped.predict(fh=[1, 2])
+
+    assert len(wrapped.forecaster_.series_) == 4
+    assert forecast.index.names == ["region", "shop", "month"]
+    assert forecast.index.droplevel(-1).unique().tolist() == [
+        ("north", "shop_0"),
+        ("north", "shop_1"),
+        ("south", "shop_0"),
+        ("south", "shop_1"),
+    ]
+    # The south shops are the north ones tripled: so are their forecasts.
+    np.testing.assert_allclose(
+        forecast.loc["south", "sales"], 3 * forecast.loc["north", "sales"], rtol=1e-6
+    )
+
+
+def test_panel_intervals_and_quantiles_are_the_forecasters_own():
+    y = panel()
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(y)
+    direct = direct_fit(y)
+    groups = np.repeat([0, 1], 2)
+    intervals = wrapped.predict_interval(fh=[1, 2], coverage=[0.5, 0.8])
+    quantiles = wrapped.predict_quantiles(fh=[1, 2], alpha=[0.1, 0.9])
+
+    assert intervals.columns.tolist() == [
+        ("sales", 0.5, "lower"),
+        ("sales", 0.5, "upper"),
+        ("sales", 0.8, "lower"),
+        ("sales", 0.8, "upper"),
+    ]
+    np.testing.assert_array_equal(
+        intervals[("sales", 0.8)].to_numpy(),
+        direct.predict_interval(np.empty((4, 0)), 0.8, groups=groups),
+    )
+    np.testing.assert_array_equal(
+        quantiles["sales"].to_numpy(),
+        direct.predict_quantiles(np.empty((4, 0)), (0.1, 0.9), groups=groups),
+    )
+
+
+def test_single_series_intervals_are_no_longer_refused():
+    wrapped = LSTMSktimeForecaster(_lstm(validation_fraction=0.3)).fit(SINE[:180])
+    intervals = wrapped.predict_interval(fh=[1, 2, 3], coverage=0.9)
+    bounds = intervals[("sine", 0.9)]
+    assert intervals.index.tolist() == [180, 181, 182]
+    assert (bounds["lower"] < wrapped.predict(fh=[1, 2, 3])).all()
+    assert (bounds["upper"] > wrapped.predict(fh=[1, 2, 3])).all()
+
+
+def test_a_panel_update_moves_every_series_origin_and_refuses_a_gap():
+    y = panel()
+    first = y[y.index.get_level_values("month") < MONTHS[50]]
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(first)
+    direct = direct_fit(first)
+    rest = y[y.index.get_level_values("month") >= MONTHS[50]]
+    wrapped.update(rest)
+    direct.update(
+        np.empty((len(rest), 0)),
+        rest["sales"].to_numpy(),
+        groups=rest.index.droplevel(-1).factorize()[0],
+    )
+
+    forecast = wrapped.predict(fh=[1, 2])
+    assert [str(t) for t in forecast.loc["shop_0"].index] == ["2005-01", "2005-02"]
+    np.testing.assert_array_equal(
+        forecast["sales"], direct.predict(np.empty((4, 0)), groups=np.repeat([0, 1], 2))
+    )
+    later = panel(lengths=(60, 60)).set_axis(
+        pd.MultiIndex.from_product(
+            [["shop_0", "shop_1"], pd.period_range("2005-03", periods=60, freq="M")],
+            names=["shop", "month"],
+        )
+    )
+    with pytest.raises(
+        ValueError, match=r"series 'shop_0' seen so far ends at 2004-12"
+    ):
+        wrapped.update(later)
+    assert str(wrapped.cutoff[0]) == "2004-12"
+
+
+def test_evaluate_backtests_a_panel_with_one_global_model():
+    y = panel()
+    cv = ExpandingWindowSplitter(initial_window=40, step_length=8, fh=range(1, 5))
+    results = evaluate(
+        LSTMSktimeForecaster(_panel_lstm()),
+        cv=cv,
+        y=y,
+        scoring=MeanAbsoluteError(),
+        return_data=True,
+    )
+    assert len(results) == 3
+    assert results["test_MeanAbsoluteError"].notna().all()
+    # One forecast per shop and step of every fold: the panel stayed whole.
+    assert all(len(pred) == 2 * 4 for pred in results["y_pred"])
