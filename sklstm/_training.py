@@ -489,7 +489,9 @@ def adam(
 MIN_OUTPUT_SCALE = 1e-3
 
 
-def output_learning_rate_scale(network: nn.Module, data: Batches) -> float:
+def output_learning_rate_scale(
+    network: nn.Module, data: Batches, error: float | None = None
+) -> float:
     """The root-mean-square error of ``network`` on ``data``, within [1e-3, 1].
 
     Adam moves every weight by about its learning rate per step, however
@@ -500,7 +502,8 @@ def output_learning_rate_scale(network: nn.Module, data: Batches) -> float:
     by more than the error left to learn, and training would undo the ridge
     start. Scaling the output-side weights' rate by this error keeps their
     steps in proportion to what there is left to fit; the recurrent weights
-    keep the full rate.
+    keep the full rate. An ``error`` already known (the ridge start's, from
+    its normal equations) is used as is: no pass over ``data``.
 
     Examples
     --------
@@ -515,13 +518,14 @@ def output_learning_rate_scale(network: nn.Module, data: Batches) -> float:
     >>> output_learning_rate_scale(net, data)
     0.5
     """
-    if len(data) == 0:
-        return 1.0
-    prediction = predict_in_batches(network, data.windows)
-    squared = (prediction - data.targets).square().mean(dim=1)
-    if data.weights is not None:
-        squared = squared * data.weights
-    error = math.sqrt(max(float(squared.mean()), 0.0))
+    if error is None:
+        if len(data) == 0:
+            return 1.0
+        prediction = predict_in_batches(network, data.windows)
+        squared = (prediction - data.targets).square().mean(dim=1)
+        if data.weights is not None:
+            squared = squared * data.weights
+        error = math.sqrt(max(float(squared.mean()), 0.0))
     if not math.isfinite(error):
         return 1.0
     return min(1.0, max(MIN_OUTPUT_SCALE, error))
