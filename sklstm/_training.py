@@ -76,32 +76,47 @@ def hold_out(
     """Split samples into training and ``held_out`` validation batches.
 
     Both share the window view: each takes only the positions of its
-    samples. Training weights are rescaled to average 1 again (the caller
-    holds out samples so that some training sample has a positive weight);
-    the validation batches carry none (None when no sample is held out).
+    samples. Samples of weight 0 are left out of the training batches: they
+    carry no training signal, so computing them would be wasted work (their
+    rows still serve as history inside the windows of later samples).
+    Training weights are rescaled to average 1 again, and dropped when they
+    are all equal (the caller holds out samples so that some training sample
+    has a positive weight); the validation batches carry none (None when no
+    sample is held out).
     """
-    if not held_out.any():
-        return Batches(windows, targets, weights), None
-    device = targets.device
-    train = torch.from_numpy(np.flatnonzero(~held_out)).to(device)
-    kept = torch.from_numpy(np.flatnonzero(held_out)).to(device)
-    positions = (
-        torch.arange(len(targets), device=device)
-        if windows.positions is None
-        else windows.positions
-    )
-    train_weights = None
+    trains = ~held_out
     if weights is not None:
-        train_weights = weights[train]
-        train_weights = train_weights / train_weights.mean()
+        trains &= weights.cpu().numpy() > 0
+    validation = None
+    positions = windows.positions
+    if held_out.any() or not trains.all():
+        positions = (
+            torch.arange(len(targets), device=targets.device)
+            if positions is None
+            else positions
+        )
+    if held_out.any():
+        kept = torch.from_numpy(np.flatnonzero(held_out)).to(targets.device)
+        validation = Batches(LagWindows(windows.view, positions[kept]), targets[kept])
+    if trains.all():
+        return Batches(windows, targets, _unless_uniform(weights)), validation
+    train = torch.from_numpy(np.flatnonzero(trains)).to(targets.device)
+    train_weights = None if weights is None else weights[train]
     return (
         Batches(
             LagWindows(windows.view, positions[train]),
             targets[train],
-            train_weights,
+            _unless_uniform(train_weights),
         ),
-        Batches(LagWindows(windows.view, positions[kept]), targets[kept]),
+        validation,
     )
+
+
+def _unless_uniform(weights: torch.Tensor | None) -> torch.Tensor | None:
+    """``weights`` rescaled to average 1; None when they are all equal."""
+    if weights is None or bool((weights == weights[0]).all()):
+        return None
+    return weights / weights.mean()
 
 
 #: An epoch whose mean loss exceeds this many times the loss of the first
