@@ -88,6 +88,7 @@ class PeakMemory:
 
 def sklstm_forecasts(train, horizon, lookback, params, random_state):
     from sklstm import LSTMForecaster
+    from sklstm._forecast_settings import block_of, history_width
 
     y = np.concatenate(train)
     groups = np.repeat(np.arange(len(train)), [len(x) for x in train])
@@ -106,13 +107,14 @@ def sklstm_forecasts(train, horizon, lookback, params, random_state):
     # The windows that trained: every step but the first (relative windows
     # need a step before them) with a whole target block after it, less the
     # held-out tail and the block - 1 windows whose targets reach into it.
-    block = model._block()
+    architecture = model._fitted_architecture()
+    block = block_of(architecture)
     windows = np.array([len(x) for x in train]) - block
     held_out = (
         np.ceil(model.validation_fraction * windows) if model.early_stopping else 0
     )
     gap = block - 1 if model.early_stopping else 0
-    no_step = int(model._history_width() > model.lookback)
+    no_step = int(history_width(architecture) > model.lookback)
     trained = int(np.clip(windows - no_step - held_out - gap, 0, None).sum())
     # Every network of the ensemble trains on the same windows.
     epochs = [network.n_iter_ for network in model._members()]
@@ -123,7 +125,7 @@ def sklstm_forecasts(train, horizon, lookback, params, random_state):
         "epochs": "+".join(map(str, epochs)),
         "samples_per_s": trained * sum(epochs) / (fitted - start),
         "season_length": model.season_length_,
-        "strategy": model._fitted_architecture()["strategy"],
+        "strategy": architecture["strategy"],
     }
     return list(forecast.reshape(len(train), horizon)), figures
 

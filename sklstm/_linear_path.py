@@ -244,7 +244,10 @@ def _leave_one_out_errors(
     inputs) are in the eigenbasis ``vectors`` of the centred Gram matrix.
     """
     errors = torch.zeros(len(coefficients), dtype=torch.float64)
-    for windows, targets, weights in _batches(data, len(vectors)):
+    # Fewer windows per batch with more outputs: a batch's residuals hold
+    # windows x penalties x outputs values, several times over.
+    rows = max(64, _BATCH // coefficients.shape[2])
+    for windows, targets, weights in _batches(data, len(vectors), rows):
         rotated = (windows - moments.input_mean) @ vectors
         residual = (targets - moments.target_mean)[:, None, :] - torch.einsum(
             "bi,pio->bpo", rotated, coefficients
@@ -260,10 +263,10 @@ def _leave_one_out_errors(
     return errors
 
 
-def _batches(data: Batches, n_inputs: int):
-    """(windows, targets, weights) of ``data`` in float64 on the CPU, batch by batch."""
-    for start in range(0, len(data), _BATCH):
-        stop = start + _BATCH
+def _batches(data: Batches, n_inputs: int, rows: int = _BATCH):
+    """(windows, targets, weights) of ``data`` in float64 on the CPU, by ``rows``."""
+    for start in range(0, len(data), rows):
+        stop = start + rows
         windows = data.windows.slice(start, stop).reshape(-1, n_inputs)
         weights = None if data.weights is None else data.weights[start:stop]
         yield (
