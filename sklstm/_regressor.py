@@ -57,7 +57,6 @@ from sklstm._training import (
     adam,
     hold_out,
     learning_rate_schedule,
-    optimizer_imports,
     output_learning_rate_scale,
     predict_in_batches,
     train,
@@ -615,7 +614,6 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         self, X, y, *, incremental: bool, sample_weight=None, groups=None
     ) -> LSTMRegressor:
         """Fit afresh or continue: prepare the data, start, train, record."""
-        optimizer_imports.start()
         continuing = self.__sklearn_is_fitted__() and (incremental or self.warm_start)
         X, y, data_attributes = validate_fit_data(self, X, y, reset=not continuing)
         groups = check_groups(groups, len(X))

@@ -9,8 +9,6 @@ synchronisation per epoch, not per batch).
 from __future__ import annotations
 
 import math
-import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,6 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from sklstm._eager_adam import EagerAdam
 from sklstm._windows import LagWindows
 from sklstm.exceptions import TrainingDivergedError
 
@@ -395,48 +394,6 @@ def _snapshot(network: nn.Module) -> dict[str, torch.Tensor]:
     }
 
 
-class _BackgroundImport:
-    """Import a module once, in a worker thread that Ctrl-C cannot interrupt.
-
-    ``torch.optim`` imports ``torch._dynamo`` (and sympy, ~2 s) the first
-    time an optimiser is built. Interrupted half-way in the main thread,
-    that import leaves half-initialised modules behind, and every later
-    fit in the process fails (``module 'sympy' has no attribute 'core'``).
-    A signal only ever interrupts the main thread, so here the import runs
-    in a worker: Ctrl-C interrupts the wait, never the import, and the next
-    fit waits for the same import to finish. :meth:`start` begins it at the
-    start of ``fit``, so that it overlaps with validation and windowing.
-    """
-
-    def __init__(self, module: str) -> None:
-        self.module = module
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        with self._lock:
-            if self._thread is None and self.module not in sys.modules:
-                self._thread = threading.Thread(
-                    target=self._import, name=f"import {self.module}", daemon=True
-                )
-                self._thread.start()
-
-    def wait(self) -> None:
-        self.start()
-        if self._thread is not None:
-            self._thread.join()  # a Ctrl-C here leaves the import running
-
-    def _import(self) -> None:
-        try:
-            __import__(self.module)
-        except Exception:  # torch raises it again where it needs the module
-            pass
-
-
-#: What ``torch.optim`` imports on first use.
-optimizer_imports = _BackgroundImport("torch._dynamo")
-
-
 #: The first PyTorch release with a fused Adam kernel for each device type.
 _FUSED_ADAM_SINCE = {"cuda": (2, 0), "cpu": (2, 4), "mps": (2, 5)}
 
@@ -450,6 +407,9 @@ def adam(
     output_scale: float = 1.0,
 ) -> torch.optim.Adam:
     """Adam over the parameters of ``network``, fused into one kernel if asked.
+
+    An :class:`~sklstm._eager_adam.EagerAdam`: it skips the ``torch.compile``
+    hooks of ``torch.optim``, whose first use imports ``torch._dynamo``.
 
     The fused kernel updates all parameters in one call instead of several
     small operations per parameter tensor: on the benchmark shape an
@@ -469,7 +429,6 @@ def adam(
     >>> optimizer.defaults["fused"]
     False
     """
-    optimizer_imports.wait()
     parameters = list(network.parameters())
     device_type = parameters[0].device.type if parameters else "cpu"
     version = tuple(int(part) for part in torch.__version__.split(".")[:2])
@@ -492,7 +451,7 @@ def adam(
             "lr_scale": output_scale,
         },
     ]
-    return torch.optim.Adam(
+    return EagerAdam(
         [group for group in groups if group["params"]],
         lr=lr,
         weight_decay=weight_decay,
