@@ -88,6 +88,7 @@ class PeakMemory:
 
 def sklstm_forecasts(train, horizon, lookback, params, random_state):
     from sklstm import LSTMForecaster
+    from sklstm._forecast_settings import block_of, history_width
 
     y = np.concatenate(train)
     groups = np.repeat(np.arange(len(train)), [len(x) for x in train])
@@ -106,13 +107,14 @@ def sklstm_forecasts(train, horizon, lookback, params, random_state):
     # The windows that trained: every step but the first (relative windows
     # need a step before them) with a whole target block after it, less the
     # held-out tail and the block - 1 windows whose targets reach into it.
-    block = model._block()
+    architecture = model._fitted_architecture()
+    block = block_of(architecture)
     windows = np.array([len(x) for x in train]) - block
     held_out = (
         np.ceil(model.validation_fraction * windows) if model.early_stopping else 0
     )
     gap = block - 1 if model.early_stopping else 0
-    no_step = int(model._history_width() > model.lookback)
+    no_step = int(history_width(architecture) > model.lookback)
     trained = int(np.clip(windows - no_step - held_out - gap, 0, None).sum())
     # Every network of the ensemble trains on the same windows.
     epochs = [network.n_iter_ for network in model._members()]
@@ -123,7 +125,7 @@ def sklstm_forecasts(train, horizon, lookback, params, random_state):
         "epochs": "+".join(map(str, epochs)),
         "samples_per_s": trained * sum(epochs) / (fitted - start),
         "season_length": model.season_length_,
-        "strategy": model._fitted_architecture()["strategy"],
+        "strategy": architecture["strategy"],
     }
     return list(forecast.reshape(len(train), horizon)), figures
 
@@ -156,6 +158,18 @@ def peer_forecasts(train, horizon, n_jobs):
     }, elapsed
 
 
+def parse_params(items: list[str]) -> dict:
+    """``--param name=value`` items as keyword arguments (values read as JSON)."""
+    params = {}
+    for item in items:
+        name, value = item.split("=", 1)
+        try:
+            params[name] = json.loads(value)
+        except json.JSONDecodeError:
+            params[name] = value
+    return params
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=["m1", "m3"])
@@ -186,13 +200,7 @@ def main() -> None:
         import torch
 
         torch.set_num_threads(args.threads)
-    params = {}
-    for item in args.param:
-        name, value = item.split("=", 1)
-        try:
-            params[name] = json.loads(value)
-        except json.JSONDecodeError:
-            params[name] = value
+    params = parse_params(args.param)
 
     load_average = os.getloadavg()[0]
     import torch

@@ -122,7 +122,7 @@ def training_rows(
     rows = np.column_stack([value[kept], covariates])
     targets = sliding_window_view(z[1:], block)[kept]
     if change:
-        targets = targets - z[kept, None]
+        targets -= z[kept, None]  # in place: the targets are a copy already
     if first_trained is None:
         first_trained = int(relative)
     weights = (position[kept] >= first_trained).astype(np.float64)

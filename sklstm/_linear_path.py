@@ -47,6 +47,18 @@ _BATCH = 4096
 
 
 @dataclass(frozen=True)
+class RidgeStart:
+    """What :func:`initialise_linear_path` set the network to."""
+
+    #: The penalty used, relative to the average eigenvalue of the Gram matrix.
+    penalty: float
+    #: The root-mean-square error of the start on the data it was solved on
+    #: (weighted, averaged over the outputs, in standardised units), from the
+    #: normal equations: no pass over the windows.
+    rms_error: float
+
+
+@dataclass(frozen=True)
 class _NormalEquations:
     """The weighted moments of windows and targets, from one pass."""
 
@@ -56,6 +68,7 @@ class _NormalEquations:
     target_mean: torch.Tensor
     input_rms: torch.Tensor  # root mean square of each input, uncentred
     target_std: torch.Tensor
+    target_squares: torch.Tensor  # centred, weighted, (outputs,)
     total: float
 
 
@@ -65,7 +78,7 @@ def initialise_linear_path(
     data: Batches,
     *,
     penalty: float | None = None,
-) -> float | None:
+) -> RidgeStart | None:
     """Set the linear path to the ridge fit of ``data`` and zero the LSTM head.
 
     The normal equations are accumulated batch by batch from the window
@@ -93,10 +106,11 @@ def initialise_linear_path(
 
     Returns
     -------
-    float or None
-        The relative penalty used, or None when the closed form was not used
-        (the window has more than :data:`MAX_CLOSED_FORM_INPUTS` inputs, the
-        network has no linear path, or the solution was not finite).
+    RidgeStart or None
+        The relative penalty used and the error of the start, or None when
+        the closed form was not used (the window has more than
+        :data:`MAX_CLOSED_FORM_INPUTS` inputs, the network has no linear
+        path, or the solution was not finite).
     """
     linear = network.linear
     if linear is None or linear.in_features > MAX_CLOSED_FORM_INPUTS:
@@ -131,7 +145,26 @@ def initialise_linear_path(
     linear.weight.copy_(coef.T.to(linear.weight))
     network.head.weight.zero_()
     network.head.bias.copy_(intercept.to(network.head.bias))
-    return float(relative[best])
+    error = _root_mean_square_error(moments, eigenvalues, projected, inverse[best])
+    return RidgeStart(float(relative[best]), error)
+
+
+def _root_mean_square_error(
+    moments: _NormalEquations,
+    eigenvalues: torch.Tensor,
+    projected: torch.Tensor,
+    inverse: torch.Tensor,
+) -> float:
+    """The weighted RMS error of one ridge solution, from its normal equations.
+
+    In the eigenbasis, the solution is ``projected * inverse``; it removes
+    ``projected² * (2 * inverse - eigenvalues * inverse²)`` from the centred
+    sum of squares of each output.
+    """
+    gain = 2.0 * inverse - eigenvalues * inverse.square()
+    explained = (projected.square() * gain[:, None]).sum(dim=0)
+    residual = (moments.target_squares - explained).clamp_min(0.0)
+    return float((residual.mean() / max(moments.total, 1e-300)).sqrt())
 
 
 def rounding_gains(coefficients: torch.Tensor, moments: _NormalEquations):
@@ -183,10 +216,18 @@ def _normal_equations(data: Batches, n_inputs: int) -> _NormalEquations:
     variance = target_squares / total - target_mean.square()
     # A constant target (variance 0 up to rounding) is fitted by the intercept.
     target_std = variance.clamp_min(0.0).sqrt().clamp_min(1e-12)
+    centred_squares = target_squares - total * target_mean.square()
     gram -= total * torch.outer(input_mean, input_mean)
     cross -= total * torch.outer(input_mean, target_mean)
     return _NormalEquations(
-        gram, cross, input_mean, target_mean, input_rms, target_std, total
+        gram,
+        cross,
+        input_mean,
+        target_mean,
+        input_rms,
+        target_std,
+        centred_squares.clamp_min(0.0),
+        total,
     )
 
 
@@ -203,7 +244,10 @@ def _leave_one_out_errors(
     inputs) are in the eigenbasis ``vectors`` of the centred Gram matrix.
     """
     errors = torch.zeros(len(coefficients), dtype=torch.float64)
-    for windows, targets, weights in _batches(data, len(vectors)):
+    # Fewer windows per batch with more outputs: a batch's residuals hold
+    # windows x penalties x outputs values, several times over.
+    rows = max(64, _BATCH // coefficients.shape[2])
+    for windows, targets, weights in _batches(data, len(vectors), rows):
         rotated = (windows - moments.input_mean) @ vectors
         residual = (targets - moments.target_mean)[:, None, :] - torch.einsum(
             "bi,pio->bpo", rotated, coefficients
@@ -219,10 +263,10 @@ def _leave_one_out_errors(
     return errors
 
 
-def _batches(data: Batches, n_inputs: int):
-    """(windows, targets, weights) of ``data`` in float64 on the CPU, batch by batch."""
-    for start in range(0, len(data), _BATCH):
-        stop = start + _BATCH
+def _batches(data: Batches, n_inputs: int, rows: int = _BATCH):
+    """(windows, targets, weights) of ``data`` in float64 on the CPU, by ``rows``."""
+    for start in range(0, len(data), rows):
+        stop = start + rows
         windows = data.windows.slice(start, stop).reshape(-1, n_inputs)
         weights = None if data.weights is None else data.weights[start:stop]
         yield (

@@ -57,7 +57,6 @@ from sklstm._training import (
     adam,
     hold_out,
     learning_rate_schedule,
-    optimizer_imports,
     output_learning_rate_scale,
     predict_in_batches,
     train,
@@ -615,7 +614,6 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         self, X, y, *, incremental: bool, sample_weight=None, groups=None
     ) -> LSTMRegressor:
         """Fit afresh or continue: prepare the data, start, train, record."""
-        optimizer_imports.start()
         continuing = self.__sklearn_is_fitted__() and (incremental or self.warm_start)
         X, y, data_attributes = validate_fit_data(self, X, y, reset=not continuing)
         groups = check_groups(groups, len(X))
@@ -772,7 +770,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         also resumes its optimiser); a new one starts at the ridge regression
         of ``linear_path``, whose penalty is None without it.
         """
-        start_penalty = None
+        ridge = None
         if continuing:
             network = copy.deepcopy(self.network_)
             fitted_start = True
@@ -783,14 +781,16 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                 window_length=start.window_length,
                 architecture=start.architecture,
             ).to(device)
-            start_penalty = initialise_linear_path(network, data.train)
-            fitted_start = start_penalty is not None
+            ridge = initialise_linear_path(network, data.train)
+            fitted_start = ridge is not None
         optimizer = adam(
             network,
             lr=self.learning_rate_init,
             weight_decay=self.alpha,
             fused=True,  # where this PyTorch has the kernel for the device
-            output_scale=output_learning_rate_scale(network, data.train)
+            output_scale=output_learning_rate_scale(
+                network, data.train, None if ridge is None else ridge.rms_error
+            )
             if fitted_start
             else 1.0,  # a random start has all its error to learn
         )
@@ -800,7 +800,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             for group, scale in zip(optimizer.param_groups, scales, strict=True):
                 group["lr_scale"] = scale  # a schedule ends with fit
                 group["lr"] = self.learning_rate_init * scale
-        return network, optimizer, start_penalty
+        return network, optimizer, None if ridge is None else ridge.penalty
 
     def _train(
         self,

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: Rows :meth:`Standardizer.transform` standardises at a time.
+_TRANSFORM_ROWS = 2**14
+
 
 @dataclass(frozen=True)
 class Standardizer:
@@ -43,8 +46,16 @@ class Standardizer:
         return cls(mean, scale)
 
     def transform(self, values: np.ndarray) -> np.ndarray:
-        """Standardise ``values`` and return them as float32."""
-        return ((values - self.mean) / self.scale).astype(np.float32)
+        """Standardise ``values`` and return them as float32.
+
+        Computed in float64 a block of rows at a time: beside the float32
+        result, memory holds one block's temporaries, not a float64 copy.
+        """
+        result = np.empty(values.shape, dtype=np.float32)
+        for start in range(0, len(values), _TRANSFORM_ROWS):
+            block = values[start : start + _TRANSFORM_ROWS]
+            result[start : start + _TRANSFORM_ROWS] = (block - self.mean) / self.scale
+        return result
 
     def inverse_transform(self, values: np.ndarray) -> np.ndarray:
         """Map standardised values back to the original units, as float64."""

@@ -9,8 +9,6 @@ synchronisation per epoch, not per batch).
 from __future__ import annotations
 
 import math
-import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,6 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from sklstm._eager_adam import EagerAdam
 from sklstm._windows import LagWindows
 from sklstm.exceptions import TrainingDivergedError
 
@@ -76,32 +75,47 @@ def hold_out(
     """Split samples into training and ``held_out`` validation batches.
 
     Both share the window view: each takes only the positions of its
-    samples. Training weights are rescaled to average 1 again (the caller
-    holds out samples so that some training sample has a positive weight);
-    the validation batches carry none (None when no sample is held out).
+    samples. Samples of weight 0 are left out of the training batches: they
+    carry no training signal, so computing them would be wasted work (their
+    rows still serve as history inside the windows of later samples).
+    Training weights are rescaled to average 1 again, and dropped when they
+    are all equal (the caller holds out samples so that some training sample
+    has a positive weight); the validation batches carry none (None when no
+    sample is held out).
     """
-    if not held_out.any():
-        return Batches(windows, targets, weights), None
-    device = targets.device
-    train = torch.from_numpy(np.flatnonzero(~held_out)).to(device)
-    kept = torch.from_numpy(np.flatnonzero(held_out)).to(device)
-    positions = (
-        torch.arange(len(targets), device=device)
-        if windows.positions is None
-        else windows.positions
-    )
-    train_weights = None
+    trains = ~held_out
     if weights is not None:
-        train_weights = weights[train]
-        train_weights = train_weights / train_weights.mean()
+        trains &= weights.cpu().numpy() > 0
+    validation = None
+    positions = windows.positions
+    if held_out.any() or not trains.all():
+        positions = (
+            torch.arange(len(targets), device=targets.device)
+            if positions is None
+            else positions
+        )
+    if held_out.any():
+        kept = torch.from_numpy(np.flatnonzero(held_out)).to(targets.device)
+        validation = Batches(LagWindows(windows.view, positions[kept]), targets[kept])
+    if trains.all():
+        return Batches(windows, targets, _unless_uniform(weights)), validation
+    train = torch.from_numpy(np.flatnonzero(trains)).to(targets.device)
+    train_weights = None if weights is None else weights[train]
     return (
         Batches(
             LagWindows(windows.view, positions[train]),
             targets[train],
-            train_weights,
+            _unless_uniform(train_weights),
         ),
-        Batches(LagWindows(windows.view, positions[kept]), targets[kept]),
+        validation,
     )
+
+
+def _unless_uniform(weights: torch.Tensor | None) -> torch.Tensor | None:
+    """``weights`` rescaled to average 1; None when they are all equal."""
+    if weights is None or bool((weights == weights[0]).all()):
+        return None
+    return weights / weights.mean()
 
 
 #: An epoch whose mean loss exceeds this many times the loss of the first
@@ -380,48 +394,6 @@ def _snapshot(network: nn.Module) -> dict[str, torch.Tensor]:
     }
 
 
-class _BackgroundImport:
-    """Import a module once, in a worker thread that Ctrl-C cannot interrupt.
-
-    ``torch.optim`` imports ``torch._dynamo`` (and sympy, ~2 s) the first
-    time an optimiser is built. Interrupted half-way in the main thread,
-    that import leaves half-initialised modules behind, and every later
-    fit in the process fails (``module 'sympy' has no attribute 'core'``).
-    A signal only ever interrupts the main thread, so here the import runs
-    in a worker: Ctrl-C interrupts the wait, never the import, and the next
-    fit waits for the same import to finish. :meth:`start` begins it at the
-    start of ``fit``, so that it overlaps with validation and windowing.
-    """
-
-    def __init__(self, module: str) -> None:
-        self.module = module
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        with self._lock:
-            if self._thread is None and self.module not in sys.modules:
-                self._thread = threading.Thread(
-                    target=self._import, name=f"import {self.module}", daemon=True
-                )
-                self._thread.start()
-
-    def wait(self) -> None:
-        self.start()
-        if self._thread is not None:
-            self._thread.join()  # a Ctrl-C here leaves the import running
-
-    def _import(self) -> None:
-        try:
-            __import__(self.module)
-        except Exception:  # torch raises it again where it needs the module
-            pass
-
-
-#: What ``torch.optim`` imports on first use.
-optimizer_imports = _BackgroundImport("torch._dynamo")
-
-
 #: The first PyTorch release with a fused Adam kernel for each device type.
 _FUSED_ADAM_SINCE = {"cuda": (2, 0), "cpu": (2, 4), "mps": (2, 5)}
 
@@ -435,6 +407,9 @@ def adam(
     output_scale: float = 1.0,
 ) -> torch.optim.Adam:
     """Adam over the parameters of ``network``, fused into one kernel if asked.
+
+    An :class:`~sklstm._eager_adam.EagerAdam`: it skips the ``torch.compile``
+    hooks of ``torch.optim``, whose first use imports ``torch._dynamo``.
 
     The fused kernel updates all parameters in one call instead of several
     small operations per parameter tensor: on the benchmark shape an
@@ -454,7 +429,6 @@ def adam(
     >>> optimizer.defaults["fused"]
     False
     """
-    optimizer_imports.wait()
     parameters = list(network.parameters())
     device_type = parameters[0].device.type if parameters else "cpu"
     version = tuple(int(part) for part in torch.__version__.split(".")[:2])
@@ -477,7 +451,7 @@ def adam(
             "lr_scale": output_scale,
         },
     ]
-    return torch.optim.Adam(
+    return EagerAdam(
         [group for group in groups if group["params"]],
         lr=lr,
         weight_decay=weight_decay,
@@ -489,7 +463,9 @@ def adam(
 MIN_OUTPUT_SCALE = 1e-3
 
 
-def output_learning_rate_scale(network: nn.Module, data: Batches) -> float:
+def output_learning_rate_scale(
+    network: nn.Module, data: Batches, error: float | None = None
+) -> float:
     """The root-mean-square error of ``network`` on ``data``, within [1e-3, 1].
 
     Adam moves every weight by about its learning rate per step, however
@@ -500,7 +476,8 @@ def output_learning_rate_scale(network: nn.Module, data: Batches) -> float:
     by more than the error left to learn, and training would undo the ridge
     start. Scaling the output-side weights' rate by this error keeps their
     steps in proportion to what there is left to fit; the recurrent weights
-    keep the full rate.
+    keep the full rate. An ``error`` already known (the ridge start's, from
+    its normal equations) is used as is: no pass over ``data``.
 
     Examples
     --------
@@ -515,13 +492,14 @@ def output_learning_rate_scale(network: nn.Module, data: Batches) -> float:
     >>> output_learning_rate_scale(net, data)
     0.5
     """
-    if len(data) == 0:
-        return 1.0
-    prediction = predict_in_batches(network, data.windows)
-    squared = (prediction - data.targets).square().mean(dim=1)
-    if data.weights is not None:
-        squared = squared * data.weights
-    error = math.sqrt(max(float(squared.mean()), 0.0))
+    if error is None:
+        if len(data) == 0:
+            return 1.0
+        prediction = predict_in_batches(network, data.windows)
+        squared = (prediction - data.targets).square().mean(dim=1)
+        if data.weights is not None:
+            squared = squared * data.weights
+        error = math.sqrt(max(float(squared.mean()), 0.0))
     if not math.isfinite(error):
         return 1.0
     return min(1.0, max(MIN_OUTPUT_SCALE, error))

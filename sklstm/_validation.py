@@ -250,7 +250,7 @@ def check_sequence_shape(estimator: BaseEstimator, X: np.ndarray) -> None:
 def check_float32_range(values: np.ndarray, name: str) -> None:
     """sklstm trains in float32: refuse values that float32 cannot hold."""
     if values.size and values.dtype == np.float64:
-        largest = float(np.max(np.abs(values)))
+        largest = max(-float(np.min(values)), float(np.max(values)))  # no copy
         if largest > FLOAT32_MAX:
             raise ValueError(
                 f"{name} contains values as large as {largest:.3g}, beyond what "

@@ -303,3 +303,37 @@ def test_early_stopping_switched_off_holds_nothing_out(off):
     X, y = TREND[:120, None], TREND[1:121]
     model = LSTMRegressor(lookback=3, hidden_size=4, max_iter=2, early_stopping=off)
     assert model.fit(X, y).validation_scores_ is None
+
+
+@pytest.mark.parametrize(("n_outputs", "weighted"), [(1, False), (3, True)])
+def test_the_start_error_from_the_normal_equations_is_the_networks_error(
+    n_outputs, weighted
+):
+    # The output-side learning rate is scaled by this error: it is solved
+    # from the moments instead of running the network over every window.
+    rng = np.random.default_rng(n_outputs)
+    t = np.arange(300)
+    rows = np.c_[np.sin(t / 7), rng.normal(size=len(t))].astype(np.float32)
+    targets = np.stack(
+        [np.roll(rows[:, 0], -k - 1) + 0.1 * rng.normal(size=len(t))
+         for k in range(n_outputs)], axis=1,
+    ).astype(np.float32)  # fmt: skip
+    weights = None
+    if weighted:
+        weights = rng.uniform(0.0, 2.0, len(t))
+        weights[:20] = 0.0
+        weights = torch.tensor(weights / weights.mean(), dtype=torch.float32)
+    network = RecurrentNetwork(
+        2, n_outputs, 6, hidden_size=4, num_layers=1, dropout=0.0,
+        bidirectional=False, linear_path=True,
+    )  # fmt: skip
+    data = Batches(
+        lag_windows(torch.from_numpy(rows), 6), torch.from_numpy(targets), weights
+    )
+    start = initialise_linear_path(network, data)
+    with torch.no_grad():
+        squared = (network(data.windows.slice(0, len(t))) - data.targets).square()
+    squared = squared.mean(dim=1) * (1.0 if weights is None else weights)
+    measured = float(squared.mean().sqrt())
+    assert 0.05 < measured < 0.5  # a start that fits some, not all
+    assert start.rms_error == pytest.approx(measured, rel=1e-5)

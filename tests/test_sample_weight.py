@@ -34,6 +34,17 @@ def test_rows_with_zero_weight_do_not_pull_the_fit():
     assert weighted_error < unweighted_error / 5
 
 
+def test_rows_with_zero_weight_cost_no_training_steps():
+    # They carry no training signal: the batches hold only the weighted rows
+    # (the others still serve as history inside their windows).
+    weights = np.where(CORRUPTED, 0.0, 1.0)
+    model = _model(max_iter=2, batch_size=16, early_stopping=False)
+    model.fit(X, Y_CORRUPTED, sample_weight=weights)
+    batches_per_epoch = int(np.ceil(np.count_nonzero(weights) / 16))
+    assert batches_per_epoch < int(np.ceil(len(Y) / 16))
+    assert model.t_ == 2 * batches_per_epoch
+
+
 def test_uniform_weights_train_the_same_model_as_no_weights():
     plain = _model().fit(X, Y)
     uniform = _model().fit(X, Y, sample_weight=np.full(len(Y), 2.5))
