@@ -101,6 +101,8 @@ def initialise_linear_path(
     linear = network.linear
     if linear is None or linear.in_features > MAX_CLOSED_FORM_INPUTS:
         return None
+    if data.weights is not None and not bool(sample_weights(data.weights).any()):
+        return None  # no sample has all its targets: no closed form to start at
     moments = _normal_equations(data, linear.in_features)
     eigenvalues, vectors = torch.linalg.eigh(moments.gram)
     eigenvalues = eigenvalues.clamp_min(0.0)
@@ -177,7 +179,11 @@ def _normal_equations(data: Batches, n_inputs: int) -> _NormalEquations:
         input_sum += weighted.sum(dim=0)
         target_sum += weighted_targets.sum(dim=0)
         target_squares += (weighted_targets * targets).sum(dim=0)
-    total = float(len(data)) if data.weights is None else float(data.weights.sum())
+    total = (
+        float(len(data))
+        if data.weights is None
+        else float(sample_weights(data.weights).sum())
+    )
     input_mean, target_mean = input_sum / total, target_sum / total
     input_rms = (gram.diagonal() / total).clamp_min(0.0).sqrt()
     variance = target_squares / total - target_mean.square()
@@ -219,12 +225,25 @@ def _leave_one_out_errors(
     return errors
 
 
+def sample_weights(weights: torch.Tensor) -> torch.Tensor:
+    """One weight per sample: per-target weights (some targets missing) count
+    only the samples whose targets are all observed, with their mean weight.
+
+    The closed form shares one Gram matrix between the outputs, so it is
+    solved on the samples it can use whole.
+    """
+    if weights.ndim == 1:
+        return weights
+    return torch.where((weights > 0).all(dim=1), weights.mean(dim=1), 0.0)
+
+
 def _batches(data: Batches, n_inputs: int):
     """(windows, targets, weights) of ``data`` in float64 on the CPU, batch by batch."""
     for start in range(0, len(data), _BATCH):
         stop = start + _BATCH
         windows = data.windows.slice(start, stop).reshape(-1, n_inputs)
         weights = None if data.weights is None else data.weights[start:stop]
+        weights = None if weights is None else sample_weights(weights)
         yield (
             windows.to("cpu", torch.float64),
             data.targets[start:stop].to("cpu", torch.float64),
