@@ -48,6 +48,7 @@ from sklstm._forecaster_legacy import (
     upgrade_legacy_state,
 )
 from sklstm._intervals import stepwise_half_width
+from sklstm._missing_values import fill_forward, refuse_empty_series
 from sklstm._panel import locate_series, panel_of
 from sklstm._publishing import publish_fitted_state
 from sklstm._regressor import LSTMRegressor
@@ -76,10 +77,11 @@ from sklstm._state import (
     rebuild_live,
     unpickled_state,
 )
-from sklstm._time_index import time_grid, time_index
+from sklstm._time_index import time_grid, time_index, with_missing_steps
 from sklstm._validation import (
     check_float32_range,
     numeric_input,
+    refuse_missing_covariates,
     validate_on_copy,
     validate_series,
     zero_column_frames_as_arrays,
@@ -439,6 +441,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         "_time_step": Step(optional=True),
         "_time_offsets": Array(shape=("*",), optional=True),
         "_series_name": Scalar(optional=True),
+        "_series_missing": Array(shape=("*", "*"), optional=True),
     }
     #: How sklstm 0.2 laid out the same state (files of format 1).
     _legacy_fitted_state_schema: ClassVar[dict[str, Field]] = LEGACY_SCHEMA
@@ -537,6 +540,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self : LSTMForecaster
             The fitted forecaster.
         """
+        X, y, groups = with_missing_steps(X, y, groups)
         X_checked, y_checked, features = validate_on_copy(
             self, validate_series, X, y, reset=True
         )
@@ -546,6 +550,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         )
         y_sorted, X_sorted = y_checked[panel.order], X_checked[panel.order]
         series = np.split(y_sorted, panel.starts[1:])
+        refuse_empty_series(series, panel.labels)
         architecture = resolve_architecture(
             self.get_params(deep=False), series, warn_if_deprecated=True
         )
@@ -560,9 +565,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             architecture["season_length"],
             labels=panel.labels,
         )
-        z = transform.transform(y_sorted, panel.sorted_codes, panel.steps_from_end)
-        networks = self._train_on(architecture, z, X_sorted, panel)
-        rollout = _rollout_of(architecture)
+        adjusted, missing = fill_forward(
+            transform.adjust(y_sorted, panel.sorted_codes, panel.steps_from_end), panel
+        )
+        z = transform.scaling.transform(adjusted, panel.sorted_codes)
+        missing = missing if self._masked(missing.any()) else None
+        networks = self._train_on(architecture, z, X_sorted, panel, missing)
+        rollout = _rollout_of(architecture, masked=missing is not None)
         residuals = None
         if networks[0].calibration_residuals_ is not None:
             residuals = held_out_errors(
@@ -572,6 +581,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 X_sorted,
                 panel,
                 self.validation_fraction,
+                missing,
             )
         state = SeriesState.from_fit(
             y_sorted,
@@ -848,7 +858,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         score : float
             R² of ``self.predict(X, groups=groups)``.
         """
-        return r2_score(y, self.predict(X, groups=groups), sample_weight=sample_weight)
+        truth = np.asarray(y, dtype=np.float64).ravel()
+        forecast = self.predict(X, groups=groups)
+        observed = ~np.isnan(truth)
+        if observed.all():
+            return r2_score(y, forecast, sample_weight=sample_weight)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight)[observed]
+        return r2_score(
+            truth[observed], forecast[observed], sample_weight=sample_weight
+        )
 
     def __getstate__(self) -> dict:
         return pickled_state(self._fitted_state_schema, super().__getstate__())
@@ -944,14 +963,38 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """The fitted networks whose forecasts are averaged."""
         return self._fitted().members
 
+    def _masked(self, has_missing: bool) -> bool:
+        """Whether the networks to train read a mask of missing values.
+
+        They do when the series have holes; a warm start keeps the fitted
+        networks' inputs, and cannot add a mask they never had.
+        """
+        if not (self.warm_start and self.__sklearn_is_fitted__()):
+            return bool(has_missing)
+        masked = self._fitted().masked
+        if has_missing and not masked:
+            raise ValueError(
+                "fit with warm_start=True continues training the fitted networks, "
+                "which were fitted on series without missing values and read no "
+                "mask of them; these series have missing values (NaN). Fit with "
+                "warm_start=False to learn from the holes."
+            )
+        return masked
+
     def _train_on(
-        self, architecture: dict, z: np.ndarray, X_sorted: np.ndarray, panel
+        self,
+        architecture: dict,
+        z: np.ndarray,
+        X_sorted: np.ndarray,
+        panel,
+        missing: np.ndarray | None = None,
     ) -> list[LSTMRegressor]:
         """Train the ``n_networks`` regressors on the windows of every series.
 
         The first is seeded by ``random_state`` itself, so one network is
         trained exactly as without an ensemble; the others by seeds drawn
-        from it.
+        from it. With ``missing`` (which values of ``z`` were missing), the
+        windows carry a mask of them and missing targets do not train.
         """
         rollout = _rollout_of(architecture)
         rows, targets, weights, codes = training_rows(
@@ -962,6 +1005,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             change=rollout.change,
             relative=rollout.relative,
             first_trained=first_trained_step(architecture, len(panel.labels)),
+            missing=missing,
         )
         weights = leak_free_weights(
             weights, codes, self.early_stopping, self.validation_fraction, rollout.block
@@ -1000,7 +1044,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return LSTMRegressor(**params)
 
 
-def _rollout_of(architecture: dict) -> Rollout:
+def _rollout_of(architecture: dict, masked: bool = False) -> Rollout:
     width = history_width(architecture)
     relative = width > architecture["lookback"]
     return Rollout(
@@ -1008,6 +1052,7 @@ def _rollout_of(architecture: dict) -> Rollout:
         block=block_of(architecture),
         width=width,
         change=relative or architecture["network_output"] == "change",
+        masked=masked,
     )
 
 
@@ -1066,9 +1111,14 @@ class _Fitted:
         self.state = SeriesState.from_attributes(
             fitted, self.architecture["series_scaling"]
         )
+        # A network of a fit on series with holes reads one input more per
+        # step than the value and the covariates: the mask of missing values.
+        inputs = 1 + block_of(self.architecture) * fitted["n_features_in_"]
+        self.masked = self.members[0].n_features_in_ > inputs
 
     def covariates(self, X) -> np.ndarray:
         """Check the covariates of the steps to forecast, against this fit."""
+        refuse_missing_covariates(X)
         with numeric_input("X"):
             X = validate_data(
                 self.estimator,
@@ -1090,7 +1140,7 @@ class _Fitted:
         state = self.state
         panel = state.panel(groups, len(X))
         where = state.locate(panel, values_needed(self.architecture))
-        rollout = _rollout_of(self.architecture)
+        rollout = _rollout_of(self.architecture, self.masked)
         forecasts = forecast_from_ends(
             ensemble_predictor(self.members),
             rollout,
@@ -1098,6 +1148,7 @@ class _Fitted:
             state.recent_covariates(where, rollout.lookback),
             np.split(X[panel.order], panel.starts[1:]),
             panel.lengths,
+            state.recent_missing(where),
         )
         steps = panel.row_position
         scaled = forecasts[panel.codes, steps]
