@@ -77,7 +77,12 @@ from sklstm._state import (
     rebuild_live,
     unpickled_state,
 )
-from sklstm._time_index import time_grid, time_index, with_missing_steps
+from sklstm._time_index import (
+    time_grid,
+    time_index,
+    with_missing_steps,
+    with_missing_steps_after,
+)
 from sklstm._validation import (
     check_float32_range,
     numeric_input,
@@ -812,6 +817,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         True
         """
         fitted = self._fitted()
+        X, y, groups = with_missing_steps_after(
+            fitted.state.grid, fitted.state.labels, X, y, groups
+        )
         X_new, y_new = validate_series(fitted.estimator, X, y, reset=False)
         panel = fitted.state.panel(groups, len(y_new))
         where = locate_series(fitted.state.labels, panel.labels)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sklstm._panel import Panel, panel_of
+from sklstm._panel import Panel, locate_series, panel_of
 
 
 def time_index(X, y) -> pd.Index | None:
@@ -263,6 +263,54 @@ def with_missing_steps(X, y, groups):
         if (place < 0).any() or (np.diff(place) <= 0).any():
             return X, y, groups  # off the grid: time_grid says so
         grids.append(grid)
+        places.append(place)
+    if sum(map(len, grids)) == len(index):
+        return X, y, groups
+    return _completed(X, y, groups, panel, grids, places)
+
+
+def with_missing_steps_after(grid: TimeGrid | None, known, X, y, groups):
+    """:func:`with_missing_steps` for ``update``: rows continue a fitted grid.
+
+    A known series (one of the sorted labels ``known``) continues from the
+    step after its end, so the steps skipped between its end and its new
+    rows become missing rows too; a new series starts at its first date.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sklstm._time_index import TimeGrid, with_missing_steps_after
+    >>> month = pd.offsets.MonthBegin()
+    >>> grid = TimeGrid(pd.Timestamp("2024-01-01"), month, np.zeros(1))
+    >>> later = pd.DatetimeIndex(["2024-03-01", "2024-04-01"])  # February skipped
+    >>> y = pd.Series([3.0, 4.0], index=later)
+    >>> _, filled, _ = with_missing_steps_after(grid, np.array([0]), None, y, None)
+    >>> filled.tolist()
+    [nan, 3.0, 4.0]
+    """
+    index = time_index(X, y)
+    if (
+        grid is None
+        or not isinstance(grid.origin, (pd.Timestamp, pd.Period))
+        or not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex))
+        or not len(index)
+        or (groups is None and len(known) > 1)  # refused by the state
+    ):
+        return X, y, groups
+    labels = np.repeat(known, len(index)) if groups is None else groups
+    panel = panel_of(labels, len(index))
+    where = locate_series(known, panel.labels)
+    grids, places = [], []
+    for s, (start, length) in enumerate(zip(panel.starts, panel.lengths, strict=True)):
+        dates = index[panel.order[start : start + length]]
+        seen = where[s] >= 0
+        first = grid._time_at(grid.offsets[where[s]] + 1) if seen else dates[0]
+        steps = _grid_between(first, dates[-1], grid.step, index)
+        place = steps.get_indexer(dates)
+        if not len(steps) or (place < 0).any() or (np.diff(place) <= 0).any():
+            return X, y, groups  # off the grid: TimeGrid.continued says so
+        grids.append(steps)
         places.append(place)
     if sum(map(len, grids)) == len(index):
         return X, y, groups

@@ -219,6 +219,23 @@ def test_a_gap_in_a_date_index_becomes_missing_rows():
     assert forecast.index[0] == pd.Timestamp("2006-01-01")
 
 
+def test_update_after_a_gap_in_the_dates_continues_with_missing_rows():
+    months = monthly(N + 6)
+    y = pd.Series(wave(N + 6), index=months)
+    fitted = tiny_forecaster(lookback=6).fit(pd.DataFrame(index=months[:N]), y[:N])
+    explicit = pickle.loads(pickle.dumps(fitted))
+    # Two months after the end are skipped: they are missing, not closed up.
+    later = y.iloc[N + 2 :]
+    fitted.update(pd.DataFrame(index=later.index), later)
+    explicit.update(
+        pd.DataFrame(index=months[N:]), y[N:].where(months[N:] >= months[N + 2])
+    )
+    np.testing.assert_array_equal(
+        fitted.predict(no_covariates(3)), explicit.predict(no_covariates(3))
+    )
+    assert fitted.predict_series(no_covariates(1)).index[0] == months[-1] + months.freq
+
+
 def test_gaps_in_periods_of_several_series_become_missing_rows():
     periods = pd.period_range("2001-01", periods=40, freq="M")
     frame = pd.DataFrame(
