@@ -48,18 +48,36 @@ _TEST_QUANTILE = 1.645
 def _autocorrelations(values: np.ndarray, max_lag: int) -> np.ndarray | None:
     """Autocorrelations of ``values`` at lags 1 ... ``max_lag`` (None if flat).
 
-    Missing values (NaN) are left out: a pair with one contributes nothing.
+    Missing values (NaN) are left out: each sum runs over the pairs (and
+    squares) that are observed, scaled up to as many as a complete series
+    has, so that holes do not shrink the autocorrelations towards 0.
     """
-    if np.isnan(values).any():
-        centred = np.nan_to_num(values - np.nanmean(values), nan=0.0)
-    else:
-        centred = values - values.mean()
+    missing = np.isnan(values)
+    if missing.any():
+        return _observed_autocorrelations(values, missing, max_lag)
+    centred = values - values.mean()
     total = centred @ centred
     if not total > 0:
         return None
     return np.array(
         [centred[lag:] @ centred[:-lag] / total for lag in range(1, max_lag + 1)]
     )
+
+
+def _observed_autocorrelations(values, missing, max_lag: int) -> np.ndarray | None:
+    observed = (~missing).astype(np.float64)
+    centred = np.where(missing, 0.0, values - np.nanmean(values))
+    n = len(values)
+    total = centred @ centred * n / max(observed.sum(), 1.0)
+    if not total > 0:
+        return None
+    correlations = np.zeros(max_lag)
+    for lag in range(1, min(max_lag, n - 1) + 1):
+        pairs = observed[lag:] @ observed[:-lag]
+        if pairs:
+            scale = (n - lag) / pairs
+            correlations[lag - 1] = centred[lag:] @ centred[:-lag] * scale / total
+    return correlations
 
 
 def detect_season_length(series: list[np.ndarray], max_lag: int) -> int | None:

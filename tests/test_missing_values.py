@@ -194,6 +194,18 @@ def test_the_season_is_found_despite_holes():
     np.testing.assert_allclose(factors, expected, atol=0.02)
 
 
+def test_the_season_length_of_a_collection_is_found_despite_holes():
+    from sklstm._seasonality import detect_season_length
+
+    months = np.arange(96)
+    collection = []
+    for phase in range(5):
+        values = np.sin(months * np.pi / 6 + phase) + 0.2 * RNG.normal(size=96)
+        values[RNG.choice(96, 29, replace=False)] = np.nan  # 30 % missing
+        collection.append(values)
+    assert detect_season_length(collection, max_lag=24) == 12
+
+
 # ------------------------------------------------------------- time gaps
 
 
