@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from sklstm._network import RecurrentNetwork
-from sklstm._training import Batches
+from sklstm._training import Batches, predict_in_batches
 
 #: Beyond this many inputs per window (lookback x features) the d x d normal
 #: equations cost more than they save; the linear path then starts at random.
@@ -101,8 +101,8 @@ def initialise_linear_path(
     linear = network.linear
     if linear is None or linear.in_features > MAX_CLOSED_FORM_INPUTS:
         return None
-    if data.weights is not None and not bool(sample_weights(data.weights).any()):
-        return None  # no sample has all its targets: no closed form to start at
+    if data.weights is not None and data.weights.ndim == 2:
+        return _start_with_missing_targets(network, data, penalty)
     moments = _normal_equations(data, linear.in_features)
     eigenvalues, vectors = torch.linalg.eigh(moments.gram)
     eigenvalues = eigenvalues.clamp_min(0.0)
@@ -179,11 +179,7 @@ def _normal_equations(data: Batches, n_inputs: int) -> _NormalEquations:
         input_sum += weighted.sum(dim=0)
         target_sum += weighted_targets.sum(dim=0)
         target_squares += (weighted_targets * targets).sum(dim=0)
-    total = (
-        float(len(data))
-        if data.weights is None
-        else float(sample_weights(data.weights).sum())
-    )
+    total = float(len(data)) if data.weights is None else float(data.weights.sum())
     input_mean, target_mean = input_sum / total, target_sum / total
     input_rms = (gram.diagonal() / total).clamp_min(0.0).sqrt()
     variance = target_squares / total - target_mean.square()
@@ -225,16 +221,35 @@ def _leave_one_out_errors(
     return errors
 
 
-def sample_weights(weights: torch.Tensor) -> torch.Tensor:
-    """One weight per sample: per-target weights (some targets missing) count
-    only the samples whose targets are all observed, with their mean weight.
+def _start_with_missing_targets(
+    network: RecurrentNetwork, data: Batches, penalty: float | None
+) -> float | None:
+    """The ridge start when some targets are missing (per-target weights 0).
 
-    The closed form shares one Gram matrix between the outputs, so it is
-    solved on the samples it can use whole.
+    The closed form shares one Gram matrix between the outputs, so it needs
+    every target of a sample. It is solved first with the missing targets
+    at 0 (the mean of the standardised targets), each sample weighted by
+    the share of its targets observed; then once more with each missing
+    target set to that solution's prediction, each sample at full weight:
+    one step of expectation-maximisation towards the solution of each
+    output on its own observed targets. (Only the samples whose targets
+    are all observed would leave too few with a long horizon: a 30 % share
+    missing leaves 0.2 % of 18-step blocks whole.)
     """
-    if weights.ndim == 1:
-        return weights
-    return torch.where((weights > 0).all(dim=1), weights.mean(dim=1), 0.0)
+    weights = data.weights
+    first = initialise_linear_path(
+        network,
+        Batches(data.windows, data.targets, weights.mean(dim=1)),
+        penalty=penalty,
+    )
+    if first is None:
+        return None
+    predicted = predict_in_batches(network, data.windows).to(data.targets.dtype)
+    filled = torch.where(weights > 0, data.targets, predicted)
+    rows = weights.amax(dim=1)
+    return initialise_linear_path(
+        network, Batches(data.windows, filled, rows / rows.mean()), penalty=first
+    )
 
 
 def _batches(data: Batches, n_inputs: int):
@@ -243,7 +258,6 @@ def _batches(data: Batches, n_inputs: int):
         stop = start + _BATCH
         windows = data.windows.slice(start, stop).reshape(-1, n_inputs)
         weights = None if data.weights is None else data.weights[start:stop]
-        weights = None if weights is None else sample_weights(weights)
         yield (
             windows.to("cpu", torch.float64),
             data.targets[start:stop].to("cpu", torch.float64),
