@@ -530,7 +530,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             DataFrame with only an index.
         y : array-like of shape (n_steps,)
             The series, in time order. A pandas Series on a regular
-            ``DatetimeIndex`` lets :meth:`predict_series` date the forecast.
+            ``DatetimeIndex`` lets :meth:`predict_series` date the forecast;
+            dates it skips on that grid become missing values. A missing
+            value may be NaN: windows then carry a mask of what is missing
+            (held at the last observed value), and missing targets do not
+            train (see "Series with holes" in the forecasting guide).
         groups : array-like of shape (n_steps,), default=None
             The series each row belongs to, for a global model of many
             series: their rows stacked in one table (in any order of series,
@@ -793,7 +797,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         X : array-like of shape (n_new_steps, n_covariates)
             The covariates of the new steps.
         y : array-like of shape (n_new_steps,)
-            The new values of the series, which follow those seen so far.
+            The new values of the series, which follow those seen so far
+            (NaN where missing).
         groups : array-like of shape (n_new_steps,), default=None
             With a forecaster fitted on many series: the series of each row.
             A series seen before continues from its end; a new one (at
@@ -853,7 +858,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         X : array-like of shape (n_future_steps, n_covariates)
             The covariates of the steps to forecast.
         y : array-like of shape (n_future_steps,)
-            The true values of those steps.
+            The true values of those steps; rows where it is NaN are left
+            out of R².
         sample_weight : array-like of shape (n_future_steps,), default=None
             Weights of the rows in R².
         groups : array-like of shape (n_future_steps,), default=None

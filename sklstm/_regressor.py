@@ -400,7 +400,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         X : array-like of shape (n_rows, n_features) or (n_samples, steps, n_features)
             Time-ordered rows, or a batch of sequences used as is.
         y : array-like of shape (n_rows,) or (n_rows, n_outputs)
-            The target of each row.
+            The target of each row; NaN where it is missing. A missing target
+            has weight 0 in the loss (output by output), and its row still
+            serves as history for the rows after it.
         sample_weight : array-like of shape (n_rows,), default=None
             Non-negative weight of each row's prediction error in the loss. A
             row with weight 0 still serves as history for the rows after it.
@@ -430,7 +432,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         X : array-like of shape (n_rows, n_features) or (n_samples, steps, n_features)
             Time-ordered rows, or a batch of sequences used as is.
         y : array-like of shape (n_rows,) or (n_rows, n_outputs)
-            The target of each row.
+            The target of each row; NaN where it is missing. A missing target
+            has weight 0 in the loss (output by output), and its row still
+            serves as history for the rows after it.
         sample_weight : array-like of shape (n_rows,), default=None
             Non-negative weight of each row's prediction error in the loss. A
             row with weight 0 still serves as history for the rows after it.
