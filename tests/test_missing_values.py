@@ -165,6 +165,12 @@ def test_the_mask_of_missing_values_survives_pickling_and_saving(tmp_path):
     assert not np.allclose(changed[future == "c"], expected[future == "c"])
 
 
+def test_a_forecaster_that_reads_a_mask_is_not_exported_to_onnx():
+    forecaster = tiny_forecaster(lookback=6).fit(no_covariates(N), holed(wave(), 9))
+    with pytest.raises(ValueError, match=r"missing values.*mask"):
+        sklstm.to_onnx(forecaster)
+
+
 # ------------------------------------------------------ transforms ignore holes
 
 
