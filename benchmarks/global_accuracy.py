@@ -156,6 +156,18 @@ def peer_forecasts(train, horizon, n_jobs):
     }, elapsed
 
 
+def parse_params(items: list[str]) -> dict:
+    """``--param name=value`` flags as parameters (JSON values, else strings)."""
+    params = {}
+    for item in items:
+        name, value = item.split("=", 1)
+        try:
+            params[name] = json.loads(value)
+        except json.JSONDecodeError:
+            params[name] = value
+    return params
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=["m1", "m3"])
@@ -186,13 +198,7 @@ def main() -> None:
         import torch
 
         torch.set_num_threads(args.threads)
-    params = {}
-    for item in args.param:
-        name, value = item.split("=", 1)
-        try:
-            params[name] = json.loads(value)
-        except json.JSONDecodeError:
-            params[name] = value
+    params = parse_params(args.param)
 
     load_average = os.getloadavg()[0]
     import torch
