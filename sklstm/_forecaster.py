@@ -574,10 +574,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             architecture["season_length"],
             labels=panel.labels,
         )
-        adjusted, missing = fill_forward(
-            transform.adjust(y_sorted, panel.sorted_codes, panel.steps_from_end), panel
-        )
-        z = transform.scaling.transform(adjusted, panel.sorted_codes)
+        z, missing = _network_units(transform, y_sorted, panel)
         missing = missing if self._masked(missing.any()) else None
         networks = self._train_on(architecture, z, X_sorted, panel, missing)
         rollout = _rollout_of(architecture, masked=missing is not None)
@@ -1068,6 +1065,18 @@ def _rollout_of(architecture: dict, masked: bool = False) -> Rollout:
         change=relative or architecture["network_output"] == "change",
         masked=masked,
     )
+
+
+def _network_units(transform, y_sorted: np.ndarray, panel):
+    """The values in the units the network sees, and which were missing.
+
+    A missing value holds the last one observed before it (season taken
+    out), as the history a forecast starts from does.
+    """
+    adjusted, missing = fill_forward(
+        transform.adjust(y_sorted, panel.sorted_codes, panel.steps_from_end), panel
+    )
+    return transform.scaling.transform(adjusted, panel.sorted_codes), missing
 
 
 def _check_long_enough(panel, architecture: dict, n_features: int) -> None:
