@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from sklstm._missing_values import first_observed
 from sklstm._panel import Panel
 from sklstm._row_metadata import reaching_into_tails, series_tails
 
@@ -74,6 +75,7 @@ def training_rows(
     change: bool,
     relative: bool = False,
     first_trained: int | None = None,
+    missing: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The rows, targets, weights and series codes the regressor trains on.
 
@@ -92,6 +94,12 @@ def training_rows(
     steps of 0, a flat history) and its own window, which holds no step at
     all, never trains (``first_trained`` is 1 by default, else 0).
 
+    With ``missing`` (the series have holes, filled by
+    :func:`sklstm._missing_values.fill_forward`), a row also holds whether
+    its value was missing, right after the value; a missing target is NaN
+    (the regressor does not train on it), and the windows of a series
+    before its first observed value have weight 0.
+
     Parameters
     ----------
     z : ndarray of shape (n_rows,)
@@ -102,10 +110,13 @@ def training_rows(
     block : int
     change : bool
     relative : bool, default=False
+    first_trained : int, default=None
+    missing : ndarray of bool of shape (n_rows,), default=None
 
     Returns
     -------
-    rows : ndarray of shape (n_kept, 1 + block * n_covariates)
+    rows : ndarray of shape (n_kept, 1 + block * n_covariates), one more \
+            column with ``missing``
     targets : ndarray of shape (n_kept, block)
     weights : ndarray of shape (n_kept,)
     codes : ndarray of shape (n_kept,)
@@ -119,13 +130,17 @@ def training_rows(
     if relative:
         value = np.r_[0.0, np.diff(z)]
         value[position == 0] = 0.0
-    rows = np.column_stack([value[kept], covariates])
-    targets = sliding_window_view(z[1:], block)[kept]
+    flags = [] if missing is None else [missing[kept]]
+    rows = np.column_stack([value[kept], *flags, covariates])
+    truth = z if missing is None else np.where(missing, np.nan, z)
+    targets = sliding_window_view(truth[1:], block)[kept]
     if change:
         targets -= z[kept, None]  # in place: the targets are a copy already
     if first_trained is None:
         first_trained = int(relative)
     weights = (position[kept] >= first_trained).astype(np.float64)
+    if missing is not None:  # a window of nothing observed but filling
+        weights[position[kept] < first_observed(missing, panel)[sorted_codes[kept]]] = 0
     return rows, targets, weights, sorted_codes[kept]
 
 

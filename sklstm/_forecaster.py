@@ -53,6 +53,7 @@ from sklstm._intervals import (
     stepwise_half_width,
 )
 from sklstm._long_format import from_long_format, to_long_format
+from sklstm._missing_values import fill_forward, refuse_empty_series
 from sklstm._panel import locate_series, panel_of
 from sklstm._publishing import publish_fitted_state
 from sklstm._regressor import LSTMRegressor
@@ -81,10 +82,16 @@ from sklstm._state import (
     rebuild_live,
     unpickled_state,
 )
-from sklstm._time_index import time_grid, time_index
+from sklstm._time_index import (
+    time_grid,
+    time_index,
+    with_missing_steps,
+    with_missing_steps_after,
+)
 from sklstm._validation import (
     check_float32_range,
     numeric_input,
+    refuse_missing_covariates,
     validate_on_copy,
     validate_series,
     zero_column_frames_as_arrays,
@@ -444,6 +451,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         "_time_step": Step(optional=True),
         "_time_offsets": Array(shape=("*",), optional=True),
         "_series_name": Scalar(optional=True),
+        "_series_missing": Array(shape=("*", "*"), optional=True),
     }
     #: How sklstm 0.2 laid out the same state (files of format 1).
     _legacy_fitted_state_schema: ClassVar[dict[str, Field]] = LEGACY_SCHEMA
@@ -527,7 +535,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             DataFrame with only an index.
         y : array-like of shape (n_steps,)
             The series, in time order. A pandas Series on a regular
-            ``DatetimeIndex`` lets :meth:`predict_series` date the forecast.
+            ``DatetimeIndex`` lets :meth:`predict_series` date the forecast;
+            dates it skips on that grid become missing values. A missing
+            value may be NaN: windows then carry a mask of what is missing
+            (held at the last observed value), and missing targets do not
+            train (see "Series with holes" in the forecasting guide).
         groups : array-like of shape (n_steps,), default=None
             The series each row belongs to, for a global model of many
             series: their rows stacked in one table (in any order of series,
@@ -545,6 +557,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             The fitted forecaster.
         """
         X, y, groups = from_long_format(X, y, groups)
+        X, y, groups = with_missing_steps(X, y, groups)
         X_checked, y_checked, features = validate_on_copy(
             self, validate_series, X, y, reset=True
         )
@@ -554,6 +567,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         )
         y_sorted, X_sorted = y_checked[panel.order], X_checked[panel.order]
         series = np.split(y_sorted, panel.starts[1:])
+        refuse_empty_series(series, panel.labels)
         architecture = resolve_architecture(
             self.get_params(deep=False), series, warn_if_deprecated=True
         )
@@ -568,9 +582,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             architecture["season_length"],
             labels=panel.labels,
         )
-        z = transform.transform(y_sorted, panel.sorted_codes, panel.steps_from_end)
-        networks = self._train_on(architecture, z, X_sorted, panel)
-        rollout = _rollout_of(architecture)
+        z, missing = _network_units(transform, y_sorted, panel)
+        missing = missing if self._masked(missing.any()) else None
+        networks = self._train_on(architecture, z, X_sorted, panel, missing)
+        rollout = _rollout_of(architecture, masked=missing is not None)
         residuals = None
         if networks[0].calibration_residuals_ is not None:
             residuals = held_out_errors(
@@ -580,6 +595,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 X_sorted,
                 panel,
                 self.validation_fraction,
+                missing,
             )
         state = SeriesState.from_fit(
             y_sorted,
@@ -848,7 +864,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         X : array-like of shape (n_new_steps, n_covariates)
             The covariates of the new steps.
         y : array-like of shape (n_new_steps,)
-            The new values of the series, which follow those seen so far.
+            The new values of the series, which follow those seen so far
+            (NaN where missing).
         groups : array-like of shape (n_new_steps,), default=None
             With a forecaster fitted on many series: the series of each row.
             A series seen before continues from its end; a new one (at
@@ -873,6 +890,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """
         X, y, groups = from_long_format(X, y, groups)
         fitted = self._fitted()
+        X, y, groups = with_missing_steps_after(
+            fitted.state.grid, fitted.state.labels, X, y, groups
+        )
         X_new, y_new = validate_series(fitted.estimator, X, y, reset=False)
         panel = fitted.state.panel(groups, len(y_new))
         where = locate_series(fitted.state.labels, panel.labels)
@@ -906,7 +926,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         X : array-like of shape (n_future_steps, n_covariates)
             The covariates of the steps to forecast.
         y : array-like of shape (n_future_steps,)
-            The true values of those steps.
+            The true values of those steps; rows where it is NaN are left
+            out of R².
         sample_weight : array-like of shape (n_future_steps,), default=None
             Weights of the rows in R².
         groups : array-like of shape (n_future_steps,), default=None
@@ -920,7 +941,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             R² of ``self.predict(X, groups=groups)``.
         """
         X, y, groups = from_long_format(X, y, groups)
-        return r2_score(y, self.predict(X, groups=groups), sample_weight=sample_weight)
+        truth = np.asarray(y, dtype=np.float64).ravel()
+        forecast = self.predict(X, groups=groups)
+        observed = ~np.isnan(truth)
+        if observed.all():
+            return r2_score(y, forecast, sample_weight=sample_weight)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight)[observed]
+        return r2_score(
+            truth[observed], forecast[observed], sample_weight=sample_weight
+        )
 
     def __getstate__(self) -> dict:
         return pickled_state(self._fitted_state_schema, super().__getstate__())
@@ -1016,14 +1046,38 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """The fitted networks whose forecasts are averaged."""
         return self._fitted().members
 
+    def _masked(self, has_missing: bool) -> bool:
+        """Whether the networks to train read a mask of missing values.
+
+        They do when the series have holes; a warm start keeps the fitted
+        networks' inputs, and cannot add a mask they never had.
+        """
+        if not (self.warm_start and self.__sklearn_is_fitted__()):
+            return bool(has_missing)
+        masked = self._fitted().masked
+        if has_missing and not masked:
+            raise ValueError(
+                "fit with warm_start=True continues training the fitted networks, "
+                "which were fitted on series without missing values and read no "
+                "mask of them; these series have missing values (NaN). Fit with "
+                "warm_start=False to learn from the holes."
+            )
+        return masked
+
     def _train_on(
-        self, architecture: dict, z: np.ndarray, X_sorted: np.ndarray, panel
+        self,
+        architecture: dict,
+        z: np.ndarray,
+        X_sorted: np.ndarray,
+        panel,
+        missing: np.ndarray | None = None,
     ) -> list[LSTMRegressor]:
         """Train the ``n_networks`` regressors on the windows of every series.
 
         The first is seeded by ``random_state`` itself, so one network is
         trained exactly as without an ensemble; the others by seeds drawn
-        from it.
+        from it. With ``missing`` (which values of ``z`` were missing), the
+        windows carry a mask of them and missing targets do not train.
         """
         rollout = _rollout_of(architecture)
         rows, targets, weights, codes = training_rows(
@@ -1034,6 +1088,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             change=rollout.change,
             relative=rollout.relative,
             first_trained=first_trained_step(architecture, len(panel.labels)),
+            missing=missing,
         )
         weights = leak_free_weights(
             weights, codes, self.early_stopping, self.validation_fraction, rollout.block
@@ -1072,7 +1127,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return LSTMRegressor(**params)
 
 
-def _rollout_of(architecture: dict) -> Rollout:
+def _rollout_of(architecture: dict, masked: bool = False) -> Rollout:
     width = history_width(architecture)
     relative = width > architecture["lookback"]
     return Rollout(
@@ -1080,7 +1135,20 @@ def _rollout_of(architecture: dict) -> Rollout:
         block=block_of(architecture),
         width=width,
         change=relative or architecture["network_output"] == "change",
+        masked=masked,
     )
+
+
+def _network_units(transform, y_sorted: np.ndarray, panel):
+    """The values in the units the network sees, and which were missing.
+
+    A missing value holds the last one observed before it (season taken
+    out), as the history a forecast starts from does.
+    """
+    adjusted, missing = fill_forward(
+        transform.adjust(y_sorted, panel.sorted_codes, panel.steps_from_end), panel
+    )
+    return transform.scaling.transform(adjusted, panel.sorted_codes), missing
 
 
 def _check_long_enough(panel, architecture: dict, n_features: int) -> None:
@@ -1138,6 +1206,10 @@ class _Fitted:
         self.state = SeriesState.from_attributes(
             fitted, self.architecture["series_scaling"]
         )
+        # A network of a fit on series with holes reads one input more per
+        # step than the value and the covariates: the mask of missing values.
+        inputs = 1 + block_of(self.architecture) * fitted["n_features_in_"]
+        self.masked = self.members[0].n_features_in_ > inputs
 
     def calibration_residuals(self, method: str) -> np.ndarray:
         """The held-out errors that calibrate intervals, or why there are none."""
@@ -1153,6 +1225,7 @@ class _Fitted:
 
     def covariates(self, X) -> np.ndarray:
         """Check the covariates of the steps to forecast, against this fit."""
+        refuse_missing_covariates(X)
         with numeric_input("X"):
             X = validate_data(
                 self.estimator,
@@ -1174,7 +1247,7 @@ class _Fitted:
         state = self.state
         panel = state.panel(groups, len(X))
         where = state.locate(panel, values_needed(self.architecture))
-        rollout = _rollout_of(self.architecture)
+        rollout = _rollout_of(self.architecture, self.masked)
         forecasts = forecast_from_ends(
             ensemble_predictor(self.members),
             rollout,
@@ -1182,6 +1255,7 @@ class _Fitted:
             state.recent_covariates(where, rollout.lookback),
             np.split(X[panel.order], panel.starts[1:]),
             panel.lengths,
+            state.recent_missing(where),
         )
         steps = panel.row_position
         scaled = forecasts[panel.codes, steps]

@@ -23,7 +23,7 @@ def conformal_half_width(residuals: np.ndarray, coverage: float) -> np.ndarray:
     Parameters
     ----------
     residuals : ndarray of shape (n_calibration, n_outputs)
-        Absolute residuals on held-out rows.
+        Absolute residuals on held-out rows; NaN where a target was missing.
     coverage : float
         The wanted probability that an interval holds the truth, in (0, 1).
 
@@ -46,7 +46,8 @@ def conformal_half_width(residuals: np.ndarray, coverage: float) -> np.ndarray:
     [18.0]
     """
     _check_coverage(coverage)
-    n = len(residuals)
+    counts = np.count_nonzero(~np.isnan(residuals), axis=0)  # NaN: missing target
+    n = int(counts.min()) if counts.size else len(residuals)
     rank = math.ceil((n + 1) * coverage)
     if rank > n:
         raise ValueError(
@@ -54,7 +55,8 @@ def conformal_half_width(residuals: np.ndarray, coverage: float) -> np.ndarray:
             f" held-out rows to calibrate on; the model has {n}. Pass more rows, "
             "raise validation_fraction, or ask for a lower coverage."
         )
-    return np.sort(residuals, axis=0)[rank - 1]
+    ranks = np.ceil((counts + 1) * coverage).astype(np.intp)
+    return np.sort(residuals, axis=0)[ranks - 1, np.arange(residuals.shape[1])]
 
 
 def stepwise_half_width(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from sklstm._network import RecurrentNetwork
-from sklstm._training import Batches
+from sklstm._training import Batches, predict_in_batches
 
 #: Beyond this many inputs per window (lookback x features) the d x d normal
 #: equations cost more than they save; the linear path then starts at random.
@@ -43,6 +43,13 @@ FLOAT32_ROUNDING = 2.0**-24
 #: that amplify any window a little off that pattern.
 MAX_ROUNDING_GAIN = 16.0
 
+#: Steps of expectation-maximisation of the ridge start when targets are
+#: missing. On 100 M3 monthly series (direct forecasts of 18 steps), mean
+#: MASE with 10 % of the values missing in blocks of 6 went from 0.956
+#: (one step) to 0.943 (four), with 30 % missing at random from 0.943 to
+#: 0.934.
+MISSING_TARGET_STEPS = 4
+
 _BATCH = 4096
 
 
@@ -54,8 +61,9 @@ class RidgeStart:
     penalty: float
     #: The root-mean-square error of the start on the data it was solved on
     #: (weighted, averaged over the outputs, in standardised units), from the
-    #: normal equations: no pass over the windows.
-    rms_error: float
+    #: normal equations: no pass over the windows. None when the start does
+    #: not know it (some targets missing).
+    rms_error: float | None
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,8 @@ def initialise_linear_path(
     linear = network.linear
     if linear is None or linear.in_features > MAX_CLOSED_FORM_INPUTS:
         return None
+    if data.weights is not None and data.weights.ndim == 2:
+        return _start_with_missing_targets(network, data, penalty)
     moments = _normal_equations(data, linear.in_features)
     eigenvalues, vectors = torch.linalg.eigh(moments.gram)
     eigenvalues = eigenvalues.clamp_min(0.0)
@@ -261,6 +271,45 @@ def _leave_one_out_errors(
             residual = residual * weights[:, None, None].sqrt()
         errors += residual.square().sum(dim=(0, 2))
     return errors
+
+
+def _start_with_missing_targets(
+    network: RecurrentNetwork, data: Batches, penalty: float | None
+) -> RidgeStart | None:
+    """The ridge start when some targets are missing (per-target weights 0).
+
+    The closed form shares one Gram matrix between the outputs, so it needs
+    every target of a sample. It is solved first with the missing targets
+    at 0 (the mean of the standardised targets), each sample weighted by
+    the share of its targets observed; then :data:`MISSING_TARGET_STEPS`
+    times more, each missing target set to the last solution's prediction
+    and each sample at full weight: steps of expectation-maximisation
+    towards the solution of each output on its own observed targets, with
+    the penalty chosen first. (Only the samples whose targets are all
+    observed would leave too few with a long horizon: a 30 % share missing
+    leaves 0.2 % of 18-step blocks whole.) Its error is left to a pass of
+    the network (``rms_error`` None): the normal equations hold the filled
+    targets, not the observed ones.
+    """
+    weights = data.weights
+    first = initialise_linear_path(
+        network,
+        Batches(data.windows, data.targets, weights.mean(dim=1)),
+        penalty=penalty,
+    )
+    if first is None:
+        return None
+    rows = weights.amax(dim=1)
+    rows = rows / rows.mean()
+    for _ in range(MISSING_TARGET_STEPS):
+        predicted = predict_in_batches(network, data.windows).to(data.targets.dtype)
+        filled = torch.where(weights > 0, data.targets, predicted)
+        solved = initialise_linear_path(
+            network, Batches(data.windows, filled, rows), penalty=first.penalty
+        )
+        if solved is None:
+            return None
+    return RidgeStart(penalty=first.penalty, rms_error=None)
 
 
 def _batches(data: Batches, n_inputs: int, rows: int = _BATCH):

@@ -177,8 +177,9 @@ def to_onnx(
     ValueError
         If ``input_kind`` or ``dtype`` is not one of the listed values, or
         for an ``LSTMForecaster`` fitted on many series (``groups=``), whose
-        per-series scaling the graph does not hold, or averaging several
-        networks (``n_networks > 1``).
+        per-series scaling the graph does not hold, averaging several
+        networks (``n_networks > 1``), or fitted on a series with missing
+        values (its network reads a mask of them).
     sklearn.exceptions.NotFittedError
         If the model is not fitted.
 
@@ -274,6 +275,14 @@ def _check_exportable_forecaster(model) -> None:
             "would be wrong. Forecast it with predict(X, groups=...) in Python, "
             "or fit one forecaster per series (without groups, with the default "
             "series_scaling and season_length, and n_networks=1) and export each."
+        )
+    if model._fitted().masked:
+        raise ValueError(
+            "to_onnx exports a network that reads the series' values, and this "
+            "forecaster was fitted on a series with missing values: its network "
+            "also reads a mask of them beside each value, which the graph's "
+            "inputs do not carry. Forecast it with predict in Python, or fit it "
+            "on a series without missing values to export it."
         )
     n_networks = len(model._members())
     if n_networks > 1:

@@ -29,7 +29,12 @@ from sklstm._plain import python_scalar
 from sklstm._progress import epoch_reporter
 from sklstm._publishing import publish_fitted_state
 from sklstm._random import draw_seed, isolated_torch_rng, shuffling_generator
-from sklstm._row_metadata import check_groups, check_sample_weight, series_tails
+from sklstm._row_metadata import (
+    check_groups,
+    check_sample_weight,
+    series_tails,
+    target_weights,
+)
 from sklstm._scaling import Standardizer
 from sklstm._state import (
     Array,
@@ -394,7 +399,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         X : array-like of shape (n_rows, n_features) or (n_samples, steps, n_features)
             Time-ordered rows, or a batch of sequences used as is.
         y : array-like of shape (n_rows,) or (n_rows, n_outputs)
-            The target of each row.
+            The target of each row; NaN where it is missing. A missing target
+            has weight 0 in the loss (output by output), and its row still
+            serves as history for the rows after it.
         sample_weight : array-like of shape (n_rows,), default=None
             Non-negative weight of each row's prediction error in the loss. A
             row with weight 0 still serves as history for the rows after it.
@@ -424,7 +431,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         X : array-like of shape (n_rows, n_features) or (n_samples, steps, n_features)
             Time-ordered rows, or a batch of sequences used as is.
         y : array-like of shape (n_rows,) or (n_rows, n_outputs)
-            The target of each row.
+            The target of each row; NaN where it is missing. A missing target
+            has weight 0 in the loss (output by output), and its row still
+            serves as history for the rows after it.
         sample_weight : array-like of shape (n_rows,), default=None
             Non-negative weight of each row's prediction error in the loss. A
             row with weight 0 still serves as history for the rows after it.
@@ -734,13 +743,12 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     ) -> _FitData:
         """Scale, move to the device once, window, and hold out the last rows."""
         rows = torch.from_numpy(start.x_scaler.transform(X)).to(device)
-        targets = torch.from_numpy(start.y_scaler.transform(y)).to(device)
-        windows = self._windows_of(rows, start.window_length, groups)
-        weights = (
-            None
-            if sample_weight is None
-            else torch.from_numpy(sample_weight.astype(np.float32)).to(device)
+        scaled_targets, weights = target_weights(
+            start.y_scaler.transform(y), sample_weight, held_out
         )
+        targets = torch.from_numpy(scaled_targets).to(device)
+        windows = self._windows_of(rows, start.window_length, groups)
+        weights = None if weights is None else torch.from_numpy(weights).to(device)
         data, validation = hold_out(windows, targets, weights, held_out)
         if validation is not None and len(validation) < 2:
             warn(
@@ -1000,7 +1008,10 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     ) -> np.ndarray:
         """|y - ŷ| on ``data``, in the units of y, for interval calibration."""
         predictions = predict_in_batches(network, data.windows, self.predict_batch_size)
-        return np.abs(
+        residuals = np.abs(
             y_scaler.inverse_transform(predictions.cpu().numpy())
             - y_scaler.inverse_transform(data.targets.cpu().numpy())
         )
+        if data.weights is not None:  # a target mask: missing targets have none
+            residuals[data.weights.cpu().numpy() == 0] = np.nan
+        return residuals

@@ -40,12 +40,17 @@ class Rollout:
         ``lookback`` steps between ``lookback + 1`` values).
     change : bool
         Whether the networks forecast the change from the window's last value.
+    masked : bool, default=False
+        Whether a window holds, beside each value, whether it was missing
+        (:mod:`sklstm._missing_values`): the networks of a fit on series
+        with holes read that mask.
     """
 
     lookback: int
     block: int
     width: int
     change: bool
+    masked: bool = False
 
     @property
     def relative(self) -> bool:
@@ -71,6 +76,7 @@ def roll_forward(
     covariates: np.ndarray,
     first: np.ndarray,
     n_steps: int | np.ndarray,
+    missing: np.ndarray | None = None,
 ) -> np.ndarray:
     """Forecast from several origins at once, one forward pass per block.
 
@@ -88,6 +94,9 @@ def roll_forward(
         The row of ``covariates`` where each origin's first window starts.
     n_steps : int or ndarray of shape (n_origins,)
         Steps to forecast from each origin.
+    missing : ndarray of shape (n_origins, rollout.width), default=None
+        Which values of ``history`` were missing (filled); read by networks
+        with ``rollout.masked``. None: none was.
 
     Returns
     -------
@@ -99,6 +108,9 @@ def roll_forward(
     n_blocks = -(-int(n_steps.max()) // block)
     values = np.full((len(history), width + n_blocks * block), np.nan)
     values[:, :width] = history
+    flags = np.zeros_like(values)  # forecasts are never missing
+    if missing is not None:
+        flags[:, :width] = missing
     covariate_windows = sliding_window_view(covariates, lookback, axis=0)
     for start in range(0, n_blocks * block, block):
         active = np.flatnonzero(n_steps > start)
@@ -106,9 +118,11 @@ def roll_forward(
         window = values[active, start:stop]
         if rollout.relative:
             window = np.diff(window, axis=1)
+        masks = [flags[active, stop - lookback : stop, None]] if rollout.masked else []
         windows = np.concatenate(
             [
                 window[:, :, None],
+                *masks,
                 covariate_windows[first[active] + start].transpose(0, 2, 1),
             ],
             axis=2,
@@ -124,7 +138,13 @@ def roll_forward(
 
 
 def forecast_from_ends(
-    predict, rollout: Rollout, history: np.ndarray, recent_X, future_X, lengths
+    predict,
+    rollout: Rollout,
+    history: np.ndarray,
+    recent_X,
+    future_X,
+    lengths,
+    missing: np.ndarray | None = None,
 ) -> np.ndarray:
     """Forecast ``lengths[s]`` steps from the end of each series' history.
 
@@ -138,6 +158,8 @@ def forecast_from_ends(
         The covariates of each series' steps to forecast. When a forecast
         ends inside a block, the steps beyond it repeat its last row.
     lengths : ndarray of shape (n_series,)
+    missing : ndarray of shape (n_series, rollout.width), default=None
+        Which values of ``history`` were missing.
 
     Returns
     -------
@@ -150,11 +172,17 @@ def forecast_from_ends(
         first[s] = offset
         offset += rollout.lookback + len(future) + len(padding)
     covariates = covariate_rows(np.concatenate(segments), rollout.block)
-    return roll_forward(predict, rollout, history, covariates, first, lengths)
+    return roll_forward(predict, rollout, history, covariates, first, lengths, missing)
 
 
 def held_out_errors(
-    predict, rollout: Rollout, z: np.ndarray, X: np.ndarray, panel: Panel, fraction
+    predict,
+    rollout: Rollout,
+    z: np.ndarray,
+    X: np.ndarray,
+    panel: Panel,
+    fraction,
+    missing: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """|forecast - truth| from every origin of every series' held-out tail.
 
@@ -169,12 +197,16 @@ def held_out_errors(
         The values in the units the network sees, grouped by series.
     X : ndarray of shape (n_rows, n_covariates)
         Their covariates, grouped the same way.
+    missing : ndarray of bool of shape (n_rows,), default=None
+        Which values of ``z`` were missing (filled): no error is taken
+        against them.
 
     Returns
     -------
     ndarray of shape (n_origins, max_steps) or None
         Row *i* forecasts from the *i*-th origin, column *h* is ``h + 1``
-        steps ahead, NaN where the series ended first; None if no series
+        steps ahead, NaN where the series ended first or the truth is
+        missing; None if no series
         has an origin with a full history.
     """
     block, width = rollout.block, rollout.width
@@ -197,8 +229,12 @@ def held_out_errors(
         return None
     covariates = covariate_rows(np.concatenate(segments), block)
     history = sliding_window_view(z, width)[origin_rows - width + 1]
+    flags = None
+    if missing is not None:
+        flags = sliding_window_view(missing, width)[origin_rows - width + 1]
+        z = np.where(missing, np.nan, z)
     forecasts = roll_forward(
-        predict, rollout, history, covariates, np.concatenate(firsts), steps
+        predict, rollout, history, covariates, np.concatenate(firsts), steps, flags
     )
     ahead = np.arange(1, forecasts.shape[1] + 1)
     observed = ahead < steps[:, None] + 1

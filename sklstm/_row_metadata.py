@@ -104,6 +104,51 @@ def check_sample_weight(sample_weight, X: np.ndarray) -> np.ndarray | None:
     return weights / weights.mean()
 
 
+def target_weights(
+    targets: np.ndarray, sample_weight: np.ndarray | None, held_out: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Targets with missing ones (NaN) set to 0, and the weight of each target.
+
+    Without missing targets, the weights are ``sample_weight`` (one per row,
+    or None). With them, every target gets its own weight: its row's, or 0
+    where it is missing, so that it never counts in the loss; the weights
+    then have the shape of ``targets`` and average 1.
+
+    Raises
+    ------
+    ValueError
+        If every target of the rows not ``held_out`` is missing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._row_metadata import target_weights
+    >>> targets, weights = target_weights(
+    ...     np.array([[1.0], [np.nan], [3.0]]), None, np.zeros(3, dtype=bool)
+    ... )
+    >>> targets.ravel().tolist(), weights.ravel().tolist()
+    ([1.0, 0.0, 3.0], [1.5, 0.0, 1.5])
+    """
+    missing = np.isnan(targets)
+    if not missing.any():
+        return targets, None if sample_weight is None else sample_weight.astype(
+            np.float32
+        )
+    rows = np.ones(len(targets)) if sample_weight is None else sample_weight
+    weights = rows[:, None] * ~missing
+    if not (weights[~held_out] > 0).any():
+        raise ValueError(
+            "Every target of the rows left to train on is missing (NaN) or has "
+            "weight 0 (early stopping holds out the last validation_fraction of "
+            "the rows). Pass rows with observed targets, or set "
+            "early_stopping=False."
+        )
+    weights = weights / weights.mean()
+    return np.where(missing, 0.0, targets).astype(targets.dtype), weights.astype(
+        np.float32
+    )
+
+
 def series_tails(groups: np.ndarray | None, n_samples: int, fraction: float):
     """The samples that early stopping holds out: the last rows of each series.
 

@@ -33,15 +33,24 @@ class Standardizer:
 
     @classmethod
     def fit(cls, values: np.ndarray, enabled: bool = True) -> Standardizer:
-        """Learn the statistics of the last axis of ``values`` (2-D or 3-D)."""
+        """Learn the statistics of the last axis of ``values`` (2-D or 3-D).
+
+        Missing values (NaN) are left out of them.
+        """
         n_columns = values.shape[-1]
         if not enabled:
             return cls(np.zeros(n_columns), np.ones(n_columns))
         flat = values.reshape(-1, n_columns)
-        mean = flat.mean(axis=0, dtype=np.float64)
-        std = flat.std(axis=0, dtype=np.float64)
+        if np.isnan(flat).any():  # missing targets: statistics of the others
+            mean = np.nanmean(flat, axis=0, dtype=np.float64)
+            std = np.nanstd(flat, axis=0, dtype=np.float64)
+            low, high = np.nanmin(flat, axis=0), np.nanmax(flat, axis=0)
+        else:
+            mean = flat.mean(axis=0, dtype=np.float64)
+            std = flat.std(axis=0, dtype=np.float64)
+            low, high = flat.min(axis=0), flat.max(axis=0)
         # A constant column keeps its values centred, not divided by ~0.
-        constant = differ_by_rounding(flat.min(axis=0), flat.max(axis=0), mean)
+        constant = differ_by_rounding(low, high, mean)
         scale = np.where(constant, 1.0, std)
         return cls(mean, scale)
 

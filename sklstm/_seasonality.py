@@ -46,7 +46,15 @@ _TEST_QUANTILE = 1.645
 
 
 def _autocorrelations(values: np.ndarray, max_lag: int) -> np.ndarray | None:
-    """Autocorrelations of ``values`` at lags 1 ... ``max_lag`` (None if flat)."""
+    """Autocorrelations of ``values`` at lags 1 ... ``max_lag`` (None if flat).
+
+    Missing values (NaN) are left out: each sum runs over the pairs (and
+    squares) that are observed, scaled up to as many as a complete series
+    has, so that holes do not shrink the autocorrelations towards 0.
+    """
+    missing = np.isnan(values)
+    if missing.any():
+        return _observed_autocorrelations(values, missing, max_lag)
     centred = values - values.mean()
     total = centred @ centred
     if not total > 0:
@@ -54,6 +62,22 @@ def _autocorrelations(values: np.ndarray, max_lag: int) -> np.ndarray | None:
     return np.array(
         [centred[lag:] @ centred[:-lag] / total for lag in range(1, max_lag + 1)]
     )
+
+
+def _observed_autocorrelations(values, missing, max_lag: int) -> np.ndarray | None:
+    observed = (~missing).astype(np.float64)
+    centred = np.where(missing, 0.0, values - np.nanmean(values))
+    n = len(values)
+    total = centred @ centred * n / max(observed.sum(), 1.0)
+    if not total > 0:
+        return None
+    correlations = np.zeros(max_lag)
+    for lag in range(1, min(max_lag, n - 1) + 1):
+        pairs = observed[lag:] @ observed[:-lag]
+        if pairs:
+            scale = (n - lag) / pairs
+            correlations[lag - 1] = centred[lag:] @ centred[:-lag] * scale / total
+    return correlations
 
 
 def detect_season_length(series: list[np.ndarray], max_lag: int) -> int | None:
@@ -125,8 +149,10 @@ def _change_autocorrelations(values: np.ndarray, max_lag: int) -> np.ndarray | N
     errors, which repeat with the binary digits of the values.
     """
     changes = np.diff(values)
-    level = np.max(np.abs(values))
-    if differ_by_rounding(changes.min(), changes.max(), 2 * level):
+    level = np.nanmax(np.abs(values))
+    if np.isnan(changes).all() or differ_by_rounding(
+        np.nanmin(changes), np.nanmax(changes), 2 * level
+    ):
         return None
     return _autocorrelations(changes, max_lag)
 
@@ -150,7 +176,8 @@ def is_seasonal(values: np.ndarray, season_length: int) -> bool:
     correlations = _autocorrelations(values, season_length)
     if correlations is None:
         return False
-    spread = np.sqrt((1 + 2 * np.sum(correlations[:-1] ** 2)) / n)
+    observed = np.count_nonzero(~np.isnan(values))
+    spread = np.sqrt((1 + 2 * np.sum(correlations[:-1] ** 2)) / observed)
     return bool(abs(correlations[-1]) > _TEST_QUANTILE * spread)
 
 
@@ -185,18 +212,44 @@ def seasonal_components(
     m = season_length
     recent = values[-(SEASONS_ESTIMATED + 1) * m :]
     weights = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
-    trend = np.convolve(recent, weights, mode="valid")
+    trend = _moving_average(recent, weights)
     middle = recent[len(weights) // 2 : len(weights) // 2 + len(trend)]
     detrended = middle / trend if multiplicative else middle - trend
+    kept = ~np.isnan(detrended)
     # The column of each detrended value: its distance to the end, modulo m.
     first = len(values) - len(recent) + len(weights) // 2
     columns = (np.arange(first, first + len(trend)) - len(values)) % m
     components = np.bincount(columns, weights=detrended, minlength=m) / np.bincount(
         columns, minlength=m
     )
+    if not kept.all():  # missing values: each column from the observed ones
+        components = _column_means(
+            columns[kept], detrended[kept], m, 1.0 if multiplicative else 0.0
+        )
     if multiplicative:
         return components / components.mean()
     return components - components.mean()
+
+
+def _column_means(columns, values, m: int, neutral: float) -> np.ndarray:
+    """The mean of ``values`` in each of ``m`` columns; ``neutral`` if none."""
+    counts = np.bincount(columns, minlength=m)
+    sums = np.bincount(columns, weights=values, minlength=m)
+    return np.where(counts > 0, sums / np.maximum(counts, 1), neutral)
+
+
+def _moving_average(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The centred moving average; with missing values, of the observed ones.
+
+    Where less than half the weight of a window is observed, NaN.
+    """
+    missing = np.isnan(values)
+    if not missing.any():
+        return np.convolve(values, weights, mode="valid")
+    sums = np.convolve(np.where(missing, 0.0, values), weights, mode="valid")
+    observed = np.convolve(~missing, weights, mode="valid")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(observed >= 0.5, sums / observed, np.nan)
 
 
 def fit_seasonality(
@@ -212,7 +265,7 @@ def fit_seasonality(
     components = np.zeros((len(series), season_length))
     multiplicative = np.zeros(len(series), dtype=bool)
     for s, values in enumerate(series):
-        multiplicative[s] = bool(np.all(values > 0))
+        multiplicative[s] = bool(np.all(values[~np.isnan(values)] > 0))
         if is_seasonal(values, season_length):
             components[s] = seasonal_components(
                 values, season_length, multiplicative[s]

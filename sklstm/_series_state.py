@@ -17,6 +17,11 @@ import numpy as np
 import pandas as pd
 
 from sklstm._forecast_windows import padded_tail, recent_rows
+from sklstm._missing_values import (
+    fill_forward,
+    fill_forward_series,
+    refuse_empty_series,
+)
 from sklstm._panel import Panel, locate_series, panel_of
 from sklstm._series_transforms import (
     SeasonalAdjustment,
@@ -44,12 +49,17 @@ class SeriesState:
         with the season taken out (not scaled), the rest its covariates.
     transform : TargetTransform
     grid : TimeGrid or None
+    missing : ndarray of bool of shape (n_series, width) or None
+        Which values of the history were missing, and hold the last value
+        observed before them instead (:mod:`sklstm._missing_values`); None
+        when none was.
     """
 
     labels: np.ndarray
     history: np.ndarray
     transform: TargetTransform
     grid: TimeGrid | None
+    missing: np.ndarray | None = None
 
     # ------------------------------------------------------------ locating
 
@@ -89,6 +99,10 @@ class SeriesState:
     def recent_covariates(self, where: np.ndarray, lookback: int) -> np.ndarray:
         return self.history[where, -lookback:, 1:]
 
+    def recent_missing(self, where: np.ndarray) -> np.ndarray | None:
+        """Which recent values of series ``where`` were missing (None: none)."""
+        return None if self.missing is None else self.missing[where]
+
     # ------------------------------------------------------------- building
 
     @classmethod
@@ -97,8 +111,10 @@ class SeriesState:
     ) -> SeriesState:
         """The state at the end of ``fit``: rows grouped by series (``panel``)."""
         adjusted = transform.adjust(y_sorted, panel.sorted_codes, panel.steps_from_end)
+        adjusted, missing = fill_forward(adjusted, panel)
         history = recent_rows(np.column_stack([adjusted, X_sorted]), panel, width)
-        return cls(panel.labels, history, transform, grid)
+        recent_missing = recent_rows(missing, panel, width) if missing.any() else None
+        return cls(panel.labels, history, transform, grid, recent_missing)
 
     def updated(self, y_sorted, X_sorted, panel: Panel, index) -> SeriesState:
         """The state once the new rows (grouped by series) continue it.
@@ -119,13 +135,20 @@ class SeriesState:
         history = np.concatenate(
             [self.history, np.empty((new.sum(), *self.history.shape[1:]))]
         )
+        missing = np.zeros(history.shape[:2], dtype=bool)
+        if self.missing is not None:
+            missing[: len(self.labels)] = self.missing
         for s, (start, length) in enumerate(
             zip(panel.starts, panel.lengths, strict=True)
         ):
             tail = rows[start : start + length]
+            holes = np.isnan(tail[:, 0])
             if not new[s]:
                 tail = np.concatenate([self.history[where[s]], tail])
+                holes = np.concatenate([missing[where[s]], holes])
+            tail[:, 0] = fill_forward_series(tail[:, 0])[0]
             history[placed[s]] = padded_tail(tail, width)
+            missing[placed[s]] = padded_tail(holes, width)
         if transform.season is not None:
             advance = np.zeros(len(history), dtype=np.intp)
             advance[where[~new]] = panel.lengths[~new]
@@ -134,7 +157,8 @@ class SeriesState:
             )
         grid = None if self.grid is None else self.grid.continued(index, panel, where)
         labels = np.concatenate([self.labels, panel.labels[new]])
-        return _sorted_state(labels, history, transform, grid)
+        missing = missing if missing.any() else None
+        return _sorted_state(labels, history, transform, grid, missing)
 
     def _continued_transform(self, y_sorted, panel: Panel, where) -> TargetTransform:
         """The transform with the new series' own appended (after the known)."""
@@ -142,6 +166,7 @@ class SeriesState:
         if not len(new):
             return self.transform
         series = np.split(y_sorted, panel.starts[1:])
+        refuse_empty_series([series[s] for s in new], panel.labels[new])
         season, scaling = self.transform.season, self.transform.scaling
         added = fit_target_transform(
             [series[s] for s in new],
@@ -176,6 +201,7 @@ class SeriesState:
             "_time_origin": None if grid is None else grid.origin,
             "_time_step": None if grid is None else grid.step,
             "_time_offsets": None if grid is None else grid.offsets,
+            "_series_missing": None if self.missing is None else self.missing,
         }
 
     @classmethod
@@ -190,15 +216,19 @@ class SeriesState:
                 fitted["_time_origin"], fitted["_time_step"], fitted["_time_offsets"]
             )
         scaling = SeriesScaling(scheme, fitted["_series_scaling"])
+        missing = fitted.get("_series_missing")
         return cls(
             fitted["series_"],
             fitted["_series_history"],
             TargetTransform(season, scaling),
             grid,
+            None if missing is None else np.asarray(missing) > 0,
         )
 
 
-def _sorted_state(labels, history, transform: TargetTransform, grid) -> SeriesState:
+def _sorted_state(
+    labels, history, transform: TargetTransform, grid, missing=None
+) -> SeriesState:
     """A state whose series are put in the order of their labels."""
     order = np.argsort(labels, kind="stable")
     season = transform.season
@@ -210,7 +240,11 @@ def _sorted_state(labels, history, transform: TargetTransform, grid) -> SeriesSt
     if grid is not None:
         grid = TimeGrid(grid.origin, grid.step, grid.offsets[order])
     return SeriesState(
-        labels[order], history[order], TargetTransform(season, scaling), grid
+        labels[order],
+        history[order],
+        TargetTransform(season, scaling),
+        grid,
+        None if missing is None else missing[order],
     )
 
 
@@ -259,6 +293,11 @@ def check_state(state: SeriesState, lookback: int, width: int, n_features: int) 
             problems.append(f"the time offsets must be {n} whole numbers")
     if not np.isfinite(state.history).all():
         problems.append("the recent history must be finite")
+    if state.missing is not None and state.missing.shape != (n, width):
+        problems.append(
+            f"the mask of missing values has shape {state.missing.shape}, where "
+            f"the recent history makes {(n, width)}"
+        )
     if problems:
         raise ValueError("; ".join(problems))
 

@@ -251,7 +251,8 @@ def fit_target_transform(
     Parameters
     ----------
     series : list of ndarray
-        Each series' values, in time order.
+        Each series' values, in time order; NaN where missing (each series
+        needs an observed value).
     starts : ndarray of shape (n_series,)
         Where each series starts in their concatenation.
     scheme : str
@@ -269,9 +270,16 @@ def fit_target_transform(
     if season_length is not None:
         season = SeasonalAdjustment.fit(series, season_length)
         values = season.transform(values, codes, steps)
-    scaling = SeriesScaling.fit(values, starts, scheme, labels)
+    # Missing values (NaN) are left out of the statistics.
+    observed = ~np.isnan(values)
+    counts = np.bincount(codes[observed], minlength=len(series))
+    scaling = SeriesScaling.fit(
+        values[observed], np.cumsum(counts) - counts, scheme, labels
+    )
     transform = TargetTransform(season, scaling)
-    transform.check_inverse(np.concatenate(series), codes, steps)
+    transform.check_inverse(
+        np.concatenate(series)[observed], codes[observed], steps[observed]
+    )
     return transform
 
 

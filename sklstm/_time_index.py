@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sklstm._panel import Panel
+from sklstm._panel import Panel, locate_series, panel_of
 
 
 def time_index(X, y) -> pd.Index | None:
@@ -205,6 +205,170 @@ def time_grid(index: pd.Index | None, panel: Panel) -> TimeGrid | None:
     if pd.api.types.is_integer_dtype(index):
         return _integer_grid(np.asarray(index), panel)
     return None
+
+
+def with_missing_steps(X, y, groups):
+    """Rows for the time stamps missing from each series' regular grid.
+
+    When ``y`` (or else ``X``) is indexed by a ``DatetimeIndex`` or a
+    ``PeriodIndex`` whose series skip steps of their grid (a month without
+    a row), each skipped step gets a row whose value is missing (NaN), so
+    that the values around a gap are not taken for consecutive steps. The
+    grid is the index's frequency, else the one inferred from runs of three
+    consecutive dates. Input without such gaps is returned as it is; so is
+    input whose dates do not lie on one grid (repeated dates, another
+    frequency), which :func:`time_grid` then refuses.
+
+    Returns
+    -------
+    X, y, groups
+        With the added rows, each series' rows in time order (and the series
+        grouped) when rows were added: ``y`` a Series on the completed index,
+        ``X`` with zero columns like the ``X`` given.
+
+    Raises
+    ------
+    ValueError
+        If rows are missing and ``X`` has covariate columns: the covariates of
+        the missing steps are not known.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sklstm._time_index import with_missing_steps
+    >>> months = pd.date_range("2024-01-01", periods=5, freq="MS").delete(3)
+    >>> y = pd.Series([1.0, 2.0, 3.0, 5.0], index=months)
+    >>> _, filled, _ = with_missing_steps(np.empty((4, 0)), y, None)
+    >>> filled.tolist(), filled.index.freqstr
+    ([1.0, 2.0, 3.0, nan, 5.0], 'MS')
+    """
+    index = time_index(X, y)
+    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) or len(index) < 3:
+        return X, y, groups
+    if isinstance(index, pd.DatetimeIndex) and index.freq is not None:
+        return X, y, groups  # a frequency of its own: no gap
+    labels = np.zeros(len(index), dtype=np.intp) if groups is None else groups
+    panel = panel_of(labels, len(index))
+    step = (
+        index.freq if isinstance(index, pd.PeriodIndex) else _gapped_step(index, panel)
+    )
+    if step is None:
+        return X, y, groups
+    grids, places = [], []
+    for start, length in zip(panel.starts, panel.lengths, strict=True):
+        dates = index[panel.order[start : start + length]]
+        grid = _grid_between(dates[0], dates[-1], step, index)
+        place = grid.get_indexer(dates)
+        if (place < 0).any() or (np.diff(place) <= 0).any():
+            return X, y, groups  # off the grid: time_grid says so
+        grids.append(grid)
+        places.append(place)
+    if sum(map(len, grids)) == len(index):
+        return X, y, groups
+    return _completed(X, y, groups, panel, grids, places)
+
+
+def with_missing_steps_after(grid: TimeGrid | None, known, X, y, groups):
+    """:func:`with_missing_steps` for ``update``: rows continue a fitted grid.
+
+    A known series (one of the sorted labels ``known``) continues from the
+    step after its end, so the steps skipped between its end and its new
+    rows become missing rows too; a new series starts at its first date.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sklstm._time_index import TimeGrid, with_missing_steps_after
+    >>> month = pd.offsets.MonthBegin()
+    >>> grid = TimeGrid(pd.Timestamp("2024-01-01"), month, np.zeros(1))
+    >>> later = pd.DatetimeIndex(["2024-03-01", "2024-04-01"])  # February skipped
+    >>> y = pd.Series([3.0, 4.0], index=later)
+    >>> _, filled, _ = with_missing_steps_after(grid, np.array([0]), None, y, None)
+    >>> filled.tolist()
+    [nan, 3.0, 4.0]
+    """
+    index = time_index(X, y)
+    if (
+        grid is None
+        or not isinstance(grid.origin, (pd.Timestamp, pd.Period))
+        or not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex))
+        or not len(index)
+        or (groups is None and len(known) > 1)  # refused by the state
+    ):
+        return X, y, groups
+    labels = np.repeat(known, len(index)) if groups is None else groups
+    panel = panel_of(labels, len(index))
+    where = locate_series(known, panel.labels)
+    grids, places = [], []
+    for s, (start, length) in enumerate(zip(panel.starts, panel.lengths, strict=True)):
+        dates = index[panel.order[start : start + length]]
+        seen = where[s] >= 0
+        first = grid._time_at(grid.offsets[where[s]] + 1) if seen else dates[0]
+        steps = _grid_between(first, dates[-1], grid.step, index)
+        place = steps.get_indexer(dates)
+        if not len(steps) or (place < 0).any() or (np.diff(place) <= 0).any():
+            return X, y, groups  # off the grid: TimeGrid.continued says so
+        grids.append(steps)
+        places.append(place)
+    if sum(map(len, grids)) == len(index):
+        return X, y, groups
+    return _completed(X, y, groups, panel, grids, places)
+
+
+def _grid_between(first, last, step, index: pd.Index) -> pd.Index:
+    if isinstance(index, pd.PeriodIndex):
+        return pd.period_range(first, last, freq=index.freq)
+    return pd.date_range(first, last, freq=step)
+
+
+def _gapped_step(index: pd.DatetimeIndex, panel: Panel):
+    """The step of dates with gaps: the frequency most runs of three imply."""
+    found = {}
+    for s in np.argsort(panel.lengths)[::-1][:20]:
+        dates = index[panel.order[panel.starts[s] : panel.starts[s] + panel.lengths[s]]]
+        for first in range(0, len(dates) - 2, max(1, (len(dates) - 2) // 20)):
+            freq = pd.infer_freq(dates[first : first + 3])
+            if freq is not None:
+                found[freq] = found.get(freq, 0) + 1
+    if not found:
+        return None
+    return pd.tseries.frequencies.to_offset(max(found, key=found.get))
+
+
+def _completed(X, y, groups, panel: Panel, grids, places):
+    """X, y and groups on the completed grids (missing values NaN)."""
+    shape = np.shape(X)
+    if len(shape) > 1 and shape[1] > 0:
+        n_missing = sum(map(len, grids)) - len(panel.codes)
+        raise ValueError(
+            f"The time index skips {n_missing} step(s) of its regular grid "
+            f"(every {getattr(grids[0].freq, 'freqstr', grids[0].freq)}); sklstm "
+            "treats the values of those steps as missing, but not their "
+            "covariates, which a forecast reads as known. Give X on the full "
+            "grid (for example X.asfreq(...) per series, with the covariates "
+            "filled in), with y NaN where it is missing."
+        )
+    values = np.asarray(y, dtype=np.float64)
+    rows, filled_values, labels = [], [], []
+    for s, (grid, place) in enumerate(zip(grids, places, strict=True)):
+        series_values = np.full(len(grid), np.nan)
+        order = panel.order[panel.starts[s] : panel.starts[s] + panel.lengths[s]]
+        series_values[place] = values[order]
+        filled_values.append(series_values)
+        rows.append(grid)
+        labels.append(np.repeat(panel.labels[s : s + 1], len(grid)))
+    completed = rows[0].append(rows[1:]) if len(rows) > 1 else rows[0]
+    y = pd.Series(
+        np.concatenate(filled_values), index=completed, name=getattr(y, "name", None)
+    )
+    X = (
+        pd.DataFrame(index=completed)
+        if isinstance(X, pd.DataFrame)
+        else np.empty((len(completed), 0))
+    )
+    return X, y, None if groups is None else np.concatenate(labels)
 
 
 def _refuse_irregular(panel: Panel) -> None:

@@ -55,7 +55,9 @@ class TrainingHistory:
 class Batches:
     """Windows, standardised targets and optional weights, all on one device.
 
-    ``weights``, when given, are one per sample and average 1.
+    ``weights``, when given, are one per sample and average 1; or, when some
+    targets are missing, one per target (the shape of ``targets``, 0 for a
+    missing one). Validation batches carry only such a mask of 0 and 1.
     """
 
     windows: LagWindows
@@ -85,7 +87,8 @@ def hold_out(
     """
     trains = ~held_out
     if weights is not None:
-        trains &= weights.cpu().numpy() > 0
+        observed = weights if weights.ndim == 1 else weights.amax(dim=1)
+        trains &= observed.cpu().numpy() > 0
     validation = None
     positions = windows.positions
     if held_out.any() or not trains.all():
@@ -96,7 +99,11 @@ def hold_out(
         )
     if held_out.any():
         kept = torch.from_numpy(np.flatnonzero(held_out)).to(targets.device)
-        validation = Batches(LagWindows(windows.view, positions[kept]), targets[kept])
+        validation = Batches(
+            LagWindows(windows.view, positions[kept]),
+            targets[kept],
+            _target_mask(weights, kept),
+        )
     if trains.all():
         return Batches(windows, targets, _unless_uniform(weights)), validation
     train = torch.from_numpy(np.flatnonzero(trains)).to(targets.device)
@@ -112,10 +119,21 @@ def hold_out(
 
 
 def _unless_uniform(weights: torch.Tensor | None) -> torch.Tensor | None:
-    """``weights`` rescaled to average 1; None when they are all equal."""
+    """``weights`` rescaled to average 1; None when they are all equal.
+
+    Per-target weights (one row per sample, 0 for a missing target) are
+    compared row by row.
+    """
     if weights is None or bool((weights == weights[0]).all()):
         return None
     return weights / weights.mean()
+
+
+def _target_mask(weights: torch.Tensor | None, kept: torch.Tensor):
+    """Which targets of the ``kept`` samples are observed, when some are not."""
+    if weights is None or weights.ndim == 1:
+        return None
+    return (weights[kept] > 0).to(weights.dtype)
 
 
 #: An epoch whose mean loss exceeds this many times the loss of the first
@@ -384,6 +402,8 @@ def _loss(
     """
     if weights is None:
         return nn.functional.mse_loss(prediction, targets)
+    if weights.ndim == 2:  # one weight per target, 0 for a missing one
+        return ((prediction - targets).square() * weights[samples]).mean()
     squared = (prediction - targets).square().mean(dim=1)
     return (squared * weights[samples]).mean()
 
@@ -496,8 +516,11 @@ def output_learning_rate_scale(
         if len(data) == 0:
             return 1.0
         prediction = predict_in_batches(network, data.windows)
-        squared = (prediction - data.targets).square().mean(dim=1)
-        if data.weights is not None:
+        squared = (prediction - data.targets).square()
+        if data.weights is not None and data.weights.ndim == 2:
+            squared = squared * data.weights
+        squared = squared.mean(dim=1)
+        if data.weights is not None and data.weights.ndim == 1:
             squared = squared * data.weights
         error = math.sqrt(max(float(squared.mean()), 0.0))
     if not math.isfinite(error):
@@ -577,6 +600,8 @@ def validation_metrics(
     """
     prediction = predict_in_batches(network, data.windows, batch_size)
     targets = data.targets
+    if data.weights is not None:  # a mask: missing targets are left out
+        return _masked_metrics(prediction, targets, data.weights)
     residual = (targets - prediction).square().sum(dim=0)
     total = (targets - targets.mean(dim=0)).square().sum(dim=0)
     ratio = torch.where(
@@ -585,6 +610,20 @@ def validation_metrics(
     mse = residual.mean() / len(targets)
     loss, score = torch.stack([mse, (1.0 - ratio).mean()]).tolist()
     return loss, score if len(targets) > 1 else math.nan
+
+
+def _masked_metrics(prediction, targets, mask) -> tuple[float, float]:
+    """:func:`validation_metrics` over the observed targets (``mask`` 1) only."""
+    counts = mask.sum(dim=0)
+    residual = ((targets - prediction).square() * mask).sum(dim=0)
+    mean = (targets * mask).sum(dim=0) / counts.clamp_min(1)
+    total = ((targets - mean).square() * mask).sum(dim=0)
+    ratio = torch.where(
+        total > 0, residual / total.clamp_min(1e-12), residual.clamp_max(0)
+    )
+    mse = residual.sum() / counts.sum().clamp_min(1)
+    loss, score, fewest = torch.stack([mse, (1.0 - ratio).mean(), counts.min()])
+    return float(loss), float(score) if float(fewest) > 1 else math.nan
 
 
 def r2_score_on(network: nn.Module, data: Batches, batch_size: int) -> float:

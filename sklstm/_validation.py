@@ -48,6 +48,7 @@ def validate_fit_data(
     """
     ndim = check_dimensions(X)
     check_numeric_target(y)
+    y, missing = without_missing_targets(y)
     if ndim == 3:
         with numeric_input("X"):
             X, y = check_X_y(
@@ -71,10 +72,103 @@ def validate_fit_data(
             f"y must be 1-D or 2-D; got an array with {y.ndim} dimensions."
         )
     attributes["_y_was_1d"] = y.ndim == 1
-    y = y.reshape(len(y), -1)
+    y = with_missing_targets(y, missing).reshape(len(y), -1)
     check_float32_range(X, "X")
     check_float32_range(y, "y")
     return X, y, attributes
+
+
+def without_missing_targets(y) -> tuple[object, np.ndarray | None]:
+    """``y`` with its missing values (NaN) set to 0 for scikit-learn's checks.
+
+    A missing target is not trained on (its loss weight is 0), so it may be
+    NaN; infinity stays an error. Returns the values and where they were
+    missing (None when nothing is), or ``y`` unchanged when it is not numeric
+    (scikit-learn's checks then say what is wrong).
+
+    Raises
+    ------
+    ValueError
+        If a column of ``y`` holds no observed value at all.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._validation import without_missing_targets
+    >>> values, missing = without_missing_targets([1.0, np.nan, 3.0])
+    >>> values.tolist(), missing.tolist()
+    ([1.0, 0.0, 3.0], [False, True, False])
+    """
+    try:
+        values = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        return y, None
+    if values.ndim == 0:  # not a sequence: scikit-learn's checks say so
+        return y, None
+    missing = np.isnan(values)
+    if not missing.any():
+        return y, None
+    empty = missing.reshape(len(values), -1).all(axis=0) if len(values) else []
+    if np.any(empty):
+        column = "" if values.ndim == 1 else f" column {int(np.argmax(empty))} of"
+        raise ValueError(
+            f"Every value of{column} y is missing (NaN): there is nothing to "
+            "learn from. Pass the observed values; missing ones may be NaN."
+        )
+    return np.where(missing, 0.0, values), missing
+
+
+def refuse_missing_covariates(X) -> None:
+    """Refuse covariates with missing values (NaN), naming their columns.
+
+    A forecast reads the covariates of the steps it forecasts as known in
+    advance (calendars, prices, plans): a missing one has no past to be
+    filled from at the step forecast, and filling it with a guess would
+    hide that. So they must be complete, unlike the series.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sklstm._validation import refuse_missing_covariates
+    >>> try:
+    ...     refuse_missing_covariates(pd.DataFrame({"price": [1.0, np.nan]}))
+    ... except ValueError as error:
+    ...     print(str(error).split(":")[0])
+    X (the covariates) holds missing values (NaN) in the column(s) ['price']
+    """
+    try:
+        values = np.asarray(zero_column_frames_as_arrays(X), dtype=np.float64)
+    except (TypeError, ValueError):
+        return  # text or ragged: scikit-learn's checks say what is wrong
+    if values.ndim != 2 or not values.size:
+        return
+    missing = np.isnan(values)
+    if not missing.any():
+        return
+    columns = np.flatnonzero(missing.any(axis=0))
+    names = getattr(X, "columns", None)
+    named = [names[c] if names is not None else int(c) for c in columns[:5]]
+    empty = [named[i] for i, c in enumerate(columns[:5]) if missing[:, c].all()]
+    entirely = f" ({empty} entirely)" if empty else ""
+    raise ValueError(
+        f"X (the covariates) holds missing values (NaN) in the column(s) "
+        f"{named}{entirely}: covariates are read as known at every step, also "
+        "at the steps forecast, so they must be complete (only y may have "
+        "missing values). Fill them (for example with X.ffill() per series, "
+        "or a value that means 'unknown' and a column that flags it), or drop "
+        "the column(s)."
+    )
+
+
+def with_missing_targets(y: np.ndarray, missing: np.ndarray | None) -> np.ndarray:
+    """``y`` (validated) with NaN put back where :func:`without_missing_targets`
+    found it."""
+    if missing is None:
+        return y
+    y = np.array(y, dtype=np.float64)
+    y[missing.reshape(y.shape)] = np.nan
+    return y
 
 
 def validate_on_copy(
@@ -283,6 +377,8 @@ def validate_series(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Check covariates (possibly zero columns) and a 1-D series of equal length.
 
+    The series may have missing values (NaN), not all of them.
+
     Examples
     --------
     >>> import pandas as pd
@@ -295,6 +391,8 @@ def validate_series(
     ((3, 0), [1.0, 2.0, 3.0])
     """
     check_numeric_target(y)
+    y, missing = without_missing_targets(y)
+    refuse_missing_covariates(X)
     with numeric_input("X"):
         X, y = validate_data(
             estimator,
@@ -307,4 +405,4 @@ def validate_series(
         )
     check_float32_range(X, "X")
     check_float32_range(y, "y")
-    return X, y.astype(np.float64)
+    return X, with_missing_targets(y.astype(np.float64), missing)

@@ -18,6 +18,7 @@ def format_1_file(tmp_path, model, edit=None):
     document["weights"] = "weights.npz"
     fitted = document["estimator"]["fitted"]
     fitted["n_iter_"] = model.n_iter_
+    assert fitted.pop("_series_missing") is None  # 0.2 knew no missing values
     history = arrays.pop("_series_history")
     del fitted["_series_history"]
     lookback = fitted["_architecture"]["lookback"]

@@ -49,7 +49,11 @@ BAD_TRAINING_DATA = [
         id="inf-in-X",
     ),
     pytest.param(
-        ROWS, with_value(TARGET, np.nan), ValueError, "y contains NaN", id="nan-in-y"
+        ROWS,
+        np.full(len(TARGET), np.nan),
+        ValueError,
+        "Every value of y is missing",
+        id="all-of-y-missing",
     ),
     pytest.param(
         ROWS,
@@ -561,7 +565,10 @@ COVARIATES = RNG.normal(size=(60, 2))
 
 BAD_SERIES = [
     pytest.param(
-        COVARIATES, with_value(SERIES, np.nan), r"y contains NaN", id="nan-in-y"
+        COVARIATES,
+        np.full(len(SERIES), np.nan),
+        r"Every value of y is missing",
+        id="all-of-y-missing",
     ),
     pytest.param(
         with_value(COVARIATES, np.inf), SERIES, r"X contains infinity", id="inf-in-X"

@@ -79,8 +79,11 @@ def test_daily_and_monthly_series_are_not_fitted_on_one_grid():
 
 @pytest.mark.parametrize(
     "dates",
-    [MONTHS.delete(10), MONTHS[:15].append(MONTHS[14:29])],
-    ids=["a gap", "a repeated month"],
+    [
+        MONTHS.delete(10).insert(10, MONTHS[10] + pd.Timedelta(days=1)),
+        MONTHS[:15].append(MONTHS[14:29]),
+    ],
+    ids=["a date off the grid", "a repeated month"],
 )
 def test_a_series_with_irregular_dates_is_refused(dates):
     X, y, groups = panel(["a"], dates)

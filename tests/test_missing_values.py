@@ -1,0 +1,346 @@
+"""Missing values and time gaps: series with holes are learnt from and forecast."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from _factories import tiny_forecaster, tiny_regressor
+from sklearn.metrics import r2_score
+
+import sklstm
+from sklstm._series_transforms import fit_target_transform
+
+RNG = np.random.default_rng(0)
+N = 60
+
+
+def wave(n=N, phase=0.0, level=5.0):
+    return level + np.sin(0.5 * np.arange(n) + phase) + 0.05 * RNG.normal(size=n)
+
+
+def holed(values, *where):
+    values = np.array(values, dtype=float)
+    values[list(where)] = np.nan
+    return values
+
+
+def no_covariates(n):
+    return np.empty((n, 0))
+
+
+def panel_with_holes():
+    """Three series: holes in the middle, at the start, and at the end."""
+    series = {
+        "a": holed(wave(), 7, 8, 9, 30),
+        "b": holed(wave(50, phase=1.0, level=20.0), 0, 1, 2, 25),
+        "c": holed(wave(45, phase=2.0), 40, 41, 42, 43, 44),  # its last values
+    }
+    y = np.concatenate(list(series.values()))
+    groups = np.repeat(list(series), [len(v) for v in series.values()])
+    return no_covariates(len(y)), y, groups
+
+
+# ------------------------------------------------------------ forecasting
+
+
+def test_a_series_with_holes_gets_finite_forecasts_and_intervals():
+    y = holed(wave(), 5, 20, 21, 22, 58, 59)  # the last two values missing
+    forecaster = tiny_forecaster(lookback=6).fit(no_covariates(N), y)
+    forecast = forecaster.predict(no_covariates(4))
+    assert np.isfinite(forecast).all()
+    assert np.isfinite(forecaster.predict_interval(no_covariates(2), 0.7)).all()
+
+
+@pytest.mark.parametrize("strategy", ["recursive", "direct"])
+def test_a_panel_with_holes_gets_finite_forecasts_for_every_series(strategy):
+    X, y, groups = panel_with_holes()
+    forecaster = tiny_forecaster(
+        lookback=6, horizon=3, strategy=strategy, n_networks=2
+    ).fit(X, y, groups=groups)
+    future = np.repeat(["a", "b", "c"], 4)
+    forecast = forecaster.predict(no_covariates(12), groups=future)
+    assert np.isfinite(forecast).all()
+    # Each series keeps its own level: b lives near 20, the others near 5.
+    assert np.abs(forecast[future == "b"] - 20).max() < 5
+    assert np.abs(forecast[future == "c"] - 5).max() < 5
+
+
+def test_a_missing_target_does_not_change_what_the_network_learns():
+    # Series b ends with a missing value: it is only the target of b's last
+    # window, which must not train. The fit equals the fit without that row.
+    a = holed(wave(), 20)  # a hole in both fits: both read the mask
+    b = wave(40, phase=1.0)
+    params = dict(
+        lookback=4,
+        n_networks=1,
+        season_length=None,
+        series_scaling="standard",
+        standardize=False,
+        early_stopping=False,
+        batch_size=1000,
+    )
+
+    def fit_and_forecast(b_values):
+        y = np.concatenate([a, b_values])
+        groups = np.repeat(["a", "b"], [len(a), len(b_values)])
+        forecaster = tiny_forecaster(**params).fit(
+            no_covariates(len(y)), y, groups=groups
+        )
+        return forecaster.predict(no_covariates(3), groups=["a"] * 3)
+
+    with_missing_target = fit_and_forecast(np.r_[b, np.nan])
+    without_that_row = fit_and_forecast(b)
+    np.testing.assert_allclose(with_missing_target, without_that_row, atol=1e-3)
+    observed_there = fit_and_forecast(np.r_[b, 50.0])  # would it have counted?
+    assert np.abs(observed_there - without_that_row).max() > 0.05
+
+
+def test_a_series_entirely_missing_is_refused_by_name():
+    X, y, groups = panel_with_holes()
+    y[groups == "b"] = np.nan
+    with pytest.raises(ValueError, match=r"Every value of series \['b'\] is missing"):
+        tiny_forecaster().fit(X, y, groups=groups)
+
+
+def test_score_leaves_missing_truths_out():
+    forecaster = tiny_forecaster(lookback=6).fit(no_covariates(N), wave())
+    truth = wave(8)
+    forecast = forecaster.predict(no_covariates(8))
+    observed = np.ones(8, dtype=bool)
+    observed[[2, 5]] = False
+    score = forecaster.score(no_covariates(8), np.where(observed, truth, np.nan))
+    assert score == pytest.approx(r2_score(truth[observed], forecast[observed]))
+
+
+def test_update_with_holes_continues_every_series_and_refuses_an_empty_new_one():
+    X, y, groups = panel_with_holes()
+    forecaster = tiny_forecaster(lookback=6, n_networks=1).fit(X, y, groups=groups)
+    # a: all new values missing; c: one observed after its missing tail.
+    new_groups = np.array(["a", "a", "c", "c", "d", "d", "d"])
+    forecaster.update(
+        no_covariates(7),
+        np.array([np.nan, np.nan, np.nan, 5.5, np.nan, 4.0, 4.2]),
+        groups=new_groups,
+    )
+    forecast = forecaster.predict(
+        no_covariates(6), groups=np.repeat(["a", "c", "d"], 2)
+    )
+    assert np.isfinite(forecast).all()
+    with pytest.raises(ValueError, match=r"Every value of series \['e'\] is missing"):
+        forecaster.update(
+            no_covariates(3), np.array([5.0, np.nan, np.nan]), groups=["a", "e", "e"]
+        )
+
+
+def test_a_forecaster_fitted_without_holes_forecasts_after_an_update_with_them():
+    forecaster = tiny_forecaster(lookback=6).fit(no_covariates(N), wave())
+    forecaster.update(no_covariates(3), np.array([5.0, np.nan, np.nan]))
+    assert np.isfinite(forecaster.predict(no_covariates(3))).all()
+
+
+def test_a_warm_start_cannot_add_a_mask_the_fitted_networks_never_read():
+    forecaster = tiny_forecaster(lookback=6).fit(no_covariates(N), wave())
+    forecaster.set_params(warm_start=True)
+    with pytest.raises(ValueError, match=r"warm_start=False to learn from the holes"):
+        forecaster.fit(no_covariates(N), holed(wave(), 10))
+
+
+def test_the_mask_of_missing_values_survives_pickling_and_saving(tmp_path):
+    X, y, groups = panel_with_holes()
+    forecaster = tiny_forecaster(lookback=6, n_networks=1).fit(X, y, groups=groups)
+    future = np.repeat(["a", "b", "c"], 3)
+    expected = forecaster.predict(no_covariates(9), groups=future)
+    path = tmp_path / "holes.zip"
+    sklstm.save(forecaster, path)
+    for restored in (pickle.loads(pickle.dumps(forecaster)), sklstm.load(path)):
+        np.testing.assert_array_equal(
+            restored.predict(no_covariates(9), groups=future), expected
+        )
+    # Without its mask, series c (whose last values are missing) would be
+    # forecast from a history the network reads differently.
+    unmasked = pickle.loads(pickle.dumps(forecaster))
+    unmasked._series_missing = np.zeros_like(unmasked._series_missing)
+    changed = unmasked.predict(no_covariates(9), groups=future)
+    assert not np.allclose(changed[future == "c"], expected[future == "c"])
+
+
+def test_a_forecaster_that_reads_a_mask_is_not_exported_to_onnx():
+    forecaster = tiny_forecaster(lookback=6).fit(no_covariates(N), holed(wave(), 9))
+    with pytest.raises(ValueError, match=r"missing values.*mask"):
+        sklstm.to_onnx(forecaster)
+
+
+# ------------------------------------------------------ transforms ignore holes
+
+
+def test_the_scaling_is_that_of_the_observed_values():
+    values = wave()
+    missing = np.zeros(N, dtype=bool)
+    missing[[3, 17, 40, 41]] = True
+    with_holes = fit_target_transform(
+        [np.where(missing, np.nan, values)], np.array([0]), "standard", None
+    )
+    observed_only = fit_target_transform(
+        [values[~missing]], np.array([0]), "standard", None
+    )
+    np.testing.assert_allclose(
+        with_holes.scaling.params, observed_only.scaling.params, rtol=1e-12
+    )
+
+
+def test_the_season_is_found_despite_holes():
+    season = np.tile([0.0, 3.0, 1.0, -2.0], 20)
+    values = 10 + season + 0.05 * RNG.normal(size=80)
+    values[RNG.choice(80, 8, replace=False)] = np.nan
+    transform = fit_target_transform([values], np.array([0]), "none", 4)
+    factors = transform.season.components[0]  # multiplicative: positive series
+    level = 10 + season[:4]  # column k: steps k, k + 4, ... after the end
+    expected = level / level.mean()
+    np.testing.assert_allclose(factors, expected, atol=0.02)
+
+
+def test_the_season_length_of_a_collection_is_found_despite_holes():
+    from sklstm._seasonality import detect_season_length
+
+    months = np.arange(96)
+    collection = []
+    for phase in range(5):
+        values = np.sin(months * np.pi / 6 + phase) + 0.2 * RNG.normal(size=96)
+        values[RNG.choice(96, 29, replace=False)] = np.nan  # 30 % missing
+        collection.append(values)
+    assert detect_season_length(collection, max_lag=24) == 12
+
+
+# ------------------------------------------------------------- time gaps
+
+
+def monthly(n=N):
+    return pd.date_range("2001-01-01", periods=n, freq="MS")
+
+
+def test_a_gap_in_a_date_index_becomes_missing_rows():
+    months = monthly()
+    y = pd.Series(wave(), index=months, name="demand")
+    gaps = [10, 11, 35]
+    skipped = y.drop(months[gaps])
+    with_gap = tiny_forecaster(lookback=6).fit(
+        pd.DataFrame(index=skipped.index), skipped
+    )
+    explicit = tiny_forecaster(lookback=6).fit(
+        pd.DataFrame(index=months), y.where(~y.index.isin(months[gaps]))
+    )
+    np.testing.assert_array_equal(
+        with_gap.predict(no_covariates(3)), explicit.predict(no_covariates(3))
+    )
+    forecast = with_gap.predict_series(no_covariates(2))
+    assert forecast.index[0] == pd.Timestamp("2006-01-01")
+
+
+def test_update_after_a_gap_in_the_dates_continues_with_missing_rows():
+    months = monthly(N + 6)
+    y = pd.Series(wave(N + 6), index=months)
+    fitted = tiny_forecaster(lookback=6).fit(pd.DataFrame(index=months[:N]), y[:N])
+    explicit = pickle.loads(pickle.dumps(fitted))
+    # Two months after the end are skipped: they are missing, not closed up.
+    later = y.iloc[N + 2 :]
+    fitted.update(pd.DataFrame(index=later.index), later)
+    explicit.update(
+        pd.DataFrame(index=months[N:]), y[N:].where(months[N:] >= months[N + 2])
+    )
+    np.testing.assert_array_equal(
+        fitted.predict(no_covariates(3)), explicit.predict(no_covariates(3))
+    )
+    assert fitted.predict_series(no_covariates(1)).index[0] == months[-1] + months.freq
+
+
+def test_gaps_in_periods_of_several_series_become_missing_rows():
+    periods = pd.period_range("2001-01", periods=40, freq="M")
+    frame = pd.DataFrame(
+        {
+            "y": np.r_[wave(40), wave(40, phase=1.0)],
+            "series": np.repeat(["a", "b"], 40),
+        },
+        index=periods.append(periods),
+    )
+    dropped = frame.iloc[np.setdiff1d(np.arange(80), [5, 6, 62])]
+    y_explicit = frame["y"].copy()
+    y_explicit.iloc[[5, 6, 62]] = np.nan
+
+    def forecast(data, y):
+        forecaster = tiny_forecaster(lookback=6, n_networks=1).fit(
+            pd.DataFrame(index=data.index), y, groups=data["series"].to_numpy()
+        )
+        return forecaster.predict_series(no_covariates(2), groups=["a", "b"])
+
+    np.testing.assert_array_equal(
+        forecast(dropped, dropped["y"]).to_numpy(),
+        forecast(frame, y_explicit).to_numpy(),
+    )
+
+
+def test_a_gap_with_covariates_is_refused_with_what_to_do():
+    months = monthly()
+    y = pd.Series(wave(), index=months).drop(months[[10]])
+    X = pd.DataFrame({"price": np.ones(N - 1)}, index=y.index)
+    with pytest.raises(ValueError, match=r"skips 1 step.*Give X on the full grid"):
+        tiny_forecaster().fit(X, y)
+
+
+def test_dates_without_a_regular_frequency_are_refused():
+    days = pd.DatetimeIndex(
+        ["2001-01-01", "2001-01-04", "2001-01-05", "2001-02-11", "2001-03-01"] * 1
+    )
+    y = pd.Series(np.arange(5.0), index=days)
+    with pytest.raises(ValueError, match=r"no regular frequency.*resample or asfreq"):
+        tiny_forecaster(lookback=2).fit(pd.DataFrame(index=days), y)
+
+
+# ------------------------------------------------------------- covariates
+
+
+@pytest.mark.parametrize("at", ["fit", "predict"])
+def test_missing_covariates_are_refused_naming_the_column(at):
+    X = pd.DataFrame({"price": np.ones(N), "promo": np.zeros(N)})
+    forecaster = tiny_forecaster()
+    if at == "fit":
+        X.loc[4, "promo"] = np.nan
+        with pytest.raises(ValueError, match=r"column\(s\) \['promo'\].*complete"):
+            forecaster.fit(X, wave())
+        return
+    forecaster.fit(X, wave())
+    future = pd.DataFrame({"price": [np.nan, np.nan], "promo": [0.0, 0.0]})
+    with pytest.raises(ValueError, match=r"\['price'\] \(\['price'\] entirely\)"):
+        forecaster.predict(future)
+
+
+# -------------------------------------------------------------- regressor
+
+
+def test_the_regressor_does_not_train_on_a_missing_target():
+    # A one-row series whose target is missing: its window never trains, so
+    # the fit is the fit without it.
+    X = RNG.normal(size=(40, 2))
+    y = X[:, 0] - X[:, 1] + 0.1 * RNG.normal(size=40)
+    params = dict(early_stopping=False, standardize=False, batch_size=100)
+    with_missing = tiny_regressor(**params).fit(
+        np.r_[X, [[3.0, -3.0]]], np.r_[y, np.nan], groups=np.r_[np.zeros(40), 1]
+    )
+    without = tiny_regressor(**params).fit(X, y, groups=np.zeros(40))
+    observed = tiny_regressor(**params).fit(
+        np.r_[X, [[3.0, -3.0]]], np.r_[y, 50.0], groups=np.r_[np.zeros(40), 1]
+    )
+    expected = without.predict(X)
+    # Float32 rounding apart (Adam's first steps magnify it), the same fit;
+    # an observed target there moves it far more.
+    np.testing.assert_allclose(with_missing.predict(X), expected, atol=1e-3)
+    assert np.abs(observed.predict(X) - expected).max() > 0.05
+
+
+def test_the_regressor_learns_the_observed_outputs_of_partly_missing_rows():
+    X = RNG.normal(size=(80, 2))
+    y = np.column_stack([X[:, 0], X[:, 1]])
+    y[::3, 0] = np.nan
+    model = tiny_regressor(max_iter=5, early_stopping=True).fit(X, y)
+    assert np.isfinite(model.predict(X)).all()
+    assert np.isfinite(model.predict_interval(X, coverage=0.5)).all()
