@@ -553,26 +553,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self._check_same_architecture(architecture, len(series))
         _check_long_enough(panel, architecture, X_checked.shape[1])
         width = history_width(architecture)
-        transform = fit_target_transform(
-            series,
-            panel.starts,
-            architecture["series_scaling"],
-            architecture["season_length"],
-            labels=panel.labels,
-        )
+        transform = target_transform(series, panel, architecture)
         z = transform.transform(y_sorted, panel.sorted_codes, panel.steps_from_end)
         networks = self._train_on(architecture, z, X_sorted, panel)
-        rollout = _rollout_of(architecture)
-        residuals = None
-        if networks[0].calibration_residuals_ is not None:
-            residuals = held_out_errors(
-                ensemble_predictor(networks),
-                rollout,
-                z,
-                X_sorted,
-                panel,
-                self.validation_fraction,
-            )
+        residuals = calibration_errors(
+            networks, architecture, z, X_sorted, panel, self.validation_fraction
+        )
         state = SeriesState.from_fit(
             y_sorted,
             X_sorted,
@@ -583,15 +569,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         )
         publish_fitted_state(
             self,
-            {
-                "regressor_": networks[0],
-                "_ensemble": networks[1:] or None,
-                "_architecture": architecture,
-                "calibration_residuals_": residuals,
-                **features,
-                **state.to_attributes(),
-                "_series_name": y.name if isinstance(y, pd.Series) else None,
-            },
+            fitted_attributes(
+                networks, architecture, residuals, features, state.to_attributes(), y
+            ),
             stale=LEGACY_ATTRIBUTES,
         )
         return self
@@ -954,14 +934,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         from it.
         """
         rollout = _rollout_of(architecture)
-        rows, targets, weights, codes = training_rows(
-            z,
-            X_sorted,
-            panel,
-            rollout.block,
-            change=rollout.change,
-            relative=rollout.relative,
-            first_trained=first_trained_step(architecture, len(panel.labels)),
+        rows, targets, weights, codes = training_windows(
+            architecture, z, X_sorted, panel, len(panel.labels)
         )
         weights = leak_free_weights(
             weights, codes, self.early_stopping, self.validation_fraction, rollout.block
@@ -998,6 +972,60 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             vars(regressor).update(vars(self._members()[member]))
             return regressor.set_params(**params)
         return LSTMRegressor(**params)
+
+
+def training_windows(architecture, z, X_sorted, panel, n_series: int):
+    """The rows, targets, weights and series codes of a fit of ``n_series``."""
+    rollout = _rollout_of(architecture)
+    return training_rows(
+        z,
+        X_sorted,
+        panel,
+        rollout.block,
+        change=rollout.change,
+        relative=rollout.relative,
+        first_trained=first_trained_step(architecture, n_series),
+    )
+
+
+def target_transform(series, panel, architecture):
+    """Each series' season and scaling, fitted as ``architecture`` says."""
+    return fit_target_transform(
+        series,
+        panel.starts,
+        architecture["series_scaling"],
+        architecture["season_length"],
+        labels=panel.labels,
+    )
+
+
+def calibration_errors(networks, architecture, z, X_sorted, panel, fraction):
+    """The errors of forecasts from the held-out tails (None without them)."""
+    if networks[0].calibration_residuals_ is None:
+        return None
+    return held_out_errors(
+        ensemble_predictor(networks),
+        _rollout_of(architecture),
+        z,
+        X_sorted,
+        panel,
+        fraction,
+    )
+
+
+def fitted_attributes(
+    networks, architecture, residuals, features, state_attributes, y
+) -> dict:
+    """The fitted attributes a fit publishes, in one dict."""
+    return {
+        "regressor_": networks[0],
+        "_ensemble": networks[1:] or None,
+        "_architecture": architecture,
+        "calibration_residuals_": residuals,
+        **features,
+        **state_attributes,
+        "_series_name": y.name if isinstance(y, pd.Series) else None,
+    }
 
 
 def _rollout_of(architecture: dict) -> Rollout:
