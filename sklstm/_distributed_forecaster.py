@@ -41,6 +41,10 @@ from sklstm._panel import panel_of
 from sklstm._publishing import publish_fitted_state
 from sklstm._random import draw_seed
 from sklstm._regressor import LSTMRegressor
+from sklstm._seasonality import (
+    change_autocorrelation_totals,
+    season_from_totals,
+)
 from sklstm._series_state import SINGLE_SERIES_LABEL, SeriesState, _sorted_state
 from sklstm._time_index import TimeGrid, time_grid, time_index
 from sklstm._validation import validate_on_copy, validate_series
@@ -90,13 +94,14 @@ def fit_forecaster_share(
     n_series, longest = _collection(group_fit, panel, X_checked.shape[1])
     y_sorted, X_sorted = y_checked[panel.order], X_checked[panel.order]
     series = np.split(y_sorted, panel.starts[1:])
-    # resolve_architecture reads how many series there are and how long the
-    # longest is (season_length='auto' is refused before): a stand-in of each.
+    params = forecaster.get_params(deep=False)
+    if params["season_length"] == "auto" and n_series > 1:
+        params["season_length"] = _collection_season(group_fit, series, params)
+    # With the season found, resolve_architecture reads only how many series
+    # there are and how long the longest is: a stand-in of each.
     stand_in = [np.empty(0)] * (n_series - 1) + [np.empty(longest)]
     architecture = resolve_architecture(
-        forecaster.get_params(deep=False),
-        stand_in,
-        warn_if_deprecated=group_fit.rank == 0,
+        params, stand_in, warn_if_deprecated=group_fit.rank == 0
     )
     agreed(group_fit, lambda: _check_trainable(panel, architecture, n_series))
     transform = agreed(group_fit, lambda: target_transform(series, panel, architecture))
@@ -144,6 +149,19 @@ def _collection(group_fit: ProcessGroupFit, panel, n_features: int) -> tuple[int
             f"covariate columns ({widths}). Give every process the same columns."
         )
     return len(labels), max(longest for _, longest, _ in outlines)
+
+
+def _collection_season(group_fit: ProcessGroupFit, series, params) -> int | None:
+    """``season_length='auto'`` found from the series of every process."""
+    totals, n_found, n_changes = change_autocorrelation_totals(
+        series, params["lookback"]
+    )
+    totals, counts = group_fit.summed(
+        torch.from_numpy(totals),
+        torch.tensor([n_found, n_changes], dtype=torch.float64),
+    )
+    n_found, n_changes = (int(count) for count in counts)
+    return season_from_totals(totals.numpy(), n_found, n_changes, params["lookback"])
 
 
 def _check_trainable(panel, architecture: dict, n_series: int) -> None:

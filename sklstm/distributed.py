@@ -73,9 +73,8 @@ def fit_data_parallel(
     estimator : LSTMForecaster or LSTMRegressor
         The estimator to fit, with the same parameters on every process.
         ``random_state`` may be None: the seed of rank 0 is used everywhere.
-        ``warm_start`` must be False, ``dropout`` 0 for results equal to one
-        process's, and an ``LSTMForecaster`` needs ``season_length`` set (an
-        int or None): ``'auto'`` looks at every series at once.
+        ``warm_start`` must be False, and ``dropout`` 0 for results equal
+        to one process's.
     X : array-like of shape (n_rows, n_features)
         The rows of this process's series (covariates, for a forecaster).
     y : array-like of shape (n_rows,) or (n_rows, n_outputs)
@@ -120,8 +119,7 @@ def fit_data_parallel(
     >>> y = np.concatenate([np.sin(t / 3), np.cos(t / 3)])
     >>> groups = np.repeat(["a", "b"], 60)
     >>> forecaster = LSTMForecaster(lookback=6, hidden_size=8, max_iter=5,
-    ...                             n_networks=1, season_length=None,
-    ...                             random_state=0)
+    ...                             n_networks=1, random_state=0)
     >>> forecaster = fit_data_parallel(forecaster, np.empty((120, 0)), y,
     ...                                groups=groups)
     >>> forecaster.predict(np.empty((2, 0)), groups=["a", "b"]).shape
@@ -173,12 +171,6 @@ def _check_can_fit(estimator, sample_weight) -> None:
     if isinstance(estimator, LSTMForecaster):
         if sample_weight is not None:
             raise ValueError("An LSTMForecaster takes no sample_weight.")
-        if estimator.season_length == "auto":
-            raise ValueError(
-                "season_length='auto' finds the season from every series at "
-                "once, which a data-parallel fit does not gather. Set it: the "
-                "season of the data (12 for monthly series, say), or None."
-            )
 
 
 def _fit_regressor_share(estimator, X, y, groups, sample_weight, group_fit) -> None:

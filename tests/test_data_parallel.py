@@ -31,12 +31,13 @@ SHARES = (LABELS[:3], LABELS[3:])
 
 
 def panel():
-    """Six seasonal series at different levels, with one covariate."""
+    """Six series with a season of 5 steps at different levels, one covariate."""
     rng = np.random.default_rng(0)
     X, y, groups = [], [], []
     for i, (label, n) in enumerate(zip(LABELS, LENGTHS, strict=True)):
         t = np.arange(n)
-        y.append((i + 1) * (2 + np.sin(0.4 * t + i)) + rng.normal(0, 0.1, n))
+        season = np.sin(2 * np.pi * t / 5 + i)
+        y.append((i + 1) * (3 + np.sin(0.1 * t) + season) + rng.normal(0, 0.1, n))
         X.append(np.cos(0.4 * t)[:, None])
         groups.append(np.full(n, label))
     return np.concatenate(X), np.concatenate(y), np.concatenate(groups)
@@ -50,7 +51,6 @@ def forecaster(**params):
         hidden_size=6,
         max_iter=4,
         n_networks=2,
-        season_length=None,
         batch_size=16,
         n_iter_no_change=2,
     )
@@ -113,6 +113,7 @@ def test_two_processes_fit_the_model_one_process_fits(tmp_path):
         rtol=1e-5,
     )
     assert together.series_.tolist() == LABELS.tolist()
+    assert together.season_length_ == alone.season_length_ == 5
     assert together.n_iter_ == alone.n_iter_
     np.testing.assert_allclose(
         together.calibration_residuals_, alone.calibration_residuals_, atol=1e-5
@@ -192,10 +193,18 @@ def test_a_group_of_one_fits_a_weighted_regressor_as_fit_does(group_of_one):
     np.testing.assert_allclose(shared.loss_curve_, alone.loss_curve_, rtol=1e-5)
 
 
-def test_season_length_auto_is_refused_with_what_to_set(group_of_one):
+def test_a_group_of_one_fits_the_forecaster_fit_fits(group_of_one):
     X, y, groups = panel()
-    with pytest.raises(ValueError, match=r"season_length='auto'.*Set it"):
-        fit_data_parallel(forecaster(season_length="auto"), X, y, groups=groups)
+    alone = forecaster().fit(X, y, groups=groups)
+    shared = fit_data_parallel(forecaster(), X, y, groups=groups)
+    future = np.tile(np.cos(0.4 * np.arange(3))[:, None], (len(LABELS), 1))
+    future_groups = np.repeat(LABELS, 3)
+    np.testing.assert_allclose(
+        shared.predict(future, groups=future_groups),
+        alone.predict(future, groups=future_groups),
+        rtol=1e-5,
+    )
+    assert shared.season_length_ == alone.season_length_ == 5
 
 
 def test_a_fit_without_a_process_group_says_how_to_start_one():
