@@ -57,6 +57,17 @@ def forecaster(**params):
     return tiny_forecaster(**{**settings, **params})
 
 
+def assert_same_forecasts(model, reference, steps: int) -> None:
+    """The next ``steps`` forecasts of every series agree up to float rounding."""
+    future = np.tile(np.cos(0.4 * np.arange(steps))[:, None], (len(LABELS), 1))
+    future_groups = np.repeat(LABELS, steps)
+    np.testing.assert_allclose(
+        model.predict(future, groups=future_groups),
+        reference.predict(future, groups=future_groups),
+        rtol=1e-5,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -105,13 +116,7 @@ def test_two_processes_fit_the_model_one_process_fits(tmp_path):
     X, y, groups = panel()
     alone = forecaster().fit(X, y, groups=groups)
     together = load(path)
-    future = np.tile(np.cos(0.4 * np.arange(5))[:, None], (len(LABELS), 1))
-    future_groups = np.repeat(LABELS, 5)
-    np.testing.assert_allclose(
-        together.predict(future, groups=future_groups),
-        alone.predict(future, groups=future_groups),
-        rtol=1e-5,
-    )
+    assert_same_forecasts(together, alone, steps=5)
     assert together.series_.tolist() == LABELS.tolist()
     assert together.season_length_ == alone.season_length_ == 5
     assert together.n_iter_ == alone.n_iter_
@@ -197,13 +202,7 @@ def test_a_group_of_one_fits_the_forecaster_fit_fits(group_of_one):
     X, y, groups = panel()
     alone = forecaster().fit(X, y, groups=groups)
     shared = fit_data_parallel(forecaster(), X, y, groups=groups)
-    future = np.tile(np.cos(0.4 * np.arange(3))[:, None], (len(LABELS), 1))
-    future_groups = np.repeat(LABELS, 3)
-    np.testing.assert_allclose(
-        shared.predict(future, groups=future_groups),
-        alone.predict(future, groups=future_groups),
-        rtol=1e-5,
-    )
+    assert_same_forecasts(shared, alone, steps=3)
     assert shared.season_length_ == alone.season_length_ == 5
 
 
