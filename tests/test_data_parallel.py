@@ -94,6 +94,34 @@ def fit_share(rank: int, port: int, path: str) -> None:
     dist.destroy_process_group()
 
 
+def weighted_rows():
+    """Four series of two columns, weighted rows, for an LSTMRegressor."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(160, 2))
+    y = X[:, 0] + 0.5 * np.roll(X[:, 1], 1)
+    return X, y, rng.uniform(0.2, 2.0, size=160), np.repeat([0, 1, 2, 3], 40)
+
+
+def regressor():
+    return tiny_regressor(early_stopping=True, batch_size=24, max_iter=4)
+
+
+def fit_rows_share(rank: int, port: int, path: str) -> None:
+    """One of two processes: fit a regressor on two of the four series."""
+    join_group(rank, port)
+    X, y, weights, groups = weighted_rows()
+    mine = groups // 2 == rank
+    fit_data_parallel(
+        regressor(),
+        X[mine],
+        y[mine],
+        sample_weight=weights[mine],
+        groups=groups[mine],
+        save_to=path,
+    )
+    dist.destroy_process_group()
+
+
 def fit_until_stopped(rank: int, port: int, path: str, queue) -> None:
     """One of two processes: a fit that runs until a process is stopped."""
     join_group(rank, port, timeout=10.0)
@@ -123,6 +151,19 @@ def test_two_processes_fit_the_model_one_process_fits(tmp_path):
     np.testing.assert_allclose(
         together.calibration_residuals_, alone.calibration_residuals_, atol=1e-5
     )
+
+
+@pytest.mark.slow
+def test_two_processes_fit_the_weighted_regressor_one_process_fits(tmp_path):
+    path = str(tmp_path / "regressor.sklstm")
+    mp.spawn(fit_rows_share, args=(free_port(), path), nprocs=2)
+    X, y, weights, groups = weighted_rows()
+    alone = regressor().fit(X, y, sample_weight=weights, groups=groups)
+    together = load(path)
+    np.testing.assert_allclose(
+        together.predict(X, groups=groups), alone.predict(X, groups=groups), rtol=1e-5
+    )
+    np.testing.assert_allclose(together.loss_curve_, alone.loss_curve_, rtol=1e-5)
 
 
 @pytest.mark.slow
