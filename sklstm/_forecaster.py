@@ -575,28 +575,19 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self._check_same_architecture(architecture, len(series))
         _check_long_enough(panel, architecture, X_checked.shape[1])
         width = history_width(architecture)
-        transform = fit_target_transform(
-            series,
-            panel.starts,
-            architecture["series_scaling"],
-            architecture["season_length"],
-            labels=panel.labels,
-        )
+        transform = target_transform(series, panel, architecture)
         z, missing = _network_units(transform, y_sorted, panel)
         missing = missing if self._masked(missing.any()) else None
         networks = self._train_on(architecture, z, X_sorted, panel, missing)
-        rollout = _rollout_of(architecture, masked=missing is not None)
-        residuals = None
-        if networks[0].calibration_residuals_ is not None:
-            residuals = held_out_errors(
-                ensemble_predictor(networks),
-                rollout,
-                z,
-                X_sorted,
-                panel,
-                self.validation_fraction,
-                missing,
-            )
+        residuals = calibration_errors(
+            networks,
+            architecture,
+            z,
+            X_sorted,
+            panel,
+            self.validation_fraction,
+            missing,
+        )
         state = SeriesState.from_fit(
             y_sorted,
             X_sorted,
@@ -607,15 +598,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         )
         publish_fitted_state(
             self,
-            {
-                "regressor_": networks[0],
-                "_ensemble": networks[1:] or None,
-                "_architecture": architecture,
-                "calibration_residuals_": residuals,
-                **features,
-                **state.to_attributes(),
-                "_series_name": y.name if isinstance(y, pd.Series) else None,
-            },
+            fitted_attributes(
+                networks, architecture, residuals, features, state.to_attributes(), y
+            ),
             stale=LEGACY_ATTRIBUTES,
         )
         return self
@@ -1080,15 +1065,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         windows carry a mask of them and missing targets do not train.
         """
         rollout = _rollout_of(architecture)
-        rows, targets, weights, codes = training_rows(
-            z,
-            X_sorted,
-            panel,
-            rollout.block,
-            change=rollout.change,
-            relative=rollout.relative,
-            first_trained=first_trained_step(architecture, len(panel.labels)),
-            missing=missing,
+        rows, targets, weights, codes = training_windows(
+            architecture, z, X_sorted, panel, len(panel.labels), missing
         )
         weights = leak_free_weights(
             weights, codes, self.early_stopping, self.validation_fraction, rollout.block
@@ -1125,6 +1103,68 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             vars(regressor).update(vars(self._members()[member]))
             return regressor.set_params(**params)
         return LSTMRegressor(**params)
+
+
+def training_windows(architecture, z, X_sorted, panel, n_series: int, missing=None):
+    """The rows, targets, weights and series codes of a fit of ``n_series``.
+
+    With ``missing`` (which values of ``z`` were missing), the windows carry
+    a mask of them and missing targets get weight 0.
+    """
+    rollout = _rollout_of(architecture)
+    return training_rows(
+        z,
+        X_sorted,
+        panel,
+        rollout.block,
+        change=rollout.change,
+        relative=rollout.relative,
+        first_trained=first_trained_step(architecture, n_series),
+        missing=missing,
+    )
+
+
+def target_transform(series, panel, architecture):
+    """Each series' season and scaling, fitted as ``architecture`` says."""
+    return fit_target_transform(
+        series,
+        panel.starts,
+        architecture["series_scaling"],
+        architecture["season_length"],
+        labels=panel.labels,
+    )
+
+
+def calibration_errors(
+    networks, architecture, z, X_sorted, panel, fraction, missing=None
+):
+    """The errors of forecasts from the held-out tails (None without them)."""
+    if networks[0].calibration_residuals_ is None:
+        return None
+    return held_out_errors(
+        ensemble_predictor(networks),
+        _rollout_of(architecture, masked=missing is not None),
+        z,
+        X_sorted,
+        panel,
+        fraction,
+        missing,
+    )
+
+
+def fitted_attributes(
+    networks, architecture, residuals, features, state_attributes, y
+) -> dict:
+    """The fitted attributes a fit publishes, in one dict."""
+    return {
+        "regressor_": networks[0],
+        "_ensemble": networks[1:] or None,
+        "_architecture": architecture,
+        "calibration_residuals_": residuals,
+        **features,
+        **state_attributes,
+        "_series_name": y.name if isinstance(y, pd.Series) else None,
+    }
 
 
 def _rollout_of(architecture: dict, masked: bool = False) -> Rollout:

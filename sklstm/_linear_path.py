@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
+from sklstm._collective import summed
 from sklstm._network import RecurrentNetwork
 from sklstm._training import Batches, predict_in_batches
 
@@ -221,6 +222,11 @@ def _normal_equations(data: Batches, n_inputs: int) -> _NormalEquations:
         target_sum += weighted_targets.sum(dim=0)
         target_squares += (weighted_targets * targets).sum(dim=0)
     total = float(len(data)) if data.weights is None else float(data.weights.sum())
+    count = torch.tensor(total, dtype=torch.float64)
+    gram, cross, input_sum, target_sum, target_squares, count = summed(
+        gram, cross, input_sum, target_sum, target_squares, count
+    )
+    total = float(count)
     input_mean, target_mean = input_sum / total, target_sum / total
     input_rms = (gram.diagonal() / total).clamp_min(0.0).sqrt()
     variance = target_squares / total - target_mean.square()
@@ -270,7 +276,7 @@ def _leave_one_out_errors(
         if weights is not None:
             residual = residual * weights[:, None, None].sqrt()
         errors += residual.square().sum(dim=(0, 2))
-    return errors
+    return summed(errors)[0]
 
 
 def _start_with_missing_targets(

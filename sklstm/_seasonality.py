@@ -119,14 +119,53 @@ def detect_season_length(series: list[np.ndarray], max_lag: int) -> int | None:
     """
     if max_lag < 2:
         return None
+    return season_from_totals(*change_autocorrelation_totals(series, max_lag), max_lag)
+
+
+def change_autocorrelation_totals(
+    series: list[np.ndarray], max_lag: int
+) -> tuple[np.ndarray, int, int]:
+    """What :func:`detect_season_length` needs of the series, as sums.
+
+    Sums add up over parts of a collection (the processes of a
+    data-parallel fit, each holding some series).
+
+    Returns
+    -------
+    totals : ndarray of shape (max_lag + 1,)
+        The autocorrelations of the changes at lags 1 ... ``max_lag + 1``,
+        summed over the series with ``2 * max_lag + 2`` values whose
+        changes are not constant.
+    n_found : int
+        How many series were summed.
+    n_changes : int
+        The changes of the series with ``2 * max_lag + 2`` values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._seasonality import change_autocorrelation_totals
+    >>> totals, n_found, n_changes = change_autocorrelation_totals(
+    ...     [np.tile([1.0, 3.0, 2.0], 4), np.arange(5.0)], max_lag=3)
+    >>> print(totals.round(2).tolist(), n_found, n_changes)
+    [-0.48, -0.39, 0.74, -0.35] 1 11
+    """
     long_enough = [values for values in series if len(values) >= 2 * max_lag + 2]
     # One lag beyond the range, to tell a peak at max_lag from a rising edge.
     found = [_change_autocorrelations(values, max_lag + 1) for values in long_enough]
     found = [correlations for correlations in found if correlations is not None]
-    if not found:
-        return None
-    mean = np.r_[1.0, np.mean(found, axis=0)]  # lags 0 ... max_lag + 1
+    totals = np.sum(found, axis=0) if found else np.zeros(max_lag + 1)
     n_changes = sum(len(values) - 1 for values in long_enough)
+    return totals, len(found), n_changes
+
+
+def season_from_totals(
+    totals: np.ndarray, n_found: int, n_changes: int, max_lag: int
+) -> int | None:
+    """:func:`detect_season_length` from :func:`change_autocorrelation_totals`."""
+    if not n_found:
+        return None
+    mean = np.r_[1.0, totals / n_found]  # lags 0 ... max_lag + 1
     threshold = max(MIN_MEAN_AUTOCORRELATION, 3 / np.sqrt(n_changes))
     lags = np.arange(2, max_lag + 1)
     trough = np.minimum.accumulate(mean)[lags - 1]  # the lowest before each lag

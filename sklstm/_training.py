@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from sklstm._collective import data_parallel, summed
 from sklstm._eager_adam import EagerAdam
 from sklstm._windows import LagWindows
 from sklstm.exceptions import TrainingDivergedError
@@ -183,11 +184,15 @@ def train(
     batch_size = min(settings.batch_size, len(data))
     tracker = _BestWeights(network, validation, settings, history)
     guard = _DivergenceGuard(epoch_offset)
+    parallel = data_parallel()  # it draws the order of every process's samples
+    run_epoch = _run_epoch if parallel is None else parallel.run_epoch
     network.train()
     try:
         for epoch in range(settings.max_iter):
-            order = torch.randperm(len(data), generator=generator).to(device)
-            epoch_loss = _run_epoch(
+            order = generator
+            if parallel is None:
+                order = torch.randperm(len(data), generator=generator).to(device)
+            epoch_loss = run_epoch(
                 network, optimizer, data, order, batch_size, settings, history, guard
             )
             guard.check(epoch, epoch_loss)
@@ -284,13 +289,17 @@ class _BestWeights:
     def __init__(self, network, validation, settings, history) -> None:
         self.network, self.validation = network, validation
         self.settings, self.history = settings, history
+        parallel = data_parallel()
+        self.measure = (
+            validation_metrics if parallel is None else parallel.validation_metrics
+        )
         self.best_state = _snapshot(network)
         self.steps_done = 0  # optimiser steps of the whole epochs run
         self.no_improvement = 0
         self.best_validation_loss = math.inf
         if validation is not None:
-            self.best_validation_loss, history.best_validation_score = (
-                validation_metrics(network, validation, settings.inference_batch_size)
+            self.best_validation_loss, history.best_validation_score = self.measure(
+                network, validation, settings.inference_batch_size
             )
             history.start_is_best = True
 
@@ -299,7 +308,7 @@ class _BestWeights:
         history, tol = self.history, self.settings.tol
         score = validation_loss = None
         if self.validation is not None:
-            validation_loss, score = validation_metrics(
+            validation_loss, score = self.measure(
                 self.network, self.validation, self.settings.inference_batch_size
             )
             self.network.train()
@@ -522,7 +531,12 @@ def output_learning_rate_scale(
         squared = squared.mean(dim=1)
         if data.weights is not None and data.weights.ndim == 1:
             squared = squared * data.weights
-        error = math.sqrt(max(float(squared.mean()), 0.0))
+        if data_parallel() is None:
+            mean = float(squared.mean())
+        else:
+            total, count = summed(squared.sum(), torch.tensor(len(squared)))
+            mean = float(total / count)
+        error = math.sqrt(max(mean, 0.0))
     if not math.isfinite(error):
         return 1.0
     return min(1.0, max(MIN_OUTPUT_SCALE, error))

@@ -1,0 +1,274 @@
+"""``LSTMForecaster.fit`` on one process's share of the series of a collection.
+
+The steps are those of :meth:`sklstm.LSTMForecaster.fit`; what differs is
+where each piece is learnt. The settings that depend on the collection
+(``'auto'``: strategy, ensemble, scaling, batch size, padded windows) are
+resolved from the number and lengths of the series of all processes; each
+series' season and scaling are fitted on the process that holds it; the
+networks are trained over the windows of all processes
+(:mod:`sklstm._distributed_training`); the held-out errors and what each
+process knows of its series are gathered into one fitted state, the same on
+every process.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import TypeVar
+
+import numpy as np
+import torch
+
+from sklstm._distributed_training import ProcessGroupFit, share_regressor
+from sklstm._forecast_settings import (
+    batch_size_for,
+    history_width,
+    resolve_architecture,
+    values_needed,
+)
+from sklstm._forecast_windows import leak_free_weights
+from sklstm._forecaster import (
+    LSTMForecaster,
+    _rollout_of,
+    calibration_errors,
+    fitted_attributes,
+    target_transform,
+    training_windows,
+)
+from sklstm._forecaster_legacy import LEGACY_ATTRIBUTES
+from sklstm._panel import panel_of
+from sklstm._publishing import publish_fitted_state
+from sklstm._random import draw_seed
+from sklstm._regressor import LSTMRegressor
+from sklstm._seasonality import (
+    change_autocorrelation_totals,
+    season_from_totals,
+)
+from sklstm._series_state import SINGLE_SERIES_LABEL, SeriesState, _sorted_state
+from sklstm._time_index import TimeGrid, time_grid, time_index
+from sklstm._validation import validate_on_copy, validate_series
+
+_T = TypeVar("_T")
+
+#: The state that holds one row per series, gathered from every process.
+_PER_SERIES = ("series_", "_series_history", "_series_scaling", "_series_season")
+
+
+def agreed(group_fit: ProcessGroupFit, step: Callable[[], _T]) -> _T:
+    """Run ``step``; if it refuses its input on any process, raise on all.
+
+    A process that raised alone would leave the others waiting for it in
+    the next collective until the group's timeout.
+    """
+    try:
+        result, message = step(), None
+    except ValueError as error:
+        result, message = None, str(error)
+    refusals = [
+        (rank, text)
+        for rank, text in enumerate(group_fit.gathered(message))
+        if text is not None
+    ]
+    if refusals:
+        rank, text = refusals[0]
+        raise ValueError(f"On the process of rank {rank}: {text}")
+    return result
+
+
+def _complete(checked):
+    """``checked`` (X, y, features), or why missing values are refused here."""
+    if np.isnan(checked[1]).any():
+        raise ValueError(
+            "A data-parallel fit takes complete series only; y has missing "
+            "values (NaN). Fit the forecaster in one process with LSTMForecaster"
+            ".fit, which learns around the holes."
+        )
+    return checked
+
+
+def fit_forecaster_share(
+    forecaster: LSTMForecaster, X, y, groups, group_fit: ProcessGroupFit
+) -> LSTMForecaster:
+    """Fit ``forecaster`` on the series of all processes; this one holds X, y."""
+    X_checked, y_checked, features = agreed(
+        group_fit,
+        lambda: _complete(
+            validate_on_copy(forecaster, validate_series, X, y, reset=True)
+        ),
+    )
+    panel = agreed(
+        group_fit,
+        lambda: panel_of(
+            np.full(len(y_checked), SINGLE_SERIES_LABEL) if groups is None else groups,
+            len(y_checked),
+        ),
+    )
+    n_series, longest = _collection(group_fit, panel, X_checked.shape[1])
+    y_sorted, X_sorted = y_checked[panel.order], X_checked[panel.order]
+    series = np.split(y_sorted, panel.starts[1:])
+    params = forecaster.get_params(deep=False)
+    if params["season_length"] == "auto" and n_series > 1:
+        params["season_length"] = _collection_season(group_fit, series, params)
+    # With the season found, resolve_architecture reads only how many series
+    # there are and how long the longest is: a stand-in of each.
+    stand_in = [np.empty(0)] * (n_series - 1) + [np.empty(longest)]
+    architecture = resolve_architecture(
+        params, stand_in, warn_if_deprecated=group_fit.rank == 0
+    )
+    agreed(group_fit, lambda: _check_trainable(panel, architecture, n_series))
+    transform = agreed(group_fit, lambda: target_transform(series, panel, architecture))
+    z = transform.transform(y_sorted, panel.sorted_codes, panel.steps_from_end)
+    networks = _train_members(
+        forecaster, architecture, z, X_sorted, panel, n_series, group_fit
+    )
+    residuals = calibration_errors(
+        networks, architecture, z, X_sorted, panel, forecaster.validation_fraction
+    )
+    grid = time_grid(time_index(X, y), panel)
+    width = history_width(architecture)
+    state = SeriesState.from_fit(y_sorted, X_sorted, panel, transform, width, grid)
+    publish_fitted_state(
+        forecaster,
+        fitted_attributes(
+            networks,
+            architecture,
+            _stacked(group_fit.gathered(residuals)),
+            features,
+            _merged_state(group_fit.gathered(state.to_attributes()), architecture),
+            y,
+        ),
+        stale=LEGACY_ATTRIBUTES,
+    )
+    return forecaster
+
+
+def _collection(group_fit: ProcessGroupFit, panel, n_features: int) -> tuple[int, int]:
+    """How many series all processes hold, and the longest; refuse a mixed lot."""
+    outlines = group_fit.gathered((panel.labels, int(panel.lengths.max()), n_features))
+    labels = np.concatenate([labels for labels, _, _ in outlines])
+    unique, counts = np.unique(labels, return_counts=True)
+    if (counts > 1).any():
+        raise ValueError(
+            "A data-parallel fit splits the collection by series, so each series "
+            "must live on one process; the series "
+            f"{unique[counts > 1][:5].tolist()} have rows on several. Give all the "
+            "rows of a series to one process."
+        )
+    widths = sorted({width for _, _, width in outlines})
+    if len(widths) > 1:
+        raise ValueError(
+            f"The processes of this fit were given X with different numbers of "
+            f"covariate columns ({widths}). Give every process the same columns."
+        )
+    return len(labels), max(longest for _, longest, _ in outlines)
+
+
+def _collection_season(group_fit: ProcessGroupFit, series, params) -> int | None:
+    """``season_length='auto'`` found from the series of every process."""
+    totals, n_found, n_changes = change_autocorrelation_totals(
+        series, params["lookback"]
+    )
+    totals, counts = group_fit.summed(
+        torch.from_numpy(totals),
+        torch.tensor([n_found, n_changes], dtype=torch.float64),
+    )
+    n_found, n_changes = (int(count) for count in counts)
+    return season_from_totals(totals.numpy(), n_found, n_changes, params["lookback"])
+
+
+def _check_trainable(panel, architecture: dict, n_series: int) -> None:
+    """Refuse series too short to train in a fit of ``n_series`` series."""
+    needed = values_needed(architecture, n_series=n_series)
+    short = np.flatnonzero(panel.lengths < needed)
+    if len(short):
+        listed = ", ".join(
+            f"{panel.labels[s].item()!r} ({panel.lengths[s]})" for s in short[:5]
+        )
+        raise ValueError(
+            f"Every series needs at least {needed} observations to make one "
+            f"training window (lookback={architecture['lookback']}, "
+            f"horizon={architecture['horizon']}); {len(short)} series are "
+            f"shorter, with their lengths: {listed}. Drop them, or lower horizon."
+        )
+
+
+def _train_members(
+    forecaster, architecture, z, X_sorted, panel, n_series, group_fit
+) -> list[LSTMRegressor]:
+    """Train the ``n_networks`` regressors over the windows of all processes."""
+    rollout = _rollout_of(architecture)
+    rows, targets, weights, codes = training_windows(
+        architecture, z, X_sorted, panel, n_series
+    )
+    weights = agreed(
+        group_fit,
+        lambda: leak_free_weights(
+            weights,
+            codes,
+            forecaster.early_stopping,
+            forecaster.validation_fraction,
+            rollout.block,
+        ),
+    )
+    (trained,) = group_fit.summed(torch.tensor(float(np.count_nonzero(weights))))
+    batch_size = batch_size_for(forecaster.batch_size, n_series, int(trained))
+    targets = targets[:, 0] if rollout.block == 1 else targets
+    # Every process seeds the networks alike: with the seed rank 0 draws.
+    seeded = copy.copy(forecaster)
+    seeded.random_state = group_fit.gathered(draw_seed(forecaster.random_state))[0]
+    return [
+        share_regressor(seeded._regressor(batch_size, member), group_fit)
+        .fit(rows, targets, sample_weight=weights, groups=codes)
+        .as_regressor()
+        for member in range(architecture["n_networks"])
+    ]
+
+
+def _stacked(parts: list) -> np.ndarray | None:
+    """The held-out errors of every process, NaN-padded to the longest tail."""
+    parts = [part for part in parts if part is not None]
+    if not parts:
+        return None
+    steps = max(part.shape[1] for part in parts)
+    return np.concatenate(
+        [
+            np.pad(part, ((0, 0), (0, steps - part.shape[1])), constant_values=np.nan)
+            for part in parts
+        ]
+    )
+
+
+def _merged_state(parts: list[dict], architecture: dict) -> dict:
+    """One fitted state of every series, in the order of their labels."""
+    merged = {
+        key: None if parts[0][key] is None else np.concatenate([p[key] for p in parts])
+        for key in _PER_SERIES
+    }
+    merged.update(_merged_grid(parts))
+    state = SeriesState.from_attributes(merged, architecture["series_scaling"])
+    return _sorted_state(
+        state.labels, state.history, state.transform, state.grid
+    ).to_attributes()
+
+
+def _merged_grid(parts: list[dict]) -> dict:
+    """The time grid of all series: offsets from the earliest end of any."""
+    none = {"_time_origin": None, "_time_step": None, "_time_offsets": None}
+    if any(part["_time_offsets"] is None for part in parts):
+        return none
+    step = parts[0]["_time_step"]
+    if any(part["_time_step"] != step for part in parts):
+        return none
+    origin = min(part["_time_origin"] for part in parts)
+    grid = TimeGrid(origin, step, np.zeros(0))
+    offsets = [
+        part["_time_offsets"]
+        + grid._offset_of(part["_time_origin"], np.asarray("the series"))
+        for part in parts
+    ]
+    return {
+        "_time_origin": origin,
+        "_time_step": step,
+        "_time_offsets": np.concatenate(offsets),
+    }

@@ -1,0 +1,306 @@
+"""One fit over the processes of a ``torch.distributed`` group, each on its share.
+
+:class:`ProcessGroupFit` is what the code of an ordinary fit asks for
+through :mod:`sklstm._collective`: the sums over the samples of all
+processes, and an epoch whose minibatches are those one process would draw
+from the samples of all of them. Every process draws the same order of
+all samples (the same seeded generator), each computes the loss of the
+samples of each minibatch that it holds, and
+:class:`~torch.nn.parallel.DistributedDataParallel` averages the gradients:
+the step is the step one process takes on the whole minibatch, up to the
+order in which floats are added.
+
+:class:`ShareRegressor` is an ``LSTMRegressor`` fitted that way: its
+standardisation, its ridge start and its early stopping see the samples of
+every process. :func:`fit_forecaster_share` is ``LSTMForecaster.fit`` on the
+series of one process: the settings that depend on the collection are
+resolved from all series, each series' scaling and season are fitted where
+it lives, and what every process learnt of its series is gathered into the
+one fitted state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+from sklstm._collective import running
+from sklstm._regressor import LSTMRegressor
+from sklstm._scaling import Standardizer, differ_by_rounding
+from sklstm._training import Batches, _loss, predict_in_batches
+
+__all__ = ["ProcessGroupFit", "ShareRegressor"]
+
+
+class ProcessGroupFit:
+    """The processes of one data-parallel fit, and the collectives it needs.
+
+    Parameters
+    ----------
+    group : ProcessGroup or None
+        The ``torch.distributed`` group (None: the default group).
+
+    Examples
+    --------
+    >>> import torch.distributed as dist
+    >>> from sklstm._distributed_training import ProcessGroupFit
+    >>> dist.init_process_group("gloo", store=dist.HashStore(),
+    ...                         rank=0, world_size=1)
+    >>> fit = ProcessGroupFit()
+    >>> fit.summed(torch.ones(2))[0].tolist(), fit.gathered("share")
+    ([1.0, 1.0], ['share'])
+    >>> dist.destroy_process_group()
+    """
+
+    def __init__(self, group=None) -> None:
+        self.group = group
+        self.rank = dist.get_rank(group)
+        self.size = dist.get_world_size(group)
+        backend = dist.get_backend(group)
+        self._device = torch.device("cuda" if backend == "nccl" else "cpu")
+        self._ddp: tuple[nn.Module, DistributedDataParallel] | None = None
+        self._placed: tuple[torch.Tensor, int, int] | None = None
+
+    # ------------------------------------------------------------ collectives
+
+    def summed(self, *tensors: torch.Tensor) -> list[torch.Tensor]:
+        """Each tensor summed over the processes, in float64, as it came."""
+        flat = torch.cat(
+            [t.detach().reshape(-1).to(self._device, torch.float64) for t in tensors]
+        )
+        dist.all_reduce(flat, group=self.group)
+        out, start = [], 0
+        for t in tensors:
+            part = flat[start : start + t.numel()].reshape(t.shape)
+            out.append(part.to(t.device, t.dtype))
+            start += t.numel()
+        return out
+
+    def extreme(self, values: np.ndarray, op) -> np.ndarray:
+        """The elementwise ``op`` (``dist.ReduceOp.MIN`` or ``MAX``) over processes."""
+        tensor = torch.as_tensor(values, dtype=torch.float64).to(self._device)
+        dist.all_reduce(tensor, op=op, group=self.group)
+        return tensor.cpu().numpy()
+
+    def gathered(self, value) -> list:
+        """``value`` of every process, in the order of their ranks."""
+        values = [None] * self.size
+        dist.all_gather_object(values, value, group=self.group)
+        return values
+
+    def barrier(self) -> None:
+        """Wait until every process gets here."""
+        dist.barrier(group=self.group)
+
+    # ---------------------------------------------------- training (hooks)
+
+    def run_epoch(
+        self, network, optimizer, data: Batches, generator, _, settings, history, guard
+    ) -> float:
+        """One epoch over the minibatches of all samples; their mean loss.
+
+        Each minibatch is the next ``batch_size`` of one order of all
+        samples, drawn alike on every process; a process computes the loss
+        of those it holds, scaled so that DistributedDataParallel's mean of
+        the gradients is the gradient of the minibatch's mean loss. A
+        process holding none of a minibatch still steps, with a zero loss.
+        """
+        offset, total = self._place(data)
+        device = data.targets.device
+        batch_size = min(settings.batch_size, total)
+        order = torch.randperm(total, generator=generator)
+        model = self._data_parallel(network)
+        running_sum = torch.zeros((), device=device)
+        for start in range(0, total, batch_size):
+            chosen = order[start : start + batch_size]
+            mine = chosen[(chosen >= offset) & (chosen < offset + len(data))] - offset
+            held = len(mine) > 0
+            samples = (mine if held else torch.zeros(1, dtype=torch.long)).to(device)
+            prediction = model(data.windows.take(samples))
+            loss_sum = _loss(prediction, data.targets[samples], data.weights, samples)
+            loss_sum = loss_sum * (len(samples) if held else 0.0)
+            optimizer.zero_grad(set_to_none=True)
+            (loss_sum * (self.size / len(chosen))).backward()
+            if settings.clip_grad_norm is not None:
+                nn.utils.clip_grad_norm_(network.parameters(), settings.clip_grad_norm)
+            optimizer.step()
+            running_sum += loss_sum.detach()
+            if guard.first_loss is None:
+                guard.first_loss = self.summed(loss_sum.detach())[0] / len(chosen)
+            history.steps += 1
+        return float(self.summed(running_sum)[0]) / total
+
+    def validation_metrics(
+        self, network: nn.Module, data: Batches, batch_size: int | None = None
+    ) -> tuple[float, float]:
+        """Mean squared error and R² over the held-out samples of every process."""
+        prediction = predict_in_batches(network, data.windows, batch_size)
+        targets = data.targets.double()
+        residual = (targets - prediction.double()).square().sum(dim=0)
+        count = torch.tensor(float(len(targets)), dtype=torch.float64)
+        residual, target_sum, count = self.summed(
+            residual, targets.sum(dim=0), count.to(targets.device)
+        )
+        centred = (targets - target_sum / count).square().sum(dim=0)
+        (total,) = self.summed(centred)
+        ratio = torch.where(
+            total > 0, residual / total.clamp_min(1e-12), residual.clamp_max(0)
+        )
+        loss = float(residual.mean() / count)
+        return loss, float((1.0 - ratio).mean()) if count > 1 else float("nan")
+
+    def _place(self, data: Batches) -> tuple[int, int]:
+        """Where this process's samples start among all, and how many in all."""
+        if self._placed is None or self._placed[0] is not data.targets:
+            counts = self.gathered(len(data))
+            self._placed = (data.targets, sum(counts[: self.rank]), sum(counts))
+        return self._placed[1:]
+
+    def _data_parallel(self, network: nn.Module) -> DistributedDataParallel:
+        """``network`` wrapped once for gradient averaging over the processes."""
+        if self._ddp is None or self._ddp[0] is not network:
+            device = next(network.parameters()).device
+            self._ddp = (
+                network,
+                DistributedDataParallel(
+                    network,
+                    device_ids=[device] if device.type == "cuda" else None,
+                    process_group=self.group,
+                ),
+            )
+        return self._ddp[1]
+
+    # ------------------------------------------------------------- statistics
+
+    def standardizer(self, values: np.ndarray, enabled: bool) -> Standardizer:
+        """``Standardizer.fit`` over the values of every process."""
+        if not enabled:
+            return Standardizer.fit(values, enabled=False)
+        flat = values.reshape(-1, values.shape[-1])
+        count, sums = self.summed(
+            torch.tensor(float(len(flat)), dtype=torch.float64),
+            torch.from_numpy(flat.sum(axis=0, dtype=np.float64)),
+        )
+        mean = (sums / count).numpy()
+        (squares,) = self.summed(torch.from_numpy(((flat - mean) ** 2).sum(axis=0)))
+        std = np.sqrt(squares.numpy() / float(count))
+        empty = np.full(flat.shape[1], np.inf)
+        low = self.extreme(flat.min(axis=0) if len(flat) else empty, dist.ReduceOp.MIN)
+        high = self.extreme(
+            flat.max(axis=0) if len(flat) else -empty, dist.ReduceOp.MAX
+        )
+        return Standardizer(
+            mean, np.where(differ_by_rounding(low, high, mean), 1.0, std)
+        )
+
+
+class ShareRegressor(LSTMRegressor):
+    """An ``LSTMRegressor`` fitted on this process's rows as one of a group.
+
+    Set ``group_fit`` (a :class:`ProcessGroupFit`) before ``fit``;
+    :meth:`as_regressor` gives the plain fitted ``LSTMRegressor``.
+    """
+
+    group_fit: ProcessGroupFit
+
+    def _fit(self, X, y, **kwargs) -> ShareRegressor:
+        with running(self.group_fit):
+            return super()._fit(X, y, **kwargs)
+
+    def _held_out_rows(self, groups, n_samples, incremental, sample_weight=None):
+        held_out = super()._held_out_rows(groups, n_samples, incremental, sample_weight)
+        if len(set(self.group_fit.gathered(bool(held_out.any())))) > 1:
+            raise ValueError(
+                "early_stopping holds out rows on some processes of this fit and "
+                "none on others (too few rows there for early_stopping='auto'). "
+                "Give every process more rows, or set early_stopping=True or False."
+            )
+        return held_out
+
+    def _fresh_start(self, X, y):
+        start = super()._fresh_start(X, y)
+        return dataclasses.replace(
+            start,
+            x_scaler=self.group_fit.standardizer(X, self.standardize),
+            y_scaler=self.group_fit.standardizer(y, self.standardize),
+        )
+
+    def fit(self, X, y, sample_weight=None, *, groups=None) -> ShareRegressor:
+        self._share_weights = self._weights_of_all(sample_weight)
+        return super().fit(X, y, sample_weight=sample_weight, groups=groups)
+
+    def _weights_of_all(self, sample_weight) -> np.ndarray | None:
+        """The weights scaled to average 1 over the rows of every process.
+
+        None when they are equal on all of them: the unweighted loss, as
+        ``fit`` on one process takes it. ``fit`` scales each process's
+        weights by their own mean, which differs between processes.
+        """
+        if sample_weight is None:
+            return None
+        weights = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+        count, total = self.group_fit.summed(
+            torch.tensor(float(weights.size), dtype=torch.float64),
+            torch.tensor(weights.sum(), dtype=torch.float64),
+        )
+        low = self.group_fit.extreme(weights.min(initial=np.inf), dist.ReduceOp.MIN)
+        high = self.group_fit.extreme(weights.max(initial=-np.inf), dist.ReduceOp.MAX)
+        if low == high:
+            return None
+        return weights / float(total / count)
+
+    def _training_data(self, X, y, sample_weight, groups, held_out, start, device):
+        weights = self._share_weights
+        fit_data = super()._training_data(
+            X, y, weights, groups, held_out, start, device
+        )
+        if weights is None:
+            return fit_data
+        # hold_out left out this process's samples of weight 0 and made the
+        # weights of the others average 1 (None when they are all equal);
+        # make those of all processes average 1 together.
+        kept = weights[~held_out]
+        kept = kept[kept > 0]
+        count, total = self.group_fit.summed(
+            torch.tensor(float(len(kept)), dtype=torch.float64),
+            torch.tensor(kept.sum(), dtype=torch.float64),
+        )
+        factor = float(kept.mean() / (total / count)) if len(kept) else 1.0
+        train = fit_data.train
+        if train.weights is None and factor == 1.0:
+            return fit_data
+        local = train.weights
+        if local is None:
+            local = torch.ones(
+                len(train), dtype=train.targets.dtype, device=train.targets.device
+            )
+        train = dataclasses.replace(train, weights=local * factor)
+        return dataclasses.replace(fit_data, train=train)
+
+    def _record(self, network, optimizer, start, data, history, **kwargs) -> None:
+        rows = torch.tensor(float(len(data.all)), dtype=torch.float64)
+        count, padded = self.group_fit.summed(rows, rows * kwargs["fit_padded_share"])
+        kwargs["fit_padded_share"] = float(padded / count)
+        super()._record(network, optimizer, start, data, history, **kwargs)
+        residuals = self.group_fit.gathered(self.calibration_residuals_)
+        if residuals[0] is not None:
+            self.calibration_residuals_ = np.concatenate(residuals)
+
+    def as_regressor(self) -> LSTMRegressor:
+        """The fitted regressor as a plain ``LSTMRegressor``."""
+        plain = LSTMRegressor.__new__(LSTMRegressor)
+        vars(plain).update(vars(self))
+        del vars(plain)["group_fit"], vars(plain)["_share_weights"]
+        return plain
+
+
+def share_regressor(regressor: LSTMRegressor, group_fit: ProcessGroupFit):
+    """A :class:`ShareRegressor` with the parameters of ``regressor``."""
+    share = ShareRegressor(**regressor.get_params(deep=False))
+    share.group_fit = group_fit
+    return share

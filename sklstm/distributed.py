@@ -1,0 +1,197 @@
+"""One fit of one model over several processes (``torch.distributed``).
+
+A collection too large for one process is split by series: each process
+(one per GPU, or per machine) holds some series, and
+:func:`fit_data_parallel`, called on every process of a ``torch.distributed``
+group, trains one model on all of them with
+:class:`~torch.nn.parallel.DistributedDataParallel`. The processes are
+started by an existing launcher: ``torchrun`` (see ``docs/scaling.md``), or
+``torch.multiprocessing`` on one machine.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch.distributed as dist
+from sklearn.base import BaseEstimator
+
+from sklstm._distributed_forecaster import fit_forecaster_share
+from sklstm._distributed_training import ProcessGroupFit, share_regressor
+from sklstm._forecaster import LSTMForecaster
+from sklstm._publishing import publish_fitted_state
+from sklstm._random import draw_seed
+from sklstm._regressor import LSTMRegressor
+from sklstm._saving import save
+
+__all__ = ["DataParallelFitError", "fit_data_parallel"]
+
+
+class DataParallelFitError(RuntimeError):
+    """Another process of a data-parallel fit failed or stopped answering.
+
+    Raised by :func:`fit_data_parallel` on every surviving process when a
+    process of the group dies, is interrupted, or does not reach the next
+    collective within the group's timeout. The estimator keeps the state it
+    had before the call, and no model is saved.
+
+    Examples
+    --------
+    >>> from sklstm.distributed import DataParallelFitError
+    >>> issubclass(DataParallelFitError, RuntimeError)
+    True
+    """
+
+
+def fit_data_parallel(
+    estimator: BaseEstimator,
+    X,
+    y,
+    *,
+    groups=None,
+    sample_weight=None,
+    save_to: str | os.PathLike | None = None,
+    process_group=None,
+) -> BaseEstimator:
+    """Fit ``estimator`` on the series of every process of a group, as one model.
+
+    Call it on every process of an initialised ``torch.distributed`` group
+    (``gloo`` on CPUs, ``nccl`` on GPUs), each with its own series. The fit
+    is that of ``estimator.fit`` on all the rows of all processes, with the
+    same batch size and seeds, up to the order in which floats are added:
+    every process draws the same order of all training windows, computes
+    the loss of those it holds in each minibatch, and
+    ``DistributedDataParallel`` averages the gradients; standardisation,
+    the ridge start, the output layer's rate and the validation loss of
+    early stopping are summed over all processes. Each series' scaling and
+    season are fitted on its process and gathered, so every process ends
+    with the same fitted estimator; with ``save_to``, the process of rank 0
+    saves it (:func:`sklstm.save`, which replaces the file atomically).
+
+    Parameters
+    ----------
+    estimator : LSTMForecaster or LSTMRegressor
+        The estimator to fit, with the same parameters on every process.
+        ``random_state`` may be None: the seed of rank 0 is used everywhere.
+        ``warm_start`` must be False, and ``dropout`` 0 for results equal
+        to one process's.
+    X : array-like of shape (n_rows, n_features)
+        The rows of this process's series (covariates, for a forecaster).
+    y : array-like of shape (n_rows,) or (n_rows, n_outputs)
+        Their targets (the series' values, for a forecaster).
+    groups : array-like of shape (n_rows,), default=None
+        The series of each row. Each series lives on one process; no
+        window crosses two series, nor two processes. None: this process's
+        rows are one series (an ``LSTMForecaster`` then needs ``groups``
+        on every process, to tell their series apart).
+    sample_weight : array-like of shape (n_rows,), default=None
+        ``LSTMRegressor`` only: the weight of each row.
+    save_to : str or path-like, default=None
+        Where the process of rank 0 saves the fitted model.
+    process_group : ProcessGroup, default=None
+        The group of processes (None: the default group).
+
+    Returns
+    -------
+    estimator : LSTMForecaster or LSTMRegressor
+        The fitted estimator, the same on every process.
+
+    Raises
+    ------
+    DataParallelFitError
+        On every surviving process, when another one dies, is interrupted
+        or stops answering for longer than the group's timeout (given to
+        ``torch.distributed.init_process_group``). The estimator keeps its
+        previous state and nothing is saved.
+
+    Examples
+    --------
+    One process is a group of one (``torchrun --nproc-per-node=2`` runs the
+    same code on two; ``docs/scaling.md`` shows how):
+
+    >>> import numpy as np
+    >>> import torch.distributed as dist
+    >>> from sklstm import LSTMForecaster
+    >>> from sklstm.distributed import fit_data_parallel
+    >>> dist.init_process_group("gloo", store=dist.HashStore(),
+    ...                         rank=0, world_size=1)
+    >>> t = np.arange(60.0)
+    >>> y = np.concatenate([np.sin(t / 3), np.cos(t / 3)])
+    >>> groups = np.repeat(["a", "b"], 60)
+    >>> forecaster = LSTMForecaster(lookback=6, hidden_size=8, max_iter=5,
+    ...                             n_networks=1, random_state=0)
+    >>> forecaster = fit_data_parallel(forecaster, np.empty((120, 0)), y,
+    ...                                groups=groups)
+    >>> forecaster.predict(np.empty((2, 0)), groups=["a", "b"]).shape
+    (2,)
+    >>> dist.destroy_process_group()
+    """
+    _check_can_fit(estimator, sample_weight)
+    group_fit = ProcessGroupFit(process_group)
+    try:
+        if isinstance(estimator, LSTMForecaster):
+            fit_forecaster_share(estimator, X, y, groups, group_fit)
+        else:
+            _fit_regressor_share(estimator, X, y, groups, sample_weight, group_fit)
+        if save_to is not None and group_fit.rank == 0:
+            save(estimator, save_to)
+        group_fit.barrier()
+    except RuntimeError as error:
+        if not _is_group_failure(error):
+            raise
+        raise DataParallelFitError(
+            f"The data-parallel fit on the process of rank {group_fit.rank} (of "
+            f"{group_fit.size}) stopped: another process of the group failed, was "
+            "interrupted, or did not answer within the group's timeout. Nothing "
+            "was fitted or saved here; see the other processes' output for the "
+            f"cause, then run the fit again. torch.distributed said: {error}"
+        ) from error
+    return estimator
+
+
+def _check_can_fit(estimator, sample_weight) -> None:
+    if not (dist.is_available() and dist.is_initialized()):
+        raise RuntimeError(
+            "fit_data_parallel runs on every process of a torch.distributed "
+            "group, which is not initialised here. Start the processes with "
+            "torchrun (or torch.multiprocessing) and call "
+            "torch.distributed.init_process_group('gloo') (CPUs) or ('nccl') "
+            "(GPUs) first; for one process, call estimator.fit."
+        )
+    if not isinstance(estimator, (LSTMForecaster, LSTMRegressor)):
+        raise TypeError(
+            "fit_data_parallel fits an LSTMForecaster or an LSTMRegressor; got "
+            f"{type(estimator).__name__}."
+        )
+    if estimator.warm_start:
+        raise ValueError(
+            "fit_data_parallel trains a new model; warm_start=True is not "
+            "supported. Set warm_start=False."
+        )
+    if isinstance(estimator, LSTMForecaster):
+        if sample_weight is not None:
+            raise ValueError("An LSTMForecaster takes no sample_weight.")
+
+
+def _fit_regressor_share(estimator, X, y, groups, sample_weight, group_fit) -> None:
+    """Fit an ``LSTMRegressor`` on this process's rows as part of the group."""
+    seed = group_fit.gathered(draw_seed(estimator.random_state))[0]
+    share = share_regressor(estimator, group_fit).set_params(random_state=seed)
+    share.fit(X, y, sample_weight=sample_weight, groups=groups)
+    fitted = vars(share.as_regressor())
+    params = estimator.get_params(deep=False)
+    publish_fitted_state(
+        estimator,
+        {name: value for name, value in fitted.items() if name not in params},
+    )
+
+
+def _is_group_failure(error: RuntimeError) -> bool:
+    """Whether ``error`` comes from a collective that lost its peers."""
+    if isinstance(error, getattr(dist, "DistError", ())):
+        return True
+    text = str(error).lower()
+    return any(
+        sign in text
+        for sign in ("gloo", "connection", "timed out", "timeout", "nccl", "peer")
+    )

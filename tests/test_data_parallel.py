@@ -1,0 +1,263 @@
+"""One fit over several processes (torch.distributed, gloo on CPUs).
+
+The two-process tests start real processes with ``torch.multiprocessing``
+(spawn) and a real gloo group; the group-of-one tests run in this process
+on an in-memory store.
+"""
+
+import datetime
+import os
+import signal
+import socket
+import time
+
+import numpy as np
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from _factories import tiny_forecaster, tiny_regressor
+
+from sklstm import load, save
+from sklstm.distributed import DataParallelFitError, fit_data_parallel
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+LABELS = np.array(list("abcdef"))
+#: Series of different lengths: the processes hold different numbers of windows.
+LENGTHS = (50, 42, 61, 38, 55, 47)
+#: The series each of two processes holds.
+SHARES = (LABELS[:3], LABELS[3:])
+
+
+def panel():
+    """Six series with a season of 5 steps at different levels, one covariate."""
+    rng = np.random.default_rng(0)
+    X, y, groups = [], [], []
+    for i, (label, n) in enumerate(zip(LABELS, LENGTHS, strict=True)):
+        t = np.arange(n)
+        season = np.sin(2 * np.pi * t / 5 + i)
+        y.append((i + 1) * (3 + np.sin(0.1 * t) + season) + rng.normal(0, 0.1, n))
+        X.append(np.cos(0.4 * t)[:, None])
+        groups.append(np.full(n, label))
+    return np.concatenate(X), np.concatenate(y), np.concatenate(groups)
+
+
+def forecaster(**params):
+    """An ensemble of two direct forecasters, early stopping on the tails."""
+    settings = dict(
+        lookback=6,
+        horizon=3,
+        hidden_size=6,
+        max_iter=4,
+        n_networks=2,
+        batch_size=16,
+        n_iter_no_change=2,
+    )
+    return tiny_forecaster(**{**settings, **params})
+
+
+def assert_same_forecasts(model, reference, steps: int) -> None:
+    """The next ``steps`` forecasts of every series agree up to float rounding."""
+    future = np.tile(np.cos(0.4 * np.arange(steps))[:, None], (len(LABELS), 1))
+    future_groups = np.repeat(LABELS, steps)
+    np.testing.assert_allclose(
+        model.predict(future, groups=future_groups),
+        reference.predict(future, groups=future_groups),
+        rtol=1e-5,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def join_group(rank: int, port: int, timeout: float = 60.0) -> None:
+    torch.set_num_threads(1)
+    dist.init_process_group(
+        "gloo",
+        init_method=f"tcp://127.0.0.1:{port}",
+        rank=rank,
+        world_size=2,
+        timeout=datetime.timedelta(seconds=timeout),
+    )
+
+
+def fit_share(rank: int, port: int, path: str) -> None:
+    """One of two processes: fit on its three series; rank 0 saves."""
+    join_group(rank, port)
+    X, y, groups = panel()
+    mine = np.isin(groups, SHARES[rank])
+    fit_data_parallel(forecaster(), X[mine], y[mine], groups=groups[mine], save_to=path)
+    dist.destroy_process_group()
+
+
+def weighted_rows():
+    """Four series of two columns, weighted rows, for an LSTMRegressor."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(160, 2))
+    y = X[:, 0] + 0.5 * np.roll(X[:, 1], 1)
+    return X, y, rng.uniform(0.2, 2.0, size=160), np.repeat([0, 1, 2, 3], 40)
+
+
+def regressor():
+    return tiny_regressor(early_stopping=True, batch_size=24, max_iter=4)
+
+
+def fit_rows_share(rank: int, port: int, path: str) -> None:
+    """One of two processes: fit a regressor on two of the four series."""
+    join_group(rank, port)
+    X, y, weights, groups = weighted_rows()
+    mine = groups // 2 == rank
+    fit_data_parallel(
+        regressor(),
+        X[mine],
+        y[mine],
+        sample_weight=weights[mine],
+        groups=groups[mine],
+        save_to=path,
+    )
+    dist.destroy_process_group()
+
+
+def fit_until_stopped(rank: int, port: int, path: str, queue) -> None:
+    """One of two processes: a fit that runs until a process is stopped."""
+    join_group(rank, port, timeout=10.0)
+    X, y, groups = panel()
+    mine = np.isin(groups, SHARES[rank])
+    endless = forecaster(max_iter=100_000, n_iter_no_change=100_000, n_networks=1)
+    queue.put(("fitting", rank))
+    try:
+        fit_data_parallel(endless, X[mine], y[mine], groups=groups[mine], save_to=path)
+    except DataParallelFitError as error:
+        queue.put(("failed", str(error)))
+        raise SystemExit(3) from None
+    queue.put(("finished", rank))
+
+
+@pytest.mark.slow
+def test_two_processes_fit_the_model_one_process_fits(tmp_path):
+    path = str(tmp_path / "model.sklstm")
+    mp.spawn(fit_share, args=(free_port(), path), nprocs=2)
+    X, y, groups = panel()
+    alone = forecaster().fit(X, y, groups=groups)
+    together = load(path)
+    assert_same_forecasts(together, alone, steps=5)
+    assert together.series_.tolist() == LABELS.tolist()
+    assert together.season_length_ == alone.season_length_ == 5
+    assert together.n_iter_ == alone.n_iter_
+    np.testing.assert_allclose(
+        together.calibration_residuals_, alone.calibration_residuals_, atol=1e-5
+    )
+
+
+@pytest.mark.slow
+def test_two_processes_fit_the_weighted_regressor_one_process_fits(tmp_path):
+    path = str(tmp_path / "regressor.sklstm")
+    mp.spawn(fit_rows_share, args=(free_port(), path), nprocs=2)
+    X, y, weights, groups = weighted_rows()
+    alone = regressor().fit(X, y, sample_weight=weights, groups=groups)
+    together = load(path)
+    np.testing.assert_allclose(
+        together.predict(X, groups=groups), alone.predict(X, groups=groups), rtol=1e-5
+    )
+    np.testing.assert_allclose(together.loss_curve_, alone.loss_curve_, rtol=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("stop", "within"),
+    [(signal.SIGKILL, 30.0), (signal.SIGSTOP, 60.0)],
+    ids=["killed", "hanging"],
+)
+def test_a_stopped_process_fails_the_fit_of_the_others(tmp_path, stop, within):
+    path = tmp_path / "model.sklstm"
+    X, y, groups = panel()
+    save(forecaster(max_iter=2).fit(X, y, groups=groups), path)
+    before = path.read_bytes()
+    context = mp.get_context("spawn")
+    queue = context.Queue()
+    port = free_port()
+    workers = [
+        context.Process(target=fit_until_stopped, args=(rank, port, str(path), queue))
+        for rank in range(2)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        assert sorted(queue.get(timeout=120) for _ in workers) == [
+            ("fitting", 0),
+            ("fitting", 1),
+        ]
+        time.sleep(2.0)  # into the epochs
+        os.kill(workers[1].pid, stop)
+        stopped_at = time.monotonic()
+        workers[0].join(within)
+        assert time.monotonic() - stopped_at < within
+        assert workers[0].exitcode == 3
+        outcome, message = queue.get(timeout=5)
+        assert outcome == "failed"
+        assert "another process of the group failed" in message
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.kill()
+            worker.join(10)
+    assert not any(worker.is_alive() for worker in workers)
+    assert path.read_bytes() == before
+    assert load(path).predict(X[:2], groups=["a", "a"]).shape == (2,)
+
+
+@pytest.fixture
+def group_of_one():
+    """A gloo group of this process alone, on an in-memory store."""
+    dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+    yield
+    dist.destroy_process_group()
+
+
+def test_a_group_of_one_fits_a_weighted_regressor_as_fit_does(group_of_one):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(80, 2))
+    y = X[:, 0] + 0.5 * np.roll(X[:, 1], 1)
+    weights = rng.uniform(0.2, 2.0, size=80)
+    groups = np.repeat([0, 1], 40)
+    alone = tiny_regressor(early_stopping=True).fit(
+        X, y, sample_weight=weights, groups=groups
+    )
+    shared = fit_data_parallel(
+        tiny_regressor(early_stopping=True),
+        X,
+        y,
+        sample_weight=weights,
+        groups=groups,
+    )
+    assert type(shared).__name__ == "LSTMRegressor"
+    np.testing.assert_allclose(shared.predict(X), alone.predict(X), rtol=1e-5)
+    np.testing.assert_allclose(shared.loss_curve_, alone.loss_curve_, rtol=1e-5)
+
+
+def test_a_group_of_one_fits_the_forecaster_fit_fits(group_of_one):
+    X, y, groups = panel()
+    alone = forecaster().fit(X, y, groups=groups)
+    shared = fit_data_parallel(forecaster(), X, y, groups=groups)
+    assert_same_forecasts(shared, alone, steps=3)
+    assert shared.season_length_ == alone.season_length_ == 5
+
+
+def test_a_fit_without_a_process_group_says_how_to_start_one():
+    X, y, groups = panel()
+    with pytest.raises(RuntimeError, match="torchrun"):
+        fit_data_parallel(forecaster(), X, y, groups=groups)
+
+
+def test_a_failed_fit_leaves_the_fitted_forecaster_as_it_was(group_of_one):
+    X, y, groups = panel()
+    fitted = forecaster(max_iter=2).fit(X, y, groups=groups)
+    before = fitted.predict(X[:3], groups=["a", "b", "c"])
+    short = np.isin(groups, ["a"]) & (np.arange(len(y)) % 50 < 3)
+    with pytest.raises(ValueError, match=r"rank 0.*at least"):
+        fit_data_parallel(fitted, X[short], y[short], groups=groups[short])
+    np.testing.assert_array_equal(fitted.predict(X[:3], groups=["a", "b", "c"]), before)
