@@ -49,8 +49,12 @@ class Standardizer:
             mean = flat.mean(axis=0, dtype=np.float64)
             std = flat.std(axis=0, dtype=np.float64)
             low, high = flat.min(axis=0), flat.max(axis=0)
-        # A constant column keeps its values centred, not divided by ~0.
-        constant = differ_by_rounding(low, high, mean)
+        # A constant column keeps its values centred, not divided by ~0; so
+        # does one whose spread float32 holds only as a subnormal number (or
+        # not at all): dividing by it overflows the network's float32.
+        constant = differ_by_rounding(low, high, mean) | (
+            high - low < np.finfo(np.float32).tiny
+        )
         scale = np.where(constant, 1.0, std)
         return cls(mean, scale)
 

@@ -150,3 +150,12 @@ def test_predictions_have_one_row_per_input_row_and_match_the_windows(
         rtol=1e-5,
         atol=1e-6,
     )
+
+
+def test_a_column_whose_spread_float32_cannot_hold_is_scaled_as_a_constant():
+    # Found by the property above: a column of 0 and the smallest float32
+    # subnormal was divided by its spread (7e-46), and new rows became inf.
+    X = np.array([[0.0], [1.4e-45]], dtype=np.float32)
+    model = LSTMRegressor(lookback=1, hidden_size=2, max_iter=1, random_state=0)
+    model.fit(X, np.array([0.0, 1.0]))
+    assert np.all(np.isfinite(model.predict(np.array([[0.5], [-2.0]]))))
