@@ -49,6 +49,7 @@ from sklstm._forecaster_legacy import (
 )
 from sklstm._intervals import stepwise_half_width
 from sklstm._panel import locate_series, panel_of
+from sklstm._progress import progress_label
 from sklstm._publishing import publish_fitted_state
 from sklstm._regressor import LSTMRegressor
 from sklstm._rollout import (
@@ -970,12 +971,19 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.batch_size, len(panel.labels), int(np.count_nonzero(weights))
         )
         targets = targets[:, 0] if rollout.block == 1 else targets
-        return [
-            self._regressor(batch_size, member).fit(
-                rows, targets, sample_weight=weights, groups=codes
-            )
-            for member in range(architecture["n_networks"])
-        ]
+        n_networks = architecture["n_networks"]
+        networks = []
+        for member in range(n_networks):
+            label = type(self).__name__
+            if n_networks > 1:
+                label += f" member {member + 1}/{n_networks}"
+            with progress_label(label):
+                networks.append(
+                    self._regressor(batch_size, member).fit(
+                        rows, targets, sample_weight=weights, groups=codes
+                    )
+                )
+        return networks
 
     def _regressor(self, batch_size: int, member: int = 0) -> LSTMRegressor:
         """The regressor to train, configured with this forecaster's parameters.
