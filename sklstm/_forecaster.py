@@ -55,6 +55,7 @@ from sklstm._regressor import LSTMRegressor
 from sklstm._rollout import (
     MAX_CALIBRATED_STEPS,
     Rollout,
+    calibration_fraction,
     ensemble_predictor,
     forecast_from_ends,
     held_out_errors,
@@ -235,6 +236,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         held-out values, which would leak them.
     validation_fraction : float, default=0.1
         Share of windows (the most recent) held out for early stopping.
+        When its tails are too short to calibrate ``predict_interval`` over
+        ``horizon`` steps (9 errors at step ``horizon``, pooled over the
+        series, for coverage 0.9), ``fit`` holds out the smallest larger
+        share that does, as long as every series keeps half its windows to
+        train on; ``regressor_.validation_fraction`` is the share used.
     n_iter_no_change : int, default=10
         Epochs without an improvement of at least ``tol`` before stopping.
     tol : float, default=1e-4
@@ -562,7 +568,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             labels=panel.labels,
         )
         z = transform.transform(y_sorted, panel.sorted_codes, panel.steps_from_end)
-        networks = self._train_on(architecture, z, X_sorted, panel)
+        fraction = calibration_fraction(
+            panel.lengths,
+            block_of(architecture),
+            architecture["horizon"],
+            self.validation_fraction,
+        )
+        networks = self._train_on(architecture, z, X_sorted, panel, fraction)
         rollout = _rollout_of(architecture)
         residuals = None
         if networks[0].calibration_residuals_ is not None:
@@ -572,7 +584,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 z,
                 X_sorted,
                 panel,
-                self.validation_fraction,
+                fraction,
             )
         state = SeriesState.from_fit(
             y_sorted,
@@ -946,13 +958,19 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return self._fitted().members
 
     def _train_on(
-        self, architecture: dict, z: np.ndarray, X_sorted: np.ndarray, panel
+        self,
+        architecture: dict,
+        z: np.ndarray,
+        X_sorted: np.ndarray,
+        panel,
+        fraction: float,
     ) -> list[LSTMRegressor]:
         """Train the ``n_networks`` regressors on the windows of every series.
 
         The first is seeded by ``random_state`` itself, so one network is
         trained exactly as without an ensemble; the others by seeds drawn
-        from it.
+        from it. Early stopping holds out ``fraction`` of each series'
+        windows (``validation_fraction``, grown by ``calibration_fraction``).
         """
         rollout = _rollout_of(architecture)
         rows, targets, weights, codes = training_rows(
@@ -965,7 +983,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             first_trained=first_trained_step(architecture, len(panel.labels)),
         )
         weights = leak_free_weights(
-            weights, codes, self.early_stopping, self.validation_fraction, rollout.block
+            weights, codes, self.early_stopping, fraction, rollout.block
         )
         batch_size = batch_size_for(
             self.batch_size, len(panel.labels), int(np.count_nonzero(weights))
@@ -979,16 +997,19 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 label += f" member {member + 1}/{n_networks}"
             with progress_label(label):
                 networks.append(
-                    self._regressor(batch_size, member).fit(
+                    self._regressor(batch_size, member, fraction).fit(
                         rows, targets, sample_weight=weights, groups=codes
                     )
                 )
         return networks
 
-    def _regressor(self, batch_size: int, member: int = 0) -> LSTMRegressor:
+    def _regressor(
+        self, batch_size: int, member: int = 0, fraction: float | None = None
+    ) -> LSTMRegressor:
         """The regressor to train, configured with this forecaster's parameters.
 
-        ``member`` is its place in the ensemble, which seeds it.
+        ``member`` is its place in the ensemble, which seeds it; ``fraction``
+        the share of windows it holds out (None: ``validation_fraction``).
         """
         shared = set(LSTMRegressor._get_param_names())
         params = {
@@ -997,6 +1018,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             if name in shared
         }
         params["batch_size"] = batch_size
+        if fraction is not None:
+            params["validation_fraction"] = fraction
         if member and isinstance(params["random_state"], Integral):
             seeds = np.random.default_rng([int(params["random_state"]), member])
             params["random_state"] = int(seeds.integers(2**31 - 1))
