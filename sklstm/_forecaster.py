@@ -238,8 +238,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         Share of windows (the most recent) held out for early stopping.
         When its tails are too short to calibrate ``predict_interval`` over
         ``horizon`` steps (9 errors at step ``horizon``, pooled over the
-        series, for coverage 0.9), ``fit`` holds out the smallest larger
-        share that does, as long as every series keeps half its windows to
+        series, for coverage 0.9), ``fit`` holds out the shortest longer
+        tails that do, as long as every series keeps half its windows to
         train on; ``regressor_.validation_fraction`` is the share used.
     n_iter_no_change : int, default=10
         Epochs without an improvement of at least ``tol`` before stopping.

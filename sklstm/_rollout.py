@@ -166,11 +166,12 @@ def calibration_fraction(
     The held-out tail of each series gives one forecast origin per window
     (:func:`held_out_errors`), so a tail of fewer than ``horizon`` windows
     calibrates fewer steps than the model forecasts, and ``predict_interval``
-    refuses the rest. This grows ``fraction`` to the smallest share whose
-    tails give, pooled over the series, the errors ``CALIBRATED_COVERAGE``
-    needs at step ``horizon`` (9 for 0.9), as long as every series keeps at
-    least half of its windows to train on (with the direct strategy, beside
-    the ``block - 1`` windows before its tail that do not train). Otherwise
+    refuses the rest. This grows ``fraction`` until the tails give, pooled
+    over the series, the errors ``CALIBRATED_COVERAGE`` needs at step
+    ``horizon`` (9 for 0.9), and returns the largest share that holds out
+    those shortest tails, as long as every series keeps at least half of
+    its windows to train on (with the direct strategy, beside the
+    ``block - 1`` windows before its tail that do not train). Otherwise
     ``fraction`` stays as it is.
 
     Parameters
@@ -195,7 +196,7 @@ def calibration_fraction(
     >>> lengths = np.full(10, 68)               # 10 series of 68 quarters
     >>> grown = calibration_fraction(lengths, 8, 8, 0.1)
     >>> round(grown, 3), int(np.ceil(grown * 60))  # 8 of 60 windows held out
-    (0.117, 8)
+    (0.133, 8)
     >>> calibration_fraction(np.full(10, 30), 8, 8, 0.1)  # too short to grow
     0.1
     """
@@ -219,7 +220,10 @@ def calibration_fraction(
     held_out = np.ceil(high * windows)
     if np.any(windows - held_out - (block - 1) < windows / 2):
         return fraction
-    return high
+    # The largest share with the same tails: a series whose windows start a
+    # step later (relative windows) then holds out as many, not one fewer.
+    trained = windows > 0
+    return float(np.min(held_out[trained] / windows[trained]) * (1 - 1e-9))
 
 
 def held_out_errors(

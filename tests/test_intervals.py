@@ -243,6 +243,10 @@ def test_a_quarterly_panel_gets_intervals_over_its_horizon_by_default(n_series, 
     held_out = forecaster.regressor_.validation_fraction
     assert held_out > forecaster.validation_fraction == 0.1  # 0.1 gives 6 windows
     assert int(np.ceil(held_out * 60)) == tail
+    # Early stopping held out exactly the windows the tail forecasts from
+    # (relative windows start a step later: 59 of them, still 8 held out).
+    assert len(forecaster.regressor_.calibration_residuals_) == n_series * tail
+    assert len(forecaster.calibration_residuals_) == n_series * tail
     errors_per_step = (~np.isnan(forecaster.calibration_residuals_)).sum(axis=0)
     assert errors_per_step[7] == n_series * (tail - 7)
     future = np.repeat(np.arange(n_series), 8)
