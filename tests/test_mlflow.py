@@ -60,14 +60,25 @@ def forecaster():
 MODELS = {"regressor": regressor, "pipeline": pipeline, "forecaster": forecaster}
 
 
+def use_tracking_uri(uri, monkeypatch):
+    """Point MLflow at ``uri`` until the test ends.
+
+    ``mlflow.set_tracking_uri`` also sets ``MLFLOW_TRACKING_URI`` in the
+    environment, and restoring the previous URI would pin the default store
+    to the current directory for every later subprocess; instead the URI is
+    unset at teardown and monkeypatch restores the environment.
+    """
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    mlflow.set_tracking_uri(uri)
+
+
 @pytest.fixture
 def tracking_store(tmp_path, monkeypatch):
     """A local file tracking store (MLflow 3 asks for an explicit opt-in)."""
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri((tmp_path / "mlruns").as_uri())
+    use_tracking_uri((tmp_path / "mlruns").as_uri(), monkeypatch)
     yield tmp_path / "mlruns"
-    mlflow.set_tracking_uri(previous)
+    mlflow.set_tracking_uri(None)
 
 
 @pytest.mark.parametrize("fit", MODELS.values(), ids=MODELS.keys())
@@ -159,12 +170,11 @@ def test_the_trust_list_does_not_cover_other_types_a_model_holds(tmp_path):
 @pytest.mark.slow
 @pytest.mark.filterwarnings("error::sklstm.exceptions.PaddedWindowsWarning")
 def test_log_model_with_inferred_requirements_into_a_sqlite_tracking_store(
-    tmp_path,
+    tmp_path, monkeypatch
 ):
     """MLflow's recommended store and its default requirement inference."""
     model, X = pipeline()
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    use_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}", monkeypatch)
     try:
         experiment = mlflow.create_experiment(
             "sklstm", artifact_location=(tmp_path / "artifacts").as_uri()
@@ -179,7 +189,7 @@ def test_log_model_with_inferred_requirements_into_a_sqlite_tracking_store(
         served = mlflow.pyfunc.load_model(info.model_uri)
         np.testing.assert_array_equal(np.asarray(served.predict(X)), model.predict(X))
     finally:
-        mlflow.set_tracking_uri(previous)
+        mlflow.set_tracking_uri(None)
     requirements = next((tmp_path / "artifacts").rglob("requirements.txt"))
     assert "sklstm" in requirements.read_text()
 
@@ -201,15 +211,14 @@ def panel_forecaster():
 
 
 @pytest.fixture
-def sqlite_store(tmp_path):
+def sqlite_store(tmp_path, monkeypatch):
     """MLflow's recommended tracking store, a SQLite database under tmp_path."""
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(f"sqlite:///{tmp_path}/m.db")
+    use_tracking_uri(f"sqlite:///{tmp_path}/m.db", monkeypatch)
     experiment = mlflow.create_experiment(
         "panel", artifact_location=(tmp_path / "artifacts").as_uri()
     )
     yield experiment
-    mlflow.set_tracking_uri(previous)
+    mlflow.set_tracking_uri(None)
 
 
 @pytest.fixture(scope="module")
