@@ -17,17 +17,25 @@ SLOW ?=
 MARKERS := $(if $(SLOW),slow,not slow)
 
 BIN := $(VENV)/bin
+# Two stamps, so that each command installs only what it needs, once:
+# CORE_STAMP is PyTorch and sklstm itself (all the demo imports), STAMP adds
+# the EXTRAS on top (the test suite's optional libraries).
+CORE_STAMP := $(VENV)/.sklstm-core-installed
 STAMP := $(VENV)/.sklstm-installed
 
 .PHONY: demo test lint benchmark clean
 
-$(STAMP): pyproject.toml Makefile
+$(CORE_STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	if [ -n "$(TORCH_SPEC)" ]; then $(BIN)/python -m pip install --quiet $(TORCH_SPEC); fi
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(CORE_STAMP)
+
+$(STAMP): $(CORE_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(CORE_STAMP)
 	$(BIN)/python examples/quickstart.py
 
 test: $(STAMP)

@@ -34,6 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sklstm.metrics import mean_absolute_scaled_error
+
 SEASON = 12
 COLLECTIONS = {"m1": "M1", "m3": "M3", "tourism": "Tourism"}
 
@@ -50,11 +52,13 @@ def load(name: str) -> tuple[list[np.ndarray], list[np.ndarray], int]:
 
 def mase(train: list, test: list, forecasts: list) -> float:
     """Mean over series of MAE / in-sample seasonal-naive MAE (m=12)."""
-    scores = []
-    for x, truth, forecast in zip(train, test, forecasts, strict=True):
-        scale = np.mean(np.abs(x[SEASON:] - x[:-SEASON]))
-        scores.append(np.mean(np.abs(truth - forecast)) / scale)
-    return float(np.mean(scores))
+    return mean_absolute_scaled_error(
+        np.concatenate(test),
+        np.concatenate(forecasts),
+        y_train=dict(enumerate(train)),
+        groups=np.repeat(np.arange(len(test)), [len(t) for t in test]),
+        season_length=SEASON,
+    )
 
 
 class PeakMemory:

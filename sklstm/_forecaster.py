@@ -55,11 +55,13 @@ from sklstm._intervals import (
 from sklstm._long_format import from_long_format, to_long_format
 from sklstm._missing_values import fill_forward, refuse_empty_series
 from sklstm._panel import locate_series, panel_of
+from sklstm._progress import progress_label
 from sklstm._publishing import publish_fitted_state
 from sklstm._regressor import LSTMRegressor
 from sklstm._rollout import (
     MAX_CALIBRATED_STEPS,
     Rollout,
+    calibration_fraction,
     ensemble_predictor,
     forecast_from_ends,
     held_out_errors,
@@ -246,6 +248,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         held-out values, which would leak them.
     validation_fraction : float, default=0.1
         Share of windows (the most recent) held out for early stopping.
+        When its tails are too short to calibrate ``predict_interval`` over
+        ``horizon`` steps (9 errors at step ``horizon``, pooled over the
+        series, for coverage 0.9), ``fit`` holds out the shortest longer
+        tails that do, as long as every series keeps half its windows to
+        train on; ``regressor_.validation_fraction`` is the share used.
     n_iter_no_change : int, default=10
         Epochs without an improvement of at least ``tol`` before stopping.
     tol : float, default=1e-4
@@ -578,15 +585,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         transform = target_transform(series, panel, architecture)
         z, missing = _network_units(transform, y_sorted, panel)
         missing = missing if self._masked(missing.any()) else None
-        networks = self._train_on(architecture, z, X_sorted, panel, missing)
-        residuals = calibration_errors(
-            networks,
-            architecture,
-            z,
-            X_sorted,
-            panel,
+        fraction = calibration_fraction(
+            panel.lengths,
+            block_of(architecture),
+            architecture["horizon"],
             self.validation_fraction,
-            missing,
+        )
+        networks = self._train_on(architecture, z, X_sorted, panel, fraction, missing)
+        residuals = calibration_errors(
+            networks, architecture, z, X_sorted, panel, fraction, missing
         )
         state = SeriesState.from_fit(
             y_sorted,
@@ -1055,37 +1062,50 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         z: np.ndarray,
         X_sorted: np.ndarray,
         panel,
+        fraction: float,
         missing: np.ndarray | None = None,
     ) -> list[LSTMRegressor]:
         """Train the ``n_networks`` regressors on the windows of every series.
 
         The first is seeded by ``random_state`` itself, so one network is
         trained exactly as without an ensemble; the others by seeds drawn
-        from it. With ``missing`` (which values of ``z`` were missing), the
-        windows carry a mask of them and missing targets do not train.
+        from it. Early stopping holds out ``fraction`` of each series'
+        windows (``validation_fraction``, grown by ``calibration_fraction``).
+        With ``missing`` (which values of ``z`` were missing), the windows
+        carry a mask of them and missing targets do not train.
         """
         rollout = _rollout_of(architecture)
         rows, targets, weights, codes = training_windows(
             architecture, z, X_sorted, panel, len(panel.labels), missing
         )
         weights = leak_free_weights(
-            weights, codes, self.early_stopping, self.validation_fraction, rollout.block
+            weights, codes, self.early_stopping, fraction, rollout.block
         )
         batch_size = batch_size_for(
             self.batch_size, len(panel.labels), int(np.count_nonzero(weights))
         )
         targets = targets[:, 0] if rollout.block == 1 else targets
-        return [
-            self._regressor(batch_size, member).fit(
-                rows, targets, sample_weight=weights, groups=codes
-            )
-            for member in range(architecture["n_networks"])
-        ]
+        n_networks = architecture["n_networks"]
+        networks = []
+        for member in range(n_networks):
+            label = type(self).__name__
+            if n_networks > 1:
+                label += f" member {member + 1}/{n_networks}"
+            with progress_label(label):
+                networks.append(
+                    self._regressor(batch_size, member, fraction).fit(
+                        rows, targets, sample_weight=weights, groups=codes
+                    )
+                )
+        return networks
 
-    def _regressor(self, batch_size: int, member: int = 0) -> LSTMRegressor:
+    def _regressor(
+        self, batch_size: int, member: int = 0, fraction: float | None = None
+    ) -> LSTMRegressor:
         """The regressor to train, configured with this forecaster's parameters.
 
-        ``member`` is its place in the ensemble, which seeds it.
+        ``member`` is its place in the ensemble, which seeds it; ``fraction``
+        the share of windows it holds out (None: ``validation_fraction``).
         """
         shared = set(LSTMRegressor._get_param_names())
         params = {
@@ -1094,6 +1114,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             if name in shared
         }
         params["batch_size"] = batch_size
+        if fraction is not None:
+            params["validation_fraction"] = fraction
         if member and isinstance(params["random_state"], Integral):
             seeds = np.random.default_rng([int(params["random_state"]), member])
             params["random_state"] = int(seeds.integers(2**31 - 1))

@@ -51,7 +51,7 @@ def conformal_half_width(residuals: np.ndarray, coverage: float) -> np.ndarray:
     rank = math.ceil((n + 1) * coverage)
     if rank > n:
         raise ValueError(
-            f"coverage={coverage} needs at least {_fewest_rows(coverage)}"
+            f"coverage={coverage} needs at least {fewest_errors(coverage)}"
             f" held-out rows to calibrate on; the model has {n}. Pass more rows, "
             "raise validation_fraction, or ask for a lower coverage."
         )
@@ -104,12 +104,18 @@ def stepwise_half_width(
     n_calibrated = int(too_few[0]) if len(too_few) else residuals.shape[1]
     if n_steps > n_calibrated:
         raise ValueError(
-            f"coverage={coverage} needs at least {_fewest_rows(coverage)} held-out "
+            f"coverage={coverage} needs at least {fewest_errors(coverage)} held-out "
             f"errors at each forecast step; the forecasts from the held-out tail "
             f"calibrate the first {n_calibrated} step(s), and {n_steps} were "
-            "asked for. Forecast fewer steps at a time (update the forecaster as "
-            "observations arrive), raise validation_fraction, or ask for a lower "
-            "coverage."
+            "asked for. Step h is calibrated by the held-out windows with h "
+            "observations after them. Refit with a larger validation_fraction "
+            f"(one series needs a tail of {n_steps} + {fewest_errors(coverage)} - 1 "
+            f"= {n_steps + fewest_errors(coverage) - 1} windows; the tails of "
+            "several series pool their errors), or with horizon="
+            f"{n_steps}, for which fit grows the tail on its own when every "
+            "series keeps half its windows to train on; forecast fewer steps at "
+            "a time (update the forecaster as observations arrive), or ask for "
+            "a lower coverage."
         )
     ordered = np.sort(residuals[:, :n_steps], axis=0)  # NaN sorts last
     return ordered[ranks[:n_steps] - 1, np.arange(n_steps)]
@@ -213,8 +219,15 @@ def interval_bounds(
     return bounds[:, 0] if y_was_1d else bounds
 
 
-def _fewest_rows(coverage: float) -> int:
-    """The fewest residuals n with ceil((n + 1) · coverage) <= n."""
+def fewest_errors(coverage: float) -> int:
+    """The fewest residuals n with ceil((n + 1) · coverage) <= n.
+
+    Examples
+    --------
+    >>> from sklstm._intervals import fewest_errors
+    >>> fewest_errors(0.9), fewest_errors(0.95)
+    (9, 19)
+    """
     return math.ceil(coverage / (1 - coverage) - 1e-9)
 
 

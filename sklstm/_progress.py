@@ -10,6 +10,7 @@ on standard output, as scikit-learn's own estimators do.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import sys
 import time
 from collections.abc import Iterator
@@ -20,6 +21,40 @@ TQDM_MISSING_NOTE = (
     "verbose=1 draws a progress bar when tqdm is installed (pip install "
     "'sklstm[progress]'); printing one line per epoch instead."
 )
+
+#: The label an enclosing estimator gives the bars of the fits it runs.
+_LABEL: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "sklstm_progress_label", default=None
+)
+
+
+@contextlib.contextmanager
+def progress_label(label: str) -> Iterator[None]:
+    """Label the progress bars of the fits run inside the block with ``label``.
+
+    An estimator that trains others (the forecaster and its networks) names
+    itself on their bars instead of the class that runs the epochs.
+
+    Examples
+    --------
+    >>> from sklstm._progress import current_label, progress_label
+    >>> with progress_label("LSTMForecaster member 2/5"):
+    ...     current_label("LSTMRegressor")
+    'LSTMForecaster member 2/5'
+    >>> current_label("LSTMRegressor")
+    'LSTMRegressor'
+    """
+    token = _LABEL.set(label)
+    try:
+        yield
+    finally:
+        _LABEL.reset(token)
+
+
+def current_label(default: str) -> str:
+    """The label set by an enclosing :func:`progress_label`, else ``default``."""
+    label = _LABEL.get()
+    return default if label is None else label
 
 
 @contextlib.contextmanager
@@ -35,7 +70,8 @@ def epoch_reporter(
     max_iter : int
         The epochs this fit may run: the length of the bar.
     description : str, default='fit'
-        The label in front of the bar.
+        The label in front of the bar, unless an enclosing
+        :func:`progress_label` gives another.
 
     Yields
     ------
@@ -58,11 +94,18 @@ def epoch_reporter(
         except ImportError:
             print(TQDM_MISSING_NOTE)
         else:
-            bar = tqdm(total=max_iter, desc=description, unit="epoch", leave=True)
+            bar = tqdm(
+                total=max_iter,
+                desc=current_label(description),
+                unit="epoch",
+                leave=True,
+            )
+            finished = False
             try:
                 yield _bar_report(bar)
+                finished = True
             finally:
-                bar.close()
+                _close(bar, finished)
             return
     yield _line_report()
 
@@ -78,6 +121,19 @@ def _bar_report(bar) -> EpochReport:
         bar.update(1)
 
     return report
+
+
+def _close(bar, finished: bool) -> None:
+    """Close the bar; full when the fit finished, also if it stopped early.
+
+    A fit that early stopping ended at epoch 11 of 200 leaves its bar at
+    11/11: it is done, not stuck. A fit that raised keeps its bar where the
+    error stopped it.
+    """
+    if finished and 0 < bar.n < bar.total:
+        bar.total = bar.n
+        bar.refresh()
+    bar.close()
 
 
 def _line_report() -> EpochReport:

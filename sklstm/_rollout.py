@@ -17,11 +17,16 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from sklstm._forecast_windows import covariate_rows
+from sklstm._intervals import fewest_errors
 from sklstm._panel import Panel
 
 #: The furthest step ahead that ``predict_interval`` calibrates: the held-out
 #: backtest forecasts at most this many steps from each origin.
 MAX_CALIBRATED_STEPS = 200
+
+#: The coverage that ``fit`` grows the held-out tail for, so that
+#: ``predict_interval`` with its default coverage covers ``horizon`` steps.
+CALIBRATED_COVERAGE = 0.9
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,74 @@ def forecast_from_ends(
         offset += rollout.lookback + len(future) + len(padding)
     covariates = covariate_rows(np.concatenate(segments), rollout.block)
     return roll_forward(predict, rollout, history, covariates, first, lengths, missing)
+
+
+def calibration_fraction(
+    lengths: np.ndarray, block: int, horizon: int, fraction: float
+) -> float:
+    """The share of windows to hold out so the tail calibrates ``horizon`` steps.
+
+    The held-out tail of each series gives one forecast origin per window
+    (:func:`held_out_errors`), so a tail of fewer than ``horizon`` windows
+    calibrates fewer steps than the model forecasts, and ``predict_interval``
+    refuses the rest. This grows ``fraction`` until the tails give, pooled
+    over the series, the errors ``CALIBRATED_COVERAGE`` needs at step
+    ``horizon`` (9 for 0.9), and returns the largest share that holds out
+    those shortest tails, as long as every series keeps at least half of
+    its windows to train on (with the direct strategy, beside the
+    ``block - 1`` windows before its tail that do not train). Otherwise
+    ``fraction`` stays as it is.
+
+    Parameters
+    ----------
+    lengths : ndarray of shape (n_series,)
+        The number of values of each series.
+    block : int
+        Steps forecast per window (``horizon`` for the direct strategy).
+    horizon : int
+        The steps to calibrate.
+    fraction : float
+        ``validation_fraction``: the least share to hold out.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._rollout import calibration_fraction
+    >>> lengths = np.full(10, 68)               # 10 series of 68 quarters
+    >>> grown = calibration_fraction(lengths, 8, 8, 0.1)
+    >>> round(grown, 3), int(np.ceil(grown * 60))  # 8 of 60 windows held out
+    (0.133, 8)
+    >>> calibration_fraction(np.full(10, 30), 8, 8, 0.1)  # too short to grow
+    0.1
+    """
+    windows = np.maximum(lengths - block, 0)
+    needed = fewest_errors(CALIBRATED_COVERAGE)
+
+    def errors_at_horizon(share: float) -> int:
+        origins = np.minimum(np.ceil(share * windows), MAX_CALIBRATED_STEPS)
+        return int(np.maximum(origins - horizon + 1, 0).sum())
+
+    if horizon <= 1 or errors_at_horizon(fraction) >= needed:
+        return fraction
+    low, high = fraction, 0.5
+    if errors_at_horizon(high) < needed:
+        return fraction
+    for _ in range(50):  # the least share that gives the errors, from above
+        middle = (low + high) / 2
+        low, high = (
+            (low, middle) if errors_at_horizon(middle) >= needed else (middle, high)
+        )
+    held_out = np.ceil(high * windows)
+    if np.any(windows - held_out - (block - 1) < windows / 2):
+        return fraction
+    # The largest share with the same tails: a series whose windows start a
+    # step later (relative windows) then holds out as many, not one fewer.
+    trained = windows > 0
+    return float(np.min(held_out[trained] / windows[trained]) * (1 - 1e-9))
 
 
 def held_out_errors(

@@ -275,3 +275,67 @@ def test_a_quantile_further_out_than_the_tail_calibrates_names_its_interval():
         ValueError, match=r"quantile 0.95 is the upper bound .* coverage 0.9: .*3 were"
     ):
         forecaster.predict_quantiles(np.empty((3, 0)), (0.5, 0.95))
+
+
+def quarterly_panel(n_series, length=68):
+    """``n_series`` seasonal quarterly series with trends, stacked, and groups."""
+    t = np.arange(length)
+    y = np.concatenate(
+        [
+            10 + np.sin(np.pi * t / 2 + k) + 0.1 * t + RNG.normal(0, 0.2, length)
+            for k in range(n_series)
+        ]
+    )
+    return np.empty((len(y), 0)), y, np.repeat(np.arange(n_series), length)
+
+
+def horizon_forecaster(**params):
+    return tiny_forecaster(lookback=8, horizon=8, n_networks=1, **params)
+
+
+@pytest.mark.parametrize(
+    "n_series, tail",
+    # 68 quarters, 8 steps per window: 60 windows per series. Step 8 needs
+    # 9 errors at 90 %; a tail of n windows gives n - 7 errors at step 8.
+    # 10 series: 8 windows each give 10. 2 series: 12 windows give 2 x 5.
+    [(10, 8), (2, 12)],
+)
+def test_a_quarterly_panel_gets_intervals_over_its_horizon_by_default(n_series, tail):
+    X, y, groups = quarterly_panel(n_series)
+    forecaster = horizon_forecaster().fit(X, y, groups=groups)
+    held_out = forecaster.regressor_.validation_fraction
+    assert held_out > forecaster.validation_fraction == 0.1  # 0.1 gives 6 windows
+    assert int(np.ceil(held_out * 60)) == tail
+    # Early stopping held out exactly the windows the tail forecasts from
+    # (relative windows start a step later: 59 of them, still 8 held out).
+    assert len(forecaster.regressor_.calibration_residuals_) == n_series * tail
+    assert len(forecaster.calibration_residuals_) == n_series * tail
+    errors_per_step = (~np.isnan(forecaster.calibration_residuals_)).sum(axis=0)
+    assert errors_per_step[7] == n_series * (tail - 7)
+    future = np.repeat(np.arange(n_series), 8)
+    intervals = forecaster.predict_interval(np.empty((len(future), 0)), groups=future)
+    forecast = forecaster.predict(np.empty((len(future), 0)), groups=future)
+    assert intervals.shape == (8 * n_series, 2)
+    assert (intervals[:, 0] < forecast).all() and (forecast < intervals[:, 1]).all()
+
+
+def test_long_series_keep_validation_fraction_as_given():
+    X, y, groups = quarterly_panel(3, length=400)  # tails of 40 windows already
+    forecaster = horizon_forecaster().fit(X, y, groups=groups)
+    assert forecaster.regressor_.validation_fraction == 0.1
+    assert forecaster.calibration_residuals_.shape[1] == 40
+
+
+def test_series_too_short_to_spare_the_tail_are_refused_with_what_to_change():
+    # 30 quarters: 22 windows; a tail of 8 and the 7 windows before it that
+    # do not train would leave 7 of 22 to train on, under half: no growth.
+    X, y, groups = quarterly_panel(10, length=30)
+    forecaster = horizon_forecaster().fit(X, y, groups=groups)
+    assert forecaster.regressor_.validation_fraction == 0.1
+    future = np.repeat(np.arange(10), 8)
+    with pytest.raises(
+        ValueError,
+        match=r"first 3 step.*8 were asked.*larger validation_fraction.*"
+        r"tail of 8 \+ 9 - 1 = 16 windows",
+    ):
+        forecaster.predict_interval(np.empty((80, 0)), groups=future)

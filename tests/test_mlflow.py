@@ -19,6 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import sklstm
+import sklstm.mlflow
 from sklstm import LSTMForecaster, LSTMRegressor
 
 pytestmark = pytest.mark.filterwarnings(
@@ -59,14 +60,25 @@ def forecaster():
 MODELS = {"regressor": regressor, "pipeline": pipeline, "forecaster": forecaster}
 
 
+def use_tracking_uri(uri, monkeypatch):
+    """Point MLflow at ``uri`` until the test ends.
+
+    ``mlflow.set_tracking_uri`` also sets ``MLFLOW_TRACKING_URI`` in the
+    environment, and restoring the previous URI would pin the default store
+    to the current directory for every later subprocess; instead the URI is
+    unset at teardown and monkeypatch restores the environment.
+    """
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    mlflow.set_tracking_uri(uri)
+
+
 @pytest.fixture
 def tracking_store(tmp_path, monkeypatch):
     """A local file tracking store (MLflow 3 asks for an explicit opt-in)."""
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri((tmp_path / "mlruns").as_uri())
+    use_tracking_uri((tmp_path / "mlruns").as_uri(), monkeypatch)
     yield tmp_path / "mlruns"
-    mlflow.set_tracking_uri(previous)
+    mlflow.set_tracking_uri(None)
 
 
 @pytest.mark.parametrize("fit", MODELS.values(), ids=MODELS.keys())
@@ -87,6 +99,7 @@ def test_log_model_and_load_model_give_back_a_model_that_predicts_the_same(
     assert any(tracking_store.rglob("model.skops"))
 
 
+@pytest.mark.filterwarnings("error::sklstm.exceptions.PaddedWindowsWarning")
 @pytest.mark.parametrize("fit", MODELS.values(), ids=MODELS.keys())
 def test_pyfunc_with_a_dataframe_input_example_predicts_the_same(fit, tmp_path):
     model, X = fit()
@@ -95,7 +108,9 @@ def test_pyfunc_with_a_dataframe_input_example_predicts_the_same(fit, tmp_path):
         model,
         path,
         skops_trusted_types=sklstm.trusted_types(),
-        input_example=X.iloc[:5],
+        # Rows in time order, well beyond lookback: the example is predicted
+        # on, and 5 rows of a lookback-4 model are mostly padded windows.
+        input_example=X.iloc[:10],
         pip_requirements=REQUIREMENTS,
     )
     served = mlflow.pyfunc.load_model(str(path))
@@ -153,13 +168,13 @@ def test_the_trust_list_does_not_cover_other_types_a_model_holds(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("error::sklstm.exceptions.PaddedWindowsWarning")
 def test_log_model_with_inferred_requirements_into_a_sqlite_tracking_store(
-    tmp_path,
+    tmp_path, monkeypatch
 ):
     """MLflow's recommended store and its default requirement inference."""
     model, X = pipeline()
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    use_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}", monkeypatch)
     try:
         experiment = mlflow.create_experiment(
             "sklstm", artifact_location=(tmp_path / "artifacts").as_uri()
@@ -169,11 +184,151 @@ def test_log_model_with_inferred_requirements_into_a_sqlite_tracking_store(
                 model,
                 name="model",
                 skops_trusted_types=sklstm.trusted_types(),
-                input_example=X.iloc[:5],
+                input_example=X.iloc[:10],
             )
         served = mlflow.pyfunc.load_model(info.model_uri)
         np.testing.assert_array_equal(np.asarray(served.predict(X)), model.predict(X))
     finally:
-        mlflow.set_tracking_uri(previous)
+        mlflow.set_tracking_uri(None)
     requirements = next((tmp_path / "artifacts").rglob("requirements.txt"))
     assert "sklstm" in requirements.read_text()
+
+
+# ----------------------------------------------------- many series, served
+
+PANEL_GROUPS = np.repeat(["north", "south"], 40)
+PANEL_X = pd.DataFrame({"price": RNG.normal(size=80)})
+PANEL_Y = np.sin(np.arange(80) / 3) * np.where(PANEL_GROUPS == "north", 1.0, 4.0)
+FUTURE = pd.DataFrame({"price": RNG.normal(size=7)})
+FUTURE_GROUPS = np.array(
+    ["south", "north", "south", "north", "south", "north", "south"]
+)
+
+
+def panel_forecaster():
+    model = LSTMForecaster(lookback=4, hidden_size=4, max_iter=3, random_state=0)
+    return model.fit(PANEL_X, PANEL_Y, groups=PANEL_GROUPS)
+
+
+@pytest.fixture
+def sqlite_store(tmp_path, monkeypatch):
+    """MLflow's recommended tracking store, a SQLite database under tmp_path."""
+    use_tracking_uri(f"sqlite:///{tmp_path}/m.db", monkeypatch)
+    experiment = mlflow.create_experiment(
+        "panel", artifact_location=(tmp_path / "artifacts").as_uri()
+    )
+    yield experiment
+    mlflow.set_tracking_uri(None)
+
+
+@pytest.fixture(scope="module")
+def panel_model():
+    return panel_forecaster()
+
+
+def log_panel(model, experiment, **kwargs):
+    with mlflow.start_run(experiment_id=experiment):
+        return sklstm.mlflow.log_model(
+            model, name="model", pip_requirements=REQUIREMENTS, **kwargs
+        )
+
+
+@pytest.mark.filterwarnings("error")
+def test_served_many_series_forecaster_forecasts_what_the_sklearn_flavour_does(
+    panel_model, sqlite_store
+):
+    example = FUTURE.assign(series=FUTURE_GROUPS)
+    info = log_panel(panel_model, sqlite_store, input_example=example.iloc[:5])
+    served = mlflow.pyfunc.load_model(info.model_uri)
+    expected = panel_model.predict(FUTURE, groups=FUTURE_GROUPS)
+    np.testing.assert_array_equal(np.asarray(served.predict(example)), expected)
+    by_param = served.predict(FUTURE, params={"groups": FUTURE_GROUPS.tolist()})
+    np.testing.assert_array_equal(np.asarray(by_param), expected)
+    sklearn_flavour = mlflow.sklearn.load_model(info.model_uri)
+    np.testing.assert_array_equal(
+        sklearn_flavour.predict(FUTURE, groups=FUTURE_GROUPS), expected
+    )
+    # The two series continue differently: the labels really reached predict.
+    assert not np.allclose(expected[FUTURE_GROUPS == "north"][:3], expected[::2][:3])
+
+
+def test_served_intervals_are_the_forecasters_own(panel_model, sqlite_store):
+    info = log_panel(panel_model, sqlite_store)
+    served = mlflow.pyfunc.load_model(info.model_uri)
+    frame = served.predict(
+        FUTURE.assign(series=FUTURE_GROUPS), params={"coverage": 0.5}
+    )
+    assert list(frame.columns) == ["prediction", "lower", "upper"]
+    bounds = panel_model.predict_interval(FUTURE, 0.5, groups=FUTURE_GROUPS)
+    np.testing.assert_array_equal(frame[["lower", "upper"]].to_numpy(), bounds)
+    np.testing.assert_array_equal(
+        frame["prediction"], panel_model.predict(FUTURE, groups=FUTURE_GROUPS)
+    )
+
+
+def test_the_signature_declares_the_series_column_and_the_params(panel_model, tmp_path):
+    sklstm.mlflow.save_model(
+        panel_model, tmp_path / "model", pip_requirements=REQUIREMENTS
+    )
+    signature = Model.load(tmp_path / "model").signature
+    assert signature.inputs.input_names() == ["price", "series"]
+    params = {spec.name: spec for spec in signature.params}
+    assert set(params) == {"coverage", "groups"}
+    assert params["coverage"].default is None
+    # The sklearn flavour is untouched: skops, trusting only sklstm.
+    flavour = Model.load(tmp_path / "model").flavors["sklearn"]
+    assert flavour["serialization_format"] == "skops"
+    assert flavour["skops_trusted_types"] == sklstm.trusted_types()
+
+
+def test_a_served_frame_without_its_series_says_how_to_name_them(panel_model, tmp_path):
+    sklstm.mlflow.save_model(
+        panel_model, tmp_path / "model", pip_requirements=REQUIREMENTS
+    )
+    served = mlflow.pyfunc.load_model(str(tmp_path / "model"))
+    with pytest.raises(ValueError, match=r"'series' column.*params=\{\"groups\""):
+        served.predict(FUTURE)
+    with pytest.raises(ValueError, match="came twice"):
+        served.predict(
+            FUTURE.assign(series=FUTURE_GROUPS),
+            params={"groups": FUTURE_GROUPS.tolist()},
+        )
+
+
+def test_an_input_example_without_the_series_column_is_refused_with_advice(
+    panel_model, tmp_path
+):
+    with pytest.raises(ValueError, match=r"'series' column.*Add the column"):
+        sklstm.mlflow.save_model(
+            panel_model,
+            tmp_path / "model",
+            input_example=FUTURE.iloc[:5],
+            pip_requirements=REQUIREMENTS,
+        )
+
+
+def test_a_covariate_named_like_the_series_column_asks_for_another_name(tmp_path):
+    X = PANEL_X.rename(columns={"price": "series"})
+    model = LSTMForecaster(lookback=4, hidden_size=4, max_iter=2, random_state=0)
+    model.fit(X, PANEL_Y, groups=PANEL_GROUPS)
+    with pytest.raises(ValueError, match="series_column="):
+        sklstm.mlflow.save_model(model, tmp_path / "a", pip_requirements=REQUIREMENTS)
+    sklstm.mlflow.save_model(
+        model, tmp_path / "b", series_column="store", pip_requirements=REQUIREMENTS
+    )
+    served = mlflow.pyfunc.load_model(str(tmp_path / "b"))
+    future = FUTURE.rename(columns={"price": "series"})
+    np.testing.assert_array_equal(
+        np.asarray(served.predict(future.assign(store=FUTURE_GROUPS))),
+        model.predict(future, groups=FUTURE_GROUPS),
+    )
+
+
+@pytest.mark.parametrize(
+    "fit", [regressor, forecaster], ids=["regressor", "forecaster"]
+)
+def test_one_series_models_serve_as_through_the_sklearn_flavour(fit, tmp_path):
+    model, X = fit()
+    sklstm.mlflow.save_model(model, tmp_path / "model", pip_requirements=REQUIREMENTS)
+    served = mlflow.pyfunc.load_model(str(tmp_path / "model"))
+    np.testing.assert_array_equal(np.asarray(served.predict(X)), model.predict(X))

@@ -6,7 +6,7 @@ from functools import partial
 
 import numpy as np
 import pytest
-from _factories import tiny_regressor
+from _factories import tiny_forecaster, tiny_regressor
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
 from sklstm._progress import TQDM_MISSING_NOTE
@@ -44,10 +44,49 @@ def test_verbose_1_draws_one_progress_bar_for_the_whole_fit(capsys):
     assert captured.err.count("5/5") <= 2
 
 
-def test_verbose_1_bar_stops_where_early_stopping_stops(capsys):
+def bar_lines(err):
+    """The last state of every bar tqdm drew on standard error, in order."""
+    lines = [line for line in err.replace("\r", "\n").splitlines() if "|" in line]
+    finals, seen = [], set()
+    for line in reversed(lines):
+        label = line.split(":")[0]
+        if label not in seen:
+            seen.add(label)
+            finals.append(line)
+    return finals[::-1]
+
+
+def test_verbose_1_bar_finishes_full_where_early_stopping_stops(capsys):
     model = tiny(verbose=1, max_iter=50, n_iter_no_change=2, tol=10.0).fit(ROWS, TARGET)
+    assert model.n_iter_ < 50
     final = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
-    assert f"{model.n_iter_}/50" in final
+    # Done at the epoch it stopped at, not stuck part-way through max_iter.
+    assert f"{model.n_iter_}/{model.n_iter_}" in final
+    assert "100%" in final
+    assert "/50" not in final
+
+
+SERIES = np.sin(0.3 * np.arange(80)) + 0.1 * RNG.normal(size=80)
+
+
+def test_verbose_1_forecaster_labels_each_bar_with_its_ensemble_member(capsys):
+    forecaster = tiny_forecaster(verbose=1, n_networks=3, max_iter=4)
+    forecaster.fit(np.empty((80, 0)), SERIES)
+    finals = bar_lines(capsys.readouterr().err)
+    assert [line.split(":")[0] for line in finals] == [
+        f"LSTMForecaster member {m}/3" for m in (1, 2, 3)
+    ]
+    assert not any("LSTMRegressor" in line for line in finals)
+
+
+def test_verbose_1_forecaster_of_one_network_is_labelled_with_its_class(capsys):
+    forecaster = tiny_forecaster(
+        verbose=1, max_iter=60, n_iter_no_change=2, tol=10.0
+    ).fit(np.empty((80, 0)), SERIES)
+    (final,) = bar_lines(capsys.readouterr().err)
+    assert final.startswith("LSTMForecaster:")
+    assert f"{forecaster.n_iter_}/{forecaster.n_iter_}" in final
+    assert forecaster.n_iter_ < 60
 
 
 def test_verbose_2_prints_one_line_per_epoch_with_both_losses(capsys):

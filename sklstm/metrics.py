@@ -1,0 +1,292 @@
+"""Forecast accuracy per series: the mean absolute scaled error (MASE).
+
+``LSTMForecaster.score`` is R² pooled over all rows, in the units of ``y``:
+large series weigh more. Forecasting competitions (M4, the Monash archive)
+and ``benchmarks/global_accuracy.py`` score a collection by the mean over
+series of the MASE: each series' mean absolute error divided by the
+in-sample mean absolute error of the seasonal naive forecast on its own
+history, so every series counts the same whatever its scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.metadata_routing import MetadataRequest
+
+__all__ = ["make_mase_scorer", "mean_absolute_scaled_error"]
+
+
+def mean_absolute_scaled_error(
+    y_true,
+    y_pred,
+    *,
+    y_train,
+    groups=None,
+    train_groups=None,
+    season_length: int = 1,
+) -> float:
+    """Mean over series of the MAE scaled by the in-sample seasonal naive MAE.
+
+    For each series *s* of ``y_true``: ``mean |y_true - y_pred|`` over its
+    rows, divided by ``mean |y_t - y_(t - m)|`` over its history in
+    ``y_train`` (``m = season_length``; the error of forecasting each value
+    by the one a season before). The result is the mean of these ratios:
+    each series weighs the same. Below 1 beats the in-sample seasonal
+    naive forecast.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_rows,)
+        The true values of the forecast steps.
+    y_pred : array-like of shape (n_rows,)
+        Their forecasts.
+    y_train : array-like of shape (n_train,) or mapping
+        The history each series' scale comes from, in time order: one
+        series when ``groups`` is None; with ``groups``, either values
+        labelled by ``train_groups``, a mapping ``{label: values}``, or a
+        pandas Series whose index (its first level) holds the labels.
+    groups : array-like of shape (n_rows,), default=None
+        The series of each row of ``y_true``; None is one series.
+    train_groups : array-like of shape (n_train,), default=None
+        The series of each value of ``y_train``, matched with ``groups`` by
+        label.
+    season_length : int, default=1
+        ``m``: 1 scales by the naive (random walk) forecast, 12 by the
+        seasonal naive of monthly data, 4 of quarterly data.
+
+    Returns
+    -------
+    float
+        The mean MASE over the series of ``y_true``; lower is better.
+
+    Raises
+    ------
+    ValueError
+        If a series of ``y_true`` has no history in ``y_train``, a history
+        of ``season_length`` values or fewer, or a history that never
+        changes over a season (its scale is 0).
+
+    Examples
+    --------
+    >>> from sklstm.metrics import mean_absolute_scaled_error
+    >>> history = [1.0, 3.0, 2.0, 4.0]        # naive MAE: (2 + 1 + 2) / 3
+    >>> round(mean_absolute_scaled_error([5.0, 6.0], [4.0, 6.0],
+    ...                                  y_train=history), 3)   # 0.5 / (5/3)
+    0.3
+    >>> mean_absolute_scaled_error(
+    ...     [10.0, 1.0], [12.0, 1.5], groups=["a", "b"],
+    ...     y_train={"a": [0.0, 4.0, 8.0], "b": [1.0, 2.0]})  # (2/4 + 0.5/1) / 2
+    0.5
+    """
+    _check_season_length(season_length)
+    y_true = _as_values(y_true, "y_true")
+    y_pred = _as_values(y_pred, "y_pred")
+    if len(y_pred) != len(y_true):
+        raise ValueError(
+            f"y_true and y_pred must have the same length; got {len(y_true)} "
+            f"and {len(y_pred)}."
+        )
+    labels, codes = _series_of(groups, len(y_true), "groups")
+    histories = _histories(y_train, train_groups, groups is None)
+    errors = np.abs(y_true - y_pred)
+    scaled = [
+        errors[codes == s].mean() / _naive_scale(histories, label, season_length)
+        for s, label in enumerate(labels)
+    ]
+    return float(np.mean(scaled))
+
+
+def make_mase_scorer(y_train, *, train_groups=None, season_length: int = 1):
+    """A scorer of the mean MASE, for ``cross_validate`` and searches.
+
+    A scorer sees the fitted model and the test rows, not the rows the
+    model trained on, so the scale of each series comes from the history
+    given here: pass the whole collection you cross-validate on (``y``
+    and its ``groups``). Each series is then scaled by the seasonal naive
+    MAE of all its values, the same scale in every fold, so the folds'
+    scores are comparable; unlike a single train/test split scored with
+    :func:`mean_absolute_scaled_error` (M4's convention: the training part
+    only), the scale includes the values of the test folds. The model never
+    sees them: only the yardstick does.
+
+    As scikit-learn's error scorers do, it returns the negated error
+    (greater is better): ``-mean_absolute_scaled_error``.
+
+    With metadata routing enabled (``sklearn.set_config(
+    enable_metadata_routing=True)``), the scorer asks for ``groups``, so
+    ``cross_validate(..., params={"groups": groups})`` passes each fold's
+    test groups to it, and it passes them to the model's ``predict`` (a
+    forecaster of many series needs them). Without routing it scores one
+    series.
+
+    Parameters
+    ----------
+    y_train : array-like or mapping
+        The history each series' scale comes from, as in
+        :func:`mean_absolute_scaled_error`.
+    train_groups : array-like, default=None
+        The series of each value of ``y_train``.
+    season_length : int, default=1
+        ``m`` of the seasonal naive scale.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y, groups=None)``, a scikit-learn scorer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sklearn
+    >>> from sklearn.model_selection import cross_validate
+    >>> from sklstm import LSTMForecaster
+    >>> from sklstm.metrics import make_mase_scorer
+    >>> from sklstm.model_selection import MultiSeriesSplit
+    >>> groups = np.repeat(["a", "b"], 40)
+    >>> y = np.sin(np.arange(80) / 3) * np.where(groups == "a", 1, 10)
+    >>> X = np.empty((80, 0))
+    >>> scorer = make_mase_scorer(y, train_groups=groups)
+    >>> with sklearn.config_context(enable_metadata_routing=True):
+    ...     scores = cross_validate(
+    ...         LSTMForecaster(lookback=4, max_iter=3, n_networks=1,
+    ...                        random_state=0),
+    ...         X, y, cv=MultiSeriesSplit(n_splits=2, horizon=3),
+    ...         scoring=scorer, params={"groups": groups})
+    >>> bool((scores["test_score"] < 0).all())
+    True
+    """
+    _check_season_length(season_length)
+    _histories(y_train, train_groups, one_series=False)  # refuse bad input now
+    return _MASEScorer(y_train, train_groups, season_length)
+
+
+class _MASEScorer:
+    """``-mean_absolute_scaled_error`` of ``estimator.predict(X, groups=groups)``.
+
+    A scikit-learn scorer (``scorer(estimator, X, y, **metadata)``) that
+    asks for ``groups`` under metadata routing and gives them to ``predict``
+    as well as to the metric: scikit-learn's ``make_scorer`` would route
+    them to the metric only, and a forecaster of many series cannot predict
+    without them.
+    """
+
+    def __init__(self, y_train, train_groups, season_length: int) -> None:
+        self.y_train = y_train
+        self.train_groups = train_groups
+        self.season_length = season_length
+
+    def __call__(self, estimator, X, y_true, groups=None) -> float:
+        by_series = {} if groups is None else {"groups": groups}
+        y_pred = estimator.predict(X, **by_series)
+        return -mean_absolute_scaled_error(
+            y_true,
+            y_pred,
+            y_train=self.y_train,
+            train_groups=self.train_groups,
+            groups=groups,
+            season_length=self.season_length,
+        )
+
+    def get_metadata_routing(self) -> MetadataRequest:
+        """Ask for ``groups`` wherever the scorer is called (``score``)."""
+        request = MetadataRequest(owner=type(self).__name__)
+        request.score.add_request(param="groups", alias=True)
+        return request
+
+    def __repr__(self) -> str:
+        return f"make_mase_scorer(season_length={self.season_length})"
+
+
+def _check_season_length(season_length) -> None:
+    if (
+        not isinstance(season_length, Integral)
+        or isinstance(season_length, bool)
+        or season_length < 1
+    ):
+        raise ValueError(
+            f"season_length must be a positive integer (1 for the naive scale, "
+            f"12 for monthly seasons, ...); got {season_length!r}."
+        )
+
+
+def _as_values(values, name: str) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 1 or not len(array):
+        raise ValueError(
+            f"{name} must be a non-empty 1-D array of values; got shape {array.shape}."
+        )
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} holds NaN or infinite values; drop those rows.")
+    return array
+
+
+def _series_of(groups, n_rows: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct labels of ``groups`` and each row's index among them."""
+    if groups is None:
+        return np.array([None], dtype=object), np.zeros(n_rows, dtype=np.intp)
+    groups = np.asarray(groups)
+    if groups.shape != (n_rows,):
+        raise ValueError(
+            f"{name} must hold one label per value ({n_rows}); got shape "
+            f"{groups.shape}."
+        )
+    labels, codes = np.unique(groups, return_inverse=True)
+    return labels, codes.ravel()
+
+
+def _histories(y_train, train_groups, one_series: bool) -> dict:
+    """Each series' history, by label (the key None for a single series)."""
+    if isinstance(y_train, Mapping):
+        return {label: _as_values(v, "y_train") for label, v in y_train.items()}
+    if train_groups is None and isinstance(y_train, pd.Series) and not one_series:
+        return {
+            label: _as_values(part, "y_train")
+            for label, part in y_train.groupby(level=0, sort=False)
+        }
+    values = _as_values(y_train, "y_train")
+    if train_groups is None:
+        return {None: values}
+    labels, codes = _series_of(train_groups, len(values), "train_groups")
+    return {label: values[codes == s] for s, label in enumerate(labels)}
+
+
+def _naive_scale(histories: dict, label, season_length: int) -> float:
+    """The in-sample seasonal naive MAE of one series' history; refuse bad ones."""
+    if label not in histories:
+        if label is None or None in histories:
+            raise ValueError(
+                "y_train holds several series and y_true one, or the other way "
+                "round: pass groups= (the series of y_true's rows) and label "
+                "y_train's values the same way (train_groups= or a mapping)."
+            )
+        raise ValueError(
+            f"The series {_plain(label)!r} of y_true has no history in y_train, which "
+            f"holds {len(histories)} series; the scale of a series comes from "
+            "its own history. Give its history, or drop its rows."
+        )
+    history = histories[label]
+    name = "the series" if label is None else f"the series {_plain(label)!r}"
+    if len(history) <= season_length:
+        raise ValueError(
+            f"{name} has {len(history)} value(s) in y_train; the seasonal naive "
+            f"scale with season_length={season_length} needs at least "
+            f"{season_length + 1}. Give a longer history or a smaller "
+            "season_length."
+        )
+    scale = np.mean(np.abs(history[season_length:] - history[:-season_length]))
+    if scale == 0:
+        raise ValueError(
+            f"{name} never changes over a season in y_train (its seasonal naive "
+            f"MAE with season_length={season_length} is 0), so its MASE is "
+            "undefined. Score it with another metric, or drop its rows."
+        )
+    return float(scale)
+
+
+def _plain(label):
+    """A numpy scalar label as the Python value it holds, for messages."""
+    return label.item() if isinstance(label, np.generic) else label

@@ -1,0 +1,152 @@
+"""sklstm.metrics: the mean MASE over series, and its scorer in cross-validation.
+
+Expected values are worked out by hand (or with plain numpy, inline) from
+the definition: each series' MAE over its forecast rows divided by the mean
+absolute seasonal difference of its own history, then the mean over series.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, cross_validate
+
+from sklstm import LSTMForecaster
+from sklstm.metrics import make_mase_scorer, mean_absolute_scaled_error
+from sklstm.model_selection import MultiSeriesSplit
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def test_one_series_is_its_mae_over_the_naive_mae_of_its_history():
+    # Naive errors of the history: |3-1|, |2-3|, |4-2| -> mean 5/3.
+    # Forecast errors: |5-4|, |6-6| -> mean 0.5.  MASE = 0.5 / (5/3) = 0.3.
+    score = mean_absolute_scaled_error([5.0, 6.0], [4.0, 6.0], y_train=[1, 3, 2, 4])
+    assert score == pytest.approx(0.3)
+
+
+def test_season_length_compares_each_value_with_the_one_a_season_before():
+    history = [1.0, 10.0, 2.0, 12.0, 4.0, 13.0]
+    # m=2: |2-1|, |12-10|, |4-2|, |13-12| -> mean 1.5; errors 3 and 0 -> 1.5.
+    score = mean_absolute_scaled_error(
+        [5.0, 15.0], [2.0, 15.0], y_train=history, season_length=2
+    )
+    assert score == pytest.approx(1.0)
+    # m=1 would have scaled by (9 + 8 + 10 + 8 + 9) / 5 = 8.8.
+    assert mean_absolute_scaled_error(
+        [5.0, 15.0], [2.0, 15.0], y_train=history
+    ) == pytest.approx(1.5 / 8.8)
+
+
+TRAIN = np.array([0.0, 4.0, 8.0, 100.0, 110.0, 100.0, 130.0])
+TRAIN_GROUPS = np.array(["big", "big", "big", "huge", "huge", "huge", "huge"])
+
+
+@pytest.mark.parametrize(
+    "y_train, train_groups",
+    [
+        (TRAIN, TRAIN_GROUPS),
+        ({"huge": TRAIN[3:], "big": TRAIN[:3]}, None),
+        (pd.Series(TRAIN, index=TRAIN_GROUPS), None),
+    ],
+    ids=["labelled values", "mapping", "series indexed by label"],
+)
+def test_many_series_weigh_the_same_and_match_their_history_by_label(
+    y_train, train_groups
+):
+    # big: naive MAE 4; huge: (10 + 10 + 30) / 3 = 50/3.
+    # Rows in any order of series: huge errors 5 and 15 (MAE 10), big 2.
+    y_true = np.array([120.0, 9.0, 125.0])
+    y_pred = np.array([115.0, 11.0, 140.0])
+    groups = ["huge", "big", "huge"]
+    expected = np.mean([2.0 / 4.0, 10.0 / (50.0 / 3.0)])
+    score = mean_absolute_scaled_error(
+        y_true, y_pred, y_train=y_train, train_groups=train_groups, groups=groups
+    )
+    assert score == pytest.approx(expected)
+    # Pooled, the huge series would dominate: one MAE over one scale.
+    assert score != pytest.approx(np.mean(np.abs(y_true - y_pred)) / 4.0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (
+            dict(groups=["big", "gone"]),
+            r"series 'gone' of y_true has no history in y_train",
+        ),
+        (
+            dict(groups=["big", "big"], season_length=3),
+            r"'big' has 3 value.*at least 4",
+        ),
+        (dict(groups=None), r"pass groups="),
+        (dict(groups=["big", "big"], season_length=0), r"positive integer"),
+    ],
+)
+def test_bad_input_says_what_is_wrong(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        mean_absolute_scaled_error(
+            [1.0, 2.0],
+            [1.0, 2.0],
+            y_train=TRAIN,
+            train_groups=TRAIN_GROUPS,
+            **kwargs,
+        )
+
+
+def test_a_history_without_change_has_no_scale_and_is_refused():
+    with pytest.raises(ValueError, match=r"never changes.*undefined"):
+        mean_absolute_scaled_error(
+            [1.0], [2.0], y_train=[3.0, 5.0, 3.0, 5.0], season_length=2
+        )
+
+
+GROUPS = np.repeat(["calm", "loud"], 36)
+T = np.arange(36)
+Y = np.r_[np.sin(T / 3), 20 + 10 * np.sin(T / 3 + 1)]
+X = np.empty((72, 0))
+CV = MultiSeriesSplit(n_splits=2, horizon=3)
+
+
+def forecaster():
+    return LSTMForecaster(
+        lookback=4, hidden_size=4, max_iter=2, n_networks=1, random_state=0
+    )
+
+
+def hand_mase(y_true, y_pred, test_groups):
+    """Mean over series of MAE / naive MAE of the whole series, in plain numpy."""
+    ratios = []
+    for label in np.unique(test_groups):
+        history = Y[GROUPS == label]
+        scale = np.mean(np.abs(np.diff(history)))
+        rows = test_groups == label
+        ratios.append(np.mean(np.abs(y_true[rows] - y_pred[rows])) / scale)
+    return np.mean(ratios)
+
+
+def test_the_scorer_in_cross_validate_is_minus_the_mean_mase_of_each_fold():
+    scorer = make_mase_scorer(Y, train_groups=GROUPS)
+    with sklearn.config_context(enable_metadata_routing=True):
+        scores = cross_validate(
+            forecaster(), X, Y, cv=CV, scoring=scorer, params={"groups": GROUPS}
+        )["test_score"]
+    expected = []
+    for train, test in CV.split(X, Y, GROUPS):
+        model = clone(forecaster()).fit(X[train], Y[train], groups=GROUPS[train])
+        y_pred = model.predict(X[test], groups=GROUPS[test])
+        expected.append(-hand_mase(Y[test], y_pred, GROUPS[test]))
+    np.testing.assert_allclose(scores, expected, rtol=1e-6)
+    assert (scores < 0).all()  # greater is better, as scikit-learn's errors
+
+
+def test_a_search_ranks_by_the_scorer_with_groups_routed():
+    scorer = make_mase_scorer(Y, train_groups=GROUPS)
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = GridSearchCV(
+            forecaster(), {"lookback": [2, 4]}, cv=CV, scoring=scorer
+        ).fit(X, Y, groups=GROUPS)
+    means = search.cv_results_["mean_test_score"]
+    assert search.best_params_["lookback"] == [2, 4][int(np.argmax(means))]
+    assert np.isfinite(means).all() and (means < 0).all()
