@@ -236,18 +236,3 @@ def leak_free_weights(
             "series, lower lookback or horizon, or set early_stopping=False."
         )
     return weights
-    n_windows = len(codes)
-    leaking = reaching_into_tails(codes, n_windows, fraction, block - 1)
-    weights = weights.copy()
-    weights[leaking] = 0.0
-    held_out = series_tails(codes, n_windows, fraction)
-    if not (weights[~held_out] > 0).any():
-        raise ValueError(
-            f"early_stopping holds out the last validation_fraction={fraction} "
-            f"of the {n_windows} training windows (of each series), and with "
-            f"strategy='direct' the {block - 1} windows before them forecast "
-            "values inside the held-out ones, so they do not train either: no "
-            "window is left to train on. Pass longer series, lower horizon, "
-            "or set early_stopping=False."
-        )
-    return weights
