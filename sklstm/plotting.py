@@ -1,4 +1,4 @@
-"""Plots of a training run and of a forecast, drawn with matplotlib.
+"""Plots of a training run and of a forecast (and its quantiles), drawn with matplotlib.
 
 matplotlib is an optional extra (``pip install 'sklstm[plot]'``): it is
 imported only when a function here is called, never by ``import sklstm``.
@@ -153,11 +153,7 @@ def plot_forecast(
     [2, 3]
     """
     ax = _axes(ax)
-    start = 0
-    if history is not None:
-        history_x, history_y = _x_and_y(history, 0)
-        ax.plot(history_x, history_y, color="tab:blue", label="history")
-        start = len(history_y)
+    start = _draw_history(ax, history)
     forecast_x, forecast_y = _x_and_y(forecast, start)
     if interval is not None:
         bounds = np.asarray(interval, dtype=float)
@@ -175,17 +171,116 @@ def plot_forecast(
             alpha=0.25,
             label=label,
         )
-    if truth is not None:
-        truth_x, truth_y = _x_and_y(truth, start)
-        if len(truth_y) != len(forecast_y):
-            raise ValueError(
-                f"truth must have one value per forecast step ({len(forecast_y)}); "
-                f"got {len(truth_y)}."
-            )
-        ax.plot(truth_x, truth_y, color="black", linewidth=1, label="truth")
+    _draw_truth(ax, truth, start, len(forecast_y))
     ax.plot(forecast_x, forecast_y, color="tab:orange", label="forecast")
     ax.legend()
     return ax
+
+
+def plot_quantiles(
+    quantiles,
+    levels,
+    *,
+    history=None,
+    truth=None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Plot forecast quantiles as a fan chart after the history.
+
+    Each pair of levels ``q`` and ``1 - q`` is drawn as a band, darker
+    toward the middle; the median (level 0.5), when asked for, as the
+    forecast line. The input is what ``LSTMForecaster.predict_quantiles``
+    returns for ``levels``.
+
+    Parameters
+    ----------
+    quantiles : array-like of shape (n_steps, n_levels)
+        The forecast quantiles, one column per level.
+    levels : sequence of float
+        The quantile level of each column, strictly between 0 and 1. Every
+        level below 0.5 needs its mirror ``1 - level``.
+    history : array-like of shape (n_history,) or pandas.Series, default=None
+        The observed values before the forecast.
+    truth : array-like of shape (n_steps,), default=None
+        What actually happened over the forecast's steps.
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw; a new figure when None.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.plotting import plot_quantiles
+    >>> quantiles = np.array([[1.0, 2.0, 3.0, 4.0, 5.0], [1.5, 2.5, 3.5, 4.5, 5.5]])
+    >>> ax = plot_quantiles(quantiles, (0.1, 0.25, 0.5, 0.75, 0.9),
+    ...                     history=np.array([3.0, 3.2]))
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['history', '80% (0.1 to 0.9)', '50% (0.25 to 0.75)', 'median']
+    >>> ax.get_lines()[1].get_xdata().tolist()
+    [2, 3]
+    """
+    values = np.asarray(quantiles, dtype=float)
+    levels = np.asarray(levels, dtype=float).ravel()
+    if values.ndim != 2 or values.shape[1] != len(levels):
+        raise ValueError(
+            f"quantiles must have shape (n_steps, n_levels) = (n_steps, "
+            f"{len(levels)}), one column per level; got {values.shape}."
+        )
+    column = {round(float(level), 12): index for index, level in enumerate(levels)}
+    lower = sorted(level for level in column if level < 0.5)
+    unpaired = [
+        level for level in column if level != 0.5 and round(1 - level, 12) not in column
+    ]
+    if unpaired or (not lower and 0.5 not in column):
+        raise ValueError(
+            "plot_quantiles draws each level q below 0.5 beside its mirror "
+            f"1 - q; {unpaired or 'no pair and no median'} have none among "
+            f"the levels {levels.tolist()}. Ask predict_quantiles for both."
+        )
+    ax = _axes(ax)
+    start = _draw_history(ax, history)
+    steps = np.arange(start, start + len(values))
+    for rank, level in enumerate(lower):
+        upper = round(1 - level, 12)
+        ax.fill_between(
+            steps,
+            values[:, column[level]],
+            values[:, column[upper]],
+            color="tab:orange",
+            alpha=0.15 + 0.25 * rank / max(len(lower), 1),
+            linewidth=0,
+            label=f"{upper - level:.0%} ({level:g} to {upper:g})",
+        )
+    _draw_truth(ax, truth, start, len(values))
+    if 0.5 in column:
+        ax.plot(steps, values[:, column[0.5]], color="tab:orange", label="median")
+    ax.legend()
+    return ax
+
+
+def _draw_history(ax: Axes, history) -> int:
+    """Draw ``history`` (if any) from step 0; the step the forecast starts at."""
+    if history is None:
+        return 0
+    history_x, history_y = _x_and_y(history, 0)
+    ax.plot(history_x, history_y, color="tab:blue", label="history")
+    return len(history_y)
+
+
+def _draw_truth(ax: Axes, truth, start: int, n_steps: int) -> None:
+    """Draw ``truth`` (if any) over the ``n_steps`` forecast steps."""
+    if truth is None:
+        return
+    truth_x, truth_y = _x_and_y(truth, start)
+    if len(truth_y) != n_steps:
+        raise ValueError(
+            f"truth must have one value per forecast step ({n_steps}); "
+            f"got {len(truth_y)}."
+        )
+    ax.plot(truth_x, truth_y, color="black", linewidth=1, label="truth")
 
 
 def _x_and_y(values, start: int) -> tuple[np.ndarray, np.ndarray]:

@@ -8,9 +8,9 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
-from _factories import tiny_regressor
+from _factories import tiny_forecaster, tiny_regressor
 
-from sklstm.plotting import plot_forecast, plot_loss_curve
+from sklstm.plotting import plot_forecast, plot_loss_curve, plot_quantiles
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -135,3 +135,57 @@ def test_forecast_without_truth_or_interval_draws_only_what_was_given():
 def test_forecast_with_misaligned_truth_or_interval_is_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         plot_forecast(np.ones(3), **kwargs)
+
+
+def test_fan_chart_draws_each_pair_of_levels_as_a_band_darker_inside():
+    history = np.arange(6.0)
+    steps = np.arange(3.0)
+    levels = (0.9, 0.1, 0.5, 0.25, 0.75)  # any column order
+    quantiles = np.c_[steps + 9, steps + 1, steps + 5, steps + 3, steps + 7]
+    ax = plot_quantiles(quantiles, levels, history=history, truth=steps + 6)
+    outer, inner = ax.collections
+    assert outer.get_label() == "80% (0.1 to 0.9)"
+    assert inner.get_label() == "50% (0.25 to 0.75)"
+    assert outer.get_alpha() < inner.get_alpha()
+    outer_y = outer.get_paths()[0].vertices[:, 1]
+    inner_y = inner.get_paths()[0].vertices[:, 1]
+    assert (outer_y.min(), outer_y.max()) == (1.0, 11.0)
+    assert (inner_y.min(), inner_y.max()) == (3.0, 9.0)
+    lines = lines_by_label(ax)
+    np.testing.assert_array_equal(lines["median"].get_xdata(), np.arange(6, 9))
+    np.testing.assert_array_equal(lines["median"].get_ydata(), steps + 5)
+    np.testing.assert_array_equal(lines["truth"].get_ydata(), steps + 6)
+
+
+def test_fan_chart_of_a_forecasters_quantiles_holds_its_forecast_inside():
+    y = np.sin(0.3 * np.arange(120)) + RNG.normal(0, 0.1, 120)
+    forecaster = tiny_forecaster(validation_fraction=0.3, n_networks=1)
+    forecaster.fit(np.empty((120, 0)), y)
+    X = np.empty((4, 0))
+    levels = (0.1, 0.5, 0.9)
+    ax = plot_quantiles(forecaster.predict_quantiles(X, levels), levels, history=y)
+    (band,) = ax.collections
+    low, high = forecaster.predict_interval(X, coverage=0.8).T
+    band_y = band.get_paths()[0].vertices[:, 1]
+    assert np.isclose(band_y.min(), low.min()) and np.isclose(band_y.max(), high.max())
+    np.testing.assert_allclose(
+        lines_by_label(ax)["median"].get_ydata(), forecaster.predict(X)
+    )
+
+
+@pytest.mark.parametrize(
+    ("levels", "message"),
+    [
+        ((0.1, 0.5), r"\[0.1\] have none"),
+        ((0.5, 0.9), r"\[0.9\] have none"),
+        ((0.3,), "have none"),
+    ],
+)
+def test_fan_chart_refuses_a_level_without_its_mirror(levels, message):
+    with pytest.raises(ValueError, match=message):
+        plot_quantiles(np.zeros((2, len(levels))), levels)
+
+
+def test_fan_chart_refuses_quantiles_with_other_columns_than_levels():
+    with pytest.raises(ValueError, match=r"shape \(n_steps, n_levels\)"):
+        plot_quantiles(np.zeros((2, 3)), (0.1, 0.9))
