@@ -134,17 +134,22 @@ def sklstm_forecasts(train, horizon, lookback, params, random_state):
     return list(forecast.reshape(len(train), horizon)), figures
 
 
-def peer_forecasts(train, horizon, n_jobs):
-    from statsforecast import StatsForecast
-    from statsforecast.models import AutoETS, SeasonalNaive, Theta
-
-    frame = pd.DataFrame(
+def statsforecast_frame(train: list) -> pd.DataFrame:
+    """The series in statsforecast's long layout, numbered, on integer steps."""
+    return pd.DataFrame(
         {
             "unique_id": np.repeat(np.arange(len(train)), [len(x) for x in train]),
             "ds": np.concatenate([np.arange(len(x)) for x in train]),
             "y": np.concatenate(train),
         }
     )
+
+
+def peer_forecasts(train, horizon, n_jobs):
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS, SeasonalNaive, Theta
+
+    frame = statsforecast_frame(train)
     models = [
         AutoETS(season_length=SEASON),
         Theta(season_length=SEASON),
@@ -174,9 +179,8 @@ def parse_params(items: list[str]) -> dict:
     return params
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", nargs="+", default=["m1", "m3"])
+def add_forecaster_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags that set the forecaster and the peers' parallelism."""
     parser.add_argument("--lookback", type=int, default=24)
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument(
@@ -186,6 +190,24 @@ def main() -> None:
         help="an extra LSTMForecaster parameter, name=value (JSON value)",
     )
     parser.add_argument("--n-jobs", type=int, default=1, help="for statsforecast")
+
+
+def print_setting(args: argparse.Namespace, params: dict) -> None:
+    """The machine's load, torch's threads and the forecaster's settings."""
+    load_average = os.getloadavg()[0]
+    import torch
+
+    print(
+        f"load average at start: {load_average:.2f} on {os.cpu_count()} cores; "
+        f"torch threads: {torch.get_num_threads()}"
+    )
+    print(f"sklstm: lookback={args.lookback}, random_state={args.random_state}", params)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", nargs="+", default=["m1", "m3"])
+    add_forecaster_arguments(parser)
     parser.add_argument(
         "--cache",
         type=Path,
@@ -205,15 +227,7 @@ def main() -> None:
 
         torch.set_num_threads(args.threads)
     params = parse_params(args.param)
-
-    load_average = os.getloadavg()[0]
-    import torch
-
-    print(
-        f"load average at start: {load_average:.2f} on {os.cpu_count()} cores; "
-        f"torch threads: {torch.get_num_threads()}"
-    )
-    print(f"sklstm: lookback={args.lookback}, random_state={args.random_state}", params)
+    print_setting(args, params)
     rows = []
     for name in args.datasets:
         train, test, horizon = load(name)
