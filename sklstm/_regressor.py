@@ -175,13 +175,16 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         shuffled split), stop when their loss stops improving, and restore
         the weights with the lowest validation loss. The network before
         training (the ridge regression of ``linear_path``) is a candidate
-        too: when no epoch beats it, the ridge regression is solved again on
-        all rows, held-out ones included. When False, stop when the training
-        loss stops improving. ``'auto'`` stops early when at least 5 rows
-        would be held out, and trains on all rows otherwise. The held-out
-        rows also calibrate ``predict_interval``. With a single held-out row,
-        R² is undefined (``validation_scores_`` are NaN) and a warning says
-        so.
+        too, and is kept unless the best epoch beats it clearly: by 1.645
+        standard errors of the mean improvement per held-out row, widened for
+        the correlation of consecutive rows (the best of many epochs on a
+        few rows beats it by chance alone). When the start is kept, the ridge
+        regression is solved again on all rows, held-out ones included.
+        When False, stop when the training loss stops improving. ``'auto'``
+        stops early when at least 5 rows would be held out, and trains on all
+        rows otherwise. The held-out rows also calibrate
+        ``predict_interval``. With a single held-out row, R² is undefined
+        (``validation_scores_`` are NaN) and a warning says so.
     validation_fraction : float, default=0.1
         Share of rows (taken from the end) held out for early stopping.
     n_iter_no_change : int, default=10
@@ -237,9 +240,10 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         Mean squared error on the validation rows (standardised, like
         ``loss_curve_``) after each epoch, with ``early_stopping``.
     best_validation_score_ : float or None
-        R² of the kept weights: those with the lowest validation loss (the
-        untrained network is a candidate too; its weights are kept before
-        its ridge regression is solved again on all rows).
+        R² of the kept weights: those with the lowest validation loss, or
+        the untrained network's unless they beat it clearly (see
+        ``early_stopping``; its R² is that before its ridge regression is
+        solved again on all rows).
     n_iter_ : int
         Epochs run.
     t_ : int

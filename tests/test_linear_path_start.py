@@ -8,8 +8,9 @@ from sklearn.linear_model import Ridge, RidgeCV
 from sklstm import LSTMForecaster, LSTMRegressor
 from sklstm._linear_path import RELATIVE_PENALTIES, initialise_linear_path
 from sklstm._network import RecurrentNetwork
-from sklstm._training import Batches
+from sklstm._training import Batches, clearly_lower
 from sklstm._windows import lag_windows
+from sklstm.datasets import load_airline
 
 T = np.arange(300)
 # A quarterly-looking trending series: its lags are nearly collinear.
@@ -104,6 +105,49 @@ def test_training_does_not_undo_the_ridge_start_beyond_the_training_range():
     lstm_error = np.abs(model.predict(X)[n_train:] - y[n_train:]).mean()
     ridge_error = np.abs(ridge.predict(lags[n_train - 3 :]) - y[n_train:]).mean()
     assert lstm_error < 1.5 * ridge_error
+
+
+def airline_with_calendar():
+    """Log airline passengers beside the month's sine and cosine and a trend.
+
+    Row t holds the value t and the columns of step t + 1; the target is the
+    value t + 1. The trend column of the last rows lies beyond its training
+    range.
+    """
+    values = np.log(load_airline().to_numpy(dtype=float))
+    t = np.arange(len(values))
+    angle = 2 * np.pi * (t % 12) / 12
+    columns = np.column_stack([np.sin(angle), np.cos(angle), t / 12])
+    return np.column_stack([values[:-1], columns[1:]]), values[1:]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_epochs_that_beat_the_start_on_few_held_out_rows_by_chance_are_not_kept(seed):
+    # Twelve held-out months err alike from one month to the next: epochs
+    # that beat the ridge start on them did not beat it on the next two years.
+    X, y = airline_with_calendar()
+    n_train, lookback = 114, 12
+    model = LSTMRegressor(lookback=lookback, random_state=seed).fit(
+        X[:n_train], y[:n_train]
+    )
+    padded = np.concatenate([np.repeat(X[:1], lookback - 1, axis=0), X])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, lookback, axis=0)
+    windows = windows.reshape(len(X), -1)
+    ridge = RidgeCV(alphas=np.logspace(-4, 2, 13)).fit(windows[:n_train], y[:n_train])
+    lstm_error = np.abs(model.predict(X)[n_train:] - y[n_train:]).mean()
+    ridge_error = np.abs(ridge.predict(windows[n_train:]) - y[n_train:]).mean()
+    assert lstm_error < 1.1 * ridge_error
+
+
+def test_a_run_of_alike_gains_on_consecutive_rows_is_not_taken_for_an_improvement():
+    # The same twelve gains per held-out row, in two orders: a run of good
+    # rows then a run of poor ones (one good season) is weaker evidence than
+    # good and poor rows taking turns, though both have the same mean.
+    start = np.full(12, 1.0)
+    gains = np.r_[np.full(6, 0.3), np.full(6, -0.05)]
+    alternating = np.ravel(np.column_stack([gains[:6], gains[6:]]))
+    assert clearly_lower(torch.tensor(start - alternating), torch.tensor(start))
+    assert not clearly_lower(torch.tensor(start - gains), torch.tensor(start))
 
 
 @pytest.mark.parametrize(
