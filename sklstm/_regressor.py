@@ -175,13 +175,17 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         shuffled split), stop when their loss stops improving, and restore
         the weights with the lowest validation loss. The network before
         training (the ridge regression of ``linear_path``) is a candidate
-        too: when no epoch beats it, the ridge regression is solved again on
-        all rows, held-out ones included. When False, stop when the training
-        loss stops improving. ``'auto'`` stops early when at least 5 rows
-        would be held out, and trains on all rows otherwise. The held-out
-        rows also calibrate ``predict_interval``. With a single held-out row,
-        R² is undefined (``validation_scores_`` are NaN) and a warning says
-        so.
+        too, and is kept unless the best epoch beats it clearly: the mean
+        improvement per held-out row must pass a one-sided test at 5 %,
+        divided among the epochs run (the best of many epochs on a few rows
+        beats it by chance alone). When the start is kept, the ridge
+        regression is solved again on all rows, held-out ones included, with
+        the penalty chosen again on them all by leave-one-out error.
+        When False, stop when the training loss stops improving. ``'auto'``
+        stops early when at least 5 rows would be held out, and trains on all
+        rows otherwise. The held-out rows also calibrate
+        ``predict_interval``. With a single held-out row, R² is undefined
+        (``validation_scores_`` are NaN) and a warning says so.
     validation_fraction : float, default=0.1
         Share of rows (taken from the end) held out for early stopping.
     n_iter_no_change : int, default=10
@@ -237,9 +241,10 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         Mean squared error on the validation rows (standardised, like
         ``loss_curve_``) after each epoch, with ``early_stopping``.
     best_validation_score_ : float or None
-        R² of the kept weights: those with the lowest validation loss (the
-        untrained network is a candidate too; its weights are kept before
-        its ridge regression is solved again on all rows).
+        R² of the kept weights: those with the lowest validation loss, or
+        the untrained network's unless they beat it clearly (see
+        ``early_stopping``; its R² is that before its ridge regression is
+        solved again on all rows).
     n_iter_ : int
         Epochs run.
     t_ : int
@@ -637,7 +642,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         data = self._training_data(X, y, sample_weight, groups, held_out, start, device)
         step_seed = start.seed + (self.t_ if continuing else 0)
         with isolated_torch_rng(step_seed, device):
-            network, optimizer, start_penalty = self._initial_network(
+            network, optimizer, ridge_started = self._initial_network(
                 X.shape[-1], y.shape[1], start, data, device, incremental, continuing
             )
             history = self._train(
@@ -647,12 +652,13 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             history.start_is_best
             and not continuing
             and not history.interrupted
-            and start_penalty is not None
+            and ridge_started
         ):
-            # No epoch beat the ridge start on the held-out rows: the model is
-            # that ridge regression, now solved on all rows, held-out ones too.
+            # No epoch clearly beat the ridge start on the held-out rows: the
+            # model is a ridge regression on all rows, held-out ones too, its
+            # penalty chosen on them all as RidgeCV would choose it.
             with isolated_torch_rng(step_seed, device):
-                initialise_linear_path(network, data.all, penalty=start_penalty)
+                initialise_linear_path(network, data.all)
         self._record(
             network,
             optimizer,
@@ -771,12 +777,12 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         device: torch.device,
         incremental: bool,
         continuing: bool,
-    ) -> tuple[torch.nn.Module, torch.optim.Optimizer, float | None]:
-        """The network and optimiser to train, and the ridge start's penalty.
+    ) -> tuple[torch.nn.Module, torch.optim.Optimizer, bool]:
+        """The network and optimiser to train, and whether it is a ridge start.
 
         A continued fit trains a copy of the fitted network (``partial_fit``
         also resumes its optimiser); a new one starts at the ridge regression
-        of ``linear_path``, whose penalty is None without it.
+        of ``linear_path`` (when it has one and the closed form applies).
         """
         ridge = None
         if continuing:
@@ -808,7 +814,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             for group, scale in zip(optimizer.param_groups, scales, strict=True):
                 group["lr_scale"] = scale  # a schedule ends with fit
                 group["lr"] = self.learning_rate_init * scale
-        return network, optimizer, None if ridge is None else ridge.penalty
+        return network, optimizer, ridge is not None
 
     def _train(
         self,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import numpy as np
 import torch
@@ -48,7 +49,8 @@ class TrainingHistory:
     converged: bool = False
     interrupted: bool = False
     steps: int = 0
-    #: With validation rows: whether no epoch beat the untrained network.
+    #: With validation rows: whether no epoch clearly beat the untrained
+    #: network (see :func:`clearly_lower`), which is then kept.
     start_is_best: bool = False
 
 
@@ -222,7 +224,7 @@ def train(
             f"another device. The device said: {error}"
         ) from error
     if validation is not None or history.interrupted:
-        network.load_state_dict(tracker.best_state)
+        tracker.restore()
     network.eval()
     return history
 
@@ -282,8 +284,10 @@ class _BestWeights:
     the first epoch restores them) and, with validation rows, are a
     candidate too: with the linear path started at the ridge solution, early
     stopping can fall back to them. With validation rows the validation loss
-    decides; otherwise the training loss, and the best weights are kept only
-    for an interrupt, which would otherwise leave a half-finished epoch's.
+    decides, and the best epoch replaces the start only if its loss is
+    :func:`clearly_lower` row by row; otherwise the training loss decides,
+    and the best weights are kept only for an interrupt, which would
+    otherwise leave a half-finished epoch's.
     """
 
     def __init__(self, network, validation, settings, history) -> None:
@@ -297,8 +301,13 @@ class _BestWeights:
         self.steps_done = 0  # optimiser steps of the whole epochs run
         self.no_improvement = 0
         self.best_validation_loss = math.inf
+        self.start_state = self.best_state
         if validation is not None:
             self.best_validation_loss, history.best_validation_score = self.measure(
+                network, validation, settings.inference_batch_size
+            )
+            self.start_score = history.best_validation_score
+            self.start_errors = row_errors(
                 network, validation, settings.inference_batch_size
             )
             history.start_is_best = True
@@ -327,6 +336,87 @@ class _BestWeights:
         history.best_loss = min(history.best_loss, epoch_loss)
         self.no_improvement = 0 if improved else self.no_improvement + 1
         return validation_loss, score
+
+    def restore(self) -> None:
+        """Load the kept weights: the best epoch's, if it clearly beats the start.
+
+        The best of many epochs, chosen on the same few held-out rows, beats
+        the start by chance alone; it replaces the start only if its errors
+        on those rows are :func:`clearly_lower` than the start's.
+        """
+        self.network.load_state_dict(self.best_state)
+        if self.validation is None or self.history.start_is_best:
+            return
+        errors = row_errors(
+            self.network, self.validation, self.settings.inference_batch_size
+        )
+        epochs = max(len(self.history.validation_losses), 1)
+        if not clearly_lower(errors, self.start_errors, candidates=epochs):
+            self.network.load_state_dict(self.start_state)
+            self.history.start_is_best = True
+            self.history.best_validation_score = self.start_score
+
+
+#: The chance that the trained weights replace the start when, on the
+#: held-out rows, no epoch is better than the start (a one-sided test).
+IMPROVEMENT_LEVEL = 0.05
+
+
+def row_errors(
+    network: nn.Module, data: Batches, batch_size: int | None = None
+) -> torch.Tensor:
+    """The squared error of ``network`` on each sample of ``data``.
+
+    Averaged over the outputs (over the observed ones, when ``data`` carries
+    a mask of missing targets); on the device.
+    """
+    squared = predict_in_batches(network, data.windows, batch_size) - data.targets
+    squared = squared.square()
+    if data.weights is None:
+        return squared.mean(dim=1)
+    return (squared * data.weights).sum(dim=1) / data.weights.sum(dim=1).clamp_min(1)
+
+
+def clearly_lower(
+    errors: torch.Tensor, reference: torch.Tensor, candidates: int = 1
+) -> bool:
+    """Whether ``errors`` are lower than ``reference`` beyond the noise.
+
+    Both hold one squared error per held-out sample. The mean of the
+    differences must exceed ``z`` standard errors, with ``z`` the one-sided
+    quantile of :data:`IMPROVEMENT_LEVEL` divided among the ``candidates``
+    (the epochs whose best is compared, a Bonferroni bound): the best of
+    many epochs, each measured on the same few rows, beats the start by
+    chance alone. (On 12 held-out months of log airline passengers beside a
+    trend column, the best of 28 epochs beat the ridge start by 29 %, at
+    t = 2.5, and was 1.2x worse than the start on the two years after.)
+    One sample leaves no spread to judge by: any improvement counts. With a
+    data-parallel fit the sums run over every process's samples.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklstm._training import clearly_lower
+    >>> reference = torch.tensor([1.0, 2.0, 1.5, 1.2, 1.8, 1.1, 1.4, 1.3])
+    >>> gains = torch.tensor([0.5, 0.1, 0.4, 0.2, 0.6, 0.0, 0.3, 0.3])
+    >>> clearly_lower(reference - gains + 0.1, reference)
+    True
+    >>> clearly_lower(reference - gains + 0.1, reference, candidates=50)
+    False
+    """
+    gain = (reference - errors).double()
+    count, total, squares = summed(
+        torch.tensor(float(len(gain)), dtype=torch.float64, device=gain.device),
+        gain.sum(),
+        gain.square().sum(),
+    )
+    count = float(count)
+    mean = float(total) / max(count, 1.0)
+    variance = float(squares) / max(count, 1.0) - mean**2
+    if count < 2 or variance <= 0:
+        return mean > 0
+    z = NormalDist().inv_cdf(1.0 - IMPROVEMENT_LEVEL / max(candidates, 1))
+    return mean > z * math.sqrt(variance / (count - 1))
 
 
 #: The learning-rate schedules of ``learning_rate``.

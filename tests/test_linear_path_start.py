@@ -3,13 +3,14 @@
 import numpy as np
 import pytest
 import torch
-from sklearn.linear_model import Ridge, RidgeCV
+from sklearn.linear_model import RidgeCV
 
 from sklstm import LSTMForecaster, LSTMRegressor
 from sklstm._linear_path import RELATIVE_PENALTIES, initialise_linear_path
 from sklstm._network import RecurrentNetwork
-from sklstm._training import Batches
+from sklstm._training import Batches, clearly_lower
 from sklstm._windows import lag_windows
+from sklstm.datasets import load_airline
 
 T = np.arange(300)
 # A quarterly-looking trending series: its lags are nearly collinear.
@@ -61,13 +62,7 @@ def test_when_no_epoch_beats_the_ridge_start_the_model_is_ridge_on_all_rows():
     ).fit(X, y)  # fmt: skip
     assert model.best_validation_score_ > max(model.validation_scores_)
     _, y_std, windows = standardised_lags(TREND, lookback)
-    n_train = len(y) - int(np.ceil(0.1 * len(y)))  # the rows before the held-out
-    chosen = ridgecv_on_the_same_grid(windows[:n_train], y_std[:n_train]).alpha_
-    centred = windows[:n_train] - windows[:n_train].mean(axis=0)
-    relative = chosen / np.linalg.eigvalsh(centred.T @ centred).clip(0).mean()
-    centred = windows - windows.mean(axis=0)  # the same penalty, on every row
-    alpha = relative * np.linalg.eigvalsh(centred.T @ centred).clip(0).mean()
-    ridge = Ridge(alpha=alpha).fit(windows, y_std)
+    ridge = ridgecv_on_the_same_grid(windows, y_std)  # on every row, held-out too
     expected = ridge.predict(windows) * y.std() + y.mean()
     np.testing.assert_allclose(model.predict(X), expected, rtol=0, atol=1e-3 * y.std())
 
@@ -104,6 +99,47 @@ def test_training_does_not_undo_the_ridge_start_beyond_the_training_range():
     lstm_error = np.abs(model.predict(X)[n_train:] - y[n_train:]).mean()
     ridge_error = np.abs(ridge.predict(lags[n_train - 3 :]) - y[n_train:]).mean()
     assert lstm_error < 1.5 * ridge_error
+
+
+def airline_with_calendar():
+    """Log airline passengers beside the month's sine and cosine and a trend.
+
+    Row t holds the value t and the columns of step t + 1; the target is the
+    value t + 1. The trend column of the last rows lies beyond its training
+    range.
+    """
+    values = np.log(load_airline().to_numpy(dtype=float))
+    t = np.arange(len(values))
+    angle = 2 * np.pi * (t % 12) / 12
+    columns = np.column_stack([np.sin(angle), np.cos(angle), t / 12])
+    return np.column_stack([values[:-1], columns[1:]]), values[1:]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_epochs_that_beat_the_start_on_few_held_out_rows_by_chance_are_not_kept(seed):
+    # Twelve held-out months err alike from one month to the next: epochs
+    # that beat the ridge start on them did not beat it on the next two years.
+    X, y = airline_with_calendar()
+    n_train, lookback = 114, 12
+    model = LSTMRegressor(lookback=lookback, random_state=seed).fit(
+        X[:n_train], y[:n_train]
+    )
+    padded = np.concatenate([np.repeat(X[:1], lookback - 1, axis=0), X])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, lookback, axis=0)
+    windows = windows.reshape(len(X), -1)
+    ridge = RidgeCV(alphas=np.logspace(-4, 2, 13)).fit(windows[:n_train], y[:n_train])
+    lstm_error = np.abs(model.predict(X)[n_train:] - y[n_train:]).mean()
+    ridge_error = np.abs(ridge.predict(windows[n_train:]) - y[n_train:]).mean()
+    assert lstm_error < 1.1 * ridge_error
+
+
+def test_the_best_of_many_epochs_must_beat_the_start_by_more_than_one_epoch():
+    # The same gains per held-out row: convincing from one epoch, not as the
+    # best of fifty, which chance alone would make look that good.
+    start = torch.ones(12, dtype=torch.float64)
+    gains = torch.linspace(-0.1, 0.3, 12, dtype=torch.float64)
+    assert clearly_lower(start - gains, start)
+    assert not clearly_lower(start - gains, start, candidates=50)
 
 
 @pytest.mark.parametrize(

@@ -56,14 +56,14 @@ def test_loss_curve_shows_both_losses_per_epoch_and_marks_the_kept_epoch():
     np.testing.assert_allclose(validation.get_ydata(), model.validation_loss_curve_)
     (marker_label,) = [label for label in lines if label.startswith("kept weights")]
     best = int(np.argmax(model.validation_scores_))
-    if model.validation_scores_[best] >= model.best_validation_score_:
+    if model.validation_scores_[best] == model.best_validation_score_:
         marker = lines[marker_label]
         assert marker.get_marker() == "o"
         assert marker.get_xdata().tolist() == [best + 1]
         assert marker_label.endswith(f"(epoch {best + 1})")
-    else:  # the weights from before training were kept: a line at epoch 0
+    else:  # no epoch clearly beat the weights from before training: a line at 0
         assert marker_label == "kept weights: before training"
-        assert lines[marker_label].get_xdata().tolist() == [0, 0]
+        assert list(lines[marker_label].get_xdata()) == [0, 0]
     legend = [text.get_text() for text in ax.get_legend().get_texts()]
     assert "training loss" in legend and "validation loss" in legend
     assert ax.get_xlabel() == "epoch" and ax.get_yscale() == "log"
