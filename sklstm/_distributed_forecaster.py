@@ -218,7 +218,7 @@ def _train_members(
     seeded = copy.copy(forecaster)
     seeded.random_state = group_fit.gathered(draw_seed(forecaster.random_state))[0]
     return [
-        share_regressor(seeded._regressor(batch_size, member), group_fit)
+        share_regressor(seeded._regressor(batch_size, int(trained), member), group_fit)
         .fit(rows, targets, sample_weight=weights, groups=codes)
         .as_regressor()
         for member in range(architecture["n_networks"])

@@ -16,6 +16,8 @@ setting ('auto')        one series               several series
 ``series_scaling``     ``'none'``               ``'last'``
 ``season_length``      None (no adjustment)     found from the data
 ``batch_size``         32                       grows with the windows
+``n_iter_no_change``   600 steps in epochs,     the same (3 epochs for
+                       from 3 to 10             large collections)
 short windows train    no: full windows only    yes, padded
 =====================  =======================  ==============================
 
@@ -203,6 +205,39 @@ def shortest_trainable(architecture: dict, early_stopping, fraction: float) -> i
         if n_windows - held_out - gap - first >= 1:
             return n_rows
         n_rows += 1
+
+
+#: The optimiser steps ``n_iter_no_change='auto'`` waits for an improvement ...
+PATIENCE_STEPS = 600
+#: ... counted in whole epochs, never fewer than the first nor more than the
+#: second (the regressor's default).
+PATIENCE_EPOCHS = (3, 10)
+
+
+def patience_for(n_iter_no_change, n_windows: int, batch_size: int) -> int:
+    """``n_iter_no_change='auto'``: about :data:`PATIENCE_STEPS` steps, in epochs.
+
+    Early stopping waits a number of epochs for the held-out loss to
+    improve. An epoch over a large collection is hundreds of optimiser
+    steps (``batch_size='auto'`` makes it so), one over a short series a few:
+    the same patience in epochs would wait far longer for the first. So
+    ``'auto'`` waits about the same number of steps, in whole epochs from 3
+    to 10: 3 for collections whose epochs take 200 steps or more (M1, M3
+    and Tourism monthly), 10 for one short series.
+
+    Examples
+    --------
+    >>> from sklstm._forecast_settings import patience_for
+    >>> patience_for("auto", 140_000, 512), patience_for("auto", 500, 32)
+    (3, 10)
+    >>> patience_for(7, 140_000, 512)
+    7
+    """
+    if n_iter_no_change != "auto":
+        return n_iter_no_change
+    steps = max(math.ceil(n_windows / batch_size), 1)
+    low, high = PATIENCE_EPOCHS
+    return int(min(max(math.ceil(PATIENCE_STEPS / steps), low), high))
 
 
 def batch_size_for(batch_size, n_series: int, n_windows: int) -> int:

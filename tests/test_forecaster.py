@@ -318,11 +318,14 @@ def test_forecaster_has_every_training_parameter_of_the_regressor_with_its_defau
     for name, parameter in regressor.items():
         assert name in forecaster, f"LSTMForecaster lacks {name}"
         # early_stopping: on for forecasts, measured: see Notes; batch_size:
-        # 'auto' is the regressor's 32 for one series, larger for many.
-        if name not in ("early_stopping", "batch_size"):
+        # 'auto' is the regressor's 32 for one series, larger for many;
+        # n_iter_no_change: 'auto' is the regressor's 10 for a short series,
+        # fewer epochs for a collection whose epochs are long.
+        if name not in ("early_stopping", "batch_size", "n_iter_no_change"):
             assert forecaster[name].default == parameter.default, name
     assert forecaster["early_stopping"].default is True
     assert forecaster["batch_size"].default == "auto"
+    assert forecaster["n_iter_no_change"].default == "auto"
     assert set(forecaster) - set(regressor) == {
         "horizon",
         "strategy",

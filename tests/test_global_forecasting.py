@@ -110,6 +110,43 @@ def test_the_default_batch_grows_with_the_windows_of_many_series(fitted):
     assert auto_batch_size(10**7) == 1024
 
 
+def test_a_large_collection_stops_three_epochs_after_its_best():
+    # 30 series x 250 steps: about 7 000 windows, epochs of 200+ steps, so
+    # 'auto' waits 3 epochs for the held-out loss to improve (10 before).
+    # Without the linear path the network starts untrained, so an epoch,
+    # not the start, holds the best held-out loss.
+    rng = np.random.default_rng(0)
+    n_series, length = 30, 250
+    y = np.concatenate(
+        [
+            np.sign(np.sin(0.3 * np.arange(length) + rng.uniform(0, 6)))
+            + rng.normal(0, 0.1, length)
+            for _ in range(n_series)
+        ]
+    )
+    groups = np.repeat(np.arange(n_series), length)
+    model = tiny(max_iter=60, n_networks=1, linear_path=False)
+    model.fit(np.empty((len(y), 0)), y, groups=groups)
+    curve = model.regressor_.validation_loss_curve_
+    assert model.get_params()["n_iter_no_change"] == "auto"
+    assert model.regressor_.n_iter_no_change == 3
+    assert model.n_iter_ < 60, "the fit should stop early, not at max_iter"
+    # It stopped 3 epochs after the last that improved on the best by tol.
+    best, last_improved = np.inf, None
+    for epoch, loss in enumerate(curve):
+        if loss < best - model.tol:
+            last_improved = epoch
+        best = min(best, loss)
+    assert len(curve) - 1 - last_improved == 3
+
+
+def test_a_short_series_keeps_ten_epochs_of_patience_and_an_int_is_kept():
+    X, y, _, _ = collection()
+    assert tiny(max_iter=1).fit(X[:40], y[:40]).regressor_.n_iter_no_change == 10
+    fitted = tiny(max_iter=1, n_iter_no_change=4).fit(X[:40], y[:40])
+    assert fitted.regressor_.n_iter_no_change == 4
+
+
 # ----------------------------------------------------------------- forecasts
 
 
