@@ -1084,7 +1084,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         batch_size = batch_size_for(
             self.batch_size, len(panel.labels), int(np.count_nonzero(weights))
         )
-        targets = targets[:, 0] if rollout.block == 1 else targets
+        targets = targets.dense()[:, 0] if rollout.block == 1 else targets
         n_networks = architecture["n_networks"]
         networks = []
         for member in range(n_networks):

@@ -1,4 +1,4 @@
-"""Memory and threads: lag windows stay views, and sklstm leaves thread limits alone.
+"""Memory and threads: lag windows and targets stay views; thread limits stay.
 
 The memory check runs in a fresh Python process, so its peak resident memory
 belongs to this one fit and predict alone.
@@ -10,13 +10,15 @@ import json
 import os
 import subprocess
 import sys
+import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
 import torch
 from joblib import Parallel, delayed
 
-from sklstm import LSTMRegressor
+from sklstm import LSTMForecaster, LSTMRegressor
 
 ROWS, FEATURES, LOOKBACK = 200_000, 8, 32
 #: What all lag windows would take as one float32 array.
@@ -115,6 +117,45 @@ def test_a_direct_forecaster_fit_holds_its_targets_about_twice_not_six_times():
     assert added < 3 * TARGETS_MB, (
         f"fit added {added:.0f} MB of peak memory, "
         f"{added / TARGETS_MB:.1f} float64 copies of its direct targets"
+    )
+
+
+def _traced_peak_of_a_direct_fit(y: np.ndarray, groups: np.ndarray, horizon: int):
+    """The peak of the memory a fit allocates through Python (NumPy's arrays)."""
+    model = LSTMForecaster(
+        lookback=4, horizon=horizon, hidden_size=4, max_iter=1, n_networks=1
+    )
+    tracemalloc.start()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(np.empty((len(y), 0)), y, groups=groups)
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("missing", [False, True], ids=["whole", "with holes"])
+def test_a_direct_fit_does_not_copy_its_targets_once_per_step_ahead(missing):
+    # The targets of a direct fit are the next `horizon` values of every
+    # window: a table of rows x horizon. Kept as views over the series, a
+    # fit's memory grows with the rows, not with the horizon. Measured on
+    # this panel, from horizon 4 to 48: +20 MB (2.7 float64 tables of its
+    # targets) when the table was built, scaled and subset, +1.5 MB now;
+    # with holes, whose weights are one per target, +30 MB then, +10 MB now.
+    rng = np.random.default_rng(0)
+    series, steps = 200, 150
+    y = np.cumsum(rng.standard_normal((series, steps)), axis=1).ravel() + 100.0
+    if missing:  # the holes' weights are still one per target
+        y[rng.random(len(y)) < 0.1] = np.nan
+    groups = np.repeat(np.arange(series), steps)
+    table_mb = series * (steps - 48) * 48 * 8 / 2**20
+    short = _traced_peak_of_a_direct_fit(y, groups, horizon=4)
+    long = _traced_peak_of_a_direct_fit(y, groups, horizon=48)
+    bound = (1.75 if missing else 0.5) * table_mb
+    assert long - short < bound, (
+        f"horizon 48 took {long - short:.1f} MB more than horizon 4; one "
+        f"float64 table of its targets is {table_mb:.1f} MB"
     )
 
 
