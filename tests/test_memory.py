@@ -18,6 +18,7 @@ import pytest
 import torch
 from joblib import Parallel, delayed
 
+import sklstm._rollout
 from sklstm import LSTMForecaster, LSTMRegressor
 
 ROWS, FEATURES, LOOKBACK = 200_000, 8, 32
@@ -157,6 +158,37 @@ def test_a_direct_fit_does_not_copy_its_targets_once_per_step_ahead(missing):
         f"horizon 48 took {long - short:.1f} MB more than horizon 4; one "
         f"float64 table of its targets is {table_mb:.1f} MB"
     )
+
+
+@pytest.mark.parametrize("strategy", ["direct", "recursive"])
+def test_the_held_out_backtest_forecasts_its_origins_a_chunk_at_a_time(
+    monkeypatch, strategy
+):
+    # Calibrating intervals forecasts from every held-out origin (a tenth of
+    # the windows); a chunk of origins at a time bounds the memory of their
+    # histories and forecasts, and the errors are those of one pass.
+    rng = np.random.default_rng(0)
+    y = np.cumsum(rng.standard_normal((12, 60)), axis=1).ravel()
+    groups = np.repeat(np.arange(12), 60)
+
+    def residuals():
+        model = LSTMForecaster(
+            lookback=4,
+            horizon=3,
+            strategy=strategy,
+            hidden_size=4,
+            max_iter=1,
+            n_networks=1,
+            random_state=0,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(np.empty((len(y), 0)), y, groups=groups)
+        return model.calibration_residuals_
+
+    whole = residuals()
+    monkeypatch.setattr(sklstm._rollout, "ORIGINS_PER_PASS", 5)
+    np.testing.assert_allclose(residuals(), whole, rtol=1e-6, atol=1e-9)
 
 
 def _threads_around_a_fit() -> tuple[int, int, str]:
