@@ -16,10 +16,11 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from _factories import tiny_forecaster
 from joblib import Parallel, delayed
 
 import sklstm._rollout
-from sklstm import LSTMForecaster, LSTMRegressor
+from sklstm import LSTMRegressor
 
 ROWS, FEATURES, LOOKBACK = 200_000, 8, 32
 #: What all lag windows would take as one float32 array.
@@ -123,9 +124,7 @@ def test_a_direct_forecaster_fit_holds_its_targets_about_twice_not_six_times():
 
 def _traced_peak_of_a_direct_fit(y: np.ndarray, groups: np.ndarray, horizon: int):
     """The peak of the memory a fit allocates through Python (NumPy's arrays)."""
-    model = LSTMForecaster(
-        lookback=4, horizon=horizon, hidden_size=4, max_iter=1, n_networks=1
-    )
+    model = tiny_forecaster(lookback=4, horizon=horizon, max_iter=1, n_networks=1)
     tracemalloc.start()
     try:
         with warnings.catch_warnings():
@@ -172,15 +171,7 @@ def test_the_held_out_backtest_forecasts_its_origins_a_chunk_at_a_time(
     groups = np.repeat(np.arange(12), 60)
 
     def residuals():
-        model = LSTMForecaster(
-            lookback=4,
-            horizon=3,
-            strategy=strategy,
-            hidden_size=4,
-            max_iter=1,
-            n_networks=1,
-            random_state=0,
-        )
+        model = tiny_forecaster(horizon=3, strategy=strategy, n_networks=1)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model.fit(np.empty((len(y), 0)), y, groups=groups)
