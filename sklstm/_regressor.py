@@ -1008,10 +1008,11 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     ) -> np.ndarray:
         """|y - ŷ| on ``data``, in the units of y, for interval calibration."""
         predictions = predict_in_batches(network, data.windows, self.predict_batch_size)
-        residuals = np.abs(
-            y_scaler.inverse_transform(predictions.cpu().numpy())
-            - y_scaler.inverse_transform(data.targets.cpu().numpy())
-        )
+        # In place: beside the result, one table of the held-out targets.
+        residuals = y_scaler.inverse_transform(predictions.cpu().numpy())
+        del predictions
+        residuals -= y_scaler.inverse_transform(data.targets.cpu().numpy())
+        np.abs(residuals, out=residuals)
         if data.weights is not None:  # a target mask: missing targets have none
             residuals[data.weights.cpu().numpy() == 0] = np.nan
         return residuals

@@ -30,7 +30,7 @@ CALIBRATED_COVERAGE = 0.9
 
 #: Held-out origins forecast together when calibrating: memory holds the
 #: histories, windows and forecasts of this many at a time, not of all.
-ORIGINS_PER_PASS = 2**14
+ORIGINS_PER_PASS = 2**12
 
 
 @dataclass(frozen=True)
