@@ -266,7 +266,8 @@ def held_out_errors(
     Each series' tail is the last ``ceil(fraction * (length - block))`` of
     its training windows, those early stopping held out; one origin per
     held-out window, so no truth a forecast is scored against was a
-    training target. All origins of all series are forecast together.
+    training target. The origins of all series are forecast together,
+    :data:`ORIGINS_PER_PASS` at a time.
 
     Parameters
     ----------

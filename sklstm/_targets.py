@@ -13,6 +13,7 @@ bit, as those of the table scaled column by column.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,6 +137,7 @@ class DirectTargets:
             mean=torch.from_numpy(np.asarray(mean, dtype=np.float64)).to(home),
             scale=torch.from_numpy(np.asarray(scale, dtype=np.float64)).to(home),
             device=device,
+            holes=self.has_missing(),
         )
 
 
@@ -166,6 +168,8 @@ class TargetRows:
         The standardisation of each column.
     device : torch.device
         Where the gathered targets go.
+    holes : bool
+        Whether some targets are missing (NaN in ``view``).
     """
 
     view: torch.Tensor
@@ -174,6 +178,7 @@ class TargetRows:
     mean: torch.Tensor
     scale: torch.Tensor
     device: torch.device
+    holes: bool = False
 
     dtype = torch.float32
     ndim = 2
@@ -194,12 +199,11 @@ class TargetRows:
             values -= self.base[rows, None]
         values -= self.mean
         values /= self.scale
-        values.masked_fill_(torch.isnan(values), 0.0)
+        if self.holes:
+            values.masked_fill_(torch.isnan(values), 0.0)
         return values.to(self.device, torch.float32)
 
     def subset(self, samples: torch.Tensor) -> TargetRows:
         """The targets of ``samples`` only, still a view."""
         positions = self.positions[samples.to(self.positions.device)]
-        return TargetRows(
-            self.view, positions, self.base, self.mean, self.scale, self.device
-        )
+        return dataclasses.replace(self, positions=positions)
