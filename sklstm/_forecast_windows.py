@@ -19,6 +19,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklstm._missing_values import first_observed
 from sklstm._panel import Panel
 from sklstm._row_metadata import reaching_into_tails, series_tails
+from sklstm._targets import DirectTargets
 
 #: ``batch_size='auto'``: one series trains in batches of this many windows ...
 SINGLE_SERIES_BATCH_SIZE = 32
@@ -76,7 +77,7 @@ def training_rows(
     relative: bool = False,
     first_trained: int | None = None,
     missing: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, DirectTargets, np.ndarray, np.ndarray]:
     """The rows, targets, weights and series codes the regressor trains on.
 
     Row *i* of a series holds its scaled value at step *i* next to the
@@ -117,7 +118,8 @@ def training_rows(
     -------
     rows : ndarray of shape (n_kept, 1 + block * n_covariates), one more \
             column with ``missing``
-    targets : ndarray of shape (n_kept, block)
+    targets : DirectTargets of shape (n_kept, block)
+        A view over the series, never a table of ``block`` values per row.
     weights : ndarray of shape (n_kept,)
     codes : ndarray of shape (n_kept,)
     """
@@ -133,9 +135,7 @@ def training_rows(
     flags = [] if missing is None else [missing[kept]]
     rows = np.column_stack([value[kept], *flags, covariates])
     truth = z if missing is None else np.where(missing, np.nan, z)
-    targets = sliding_window_view(truth[1:], block)[kept]
-    if change:
-        targets -= z[kept, None]  # in place: the targets are a copy already
+    targets = DirectTargets(truth, kept, block, base=z if change else None)
     if first_trained is None:
         first_trained = int(relative)
     weights = (position[kept] >= first_trained).astype(np.float64)

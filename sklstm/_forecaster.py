@@ -1112,7 +1112,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         )
         n_windows = int(np.count_nonzero(weights))
         batch_size = batch_size_for(self.batch_size, len(panel.labels), n_windows)
-        targets = targets[:, 0] if rollout.block == 1 else targets
+        targets = targets.dense()[:, 0] if rollout.block == 1 else targets
         n_networks = architecture["n_networks"]
         networks = []
         for member in range(n_networks):

@@ -309,7 +309,7 @@ def _start_with_missing_targets(
     rows = rows / rows.mean()
     for _ in range(MISSING_TARGET_STEPS):
         predicted = predict_in_batches(network, data.windows).to(data.targets.dtype)
-        filled = torch.where(weights > 0, data.targets, predicted)
+        filled = torch.where(weights > 0, data.targets[:], predicted)
         solved = initialise_linear_path(
             network, Batches(data.windows, filled, rows), penalty=first.penalty
         )

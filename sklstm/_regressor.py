@@ -32,6 +32,7 @@ from sklstm._random import draw_seed, isolated_torch_rng, shuffling_generator
 from sklstm._row_metadata import (
     check_groups,
     check_sample_weight,
+    per_target_weights,
     series_tails,
     target_weights,
 )
@@ -54,6 +55,7 @@ from sklstm._state import (
     rebuild_live,
     unpickled_state,
 )
+from sklstm._targets import DirectTargets, TargetRows
 from sklstm._training import (
     LEARNING_RATE_SCHEDULES,
     Batches,
@@ -749,12 +751,10 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     ) -> _FitData:
         """Scale, move to the device once, window, and hold out the last rows."""
         rows = torch.from_numpy(start.x_scaler.transform(X)).to(device)
-        scaled_targets, weights = target_weights(
-            start.y_scaler.transform(y), sample_weight, held_out
+        targets, weights = _targets_on_device(
+            y, start.y_scaler, sample_weight, held_out, device
         )
-        targets = torch.from_numpy(scaled_targets).to(device)
         windows = self._windows_of(rows, start.window_length, groups)
-        weights = None if weights is None else torch.from_numpy(weights).to(device)
         data, validation = hold_out(windows, targets, weights, held_out)
         if validation is not None and len(validation) < 2:
             warn(
@@ -1014,10 +1014,34 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     ) -> np.ndarray:
         """|y - ŷ| on ``data``, in the units of y, for interval calibration."""
         predictions = predict_in_batches(network, data.windows, self.predict_batch_size)
-        residuals = np.abs(
-            y_scaler.inverse_transform(predictions.cpu().numpy())
-            - y_scaler.inverse_transform(data.targets.cpu().numpy())
-        )
+        # In place: beside the result, one table of the held-out targets.
+        residuals = y_scaler.inverse_transform(predictions.cpu().numpy())
+        del predictions
+        residuals -= y_scaler.inverse_transform(data.targets.cpu().numpy())
+        np.abs(residuals, out=residuals)
         if data.weights is not None:  # a target mask: missing targets have none
             residuals[data.weights.cpu().numpy() == 0] = np.nan
         return residuals
+
+
+def _targets_on_device(
+    y: np.ndarray | DirectTargets,
+    y_scaler: Standardizer,
+    sample_weight: np.ndarray | None,
+    held_out: np.ndarray,
+    device: torch.device,
+) -> tuple[torch.Tensor | TargetRows, torch.Tensor | None]:
+    """The standardised targets on ``device``, and the weights of the samples.
+
+    A table of targets is standardised at once; direct targets stay a view,
+    standardised batch by batch (:class:`~sklstm._targets.TargetRows`).
+    With missing targets, the weights are per target (0 where missing).
+    """
+    if isinstance(y, DirectTargets):
+        targets = y.on_device(y_scaler.mean, y_scaler.scale, device)
+        missing = y.missing() if y.has_missing() else None
+        weights = per_target_weights(missing, sample_weight, held_out)
+    else:
+        scaled, weights = target_weights(y_scaler.transform(y), sample_weight, held_out)
+        targets = torch.from_numpy(scaled).to(device)
+    return targets, None if weights is None else torch.from_numpy(weights).to(device)

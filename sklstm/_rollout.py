@@ -28,6 +28,10 @@ MAX_CALIBRATED_STEPS = 200
 #: ``predict_interval`` with its default coverage covers ``horizon`` steps.
 CALIBRATED_COVERAGE = 0.9
 
+#: Held-out origins forecast together when calibrating: memory holds the
+#: histories, windows and forecasts of this many at a time, not of all.
+ORIGINS_PER_PASS = 2**12
+
 
 @dataclass(frozen=True)
 class Rollout:
@@ -262,7 +266,8 @@ def held_out_errors(
     Each series' tail is the last ``ceil(fraction * (length - block))`` of
     its training windows, those early stopping held out; one origin per
     held-out window, so no truth a forecast is scored against was a
-    training target. All origins of all series are forecast together.
+    training target. The origins of all series are forecast together,
+    :data:`ORIGINS_PER_PASS` at a time.
 
     Parameters
     ----------
@@ -301,15 +306,41 @@ def held_out_errors(
     if not len(origin_rows):
         return None
     covariates = covariate_rows(np.concatenate(segments), block)
+    firsts = np.concatenate(firsts)
+    series = (z, z if missing is None else np.where(missing, np.nan, z))
+    errors = np.full((len(origin_rows), int(steps.max())), np.nan)
+    for start in range(0, len(origin_rows), ORIGINS_PER_PASS):
+        chunk = slice(start, start + ORIGINS_PER_PASS)
+        part = _errors_from(
+            predict,
+            rollout,
+            series,
+            covariates,
+            (origin_rows[chunk], firsts[chunk], steps[chunk]),
+            missing,
+        )
+        errors[chunk, : part.shape[1]] = part
+    return errors
+
+
+def _errors_from(predict, rollout, series, covariates, origins, missing):
+    """The errors of :func:`held_out_errors` from some of its origins.
+
+    ``series`` are the values the forecasts start from and those they are
+    scored against (NaN where missing); ``origins`` are the origins' rows in
+    them, the rows of ``covariates`` where their first windows start, and
+    the steps to forecast from each.
+    """
+    (z, truth), (origin_rows, firsts, steps) = series, origins
+    width = rollout.width
     history = sliding_window_view(z, width)[origin_rows - width + 1]
     flags = None
     if missing is not None:
         flags = sliding_window_view(missing, width)[origin_rows - width + 1]
-        z = np.where(missing, np.nan, z)
     forecasts = roll_forward(
-        predict, rollout, history, covariates, np.concatenate(firsts), steps, flags
+        predict, rollout, history, covariates, firsts, steps, flags
     )
     ahead = np.arange(1, forecasts.shape[1] + 1)
     observed = ahead < steps[:, None] + 1
-    truth = z[np.where(observed, origin_rows[:, None] + ahead, 0)]
+    truth = truth[np.where(observed, origin_rows[:, None] + ahead, 0)]
     return np.where(observed, np.abs(forecasts - truth), np.nan)

@@ -131,22 +131,41 @@ def target_weights(
     """
     missing = np.isnan(targets)
     if not missing.any():
-        return targets, None if sample_weight is None else sample_weight.astype(
-            np.float32
-        )
-    rows = np.ones(len(targets)) if sample_weight is None else sample_weight
-    weights = rows[:, None] * ~missing
-    if not (weights[~held_out] > 0).any():
+        return targets, per_target_weights(None, sample_weight, held_out)
+    weights = per_target_weights(missing, sample_weight, held_out)
+    return np.where(missing, 0.0, targets).astype(targets.dtype), weights
+
+
+def per_target_weights(
+    missing: np.ndarray | None, sample_weight: np.ndarray | None, held_out: np.ndarray
+) -> np.ndarray | None:
+    """The weights of :func:`target_weights`, from which targets are ``missing``.
+
+    ``missing`` is None when no target is.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._row_metadata import per_target_weights
+    >>> missing = np.array([[False], [True]])
+    >>> per_target_weights(missing, None, np.zeros(2, dtype=bool)).tolist()
+    [[2.0], [0.0]]
+    """
+    if missing is None:
+        return None if sample_weight is None else sample_weight.astype(np.float32)
+    rows = np.ones(len(missing)) if sample_weight is None else sample_weight
+    trains = (rows[:, None] > 0) & ~missing
+    if not trains[~held_out].any():
         raise ValueError(
             "Every target of the rows left to train on is missing (NaN) or has "
             "weight 0 (early stopping holds out the last validation_fraction of "
             "the rows). Pass rows with observed targets, or set "
             "early_stopping=False."
         )
-    weights = weights / weights.mean()
-    return np.where(missing, 0.0, targets).astype(targets.dtype), weights.astype(
-        np.float32
-    )
+    del trains
+    weights = rows[:, None] * ~missing  # one table, scaled in place
+    weights /= weights.mean()
+    return weights.astype(np.float32)
 
 
 def series_tails(groups: np.ndarray | None, n_samples: int, fraction: float):

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sklstm._targets import DirectTargets
+
 #: Rows :meth:`Standardizer.transform` standardises at a time.
 _TRANSFORM_ROWS = 2**14
 
@@ -32,14 +34,19 @@ class Standardizer:
     scale: np.ndarray
 
     @classmethod
-    def fit(cls, values: np.ndarray, enabled: bool = True) -> Standardizer:
+    def fit(
+        cls, values: np.ndarray | DirectTargets, enabled: bool = True
+    ) -> Standardizer:
         """Learn the statistics of the last axis of ``values`` (2-D or 3-D).
 
-        Missing values (NaN) are left out of them.
+        Missing values (NaN) are left out of them. Direct targets give the
+        statistics of their table without making it.
         """
         n_columns = values.shape[-1]
         if not enabled:
             return cls(np.zeros(n_columns), np.ones(n_columns))
+        if isinstance(values, DirectTargets):  # a view: summed chunk by chunk
+            return cls.of_statistics(*values.statistics())
         flat = values.reshape(-1, n_columns)
         if np.isnan(flat).any():  # missing targets: statistics of the others
             mean = np.nanmean(flat, axis=0, dtype=np.float64)
@@ -49,14 +56,12 @@ class Standardizer:
             mean = flat.mean(axis=0, dtype=np.float64)
             std = flat.std(axis=0, dtype=np.float64)
             low, high = flat.min(axis=0), flat.max(axis=0)
-        # A constant column keeps its values centred, not divided by ~0; so
-        # does one whose spread float32 holds only as a subnormal number (or
-        # not at all): dividing by it overflows the network's float32.
-        constant = differ_by_rounding(low, high, mean) | (
-            high - low < np.finfo(np.float32).tiny
-        )
-        scale = np.where(constant, 1.0, std)
-        return cls(mean, scale)
+        return cls.of_statistics(mean, std, low, high)
+
+    @classmethod
+    def of_statistics(cls, mean, std, low, high) -> Standardizer:
+        """The standardisation of columns with these statistics."""
+        return cls(mean, np.where(_constant(low, high, mean), 1.0, std))
 
     def transform(self, values: np.ndarray) -> np.ndarray:
         """Standardise ``values`` and return them as float32.
@@ -72,7 +77,21 @@ class Standardizer:
 
     def inverse_transform(self, values: np.ndarray) -> np.ndarray:
         """Map standardised values back to the original units, as float64."""
-        return values.astype(np.float64) * self.scale + self.mean
+        result = values.astype(np.float64)  # a copy: the rest is done in place
+        result *= self.scale
+        result += self.mean
+        return result
+
+
+def _constant(low, high, mean):
+    """Columns to keep centred only, not divided by their spread of ~0.
+
+    So is one whose spread float32 holds only as a subnormal number (or not
+    at all): dividing by it overflows the network's float32.
+    """
+    return differ_by_rounding(low, high, mean) | (
+        high - low < np.finfo(np.float32).tiny
+    )
 
 
 def differ_by_rounding(low, high, level):

@@ -19,6 +19,7 @@ from torch import nn
 
 from sklstm._collective import data_parallel, summed
 from sklstm._eager_adam import EagerAdam
+from sklstm._targets import TargetRows
 from sklstm._windows import LagWindows
 from sklstm.exceptions import TrainingDivergedError
 
@@ -58,13 +59,15 @@ class TrainingHistory:
 class Batches:
     """Windows, standardised targets and optional weights, all on one device.
 
-    ``weights``, when given, are one per sample and average 1; or, when some
+    ``targets`` are a tensor, or direct targets gathered batch by batch
+    (:class:`~sklstm._targets.TargetRows`); ``targets[samples]`` is a tensor
+    either way. ``weights``, when given, are one per sample and average 1; or, when some
     targets are missing, one per target (the shape of ``targets``, 0 for a
     missing one). Validation batches carry only such a mask of 0 and 1.
     """
 
     windows: LagWindows
-    targets: torch.Tensor
+    targets: torch.Tensor | TargetRows
     weights: torch.Tensor | None = None
 
     def __len__(self) -> int:
@@ -73,7 +76,7 @@ class Batches:
 
 def hold_out(
     windows: LagWindows,
-    targets: torch.Tensor,
+    targets: torch.Tensor | TargetRows,
     weights: torch.Tensor | None,
     held_out: np.ndarray,
 ) -> tuple[Batches, Batches | None]:
@@ -100,7 +103,7 @@ def hold_out(
             if positions is None
             else positions
         )
-    if held_out.any():
+    if held_out.any():  # a tenth or so of the samples: their targets at hand
         kept = torch.from_numpy(np.flatnonzero(held_out)).to(targets.device)
         validation = Batches(
             LagWindows(windows.view, positions[kept]),
@@ -111,10 +114,11 @@ def hold_out(
         return Batches(windows, targets, _unless_uniform(weights)), validation
     train = torch.from_numpy(np.flatnonzero(trains)).to(targets.device)
     train_weights = None if weights is None else weights[train]
+    lazy = isinstance(targets, TargetRows)  # direct targets stay a view
     return (
         Batches(
             LagWindows(windows.view, positions[train]),
-            targets[train],
+            targets.subset(train) if lazy else targets[train],
             _unless_uniform(train_weights),
         ),
         validation,
@@ -615,7 +619,7 @@ def output_learning_rate_scale(
         if len(data) == 0:
             return 1.0
         prediction = predict_in_batches(network, data.windows)
-        squared = (prediction - data.targets).square()
+        squared = (prediction - data.targets[:]).square()
         if data.weights is not None and data.weights.ndim == 2:
             squared = squared * data.weights
         squared = squared.mean(dim=1)

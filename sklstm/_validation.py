@@ -16,6 +16,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_array, check_X_y
 from sklearn.utils.validation import validate_data
 
+from sklstm._targets import DirectTargets
+
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 _FLOAT_DTYPES = (np.float64, np.float32)
 _SHAPES = "2-D (n_rows, n_features) or 3-D (n_samples, steps, n_features)"
@@ -46,6 +48,12 @@ def validate_fit_data(
         ``n_features_in_`` and, for pandas input, ``feature_names_in_``: what
         the estimator takes on once the fit succeeds.
     """
+    if isinstance(y, DirectTargets):  # a forecaster's, checked as its series
+        placeholder = np.zeros(len(y))  # one value a sample, for the checks of X
+        X, _, attributes = validate_fit_data(estimator, X, placeholder, reset=reset)
+        attributes["_y_was_1d"] = False
+        check_float32_range(y.extremes(), "y")
+        return X, y, attributes
     ndim = check_dimensions(X)
     check_numeric_target(y)
     y, missing = without_missing_targets(y)

@@ -11,6 +11,7 @@ import sklstm
 from sklstm import LSTMForecaster
 from sklstm._forecast_windows import auto_batch_size, training_rows
 from sklstm._panel import panel_of
+from sklstm._scaling import Standardizer
 from sklstm._windows import lag_windows
 
 LOOKBACK = 6
@@ -82,7 +83,32 @@ def test_no_training_window_crosses_two_series():
     steps = torch.diff(trained, dim=1)
     # Consecutive steps, or the series' first value repeated before it.
     assert ((steps == 1) | ((steps == 0) & (trained[:, 1:] % 1000 == 0))).all()
-    np.testing.assert_array_equal(targets[:, 0], trained[:, -1].numpy() + 1)
+    np.testing.assert_array_equal(targets.dense()[:, 0], trained[:, -1].numpy() + 1)
+
+
+@pytest.mark.parametrize("holes", [False, True], ids=["whole", "with holes"])
+def test_direct_targets_train_on_the_numbers_of_their_table(holes):
+    # The direct targets stay a view over the series; the regressor reads
+    # from it the statistics and minibatches that the table of every
+    # window's next values would give, bit for bit.
+    rng = np.random.default_rng(0)
+    lengths = [30, 41, 25]
+    y = rng.standard_normal(sum(lengths)).cumsum() * 1e3 + 1e5
+    missing = rng.random(len(y)) < 0.2 if holes else None
+    panel = panel_of(np.repeat([0, 1, 2], lengths), len(y))
+    _, targets, *_ = training_rows(
+        y, np.empty((len(y), 0)), panel, block=5, change=True, missing=missing
+    )
+    table = targets.dense()
+    scaler = Standardizer.fit(targets)
+    np.testing.assert_array_equal(scaler.mean, np.nanmean(table, axis=0))
+    np.testing.assert_array_equal(scaler.scale, np.nanstd(table, axis=0))
+    on_device = targets.on_device(scaler.mean, scaler.scale, torch.device("cpu"))
+    samples = torch.as_tensor(rng.permutation(len(table))[:40])
+    scaled = np.nan_to_num(scaler.transform(table), nan=0.0)
+    np.testing.assert_array_equal(on_device[samples].numpy(), scaled[samples])
+    kept = on_device.subset(samples[:10])
+    np.testing.assert_array_equal(kept[:].numpy(), scaled[samples[:10]])
 
 
 def test_series_shorter_than_the_lookback_train_and_are_forecast():
