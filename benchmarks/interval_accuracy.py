@@ -50,6 +50,7 @@ import pandas as pd
 from global_accuracy import (
     add_forecaster_arguments,
     load,
+    lookback_for,
     parse_params,
     print_setting,
     statsforecast_frame,
@@ -228,8 +229,11 @@ def main() -> None:
             rng = np.random.default_rng(args.subset_seed)
             chosen = np.sort(rng.choice(len(train), args.n_series, replace=False))
             train, test = [train[i] for i in chosen], [test[i] for i in chosen]
+        lookback = args.lookback or lookback_for(
+            horizon, SEASON, [len(x) for x in train]
+        )
         for row in (
-            sklstm_row(train, test, horizon, args.lookback, params, args.random_state),
+            sklstm_row(train, test, horizon, lookback, params, args.random_state),
             autoets_row(train, test, horizon, args.n_jobs),
         ):
             rows.append({"data": name, "n_series": len(train), **row})
