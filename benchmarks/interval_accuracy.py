@@ -54,6 +54,7 @@ from global_accuracy import (
     parse_params,
     print_setting,
     statsforecast_frame,
+    subsets,
 )
 
 SEASON = 12
@@ -225,10 +226,8 @@ def main() -> None:
     rows = []
     for name in args.datasets:
         train, test, horizon = load(name)
-        if args.n_series is not None:
-            rng = np.random.default_rng(args.subset_seed)
-            chosen = np.sort(rng.choice(len(train), args.n_series, replace=False))
-            train, test = [train[i] for i in chosen], [test[i] for i in chosen]
+        (chosen,) = subsets(len(train), args.n_series, 1, args.subset_seed)
+        train, test = [train[i] for i in chosen], [test[i] for i in chosen]
         lookback = args.lookback or lookback_for(
             horizon, SEASON, [len(x) for x in train]
         )
