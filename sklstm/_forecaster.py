@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklstm._compat import Interval, StrOptions, _fit_context
@@ -67,6 +66,7 @@ from sklstm._rollout import (
     forecast_from_ends,
     held_out_errors,
 )
+from sklstm._scoring import r2_of_observed
 from sklstm._series_state import SINGLE_SERIES_LABEL, SeriesState, check_state
 from sklstm._series_transforms import SERIES_SCALINGS, fit_target_transform
 from sklstm._state import (
@@ -960,18 +960,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         -------
         score : float
             R² of ``self.predict(X, groups=groups)``.
+
+        Raises
+        ------
+        ValueError
+            If every value of ``y`` is missing: there is nothing to score.
         """
         X, y, groups = from_long_format(X, y, groups)
-        truth = np.asarray(y, dtype=np.float64).ravel()
         forecast = self.predict(X, groups=groups)
-        observed = ~np.isnan(truth)
-        if observed.all():
-            return r2_score(y, forecast, sample_weight=sample_weight)
-        if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight)[observed]
-        return r2_score(
-            truth[observed], forecast[observed], sample_weight=sample_weight
-        )
+        return r2_of_observed(y, forecast, sample_weight=sample_weight)
 
     def __getstate__(self) -> dict:
         return pickled_state(self._fitted_state_schema, super().__getstate__())

@@ -11,7 +11,6 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._compat import Interval, StrOptions, _fit_context
@@ -37,6 +36,7 @@ from sklstm._row_metadata import (
     target_weights,
 )
 from sklstm._scaling import Standardizer
+from sklstm._scoring import r2_of_observed
 from sklstm._state import (
     Array,
     Count,
@@ -510,9 +510,13 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         X : array-like of shape (n_rows, n_features) or (n_samples, steps, n_features)
             Time-ordered rows or sequences.
         y : array-like of shape (n_rows,) or (n_rows, n_outputs)
-            The true targets.
+            The true targets; NaN where missing. A missing target is left out
+            of R², output by output (as ``fit`` gives it no weight): each
+            output's R² is that of the rows where it is observed, and the
+            outputs' R² are averaged.
         sample_weight : array-like of shape (n_rows,), default=None
-            Weights of the rows in the score.
+            Weights of the rows in the score (of the rows kept, for an output
+            with missing targets).
         groups : array-like of shape (n_rows,), default=None
             Series labels, passed on to ``predict``.
 
@@ -520,10 +524,18 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         -------
         score : float
             R² of ``self.predict(X, groups=groups)``, as
-            :func:`sklearn.metrics.r2_score` computes it.
+            :func:`sklearn.metrics.r2_score` computes it on the observed
+            targets.
+
+        Raises
+        ------
+        ValueError
+            If every value of ``y`` (or of one of its outputs) is missing:
+            there is nothing to score. NaN in ``X`` is refused, as in
+            ``predict``.
         """
-        return float(
-            r2_score(y, self.predict(X, groups=groups), sample_weight=sample_weight)
+        return r2_of_observed(
+            y, self.predict(X, groups=groups), sample_weight=sample_weight
         )
 
     def predict_interval(self, X, coverage: float = 0.9, *, groups=None) -> np.ndarray:

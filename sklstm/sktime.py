@@ -16,6 +16,7 @@ from sklearn.base import clone
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
 from sklstm._forecaster import LSTMForecaster
+from sklstm._validation import refuse_missing_covariates
 
 __all__ = ["LSTMSktimeForecaster"]
 
@@ -87,6 +88,10 @@ class LSTMSktimeForecaster(BaseForecaster):
     series it has not seen. ``predict_interval`` and ``predict_quantiles``
     are the forecaster's own (split conformal, from its held-out tail).
 
+    Missing values (NaN) in ``y``, in ``fit`` and ``update``, are passed on
+    to the forecaster, which learns around them (see
+    :class:`~sklstm.LSTMForecaster`); the covariates ``X`` must be complete.
+
     Parameters
     ----------
     forecaster : LSTMForecaster, default=None
@@ -147,7 +152,10 @@ class LSTMSktimeForecaster(BaseForecaster):
         "capability:insample": False,
         "capability:pred_int": True,
         "capability:pred_int:insample": False,
-        "capability:missing_values": False,
+        # NaN in y is a missing value, which LSTMForecaster learns around
+        # (fit, update, predict, intervals); NaN in X is refused by it, with
+        # the columns named, since covariates must be known at every step.
+        "capability:missing_values": True,
         "capability:categorical_in_X": False,
         "capability:non_contiguous_X": False,
         "capability:update": True,
@@ -336,8 +344,8 @@ class LSTMSktimeForecaster(BaseForecaster):
             f"seen so far ends at {end}: the step(s) {missing} are "
             "missing, so the new values do not continue it. The forecast runs "
             "step by step from the last values: pass every step after the end "
-            "of the series, without gaps (fill missing values first), or refit "
-            "on the whole series."
+            "of the series, without gaps (NaN where a value is missing), or "
+            "refit on the whole series."
         )
 
     def _covariate_array(self, X: pd.DataFrame | None, n_rows: int) -> np.ndarray:
@@ -349,7 +357,9 @@ class LSTMSktimeForecaster(BaseForecaster):
                 f"{self._covariates}, so it needs them for the new steps too: "
                 "pass X."
             )
-        return X[self._covariates].to_numpy(dtype=np.float64)
+        covariates = X[self._covariates]
+        refuse_missing_covariates(covariates)  # named, before they become an array
+        return covariates.to_numpy(dtype=np.float64)
 
     def _future_covariates(self, X, keys: pd.Index, codes: np.ndarray, times):
         """The covariates of the future rows: series ``keys[codes]`` at ``times``."""

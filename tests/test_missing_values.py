@@ -344,3 +344,83 @@ def test_the_regressor_learns_the_observed_outputs_of_partly_missing_rows():
     model = tiny_regressor(max_iter=5, early_stopping=True).fit(X, y)
     assert np.isfinite(model.predict(X)).all()
     assert np.isfinite(model.predict_interval(X, coverage=0.5)).all()
+
+
+def regressor_and_rows():
+    """A tiny regressor fitted on rows, and new rows with their targets."""
+    X = RNG.normal(size=(70, 2))
+    y = X[:, 0] - X[:, 1] + 0.1 * RNG.normal(size=70)
+    model = tiny_regressor(max_iter=5).fit(X[:50], y[:50])
+    return model, X[50:], y[50:]
+
+
+def test_the_regressor_score_leaves_missing_truths_out():
+    model, X, truth = regressor_and_rows()
+    prediction = model.predict(X)
+    observed = np.ones(len(truth), dtype=bool)
+    observed[[1, 6, 7, 15]] = False
+    score = model.score(X, np.where(observed, truth, np.nan))
+    assert score == pytest.approx(r2_score(truth[observed], prediction[observed]))
+
+
+def test_the_regressor_score_weighs_the_rows_it_keeps():
+    model, X, truth = regressor_and_rows()
+    prediction = model.predict(X)
+    observed = np.ones(len(truth), dtype=bool)
+    observed[[0, 9]] = False
+    weights = np.linspace(0.1, 3.0, len(truth))
+    score = model.score(X, np.where(observed, truth, np.nan), sample_weight=weights)
+    expected = r2_score(
+        truth[observed], prediction[observed], sample_weight=weights[observed]
+    )
+    assert score == pytest.approx(expected)
+    assert score != pytest.approx(r2_score(truth[observed], prediction[observed]))
+
+
+def test_the_regressor_score_leaves_out_each_outputs_missing_truths():
+    # As fit weighs them: output by output, so a row with one output missing
+    # still scores its other output.
+    X = RNG.normal(size=(90, 2))
+    y = np.column_stack([X[:, 0] + X[:, 1], X[:, 0] - X[:, 1]])
+    model = tiny_regressor(max_iter=5).fit(X[:60], y[:60])
+    truth, prediction = y[60:], model.predict(X[60:])
+    holed_truth = truth.copy()
+    holed_truth[::4, 0] = np.nan
+    holed_truth[[3, 10], 1] = np.nan
+    observed = ~np.isnan(holed_truth)
+    expected = np.mean(
+        [
+            r2_score(truth[observed[:, k], k], prediction[observed[:, k], k])
+            for k in (0, 1)
+        ]
+    )
+    assert model.score(X[60:], holed_truth) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("outputs", [1, 2])
+def test_a_regressor_score_with_every_truth_missing_is_refused(outputs):
+    X = RNG.normal(size=(40, 2))
+    y = np.column_stack([X[:, 0], X[:, 1]])[:, :outputs].squeeze()
+    model = tiny_regressor().fit(X, y)
+    truth = np.array(y[:10], dtype=float)
+    if outputs == 1:
+        truth[:] = np.nan
+    else:
+        truth[:, 1] = np.nan
+    with pytest.raises(
+        ValueError, match=r"is missing \(NaN\): there is nothing to score"
+    ):
+        model.score(X[:10], truth)
+
+
+def test_a_forecaster_score_with_every_truth_missing_is_refused():
+    forecaster = tiny_forecaster(lookback=6).fit(no_covariates(N), wave())
+    with pytest.raises(ValueError, match="there is nothing to score"):
+        forecaster.score(no_covariates(4), np.full(4, np.nan))
+
+
+def test_the_regressor_score_still_refuses_missing_values_in_x():
+    model, X, truth = regressor_and_rows()
+    X[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.score(X, np.where(np.arange(len(truth)) == 0, np.nan, truth))

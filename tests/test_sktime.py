@@ -163,6 +163,46 @@ def test_an_update_that_leaves_a_gap_after_the_series_is_refused():
     assert wrapped.predict(fh=[1]).index.tolist() == [pd.Period("2003-11", "M")]
 
 
+def test_missing_values_in_y_are_learnt_around_as_the_forecaster_does():
+    months = pd.period_range("2000-01", periods=200, freq="M")
+    holed = pd.Series(SINE.to_numpy(), index=months, name="sine")
+    holed.iloc[[10, 50, 51, 52, 120, 179]] = np.nan  # the last one too
+    lstm = partial(_lstm, validation_fraction=0.3)
+    wrapped = LSTMSktimeForecaster(lstm()).fit(holed[:180])
+    direct = lstm().fit(np.empty((180, 0)), holed[:180].to_numpy())
+
+    forecast = wrapped.predict(fh=[1, 2, 3])
+    assert [str(period) for period in forecast.index] == [
+        "2015-01",
+        "2015-02",
+        "2015-03",
+    ]
+    assert np.isfinite(forecast).all()
+    np.testing.assert_allclose(forecast, direct.predict(np.empty((3, 0))))
+    intervals = wrapped.predict_interval(fh=[1, 2], coverage=0.8)
+    np.testing.assert_allclose(
+        intervals[("sine", 0.8)], direct.predict_interval(np.empty((2, 0)), 0.8)
+    )
+
+    wrapped.update(holed[180:190])  # its missing values too
+    direct.update(np.empty((10, 0)), holed[180:190].to_numpy())
+    forecast = wrapped.predict(fh=[1, 2])
+    assert [str(period) for period in forecast.index] == ["2015-11", "2015-12"]
+    np.testing.assert_allclose(forecast, direct.predict(np.empty((2, 0))))
+
+
+def test_missing_covariates_are_refused_naming_the_column():
+    # sktime leaves NaN to the forecaster; covariates must still be complete.
+    driver = pd.DataFrame({"driver": np.cos(2 * np.pi * _t / 25)})
+    holed = driver.copy()
+    holed.loc[[5, 181], "driver"] = np.nan
+    with pytest.raises(ValueError, match=r"\['driver'\].*must be complete"):
+        LSTMSktimeForecaster(_lstm()).fit(SINE[:180], X=holed[:180])
+    wrapped = LSTMSktimeForecaster(_lstm(max_iter=2)).fit(SINE[:180], X=driver[:180])
+    with pytest.raises(ValueError, match=r"\['driver'\].*must be complete"):
+        wrapped.predict(fh=[1, 2], X=holed[180:])
+
+
 # ------------------------------------------------------------------ panels
 
 MONTHS = pd.period_range("2000-01", periods=60, freq="M")
@@ -235,6 +275,17 @@ def test_a_panel_on_dates_continues_every_series_by_their_frequency():
     assert intervals.index.get_level_values("month").unique().tolist() == [
         pd.Timestamp("2005-02-01")
     ]
+
+
+def test_a_panel_with_missing_values_equals_the_forecaster_with_groups():
+    y = panel().rename(index=lambda month: month.to_timestamp(), level="month")
+    y.iloc[[3, 4, 30, 59, 75, 100]] = np.nan  # shop_0 ends on a missing value
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(y)
+    forecast = wrapped.predict(fh=[1, 2])
+
+    assert np.isfinite(forecast["sales"]).all()
+    expected = direct_fit(y).predict(np.empty((4, 0)), groups=np.repeat([0, 1], 2))
+    np.testing.assert_allclose(forecast["sales"].to_numpy(), expected)
 
 
 def test_each_bottom_series_of_a_hierarchy_is_one_series_of_the_model():
