@@ -1262,7 +1262,7 @@ def _check_long_enough(panel, architecture: dict, n_features: int) -> None:
     needed = values_needed(architecture, n_series=n_series)
     short = np.flatnonzero(panel.lengths < needed)
     if n_series > 1 and len(short) < n_series:
-        _check_forecastable(panel, architecture)
+        check_forecastable(panel, architecture)
         return
     if not len(short):
         return
@@ -1302,7 +1302,7 @@ def trainable_lengths(panel, architecture: dict) -> np.ndarray:
     return panel.lengths[panel.lengths >= needed]
 
 
-def _check_forecastable(panel, architecture: dict) -> None:
+def check_forecastable(panel, architecture: dict) -> None:
     """Refuse series with too few values to forecast from, naming them."""
     needed = values_needed(architecture)
     short = np.flatnonzero(panel.lengths < needed)
