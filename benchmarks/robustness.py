@@ -20,9 +20,9 @@ MASE is undefined on these series (zero in-sample error, or too few values),
 so the M3 series themselves are scored by mean MASE, once fitted with the odd
 series and once without them, to show what the odd series cost the others.
 
-Defaults of the forecaster with ``lookback=24``, ``horizon=18``,
-``random_state``, and any ``--param`` (``--n-jobs`` is not used). Run ``python benchmarks/robustness.py
---help`` for the flags.
+Defaults of the forecaster with ``lookback=24`` (or ``--lookback``),
+``horizon=18``, ``random_state``, and any ``--param`` (``--n-jobs`` is not
+used). Run ``python benchmarks/robustness.py --help`` for the flags.
 """
 
 from __future__ import annotations
