@@ -582,7 +582,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             each series' rows in time order; series may differ in length and
             in where they start and end). One network learns from the
             windows of all of them, each series scaled on its own
-            (``series_scaling``); no window crosses two series. None means
+            (``series_scaling``); no window crosses two series. A series
+            too short to make a training window is kept as a history only:
+            the network trained on the others forecasts it. None means
             one series. Not needed for a ``y`` (and ``X``) on a two-level
             ``(series, time)`` MultiIndex, the long format, which names the
             series of each row in its first level (``docs/forecasting.md``).
