@@ -32,6 +32,7 @@ from sklstm._forecaster import (
     LSTMForecaster,
     _rollout_of,
     calibration_errors,
+    check_forecastable,
     fitted_attributes,
     target_transform,
     training_windows,
@@ -178,19 +179,25 @@ def _collection_season(group_fit: ProcessGroupFit, series, params) -> int | None
 
 
 def _check_trainable(panel, architecture: dict, n_series: int) -> None:
-    """Refuse series too short to train in a fit of ``n_series`` series."""
+    """Refuse a share with no series long enough to train in a fit of
+    ``n_series`` series, and series too short to forecast from.
+
+    As in one process, a series too short to train is a history only.
+    """
     needed = values_needed(architecture, n_series=n_series)
     short = np.flatnonzero(panel.lengths < needed)
-    if len(short):
+    if len(short) == len(panel.labels):
         listed = ", ".join(
             f"{panel.labels[s].item()!r} ({panel.lengths[s]})" for s in short[:5]
         )
         raise ValueError(
-            f"Every series needs at least {needed} observations to make one "
-            f"training window (lookback={architecture['lookback']}, "
-            f"horizon={architecture['horizon']}); {len(short)} series are "
-            f"shorter, with their lengths: {listed}. Drop them, or lower horizon."
+            f"A process needs a series of at least {needed} observations to "
+            f"make one training window (lookback={architecture['lookback']}, "
+            f"horizon={architecture['horizon']}); this one has only shorter "
+            f"series, with their lengths: {listed}. Give it a longer series, "
+            "or lower horizon."
         )
+    check_forecastable(panel, architecture)
 
 
 def _train_members(

@@ -87,7 +87,8 @@ def training_rows(
     series. The windows of a series' first ``lookback - 1`` rows are padded
     by repeating its first row, as at predict time for a series with a
     shorter history; the windows before step ``first_trained`` of each
-    series have weight 0 (they are history for the later ones only). With
+    series have weight 0 (they are history for the later ones only), and a
+    series without a window from that step on makes no rows. With
     ``relative``, a row holds the step from the
     value before instead of the value: each window is the ``lookback``
     steps between ``lookback + 1`` values, the same whatever their level. A
@@ -123,9 +124,15 @@ def training_rows(
     weights : ndarray of shape (n_kept,)
     codes : ndarray of shape (n_kept,)
     """
+    if first_trained is None:
+        first_trained = int(relative)
     position = panel.position
     sorted_codes = panel.codes[panel.order]
-    kept = np.flatnonzero(position < panel.lengths[sorted_codes] - block)
+    # A series too short to make a window that trains makes no rows at all.
+    lengths = panel.lengths[sorted_codes]
+    kept = np.flatnonzero(
+        (position < lengths - block) & (lengths > first_trained + block)
+    )
     ahead = sliding_window_view(X[1:], block, axis=0)  # (n_rows - block, F, block)
     covariates = ahead[kept].transpose(0, 2, 1).reshape(len(kept), -1)
     value = z
@@ -136,8 +143,6 @@ def training_rows(
     rows = np.column_stack([value[kept], *flags, covariates])
     truth = z if missing is None else np.where(missing, np.nan, z)
     targets = DirectTargets(truth, kept, block, base=z if change else None)
-    if first_trained is None:
-        first_trained = int(relative)
     weights = (position[kept] >= first_trained).astype(np.float64)
     if missing is not None:  # a window of nothing observed but filling
         weights[position[kept] < first_observed(missing, panel)[sorted_codes[kept]]] = 0

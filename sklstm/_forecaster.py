@@ -582,7 +582,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             each series' rows in time order; series may differ in length and
             in where they start and end). One network learns from the
             windows of all of them, each series scaled on its own
-            (``series_scaling``); no window crosses two series. None means
+            (``series_scaling``); no window crosses two series. A series
+            too short to make a training window is kept as a history only:
+            the network trained on the others forecasts it. None means
             one series. Not needed for a ``y`` (and ``X``) on a two-level
             ``(series, time)`` MultiIndex, the long format, which names the
             series of each row in its first level (``docs/forecasting.md``).
@@ -615,7 +617,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         z, missing = _network_units(transform, y_sorted, panel)
         missing = missing if self._masked(missing.any()) else None
         fraction = calibration_fraction(
-            panel.lengths,
+            trainable_lengths(panel, architecture),
             block_of(architecture),
             architecture["horizon"],
             self.validation_fraction,
@@ -1248,12 +1250,19 @@ def _network_units(transform, y_sorted: np.ndarray, panel):
 
 
 def _check_long_enough(panel, architecture: dict, n_features: int) -> None:
-    """Refuse series too short to train, naming them and what they need.
+    """Refuse a fit that has no series long enough to train, naming them and
+    what they need, and series too short even to forecast from.
 
+    In a fit of several series, one too short to make a training window is
+    kept as a history only: the network trained on the others forecasts it.
     (What early stopping holds out beside is refused by ``leak_free_weights``.)
     """
-    needed = values_needed(architecture, n_series=len(panel.labels))
+    n_series = len(panel.labels)
+    needed = values_needed(architecture, n_series=n_series)
     short = np.flatnonzero(panel.lengths < needed)
+    if n_series > 1 and len(short) < n_series:
+        check_forecastable(panel, architecture)
+        return
     if not len(short):
         return
     relative = history_width(architecture) > architecture["lookback"]
@@ -1277,11 +1286,33 @@ def _check_long_enough(panel, architecture: dict, n_features: int) -> None:
     )
     first = "two values make a step" if relative else "a value"
     raise ValueError(
-        f"Every series needs at least {needed} observations to make one "
-        f"training window ({settings}: {first}, then {block} target value(s) "
-        f"after it); {len(short)} series are shorter, with their lengths: "
-        f"{listed}. Drop them (give them to update() later to forecast them), "
-        "or lower horizon."
+        f"No series is long enough to train: at least {needed} observations "
+        f"make one training window ({settings}: {first}, then {block} target "
+        f"value(s) after it); the series and their lengths: {listed}. Pass "
+        "longer series (series too short to train are then forecast by the "
+        "network trained on the others), or lower horizon."
+    )
+
+
+def trainable_lengths(panel, architecture: dict) -> np.ndarray:
+    """The lengths of the series long enough to train (the others are only
+    histories to forecast from, and have no held-out tail)."""
+    needed = values_needed(architecture, n_series=len(panel.labels))
+    return panel.lengths[panel.lengths >= needed]
+
+
+def check_forecastable(panel, architecture: dict) -> None:
+    """Refuse series with too few values to forecast from, naming them."""
+    needed = values_needed(architecture)
+    short = np.flatnonzero(panel.lengths < needed)
+    if not len(short):
+        return
+    listed = [panel.labels[s].item() for s in short[:5]]
+    raise ValueError(
+        f"A forecast with series_scaling={architecture['series_scaling']!r} "
+        f"starts from the last step of a series, which takes {needed} values; "
+        f"{len(short)} series with fewer: {listed}. Drop them (give them to "
+        "update() once they have more values), or use series_scaling='standard'."
     )
 
 

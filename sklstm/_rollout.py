@@ -111,9 +111,23 @@ def roll_forward(
     -------
     forecasts : ndarray of shape (n_origins, max(n_steps))
         NaN beyond an origin's ``n_steps``.
+
+    Notes
+    -----
+    Without covariates, an origin whose history is one observed value
+    repeated (a series of zeros, a long run without demand, a series of one
+    value padded) is forecast flat at that value, as seasonal naive, ETS and
+    Theta forecast it, and gets no forward pass: such a window carries no
+    change to extrapolate, while a network trained on many series adds to it
+    the average drift of the others.
     """
     lookback, block, width = rollout.lookback, rollout.block, rollout.width
     n_steps = np.broadcast_to(n_steps, len(history))
+    flat = np.zeros(len(history), dtype=bool)
+    if covariates.shape[1] == 0:
+        flat = (history == history[:, -1:]).all(axis=1)
+        if missing is not None:
+            flat &= ~missing.any(axis=1)
     n_blocks = -(-int(n_steps.max()) // block)
     values = np.full((len(history), width + n_blocks * block), np.nan)
     values[:, :width] = history
@@ -122,7 +136,9 @@ def roll_forward(
         flags[:, :width] = missing
     covariate_windows = sliding_window_view(covariates, lookback, axis=0)
     for start in range(0, n_blocks * block, block):
-        active = np.flatnonzero(n_steps > start)
+        active = np.flatnonzero((n_steps > start) & ~flat)
+        if not len(active):
+            break
         stop = start + width
         window = values[active, start:stop]
         if rollout.relative:
@@ -140,6 +156,7 @@ def roll_forward(
         if rollout.change:
             step = step + values[active, stop - 1, None]
         values[active, stop : stop + block] = step
+    values[flat, width:] = history[flat, -1:]
     forecasts = values[:, width : width + int(n_steps.max())]
     beyond = np.arange(forecasts.shape[1]) >= n_steps[:, None]
     forecasts[beyond] = np.nan

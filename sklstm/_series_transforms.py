@@ -173,7 +173,10 @@ class SeasonalAdjustment:
 
     def transform(self, values, where, steps) -> np.ndarray:
         season = self._season(where, steps)
-        return np.where(self.multiplicative[where], values / season, values - season)
+        # Divided only where multiplicative: an additive season may hold 0.
+        return np.divide(
+            values, season, out=values - season, where=self.multiplicative[where]
+        )
 
     def inverse_transform(self, values, where, steps) -> np.ndarray:
         season = self._season(where, steps)

@@ -247,6 +247,16 @@ def test_a_group_of_one_fits_the_forecaster_fit_fits(group_of_one):
     assert shared.season_length_ == alone.season_length_ == 5
 
 
+def test_a_series_too_short_to_train_is_a_history_here_as_in_one_process(
+    group_of_one,
+):
+    X, y, groups = panel()
+    X, y, groups = X[:-44], y[:-44], groups[:-44]  # "f" keeps 3 values
+    alone = forecaster().fit(X, y, groups=groups)
+    shared = fit_data_parallel(forecaster(), X, y, groups=groups)
+    assert_same_forecasts(shared, alone, steps=3)  # "f" among them
+
+
 def test_a_fit_without_a_process_group_says_how_to_start_one():
     X, y, groups = panel()
     with pytest.raises(RuntimeError, match="torchrun"):

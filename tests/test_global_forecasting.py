@@ -346,14 +346,80 @@ def test_a_missing_series_label_is_refused():
         tiny().fit(X, y, groups=groups)
 
 
-def test_a_series_too_short_for_one_window_is_named():
+def test_a_series_too_short_to_train_is_forecast_by_the_network_of_the_others():
+    # "other" keeps 4 rows: two values make a step, then 3 targets would
+    # follow it, so it makes no training window; it used to make fit refuse
+    # the whole collection.
     X_all, y_all, groups_all, _ = collection()
-    y, X, groups = y_all[:84], X_all[:84], groups_all[:84]  # "other" keeps 4 rows
-    # Two values make the first step, then 3 target values follow it.
-    with pytest.raises(ValueError, match=r"at least 5 .*'direct'.*'other' \(4\)"):
-        tiny(strategy="auto", horizon=3).fit(X, y, groups=groups)
-    y, X, groups = y_all[:85], X_all[:85], groups_all[:85]  # 5 rows do
-    tiny(strategy="auto", horizon=3, max_iter=1).fit(X, y, groups=groups)
+    params = dict(strategy="direct", horizon=3, season_length=None, max_iter=3)
+    with_short = tiny(**params).fit(X_all[:84], y_all[:84], groups=groups_all[:84])
+    # The same as training on the others, then giving it to update().
+    without = tiny(**params).fit(X_all[:80], y_all[:80], groups=groups_all[:80])
+    without.update(X_all[80:84], y_all[80:84], groups=groups_all[80:84])
+    X_future, groups_future = future([("other", 3), ("small", 3), ("large", 3)])
+    forecast = with_short.predict(X_future, groups=groups_future)
+    assert np.isfinite(forecast).all()
+    np.testing.assert_allclose(
+        forecast, without.predict(X_future, groups=groups_future), rtol=1e-6
+    )
+    intervals = with_short.predict_interval(X_future, groups=groups_future)
+    assert (intervals[:, 0] <= forecast).all() and (forecast <= intervals[:, 1]).all()
+
+
+def test_a_collection_without_a_series_long_enough_to_train_is_refused():
+    X_all, y_all, groups_all, _ = collection()
+    keep = np.r_[0:4, 40:44, 80:84]  # 4 rows of each series
+    with pytest.raises(ValueError, match=r"at least 5 .*'direct'.*\(4\)"):
+        tiny(strategy="auto", horizon=3).fit(
+            X_all[keep], y_all[keep], groups=groups_all[keep]
+        )
+
+
+@pytest.mark.parametrize(
+    ("series_scaling", "refused"), [("last", True), ("standard", False)]
+)
+def test_a_series_of_one_value_is_forecast_flat_unless_it_lacks_a_step(
+    series_scaling, refused
+):
+    X_all, y_all, groups_all, _ = collection()
+    X, y, groups = X_all[:81], y_all[:81], groups_all[:81]  # "other": 1 value
+    model = tiny(series_scaling=series_scaling, max_iter=2)
+    if refused:
+        with pytest.raises(ValueError, match=r"takes 2 values.*\['other'\]"):
+            model.fit(X, y, groups=groups)
+        return
+    model.fit(X, y, groups=groups)
+    X_future, groups_future = future([("other", 4)])
+    np.testing.assert_array_equal(model.predict(X_future, groups=groups_future), y[80])
+
+
+@pytest.mark.parametrize("strategy", ["recursive", "direct"])
+def test_a_constant_series_is_forecast_flat_at_its_value(strategy):
+    # The network learns the others' average drift and used to add it to
+    # a series of zeros (forecasts of 0.01 to 0.14): seasonal naive is exact.
+    _, y_all, groups_all, _ = collection()
+    y = np.r_[y_all, np.zeros(30), np.full(30, 250.0)]
+    groups = np.r_[groups_all, ["zeros"] * 30, ["level"] * 30]
+    model = tiny(strategy=strategy, horizon=4, max_iter=3)
+    model.fit(np.empty((len(y), 0)), y, groups=groups)
+    X_future, groups_future = future([("zeros", 4), ("level", 4), ("small", 4)])
+    forecast = model.predict(X_future, groups=groups_future)
+    np.testing.assert_array_equal(forecast[:8], np.r_[np.zeros(4), np.full(4, 250.0)])
+    assert np.ptp(forecast[8:]) > 0.05  # the others still follow their wave
+    # Once the series moves, the network forecasts it again.
+    model.update(np.empty((2, 0)), np.array([1.0, 3.0]), groups=["zeros"] * 2)
+    assert not np.all(model.predict(X_future[:4], groups=groups_future[:4]) == 3.0)
+
+
+def test_a_constant_series_with_covariates_is_left_to_the_network():
+    # Covariates can move a series that has not moved yet (a promotion).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(110, 1))
+    y = np.r_[wave(40) + X[:40, 0], wave(40, 1.0) + X[40:80, 0], np.zeros(30)]
+    groups = np.repeat(["a", "b", "zeros"], [40, 40, 30])
+    model = tiny(max_iter=3).fit(X, y, groups=groups)
+    forecast = model.predict(np.array([[3.0], [-3.0]]), groups=["zeros"] * 2)
+    assert forecast[0] != forecast[1]
 
 
 def test_a_new_series_in_update_needs_one_step_of_history(fitted):
