@@ -53,6 +53,17 @@ MISSING_TARGET_STEPS = 4
 
 _BATCH = 4096
 
+#: The windows whose leave-one-out errors choose the penalty: all of them up
+#: to this many, else this many evenly spaced ones (every series' share of
+#: them, in order). The solution is solved on all windows either way; only
+#: the choice among :data:`RELATIVE_PENALTIES` reads a sample, so the start
+#: costs one pass over the windows and a bounded one, not two. Each sampled
+#: error is exact (the leverage of its window in the fit on all); the
+#: penalties are compared on the same windows, so their differences are
+#: estimated far better than the level. Up to this many windows the start
+#: is exactly ``RidgeCV``.
+LEAVE_ONE_OUT_SAMPLES = 8192
+
 
 @dataclass(frozen=True)
 class RidgeStart:
@@ -96,8 +107,9 @@ def initialise_linear_path(
     of the centred Gram matrix, is ``penalty`` when given; otherwise it is
     chosen among :data:`RELATIVE_PENALTIES` by the exact leave-one-out error,
     as ``sklearn.linear_model.RidgeCV`` chooses it, computed from the
-    eigendecomposition of the Gram matrix in one more pass over the windows:
-    the untrained network is ``RidgeCV`` on the lags. Only penalties whose
+    eigendecomposition of the Gram matrix, on at most
+    :data:`LEAVE_ONE_OUT_SAMPLES` windows evenly spaced: up to that many
+    windows the untrained network is ``RidgeCV`` on the lags. Only penalties whose
     solution keeps the float32 network numerically sound are candidates:
     those with a rounding gain of at most :data:`MAX_ROUNDING_GAIN`, as
     long as one has. (Choosing it on the held-out last rows instead was
@@ -254,7 +266,8 @@ def _leave_one_out_errors(
     coefficients: torch.Tensor,
     inverse: torch.Tensor,
 ) -> torch.Tensor:
-    """The summed squared leave-one-out errors of each penalty, in one pass.
+    """The summed squared leave-one-out errors of each penalty, over at most
+    :data:`LEAVE_ONE_OUT_SAMPLES` windows.
 
     ``coefficients`` (penalties, inputs, outputs) and ``inverse`` (penalties,
     inputs) are in the eigenbasis ``vectors`` of the centred Gram matrix.
@@ -263,7 +276,8 @@ def _leave_one_out_errors(
     # Fewer windows per batch with more outputs: a batch's residuals hold
     # windows x penalties x outputs values, several times over.
     rows = max(64, _BATCH // coefficients.shape[2])
-    for windows, targets, weights in _batches(data, len(vectors), rows):
+    samples = evenly_spaced(len(data), LEAVE_ONE_OUT_SAMPLES)
+    for windows, targets, weights in _batches(data, len(vectors), rows, samples):
         rotated = (windows - moments.input_mean) @ vectors
         residual = (targets - moments.target_mean)[:, None, :] - torch.einsum(
             "bi,pio->bpo", rotated, coefficients
@@ -318,14 +332,43 @@ def _start_with_missing_targets(
     return RidgeStart(penalty=first.penalty, rms_error=None)
 
 
-def _batches(data: Batches, n_inputs: int, rows: int = _BATCH):
-    """(windows, targets, weights) of ``data`` in float64 on the CPU, by ``rows``."""
-    for start in range(0, len(data), rows):
+def evenly_spaced(n_samples: int, most: int) -> torch.Tensor | None:
+    """``most`` sample indices spread evenly over ``n_samples``; None for all.
+
+    Examples
+    --------
+    >>> from sklstm._linear_path import evenly_spaced
+    >>> evenly_spaced(10, 4).tolist(), evenly_spaced(3, 4)
+    ([0, 3, 6, 9], None)
+    """
+    if n_samples <= most:
+        return None
+    return torch.linspace(0, n_samples - 1, most, dtype=torch.float64).round().long()
+
+
+def _batches(
+    data: Batches,
+    n_inputs: int,
+    rows: int = _BATCH,
+    samples: torch.Tensor | None = None,
+):
+    """(windows, targets, weights) of ``data`` in float64 on the CPU, by ``rows``.
+
+    ``samples``: only these samples, in their order (None: all).
+    """
+    n_samples = len(data) if samples is None else len(samples)
+    for start in range(0, n_samples, rows):
         stop = start + rows
-        windows = data.windows.slice(start, stop).reshape(-1, n_inputs)
-        weights = None if data.weights is None else data.weights[start:stop]
+        if samples is None:
+            windows = data.windows.slice(start, stop)
+            targets = data.targets[start:stop]
+            weights = None if data.weights is None else data.weights[start:stop]
+        else:
+            taken = samples[start:stop].to(data.windows.view.device)
+            windows, targets = data.windows.take(taken), data.targets[taken]
+            weights = None if data.weights is None else data.weights[taken]
         yield (
-            windows.to("cpu", torch.float64),
-            data.targets[start:stop].to("cpu", torch.float64),
+            windows.reshape(-1, n_inputs).to("cpu", torch.float64),
+            targets.to("cpu", torch.float64),
             None if weights is None else weights.to("cpu", torch.float64),
         )

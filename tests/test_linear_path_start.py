@@ -6,10 +6,11 @@ import torch
 from sklearn.linear_model import RidgeCV
 
 from sklstm import LSTMForecaster, LSTMRegressor
+from sklstm import _linear_path as linear_path
 from sklstm._linear_path import RELATIVE_PENALTIES, initialise_linear_path
 from sklstm._network import RecurrentNetwork
 from sklstm._training import Batches, clearly_lower
-from sklstm._windows import lag_windows
+from sklstm._windows import LagWindows, lag_windows
 from sklstm.datasets import load_airline
 
 T = np.arange(300)
@@ -50,6 +51,53 @@ def test_the_untrained_network_is_ridgecv_on_the_lags_of_a_trending_series():
         start = network(data.windows.slice(0, len(x))).numpy().ravel()
     expected = ridgecv_on_the_same_grid(windows, y).predict(windows)
     np.testing.assert_allclose(start, expected, atol=2e-4)
+
+
+class CountedWindows(LagWindows):
+    """Lag windows that count the windows read from them."""
+
+    def slice(self, start, stop):
+        batch = super().slice(start, stop)
+        self.read.append(len(batch))
+        return batch
+
+    def take(self, samples):
+        batch = super().take(samples)
+        self.read.append(len(batch))
+        return batch
+
+
+def trend_start(lookback: int, most: int, monkeypatch):
+    """The ridge start on the trend's lags, its penalty chosen on ``most``
+    windows, and how many windows it read."""
+    monkeypatch.setattr(linear_path, "LEAVE_ONE_OUT_SAMPLES", most)
+    x, y, windows = standardised_lags(TREND, lookback)
+    network = RecurrentNetwork(
+        1, 1, lookback, hidden_size=8, num_layers=1, dropout=0.0,
+        bidirectional=False, linear_path=True,
+    )  # fmt: skip
+    view = lag_windows(torch.tensor(x, dtype=torch.float32)[:, None], lookback)
+    counted = CountedWindows(view.view, view.positions)
+    object.__setattr__(counted, "read", [])
+    data = Batches(counted, torch.tensor(y, dtype=torch.float32)[:, None])
+    assert initialise_linear_path(network, data)
+    with torch.no_grad():
+        start = network(view.slice(0, len(x))).numpy().ravel()
+    return start, sum(counted.read), windows, y
+
+
+def test_the_ridge_start_reads_the_windows_once_and_a_bounded_sample(monkeypatch):
+    # The penalty is chosen on 100 evenly spaced windows of the 299: one
+    # pass solves the normal equations, the leave-one-out errors read only
+    # the sample (two full passes before).
+    start, read, windows, y = trend_start(4, 100, monkeypatch)
+    assert read == len(windows) + 100
+    # The penalty chosen on them predicts like RidgeCV on all windows.
+    expected = ridgecv_on_the_same_grid(windows, y).predict(windows)
+    np.testing.assert_allclose(start, expected, atol=1e-2)
+    everything, read, _, _ = trend_start(4, len(windows), monkeypatch)
+    assert read == 2 * len(windows)  # up to the sample size: RidgeCV exactly
+    np.testing.assert_allclose(everything, expected, atol=2e-4)
 
 
 def test_when_no_epoch_beats_the_ridge_start_the_model_is_ridge_on_all_rows():
