@@ -220,8 +220,8 @@ def _train_members(
     )
     (trained,) = group_fit.summed(torch.tensor(float(np.count_nonzero(weights))))
     batch_size = batch_size_for(forecaster.batch_size, n_series, int(trained))
-    targets = targets.dense()
-    targets = targets[:, 0] if rollout.block == 1 else targets
+    # As in one process: direct targets stay a view over the series.
+    targets = targets.dense()[:, 0] if rollout.block == 1 else targets
     # Every process seeds the networks alike: with the seed rank 0 draws.
     seeded = copy.copy(forecaster)
     seeded.random_state = group_fit.gathered(draw_seed(forecaster.random_state))[0]

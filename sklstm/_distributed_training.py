@@ -32,6 +32,7 @@ from torch.nn.parallel import DistributedDataParallel
 from sklstm._collective import running
 from sklstm._regressor import LSTMRegressor
 from sklstm._scaling import Standardizer, differ_by_rounding
+from sklstm._targets import DirectTargets
 from sklstm._training import Batches, _loss, predict_in_batches
 
 __all__ = ["ProcessGroupFit", "ShareRegressor"]
@@ -181,19 +182,34 @@ class ProcessGroupFit:
         """``Standardizer.fit`` over the values of every process."""
         if not enabled:
             return Standardizer.fit(values, enabled=False)
-        flat = values.reshape(-1, values.shape[-1])
+        n_columns = values.shape[-1]
+
+        def tables():  # direct targets stay a view: a chunk of rows at a time
+            if isinstance(values, DirectTargets):
+                yield from values.chunks()
+            else:
+                yield values.reshape(-1, n_columns)
+
+        local_sums, local_count = np.zeros(n_columns), 0
+        for table in tables():
+            local_sums += table.sum(axis=0, dtype=np.float64)
+            local_count += len(table)
         count, sums = self.summed(
-            torch.tensor(float(len(flat)), dtype=torch.float64),
-            torch.from_numpy(flat.sum(axis=0, dtype=np.float64)),
+            torch.tensor(float(local_count), dtype=torch.float64),
+            torch.from_numpy(local_sums),
         )
         mean = (sums / count).numpy()
-        (squares,) = self.summed(torch.from_numpy(((flat - mean) ** 2).sum(axis=0)))
+        local_squares = np.zeros(n_columns)
+        local_low, local_high = np.full(n_columns, np.inf), np.full(n_columns, -np.inf)
+        for table in tables():
+            local_squares += ((table - mean) ** 2).sum(axis=0)
+            if len(table):
+                local_low = np.minimum(local_low, table.min(axis=0))
+                local_high = np.maximum(local_high, table.max(axis=0))
+        (squares,) = self.summed(torch.from_numpy(local_squares))
         std = np.sqrt(squares.numpy() / float(count))
-        empty = np.full(flat.shape[1], np.inf)
-        low = self.extreme(flat.min(axis=0) if len(flat) else empty, dist.ReduceOp.MIN)
-        high = self.extreme(
-            flat.max(axis=0) if len(flat) else -empty, dist.ReduceOp.MAX
-        )
+        low = self.extreme(local_low, dist.ReduceOp.MIN)
+        high = self.extreme(local_high, dist.ReduceOp.MAX)
         return Standardizer(
             mean, np.where(differ_by_rounding(low, high, mean), 1.0, std)
         )

@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import time
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -255,6 +256,35 @@ def test_a_series_too_short_to_train_is_a_history_here_as_in_one_process(
     alone = forecaster().fit(X, y, groups=groups)
     shared = fit_data_parallel(forecaster(), X, y, groups=groups)
     assert_same_forecasts(shared, alone, steps=3)  # "f" among them
+
+
+def test_a_data_parallel_direct_fit_keeps_its_targets_a_view(group_of_one):
+    # As in one process, a share's direct targets are the next `horizon`
+    # values of every window, read from the series, never laid out as a
+    # table of windows x horizon: memory grows with the rows, not the horizon.
+    # The table was built here: +20 MB from horizon 4 to 48 on this panel.
+    rng = np.random.default_rng(0)
+    series, steps = 200, 150
+    y = np.cumsum(rng.standard_normal((series, steps)), axis=1).ravel() + 100.0
+    groups = np.repeat(np.arange(series), steps)
+    X = np.empty((len(y), 0))
+
+    def traced_peak_mb(horizon: int) -> float:
+        model = tiny_forecaster(lookback=4, horizon=horizon, max_iter=1, n_networks=1)
+        tracemalloc.start()
+        try:
+            fit_data_parallel(model, X, y, groups=groups)
+            return tracemalloc.get_traced_memory()[1] / 2**20
+        finally:
+            tracemalloc.stop()
+
+    table_mb = series * (steps - 48) * 48 * 8 / 2**20
+    traced_peak_mb(4)  # the first fit also imports what the group's fit needs
+    growth = traced_peak_mb(48) - traced_peak_mb(4)
+    assert growth < 0.5 * table_mb, (
+        f"horizon 48 took {growth:.1f} MB more than horizon 4; one float64 "
+        f"table of its targets is {table_mb:.1f} MB"
+    )
 
 
 def test_a_fit_without_a_process_group_says_how_to_start_one():
