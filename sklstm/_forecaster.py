@@ -67,7 +67,12 @@ from sklstm._rollout import (
     held_out_errors,
 )
 from sklstm._scoring import r2_of_observed
-from sklstm._series_state import SINGLE_SERIES_LABEL, SeriesState, check_state
+from sklstm._series_state import (
+    SINGLE_SERIES_LABEL,
+    SeriesState,
+    check_state,
+    fit_interval_scales,
+)
 from sklstm._series_transforms import SERIES_SCALINGS, fit_target_transform
 from sklstm._state import (
     Array,
@@ -75,6 +80,7 @@ from sklstm._state import (
     Estimator,
     Estimators,
     Field,
+    Float,
     Label,
     Labels,
     Names,
@@ -311,7 +317,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         origin in the held-out tail of every series (with
         ``early_stopping``), in the units the network sees (the units of y
         when ``series_scaling`` resolves to ``'none'`` and no season is
-        taken out): row *i* forecasts from the *i*-th origin, column *h* is
+        taken out), each divided by its series' interval scale (how much
+        the series moves from one step to the next there, shrunk halfway to
+        the median series; 1 for one series' own intervals): row *i*
+        forecasts from the *i*-th origin, column *h* is
         ``h + 1`` steps ahead, NaN where the series ended first.
         ``max_steps`` is the longest tail, at most
         ``MAX_CALIBRATED_STEPS = 200``. What ``predict_interval`` calibrates
@@ -414,7 +423,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     ratios to the last value (``'log_last'``) 1.21 and 1.09.
     ``predict_interval`` pools the held-out errors of all series in the
     units the network sees, so each series' interval is scaled like the
-    series (and by its season).
+    series (and by its season); each error is first divided by its series'
+    interval scale, the standard deviation of the series' one-step changes
+    in those units, shrunk halfway to the median series, and each series'
+    half-width is the pooled one times its scale. Calm series get narrow
+    intervals, restless ones wide: on M1, M3 and Tourism monthly this raised
+    the coverage of the 95 % intervals from 0.92 to 0.93-0.94 and lowered
+    their MSIS (``docs/forecasting.md``). A series added by ``update`` gets
+    its scale from the history it brings, shrunk halfway to the median
+    scale of the known series; a known series keeps its scale of ``fit``.
 
     ``predict_interval`` is calibrated by backtesting on the held-out tail:
     at the end of ``fit`` the trained model forecasts from every origin in
@@ -488,6 +505,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         "_time_offsets": Array(shape=("*",), optional=True),
         "_series_name": Scalar(optional=True),
         "_series_missing": Array(shape=("*", "*"), optional=True),
+        "_series_interval_scale": Array(shape=("*",), optional=True),
+        "_interval_noise_centre": Float(optional=True),
     }
     #: How sklstm 0.2 laid out the same state (files of format 1).
     _legacy_fitted_state_schema: ClassVar[dict[str, Field]] = LEGACY_SCHEMA
@@ -615,6 +634,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         width = history_width(architecture)
         transform = target_transform(series, panel, architecture)
         z, missing = _network_units(transform, y_sorted, panel)
+        scales = fit_interval_scales(z, missing, panel)
         missing = missing if self._masked(missing.any()) else None
         fraction = calibration_fraction(
             trainable_lengths(panel, architecture),
@@ -624,7 +644,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         )
         networks = self._train_on(architecture, z, X_sorted, panel, fraction, missing)
         residuals = calibration_errors(
-            networks, architecture, z, X_sorted, panel, fraction, missing
+            networks, architecture, z, X_sorted, panel, fraction, missing, scales[0]
         )
         state = SeriesState.from_fit(
             y_sorted,
@@ -633,6 +653,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             transform,
             width,
             time_grid(time_index(X, y), panel),
+            scales,
         )
         publish_fitted_state(
             self,
@@ -763,8 +784,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             Each series' rows are its next steps, in order, from the end of
             its history (seen in ``fit`` or given to :meth:`update`).
             The held-out errors of all series, in the units the network
-            sees (``series_scaling``), are pooled, so each series' interval
-            is scaled like the series.
+            sees (``series_scaling``), each divided by its series' interval
+            scale, are pooled; each series' interval is the pooled
+            half-width times its scale, in the units of the series.
 
         Returns
         -------
@@ -806,10 +828,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         X, _, groups = from_long_format(X, None, groups)
         fitted = self._fitted()
         residuals = fitted.calibration_residuals("predict_interval")
-        _, scaled, to_y, (_, steps) = fitted.forecast(fitted.covariates(X), groups)
+        _, scaled, to_y, (series, steps) = fitted.forecast(fitted.covariates(X), groups)
         half_width = stepwise_half_width(residuals, coverage, int(steps.max()) + 1)[
             steps
-        ]
+        ] * fitted.state.interval_scales(series)
         return np.column_stack([to_y(scaled - half_width), to_y(scaled + half_width)])
 
     def predict_quantiles(
@@ -873,8 +895,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         X, _, groups = from_long_format(X, None, groups)
         fitted = self._fitted()
         residuals = fitted.calibration_residuals("predict_quantiles")
-        _, scaled, to_y, (_, steps) = fitted.forecast(fitted.covariates(X), groups)
+        _, scaled, to_y, (series, steps) = fitted.forecast(fitted.covariates(X), groups)
         offsets = quantile_offsets(residuals, levels, steps)
+        offsets *= fitted.state.interval_scales(series)[:, None]
         return np.column_stack([to_y(scaled + offset) for offset in offsets.T])
 
     def update(self, X, y, *, groups=None) -> LSTMForecaster:
@@ -1194,9 +1217,10 @@ def target_transform(series, panel, architecture):
 
 
 def calibration_errors(
-    networks, architecture, z, X_sorted, panel, fraction, missing=None
+    networks, architecture, z, X_sorted, panel, fraction, missing=None, scales=None
 ):
-    """The errors of forecasts from the held-out tails (None without them)."""
+    """The errors of forecasts from the held-out tails (None without them),
+    each divided by its series' interval scale (``scales``; None: 1)."""
     if networks[0].calibration_residuals_ is None:
         return None
     return held_out_errors(
@@ -1207,6 +1231,7 @@ def calibration_errors(
         panel,
         fraction,
         missing,
+        scales,
     )
 
 

@@ -7,6 +7,13 @@ was not trained on (the time-ordered validation tail), take their
 like the tail's (exchangeable), the interval holds the truth with probability
 at least ``coverage``; for time series this is an approximation that holds
 when the series' noise does not drift.
+
+Across many series the held-out errors are pooled in the units the network
+sees, each divided first by its series' interval scale
+(:func:`interval_scales`): how much the series moves from one step to the
+next relative to the typical series, shrunk halfway to 1. A calm series
+then gets a narrow interval and a restless one a wide one, while the pool
+still calibrates them all; one series alone is its own typical series.
 """
 
 from __future__ import annotations
@@ -119,6 +126,93 @@ def stepwise_half_width(
         )
     ordered = np.sort(residuals[:, :n_steps], axis=0)  # NaN sorts last
     return ordered[ranks[:n_steps] - 1, np.arange(n_steps)]
+
+
+def step_noise(values: np.ndarray, codes: np.ndarray, n_series: int) -> np.ndarray:
+    """Each series' standard deviation of its one-step changes.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_rows,)
+        The values of every series, each series' rows together and in time
+        order; NaN where a value was missing (no change is taken across it).
+    codes : ndarray of shape (n_rows,)
+        The series of each row, from 0 to ``n_series - 1``.
+    n_series : int
+
+    Returns
+    -------
+    noise : ndarray of shape (n_series,)
+        NaN for a series with fewer than two changes to measure.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._intervals import step_noise
+    >>> values = np.array([0.0, 1.0, 0.0, 1.0, 0.0, 5.0, 5.0, 5.0, 2.0])
+    >>> step_noise(values, np.array([0, 0, 0, 0, 0, 1, 1, 1, 2]), 3).tolist()
+    [1.0, 0.0, nan]
+    """
+    changes = np.diff(values)
+    kept = (codes[1:] == codes[:-1]) & ~np.isnan(changes)
+    changes, codes = changes[kept], codes[1:][kept]
+    count = np.bincount(codes, minlength=n_series)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(codes, changes, n_series) / count
+        spread = np.bincount(codes, (changes - mean[codes]) ** 2, n_series) / count
+    return np.where(count >= 2, np.sqrt(spread), np.nan)
+
+
+def noise_centre(noise: np.ndarray) -> float | None:
+    """The typical one-step noise of a collection: the median series'.
+
+    None when no series' noise is known or the median series does not move
+    at all: there is then no typical width to scale by.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._intervals import noise_centre
+    >>> noise_centre(np.array([1.0, 2.0, 5.0, np.nan])), noise_centre(np.zeros(3))
+    (2.0, None)
+    """
+    finite = noise[np.isfinite(noise)]
+    centre = float(np.median(finite)) if len(finite) else 0.0
+    return centre if centre > 0 else None
+
+
+def interval_scales(noise: np.ndarray, centre: float | None) -> np.ndarray:
+    """Each series' factor on the pooled half-width: its noise, shrunk halfway.
+
+    A series' scale is the mean of its one-step noise (:func:`step_noise`)
+    relative to the collection's ``centre`` (:func:`noise_centre`) and 1, so
+    the median series has the scale 1, and a series' own estimate, often
+    from few values, moves its intervals only halfway from the typical
+    width. A series without a noise estimate, and every series when there is
+    no centre, gets 1: the pooled width.
+
+    Parameters
+    ----------
+    noise : ndarray of shape (n_series,)
+        The one-step noise of each series, NaN where unknown.
+    centre : float or None
+        The collection's typical noise.
+
+    Returns
+    -------
+    scales : ndarray of shape (n_series,)
+        Positive factors.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._intervals import interval_scales
+    >>> interval_scales(np.array([1.0, 2.0, 6.0, np.nan]), centre=2.0).tolist()
+    [0.75, 1.0, 2.0, 1.0]
+    """
+    if centre is None:
+        return np.ones(len(noise))
+    return np.where(np.isfinite(noise), (noise / centre + 1) / 2, 1.0)
 
 
 def check_quantile_levels(quantiles) -> np.ndarray:

@@ -277,6 +277,7 @@ def held_out_errors(
     panel: Panel,
     fraction,
     missing: np.ndarray | None = None,
+    scales: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """|forecast - truth| from every origin of every series' held-out tail.
 
@@ -295,6 +296,9 @@ def held_out_errors(
     missing : ndarray of bool of shape (n_rows,), default=None
         Which values of ``z`` were missing (filled): no error is taken
         against them.
+    scales : ndarray of shape (n_series,), default=None
+        Each series' interval scale: its errors are divided by it, so that
+        the errors of all series pool in one unit. None: 1.
 
     Returns
     -------
@@ -308,6 +312,7 @@ def held_out_errors(
     n_origins = np.ceil(fraction * (panel.lengths - block)).astype(np.intp)
     cap = np.minimum(MAX_CALIBRATED_STEPS, n_origins)
     segments, origin_rows, firsts, steps, offset = [], [], [], [], 0
+    origin_series = []
     for s, (start, length) in enumerate(zip(panel.starts, panel.lengths, strict=True)):
         origins = np.arange(length - 1 - n_origins[s], length - 1)
         origins = origins[origins >= width - 1]
@@ -316,6 +321,7 @@ def held_out_errors(
         )
         segments += [X[start : start + length], padding]
         origin_rows.append(start + origins)
+        origin_series.append(np.full(len(origins), s))
         firsts.append(offset + origins - rollout.lookback + 1)
         steps.append(np.minimum(length - 1 - origins, cap[s]))
         offset += length + len(padding)
@@ -337,6 +343,8 @@ def held_out_errors(
             missing,
         )
         errors[chunk, : part.shape[1]] = part
+    if scales is not None:
+        errors /= scales[np.concatenate(origin_series)][:, None]
     return errors
 
 

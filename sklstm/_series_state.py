@@ -2,11 +2,12 @@
 
 :class:`SeriesState` holds, for every series of the collection (one series is
 a collection of one): its label, its recent history (the values with their
-season taken out, next to their covariates), its fitted target transform and
-its place on the time grid. ``fit`` builds one, ``update`` derives a new one
-from it and the new rows, and every reader (``predict``, intervals, dated
-forecasts) reads the one it found: the forecaster publishes a new state in
-one step, so no reader sees a mix of two.
+season taken out, next to their covariates), its fitted target transform,
+its place on the time grid and the scale of its prediction intervals.
+``fit`` builds one, ``update`` derives a new one from it and the new rows,
+and every reader (``predict``, intervals, dated forecasts) reads the one it
+found: the forecaster publishes a new state in one step, so no reader sees a
+mix of two.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sklstm._forecast_windows import padded_tail, recent_rows
+from sklstm._intervals import interval_scales, noise_centre, step_noise
 from sklstm._missing_values import (
     fill_forward,
     fill_forward_series,
@@ -53,6 +55,13 @@ class SeriesState:
         Which values of the history were missing, and hold the last value
         observed before them instead (:mod:`sklstm._missing_values`); None
         when none was.
+    interval_scale : ndarray of shape (n_series,) or None
+        Each series' factor on the pooled half-width of its intervals
+        (:func:`sklstm._intervals.interval_scales`); None: 1 for every
+        series (files saved before the scales existed).
+    noise_centre : float or None
+        The typical one-step noise of the fitted collection, that the
+        scales are relative to (None: there was none).
     """
 
     labels: np.ndarray
@@ -60,6 +69,8 @@ class SeriesState:
     transform: TargetTransform
     grid: TimeGrid | None
     missing: np.ndarray | None = None
+    interval_scale: np.ndarray | None = None
+    noise_centre: float | None = None
 
     # ------------------------------------------------------------ locating
 
@@ -103,24 +114,47 @@ class SeriesState:
         """Which recent values of series ``where`` were missing (None: none)."""
         return None if self.missing is None else self.missing[where]
 
+    def interval_scales(self, where: np.ndarray) -> np.ndarray:
+        """The factor on the pooled half-width of series ``where``."""
+        if self.interval_scale is None:
+            return np.ones(len(where))
+        return self.interval_scale[where]
+
     # ------------------------------------------------------------- building
 
     @classmethod
     def from_fit(
-        cls, y_sorted, X_sorted, panel: Panel, transform, width: int, grid
+        cls,
+        y_sorted,
+        X_sorted,
+        panel: Panel,
+        transform,
+        width: int,
+        grid,
+        interval_scale: tuple[np.ndarray, float | None] | None = None,
     ) -> SeriesState:
-        """The state at the end of ``fit``: rows grouped by series (``panel``)."""
+        """The state at the end of ``fit``: rows grouped by series (``panel``).
+
+        ``interval_scale`` is each series' scale and the noise centre
+        (:func:`fit_interval_scales`).
+        """
         adjusted = transform.adjust(y_sorted, panel.sorted_codes, panel.steps_from_end)
         adjusted, missing = fill_forward(adjusted, panel)
         history = recent_rows(np.column_stack([adjusted, X_sorted]), panel, width)
         recent_missing = recent_rows(missing, panel, width) if missing.any() else None
-        return cls(panel.labels, history, transform, grid, recent_missing)
+        scales, centre = interval_scale or (None, None)
+        return cls(
+            panel.labels, history, transform, grid, recent_missing, scales, centre
+        )
 
     def updated(self, y_sorted, X_sorted, panel: Panel, index) -> SeriesState:
         """The state once the new rows (grouped by series) continue it.
 
         A known series continues its history, its season and its place in
-        time; a new series gets its own transform from its rows.
+        time, and keeps the interval scale of the fit (the held-out errors
+        were measured in it); a new series gets its own transform from its
+        rows, and its interval scale from their noise, relative to the noise
+        centre of the fit.
         """
         where = locate_series(self.labels, panel.labels)
         new = where < 0
@@ -158,7 +192,15 @@ class SeriesState:
         grid = None if self.grid is None else self.grid.continued(index, panel, where)
         labels = np.concatenate([self.labels, panel.labels[new]])
         missing = missing if missing.any() else None
-        return _sorted_state(labels, history, transform, grid, missing)
+        scale = self.interval_scale
+        if scale is not None and new.any():
+            own = np.isin(codes, np.flatnonzero(new))
+            units = transform.scaling.transform(adjusted[own], placed[codes][own])
+            noise = step_noise(units, codes[own], len(new))[new]
+            scale = np.concatenate([scale, interval_scales(noise, self.noise_centre)])
+        return _sorted_state(
+            labels, history, transform, grid, missing, (scale, self.noise_centre)
+        )
 
     def _continued_transform(self, y_sorted, panel: Panel, where) -> TargetTransform:
         """The transform with the new series' own appended (after the known)."""
@@ -202,6 +244,8 @@ class SeriesState:
             "_time_step": None if grid is None else grid.step,
             "_time_offsets": None if grid is None else grid.offsets,
             "_series_missing": None if self.missing is None else self.missing,
+            "_series_interval_scale": self.interval_scale,
+            "_interval_noise_centre": self.noise_centre,
         }
 
     @classmethod
@@ -223,13 +267,34 @@ class SeriesState:
             TargetTransform(season, scaling),
             grid,
             None if missing is None else np.asarray(missing) > 0,
+            fitted.get("_series_interval_scale"),
+            fitted.get("_interval_noise_centre"),
         )
 
 
+def fit_interval_scales(
+    z: np.ndarray, missing: np.ndarray, panel: Panel
+) -> tuple[np.ndarray, float | None]:
+    """Each series' interval scale from the values a fit saw, and the centre.
+
+    ``z`` are the values in the units the network sees, grouped by series
+    (``panel``), and ``missing`` which of them were missing (filled).
+    """
+    noise = step_noise(
+        np.where(missing, np.nan, z), panel.sorted_codes, len(panel.labels)
+    )
+    centre = noise_centre(noise)
+    return interval_scales(noise, centre), centre
+
+
 def _sorted_state(
-    labels, history, transform: TargetTransform, grid, missing=None
+    labels, history, transform: TargetTransform, grid, missing=None, scale=None
 ) -> SeriesState:
-    """A state whose series are put in the order of their labels."""
+    """A state whose series are put in the order of their labels.
+
+    ``scale`` is the interval scales and the noise centre (None: none).
+    """
+    scales, centre = scale or (None, None)
     order = np.argsort(labels, kind="stable")
     season = transform.season
     if season is not None:
@@ -245,6 +310,8 @@ def _sorted_state(
         TargetTransform(season, scaling),
         grid,
         None if missing is None else missing[order],
+        None if scales is None else scales[order],
+        centre,
     )
 
 
@@ -298,6 +365,14 @@ def check_state(state: SeriesState, lookback: int, width: int, n_features: int) 
             f"the mask of missing values has shape {state.missing.shape}, where "
             f"the recent history makes {(n, width)}"
         )
+    scale = state.interval_scale
+    if scale is not None and not (
+        scale.shape == (n,) and np.isfinite(scale).all() and (scale > 0).all()
+    ):
+        problems.append(f"the interval scales must be {n} positive numbers")
+    centre = state.noise_centre
+    if centre is not None and not (np.isfinite(centre) and centre > 0):
+        problems.append("the noise centre must be a positive number")
     if problems:
         raise ValueError("; ".join(problems))
 
@@ -307,4 +382,10 @@ def _listed(labels: np.ndarray) -> str:
     return shown + (f" and {len(labels) - 5} more" if len(labels) > 5 else "")
 
 
-__all__ = ["SINGLE_SERIES_LABEL", "SeriesState", "check_state", "pd"]
+__all__ = [
+    "SINGLE_SERIES_LABEL",
+    "SeriesState",
+    "check_state",
+    "fit_interval_scales",
+    "pd",
+]

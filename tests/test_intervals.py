@@ -259,6 +259,47 @@ def test_forecast_quantiles_of_a_series_1000_times_larger_spread_1000_times_wide
     np.testing.assert_allclose(spread[3:], 1000 * spread[:3], rtol=1e-6)
 
 
+def calm_and_restless(n=150, seed=0):
+    """Two series on the same wave at the same level, one with 10x the noise."""
+    rng = np.random.default_rng(seed)
+    wave = 10 + np.sin(0.1 * np.arange(n))
+    calm, restless = wave + rng.normal(0, 0.05, n), wave + rng.normal(0, 0.5, n)
+    return np.concatenate([calm, restless]), np.repeat(["calm", "restless"], n)
+
+
+def test_a_restless_series_gets_wider_intervals_than_a_calm_one_at_its_level():
+    # Pooled alone, the errors of both would give both one width (they are
+    # scaled alike, by their last value, about 10).
+    y, groups = calm_and_restless()
+    forecaster = _calibrated_forecaster(y, groups)
+    future = np.repeat(["calm", "restless"], 3)
+    intervals = forecaster.predict_interval(np.empty((6, 0)), 0.8, groups=future)
+    width = intervals[:, 1] - intervals[:, 0]
+    assert (width[3:] > 2 * width[:3]).all()
+    quantiles = forecaster.predict_quantiles(
+        np.empty((6, 0)), (0.1, 0.9), groups=future
+    )
+    np.testing.assert_allclose(quantiles, intervals)  # the same widths
+
+
+def test_a_series_added_by_update_gets_the_width_of_its_own_noise():
+    y, groups = calm_and_restless(seed=0)
+    forecaster = _calibrated_forecaster(y, groups)
+    known = np.empty((2, 0)), 0.8
+    before = forecaster.predict_interval(*known, groups=["calm", "restless"])
+    new_y, new_groups = calm_and_restless(n=60, seed=1)
+    forecaster.update(np.empty((120, 0)), new_y, groups=np.char.add("new ", new_groups))
+    added = forecaster.predict_interval(
+        np.empty((2, 0)), 0.8, groups=["new calm", "new restless"]
+    )
+    width = added[:, 1] - added[:, 0]
+    assert width[1] > 2 * width[0]
+    # The fitted series keep the widths their held-out errors were measured in.
+    np.testing.assert_array_equal(
+        forecaster.predict_interval(*known, groups=["calm", "restless"]), before
+    )
+
+
 @pytest.mark.parametrize(
     "levels", [(0.0, 0.5), (0.5, 1.0), (1.5,), (-0.1,), "high", ()]
 )

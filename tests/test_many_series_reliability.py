@@ -138,6 +138,20 @@ def three_series():
             _set_array("_series_scaling", np.array([[0.0, 1.0], [0.0, -1.0], [0, 1]])),
             "positive scale",
         ),
+        (
+            _set_array("_series_interval_scale", np.array([1.0, 0.0, 1.0])),
+            "interval scales must be 3 positive numbers",
+        ),
+        (
+            _set_array("_series_interval_scale", np.ones(4)),
+            "interval scales must be 3 positive numbers",
+        ),
+        (
+            _edit_document(
+                ["estimator", "fitted", "_interval_noise_centre"], float("inf")
+            ),
+            "noise centre must be a positive number",
+        ),
     ],
     ids=[
         "more-labels-than-series",
@@ -148,6 +162,9 @@ def three_series():
         "huge-lookback",
         "nan-weight",
         "negative-scale",
+        "zero-interval-scale",
+        "interval-scales-of-four-series",
+        "infinite-noise-centre",
     ],
 )
 def test_load_refuses_per_series_state_that_does_not_fit_together(
