@@ -23,6 +23,7 @@ import torch
 from sklstm._distributed_training import ProcessGroupFit, share_regressor
 from sklstm._forecast_settings import (
     batch_size_for,
+    block_of,
     history_width,
     resolve_architecture,
     values_needed,
@@ -35,6 +36,7 @@ from sklstm._forecaster import (
     check_forecastable,
     fitted_attributes,
     target_transform,
+    trainable_lengths,
     training_windows,
 )
 from sklstm._forecaster_legacy import LEGACY_ATTRIBUTES
@@ -43,6 +45,7 @@ from sklstm._panel import panel_of
 from sklstm._publishing import publish_fitted_state
 from sklstm._random import draw_seed
 from sklstm._regressor import LSTMRegressor
+from sklstm._rollout import calibration_fraction
 from sklstm._seasonality import (
     change_autocorrelation_totals,
     season_from_totals,
@@ -127,8 +130,18 @@ def fit_forecaster_share(
     agreed(group_fit, lambda: _check_trainable(panel, architecture, n_series))
     transform = agreed(group_fit, lambda: target_transform(series, panel, architecture))
     z = transform.transform(y_sorted, panel.sorted_codes, panel.steps_from_end)
+    # As in one process: the tails grow until, pooled over every process's
+    # series, they calibrate the horizon.
+    fraction = calibration_fraction(
+        np.concatenate(
+            group_fit.gathered(trainable_lengths(panel, architecture, n_series))
+        ),
+        block_of(architecture),
+        architecture["horizon"],
+        forecaster.validation_fraction,
+    )
     networks = _train_members(
-        forecaster, architecture, z, X_sorted, panel, n_series, group_fit
+        forecaster, architecture, (z, X_sorted), panel, (n_series, fraction), group_fit
     )
     scales = _interval_scales(group_fit, z, panel)
     residuals = calibration_errors(
@@ -137,7 +150,7 @@ def fit_forecaster_share(
         z,
         X_sorted,
         panel,
-        forecaster.validation_fraction,
+        fraction,
         scales=scales[0],
     )
     grid = time_grid(time_index(X, y), panel)
@@ -217,21 +230,23 @@ def _check_trainable(panel, architecture: dict, n_series: int) -> None:
 
 
 def _train_members(
-    forecaster, architecture, z, X_sorted, panel, n_series, group_fit
+    forecaster, architecture, values, panel, collection, group_fit
 ) -> list[LSTMRegressor]:
-    """Train the ``n_networks`` regressors over the windows of all processes."""
+    """Train the ``n_networks`` regressors over the windows of all processes.
+
+    ``values`` are this process's series in the units the network sees and
+    their covariates; ``collection`` how many series all processes hold and
+    the share of windows held out.
+    """
+    n_series, fraction = collection
     rollout = _rollout_of(architecture)
     rows, targets, weights, codes = training_windows(
-        architecture, z, X_sorted, panel, n_series
+        architecture, *values, panel, n_series
     )
     weights = agreed(
         group_fit,
         lambda: leak_free_weights(
-            weights,
-            codes,
-            forecaster.early_stopping,
-            forecaster.validation_fraction,
-            rollout.block,
+            weights, codes, forecaster.early_stopping, fraction, rollout.block
         ),
     )
     (trained,) = group_fit.summed(torch.tensor(float(np.count_nonzero(weights))))
@@ -242,7 +257,9 @@ def _train_members(
     seeded = copy.copy(forecaster)
     seeded.random_state = group_fit.gathered(draw_seed(forecaster.random_state))[0]
     return [
-        share_regressor(seeded._regressor(batch_size, int(trained), member), group_fit)
+        share_regressor(
+            seeded._regressor(batch_size, int(trained), member, fraction), group_fit
+        )
         .fit(rows, targets, sample_weight=weights, groups=codes)
         .as_regressor()
         for member in range(architecture["n_networks"])

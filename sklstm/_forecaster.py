@@ -1319,10 +1319,12 @@ def _check_long_enough(panel, architecture: dict, n_features: int) -> None:
     )
 
 
-def trainable_lengths(panel, architecture: dict) -> np.ndarray:
+def trainable_lengths(panel, architecture: dict, n_series: int | None = None):
     """The lengths of the series long enough to train (the others are only
-    histories to forecast from, and have no held-out tail)."""
-    needed = values_needed(architecture, n_series=len(panel.labels))
+    histories to forecast from, and have no held-out tail), in a fit of
+    ``n_series`` (None: those of ``panel``)."""
+    n_series = len(panel.labels) if n_series is None else n_series
+    needed = values_needed(architecture, n_series=n_series)
     return panel.lengths[panel.lengths >= needed]
 
 

@@ -258,6 +258,27 @@ def test_a_series_too_short_to_train_is_a_history_here_as_in_one_process(
     assert_same_forecasts(shared, alone, steps=3)  # "f" among them
 
 
+def test_the_tails_grow_to_calibrate_the_horizon_here_as_in_one_process(
+    group_of_one,
+):
+    # One held-out window per series calibrates one step: fit grows the
+    # tails until, pooled over the series, they calibrate the third.
+    X, y, groups = panel()
+    alone = forecaster(validation_fraction=0.02).fit(X, y, groups=groups)
+    shared = fit_data_parallel(
+        forecaster(validation_fraction=0.02), X, y, groups=groups
+    )
+    assert shared.regressor_.validation_fraction == alone.regressor_.validation_fraction
+    assert alone.regressor_.validation_fraction > 0.02
+    future = np.tile(np.cos(0.4 * np.arange(3))[:, None], (len(LABELS), 1))
+    future_groups = np.repeat(LABELS, 3)
+    np.testing.assert_allclose(
+        shared.predict_interval(future, 0.9, groups=future_groups),
+        alone.predict_interval(future, 0.9, groups=future_groups),
+        rtol=1e-5,
+    )
+
+
 def test_a_data_parallel_direct_fit_keeps_its_targets_a_view(group_of_one):
     # As in one process, a share's direct targets are the next `horizon`
     # values of every window, read from the series, never laid out as a
