@@ -318,10 +318,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ``early_stopping``), in the units the network sees (the units of y
         when ``series_scaling`` resolves to ``'none'`` and no season is
         taken out), each divided by its series' interval scale (how much
-        the series moves from one step to the next there, shrunk halfway to
-        the median series; 1 for one series' own intervals): row *i*
-        forecasts from the *i*-th origin, column *h* is
-        ``h + 1`` steps ahead, NaN where the series ended first.
+        the series moves from one step to the next there, relative to the
+        median series and shrunk halfway to 1; 1 for one series alone):
+        row *i* forecasts from the *i*-th origin, column *h* is ``h + 1``
+        steps ahead, NaN where the series ended first.
         ``max_steps`` is the longest tail, at most
         ``MAX_CALIBRATED_STEPS = 200``. What ``predict_interval`` calibrates
         on; None after a fit without held-out windows.
@@ -425,13 +425,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     units the network sees, so each series' interval is scaled like the
     series (and by its season); each error is first divided by its series'
     interval scale, the standard deviation of the series' one-step changes
-    in those units, shrunk halfway to the median series, and each series'
-    half-width is the pooled one times its scale. Calm series get narrow
+    in those units relative to the median series', shrunk halfway to 1, and
+    each series' half-width is the pooled one times its scale. Calm series get narrow
     intervals, restless ones wide: on M1, M3 and Tourism monthly this raised
     the coverage of the 95 % intervals from 0.92 to 0.93-0.94 and lowered
     their MSIS (``docs/forecasting.md``). A series added by ``update`` gets
-    its scale from the history it brings, shrunk halfway to the median
-    scale of the known series; a known series keeps its scale of ``fit``.
+    its scale from the history it brings, relative to the median noise of
+    the fitted collection; a known series keeps its scale of ``fit``.
 
     ``predict_interval`` is calibrated by backtesting on the held-out tail:
     at the end of ``fit`` the trained model forecasts from every origin in
