@@ -40,7 +40,6 @@ from sklstm._forecaster import (
     training_windows,
 )
 from sklstm._forecaster_legacy import LEGACY_ATTRIBUTES
-from sklstm._intervals import interval_scales, noise_centre, step_noise
 from sklstm._panel import panel_of
 from sklstm._publishing import publish_fitted_state
 from sklstm._random import draw_seed
@@ -50,7 +49,12 @@ from sklstm._seasonality import (
     change_autocorrelation_totals,
     season_from_totals,
 )
-from sklstm._series_state import SINGLE_SERIES_LABEL, SeriesState, _sorted_state
+from sklstm._series_state import (
+    SINGLE_SERIES_LABEL,
+    SeriesState,
+    _sorted_state,
+    fit_interval_scales,
+)
 from sklstm._time_index import TimeGrid, time_grid, time_index
 from sklstm._validation import validate_on_copy, validate_series
 
@@ -130,33 +134,22 @@ def fit_forecaster_share(
     agreed(group_fit, lambda: _check_trainable(panel, architecture, n_series))
     transform = agreed(group_fit, lambda: target_transform(series, panel, architecture))
     z = transform.transform(y_sorted, panel.sorted_codes, panel.steps_from_end)
-    # As in one process: the tails grow until, pooled over every process's
-    # series, they calibrate the horizon.
-    fraction = calibration_fraction(
-        np.concatenate(
-            group_fit.gathered(trainable_lengths(panel, architecture, n_series))
-        ),
-        block_of(architecture),
-        architecture["horizon"],
-        forecaster.validation_fraction,
+    fraction = _collection_fraction(
+        forecaster, architecture, panel, n_series, group_fit
     )
     networks = _train_members(
         forecaster, architecture, (z, X_sorted), panel, (n_series, fraction), group_fit
     )
-    scales = _interval_scales(group_fit, z, panel)
+    # The noise centre of the whole collection: the scales one process finds.
+    scales = fit_interval_scales(
+        z, np.zeros(len(z), dtype=bool), panel, pooled=group_fit.gathered
+    )
     residuals = calibration_errors(
-        networks,
-        architecture,
-        z,
-        X_sorted,
-        panel,
-        fraction,
-        scales=scales[0],
+        networks, architecture, z, X_sorted, panel, fraction, scales=scales[0]
     )
     grid = time_grid(time_index(X, y), panel)
-    width = history_width(architecture)
     state = SeriesState.from_fit(
-        y_sorted, X_sorted, panel, transform, width, grid, scales
+        y_sorted, X_sorted, panel, transform, history_width(architecture), grid, scales
     )
     publish_fitted_state(
         forecaster,
@@ -205,6 +198,20 @@ def _collection_season(group_fit: ProcessGroupFit, series, params) -> int | None
     )
     n_found, n_changes = (int(count) for count in counts)
     return season_from_totals(totals.numpy(), n_found, n_changes, params["lookback"])
+
+
+def _collection_fraction(
+    forecaster, architecture: dict, panel, n_series: int, group_fit
+) -> float:
+    """The share of windows to hold out, as in one process: the tails grow
+    until, pooled over every process's series, they calibrate the horizon."""
+    lengths = group_fit.gathered(trainable_lengths(panel, architecture, n_series))
+    return calibration_fraction(
+        np.concatenate(lengths),
+        block_of(architecture),
+        architecture["horizon"],
+        forecaster.validation_fraction,
+    )
 
 
 def _check_trainable(panel, architecture: dict, n_series: int) -> None:
@@ -278,14 +285,6 @@ def _stacked(parts: list) -> np.ndarray | None:
             for part in parts
         ]
     )
-
-
-def _interval_scales(group_fit: ProcessGroupFit, z: np.ndarray, panel):
-    """This process's series' interval scales, relative to the noise centre
-    of the whole collection, and that centre."""
-    noise = step_noise(z, panel.sorted_codes, len(panel.labels))
-    centre = noise_centre(np.concatenate(group_fit.gathered(noise)))
-    return interval_scales(noise, centre), centre
 
 
 def _merged_state(parts: list[dict], architecture: dict) -> dict:

@@ -273,17 +273,20 @@ class SeriesState:
 
 
 def fit_interval_scales(
-    z: np.ndarray, missing: np.ndarray, panel: Panel
+    z: np.ndarray, missing: np.ndarray, panel: Panel, pooled=None
 ) -> tuple[np.ndarray, float | None]:
     """Each series' interval scale from the values a fit saw, and the centre.
 
     ``z`` are the values in the units the network sees, grouped by series
     (``panel``), and ``missing`` which of them were missing (filled).
+    ``pooled(noise)``, when given, returns the noise of every part of a
+    collection fitted in parts (a list of arrays), whose median is the
+    centre; None: ``panel`` is the whole collection.
     """
     noise = step_noise(
         np.where(missing, np.nan, z), panel.sorted_codes, len(panel.labels)
     )
-    centre = noise_centre(noise)
+    centre = noise_centre(noise if pooled is None else np.concatenate(pooled(noise)))
     return interval_scales(noise, centre), centre
 
 
