@@ -141,9 +141,7 @@ def fit_forecaster_share(
         forecaster, architecture, (z, X_sorted), panel, (n_series, fraction), group_fit
     )
     # The noise centre of the whole collection: the scales one process finds.
-    scales = fit_interval_scales(
-        z, np.zeros(len(z), dtype=bool), panel, pooled=group_fit.gathered
-    )
+    scales = fit_interval_scales(z, None, panel, pooled=group_fit.gathered)
     residuals = calibration_errors(
         networks, architecture, z, X_sorted, panel, fraction, scales=scales[0]
     )

@@ -831,7 +831,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         _, scaled, to_y, (series, steps) = fitted.forecast(fitted.covariates(X), groups)
         half_width = stepwise_half_width(residuals, coverage, int(steps.max()) + 1)[
             steps
-        ] * fitted.state.interval_scales(series)
+        ] * fitted.state.interval_scale_of(series)
         return np.column_stack([to_y(scaled - half_width), to_y(scaled + half_width)])
 
     def predict_quantiles(
@@ -897,7 +897,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         residuals = fitted.calibration_residuals("predict_quantiles")
         _, scaled, to_y, (series, steps) = fitted.forecast(fitted.covariates(X), groups)
         offsets = quantile_offsets(residuals, levels, steps)
-        offsets *= fitted.state.interval_scales(series)[:, None]
+        offsets *= fitted.state.interval_scale_of(series)[:, None]
         return np.column_stack([to_y(scaled + offset) for offset in offsets.T])
 
     def update(self, X, y, *, groups=None) -> LSTMForecaster:

@@ -114,7 +114,7 @@ class SeriesState:
         """Which recent values of series ``where`` were missing (None: none)."""
         return None if self.missing is None else self.missing[where]
 
-    def interval_scales(self, where: np.ndarray) -> np.ndarray:
+    def interval_scale_of(self, where: np.ndarray) -> np.ndarray:
         """The factor on the pooled half-width of series ``where``."""
         if self.interval_scale is None:
             return np.ones(len(where))
@@ -273,19 +273,18 @@ class SeriesState:
 
 
 def fit_interval_scales(
-    z: np.ndarray, missing: np.ndarray, panel: Panel, pooled=None
+    z: np.ndarray, missing: np.ndarray | None, panel: Panel, pooled=None
 ) -> tuple[np.ndarray, float | None]:
     """Each series' interval scale from the values a fit saw, and the centre.
 
     ``z`` are the values in the units the network sees, grouped by series
-    (``panel``), and ``missing`` which of them were missing (filled).
-    ``pooled(noise)``, when given, returns the noise of every part of a
+    (``panel``), and ``missing`` which of them were missing (filled; None:
+    none was). ``pooled(noise)``, when given, returns the noise of every part of a
     collection fitted in parts (a list of arrays), whose median is the
     centre; None: ``panel`` is the whole collection.
     """
-    noise = step_noise(
-        np.where(missing, np.nan, z), panel.sorted_codes, len(panel.labels)
-    )
+    observed = z if missing is None else np.where(missing, np.nan, z)
+    noise = step_noise(observed, panel.sorted_codes, len(panel.labels))
     centre = noise_centre(noise if pooled is None else np.concatenate(pooled(noise)))
     return interval_scales(noise, centre), centre
 
