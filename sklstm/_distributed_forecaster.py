@@ -37,6 +37,7 @@ from sklstm._forecaster import (
     fitted_attributes,
     target_transform,
     trainable_lengths,
+    trained_interval_scales,
     training_windows,
 )
 from sklstm._forecaster_legacy import LEGACY_ATTRIBUTES
@@ -141,13 +142,30 @@ def fit_forecaster_share(
         forecaster, architecture, (z, X_sorted), panel, (n_series, fraction), group_fit
     )
     # The noise centre of the whole collection: the scales one process finds.
-    scales = fit_interval_scales(z, None, panel, pooled=group_fit.gathered)
+    change_scales, centre = fit_interval_scales(
+        z, None, panel, pooled=group_fit.gathered
+    )
+    scales = trained_interval_scales(
+        networks,
+        architecture,
+        (z, X_sorted, None),
+        panel,
+        fraction,
+        change_scales,
+        pooled=group_fit.gathered,
+    )
     residuals = calibration_errors(
-        networks, architecture, z, X_sorted, panel, fraction, scales=scales[0]
+        networks, architecture, z, X_sorted, panel, fraction, scales=scales
     )
     grid = time_grid(time_index(X, y), panel)
     state = SeriesState.from_fit(
-        y_sorted, X_sorted, panel, transform, history_width(architecture), grid, scales
+        y_sorted,
+        X_sorted,
+        panel,
+        transform,
+        history_width(architecture),
+        grid,
+        (scales, centre),
     )
     publish_fitted_state(
         forecaster,

@@ -65,12 +65,14 @@ from sklstm._rollout import (
     ensemble_predictor,
     forecast_from_ends,
     held_out_errors,
+    in_sample_errors,
 )
 from sklstm._scoring import r2_of_observed
 from sklstm._series_state import (
     SINGLE_SERIES_LABEL,
     SeriesState,
     check_state,
+    fit_error_scales,
     fit_interval_scales,
 )
 from sklstm._series_transforms import SERIES_SCALINGS, fit_target_transform
@@ -318,8 +320,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ``early_stopping``), in the units the network sees (the units of y
         when ``series_scaling`` resolves to ``'none'`` and no season is
         taken out), each divided by its series' interval scale (how much
-        the series moves from one step to the next there, relative to the
-        median series and shrunk halfway to 1; 1 for one series alone):
+        the series moves from one step to the next there and how large the
+        networks' in-sample errors on it are, each relative to the median
+        series and shrunk halfway to 1; 1 for one series alone):
         row *i* forecasts from the *i*-th origin, column *h* is ``h + 1``
         steps ahead, NaN where the series ended first.
         ``max_steps`` is the longest tail, at most
@@ -424,14 +427,18 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     ``predict_interval`` pools the held-out errors of all series in the
     units the network sees, so each series' interval is scaled like the
     series (and by its season); each error is first divided by its series'
-    interval scale, the standard deviation of the series' one-step changes
-    in those units relative to the median series', shrunk halfway to 1, and
-    each series' half-width is the pooled one times its scale. Calm series get narrow
-    intervals, restless ones wide: on M1, M3 and Tourism monthly this raised
-    the coverage of the 95 % intervals from 0.92 to 0.93-0.94 and lowered
-    their MSIS (``docs/forecasting.md``). A series added by ``update`` gets
-    its scale from the history it brings, relative to the median noise of
-    the fitted collection; a known series keeps its scale of ``fit``.
+    interval scale, and each series' half-width is the pooled one times its
+    scale. The scale is the geometric mean of two factors, each relative to
+    the median series and shrunk halfway to 1: the standard deviation of the
+    series' one-step changes in those units, and the networks' mean
+    in-sample error on it. Calm series, and series the networks forecast
+    well, get narrow intervals; restless ones and guesses, wide: on M1, M3
+    and Tourism monthly this raised the coverage of the 95 % intervals from
+    0.92 to 0.93-0.94 and lowered their MSIS (``docs/forecasting.md``). A
+    series added by ``update`` gets its scale from the one-step changes of
+    the history it brings, relative to the median noise of the fitted
+    collection (the networks have made no in-sample forecast of it); a
+    known series keeps its scale of ``fit``.
 
     ``predict_interval`` is calibrated by backtesting on the held-out tail:
     at the end of ``fit`` the trained model forecasts from every origin in
@@ -634,7 +641,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         width = history_width(architecture)
         transform = target_transform(series, panel, architecture)
         z, missing = _network_units(transform, y_sorted, panel)
-        scales = fit_interval_scales(z, missing, panel)
+        change_scales, centre = fit_interval_scales(z, missing, panel)
         missing = missing if self._masked(missing.any()) else None
         fraction = calibration_fraction(
             trainable_lengths(panel, architecture),
@@ -643,8 +650,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.validation_fraction,
         )
         networks = self._train_on(architecture, z, X_sorted, panel, fraction, missing)
+        data = (z, X_sorted, missing)
+        scales = trained_interval_scales(
+            networks, architecture, data, panel, fraction, change_scales
+        )
         residuals = calibration_errors(
-            networks, architecture, z, X_sorted, panel, fraction, missing, scales[0]
+            networks, architecture, z, X_sorted, panel, fraction, missing, scales
         )
         state = SeriesState.from_fit(
             y_sorted,
@@ -653,7 +664,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             transform,
             width,
             time_grid(time_index(X, y), panel),
-            scales,
+            (scales, centre),
         )
         publish_fitted_state(
             self,
@@ -1233,6 +1244,32 @@ def calibration_errors(
         missing,
         scales,
     )
+
+
+def trained_interval_scales(
+    networks, architecture, data, panel, fraction, change_scales, pooled=None
+):
+    """Each series' interval scale once the networks are trained.
+
+    The geometric mean of two factors, each relative to the median series
+    and shrunk halfway to 1: ``change_scales``, how much the series moves
+    from one step to the next, and how large the networks' in-sample errors
+    on it are (:func:`sklstm._series_state.fit_error_scales`). A series
+    that moves much but that the networks forecast well (a strong, regular
+    wave) then gets a narrower interval than its moves alone would give.
+    ``data`` is ``(z, X_sorted, missing)``; ``pooled`` as for
+    :func:`fit_interval_scales`. Without held-out errors to calibrate, and
+    for one series alone (whose scale is 1), no forecast is made.
+    """
+    if networks[0].calibration_residuals_ is None or (
+        pooled is None and len(panel.labels) == 1
+    ):
+        return change_scales
+    rollout = _rollout_of(architecture, masked=data[2] is not None)
+    sums, counts = in_sample_errors(
+        ensemble_predictor(networks), rollout, data, panel, fraction
+    )
+    return np.sqrt(change_scales * fit_error_scales(sums, counts, pooled))
 
 
 def fitted_attributes(

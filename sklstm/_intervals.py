@@ -9,11 +9,13 @@ at least ``coverage``; for time series this is an approximation that holds
 when the series' noise does not drift.
 
 Across many series the held-out errors are pooled in the units the network
-sees, each divided first by its series' interval scale
-(:func:`interval_scales`): how much the series moves from one step to the
-next relative to the typical series, shrunk halfway to 1. A calm series
-then gets a narrow interval and a restless one a wide one, while the pool
-still calibrates them all; one series alone is its own typical series.
+sees, each divided first by its series' interval scale: the geometric mean
+of how much the series moves from one step to the next (:func:`step_noise`)
+and of how large the networks' in-sample errors on it are
+(:func:`fit_noise`), each relative to the typical series and shrunk halfway
+to 1 (:func:`interval_scales`). A calm or well-forecast series then gets a
+narrow interval and a restless or poorly forecast one a wide one, while the
+pool still calibrates them all; one series alone is its own typical series.
 """
 
 from __future__ import annotations
@@ -164,7 +166,7 @@ def step_noise(values: np.ndarray, codes: np.ndarray, n_series: int) -> np.ndarr
 
 
 def noise_centre(noise: np.ndarray) -> float | None:
-    """The typical one-step noise of a collection: the median series'.
+    """The typical noise of a collection: the median series'.
 
     None when no series' noise is known or the median series does not move
     at all: there is then no typical width to scale by.
@@ -182,10 +184,11 @@ def noise_centre(noise: np.ndarray) -> float | None:
 
 
 def interval_scales(noise: np.ndarray, centre: float | None) -> np.ndarray:
-    """Each series' factor on the pooled half-width: its noise, shrunk halfway.
+    """Each series' factor from its noise, shrunk halfway.
 
-    A series' scale is the mean of its one-step noise (:func:`step_noise`)
-    relative to the collection's ``centre`` (:func:`noise_centre`) and 1, so
+    A series' factor is the mean of its noise (:func:`step_noise` or
+    :func:`fit_noise`) relative to the collection's ``centre``
+    (:func:`noise_centre`, the median series') and 1, so
     the median series has the scale 1, and a series' own estimate, often
     from few values, moves its intervals only halfway from the typical
     width. A series without a noise estimate, and every series when there is
@@ -194,7 +197,7 @@ def interval_scales(noise: np.ndarray, centre: float | None) -> np.ndarray:
     Parameters
     ----------
     noise : ndarray of shape (n_series,)
-        The one-step noise of each series, NaN where unknown.
+        The noise of each series, NaN where unknown.
     centre : float or None
         The collection's typical noise.
 
@@ -213,6 +216,51 @@ def interval_scales(noise: np.ndarray, centre: float | None) -> np.ndarray:
     if centre is None:
         return np.ones(len(noise))
     return np.where(np.isfinite(noise), (noise / centre + 1) / 2, 1.0)
+
+
+def fit_noise(sums: np.ndarray, counts: np.ndarray, pooled=None) -> np.ndarray:
+    """Each series' mean in-sample error, each step's relative to the collection's.
+
+    How well the networks fit a series: a series they forecast well (a
+    smooth wave) has a small fit noise, one they cannot (a random walk) a
+    large one, even when the two move as much from one step to the next.
+
+    Parameters
+    ----------
+    sums, counts : ndarray of shape (n_series, n_steps)
+        The summed absolute errors of each series' in-sample forecasts at
+        each step ahead, and how many there were.
+    pooled : callable, default=None
+        For a collection fitted in parts, ``pooled(value)`` returns the
+        value of every part (a list), so that each step's mean error is the
+        whole collection's. None: ``sums`` are the whole collection's.
+
+    Returns
+    -------
+    noise : ndarray of shape (n_series,)
+        The mean over a series' errors of each divided by the collection's
+        mean error at its step; NaN for a series with fewer than two
+        errors, or when no step has a mean error above 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._intervals import fit_noise
+    >>> sums = np.array([[2.0, 4.0], [6.0, 12.0], [0.0, 0.0]])
+    >>> counts = np.array([[2, 2], [2, 2], [0, 0]])
+    >>> fit_noise(sums, counts).tolist()  # mean errors 2 and 4 at steps 1, 2
+    [0.5, 1.5, nan]
+    """
+    gathered = pooled or (lambda value: [value])
+    step_sums = sum(gathered(sums.sum(axis=0)))
+    step_counts = sum(gathered(counts.sum(axis=0)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        step_mean = step_sums / step_counts
+    usable = step_mean > 0  # False where NaN: no error at that step
+    count = counts[:, usable].sum(axis=1)
+    total = (sums[:, usable] / step_mean[usable]).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count >= 2, total / count, np.nan)
 
 
 def check_quantile_levels(quantiles) -> np.ndarray:

@@ -32,6 +32,11 @@ CALIBRATED_COVERAGE = 0.9
 #: histories, windows and forecasts of this many at a time, not of all.
 ORIGINS_PER_PASS = 2**12
 
+#: Forecast values made together when measuring the in-sample errors, whose
+#: origins are every window's: memory holds this many per pass, whatever
+#: the horizon (up to :data:`ORIGINS_PER_PASS` origins).
+VALUES_PER_PASS = 2**15
+
 
 @dataclass(frozen=True)
 class Rollout:
@@ -308,32 +313,99 @@ def held_out_errors(
         missing; None if no series
         has an origin with a full history.
     """
-    block, width = rollout.block, rollout.width
-    n_origins = np.ceil(fraction * (panel.lengths - block)).astype(np.intp)
-    cap = np.minimum(MAX_CALIBRATED_STEPS, n_origins)
-    segments, origin_rows, firsts, steps, offset = [], [], [], [], 0
-    origin_series = []
+    n_origins = np.ceil(fraction * (panel.lengths - rollout.block)).astype(np.intp)
+    origins = [
+        np.arange(length - 1 - n_origins[s], length - 1)
+        for s, length in enumerate(panel.lengths)
+    ]
+    caps = np.minimum(MAX_CALIBRATED_STEPS, n_origins)
+    parts = list(
+        _forecast_errors(predict, rollout, (z, X, missing), panel, origins, caps)
+    )
+    if not parts:
+        return None
+    errors = np.full(
+        (sum(len(part) for part, _ in parts), max(p.shape[1] for p, _ in parts)),
+        np.nan,
+    )
+    start = 0
+    for part, codes in parts:
+        rows = slice(start, start + len(part))
+        errors[rows, : part.shape[1]] = part
+        if scales is not None:
+            errors[rows] /= scales[codes][:, None]
+        start += len(part)
+    return errors
+
+
+def in_sample_errors(
+    predict, rollout: Rollout, data: tuple, panel: Panel, fraction
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each series' summed |forecast - truth| at each step, from its training origins.
+
+    The origins :func:`held_out_errors` leaves out: those whose windows
+    trained (a few of their last truths may lie in the tail). Each is
+    forecast one block ahead (``rollout.block`` steps): how well the
+    networks fit each series. The errors are summed as they come, so
+    memory grows with series x steps, not with origins x steps. ``data`` is
+    ``(z, X, missing)``, as for :func:`held_out_errors`.
+
+    Returns
+    -------
+    sums, counts : ndarray of shape (n_series, block)
+        The summed errors of each series at each step ahead, and how many
+        there were (a truth that is missing, or past the series' end, is
+        not counted).
+    """
+    n_held_out = np.ceil(fraction * (panel.lengths - rollout.block)).astype(np.intp)
+    origins = [
+        np.arange(length - 1 - n_held_out[s]) for s, length in enumerate(panel.lengths)
+    ]
+    shape = (len(origins), rollout.block)
+    sums, counts = np.zeros(shape), np.zeros(shape, dtype=np.intp)
+    caps = np.full(len(origins), rollout.block)
+    per_pass = min(ORIGINS_PER_PASS, VALUES_PER_PASS // rollout.block)
+    for errors, codes in _forecast_errors(
+        predict, rollout, data, panel, origins, caps, max(per_pass, 1)
+    ):
+        observed = ~np.isnan(errors)
+        for step in range(errors.shape[1]):
+            kept = observed[:, step]
+            sums[:, step] += np.bincount(
+                codes[kept], errors[kept, step], minlength=shape[0]
+            )
+            counts[:, step] += np.bincount(codes[kept], minlength=shape[0])
+    return sums, counts
+
+
+def _forecast_errors(
+    predict, rollout, data, panel, origins, caps, per_pass=ORIGINS_PER_PASS
+):
+    """The errors of forecasts from the given ``origins`` of each series (rows
+    within it), at most ``caps`` steps ahead, ``per_pass`` origins at a
+    time: each time, their errors (NaN where no truth is left to compare
+    with) and their series. Origins without a full history are left out."""
+    (z, X, missing), block, width = data, rollout.block, rollout.width
+    segments, origin_rows, firsts, steps, codes, offset = [], [], [], [], [], 0
     for s, (start, length) in enumerate(zip(panel.starts, panel.lengths, strict=True)):
-        origins = np.arange(length - 1 - n_origins[s], length - 1)
-        origins = origins[origins >= width - 1]
+        kept = origins[s][origins[s] >= width - 1]
         padding = np.repeat(
-            X[start + length - 1 : start + length], -(-cap[s] // block) * block, axis=0
+            X[start + length - 1 : start + length], -(-caps[s] // block) * block, axis=0
         )
         segments += [X[start : start + length], padding]
-        origin_rows.append(start + origins)
-        origin_series.append(np.full(len(origins), s))
-        firsts.append(offset + origins - rollout.lookback + 1)
-        steps.append(np.minimum(length - 1 - origins, cap[s]))
+        origin_rows.append(start + kept)
+        codes.append(np.full(len(kept), s))
+        firsts.append(offset + kept - rollout.lookback + 1)
+        steps.append(np.minimum(length - 1 - kept, caps[s]))
         offset += length + len(padding)
     origin_rows, steps = np.concatenate(origin_rows), np.concatenate(steps)
+    codes, firsts = np.concatenate(codes), np.concatenate(firsts)
     if not len(origin_rows):
-        return None
+        return
     covariates = covariate_rows(np.concatenate(segments), block)
-    firsts = np.concatenate(firsts)
     series = (z, z if missing is None else np.where(missing, np.nan, z))
-    errors = np.full((len(origin_rows), int(steps.max())), np.nan)
-    for start in range(0, len(origin_rows), ORIGINS_PER_PASS):
-        chunk = slice(start, start + ORIGINS_PER_PASS)
+    for start in range(0, len(origin_rows), per_pass):
+        chunk = slice(start, start + per_pass)
         part = _errors_from(
             predict,
             rollout,
@@ -342,10 +414,7 @@ def held_out_errors(
             (origin_rows[chunk], firsts[chunk], steps[chunk]),
             missing,
         )
-        errors[chunk, : part.shape[1]] = part
-    if scales is not None:
-        errors /= scales[np.concatenate(origin_series)][:, None]
-    return errors
+        yield part, codes[chunk]
 
 
 def _errors_from(predict, rollout, series, covariates, origins, missing):

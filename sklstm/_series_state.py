@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sklstm._forecast_windows import padded_tail, recent_rows
-from sklstm._intervals import interval_scales, noise_centre, step_noise
+from sklstm._intervals import fit_noise, interval_scales, noise_centre, step_noise
 from sklstm._missing_values import (
     fill_forward,
     fill_forward_series,
@@ -60,8 +60,9 @@ class SeriesState:
         (:func:`sklstm._intervals.interval_scales`); None: 1 for every
         series (files saved before the scales existed).
     noise_centre : float or None
-        The typical one-step noise of the fitted collection, that the
-        scales are relative to (None: there was none).
+        The typical one-step noise of the fitted collection, that the scale
+        of a series added by ``update`` is relative to (None: there was
+        none).
     """
 
     labels: np.ndarray
@@ -289,6 +290,21 @@ def fit_interval_scales(
     return interval_scales(noise, centre), centre
 
 
+def fit_error_scales(sums: np.ndarray, counts: np.ndarray, pooled=None) -> np.ndarray:
+    """Each series' factor for how well the networks fit it, shrunk halfway.
+
+    ``sums`` and ``counts`` are each series' summed in-sample errors at each
+    step ahead and their number (:func:`sklstm._rollout.in_sample_errors`);
+    the fit noise (:func:`sklstm._intervals.fit_noise`) is taken relative
+    to the median series' and shrunk halfway to 1, as the one-step noise
+    is. ``pooled`` as for :func:`fit_interval_scales`.
+    """
+    noise = fit_noise(sums, counts, pooled)
+    return interval_scales(
+        noise, noise_centre(noise if pooled is None else np.concatenate(pooled(noise)))
+    )
+
+
 def _sorted_state(
     labels, history, transform: TargetTransform, grid, missing=None, scale=None
 ) -> SeriesState:
@@ -388,6 +404,7 @@ __all__ = [
     "SINGLE_SERIES_LABEL",
     "SeriesState",
     "check_state",
+    "fit_error_scales",
     "fit_interval_scales",
     "pd",
 ]

@@ -300,6 +300,36 @@ def test_a_series_added_by_update_gets_the_width_of_its_own_noise():
     )
 
 
+def test_a_series_the_network_forecasts_well_gets_narrower_intervals_than_a_guess():
+    # Three phases of a regular wave and a random walk, all moving exactly as
+    # much from one step to the next: by their moves alone all get one width
+    # (they are read unscaled). The waves are a linear recursion of their
+    # lags, which the network learns from the three of them; the walk's next
+    # steps are a guess.
+    n = 153  # 19 whole waves of changes: each phase moves alike
+    waves = [10 + 3 * np.sin(2 * np.pi * (np.arange(n) + k) / 8) for k in range(3)]
+    moves = np.diff(waves[0]).std()
+    steps = np.random.default_rng(0).standard_normal(n - 1)
+    walk = 10 + np.r_[0, np.cumsum((steps - steps.mean()) / steps.std() * moves)]
+    for series in [*waves, walk]:
+        assert np.diff(series).std() == pytest.approx(moves, rel=1e-12)
+    forecaster = small_forecaster(
+        validation_fraction=0.3,
+        n_networks=1,
+        horizon=3,
+        series_scaling="none",
+        season_length=None,
+    ).fit(
+        np.empty((4 * n, 0)),
+        np.concatenate([*waves, walk]),
+        groups=np.repeat(["wave 0", "wave 1", "wave 2", "walk"], n),
+    )
+    future = np.repeat(["walk", "wave 0"], 3)
+    intervals = forecaster.predict_interval(np.empty((6, 0)), 0.8, groups=future)
+    width = intervals[:, 1] - intervals[:, 0]
+    assert (width[:3] > 1.3 * width[3:]).all()
+
+
 @pytest.mark.parametrize(
     "levels", [(0.0, 0.5), (0.5, 1.0), (1.5,), (-0.1,), "high", ()]
 )
