@@ -141,6 +141,8 @@ class ProcessGroupFit:
     ) -> tuple[float, float]:
         """Mean squared error and R² over the held-out samples of every process."""
         prediction = predict_in_batches(network, data.windows, batch_size)
+        if any(self.gathered(data.weights is not None)):
+            return self._masked_metrics(prediction, data)
         targets = data.targets.double()
         residual = (targets - prediction.double()).square().sum(dim=0)
         count = torch.tensor(float(len(targets)), dtype=torch.float64)
@@ -154,6 +156,25 @@ class ProcessGroupFit:
         )
         loss = float(residual.mean() / count)
         return loss, float((1.0 - ratio).mean()) if count > 1 else float("nan")
+
+    def _masked_metrics(self, prediction, data: Batches) -> tuple[float, float]:
+        """:meth:`validation_metrics` over the observed targets of every
+        process (a mask: missing ones are left out, as in one process)."""
+        targets = data.targets.double()
+        mask = (
+            torch.ones_like(targets) if data.weights is None else data.weights.double()
+        )
+        residual = ((targets - prediction.double()).square() * mask).sum(dim=0)
+        residual, target_sum, counts = self.summed(
+            residual, (targets * mask).sum(dim=0), mask.sum(dim=0)
+        )
+        mean = target_sum / counts.clamp_min(1)
+        (total,) = self.summed(((targets - mean).square() * mask).sum(dim=0))
+        ratio = torch.where(
+            total > 0, residual / total.clamp_min(1e-12), residual.clamp_max(0)
+        )
+        loss = float(residual.sum() / counts.sum().clamp_min(1))
+        return loss, float((1.0 - ratio).mean()) if counts.min() > 1 else float("nan")
 
     def _place(self, data: Batches) -> tuple[int, int]:
         """Where this process's samples start among all, and how many in all."""
@@ -190,24 +211,33 @@ class ProcessGroupFit:
             else:
                 yield values.reshape(-1, n_columns)
 
-        local_sums, local_count = np.zeros(n_columns), 0
+        # As Standardizer.fit: missing targets (NaN) leave the statistics.
+        local_sums, local_counts = np.zeros(n_columns), np.zeros(n_columns)
         for table in tables():
-            local_sums += table.sum(axis=0, dtype=np.float64)
-            local_count += len(table)
-        count, sums = self.summed(
-            torch.tensor(float(local_count), dtype=torch.float64),
-            torch.from_numpy(local_sums),
+            missing = np.isnan(table)
+            if missing.any():
+                local_sums += np.nansum(table, axis=0, dtype=np.float64)
+                local_counts += len(table) - missing.sum(axis=0)
+            else:
+                local_sums += table.sum(axis=0, dtype=np.float64)
+                local_counts += len(table)
+        counts, sums = self.summed(
+            torch.from_numpy(local_counts), torch.from_numpy(local_sums)
         )
-        mean = (sums / count).numpy()
+        counts = counts.numpy()
+        mean = sums.numpy() / counts
         local_squares = np.zeros(n_columns)
         local_low, local_high = np.full(n_columns, np.inf), np.full(n_columns, -np.inf)
         for table in tables():
-            local_squares += ((table - mean) ** 2).sum(axis=0)
+            missing = np.isnan(table)
+            local_squares += np.where(missing, 0.0, (table - mean) ** 2).sum(axis=0)
             if len(table):
-                local_low = np.minimum(local_low, table.min(axis=0))
-                local_high = np.maximum(local_high, table.max(axis=0))
+                low = np.where(missing, np.inf, table)
+                high = np.where(missing, -np.inf, table)
+                local_low = np.minimum(local_low, low.min(axis=0))
+                local_high = np.maximum(local_high, high.max(axis=0))
         (squares,) = self.summed(torch.from_numpy(local_squares))
-        std = np.sqrt(squares.numpy() / float(count))
+        std = np.sqrt(squares.numpy() / counts)
         low = self.extreme(local_low, dist.ReduceOp.MIN)
         high = self.extreme(local_high, dist.ReduceOp.MAX)
         return Standardizer(
@@ -275,6 +305,9 @@ class ShareRegressor(LSTMRegressor):
         fit_data = super()._training_data(
             X, y, weights, groups, held_out, start, device
         )
+        missing = _missing_targets(y)
+        if any(self.group_fit.gathered(missing is not None)):
+            return self._per_target(fit_data, missing, weights, held_out)
         if weights is None:
             return fit_data
         # hold_out left out this process's samples of weight 0 and made the
@@ -298,6 +331,38 @@ class ShareRegressor(LSTMRegressor):
         train = dataclasses.replace(train, weights=local * factor)
         return dataclasses.replace(fit_data, train=train)
 
+    def _per_target(self, fit_data, missing, weights, held_out):
+        """``fit_data`` with the weights of one process's fit: one per target
+        (0 where it is missing) on every process, as soon as one process has
+        a missing target, averaging 1 over those of all processes: over all
+        samples (``fit_data.all``), and over the training ones."""
+        targets = fit_data.train.targets
+        rows = np.ones(len(held_out)) if weights is None else weights
+        observed = (
+            np.ones((1, targets.shape[1]), dtype=bool) if missing is None else ~missing
+        )
+        table = rows[:, None] * observed
+        trains = ~held_out & (table.max(axis=1, initial=0.0) > 0)  # as hold_out
+
+        def averaging_one(part: np.ndarray) -> torch.Tensor:
+            count, total = self.group_fit.summed(
+                torch.tensor(float(part.size), dtype=torch.float64),
+                torch.tensor(part.sum(), dtype=torch.float64),
+            )
+            return torch.from_numpy(part / float(total / count)).to(
+                device=targets.device, dtype=targets.dtype
+            )
+
+        everything = dataclasses.replace(fit_data.all, weights=averaging_one(table))
+        kept = table[trains]
+        low = self.group_fit.extreme(kept.min(initial=np.inf), dist.ReduceOp.MIN)
+        high = self.group_fit.extreme(kept.max(initial=-np.inf), dist.ReduceOp.MAX)
+        # As hold_out: equal training weights are no weights.
+        train = dataclasses.replace(
+            fit_data.train, weights=None if low == high else averaging_one(kept)
+        )
+        return dataclasses.replace(fit_data, all=everything, train=train)
+
     def _record(self, network, optimizer, start, data, history, **kwargs) -> None:
         rows = torch.tensor(float(len(data.all)), dtype=torch.float64)
         count, padded = self.group_fit.summed(rows, rows * kwargs["fit_padded_share"])
@@ -313,6 +378,14 @@ class ShareRegressor(LSTMRegressor):
         vars(plain).update(vars(self))
         del vars(plain)["group_fit"], vars(plain)["_share_weights"]
         return plain
+
+
+def _missing_targets(y) -> np.ndarray | None:
+    """Which targets of ``y`` are missing, one row per sample (None: none)."""
+    if isinstance(y, DirectTargets):
+        return y.missing() if y.has_missing() else None
+    missing = np.isnan(np.asarray(y)).reshape(len(y), -1)
+    return missing if missing.any() else None
 
 
 def share_regressor(regressor: LSTMRegressor, group_fit: ProcessGroupFit):
