@@ -35,12 +35,15 @@ from sklstm._forecaster import (
     calibration_errors,
     check_forecastable,
     fitted_attributes,
+    network_units,
     target_transform,
     trainable_lengths,
     trained_interval_scales,
     training_windows,
 )
 from sklstm._forecaster_legacy import LEGACY_ATTRIBUTES
+from sklstm._long_format import from_long_format
+from sklstm._missing_values import refuse_empty_series
 from sklstm._panel import panel_of
 from sklstm._publishing import publish_fitted_state
 from sklstm._random import draw_seed
@@ -56,7 +59,7 @@ from sklstm._series_state import (
     _sorted_state,
     fit_interval_scales,
 )
-from sklstm._time_index import TimeGrid, time_grid, time_index
+from sklstm._time_index import TimeGrid, time_grid, time_index, with_missing_steps
 from sklstm._validation import validate_on_copy, validate_series
 
 _T = TypeVar("_T")
@@ -92,26 +95,15 @@ def agreed(group_fit: ProcessGroupFit, step: Callable[[], _T]) -> _T:
     return result
 
 
-def _complete(checked):
-    """``checked`` (X, y, features), or why missing values are refused here."""
-    if np.isnan(checked[1]).any():
-        raise ValueError(
-            "A data-parallel fit takes complete series only; y has missing "
-            "values (NaN). Fit the forecaster in one process with LSTMForecaster"
-            ".fit, which learns around the holes."
-        )
-    return checked
-
-
 def fit_forecaster_share(
     forecaster: LSTMForecaster, X, y, groups, group_fit: ProcessGroupFit
 ) -> LSTMForecaster:
     """Fit ``forecaster`` on the series of all processes; this one holds X, y."""
+    X, y, groups = agreed(group_fit, lambda: from_long_format(X, y, groups))
+    X, y, groups = agreed(group_fit, lambda: with_missing_steps(X, y, groups))
     X_checked, y_checked, features = agreed(
         group_fit,
-        lambda: _complete(
-            validate_on_copy(forecaster, validate_series, X, y, reset=True)
-        ),
+        lambda: validate_on_copy(forecaster, validate_series, X, y, reset=True),
     )
     panel = agreed(
         group_fit,
@@ -123,6 +115,7 @@ def fit_forecaster_share(
     n_series, longest = _collection(group_fit, panel, X_checked.shape[1])
     y_sorted, X_sorted = y_checked[panel.order], X_checked[panel.order]
     series = np.split(y_sorted, panel.starts[1:])
+    agreed(group_fit, lambda: refuse_empty_series(series, panel.labels))
     params = forecaster.get_params(deep=False)
     if params["season_length"] == "auto" and n_series > 1:
         params["season_length"] = _collection_season(group_fit, series, params)
@@ -134,28 +127,31 @@ def fit_forecaster_share(
     )
     agreed(group_fit, lambda: _check_trainable(panel, architecture, n_series))
     transform = agreed(group_fit, lambda: target_transform(series, panel, architecture))
-    z = transform.transform(y_sorted, panel.sorted_codes, panel.steps_from_end)
+    z, missing = network_units(transform, y_sorted, panel)
+    # The noise centre of the whole collection: the scales one process finds.
+    change_scales, centre = fit_interval_scales(
+        z, missing, panel, pooled=group_fit.gathered
+    )
+    # Every process's windows carry the mask if any series has a hole.
+    missing = missing if any(group_fit.gathered(bool(missing.any()))) else None
     fraction = _collection_fraction(
         forecaster, architecture, panel, n_series, group_fit
     )
+    values = (z, X_sorted, missing)
     networks = _train_members(
-        forecaster, architecture, (z, X_sorted), panel, (n_series, fraction), group_fit
-    )
-    # The noise centre of the whole collection: the scales one process finds.
-    change_scales, centre = fit_interval_scales(
-        z, None, panel, pooled=group_fit.gathered
+        forecaster, architecture, values, panel, (n_series, fraction), group_fit
     )
     scales = trained_interval_scales(
         networks,
         architecture,
-        (z, X_sorted, None),
+        values,
         panel,
         fraction,
         change_scales,
         pooled=group_fit.gathered,
     )
     residuals = calibration_errors(
-        networks, architecture, z, X_sorted, panel, fraction, scales=scales
+        networks, architecture, z, X_sorted, panel, fraction, missing, scales
     )
     grid = time_grid(time_index(X, y), panel)
     state = SeriesState.from_fit(
@@ -257,14 +253,16 @@ def _train_members(
 ) -> list[LSTMRegressor]:
     """Train the ``n_networks`` regressors over the windows of all processes.
 
-    ``values`` are this process's series in the units the network sees and
-    their covariates; ``collection`` how many series all processes hold and
-    the share of windows held out.
+    ``values`` are this process's series in the units the network sees,
+    their covariates and which values were missing (None: the windows carry
+    no mask); ``collection`` how many series all processes hold and the
+    share of windows held out.
     """
     n_series, fraction = collection
     rollout = _rollout_of(architecture)
+    z, X_sorted, missing = values
     rows, targets, weights, codes = training_windows(
-        architecture, *values, panel, n_series
+        architecture, z, X_sorted, panel, n_series, missing
     )
     weights = agreed(
         group_fit,
@@ -310,6 +308,7 @@ def _merged_state(parts: list[dict], architecture: dict) -> dict:
         for key in _PER_SERIES
     }
     merged.update(_merged_grid(parts))
+    merged["_series_missing"] = _merged_missing(parts)
     merged["_interval_noise_centre"] = parts[0]["_interval_noise_centre"]
     state = SeriesState.from_attributes(merged, architecture["series_scaling"])
     return _sorted_state(
@@ -317,8 +316,24 @@ def _merged_state(parts: list[dict], architecture: dict) -> dict:
         state.history,
         state.transform,
         state.grid,
+        state.missing,
         scale=(state.interval_scale, state.noise_centre),
     ).to_attributes()
+
+
+def _merged_missing(parts: list[dict]) -> np.ndarray | None:
+    """Which recent values of every series were missing (None: none was)."""
+    masks = [part["_series_missing"] for part in parts]
+    if all(mask is None for mask in masks):
+        return None
+    return np.concatenate(
+        [
+            np.zeros(part["_series_history"].shape[:2], dtype=bool)
+            if mask is None
+            else mask
+            for part, mask in zip(parts, masks, strict=True)
+        ]
+    )
 
 
 def _merged_grid(parts: list[dict]) -> dict:

@@ -640,7 +640,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         _check_long_enough(panel, architecture, X_checked.shape[1])
         width = history_width(architecture)
         transform = target_transform(series, panel, architecture)
-        z, missing = _network_units(transform, y_sorted, panel)
+        z, missing = network_units(transform, y_sorted, panel)
         change_scales, centre = fit_interval_scales(z, missing, panel)
         missing = missing if self._masked(missing.any()) else None
         fraction = calibration_fraction(
@@ -1299,7 +1299,7 @@ def _rollout_of(architecture: dict, masked: bool = False) -> Rollout:
     )
 
 
-def _network_units(transform, y_sorted: np.ndarray, panel):
+def network_units(transform, y_sorted: np.ndarray, panel):
     """The values in the units the network sees, and which were missing.
 
     A missing value holds the last one observed before it (season taken

@@ -67,6 +67,9 @@ def fit_data_parallel(
     season are fitted on its process and gathered, so every process ends
     with the same fitted estimator; with ``save_to``, the process of rank 0
     saves it (:func:`sklstm.save`, which replaces the file atomically).
+    Missing values (NaN in ``y``, and for a forecaster missing steps of a
+    date index) are learnt around as ``fit`` learns around them, whichever
+    processes hold them.
 
     Parameters
     ----------

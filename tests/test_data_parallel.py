@@ -13,6 +13,7 @@ import time
 import tracemalloc
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 import torch.distributed as dist
@@ -44,6 +45,16 @@ def panel():
     return np.concatenate(X), np.concatenate(y), np.concatenate(groups)
 
 
+def holed_panel():
+    """:func:`panel` with holes in "a" and "c" (the last two values of "c"),
+    none in the other series."""
+    X, y, groups = panel()
+    y = y.copy()
+    y[np.flatnonzero(groups == "a")[[5, 6, 20, 33]]] = np.nan
+    y[np.flatnonzero(groups == "c")[[10, -2, -1]]] = np.nan
+    return X, y, groups
+
+
 def forecaster(**params):
     """An ensemble of two direct forecasters, early stopping on the tails."""
     settings = dict(
@@ -69,6 +80,17 @@ def assert_same_forecasts(model, reference, steps: int) -> None:
     )
 
 
+def assert_same_intervals(model, reference, steps: int) -> None:
+    """The 90 % intervals of the next ``steps`` of every series agree."""
+    future = np.tile(np.cos(0.4 * np.arange(steps))[:, None], (len(LABELS), 1))
+    future_groups = np.repeat(LABELS, steps)
+    np.testing.assert_allclose(
+        model.predict_interval(future, 0.9, groups=future_groups),
+        reference.predict_interval(future, 0.9, groups=future_groups),
+        rtol=1e-5,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -86,10 +108,11 @@ def join_group(rank: int, port: int, timeout: float = 60.0) -> None:
     )
 
 
-def fit_share(rank: int, port: int, path: str) -> None:
-    """One of two processes: fit on its three series; rank 0 saves."""
+def fit_share(rank: int, port: int, path: str, collection=None) -> None:
+    """One of two processes: fit on its three series of ``collection()``
+    (:func:`panel` by default); rank 0 saves."""
     join_group(rank, port)
-    X, y, groups = panel()
+    X, y, groups = (collection or panel)()
     mine = np.isin(groups, SHARES[rank])
     fit_data_parallel(forecaster(), X[mine], y[mine], groups=groups[mine], save_to=path)
     dist.destroy_process_group()
@@ -107,10 +130,11 @@ def regressor():
     return tiny_regressor(early_stopping=True, batch_size=24, max_iter=4)
 
 
-def fit_rows_share(rank: int, port: int, path: str) -> None:
-    """One of two processes: fit a regressor on two of the four series."""
+def fit_rows_share(rank: int, port: int, path: str, rows=None) -> None:
+    """One of two processes: fit a regressor on two of the four series of
+    ``rows()`` (:func:`weighted_rows` by default)."""
     join_group(rank, port)
-    X, y, weights, groups = weighted_rows()
+    X, y, weights, groups = (rows or weighted_rows)()
     mine = groups // 2 == rank
     fit_data_parallel(
         regressor(),
@@ -155,10 +179,44 @@ def test_two_processes_fit_the_model_one_process_fits(tmp_path):
 
 
 @pytest.mark.slow
-def test_two_processes_fit_the_weighted_regressor_one_process_fits(tmp_path):
-    path = str(tmp_path / "regressor.sklstm")
-    mp.spawn(fit_rows_share, args=(free_port(), path), nprocs=2)
+def test_two_processes_learn_around_the_holes_of_one_as_one_process_does(tmp_path):
+    # Only the first process's series have holes: the other's windows must
+    # carry the mask all the same, and the merged state say where they are.
+    path = str(tmp_path / "model.sklstm")
+    mp.spawn(fit_share, args=(free_port(), path, holed_panel), nprocs=2)
+    X, y, groups = holed_panel()
+    alone = forecaster().fit(X, y, groups=groups)
+    together = load(path)
+    assert_same_forecasts(together, alone, steps=5)
+    np.testing.assert_array_equal(together._series_missing, alone._series_missing)
+    np.testing.assert_allclose(
+        together.calibration_residuals_, alone.calibration_residuals_, atol=1e-5
+    )
+
+
+def holed_rows():
+    """:func:`weighted_rows` with two outputs, some missing in series 0 and 1
+    (those of the first of two processes) only."""
     X, y, weights, groups = weighted_rows()
+    y = np.column_stack([y, np.roll(y, 1)])
+    y[[3, 17, 50], 0] = np.nan
+    y[[8, 60], 1] = np.nan
+    return X, y, weights, groups
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "rows",
+    # With missing targets on one process only, that process took other
+    # steps than the other (per-target weights), and the fit hung until the
+    # group's timeout.
+    [weighted_rows, holed_rows],
+    ids=["complete", "missing targets on one process"],
+)
+def test_two_processes_fit_the_weighted_regressor_one_process_fits(tmp_path, rows):
+    path = str(tmp_path / "regressor.sklstm")
+    mp.spawn(fit_rows_share, args=(free_port(), path, rows), nprocs=2)
+    X, y, weights, groups = rows()
     alone = regressor().fit(X, y, sample_weight=weights, groups=groups)
     together = load(path)
     np.testing.assert_allclose(
@@ -270,13 +328,7 @@ def test_the_tails_grow_to_calibrate_the_horizon_here_as_in_one_process(
     )
     assert shared.regressor_.validation_fraction == alone.regressor_.validation_fraction
     assert alone.regressor_.validation_fraction > 0.02
-    future = np.tile(np.cos(0.4 * np.arange(3))[:, None], (len(LABELS), 1))
-    future_groups = np.repeat(LABELS, 3)
-    np.testing.assert_allclose(
-        shared.predict_interval(future, 0.9, groups=future_groups),
-        alone.predict_interval(future, 0.9, groups=future_groups),
-        rtol=1e-5,
-    )
+    assert_same_intervals(shared, alone, steps=3)
 
 
 def test_a_data_parallel_direct_fit_keeps_its_targets_a_view(group_of_one):
@@ -305,6 +357,39 @@ def test_a_data_parallel_direct_fit_keeps_its_targets_a_view(group_of_one):
     assert growth < 0.5 * table_mb, (
         f"horizon 48 took {growth:.1f} MB more than horizon 4; one float64 "
         f"table of its targets is {table_mb:.1f} MB"
+    )
+
+
+def test_series_with_holes_are_learnt_around_here_as_in_one_process(group_of_one):
+    # Before, a data-parallel fit refused any missing value.
+    X, y, groups = holed_panel()
+    alone = forecaster().fit(X, y, groups=groups)
+    shared = fit_data_parallel(forecaster(), X, y, groups=groups)
+    assert_same_forecasts(shared, alone, steps=3)
+    assert np.isfinite(shared.predict(X[:3], groups=["c"] * 3)).all()
+    assert shared._series_missing[2, -2:].all()  # "c" ends in two holes
+    np.testing.assert_array_equal(shared._series_missing, alone._series_missing)
+    assert_same_intervals(shared, alone, steps=3)
+
+
+def test_a_gap_in_a_date_index_is_missing_rows_here_as_in_one_process(group_of_one):
+    _, y, groups = panel()
+    keep = np.ones(len(y), dtype=bool)
+    keep[np.flatnonzero(groups == "b")[[-5, -4, -3]]] = False  # three lost months
+    dates = np.concatenate(
+        [pd.period_range("2001-01", periods=n, freq="M") for n in LENGTHS]
+    )
+    y = pd.Series(y[keep], index=pd.PeriodIndex(dates[keep]))
+    X = pd.DataFrame(index=y.index)
+    alone = forecaster().fit(X, y, groups=groups[keep])
+    shared = fit_data_parallel(forecaster(), X, y, groups=groups[keep])
+    assert shared._series_missing[1].any()
+    np.testing.assert_array_equal(shared._series_missing, alone._series_missing)
+    future = np.repeat(LABELS, 3)
+    np.testing.assert_allclose(
+        shared.predict(np.empty((len(future), 0)), groups=future),
+        alone.predict(np.empty((len(future), 0)), groups=future),
+        rtol=1e-5,
     )
 
 
