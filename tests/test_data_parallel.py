@@ -393,6 +393,18 @@ def test_a_gap_in_a_date_index_is_missing_rows_here_as_in_one_process(group_of_o
     )
 
 
+def test_a_long_format_panel_is_read_here_as_in_one_process(group_of_one):
+    # The series named by the first level of a (series, time) MultiIndex.
+    X, y, groups = panel()
+    times = np.concatenate([np.arange(n) for n in LENGTHS])
+    index = pd.MultiIndex.from_arrays([groups, times], names=["shop", "week"])
+    X_long, y_long = pd.DataFrame(X, index=index), pd.Series(y, index=index)
+    alone = forecaster().fit(X, y, groups=groups)
+    shared = fit_data_parallel(forecaster(), X_long, y_long)
+    assert shared.series_.tolist() == LABELS.tolist()
+    assert_same_forecasts(shared, alone, steps=3)
+
+
 def test_a_fit_without_a_process_group_says_how_to_start_one():
     X, y, groups = panel()
     with pytest.raises(RuntimeError, match="torchrun"):
