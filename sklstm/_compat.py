@@ -15,6 +15,7 @@ from __future__ import annotations
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import (
     Interval,
+    RealNotInt,
     StrOptions,
     validate_parameter_constraints,
 )
@@ -27,6 +28,7 @@ from sklearn.utils.validation import _check_sample_weight
 
 __all__ = [
     "Interval",
+    "RealNotInt",
     "StrOptions",
     "_check_sample_weight",
     "_fit_context",

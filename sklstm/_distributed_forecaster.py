@@ -35,14 +35,17 @@ from sklstm._forecaster import (
     calibration_errors,
     check_forecastable,
     fitted_attributes,
+    member_weights,
     network_units,
     target_transform,
+    trainable_labels,
     trainable_lengths,
     trained_interval_scales,
     training_windows,
 )
 from sklstm._forecaster_legacy import LEGACY_ATTRIBUTES
 from sklstm._long_format import from_long_format
+from sklstm._member_series import member_series, series_per_member
 from sklstm._missing_values import refuse_empty_series
 from sklstm._panel import panel_of
 from sklstm._publishing import publish_fitted_state
@@ -270,21 +273,31 @@ def _train_members(
             weights, codes, forecaster.early_stopping, fraction, rollout.block
         ),
     )
-    (trained,) = group_fit.summed(torch.tensor(float(np.count_nonzero(weights))))
-    batch_size = batch_size_for(forecaster.batch_size, n_series, int(trained))
     # As in one process: direct targets stay a view over the series.
     targets = targets.dense()[:, 0] if rollout.block == 1 else targets
     # Every process seeds the networks alike: with the seed rank 0 draws.
     seeded = copy.copy(forecaster)
     seeded.random_state = group_fit.gathered(draw_seed(forecaster.random_state))[0]
-    return [
-        share_regressor(
-            seeded._regressor(batch_size, int(trained), member, fraction), group_fit
+    # Each member's series are drawn alike on every process, from all of them.
+    trainable = np.concatenate(
+        group_fit.gathered(trainable_labels(panel.labels, weights, codes))
+    )
+    n_chosen = series_per_member(
+        forecaster.max_series, architecture["n_networks"], len(trainable)
+    )
+    networks = []
+    for member in range(architecture["n_networks"]):
+        chosen = member_series(trainable, n_chosen, seeded.random_state, member)
+        own = member_weights(weights, codes, panel.labels, chosen)
+        (trained,) = group_fit.summed(torch.tensor(float(np.count_nonzero(own))))
+        batch_size = batch_size_for(forecaster.batch_size, len(chosen), int(trained))
+        regressor = seeded._regressor(batch_size, int(trained), member, fraction)
+        networks.append(
+            share_regressor(regressor, group_fit)
+            .fit(rows, targets, sample_weight=own, groups=codes)
+            .as_regressor()
         )
-        .fit(rows, targets, sample_weight=weights, groups=codes)
-        .as_regressor()
-        for member in range(architecture["n_networks"])
-    ]
+    return networks
 
 
 def _stacked(parts: list) -> np.ndarray | None:

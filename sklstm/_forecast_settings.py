@@ -13,6 +13,7 @@ setting ('auto')        one series               several series
 =====================  =======================  ==============================
 ``strategy``           ``'recursive'``          ``'direct'`` if ``horizon > 1``
 ``n_networks``         1                        5
+``max_series``         all                      2/5 per network (>= 100)
 ``series_scaling``     ``'none'``               ``'last'``
 ``season_length``      None (no adjustment)     found from the data
 ``batch_size``         32                       grows with the windows

@@ -108,13 +108,19 @@ def join_group(rank: int, port: int, timeout: float = 60.0) -> None:
     )
 
 
-def fit_share(rank: int, port: int, path: str, collection=None) -> None:
-    """One of two processes: fit on its three series of ``collection()``
-    (:func:`panel` by default); rank 0 saves."""
+def fit_share(rank: int, port: int, path: str, collection=None, settings=None) -> None:
+    """One of two processes: fit ``forecaster(**settings)`` on its three
+    series of ``collection()`` (:func:`panel` by default); rank 0 saves."""
     join_group(rank, port)
     X, y, groups = (collection or panel)()
     mine = np.isin(groups, SHARES[rank])
-    fit_data_parallel(forecaster(), X[mine], y[mine], groups=groups[mine], save_to=path)
+    fit_data_parallel(
+        forecaster(**(settings or {})),
+        X[mine],
+        y[mine],
+        groups=groups[mine],
+        save_to=path,
+    )
     dist.destroy_process_group()
 
 
@@ -163,11 +169,18 @@ def fit_until_stopped(rank: int, port: int, path: str, queue) -> None:
 
 
 @pytest.mark.slow
-def test_two_processes_fit_the_model_one_process_fits(tmp_path):
+@pytest.mark.parametrize(
+    "settings",
+    # Each network on 3 of the 6 series: drawn alike on both processes, from
+    # the series of both, as one process draws them.
+    [{}, {"max_series": 3}],
+    ids=["every series", "a share of the series each"],
+)
+def test_two_processes_fit_the_model_one_process_fits(tmp_path, settings):
     path = str(tmp_path / "model.sklstm")
-    mp.spawn(fit_share, args=(free_port(), path), nprocs=2)
+    mp.spawn(fit_share, args=(free_port(), path, panel, settings), nprocs=2)
     X, y, groups = panel()
-    alone = forecaster().fit(X, y, groups=groups)
+    alone = forecaster(**settings).fit(X, y, groups=groups)
     together = load(path)
     assert_same_forecasts(together, alone, steps=5)
     assert together.series_.tolist() == LABELS.tolist()

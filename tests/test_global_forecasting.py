@@ -173,6 +173,60 @@ def test_a_short_series_keeps_ten_epochs_of_patience_and_an_int_is_kept():
     assert fitted.regressor_.n_iter_no_change == 4
 
 
+def windows_per_epoch(network) -> float:
+    """Training windows a network saw per epoch (one step each, batch 1)."""
+    return network.t_ / network.n_iter_
+
+
+def trained_windows(n_series: int, length: int, **params) -> list[float]:
+    """The windows each network of a fit on ``n_series`` waves trained on."""
+    y = np.concatenate([wave(length, 0.1 * i) for i in range(n_series)])
+    groups = np.repeat(np.arange(n_series), length)
+    settings = dict(batch_size=1, max_iter=1, early_stopping=False, season_length=None)
+    model = tiny(lookback=2, **{**settings, **params})
+    model.fit(np.empty((len(y), 0)), y, groups=groups)
+    return [windows_per_epoch(network) for network in model._members()]
+
+
+def test_each_network_of_an_ensemble_trains_on_its_share_of_the_series():
+    # Four waves of equal length: two of them hold half the windows.
+    every = trained_windows(4, 30, n_networks=3, max_series=1.0, horizon=2)
+    assert (
+        trained_windows(4, 30, n_networks=3, max_series=2, horizon=2)
+        == [every[0] / 2] * 3
+    )
+    assert (
+        trained_windows(4, 30, n_networks=3, max_series=0.5, horizon=2)
+        == [every[0] / 2] * 3
+    )
+    # Every network still forecasts every series.
+    y = np.concatenate([wave(30, phase) for phase in (0.0, 0.7, 1.4, 2.1)])
+    model = tiny(n_networks=3, max_series=1, horizon=2, max_iter=2)
+    model.fit(np.empty((120, 0)), y, groups=np.repeat(list("abcd"), 30))
+    future = np.repeat(list("abcd"), 2)
+    assert np.isfinite(model.predict(np.empty((8, 0)), groups=future)).all()
+
+
+def test_auto_shares_the_series_out_in_a_large_collection_only():
+    # 'auto': 2/5 of the series for each of several networks, but at least
+    # 100 of them, so all of them in a small collection (and for one
+    # network: sklstm._member_series).
+    every = trained_windows(250, 4, n_networks=2, max_series=1.0)
+    np.testing.assert_allclose(
+        np.array(trained_windows(250, 4, n_networks=2)) / every[0], [0.4, 0.4]
+    )
+    assert trained_windows(20, 4, n_networks=2) == trained_windows(
+        20, 4, n_networks=2, max_series=1.0
+    )
+
+
+@pytest.mark.parametrize("max_series", [0, 1.5, -0.2, "all"])
+def test_a_share_of_series_outside_zero_to_one_is_refused(max_series):
+    X, y, groups, _ = collection()
+    with pytest.raises(ValueError, match="max_series"):
+        tiny(max_series=max_series).fit(X, y, groups=groups)
+
+
 # ----------------------------------------------------------------- forecasts
 
 
