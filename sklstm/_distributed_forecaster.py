@@ -102,18 +102,8 @@ def fit_forecaster_share(
     forecaster: LSTMForecaster, X, y, groups, group_fit: ProcessGroupFit
 ) -> LSTMForecaster:
     """Fit ``forecaster`` on the series of all processes; this one holds X, y."""
-    X, y, groups = agreed(group_fit, lambda: from_long_format(X, y, groups))
-    X, y, groups = agreed(group_fit, lambda: with_missing_steps(X, y, groups))
-    X_checked, y_checked, features = agreed(
-        group_fit,
-        lambda: validate_on_copy(forecaster, validate_series, X, y, reset=True),
-    )
-    panel = agreed(
-        group_fit,
-        lambda: panel_of(
-            np.full(len(y_checked), SINGLE_SERIES_LABEL) if groups is None else groups,
-            len(y_checked),
-        ),
+    (X, y), (X_checked, y_checked, features), panel = _read_share(
+        forecaster, X, y, groups, group_fit
     )
     n_series, longest = _collection(group_fit, panel, X_checked.shape[1])
     y_sorted, X_sorted = y_checked[panel.order], X_checked[panel.order]
@@ -166,19 +156,34 @@ def fit_forecaster_share(
         grid,
         (scales, centre),
     )
+    merged = _merged_state(group_fit.gathered(state.to_attributes()), architecture)
+    residuals = _stacked(group_fit.gathered(residuals))
     publish_fitted_state(
         forecaster,
-        fitted_attributes(
-            networks,
-            architecture,
-            _stacked(group_fit.gathered(residuals)),
-            features,
-            _merged_state(group_fit.gathered(state.to_attributes()), architecture),
-            y,
-        ),
+        fitted_attributes(networks, architecture, residuals, features, merged, y),
         stale=LEGACY_ATTRIBUTES,
     )
     return forecaster
+
+
+def _read_share(forecaster, X, y, groups, group_fit: ProcessGroupFit):
+    """This process's rows as ``fit`` reads them, refused on every process if
+    on one: ``(X, y)`` from the long format with missing time steps added,
+    ``(X, y, feature attributes)`` validated, and the panel of its series."""
+    X, y, groups = agreed(group_fit, lambda: from_long_format(X, y, groups))
+    X, y, groups = agreed(group_fit, lambda: with_missing_steps(X, y, groups))
+    checked = agreed(
+        group_fit,
+        lambda: validate_on_copy(forecaster, validate_series, X, y, reset=True),
+    )
+    n_rows = len(checked[1])
+    panel = agreed(
+        group_fit,
+        lambda: panel_of(
+            np.full(n_rows, SINGLE_SERIES_LABEL) if groups is None else groups, n_rows
+        ),
+    )
+    return (X, y), checked, panel
 
 
 def _collection(group_fit: ProcessGroupFit, panel, n_features: int) -> tuple[int, int]:
