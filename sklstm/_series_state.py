@@ -286,7 +286,7 @@ def fit_interval_scales(
     """
     observed = z if missing is None else np.where(missing, np.nan, z)
     noise = step_noise(observed, panel.sorted_codes, len(panel.labels))
-    centre = noise_centre(noise if pooled is None else np.concatenate(pooled(noise)))
+    centre = _collection_centre(noise, pooled)
     return interval_scales(noise, centre), centre
 
 
@@ -300,9 +300,13 @@ def fit_error_scales(sums: np.ndarray, counts: np.ndarray, pooled=None) -> np.nd
     is. ``pooled`` as for :func:`fit_interval_scales`.
     """
     noise = fit_noise(sums, counts, pooled)
-    return interval_scales(
-        noise, noise_centre(noise if pooled is None else np.concatenate(pooled(noise)))
-    )
+    return interval_scales(noise, _collection_centre(noise, pooled))
+
+
+def _collection_centre(noise: np.ndarray, pooled) -> float | None:
+    """The median noise of the whole collection: of ``noise`` alone, or of
+    every part's (``pooled``) when it is fitted in parts."""
+    return noise_centre(noise if pooled is None else np.concatenate(pooled(noise)))
 
 
 def _sorted_state(
