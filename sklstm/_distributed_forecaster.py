@@ -35,7 +35,7 @@ from sklstm._forecaster import (
     calibration_errors,
     check_forecastable,
     fitted_attributes,
-    member_weights,
+    members_weights,
     network_units,
     target_transform,
     trainable_labels,
@@ -45,7 +45,6 @@ from sklstm._forecaster import (
 )
 from sklstm._forecaster_legacy import LEGACY_ATTRIBUTES
 from sklstm._long_format import from_long_format
-from sklstm._member_series import member_series, series_per_member
 from sklstm._missing_values import refuse_empty_series
 from sklstm._panel import panel_of
 from sklstm._publishing import publish_fitted_state
@@ -287,15 +286,17 @@ def _train_members(
     trainable = np.concatenate(
         group_fit.gathered(trainable_labels(panel.labels, weights, codes))
     )
-    n_chosen = series_per_member(
-        forecaster.max_series, architecture["n_networks"], len(trainable)
+    draws = members_weights(
+        forecaster,
+        architecture["n_networks"],
+        trainable,
+        seeded.random_state,
+        (weights, codes, panel.labels),
     )
     networks = []
-    for member in range(architecture["n_networks"]):
-        chosen = member_series(trainable, n_chosen, seeded.random_state, member)
-        own = member_weights(weights, codes, panel.labels, chosen)
+    for member, (own, n_drawn) in enumerate(draws):
         (trained,) = group_fit.summed(torch.tensor(float(np.count_nonzero(own))))
-        batch_size = batch_size_for(forecaster.batch_size, len(chosen), int(trained))
+        batch_size = batch_size_for(forecaster.batch_size, n_drawn, int(trained))
         regressor = seeded._regressor(batch_size, int(trained), member, fraction)
         networks.append(
             share_regressor(regressor, group_fit)

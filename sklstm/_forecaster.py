@@ -1170,17 +1170,17 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         targets = targets.dense()[:, 0] if rollout.block == 1 else targets
         n_networks = architecture["n_networks"]
         trainable = trainable_labels(panel.labels, weights, codes)
-        n_chosen = series_per_member(self.max_series, n_networks, len(trainable))
         seed = draw_seed(self.random_state)
+        draws = members_weights(
+            self, n_networks, trainable, seed, (weights, codes, panel.labels)
+        )
         networks = []
-        for member in range(n_networks):
+        for member, (own, n_drawn) in enumerate(draws):
             label = type(self).__name__
             if n_networks > 1:
                 label += f" member {member + 1}/{n_networks}"
-            chosen = member_series(trainable, n_chosen, seed, member)
-            own = member_weights(weights, codes, panel.labels, chosen)
             n_windows = int(np.count_nonzero(own))
-            batch_size = batch_size_for(self.batch_size, len(chosen), n_windows)
+            batch_size = batch_size_for(self.batch_size, n_drawn, n_windows)
             with progress_label(label):
                 networks.append(
                     self._regressor(batch_size, n_windows, member, fraction).fit(
@@ -1232,11 +1232,22 @@ def trainable_labels(labels: np.ndarray, weights: np.ndarray, codes) -> np.ndarr
     return labels[counts > 0]
 
 
-def member_weights(weights, codes, labels: np.ndarray, chosen: np.ndarray):
-    """``weights`` with those of the windows of series not ``chosen`` set to 0
-    (windows of weight 0 cost no training step)."""
-    member = np.isin(labels, chosen)
-    return weights if member.all() else np.where(member[codes], weights, 0.0)
+def members_weights(forecaster, n_networks: int, trainable, seed: int, windows):
+    """Each network's window weights, and how many series it drew.
+
+    Each network draws its series from the ``trainable`` labels of the whole
+    collection (``forecaster.max_series``, :mod:`sklstm._member_series`);
+    ``windows`` are the ``(weights, codes, labels)`` of this fit's (or this
+    process's) windows, whose weights are set to 0 for the series not drawn
+    (windows of weight 0 cost no training step).
+    """
+    weights, codes, labels = windows
+    n_chosen = series_per_member(forecaster.max_series, n_networks, len(trainable))
+    for member in range(n_networks):
+        chosen = member_series(trainable, n_chosen, seed, member)
+        drawn = np.isin(labels, chosen)
+        own = weights if drawn.all() else np.where(drawn[codes], weights, 0.0)
+        yield own, len(chosen)
 
 
 def training_windows(architecture, z, X_sorted, panel, n_series: int, missing=None):
