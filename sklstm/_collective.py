@@ -30,7 +30,9 @@ class DataParallel(Protocol):
     ) -> float:
         """One epoch over the minibatches of all processes; the mean loss."""
 
-    def validation_metrics(self, network, data, batch_size=None) -> tuple:
+    def validation_metrics(
+        self, network, data, batch_size=None, prediction=None
+    ) -> tuple:
         """Validation loss and R² over the held-out samples of all processes."""
 
 

@@ -137,10 +137,16 @@ class ProcessGroupFit:
         return float(self.summed(running_sum)[0]) / total
 
     def validation_metrics(
-        self, network: nn.Module, data: Batches, batch_size: int | None = None
+        self,
+        network: nn.Module,
+        data: Batches,
+        batch_size: int | None = None,
+        prediction: torch.Tensor | None = None,
     ) -> tuple[float, float]:
-        """Mean squared error and R² over the held-out samples of every process."""
-        prediction = predict_in_batches(network, data.windows, batch_size)
+        """Mean squared error and R² over the held-out samples of every process
+        (from ``prediction``, this process's, when already made)."""
+        if prediction is None:
+            prediction = predict_in_batches(network, data.windows, batch_size)
         if any(self.gathered(data.weights is not None)):
             return self._masked_metrics(prediction, data)
         targets = data.targets.double()

@@ -307,23 +307,28 @@ class _BestWeights:
         self.best_validation_loss = math.inf
         self.start_state = self.best_state
         if validation is not None:
-            self.best_validation_loss, history.best_validation_score = self.measure(
-                network, validation, settings.inference_batch_size
-            )
-            self.start_score = history.best_validation_score
-            self.start_errors = row_errors(
-                network, validation, settings.inference_batch_size
-            )
+            loss, score, self.start_errors = self._measured()
+            self.best_validation_loss, history.best_validation_score = loss, score
+            self.start_score, self.best_errors = score, self.start_errors
             history.start_is_best = True
+
+    def _measured(self) -> tuple[float, float, torch.Tensor]:
+        """The network's validation loss, R² and row errors, from one pass."""
+        batch_size = self.settings.inference_batch_size
+        prediction = predict_in_batches(
+            self.network, self.validation.windows, batch_size
+        )
+        loss, score = self.measure(
+            self.network, self.validation, batch_size, prediction=prediction
+        )
+        return loss, score, row_errors(self.validation, prediction)
 
     def end_epoch(self, epoch_loss: float) -> tuple[float | None, float | None]:
         """Record the epoch; its validation loss and R² (None without)."""
         history, tol = self.history, self.settings.tol
         score = validation_loss = None
         if self.validation is not None:
-            validation_loss, score = self.measure(
-                self.network, self.validation, self.settings.inference_batch_size
-            )
+            validation_loss, score, errors = self._measured()
             self.network.train()
             history.validation_scores.append(score)
             history.validation_losses.append(validation_loss)
@@ -332,6 +337,7 @@ class _BestWeights:
                 self.best_validation_loss = validation_loss
                 history.best_validation_score = score
                 self.best_state = _snapshot(self.network)
+                self.best_errors = errors
                 history.start_is_best = False
         else:
             improved = epoch_loss < history.best_loss - tol
@@ -351,11 +357,8 @@ class _BestWeights:
         self.network.load_state_dict(self.best_state)
         if self.validation is None or self.history.start_is_best:
             return
-        errors = row_errors(
-            self.network, self.validation, self.settings.inference_batch_size
-        )
         epochs = max(len(self.history.validation_losses), 1)
-        if not clearly_lower(errors, self.start_errors, candidates=epochs):
+        if not clearly_lower(self.best_errors, self.start_errors, candidates=epochs):
             self.network.load_state_dict(self.start_state)
             self.history.start_is_best = True
             self.history.best_validation_score = self.start_score
@@ -366,16 +369,13 @@ class _BestWeights:
 IMPROVEMENT_LEVEL = 0.05
 
 
-def row_errors(
-    network: nn.Module, data: Batches, batch_size: int | None = None
-) -> torch.Tensor:
-    """The squared error of ``network`` on each sample of ``data``.
+def row_errors(data: Batches, prediction: torch.Tensor) -> torch.Tensor:
+    """The squared error of ``prediction`` on each sample of ``data``.
 
     Averaged over the outputs (over the observed ones, when ``data`` carries
     a mask of missing targets); on the device.
     """
-    squared = predict_in_batches(network, data.windows, batch_size) - data.targets
-    squared = squared.square()
+    squared = (prediction - data.targets).square()
     if data.weights is None:
         return squared.mean(dim=1)
     return (squared * data.weights).sum(dim=1) / data.weights.sum(dim=1).clamp_min(1)
@@ -697,7 +697,10 @@ def predict_in_batches(
 
 
 def validation_metrics(
-    network: nn.Module, data: Batches, batch_size: int | None = None
+    network: nn.Module,
+    data: Batches,
+    batch_size: int | None = None,
+    prediction: torch.Tensor | None = None,
 ) -> tuple[float, float]:
     """Mean squared error and R² of ``network`` on ``data``, in one pass.
 
@@ -705,8 +708,10 @@ def validation_metrics(
     outputs; the MSE is comparable to the training loss, and R² is the same
     as on the original units. R² of a single sample is undefined: NaN (as
     :func:`sklearn.metrics.r2_score` gives). One host synchronisation.
+    ``prediction``: the network's predictions on ``data``, when already made.
     """
-    prediction = predict_in_batches(network, data.windows, batch_size)
+    if prediction is None:
+        prediction = predict_in_batches(network, data.windows, batch_size)
     targets = data.targets
     if data.weights is not None:  # a mask: missing targets are left out
         return _masked_metrics(prediction, targets, data.weights)

@@ -7,6 +7,7 @@ from sklearn.linear_model import RidgeCV
 
 from sklstm import LSTMForecaster, LSTMRegressor
 from sklstm import _linear_path as linear_path
+from sklstm import _training as training
 from sklstm._linear_path import RELATIVE_PENALTIES, initialise_linear_path
 from sklstm._network import RecurrentNetwork
 from sklstm._training import Batches, clearly_lower
@@ -98,6 +99,30 @@ def test_the_ridge_start_reads_the_windows_once_and_a_bounded_sample(monkeypatch
     everything, read, _, _ = trend_start(4, len(windows), monkeypatch)
     assert read == 2 * len(windows)  # up to the sample size: RidgeCV exactly
     np.testing.assert_allclose(everything, expected, atol=2e-4)
+
+
+@pytest.mark.filterwarnings("ignore:Stopped after max_iter")
+def test_early_stopping_reads_the_held_out_rows_once_per_epoch_and_at_the_start(
+    monkeypatch,
+):
+    # The start and every epoch are measured (loss, R² and the row errors
+    # that decide between the best epoch and the start) from one forward
+    # pass over the held-out rows each; the final choice reuses them.
+    passes = []
+    forward = training.predict_in_batches
+
+    def counted(network, windows, batch_size=None):
+        passes.append(len(windows))
+        return forward(network, windows, batch_size)
+
+    monkeypatch.setattr(training, "predict_in_batches", counted)
+    X, y = TREND[:-1, None], TREND[1:]
+    model = LSTMRegressor(
+        lookback=4, hidden_size=8, max_iter=6, n_iter_no_change=50,
+        early_stopping=True, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    held_out = int(np.ceil(model.validation_fraction * len(X)))
+    assert passes == [held_out] * (model.n_iter_ + 1)
 
 
 def test_when_no_epoch_beats_the_ridge_start_the_model_is_ridge_on_all_rows():
