@@ -222,9 +222,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         of them (float in (0, 1]), a number of them (int), or ``'auto'``:
         2/5 of them, but at least 100 (all in a smaller collection), and
         all of them for one network. Every network forecasts every series.
-        Five networks on 2/5 of the series each cost about twice one
-        network on all of them, and forecast M1, M3 and Tourism monthly at
-        least as accurately as five networks on all of them
+        Five networks on 2/5 of the series each cost 1.4 to 3.3 times one
+        network on all of them (five on all of them: about five times),
+        and forecast M1, M3 and Tourism monthly about as accurately as
+        five networks on all of them, over three random states
         (``docs/performance.md``). Only series with a window to train on
         are drawn; set 1.0 for every network to train on every series.
 
