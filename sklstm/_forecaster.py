@@ -225,7 +225,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         Five networks on 2/5 of the series each cost 1.4 to 3.3 times one
         network on all of them (five on all of them: about five times),
         and forecast M1, M3 and Tourism monthly about as accurately as
-        five networks on all of them, over three random states
+        five networks on all of them, over two or three random states
         (``docs/performance.md``). Only series with a window to train on
         are drawn; set 1.0 for every network to train on every series.
 
