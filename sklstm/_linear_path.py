@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from sklstm._collective import data_parallel, summed
+from sklstm._collective import summed
 from sklstm._network import RecurrentNetwork
 from sklstm._training import Batches, predict_in_batches
 
@@ -320,11 +320,10 @@ def _start_with_missing_targets(
     if first is None:
         return None
     rows = weights.amax(dim=1)
-    if data_parallel() is None:
-        rows = rows / rows.mean()
-    else:  # the mean over the samples of every process
-        total, count = summed(rows.sum(), torch.tensor(float(len(rows))))
-        rows = rows / (total / count).to(rows.dtype)
+    # Rescaled to mean 1 over the samples (of every process, in parallel).
+    count = torch.tensor(float(len(rows)), dtype=rows.dtype, device=rows.device)
+    total, count = summed(rows.sum(), count)
+    rows = rows / (total / count)
     for _ in range(MISSING_TARGET_STEPS):
         predicted = predict_in_batches(network, data.windows).to(data.targets.dtype)
         filled = torch.where(weights > 0, data.targets[:], predicted)
