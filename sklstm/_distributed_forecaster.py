@@ -47,6 +47,7 @@ from sklstm._forecaster_legacy import LEGACY_ATTRIBUTES
 from sklstm._long_format import from_long_format
 from sklstm._missing_values import refuse_empty_series
 from sklstm._panel import panel_of
+from sklstm._plain import python_scalar
 from sklstm._publishing import publish_fitted_state
 from sklstm._random import draw_seed
 from sklstm._regressor import LSTMRegressor
@@ -243,7 +244,8 @@ def _check_trainable(panel, architecture: dict, n_series: int) -> None:
     short = np.flatnonzero(panel.lengths < needed)
     if len(short) == len(panel.labels):
         listed = ", ".join(
-            f"{panel.labels[s].item()!r} ({panel.lengths[s]})" for s in short[:5]
+            f"{python_scalar(panel.labels[s])!r} ({panel.lengths[s]})"
+            for s in short[:5]
         )
         raise ValueError(
             f"A process needs a series of at least {needed} observations to "

@@ -56,6 +56,7 @@ from sklstm._long_format import from_long_format, to_long_format
 from sklstm._member_series import member_series, series_per_member
 from sklstm._missing_values import fill_forward, refuse_empty_series
 from sklstm._panel import locate_series, panel_of
+from sklstm._plain import python_scalar
 from sklstm._progress import progress_label
 from sklstm._publishing import publish_fitted_state
 from sklstm._random import draw_seed
@@ -1398,7 +1399,7 @@ def _check_long_enough(panel, architecture: dict, n_features: int) -> None:
             "Pass a longer series or lower lookback."
         )
     listed = ", ".join(
-        f"{panel.labels[s].item()!r} ({panel.lengths[s]})" for s in short[:5]
+        f"{python_scalar(panel.labels[s])!r} ({panel.lengths[s]})" for s in short[:5]
     )
     first = "two values make a step" if relative else "a value"
     raise ValueError(
@@ -1425,7 +1426,7 @@ def check_forecastable(panel, architecture: dict) -> None:
     short = np.flatnonzero(panel.lengths < needed)
     if not len(short):
         return
-    listed = [panel.labels[s].item() for s in short[:5]]
+    listed = [python_scalar(panel.labels[s]) for s in short[:5]]
     raise ValueError(
         f"A forecast with series_scaling={architecture['series_scaling']!r} "
         f"starts from the last step of a series, which takes {needed} values; "

@@ -25,6 +25,7 @@ from sklstm._missing_values import (
     refuse_empty_series,
 )
 from sklstm._panel import Panel, locate_series, panel_of
+from sklstm._plain import python_scalar
 from sklstm._series_transforms import (
     SeasonalAdjustment,
     SeriesScaling,
@@ -400,7 +401,7 @@ def check_state(state: SeriesState, lookback: int, width: int, n_features: int) 
 
 
 def _listed(labels: np.ndarray) -> str:
-    shown = ", ".join(repr(label.item()) for label in labels[:5])
+    shown = ", ".join(repr(python_scalar(label)) for label in labels[:5])
     return shown + (f" and {len(labels) - 5} more" if len(labels) > 5 else "")
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sklstm._plain import python_scalar
 from sklstm._scaling import differ_by_rounding
 from sklstm._seasonality import fit_seasonality, is_seasonal
 
@@ -88,7 +89,9 @@ class SeriesScaling:
         level_scheme = _LEVEL_SCALING.get(scheme, scheme)
         if level_scheme == "log" and not np.all(values > 0):
             first = np.searchsorted(starts, np.flatnonzero(~(values > 0))[0], "right")
-            named = "a series" if labels is None else repr(labels[first - 1].item())
+            named = (
+                "a series" if labels is None else repr(python_scalar(labels[first - 1]))
+            )
             raise ValueError(
                 f"series_scaling={scheme!r} needs positive series, but the series "
                 f"{named} has a value <= 0. Use series_scaling='last' or "

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sklstm._panel import Panel, locate_series, panel_of
+from sklstm._plain import python_scalar
 
 
 def time_index(X, y) -> pd.Index | None:
@@ -99,7 +100,8 @@ class TimeGrid:
             expected = self._time_at(self.offsets[where[s]] + 1)
             if starts[s] != expected:
                 raise ValueError(
-                    f"The new observations of series {panel.labels[s].item()!r} "
+                    "The new observations of series "
+                    f"{python_scalar(panel.labels[s])!r} "
                     f"start at {starts[s]}, but the series seen so far ends at "
                     f"{self._time_at(self.offsets[where[s]])}: they must start "
                     f"at {expected}. Drop the rows already seen, or fill the gap."
@@ -119,7 +121,8 @@ class TimeGrid:
             )
             if span[0] != min(self.origin, end) or span[-1] != max(self.origin, end):
                 raise ValueError(
-                    f"The series {label.item()!r} ends at {end}, which is not on the "
+                    f"The series {python_scalar(label)!r} ends at {end}, which is "
+                    "not on the "
                     f"time grid of the other series (every {self.step.freqstr} from "
                     f"{self.origin}). Give it dates on that grid."
                 )
@@ -129,7 +132,8 @@ class TimeGrid:
         distance = end - self.origin
         if distance % self.step:
             raise ValueError(
-                f"The series {label.item()!r} ends at {end}, which is not on the "
+                f"The series {python_scalar(label)!r} ends at {end}, which is not "
+                "on the "
                 f"grid of the other series (every {self.step} from {self.origin})."
             )
         return float(distance // self.step)
@@ -163,7 +167,7 @@ def _check_regular(index: pd.Index, panel: Panel, step) -> None:
         if not dates.equals(expected):
             wrong = int(np.flatnonzero(np.asarray(dates != expected))[0])
             raise ValueError(
-                f"The time index of series {panel.labels[s].item()!r} is not "
+                f"The time index of series {python_scalar(panel.labels[s])!r} is not "
                 f"regular: after {dates[wrong - 1] if wrong else dates[0]} comes "
                 f"{dates[wrong]}, where every {getattr(step, 'freqstr', step)} "
                 f"the next date would be {expected[wrong]} (a gap, a repeated "
@@ -372,9 +376,10 @@ def _completed(X, y, groups, panel: Panel, grids, places):
 
 
 def _refuse_irregular(panel: Panel) -> None:
+    longest = panel.labels[int(np.argmax(panel.lengths))]
     raise ValueError(
         "The DatetimeIndex of y (or X) has no regular frequency: the dates of "
-        f"the longest series ({panel.labels[int(np.argmax(panel.lengths))].item()!r}) "
+        f"the longest series ({python_scalar(longest)!r}) "
         "are not evenly spaced. Put every series on one regular grid (for "
         "example with resample or asfreq), or pass plain arrays to forecast "
         "without dates."

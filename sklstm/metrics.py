@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.metadata_routing import MetadataRequest
 
+from sklstm._plain import python_scalar
+
 __all__ = ["make_mase_scorer", "mean_absolute_scaled_error"]
 
 
@@ -264,12 +266,12 @@ def _naive_scale(histories: dict, label, season_length: int) -> float:
                 "y_train's values the same way (train_groups= or a mapping)."
             )
         raise ValueError(
-            f"The series {_plain(label)!r} of y_true has no history in y_train, which "
-            f"holds {len(histories)} series; the scale of a series comes from "
-            "its own history. Give its history, or drop its rows."
+            f"The series {python_scalar(label)!r} of y_true has no history in "
+            f"y_train, which holds {len(histories)} series; the scale of a series "
+            "comes from its own history. Give its history, or drop its rows."
         )
     history = histories[label]
-    name = "the series" if label is None else f"the series {_plain(label)!r}"
+    name = "the series" if label is None else f"the series {python_scalar(label)!r}"
     if len(history) <= season_length:
         raise ValueError(
             f"{name} has {len(history)} value(s) in y_train; the seasonal naive "
@@ -285,8 +287,3 @@ def _naive_scale(histories: dict, label, season_length: int) -> float:
             "undefined. Score it with another metric, or drop its rows."
         )
     return float(scale)
-
-
-def _plain(label):
-    """A numpy scalar label as the Python value it holds, for messages."""
-    return label.item() if isinstance(label, np.generic) else label

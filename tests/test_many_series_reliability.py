@@ -92,6 +92,50 @@ def test_a_series_with_irregular_dates_is_refused(dates):
         tiny().fit(pd.concat([X, X_b]), pd.concat([y, y_b]), groups=[*groups, *b])
 
 
+# ---------------------------------------- labels held as Python objects
+
+# ``df["store"].to_numpy()`` and the long format's first level give labels of
+# dtype object: Python strings, not NumPy scalars. Every refusal that names a
+# series must name it from either.
+
+
+def _object_labels(labels):
+    return np.asarray(labels, dtype=object)
+
+
+def test_predicting_an_unknown_series_names_it_with_object_labels():
+    X, y, groups = panel()
+    model = tiny().fit(X, y, groups=_object_labels(groups))
+    with pytest.raises(ValueError, match=r"without a history: \['z'\]"):
+        model.predict(np.empty((1, 0)), groups=_object_labels(["z"]))
+
+
+def test_a_series_too_short_to_forecast_is_named_with_object_labels():
+    X, y, groups = panel()
+    y_short = np.r_[y.to_numpy(), 1.0]
+    groups_short = _object_labels([*groups, "short"])
+    with pytest.raises(ValueError, match=r"fewer: \['short'\]"):
+        tiny().fit(np.empty((len(y_short), 0)), y_short, groups=groups_short)
+
+
+def test_a_non_positive_series_is_named_under_log_scaling_with_object_labels():
+    X, y, groups = panel()
+    with pytest.raises(ValueError, match=r"series 'a' has a value <= 0"):
+        tiny(series_scaling="log").fit(X, y - 100, groups=_object_labels(groups))
+
+
+def test_a_long_update_resending_a_date_names_the_series_with_object_labels():
+    _, y, groups = panel()
+    index = pd.MultiIndex.from_arrays(
+        [_object_labels(groups), y.index], names=["unique_id", "ds"]
+    )
+    y_long = pd.Series(y.to_numpy(), index=index)
+    model = tiny().fit(pd.DataFrame(index=index), y_long)
+    again = y_long.loc[[("a", MONTHS[-1])]]
+    with pytest.raises(ValueError, match=r"series 'a' start at 2012-06-01"):
+        model.update(pd.DataFrame(index=again.index), again)
+
+
 # ------------------------------------------------------------ tampered files
 
 
