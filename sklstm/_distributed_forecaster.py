@@ -109,6 +109,7 @@ def fit_forecaster_share(
     y_sorted, X_sorted = y_checked[panel.order], X_checked[panel.order]
     series = np.split(y_sorted, panel.starts[1:])
     agreed(group_fit, lambda: refuse_empty_series(series, panel.labels))
+    grid = agreed(group_fit, lambda: time_grid(time_index(X, y), panel))
     params = forecaster.get_params(deep=False)
     if params["season_length"] == "auto" and n_series > 1:
         params["season_length"] = _collection_season(group_fit, series, params)
@@ -146,7 +147,6 @@ def fit_forecaster_share(
     residuals = calibration_errors(
         networks, architecture, z, X_sorted, panel, fraction, missing, scales
     )
-    grid = time_grid(time_index(X, y), panel)
     state = SeriesState.from_fit(
         y_sorted,
         X_sorted,

@@ -657,6 +657,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         y_sorted, X_sorted = y_checked[panel.order], X_checked[panel.order]
         series = np.split(y_sorted, panel.starts[1:])
         refuse_empty_series(series, panel.labels)
+        grid = time_grid(time_index(X, y), panel)  # refuses bad dates before training
         architecture = resolve_architecture(
             self.get_params(deep=False), series, warn_if_deprecated=True
         )
@@ -688,7 +689,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             panel,
             transform,
             width,
-            time_grid(time_index(X, y), panel),
+            grid,
             (scales, centre),
         )
         publish_fitted_state(

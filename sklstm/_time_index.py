@@ -189,6 +189,7 @@ def time_grid(index: pd.Index | None, panel: Panel) -> TimeGrid | None:
     if index is None or len(index) != len(panel.codes) or not len(index):
         return None
     if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+        _refuse_backwards(index, panel)
         if isinstance(index, pd.PeriodIndex):
             step = index.freq
         else:
@@ -209,6 +210,28 @@ def time_grid(index: pd.Index | None, panel: Panel) -> TimeGrid | None:
     if pd.api.types.is_integer_dtype(index):
         return _integer_grid(np.asarray(index), panel)
     return None
+
+
+def _refuse_backwards(index: pd.Index, panel: Panel) -> None:
+    """Refuse dates that go back in time within a series (rows newest first).
+
+    Read in the order given, such rows would be fitted as a series running
+    backwards, and its forecasts would continue into the past.
+    """
+    dates = index[panel.order]
+    same_series = np.diff(panel.codes[panel.order]) == 0
+    earlier = np.flatnonzero(same_series & np.asarray(dates[1:] < dates[:-1]))
+    if not len(earlier):
+        return
+    row = earlier[0]
+    label = panel.labels[panel.codes[panel.order[row]]]
+    whose = "y" if len(panel.labels) == 1 else f"series {python_scalar(label)!r}"
+    raise ValueError(
+        f"The dates of {whose} go back in time: {dates[row]} is followed by "
+        f"{dates[row + 1]}. The rows of a series must be in time order, oldest "
+        "first: sort them (for example with y.sort_index() and X.sort_index()), "
+        "or pass plain arrays to forecast without dates."
+    )
 
 
 def with_missing_steps(X, y, groups):

@@ -54,6 +54,17 @@ def test_update_refuses_a_series_last_date_sent_again():
         model.update(pd.DataFrame(index=again), pd.Series([1.0], again), groups=["a"])
 
 
+@pytest.mark.parametrize("labels", [["a"], LABELS], ids=["one series", "three"])
+def test_rows_newest_first_are_refused_rather_than_forecast_into_the_past(labels):
+    # Exports often list the newest row first; read in that order the series
+    # would run backwards and predict() would continue it into the past.
+    X, y, groups = panel(labels)
+    newest_first = np.arange(len(y))[::-1]
+    X, y, groups = X.iloc[newest_first], y.iloc[newest_first], groups[newest_first]
+    with pytest.raises(ValueError, match=r"go back in time.*oldest first"):
+        tiny().fit(X, y, groups=groups if len(labels) > 1 else None)
+
+
 def test_a_new_series_keeps_the_others_dated():
     X, y, groups = panel()
     model = tiny().fit(X, y, groups=groups)
