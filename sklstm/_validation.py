@@ -75,6 +75,8 @@ def validate_fit_data(
     else:
         X, y, attributes = validate_on_copy(estimator, _check_table, X, y, reset=reset)
     y = np.asarray(y)
+    if y.dtype.kind in "biu":  # bool or integer targets: regression on their values
+        y = y.astype(np.float64)
     if y.ndim > 2:
         raise ValueError(
             f"y must be 1-D or 2-D; got an array with {y.ndim} dimensions."

@@ -430,6 +430,13 @@ def test_bad_prediction_input_is_refused_with_a_clear_message(fit, X, error, mes
     assert_no_torch_frames(info)
 
 
+def test_a_bool_target_trains_as_the_same_zeros_and_ones_in_float():
+    flags = TARGET > 0
+    as_bool = tiny().fit(ROWS, flags).predict(ROWS)
+    as_float = tiny().fit(ROWS, flags.astype(float)).predict(ROWS)
+    np.testing.assert_array_equal(as_bool, as_float)
+
+
 def test_predicting_before_fit_says_to_call_fit():
     with pytest.raises(NotFittedError, match=r"not fitted yet. Call 'fit'"):
         tiny().predict(ROWS)

@@ -122,7 +122,7 @@ def test_predicting_an_unknown_series_names_it_with_object_labels():
 
 
 def test_a_series_too_short_to_forecast_is_named_with_object_labels():
-    X, y, groups = panel()
+    _, y, groups = panel()
     y_short = np.r_[y.to_numpy(), 1.0]
     groups_short = _object_labels([*groups, "short"])
     with pytest.raises(ValueError, match=r"fewer: \['short'\]"):
