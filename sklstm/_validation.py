@@ -88,7 +88,9 @@ def validate_fit_data(
     return X, y, attributes
 
 
-def without_missing_targets(y) -> tuple[object, np.ndarray | None]:
+def without_missing_targets(
+    y, all_missing_allowed: bool = False
+) -> tuple[object, np.ndarray | None]:
     """``y`` with its missing values (NaN) set to 0 for scikit-learn's checks.
 
     A missing target is not trained on (its loss weight is 0), so it may be
@@ -99,7 +101,9 @@ def without_missing_targets(y) -> tuple[object, np.ndarray | None]:
     Raises
     ------
     ValueError
-        If a column of ``y`` holds no observed value at all.
+        If a column of ``y`` holds no observed value at all, unless
+        ``all_missing_allowed`` (new observations of known series, all of
+        them missing).
 
     Examples
     --------
@@ -119,7 +123,7 @@ def without_missing_targets(y) -> tuple[object, np.ndarray | None]:
     if not missing.any():
         return y, None
     empty = missing.reshape(len(values), -1).all(axis=0) if len(values) else []
-    if np.any(empty):
+    if np.any(empty) and not all_missing_allowed:
         column = "" if values.ndim == 1 else f" column {int(np.argmax(empty))} of"
         raise ValueError(
             f"Every value of{column} y is missing (NaN): there is nothing to "
@@ -383,11 +387,13 @@ def zero_column_frames_as_arrays(X):
 
 
 def validate_series(
-    estimator: BaseEstimator, X, y, *, reset: bool
+    estimator: BaseEstimator, X, y, *, reset: bool, all_missing_allowed: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Check covariates (possibly zero columns) and a 1-D series of equal length.
 
-    The series may have missing values (NaN), not all of them.
+    The series may have missing values (NaN), not all of them unless
+    ``all_missing_allowed`` (``update`` checks that each series has an
+    observed value, before or among the new ones).
 
     Examples
     --------
@@ -401,7 +407,7 @@ def validate_series(
     ((3, 0), [1.0, 2.0, 3.0])
     """
     check_numeric_target(y)
-    y, missing = without_missing_targets(y)
+    y, missing = without_missing_targets(y, all_missing_allowed)
     refuse_missing_covariates(X)
     with numeric_input("X"):
         X, y = validate_data(

@@ -133,6 +133,20 @@ def test_update_with_holes_continues_every_series_and_refuses_an_empty_new_one()
         )
 
 
+def test_an_update_of_only_missing_values_moves_the_series_on_like_one_update():
+    # Two months with no observation, recorded as they pass, then a value:
+    # the same forecast as the three steps given at once.
+    y = wave()
+    fitted = tiny_forecaster(lookback=6).fit(no_covariates(N), y)
+    as_they_come = pickle.loads(pickle.dumps(fitted))
+    as_they_come.update(no_covariates(2), np.array([np.nan, np.nan]))
+    as_they_come.update(no_covariates(1), np.array([5.5]))
+    at_once = fitted.update(no_covariates(3), np.array([np.nan, np.nan, 5.5]))
+    np.testing.assert_array_equal(
+        as_they_come.predict(no_covariates(3)), at_once.predict(no_covariates(3))
+    )
+
+
 def test_a_forecaster_fitted_without_holes_forecasts_after_an_update_with_them():
     forecaster = tiny_forecaster(lookback=6).fit(no_covariates(N), wave())
     forecaster.update(no_covariates(3), np.array([5.0, np.nan, np.nan]))
