@@ -15,6 +15,7 @@ from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 from sklearn.model_selection import BaseCrossValidator
 
 from sklstm._panel import panel_of
@@ -43,7 +44,10 @@ class MultiSeriesSplit(BaseCrossValidator):
     True)``), ``cross_validate(forecaster, X, y, cv=MultiSeriesSplit(...),
     params={"groups": groups})`` passes ``groups`` to this splitter and to
     the forecaster's ``fit`` and ``score``. Without routing, loop over
-    ``split(X, y, groups)`` yourself (see Examples).
+    ``split(X, y, groups)`` yourself (see Examples). Data in the long format
+    (a pandas ``MultiIndex`` of series and time, as
+    :class:`~sklstm.LSTMForecaster` reads it) carries its series in its first
+    index level: no ``groups`` is needed then.
 
     Parameters
     ----------
@@ -117,11 +121,14 @@ class MultiSeriesSplit(BaseCrossValidator):
         Parameters
         ----------
         X : array-like of shape (n_rows, n_features)
-            The stacked rows (only their number is used).
+            The stacked rows (their number, and the series in the first
+            level of a long-format ``MultiIndex``).
         y : array-like of shape (n_rows,), default=None
-            Not used; there for scikit-learn's API.
-        groups : array-like of shape (n_rows,)
-            The series of each row. Required.
+            Read only for the series of a long-format ``MultiIndex`` when
+            ``X`` has none.
+        groups : array-like of shape (n_rows,), default=None
+            The series of each row. Required unless ``X`` or ``y`` is in the
+            long format.
 
         Yields
         ------
@@ -138,10 +145,13 @@ class MultiSeriesSplit(BaseCrossValidator):
         self._check_params()
         n_rows = len(X)
         if groups is None:
+            groups = _long_format_series(X, y)
+        if groups is None:
             raise ValueError(
                 "MultiSeriesSplit needs groups, the series label of each row: "
                 "split(X, y, groups), or with metadata routing "
-                "cross_validate(..., params={'groups': groups})."
+                "cross_validate(..., params={'groups': groups}); or data in "
+                "the long format, whose first index level names the series."
             )
         panel = panel_of(groups, n_rows)
         step = self.horizon if self.step is None else self.step
@@ -188,3 +198,13 @@ class MultiSeriesSplit(BaseCrossValidator):
                     f"MultiSeriesSplit's {name} must be an integer >= 1"
                     f"{' or None' if name == 'step' else ''}; got {value!r}."
                 )
+
+
+def _long_format_series(X, y) -> np.ndarray | None:
+    """The series of each row of long-format data (the first level of a
+    pandas ``MultiIndex`` on ``X``, else on ``y``); None for other data."""
+    for data in (X, y):
+        index = getattr(data, "index", None)
+        if isinstance(index, pd.MultiIndex) and index.nlevels >= 2:
+            return index.get_level_values(0).to_numpy()
+    return None

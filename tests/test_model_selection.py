@@ -1,6 +1,7 @@
 """MultiSeriesSplit: backtest folds across series of unequal lengths."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import sklearn
 from sklearn.model_selection import cross_validate
@@ -121,3 +122,22 @@ def test_the_manual_loop_without_routing_gives_the_same_scores():
             forecaster, X, y, cv=splitter, params={"groups": groups}
         )
     np.testing.assert_allclose(manual, routed["test_score"])
+
+
+def test_long_format_data_is_cross_validated_without_groups():
+    # The long format names each row's series in its first index level; the
+    # forecaster refuses groups= beside it, so the splitter must read it too.
+    X, y, groups = collection()
+    months = np.r_[np.arange(50), np.arange(44)]  # each series' steps
+    index = pd.MultiIndex.from_arrays([groups, months], names=["unique_id", "ds"])
+    y_long = pd.Series(y, index=index)
+    forecaster = LSTMForecaster(lookback=6, hidden_size=4, max_iter=5, random_state=0)
+    splitter = MultiSeriesSplit(n_splits=2, horizon=4, min_train_size=7)
+    with sklearn.config_context(enable_metadata_routing=True):
+        long = cross_validate(
+            forecaster, pd.DataFrame(index=index), y_long, cv=splitter
+        )
+        stacked = cross_validate(
+            forecaster, X, y, cv=splitter, params={"groups": groups}
+        )
+    np.testing.assert_allclose(long["test_score"], stacked["test_score"])
