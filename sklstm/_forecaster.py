@@ -52,7 +52,7 @@ from sklstm._intervals import (
     quantile_offsets,
     stepwise_half_width,
 )
-from sklstm._long_format import from_long_format, to_long_format
+from sklstm._long_format import from_long_format, is_long_format, to_long_format
 from sklstm._member_series import member_series, series_per_member
 from sklstm._missing_values import fill_forward, refuse_empty_series
 from sklstm._panel import locate_series, panel_of
@@ -662,7 +662,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.get_params(deep=False), series, warn_if_deprecated=True
         )
         if self.warm_start and self.__sklearn_is_fitted__():
-            self._check_same_architecture(architecture, len(series))
+            self._check_same_architecture(architecture, len(series), X_checked.shape[1])
         _check_long_enough(panel, architecture, X_checked.shape[1])
         width = history_width(architecture)
         transform = target_transform(series, panel, architecture)
@@ -708,7 +708,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_future_steps, n_covariates)
             The covariates of the steps to forecast, in time order; zero
-            columns when the model has no covariates.
+            columns when the model has no covariates. When its rows are
+            dated (a ``DatetimeIndex`` or ``PeriodIndex``, or the long
+            format) and the series were fitted on dates, the dates must be
+            the steps that follow each series' end.
         groups : array-like of shape (n_future_steps,), default=None
             With a forecaster fitted on many series: the series of each row.
             Each series' rows are its next steps, in order, from the end of
@@ -718,16 +721,18 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ------
         ValueError
             If ``groups`` names a series without a history, or is given to
-            a forecaster of one series (or missing for one of many).
+            a forecaster of one series (or missing for one of many), or if
+            X's dates are not the steps the rows forecast.
 
         Returns
         -------
         forecast : ndarray of shape (n_future_steps,)
             The forecast, in the units of ``y``.
         """
+        dates = future_dates(X)
         X, _, groups = from_long_format(X, None, groups)
         fitted = self._fitted()
-        return fitted.forecast(fitted.covariates(X), groups)[0]
+        return fitted.forecast(fitted.covariates(X), groups, dates)[0]
 
     def predict_series(self, X, *, groups=None) -> pd.Series:
         """Forecast like :meth:`predict`, as a Series on the continued time index.
@@ -769,7 +774,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         given = X
         X, _, groups = from_long_format(X, None, groups)
         fitted = self._fitted()
-        forecast, _, _, (where, steps) = fitted.forecast(fitted.covariates(X), groups)
+        forecast, _, _, (where, steps) = fitted.forecast(
+            fitted.covariates(X), groups, future_dates(given)
+        )
         grid = fitted.state.grid
         if grid is None:
             raise ValueError(
@@ -781,17 +788,6 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         times = grid.dates(where, steps)
         name = fitted.series_name
         if groups is None:
-            future_index = getattr(X, "index", None)
-            if isinstance(future_index, pd.DatetimeIndex) and not future_index.equals(
-                times
-            ):
-                raise ValueError(
-                    f"X's index runs from {future_index[0]} to {future_index[-1]}, "
-                    f"but the forecast continues the series from {times[0]} to "
-                    f"{times[-1]}. Pass the covariates of the steps that follow "
-                    "the series, or update the forecaster with the observations "
-                    "between."
-                )
             if isinstance(times, pd.DatetimeIndex) and len(times) >= 3:
                 times = pd.DatetimeIndex(times, freq="infer")
             return pd.Series(forecast, index=times, name=name)
@@ -862,10 +858,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         >>> bool((intervals[:, 0] < intervals[:, 1]).all())
         True
         """
+        dates = future_dates(X)
         X, _, groups = from_long_format(X, None, groups)
         fitted = self._fitted()
         residuals = fitted.calibration_residuals("predict_interval")
-        _, scaled, to_y, (series, steps) = fitted.forecast(fitted.covariates(X), groups)
+        _, scaled, to_y, (series, steps) = fitted.forecast(
+            fitted.covariates(X), groups, dates
+        )
         half_width = stepwise_half_width(residuals, coverage, int(steps.max()) + 1)[
             steps
         ] * fitted.state.interval_scale_of(series)
@@ -929,10 +928,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         10.0
         """
         levels = check_quantile_levels(quantiles)
+        dates = future_dates(X)
         X, _, groups = from_long_format(X, None, groups)
         fitted = self._fitted()
         residuals = fitted.calibration_residuals("predict_quantiles")
-        _, scaled, to_y, (series, steps) = fitted.forecast(fitted.covariates(X), groups)
+        _, scaled, to_y, (series, steps) = fitted.forecast(
+            fitted.covariates(X), groups, dates
+        )
         offsets = quantile_offsets(residuals, levels, steps)
         offsets *= fitted.state.interval_scale_of(series)[:, None]
         return np.column_stack([to_y(scaled + offset) for offset in offsets.T])
@@ -1099,9 +1101,18 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             fitted.state, lookback, history_width(architecture), self.n_features_in_
         )
 
-    def _check_same_architecture(self, architecture: dict, n_series: int) -> None:
+    def _check_same_architecture(
+        self, architecture: dict, n_series: int, n_covariates: int
+    ) -> None:
         fitted = self._fitted_architecture()
         fitted_series = len(self.series_)
+        if n_covariates != self.n_features_in_:
+            raise ValueError(
+                "fit with warm_start=True continues training the fitted networks, "
+                f"which read {self.n_features_in_} covariate column(s); X has "
+                f"{n_covariates}. Give X the columns it was fitted with, or fit "
+                "with warm_start=False to start afresh with the new ones."
+            )
         if (fitted_series > 1) != (n_series > 1):
             raise ValueError(
                 "fit with warm_start=True continues training the fitted networks, "
@@ -1442,6 +1453,36 @@ def check_forecastable(panel, architecture: dict) -> None:
     )
 
 
+def future_dates(X) -> pd.Index | None:
+    """The dates of the rows of X, as given: the time level of long-format
+    data, else a ``DatetimeIndex`` or ``PeriodIndex``; None when X is not
+    dated (plain arrays, or an integer index that may number anything)."""
+    index = getattr(X, "index", None)
+    if is_long_format(X):
+        index = index.get_level_values(-1)
+    return index if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) else None
+
+
+def check_future_dates(dates: pd.Index, expected: pd.Index) -> None:
+    """Refuse rows dated other than the steps they forecast (``expected``).
+
+    Without the check, a forecast after a gap, or for a year asked by
+    mistake, would silently be the forecast of the next steps.
+    """
+    if not isinstance(expected, (pd.DatetimeIndex, pd.PeriodIndex)):
+        return  # the series were fitted on integer steps
+    if len(dates) == len(expected) and dates.equals(expected):
+        return
+    wrong = np.flatnonzero(np.asarray(dates != expected))
+    row = int(wrong[0]) if len(wrong) else 0
+    raise ValueError(
+        f"Row {row} of X is dated {dates[row]}, but it forecasts the step "
+        f"{expected[row]}: each series' rows of X are the steps that follow "
+        "the end of its history, in order. Give X those dates, or first "
+        "update the forecaster with the observations between."
+    )
+
+
 class _Fitted:
     """One snapshot of a fitted forecaster, and what is derived from it.
 
@@ -1490,16 +1531,22 @@ class _Fitted:
         check_float32_range(X, "X")
         return X
 
-    def forecast(self, X: np.ndarray, groups):
+    def forecast(self, X: np.ndarray, groups, dates: pd.Index | None = None):
         """Forecast each series' rows of X from the end of its history.
 
         Returns the forecast in the units of y, the same in the units the
         network sees, the map from those units to y's, and each row's
-        series (an index into the labels) and step ahead - 1.
+        series (an index into the labels) and step ahead - 1. ``dates``, the
+        dates X's rows were given (:func:`future_dates`), must be the steps
+        that follow each series' end on the fitted time grid.
         """
         state = self.state
         panel = state.panel(groups, len(X))
         where = state.locate(panel, values_needed(self.architecture))
+        if dates is not None and state.grid is not None:
+            check_future_dates(
+                dates, state.grid.dates(where[panel.codes], panel.row_position)
+            )
         rollout = _rollout_of(self.architecture, self.masked)
         forecasts = forecast_from_ends(
             ensemble_predictor(self.members),

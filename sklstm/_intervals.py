@@ -121,10 +121,11 @@ def stepwise_half_width(
             f"(one series needs a tail of {n_steps} + {fewest_errors(coverage)} - 1 "
             f"= {n_steps + fewest_errors(coverage) - 1} windows; the tails of "
             "several series pool their errors), or with horizon="
-            f"{n_steps}, for which fit grows the tail on its own when every "
-            "series keeps half its windows to train on; forecast fewer steps at "
-            "a time (update the forecaster as observations arrive), or ask for "
-            "a lower coverage."
+            f"{n_steps}, for which fit grows the tail on its own as far as every "
+            "series keeps half its windows to train on (a forecaster fitted "
+            "with that horizon already grew it that far); forecast fewer steps "
+            "at a time (update the forecaster as observations arrive), or ask "
+            "for a lower coverage."
         )
     ordered = np.sort(residuals[:, :n_steps], axis=0)  # NaN sorts last
     return ordered[ranks[:n_steps] - 1, np.arange(n_steps)]

@@ -61,7 +61,7 @@ def test_future_dates_that_do_not_continue_a_series_are_refused():
     late = pd.MultiIndex.from_product(
         [list(VALUES), pd.date_range("2003-06", periods=3, freq="MS")]
     )
-    with pytest.raises(ValueError, match=r"dated 2003-06-01.*which is 2003-05-01"):
+    with pytest.raises(ValueError, match=r"dated 2003-06-01.*the step 2003-05-01"):
         model.predict_series(pd.DataFrame(index=late))
 
 

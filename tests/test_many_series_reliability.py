@@ -65,6 +65,33 @@ def test_rows_newest_first_are_refused_rather_than_forecast_into_the_past(labels
         tiny().fit(X, y, groups=groups if len(labels) > 1 else None)
 
 
+@pytest.mark.parametrize("method", ["predict", "predict_interval", "predict_quantiles"])
+def test_covariates_dated_other_than_the_next_steps_are_refused(method):
+    # Asked for steps after a gap (or another year) without an update, the
+    # forecaster would silently forecast the next steps instead.
+    X, y, _ = panel(["a"])
+    model = tiny(validation_fraction=0.5).fit(X, y)  # a tail to calibrate 3 steps
+    following = pd.DataFrame(index=pd.date_range("2012-07", periods=3, freq="MS"))
+    later = pd.DataFrame(index=pd.date_range("2013-01", periods=3, freq="MS"))
+    forecast = getattr(model, method)
+    np.testing.assert_array_equal(forecast(following), forecast(np.empty((3, 0))))
+    with pytest.raises(
+        ValueError, match=r"dated 2013-01-01.*forecasts the step 2012-07"
+    ):
+        forecast(later)
+
+
+def test_long_format_rows_dated_after_a_gap_are_refused_by_predict():
+    _, y, groups = panel()
+    index = pd.MultiIndex.from_arrays([groups, y.index], names=["unique_id", "ds"])
+    model = tiny().fit(pd.DataFrame(index=index), pd.Series(y.to_numpy(), index=index))
+    after_a_gap = pd.MultiIndex.from_product(
+        [LABELS, pd.date_range("2012-09", periods=2, freq="MS")]
+    )
+    with pytest.raises(ValueError, match=r"dated 2012-09-01.*the step 2012-07"):
+        model.predict(pd.DataFrame(index=after_a_gap))
+
+
 def test_a_new_series_keeps_the_others_dated():
     X, y, groups = panel()
     model = tiny().fit(X, y, groups=groups)
