@@ -106,6 +106,7 @@ from sklstm._validation import (
     check_float32_range,
     numeric_input,
     refuse_missing_covariates,
+    refuse_none_covariates,
     validate_on_copy,
     validate_series,
     zero_column_frames_as_arrays,
@@ -1519,6 +1520,7 @@ class _Fitted:
 
     def covariates(self, X) -> np.ndarray:
         """Check the covariates of the steps to forecast, against this fit."""
+        refuse_none_covariates(X, "n_steps")
         refuse_missing_covariates(X)
         with numeric_input("X"):
             X = validate_data(

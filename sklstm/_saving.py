@@ -32,6 +32,7 @@ of the file.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import json
 import os
@@ -100,6 +101,8 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
     ValueError
         If a parameter cannot be written as JSON (for example a
         ``RandomState`` instance as ``random_state``: use an int or None).
+    FileNotFoundError
+        If the folder of ``path`` does not exist.
 
     See Also
     --------
@@ -157,6 +160,13 @@ def _replace_atomically(path: str, write: Callable[[Any], None]) -> None:
     and removes the partial one.
     """
     folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):  # else mkstemp names its temporary file
+        raise FileNotFoundError(
+            errno.ENOENT,
+            f"Cannot save to {path!r}: the folder {folder!r} does not exist. "
+            "Create it first (os.makedirs), or save elsewhere.",
+            path,
+        )
     descriptor, temporary = tempfile.mkstemp(
         dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".partial"
     )

@@ -132,6 +132,28 @@ def without_missing_targets(
     return np.where(missing, 0.0, values), missing
 
 
+def refuse_none_covariates(X, n_rows: str) -> None:
+    """Refuse ``X=None``, saying how to give a series without covariates.
+
+    ``n_rows`` says how many rows X should have (for the message).
+
+    Examples
+    --------
+    >>> from sklstm._validation import refuse_none_covariates
+    >>> try:
+    ...     refuse_none_covariates(None, "len(y)")
+    ... except ValueError as error:
+    ...     print(str(error).split(":")[0])
+    X is None
+    """
+    if X is None:
+        raise ValueError(
+            "X is None: a forecaster reads the covariates of each step from X. "
+            f"For a series without covariates pass X with zero columns: "
+            f"np.empty(({n_rows}, 0)), or a DataFrame with only an index."
+        )
+
+
 def refuse_missing_covariates(X) -> None:
     """Refuse covariates with missing values (NaN), naming their columns.
 
@@ -406,6 +428,7 @@ def validate_series(
     >>> X.shape, y.tolist()
     ((3, 0), [1.0, 2.0, 3.0])
     """
+    refuse_none_covariates(X, "len(y)")
     check_numeric_target(y)
     y, missing = without_missing_targets(y, all_missing_allowed)
     refuse_missing_covariates(X)

@@ -622,6 +622,9 @@ BAD_SERIES = [
         r"lookback \+ 1 = 4 observations.*got 3.*lower lookback",
         id="series-too-short",
     ),
+    pytest.param(
+        None, SERIES, r"X is None.*np.empty\(\(len\(y\), 0\)\)", id="X-is-None"
+    ),
 ]
 
 

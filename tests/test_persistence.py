@@ -293,6 +293,14 @@ def test_save_refuses_a_fitted_attribute_it_does_not_know(tmp_path):
         sklstm.save(model, tmp_path / "model.zip")
 
 
+def test_saving_into_a_missing_folder_names_the_path_asked_for(tmp_path):
+    target = tmp_path / "not yet" / "model.zip"
+    with pytest.raises(FileNotFoundError, match=r"model\.zip.*does not exist") as info:
+        sklstm.save(tiny(), target)
+    assert ".partial" not in str(info.value)  # not the temporary file's name
+    assert not target.parent.exists()
+
+
 def test_save_refuses_objects_that_are_not_sklstm_estimators(tmp_path):
     with pytest.raises(ValueError, match=r"stores sklstm estimators.*StandardScaler"):
         sklstm.save(StandardScaler(), tmp_path / "model.zip")
