@@ -663,7 +663,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.get_params(deep=False), series, warn_if_deprecated=True
         )
         if self.warm_start and self.__sklearn_is_fitted__():
-            self._check_same_architecture(architecture, len(series), X_checked.shape[1])
+            self._check_same_architecture(architecture, len(series), features)
         _check_long_enough(panel, architecture, X_checked.shape[1])
         width = history_width(architecture)
         transform = target_transform(series, panel, architecture)
@@ -1103,16 +1103,25 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         )
 
     def _check_same_architecture(
-        self, architecture: dict, n_series: int, n_covariates: int
+        self, architecture: dict, n_series: int, features: dict
     ) -> None:
         fitted = self._fitted_architecture()
         fitted_series = len(self.series_)
-        if n_covariates != self.n_features_in_:
+        n_covariates, names = features["n_features_in_"], features["feature_names_in_"]
+        fitted_names = getattr(self, "feature_names_in_", None)
+        if n_covariates != self.n_features_in_ or (
+            names is not None
+            and fitted_names is not None
+            and list(names) != list(fitted_names)
+        ):
+            columns = "" if names is None else f" {list(names)}"
+            fitted_columns = "" if fitted_names is None else f" {list(fitted_names)}"
             raise ValueError(
                 "fit with warm_start=True continues training the fitted networks, "
-                f"which read {self.n_features_in_} covariate column(s); X has "
-                f"{n_covariates}. Give X the columns it was fitted with, or fit "
-                "with warm_start=False to start afresh with the new ones."
+                f"which read {self.n_features_in_} covariate column(s)"
+                f"{fitted_columns}; X has {n_covariates}{columns}. Give X the "
+                "columns it was fitted with, in that order, or fit with "
+                "warm_start=False to start afresh with the new ones."
             )
         if (fitted_series > 1) != (n_series > 1):
             raise ValueError(

@@ -466,15 +466,26 @@ def test_a_warm_start_refit_on_other_shaped_data_is_refused_and_changes_nothing(
     assert model.n_iter_ == n_iter
 
 
-def test_a_forecaster_warm_start_with_other_covariates_names_its_own_columns():
+@pytest.mark.parametrize(
+    ("X", "message"),
+    [
+        (FRAME[["load", "price"]], r"read 1 covariate column\(s\) \['load'\]; X has 2"),
+        (FRAME[["price"]], r"\['load'\]; X has 1 \['price'\]"),
+    ],
+    ids=["another-count", "a-renamed-column"],
+)
+def test_a_forecaster_warm_start_with_other_covariates_names_its_own_columns(
+    X, message
+):
     # The message speaks of the forecaster's covariates, not of the inner
     # regressor's window columns (value, mask, covariates of several steps).
     y = TARGET + 3
-    forecaster = tiny_forecaster(warm_start=True).fit(ROWS[:, :1], y)
-    before = forecaster.predict(ROWS[:4, :1])
-    with pytest.raises(ValueError, match=r"read 1 covariate column\(s\); X has 2"):
-        forecaster.fit(ROWS[:, :2], y)
-    np.testing.assert_array_equal(forecaster.predict(ROWS[:4, :1]), before)
+    forecaster = tiny_forecaster(warm_start=True).fit(FRAME[["load"]], y)
+    future = FRAME[["load"]].iloc[:4]
+    before = forecaster.predict(future)
+    with pytest.raises(ValueError, match=message):
+        forecaster.fit(X, y)
+    np.testing.assert_array_equal(forecaster.predict(future), before)
 
 
 def test_a_warm_start_refit_on_sequences_of_other_length_is_refused():
