@@ -18,6 +18,7 @@ from sklearn.utils.validation import validate_data
 
 from sklstm._targets import DirectTargets
 
+FLOAT32_SMALLEST_NORMAL = float(np.finfo(np.float32).tiny)
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 _FLOAT_DTYPES = (np.float64, np.float32)
 _SHAPES = "2-D (n_rows, n_features) or 3-D (n_samples, steps, n_features)"
@@ -378,15 +379,30 @@ def check_sequence_shape(estimator: BaseEstimator, X: np.ndarray) -> None:
 
 
 def check_float32_range(values: np.ndarray, name: str) -> None:
-    """sklstm trains in float32: refuse values that float32 cannot hold."""
+    """sklstm trains in float32: refuse values that float32 cannot hold, and
+    columns so small that float32 cannot tell their values apart."""
     if values.size and values.dtype == np.float64:
-        largest = max(-float(np.min(values)), float(np.max(values)))  # no copy
+        columns = values.reshape(len(values), -1)
+        # The largest size in each column, without a copy of the values.
+        sizes = np.maximum(-np.min(columns, axis=0), np.max(columns, axis=0))
+        largest = float(np.max(sizes))
         if largest > FLOAT32_MAX:
             raise ValueError(
                 f"{name} contains values as large as {largest:.3g}, beyond what "
                 f"float32 can hold ({FLOAT32_MAX:.3g}); sklstm trains in float32 "
                 f"on every device. Rescale {name} (for example divide by a "
                 "constant or take logarithms) before fitting."
+            )
+        tiny = np.flatnonzero((sizes > 0) & (sizes < FLOAT32_SMALLEST_NORMAL))
+        if len(tiny):
+            where = f" (column {int(tiny[0])})" if columns.shape[1] > 1 else ""
+            raise ValueError(
+                f"Every value of {name}{where} is as small as {sizes[tiny[0]]:.3g} "
+                "or smaller, below float32's smallest normal number "
+                f"({FLOAT32_SMALLEST_NORMAL:.3g}), where float32 loses their "
+                "differences; sklstm trains in float32 on every device. Rescale "
+                f"{name} (for example multiply it by a power of ten) before "
+                "fitting."
             )
 
 

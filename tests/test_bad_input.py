@@ -77,6 +77,20 @@ BAD_TRAINING_DATA = [
         id="y-overflows-float32",
     ),
     pytest.param(
+        ROWS * np.array([1.0, 1e-40, 1.0]),
+        TARGET,
+        ValueError,
+        r"Every value of X \(column 1\) is as small as .*e-40.*Rescale X",
+        id="X-column-below-float32",
+    ),
+    pytest.param(
+        ROWS,
+        TARGET * 1e-45,
+        ValueError,
+        r"Every value of y is as small as .*e-45.*smallest normal.*Rescale y",
+        id="y-below-float32",
+    ),
+    pytest.param(
         ROWS,
         np.array(["up", "down"] * 30),
         ValueError,
