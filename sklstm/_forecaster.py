@@ -1479,8 +1479,8 @@ def check_future_dates(dates: pd.Index, expected: pd.Index) -> None:
     Without the check, a forecast after a gap, or for a year asked by
     mistake, would silently be the forecast of the next steps.
     """
-    if not isinstance(expected, (pd.DatetimeIndex, pd.PeriodIndex)):
-        return  # the series were fitted on integer steps
+    if not _comparable_dates(dates, expected):
+        return  # integer steps, or dates of another kind: nothing to compare
     if len(dates) == len(expected) and dates.equals(expected):
         return
     wrong = np.flatnonzero(np.asarray(dates != expected))
@@ -1490,6 +1490,18 @@ def check_future_dates(dates: pd.Index, expected: pd.Index) -> None:
         f"{expected[row]}: each series' rows of X are the steps that follow "
         "the end of its history, in order. Give X those dates, or first "
         "update the forecaster with the observations between."
+    )
+
+
+def _comparable_dates(dates: pd.Index, expected: pd.Index) -> bool:
+    """Whether two indexes hold times of one kind: periods of one frequency,
+    or timestamps both with a time zone or both without."""
+    if isinstance(dates, pd.PeriodIndex) and isinstance(expected, pd.PeriodIndex):
+        return dates.freq == expected.freq
+    return (
+        isinstance(dates, pd.DatetimeIndex)
+        and isinstance(expected, pd.DatetimeIndex)
+        and (dates.tz is None) == (expected.tz is None)
     )
 
 
