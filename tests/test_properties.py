@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sklstm import LSTMRegressor
-from sklstm._validation import FLOAT32_MAX, check_float32_range, validate_fit_data
+from sklstm._validation import (
+    FLOAT32_MAX,
+    FLOAT32_SMALLEST_NORMAL,
+    check_float32_range,
+    validate_fit_data,
+)
 from sklstm._windows import lag_windows
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -40,7 +45,8 @@ def reference_grouped_windows(rows, lookback, groups):
     return windows
 
 
-finite = st.floats(-1e6, 1e6, allow_nan=False, width=32)
+# Normal float32 numbers: a column of nothing but subnormal ones is refused.
+finite = st.floats(-1e6, 1e6, allow_nan=False, width=32, allow_subnormal=False)
 shapes = st.tuples(st.integers(1, 30), st.integers(1, 4))
 
 
@@ -116,10 +122,13 @@ def test_validation_gives_the_values_of_a_plain_float_copy_whatever_the_layout(
 
 @QUICK
 @given(value=st.floats(allow_nan=False, allow_infinity=False))
-def test_float32_range_check_refuses_values_beyond_the_float32_maximum_only(value):
-    values = np.array([[0.0, value]])
+def test_float32_range_check_refuses_only_what_float32_cannot_hold_or_resolve(value):
+    values = np.array([[0.0, value]])  # a column of zeros, and one of value
     if abs(value) > FLOAT32_MAX:
         with pytest.raises(ValueError, match="beyond what float32 can hold"):
+            check_float32_range(values, "X")
+    elif 0 < abs(value) < FLOAT32_SMALLEST_NORMAL:
+        with pytest.raises(ValueError, match=r"\(column 1\).*smallest normal"):
             check_float32_range(values, "X")
     else:
         check_float32_range(values, "X")
