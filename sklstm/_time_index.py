@@ -23,6 +23,10 @@ from sklstm._plain import python_scalar
 def time_index(X, y) -> pd.Index | None:
     """The index of ``y`` if it is a pandas Series, else of a DataFrame ``X``.
 
+    When both are dated (a ``DatetimeIndex`` or ``PeriodIndex``), their
+    dates must be the same: rows are matched by position, so covariates
+    dated elsewhere would be read as those of other steps.
+
     Examples
     --------
     >>> import numpy as np
@@ -33,6 +37,21 @@ def time_index(X, y) -> pd.Index | None:
     >>> time_index(np.zeros((3, 0)), np.zeros(3)) is None
     True
     """
+    dated = [
+        data.index
+        for data in (y, X)
+        if isinstance(data, (pd.Series, pd.DataFrame))
+        and isinstance(data.index, (pd.DatetimeIndex, pd.PeriodIndex))
+    ]
+    if len(dated) == 2 and not dated[0].equals(dated[1]):
+        y_dates, X_dates = dated
+        raise ValueError(
+            f"y and X are dated differently: y's {len(y_dates)} rows run from "
+            f"{y_dates[0]} to {y_dates[-1]}, X's {len(X_dates)} from "
+            f"{X_dates[0]} to {X_dates[-1]}. Each row of X holds the covariates "
+            "of the same row of y: give X the rows of y's dates (for example "
+            "X.reindex(y.index)), or pass X as an array."
+        )
     for data in (y, X):
         if isinstance(data, (pd.Series, pd.DataFrame)):
             return data.index

@@ -92,6 +92,17 @@ def test_long_format_rows_dated_after_a_gap_are_refused_by_predict():
         model.predict(pd.DataFrame(index=after_a_gap))
 
 
+def test_covariates_dated_elsewhere_than_the_series_are_refused_at_fit():
+    # Rows are matched by position: X dated five years later would be read
+    # as the covariates of other months.
+    _, y, _ = panel(["a"])
+    X = pd.DataFrame({"price": np.arange(len(y), dtype=float)}, index=y.index)
+    tiny().fit(X, y)  # the same dates: fitted
+    X.index = X.index + pd.DateOffset(years=5)
+    with pytest.raises(ValueError, match=r"dated differently.*X's 30 from 2015-01"):
+        tiny().fit(X, y)
+
+
 def test_a_new_series_keeps_the_others_dated():
     X, y, groups = panel()
     model = tiny().fit(X, y, groups=groups)
