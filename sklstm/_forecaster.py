@@ -983,11 +983,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             fitted.estimator, X, y, reset=False, all_missing_allowed=True
         )
         panel = fitted.state.panel(groups, len(y_new))
+        # A known series may go on with missing values only; a new one with
+        # none observed is refused by name when its transform is fitted.
         where = locate_series(fitted.state.labels, panel.labels)
-        # A known series may go on with missing values only; a new one may not.
-        new = np.flatnonzero(where < 0)
-        values = np.split(y_new[panel.order], panel.starts[1:])
-        refuse_empty_series([values[s] for s in new], panel.labels[new])
         needed = values_needed(fitted.architecture)
         short = np.flatnonzero((where < 0) & (panel.lengths < needed))
         if len(short):
