@@ -1033,10 +1033,18 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If every value of ``y`` is missing: there is nothing to score.
+            If every value of ``y`` is missing: there is nothing to score;
+            or if the dates of ``y`` (or X) are not the steps forecast.
         """
         X, y, groups = from_long_format(X, y, groups)
-        forecast = self.predict(X, groups=groups)
+        time_index(X, y)  # refuses X and y dated differently
+        # The truth's dates are checked like X's: scored against the next
+        # steps, values from after a gap would give a plausible, wrong R².
+        dates = future_dates(X)
+        if dates is None:
+            dates = future_dates(y)
+        fitted = self._fitted()
+        forecast = fitted.forecast(fitted.covariates(X), groups, dates)[0]
         return r2_of_observed(y, forecast, sample_weight=sample_weight)
 
     def __getstate__(self) -> dict:

@@ -81,15 +81,39 @@ def test_covariates_dated_other_than_the_next_steps_are_refused(method):
         forecast(later)
 
 
-def test_long_format_rows_dated_after_a_gap_are_refused_by_predict():
+def long_format_fit_and_months_after_a_gap():
+    """A forecaster fitted on long-format data, and its series two months on."""
     _, y, groups = panel()
     index = pd.MultiIndex.from_arrays([groups, y.index], names=["unique_id", "ds"])
     model = tiny().fit(pd.DataFrame(index=index), pd.Series(y.to_numpy(), index=index))
     after_a_gap = pd.MultiIndex.from_product(
         [LABELS, pd.date_range("2012-09", periods=2, freq="MS")]
     )
+    return model, after_a_gap
+
+
+def test_long_format_rows_dated_after_a_gap_are_refused_by_predict():
+    model, after_a_gap = long_format_fit_and_months_after_a_gap()
     with pytest.raises(ValueError, match=r"dated 2012-09-01.*the step 2012-07"):
         model.predict(pd.DataFrame(index=after_a_gap))
+
+
+def test_long_format_truth_dated_after_a_gap_is_refused_by_score():
+    # Scored against the forecast of the next steps, the truth of later
+    # months would give a plausible, wrong R².
+    model, after_a_gap = long_format_fit_and_months_after_a_gap()
+    truth = pd.Series(np.ones(len(after_a_gap)), index=after_a_gap)
+    for covariates in (pd.DataFrame(index=after_a_gap), np.empty((6, 0))):
+        with pytest.raises(ValueError, match=r"dated 2012-09-01.*the step 2012-07"):
+            model.score(covariates, truth)
+
+
+def test_a_single_series_truth_dated_after_a_gap_is_refused_by_score():
+    _, y, _ = panel(["a"])
+    model = tiny().fit(pd.DataFrame(index=y.index), y)
+    later = pd.date_range("2012-09", periods=2, freq="MS")
+    with pytest.raises(ValueError, match=r"dated 2012-09-01.*the step 2012-07"):
+        model.score(np.empty((2, 0)), pd.Series([1.0, 2.0], index=later))
 
 
 def test_covariates_dated_elsewhere_than_the_series_are_refused_at_fit():
