@@ -38,14 +38,20 @@ def _series_ends(index: pd.Index, codes, n_series: int) -> np.ndarray:
 
 
 def _frequency_of(index: pd.Index, codes):
-    """The frequency of the dates of the first series, when they are dates."""
+    """The frequency of the dates of the longest series, when they are dates.
+
+    A frequency is inferred from three dates or more: the longest series
+    has them whenever any series does (the first may be a new one of two).
+    """
     times = index.get_level_values(-1) if isinstance(index, pd.MultiIndex) else index
     if not isinstance(times, pd.DatetimeIndex):
         return None
     if times.freq is not None:
         return times.freq
-    first = times if codes is None else times[np.asarray(codes) == codes[0]]
-    return pd.infer_freq(first) if len(first) >= 3 else None
+    if codes is not None:
+        codes = np.asarray(codes)
+        times = times[codes == np.bincount(codes).argmax()]
+    return pd.infer_freq(times) if len(times) >= 3 else None
 
 
 def _after(cutoff: pd.Index, steps: np.ndarray) -> pd.Index:
@@ -229,9 +235,19 @@ class LSTMSktimeForecaster(BaseForecaster):
 
     def _update(self, y, X: pd.DataFrame | None = None, update_params=True):
         new = self._new_rows(y)
-        if not new.any():
-            return self
-        y_new = y[new]
+        if new.any():
+            self._continue_series(y[new], X)
+        # sktime moved the cutoff to the end of y, which may lie before the
+        # end of the series seen so far (an update of a lagging series, or
+        # of rows already seen): the cutoff is the latest end.
+        self._set_cutoff(self._latest_end())
+        self._end = self._cutoff_with_freq()
+        return self
+
+    # ------------------------------------------------------------- internals
+
+    def _continue_series(self, y_new, X: pd.DataFrame | None) -> None:
+        """Give the forecaster the rows ``y_new`` after its series' ends."""
         X_new = None if X is None else X.loc[y_new.index]
         codes = None
         if self._series is not None:
@@ -247,10 +263,11 @@ class LSTMSktimeForecaster(BaseForecaster):
         ends = _series_ends(y_new.index, codes, len(self._series_keys()))
         previous = np.r_[self._ends, np.full(len(ends) - len(self._ends), None)]
         self._ends = np.where(pd.isna(ends), previous, ends)
-        self._end = self._cutoff_with_freq()
-        return self
 
-    # ------------------------------------------------------------- internals
+    def _latest_end(self) -> pd.Index:
+        """The end of the series that ends last, as an index of one time."""
+        ends = pd.Index([end for end in self._ends if not pd.isna(end)])
+        return ends[[ends.argmax()]]
 
     def _cutoff_with_freq(self) -> pd.Index:
         """sktime's cutoff, with the frequency of the dates when it lost it.

@@ -371,6 +371,54 @@ def test_a_panel_update_moves_every_series_origin_and_refuses_a_gap():
     assert str(wrapped.cutoff[0]) == "2004-12"
 
 
+def test_an_update_of_the_series_that_ends_earlier_keeps_the_latest_cutoff():
+    # sktime moves its cutoff to the end of the update's rows; shop_1 ends
+    # four months before shop_0, so that would be before shop_0's end.
+    y = panel(lengths=(60, 56))
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(y)
+    direct = direct_fit(y)
+    month_57 = pd.DataFrame(
+        {"sales": [25.0]},
+        index=pd.MultiIndex.from_tuples(
+            [("shop_1", MONTHS[56])], names=["shop", "month"]
+        ),
+    )
+    wrapped.update(month_57)
+    direct.update(np.empty((1, 0)), [25.0], groups=[1])
+
+    assert str(wrapped.cutoff[0]) == "2004-12"
+    forecast = wrapped.predict(fh=[1])
+    assert [str(t) for t in forecast.index.get_level_values("month")] == [
+        "2005-01",
+        "2005-01",
+    ]
+    shop_1 = direct.predict(np.empty((4, 0)), groups=np.ones(4, dtype=int))
+    np.testing.assert_array_equal(forecast.loc["shop_1", "sales"], shop_1[3:])
+
+
+def test_an_update_of_rows_already_seen_changes_nothing():
+    wrapped = LSTMSktimeForecaster(tiny_forecaster()).fit(SINE)
+    before = wrapped.predict(fh=[1, 2])
+    wrapped.update(SINE.iloc[:10])
+
+    assert wrapped.cutoff[0] == SINE.index[-1]
+    pd.testing.assert_series_equal(wrapped.predict(fh=[1, 2]), before)
+
+
+def test_dates_of_a_panel_whose_first_series_has_two_values_are_continued():
+    # A frequency is inferred from three dates; the first series has two.
+    y = panel(lengths=(2, 60)).rename(
+        index=lambda month: month.to_timestamp(), level="month"
+    )
+    forecast = LSTMSktimeForecaster(_panel_lstm()).fit(y).predict(fh=[1])
+
+    # The horizon counts from the latest end, for every series.
+    assert forecast.index.get_level_values("month").tolist() == [
+        pd.Timestamp("2005-01-01"),
+        pd.Timestamp("2005-01-01"),
+    ]
+
+
 def test_evaluate_backtests_a_panel_with_one_global_model():
     y = panel()
     cv = ExpandingWindowSplitter(initial_window=40, step_length=8, fh=range(1, 5))
