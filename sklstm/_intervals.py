@@ -328,11 +328,13 @@ def quantile_offsets(
     offsets = np.zeros((len(steps), len(levels)))
     n_steps = int(np.max(steps, initial=-1)) + 1
     for column, level in enumerate(levels):
-        if level == 0.5 or not n_steps:
-            continue
         # Rounded so that quantile 0.9 is the bound of coverage 0.8 exactly,
-        # not of 2 * 0.9 - 1 = 0.8000000000000002.
+        # not of 2 * 0.9 - 1 = 0.8000000000000002; a level 0.5 up to that
+        # rounding (np.linspace(0.05, 0.95, 19)[9] is 0.49999999999999994)
+        # is the median.
         coverage = round(abs(2 * level - 1), 12)
+        if coverage == 0 or not n_steps:
+            continue
         try:
             half_width = stepwise_half_width(residuals, coverage, n_steps)
         except ValueError as error:

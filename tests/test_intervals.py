@@ -245,6 +245,16 @@ def test_forecast_quantiles_are_the_bounds_of_the_intervals_and_the_forecast():
     np.testing.assert_array_equal(quantiles[:, 3], fifty[:, 0])
 
 
+def test_levels_from_linspace_hold_the_median_though_it_is_not_exactly_half():
+    # np.linspace(0.05, 0.95, 19)[9] is 0.49999999999999994.
+    forecaster = _calibrated_forecaster(noisy_sine(200))
+    X = np.empty((3, 0))
+    levels = np.linspace(0.05, 0.95, 19)
+    quantiles = forecaster.predict_quantiles(X, levels)
+    np.testing.assert_array_equal(quantiles[:, 9], forecaster.predict(X))
+    assert (np.diff(quantiles, axis=1) >= 0).all()
+
+
 def test_forecast_quantiles_of_a_series_1000_times_larger_spread_1000_times_wider():
     small = noisy_sine(120) + 3
     forecaster = _calibrated_forecaster(
