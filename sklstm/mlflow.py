@@ -26,6 +26,7 @@ Install with ``pip install "sklstm[mlflow]"``.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from typing import Any
@@ -35,6 +36,8 @@ import numpy as np
 import pandas as pd
 from mlflow.models import Model, ModelSignature
 from mlflow.types import ColSpec, DataType, ParamSchema, ParamSpec, Schema, TensorSpec
+from mlflow.types.schema import AnyType
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._trust import trusted_types
@@ -202,8 +205,10 @@ def serving_signature(sk_model, series_column: str = SERIES_COLUMN) -> ModelSign
     -------
     mlflow.models.ModelSignature
         Inputs: the covariate columns the model was fitted on (as doubles)
-        and, for a forecaster of several series, the series column (long
-        or string, as its labels). Output: one float per row. Params:
+        and, for a forecaster of several series, the series column (long,
+        double, boolean or string, as its labels); for an ``LSTMRegressor``
+        (or a Pipeline ending in one), whose windows never cross two series,
+        an optional series column of any type. Output: one float per row. Params:
         ``coverage`` (double, default None) and ``groups`` (one label per
         row, default empty).
 
@@ -230,10 +235,8 @@ def serving_signature(sk_model, series_column: str = SERIES_COLUMN) -> ModelSign
             "series_column= to save_model or log_model."
         )
     columns = [ColSpec(DataType.double, str(name)) for name in names]
-    group_type = DataType.string
-    if labels is not None and np.issubdtype(labels.dtype, np.integer):
-        group_type = DataType.long
-    if labels is not None:
+    group_type = _label_type(labels)
+    if labels is not None or _windows_by_series(sk_model):
         # Optional: the request may name the series with the groups param.
         columns.append(ColSpec(group_type, series_column, required=False))
     return ModelSignature(
@@ -242,16 +245,56 @@ def serving_signature(sk_model, series_column: str = SERIES_COLUMN) -> ModelSign
         params=ParamSchema(
             [
                 ParamSpec("coverage", DataType.double, None),
-                ParamSpec("groups", group_type, [], shape=(-1,)),
+                # A param takes one of MLflow's types; labels of any type
+                # (an LSTMRegressor's) are then named as strings.
+                ParamSpec("groups", _param_type(group_type), [], shape=(-1,)),
             ]
         ),
     )
 
 
+def _param_type(label_type) -> DataType:
+    return label_type if isinstance(label_type, DataType) else DataType.string
+
+
+def _final_step(sk_model):
+    """The estimator that predicts: a Pipeline's last step, or the model."""
+    return sk_model[-1] if isinstance(sk_model, Pipeline) else sk_model
+
+
 def _series_labels(sk_model) -> np.ndarray | None:
     """The labels of a model's series when it forecasts several, else None."""
-    labels = getattr(sk_model, "series_", None)
+    labels = getattr(_final_step(sk_model), "series_", None)
     return None if labels is None or len(labels) < 2 else np.asarray(labels)
+
+
+def _windows_by_series(sk_model) -> bool:
+    """Whether the model cuts windows series by series, given their labels
+    (an ``LSTMRegressor``: any labels, none of them remembered)."""
+    step = _final_step(sk_model)
+    return not hasattr(step, "series_") and "groups" in _parameters(step.predict)
+
+
+def _parameters(method) -> tuple[str, ...]:
+    return tuple(inspect.signature(method).parameters)
+
+
+def _label_type(labels: np.ndarray | None) -> DataType:
+    """The MLflow type of a column of these series labels.
+
+    Labels the forecaster does not hold (an ``LSTMRegressor``'s, which may
+    be any) are of any type, as MLflow then converts nothing.
+    """
+    if labels is None:
+        return AnyType()
+    for kind, data_type in (
+        (np.bool_, DataType.boolean),
+        (np.integer, DataType.long),
+        (np.floating, DataType.double),
+    ):
+        if np.issubdtype(labels.dtype, kind):
+            return data_type
+    return DataType.string
 
 
 def _check_input_example(example, series_column: str, many: bool) -> None:
@@ -285,7 +328,10 @@ class _ServedModel:
         coverage = params.get("coverage")
         if coverage is None:
             return prediction
-        bounds = self.estimator.predict_interval(X, coverage, **by_series)
+        final = _final_step(self.estimator)
+        if final is not self.estimator:  # a Pipeline: its steps transform X
+            X = self.estimator[:-1].transform(X)
+        bounds = final.predict_interval(X, coverage, **by_series)
         return pd.DataFrame(
             {"prediction": prediction, "lower": bounds[:, 0], "upper": bounds[:, 1]}
         )
@@ -309,8 +355,12 @@ class _ServedModel:
                 f"in a {self.series_column!r} column of the frame, or pass them as "
                 'params={"groups": [...]}, one label per row.'
             )
-        X = frame if frame.shape[1] else np.empty((len(frame), 0))
-        return X, groups
+        if frame.shape[1]:
+            return frame, groups
+        # Without columns MLflow may pass an empty frame: the rows are then
+        # the series' labels.
+        n_rows = len(frame) if groups is None else len(groups)
+        return np.empty((n_rows, 0)), groups
 
 
 def _load_pyfunc(path: str, model_config: dict | None = None) -> _ServedModel:

@@ -332,3 +332,68 @@ def test_one_series_models_serve_as_through_the_sklearn_flavour(fit, tmp_path):
     sklstm.mlflow.save_model(model, tmp_path / "model", pip_requirements=REQUIREMENTS)
     served = mlflow.pyfunc.load_model(str(tmp_path / "model"))
     np.testing.assert_array_equal(np.asarray(served.predict(X)), model.predict(X))
+
+
+def served(model, tmp_path):
+    sklstm.mlflow.save_model(model, tmp_path / "model", pip_requirements=REQUIREMENTS)
+    return mlflow.pyfunc.load_model(str(tmp_path / "model"))
+
+
+@pytest.mark.parametrize("fit", [regressor, pipeline], ids=["regressor", "pipeline"])
+def test_a_served_regressor_cuts_windows_by_the_series_column(fit, tmp_path):
+    # Without the column in the signature MLflow dropped it, and windows ran
+    # from one series into the next.
+    model, X = fit()
+    groups = np.repeat([7, 9], 30)
+    expected = model.predict(X, groups=groups)
+    assert not np.allclose(expected, model.predict(X))  # the labels matter
+
+    prediction = served(model, tmp_path).predict(X.assign(series=groups))
+    np.testing.assert_array_equal(np.asarray(prediction), expected)
+
+
+def test_a_served_pipeline_gives_its_regressors_intervals(tmp_path):
+    model, X = pipeline()
+    frame = served(model, tmp_path).predict(X, params={"coverage": 0.8})
+    bounds = model[-1].predict_interval(model[:-1].transform(X), 0.8)
+    np.testing.assert_array_equal(frame[["lower", "upper"]].to_numpy(), bounds)
+
+
+def test_a_served_pipeline_of_a_many_series_forecaster_takes_the_series_column(
+    tmp_path,
+):
+    model = make_pipeline(
+        StandardScaler(),
+        LSTMForecaster(lookback=4, hidden_size=4, max_iter=2, random_state=0),
+    ).fit(PANEL_X, PANEL_Y, lstmforecaster__groups=PANEL_GROUPS)
+    prediction = served(model, tmp_path).predict(FUTURE.assign(series=FUTURE_GROUPS))
+    np.testing.assert_array_equal(
+        np.asarray(prediction), model.predict(FUTURE, groups=FUTURE_GROUPS)
+    )
+
+
+@pytest.mark.parametrize(
+    "labels", [[101.0, 202.0], [True, False]], ids=["float", "bool"]
+)
+def test_series_labelled_by_floats_or_bools_are_served(labels, tmp_path):
+    groups = np.repeat(labels, 40)
+    model = LSTMForecaster(lookback=4, hidden_size=4, max_iter=2, random_state=0)
+    model.fit(PANEL_X, PANEL_Y, groups=groups)
+    future = np.array(labels * 2)
+    prediction = served(model, tmp_path).predict(FUTURE.iloc[:4].assign(series=future))
+    np.testing.assert_array_equal(
+        np.asarray(prediction), model.predict(FUTURE.iloc[:4], groups=future)
+    )
+
+
+def test_a_forecaster_without_covariates_takes_its_series_from_the_groups_param(
+    tmp_path,
+):
+    model = LSTMForecaster(lookback=4, hidden_size=4, max_iter=2, random_state=0)
+    model.fit(np.empty((80, 0)), PANEL_Y, groups=PANEL_GROUPS)
+    prediction = served(model, tmp_path).predict(
+        pd.DataFrame(index=range(7)), params={"groups": FUTURE_GROUPS.tolist()}
+    )
+    np.testing.assert_array_equal(
+        np.asarray(prediction), model.predict(np.empty((7, 0)), groups=FUTURE_GROUPS)
+    )
