@@ -65,8 +65,8 @@ def plot_loss_curve(estimator: BaseEstimator, *, ax: Axes | None = None) -> Axes
     else:
         best = int(np.argmin(losses))
         best, value, label = epochs[best], losses[best], "lowest training loss"
-    if best == 0:
-        ax.axvline(0, color="black", linestyle=":", label=label)
+    if np.isnan(value):  # the weights from before this fit's epochs
+        ax.axvline(best, color="black", linestyle=":", label=label)
     else:
         ax.plot(
             [best],
@@ -97,8 +97,14 @@ def _best_validation_epoch(
         and not np.isnan(scores[best])
         and scores[best] != best_score
     ):
-        # The weights from before training had the lowest loss and were kept.
-        return 0, float("nan"), "kept weights: before training"
+        # The weights from before training had the lowest loss and were
+        # kept: those of the epoch before this fit's first (0, or the last
+        # epoch of the fit a warm start went on from).
+        return (
+            int(validation_epochs[0]) - 1,
+            float("nan"),
+            "kept weights: before training",
+        )
     return (
         int(validation_epochs[best]),
         float(regressor.validation_loss_curve_[best]),
@@ -118,8 +124,9 @@ def plot_forecast(
     """Plot a forecast after its history, with the truth and an interval.
 
     Pandas Series are drawn against their index (dates, for example); plain
-    arrays are drawn against step numbers, the forecast continuing where the
-    history ends.
+    arrays at the steps after the history: after a dated history, at the
+    next dates of its frequency (as :func:`plot_quantiles` draws its fan);
+    else at step numbers, the forecast continuing where the history ends.
 
     Parameters
     ----------
@@ -153,8 +160,8 @@ def plot_forecast(
     [2, 3]
     """
     ax = _axes(ax)
-    start = _draw_history(ax, history)
-    forecast_x, forecast_y = _x_and_y(forecast, start)
+    places = _draw_history(ax, history)
+    forecast_x, forecast_y = _x_and_y(forecast, places)
     if interval is not None:
         bounds = np.asarray(interval, dtype=float)
         if bounds.shape != (len(forecast_y), 2):
@@ -171,7 +178,7 @@ def plot_forecast(
             alpha=0.25,
             label=label,
         )
-    _draw_truth(ax, truth, start, len(forecast_y))
+    _draw_truth(ax, truth, places, len(forecast_y))
     ax.plot(forecast_x, forecast_y, color="tab:orange", label="forecast")
     ax.legend()
     return ax
@@ -241,8 +248,8 @@ def plot_quantiles(
             f"the levels {levels.tolist()}. Ask predict_quantiles for both."
         )
     ax = _axes(ax)
-    start = _draw_history(ax, history)
-    steps = np.arange(start, start + len(values))
+    places = _draw_history(ax, history)
+    steps = _steps_after(places, len(values))
     for rank, level in enumerate(lower):
         upper = round(1 - level, 12)
         ax.fill_between(
@@ -254,27 +261,55 @@ def plot_quantiles(
             linewidth=0,
             label=f"{upper - level:.0%} ({level:g} to {upper:g})",
         )
-    _draw_truth(ax, truth, start, len(values))
+    _draw_truth(ax, truth, places, len(values))
     if 0.5 in column:
         ax.plot(steps, values[:, column[0.5]], color="tab:orange", label="median")
     ax.legend()
     return ax
 
 
-def _draw_history(ax: Axes, history) -> int:
-    """Draw ``history`` (if any) from step 0; the step the forecast starts at."""
+def _draw_history(ax: Axes, history) -> pd.Index | None:
+    """Draw ``history`` (if any); the places it was drawn at (None: none)."""
     if history is None:
-        return 0
-    history_x, history_y = _x_and_y(history, 0)
+        return None
+    history_x, history_y = _x_and_y(history, None)  # an array: from step 0
+    places = history.index if isinstance(history, pd.Series) else None
     ax.plot(history_x, history_y, color="tab:blue", label="history")
-    return len(history_y)
+    return pd.RangeIndex(len(history_y)) if places is None else places
 
 
-def _draw_truth(ax: Axes, truth, start: int, n_steps: int) -> None:
+def _steps_after(places: pd.Index | None, n_steps: int) -> np.ndarray:
+    """Where ``n_steps`` steps after a history drawn at ``places`` go.
+
+    Dates continue by their frequency, numbers by their last step; a
+    forecast without a history starts at step 0.
+    """
+    ahead = np.arange(1, n_steps + 1)
+    if places is None or not len(places):
+        return ahead - 1
+    if isinstance(places, pd.PeriodIndex):
+        return (places[-1] + ahead).to_numpy()
+    if isinstance(places, pd.DatetimeIndex):
+        freq = places.freq or (pd.infer_freq(places) if len(places) >= 3 else None)
+        if freq is None:
+            raise ValueError(
+                "The history is dated, but its dates have no regular frequency, "
+                "so the steps of a forecast given as an array cannot be placed "
+                "after it. Pass the forecast as a pandas Series on its dates "
+                "(LSTMForecaster.predict_series), or the history as an array."
+            )
+        return pd.date_range(places[-1], periods=n_steps + 1, freq=freq)[1:].to_numpy()
+    if pd.api.types.is_numeric_dtype(places):
+        step = places[-1] - places[-2] if len(places) >= 2 else 1
+        return places[-1] + step * ahead
+    return len(places) + ahead - 1  # labels without an order: positions
+
+
+def _draw_truth(ax: Axes, truth, places: pd.Index | None, n_steps: int) -> None:
     """Draw ``truth`` (if any) over the ``n_steps`` forecast steps."""
     if truth is None:
         return
-    truth_x, truth_y = _x_and_y(truth, start)
+    truth_x, truth_y = _x_and_y(truth, places)
     if len(truth_y) != n_steps:
         raise ValueError(
             f"truth must have one value per forecast step ({n_steps}); "
@@ -283,7 +318,9 @@ def _draw_truth(ax: Axes, truth, start: int, n_steps: int) -> None:
     ax.plot(truth_x, truth_y, color="black", linewidth=1, label="truth")
 
 
-def _x_and_y(values, start: int) -> tuple[np.ndarray, np.ndarray]:
+def _x_and_y(values, history: pd.Index | None) -> tuple[np.ndarray, np.ndarray]:
+    """A Series' index and values; an array's values at the steps after
+    the places ``history`` was drawn at."""
     if isinstance(values, pd.Series):
         return values.index.to_numpy(), values.to_numpy(dtype=float)
     y = np.asarray(values, dtype=float)
@@ -292,7 +329,7 @@ def _x_and_y(values, start: int) -> tuple[np.ndarray, np.ndarray]:
             f"Expected a 1-D series of values; got an array of shape {y.shape}. "
             "Plot one output at a time."
         )
-    return np.arange(start, start + len(y)), y
+    return _steps_after(history, len(y)), y
 
 
 def _axes(ax: Axes | None) -> Axes:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from _factories import tiny_forecaster, tiny_regressor
 
+from sklstm import LSTMRegressor
 from sklstm.plotting import plot_forecast, plot_loss_curve, plot_quantiles
 
 matplotlib.use("Agg")
@@ -87,6 +88,20 @@ def test_loss_curve_of_a_warm_started_fit_places_validation_on_the_last_epochs()
     np.testing.assert_array_equal(lines["validation loss"].get_xdata(), [4, 5, 6])
 
 
+def test_weights_a_warm_start_kept_from_before_its_epochs_are_marked_there():
+    # The second fit's epochs (5 to 8) did not beat the weights it started
+    # from, which are those of epoch 4, not of epoch 0.
+    X = np.sin(0.1 * np.arange(60))[:, None]
+    y = np.cos(0.1 * np.arange(60))
+    model = LSTMRegressor(
+        lookback=3, hidden_size=4, max_iter=4, random_state=0, warm_start=True
+    ).set_params(early_stopping=True)
+    model.fit(X, y).fit(X, y)
+    lines = lines_by_label(plot_loss_curve(model))
+    np.testing.assert_array_equal(lines["validation loss"].get_xdata(), [5, 6, 7, 8])
+    assert list(lines["kept weights: before training"].get_xdata()) == [4, 4]
+
+
 def test_loss_curve_draws_on_the_given_axes():
     _, ax = plt.subplots()
     assert plot_loss_curve(tiny().fit(ROWS, TARGET), ax=ax) is ax
@@ -117,6 +132,30 @@ def test_forecast_of_pandas_series_is_drawn_against_their_dates():
     lines = lines_by_label(plot_forecast(forecast, history=history))
     drawn = pd.to_datetime(lines["forecast"].get_xdata())
     assert list(drawn) == list(dates[4:])
+
+
+def test_array_forecasts_after_a_dated_history_continue_its_dates():
+    # predict and predict_quantiles return arrays; drawn at step numbers
+    # beside a dated history they landed in 1970.
+    dates = pd.date_range("2000-01", periods=6, freq="MS")
+    history = pd.Series(np.arange(4.0), index=dates[:4])
+    lines = lines_by_label(
+        plot_forecast(np.array([4.0, 5.0]), history=history, truth=[4.5, 5.5])
+    )
+    assert list(pd.to_datetime(lines["forecast"].get_xdata())) == list(dates[4:])
+    assert list(pd.to_datetime(lines["truth"].get_xdata())) == list(dates[4:])
+    fan = lines_by_label(
+        plot_quantiles(
+            np.array([[3.0, 4.0, 5.0]] * 2), (0.1, 0.5, 0.9), history=history
+        )
+    )
+    assert list(pd.to_datetime(fan["median"].get_xdata())) == list(dates[4:])
+
+
+def test_an_array_forecast_after_dates_without_a_frequency_is_refused():
+    history = pd.Series([1.0, 2.0, 3.0], index=pd.to_datetime(["2000", "2001", "2003"]))
+    with pytest.raises(ValueError, match=r"no regular frequency.*pandas Series"):
+        plot_forecast(np.array([4.0]), history=history)
 
 
 def test_forecast_without_truth_or_interval_draws_only_what_was_given():
