@@ -49,7 +49,7 @@ from sklstm._missing_values import refuse_empty_series
 from sklstm._panel import panel_of
 from sklstm._plain import python_scalar
 from sklstm._publishing import publish_fitted_state
-from sklstm._random import draw_seed
+from sklstm._random import draw_random_state
 from sklstm._regressor import LSTMRegressor
 from sklstm._rollout import calibration_fraction
 from sklstm._seasonality import (
@@ -283,7 +283,9 @@ def _train_members(
     targets = targets.dense()[:, 0] if rollout.block == 1 else targets
     # Every process seeds the networks alike: with the seed rank 0 draws.
     seeded = copy.copy(forecaster)
-    seeded.random_state = group_fit.gathered(draw_seed(forecaster.random_state))[0]
+    seeded.random_state = group_fit.gathered(
+        draw_random_state(forecaster.random_state)
+    )[0]
     # Each member's series are drawn alike on every process, from all of them.
     trainable = np.concatenate(
         group_fit.gathered(trainable_labels(panel.labels, weights, codes))

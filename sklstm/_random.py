@@ -10,6 +10,8 @@ import torch
 from sklearn.utils import check_random_state
 
 _SEED_BOUND = 2**62
+#: scikit-learn's bound on an int ``random_state``.
+_RANDOM_STATE_BOUND = 2**32
 
 
 def draw_seed(random_state: int | np.random.RandomState | None) -> int:
@@ -32,6 +34,22 @@ def draw_seed(random_state: int | np.random.RandomState | None) -> int:
     if isinstance(random_state, (int, np.integer)):
         return int(random_state) % _SEED_BOUND
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def draw_random_state(random_state: int | np.random.RandomState | None) -> int:
+    """An int ``random_state`` that scikit-learn accepts, drawn like a seed.
+
+    A fit shared among processes sets the seed of rank 0 as every process's
+    ``random_state``, which scikit-learn bounds to ``[0, 2**32 - 1]``; an
+    int within it is kept as is.
+
+    Examples
+    --------
+    >>> from sklstm._random import draw_random_state
+    >>> draw_random_state(7), 0 <= draw_random_state(None) < 2**32
+    (7, True)
+    """
+    return draw_seed(random_state) % _RANDOM_STATE_BOUND
 
 
 @contextlib.contextmanager

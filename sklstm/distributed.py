@@ -20,7 +20,7 @@ from sklstm._distributed_forecaster import fit_forecaster_share
 from sklstm._distributed_training import ProcessGroupFit, share_regressor
 from sklstm._forecaster import LSTMForecaster
 from sklstm._publishing import publish_fitted_state
-from sklstm._random import draw_seed
+from sklstm._random import draw_random_state
 from sklstm._regressor import LSTMRegressor
 from sklstm._saving import save
 
@@ -178,7 +178,7 @@ def _check_can_fit(estimator, sample_weight) -> None:
 
 def _fit_regressor_share(estimator, X, y, groups, sample_weight, group_fit) -> None:
     """Fit an ``LSTMRegressor`` on this process's rows as part of the group."""
-    seed = group_fit.gathered(draw_seed(estimator.random_state))[0]
+    seed = group_fit.gathered(draw_random_state(estimator.random_state))[0]
     share = share_regressor(estimator, group_fit).set_params(random_state=seed)
     share.fit(X, y, sample_weight=sample_weight, groups=groups)
     fitted = vars(share.as_regressor())

@@ -319,6 +319,19 @@ def test_a_group_of_one_fits_the_forecaster_fit_fits(group_of_one):
     assert shared.season_length_ == alone.season_length_ == 5
 
 
+def test_a_group_fit_without_a_random_state_uses_rank_0s_seed_everywhere(
+    group_of_one,
+):
+    # The seed drawn for random_state=None (the default) was set as every
+    # process's random_state beyond scikit-learn's bound of 2**32 - 1.
+    X, y, groups = panel()
+    model = fit_data_parallel(forecaster(random_state=None), X, y, groups=groups)
+    assert model.predict(X[:3], groups=["a", "a", "b"]).shape == (3,)
+    assert model.random_state is None  # the parameter is the user's, unchanged
+    regressor = fit_data_parallel(tiny_regressor(random_state=None), X, y)
+    assert np.isfinite(regressor.predict(X)).all()
+
+
 def test_a_series_too_short_to_train_is_a_history_here_as_in_one_process(
     group_of_one,
 ):
