@@ -52,7 +52,9 @@ def mean_absolute_scaled_error(
         labelled by ``train_groups``, a mapping ``{label: values}``, or a
         pandas Series whose index (its first level) holds the labels.
     groups : array-like of shape (n_rows,), default=None
-        The series of each row of ``y_true``; None is one series.
+        The series of each row of ``y_true``; None is one series, unless
+        ``y_true`` is in long format (a pandas Series on a ``(series,
+        time)`` MultiIndex), whose first level names them.
     train_groups : array-like of shape (n_train,), default=None
         The series of each value of ``y_train``, matched with ``groups`` by
         label.
@@ -85,13 +87,15 @@ def mean_absolute_scaled_error(
     0.5
     """
     _check_season_length(season_length)
-    y_true = _as_values(y_true, "y_true")
+    y_true_given, y_true = y_true, _as_values(y_true, "y_true")
     y_pred = _as_values(y_pred, "y_pred")
     if len(y_pred) != len(y_true):
         raise ValueError(
             f"y_true and y_pred must have the same length; got {len(y_true)} "
             f"and {len(y_pred)}."
         )
+    if groups is None:  # long-format y_true names the series of its rows
+        groups = _long_format_series(y_true_given)
     labels, codes = _series_of(groups, len(y_true), "groups")
     histories = _histories(y_train, train_groups, groups is None)
     errors = np.abs(y_true - y_pred)
@@ -122,8 +126,10 @@ def make_mase_scorer(y_train, *, train_groups=None, season_length: int = 1):
     enable_metadata_routing=True)``), the scorer asks for ``groups``, so
     ``cross_validate(..., params={"groups": groups})`` passes each fold's
     test groups to it, and it passes them to the model's ``predict`` (a
-    forecaster of many series needs them). Without routing it scores one
-    series.
+    forecaster of many series needs them). Data in the long format (on a
+    ``(series, time)`` MultiIndex) names its series itself: the scorer reads
+    them from the index and needs no routing. Otherwise, without routing,
+    it scores one series.
 
     Parameters
     ----------
@@ -184,6 +190,10 @@ class _MASEScorer:
     def __call__(self, estimator, X, y_true, groups=None) -> float:
         by_series = {} if groups is None else {"groups": groups}
         y_pred = estimator.predict(X, **by_series)
+        if groups is None:  # long-format data names its series itself
+            groups = _long_format_series(y_true)
+            if groups is None:
+                groups = _long_format_series(X)
         return -mean_absolute_scaled_error(
             y_true,
             y_pred,
@@ -226,6 +236,16 @@ def _as_values(values, name: str) -> np.ndarray:
     return array
 
 
+def _long_format_series(data) -> np.ndarray | None:
+    """The series of each row of long-format ``data`` (its first index
+    level), or None for data of one series."""
+    if isinstance(data, (pd.Series, pd.DataFrame)) and isinstance(
+        data.index, pd.MultiIndex
+    ):
+        return data.index.get_level_values(0).to_numpy()
+    return None
+
+
 def _series_of(groups, n_rows: int, name: str) -> tuple[np.ndarray, np.ndarray]:
     """The distinct labels of ``groups`` and each row's index among them."""
     if groups is None:
@@ -236,8 +256,16 @@ def _series_of(groups, n_rows: int, name: str) -> tuple[np.ndarray, np.ndarray]:
             f"{name} must hold one label per value ({n_rows}); got shape "
             f"{groups.shape}."
         )
-    labels, codes = np.unique(groups, return_inverse=True)
-    return labels, codes.ravel()
+    # Labels of mixed types (1 and "a") are distinct series, as in groups=
+    # of the estimators; a missing one names no series.
+    codes, labels = pd.factorize(groups)
+    if (codes < 0).any():
+        raise ValueError(
+            f"{name} holds a missing label (None or NaN) at row "
+            f"{int(np.flatnonzero(codes < 0)[0])}: every value must name its "
+            "series. Fill the labels, or drop those rows."
+        )
+    return np.asarray(labels, dtype=object), codes
 
 
 def _histories(y_train, train_groups, one_series: bool) -> dict:
@@ -251,6 +279,13 @@ def _histories(y_train, train_groups, one_series: bool) -> dict:
         }
     values = _as_values(y_train, "y_train")
     if train_groups is None:
+        series = _long_format_series(y_train)
+        if series is not None and len(pd.unique(series)) > 1:
+            raise ValueError(
+                "y_train is in long format, with several series, but y_true "
+                "is one series: pass groups= (the series of y_true's rows), "
+                "or y_true in long format too."
+            )
         return {None: values}
     labels, codes = _series_of(train_groups, len(values), "train_groups")
     return {label: values[codes == s] for s, label in enumerate(labels)}

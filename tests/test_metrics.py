@@ -150,3 +150,67 @@ def test_a_search_ranks_by_the_scorer_with_groups_routed():
     means = search.cv_results_["mean_test_score"]
     assert search.best_params_["lookback"] == [2, 4][int(np.argmax(means))]
     assert np.isfinite(means).all() and (means < 0).all()
+
+
+LONG_INDEX = pd.MultiIndex.from_arrays(
+    [GROUPS, np.tile(pd.date_range("2000-01", periods=36, freq="MS"), 2)],
+    names=["unique_id", "ds"],
+)
+Y_LONG = pd.Series(Y, index=LONG_INDEX)
+X_LONG = pd.DataFrame(index=LONG_INDEX)
+
+
+@pytest.mark.parametrize(
+    "y_train", [Y_LONG, Y], ids=["long-format history", "history with train_groups"]
+)
+def test_the_scorer_on_long_format_data_averages_over_its_series(y_train):
+    # Without groups the scorer took the collection for one series: the
+    # jump from one series to the next in its scale, one MAE for all rows.
+    train_groups = None if y_train is Y_LONG else GROUPS
+    scorer = make_mase_scorer(y_train, train_groups=train_groups)
+    scores = cross_validate(forecaster(), X_LONG, Y_LONG, cv=CV, scoring=scorer)[
+        "test_score"
+    ]
+    expected = []
+    for train, test in CV.split(X_LONG, Y_LONG):
+        model = clone(forecaster()).fit(X_LONG.iloc[train], Y_LONG.iloc[train])
+        y_pred = model.predict(X_LONG.iloc[test])
+        expected.append(-hand_mase(Y[test], y_pred, GROUPS[test]))
+    np.testing.assert_allclose(scores, expected, rtol=1e-6)
+
+
+def test_long_format_truth_is_scored_per_series_without_groups():
+    truth = Y_LONG.iloc[[30, 31, 70, 71]]
+    forecast = truth.to_numpy() + np.array([1.0, 1.0, 2.0, 2.0])
+    expected = hand_mase(truth.to_numpy(), forecast, GROUPS[[30, 31, 70, 71]])
+    score = mean_absolute_scaled_error(truth, forecast, y_train=Y_LONG)
+    assert score == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "groups, message",
+    [
+        (["big", None], r"missing label \(None or NaN\) at row 1"),
+        ([1.0, np.nan], r"missing label \(None or NaN\) at row 1"),
+    ],
+)
+def test_a_missing_series_label_is_refused_by_row(groups, message):
+    with pytest.raises(ValueError, match=message):
+        mean_absolute_scaled_error(
+            [1.0, 2.0], [1.0, 2.0], y_train={"big": [1.0, 2.0, 4.0]}, groups=groups
+        )
+
+
+def test_labels_of_mixed_types_are_distinct_series():
+    score = mean_absolute_scaled_error(
+        [10.0, 1.0],
+        [12.0, 1.5],
+        groups=np.array(["a", 1], dtype=object),
+        y_train={"a": [0.0, 4.0, 8.0], 1: [1.0, 2.0]},
+    )
+    assert score == pytest.approx((2 / 4 + 0.5 / 1) / 2)
+
+
+def test_a_long_format_history_of_several_series_needs_the_truths_series():
+    with pytest.raises(ValueError, match=r"long format, with several series.*groups="):
+        mean_absolute_scaled_error([1.0, 2.0], [1.0, 2.0], y_train=Y_LONG)
