@@ -306,7 +306,24 @@ class Labels(Field):
                 "bools or all strings"
             )
         context.check_length(len(value))
+        if _beyond_int64(value):
+            # Unsigned 64-bit labels (hashed ids): read as float64 by default,
+            # they would lose their last digits and could collide.
+            if min(value) < 0:
+                raise RefusedFileError(
+                    f"{context.key!r} mixes negative labels with labels beyond "
+                    "the 64-bit signed range"
+                )
+            return np.asarray(value, dtype=np.uint64)
         return np.asarray(value)
+
+
+def _beyond_int64(labels: list) -> bool:
+    """Whether ``labels`` are ints, some too large for a signed 64-bit one."""
+    return (
+        all(isinstance(label, int) and not isinstance(label, bool) for label in labels)
+        and max(labels, default=0) > np.iinfo(np.int64).max
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

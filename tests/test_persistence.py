@@ -677,3 +677,19 @@ def test_load_refuses_a_tampered_forecaster_file(edit, message, tmp_path):
     model, _ = forecaster_on_dated_series()
     with pytest.raises(ValueError, match=message):
         sklstm.load(_tampered_file(tmp_path, edit, model))
+
+
+def test_unsigned_64_bit_series_labels_load_back_as_they_were(tmp_path):
+    # Hashed ids (pd.util.hash_array) are uint64; read back as float64 the
+    # two largest collided, and the file was refused.
+    ids = np.array([5, 2**64 - 2, 2**64 - 1], dtype=np.uint64)
+    values = np.sin(np.arange(90) / 3) + np.repeat([0.0, 5.0, 10.0], 30)
+    model = tiny_forecaster().fit(np.empty((90, 0)), values, groups=np.repeat(ids, 30))
+    loaded = _through_save_and_load(model, tmp_path)
+    assert loaded.series_.dtype == np.uint64
+    assert loaded.series_.tolist() == model.series_.tolist() == ids.tolist()
+    future = np.repeat(ids, 2)
+    np.testing.assert_array_equal(
+        loaded.predict(np.empty((6, 0)), groups=future),
+        model.predict(np.empty((6, 0)), groups=future),
+    )
