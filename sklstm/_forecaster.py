@@ -523,7 +523,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     _fitted_state_schema: ClassVar[dict[str, Field]] = {
         "regressor_": Estimator(),
         "_ensemble": Estimators(optional=True),
-        "calibration_residuals_": Array(shape=("*", "*"), optional=True),
+        "calibration_residuals_": Array(shape=("*", "*"), optional=True, errors=True),
         "n_features_in_": Count(),
         "feature_names_in_": Names(length="n_features_in_", optional=True),
         "_architecture": Params(),
@@ -1098,11 +1098,18 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         fitted = self._fitted()
         architecture = fitted.architecture
         lookback = architecture["lookback"]
+        block = block_of(architecture)
         for member in fitted.members:
             if member.window_length_ != lookback:
                 raise ValueError(
                     f"the architecture's lookback={lookback} does not match the "
                     f"network's window of {member.window_length_} steps"
+                )
+            if member.n_outputs_ != block or member._y_was_1d != (block == 1):
+                raise ValueError(
+                    f"the architecture forecasts {block} step(s) per window, but "
+                    f"a network has {member.n_outputs_} output(s)"
+                    f"{' of a 1-D target' if member._y_was_1d else ''}"
                 )
         check_state(
             fitted.state, lookback, history_width(architecture), self.n_features_in_

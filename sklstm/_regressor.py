@@ -337,7 +337,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         "validation_scores_": Floats(optional=True),
         "validation_loss_curve_": Floats(finite=True, optional=True),
         "best_validation_score_": Float(optional=True),
-        "calibration_residuals_": Array(shape=("*", "n_outputs_"), optional=True),
+        "calibration_residuals_": Array(
+            shape=("*", "n_outputs_"), optional=True, errors=True
+        ),
         "n_iter_": Count(),
         "t_": Count(),
         "network_": Network(),

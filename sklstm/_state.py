@@ -256,6 +256,7 @@ class Params(Field):
             )
         if not all(isinstance(item, _JSON_SCALARS) for item in value.values()):
             raise RefusedFileError(f"{context.key!r} must hold JSON scalars")
+        _refuse_bools_posing_as_numbers(value, constraints, repr(context.key))
         try:
             validate_parameter_constraints(
                 {name: constraints[name] for name in value},
@@ -265,6 +266,25 @@ class Params(Field):
         except ValueError as error:
             raise RefusedFileError(f"{context.key!r} is invalid: {error}") from None
         return dict(value)
+
+
+def _refuse_bools_posing_as_numbers(params: dict, constraints: dict, where: str):
+    """Refuse true or false for a parameter that takes no bool.
+
+    A bool is an Integral to Python, so scikit-learn's constraints take
+    JSON's true for 1; ``sklstm.save`` never writes one there.
+    """
+    posing = sorted(
+        name
+        for name, value in params.items()
+        if isinstance(value, bool)
+        and not {"boolean", "verbose"} & set(map(str, constraints.get(name, ())))
+    )
+    if posing:
+        raise RefusedFileError(
+            f"{where} holds true or false for {posing[:5]}, which take numbers "
+            "or strings"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -328,9 +348,14 @@ def _beyond_int64(labels: list) -> bool:
 
 @dataclass(frozen=True, kw_only=True)
 class Array(Field):
-    """A float64 array, saved among the arrays; ``shape`` names each axis."""
+    """A float64 array, saved among the arrays; ``shape`` names each axis.
+
+    With ``errors``, it holds absolute errors: none negative or infinite
+    (NaN, an error not observed, is allowed).
+    """
 
     shape: tuple[str, ...] = ()
+    errors: bool = False
 
     def axes(self):
         return self.shape
@@ -346,6 +371,11 @@ class Array(Field):
             return None
         array = context.array(context.key, np.float64)
         context.check_shape(array.shape)
+        if self.errors and ((array < 0).any() or np.isinf(array).any()):
+            raise RefusedFileError(
+                f"{context.key!r} holds absolute errors, which cannot be "
+                "negative or infinite"
+            )
         return array.copy()
 
 
@@ -788,6 +818,7 @@ def decode_estimator(
             raise RefusedFileError(
                 f"the parameter {key} must be a JSON scalar; got {value!r}"
             )
+    _refuse_bools_posing_as_numbers(params, cls._parameter_constraints, where)
     estimator = cls(**params)
     try:
         estimator._validate_params()

@@ -662,6 +662,22 @@ def test_a_loaded_forecaster_takes_new_observations(tmp_path):
             _set_array("regressor_/network_.head.bias", np.zeros(2, np.float32)),
             r"weight 'head.bias' has shape \(2,\).*needs \(1,\)",
         ),
+        (
+            _edit_document(
+                ["estimator", "fitted", "regressor_", "fitted", "_y_was_1d"], False
+            ),
+            r"forecasts 1 step\(s\) per window, but a network has 1 output",
+        ),
+        (
+            _edit_document(
+                ["estimator", "fitted", "regressor_", "params", "num_layers"], True
+            ),
+            r"true or false for \['num_layers'\]",
+        ),
+        (
+            _set_array("calibration_residuals_", -np.ones((5, 2))),
+            r"'calibration_residuals_' holds absolute errors.*negative",
+        ),
     ],
     ids=[
         "recent-values-of-wrong-length",
@@ -671,6 +687,9 @@ def test_a_loaded_forecaster_takes_new_observations(tmp_path):
         "series-name-of-wrong-type",
         "invalid-nested-parameter",
         "nested-weight-of-wrong-shape",
+        "outputs-other-than-the-architecture",
+        "bool-for-a-number",
+        "negative-errors",
     ],
 )
 def test_load_refuses_a_tampered_forecaster_file(edit, message, tmp_path):
