@@ -185,12 +185,21 @@ def _check_regular(index: pd.Index, panel: Panel, step) -> None:
             expected = pd.date_range(dates[0], periods=length, freq=step)
         if not dates.equals(expected):
             wrong = int(np.flatnonzero(np.asarray(dates != expected))[0])
+            every = getattr(step, "freqstr", step)
+            if wrong:
+                what = (
+                    f"after {dates[wrong - 1]} comes {dates[wrong]}, where every "
+                    f"{every} the next date would be {expected[wrong]} (a gap, a "
+                    "repeated date, or another frequency)"
+                )
+            else:  # the frequency's dates start later than the series
+                what = (
+                    f"its first date, {dates[0]}, is not a date of the frequency "
+                    f"{every} of the collection (the next one is {expected[0]})"
+                )
             raise ValueError(
                 f"The time index of series {python_scalar(panel.labels[s])!r} is not "
-                f"regular: after {dates[wrong - 1] if wrong else dates[0]} comes "
-                f"{dates[wrong]}, where every {getattr(step, 'freqstr', step)} "
-                f"the next date would be {expected[wrong]} (a gap, a repeated "
-                "date, or another frequency). Put the series on one regular "
+                f"regular: {what}. Put the series on one regular "
                 "grid (for example with resample or asfreq), or pass plain "
                 "arrays to forecast without dates."
             )

@@ -165,6 +165,17 @@ def test_a_series_with_irregular_dates_is_refused(dates):
         tiny().fit(pd.concat([X, X_b]), pd.concat([y, y_b]), groups=[*groups, *b])
 
 
+def test_a_series_starting_off_the_collections_frequency_is_named_by_its_first_date():
+    # Weekly dates from a Monday beside monthly ones: the message named the
+    # first date twice, as if it were repeated.
+    X_b, y_b, b = panel(["b"], pd.date_range("2010-01-04", periods=30, freq="W-MON"))
+    X, y, groups = panel(["a"])
+    with pytest.raises(
+        ValueError, match=r"series 'b'.*its first date, 2010-01-04.*MS.*2010-02-01"
+    ):
+        tiny().fit(pd.concat([X, X_b]), pd.concat([y, y_b]), groups=[*groups, *b])
+
+
 # ---------------------------------------- labels held as Python objects
 
 # ``df["store"].to_numpy()`` and the long format's first level give labels of
