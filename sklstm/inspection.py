@@ -18,6 +18,8 @@ can be looked at, not only the hidden states that ``torch.nn.LSTM`` returns.
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
@@ -108,9 +110,13 @@ def gate_activations(
             "state. Fit it with cell='lstm' to inspect its gates."
         )
     n_layers = rnn.num_layers
-    if not -n_layers <= layer < n_layers:
+    if (
+        not isinstance(layer, Integral)
+        or isinstance(layer, bool)
+        or not -n_layers <= layer < n_layers
+    ):
         raise ValueError(
-            f"layer={layer} does not exist: the model has {n_layers} layer(s); pass "
+            f"layer={layer!r} does not exist: the model has {n_layers} layer(s); pass "
             f"0 to {n_layers - 1}, or -1 for the top layer."
         )
     if direction not in _DIRECTIONS:

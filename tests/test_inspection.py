@@ -130,6 +130,8 @@ def test_gru_models_are_refused_with_a_clear_message():
     [
         ({"layer": 2}, "layer=2 does not exist"),
         ({"layer": -3}, "layer=-3 does not exist"),
+        ({"layer": 0.5}, "layer=0.5 does not exist"),
+        ({"layer": True}, "layer=True does not exist"),
         ({"direction": "backward"}, "needs a bidirectional model"),
         ({"direction": "up"}, "direction must be"),
     ],
