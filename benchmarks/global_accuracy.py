@@ -28,6 +28,8 @@ Models, all in the same run:
   fit on one series, so numba's compilation is not counted); ``Ensemble``
   is the mean of the AutoETS, AutoARIMA, AutoCES and DynamicOptimizedTheta
   forecasts, its time the sum of theirs.
+- ``sklstm+AutoETS``, when both ran: the mean of their forecasts (what a
+  user who averages the two gets), its time the sum of theirs.
 
 Every model's time is fit + predict over the whole collection, in seconds.
 For sklstm the script also prints the peak resident memory added by fit +
@@ -76,6 +78,8 @@ SEASONS = {"yearly": 1, "quarterly": 4, "other": 1, "monthly": 12}
 #: The models whose mean forecast is the statistical ensemble.
 ENSEMBLE = ("AutoETS", "AutoARIMA", "AutoCES", "DynamicOptimizedTheta")
 PEERS = (*ENSEMBLE, "AutoTheta", "Theta", "SeasonalNaive")
+#: The column of the mean of sklstm's and AutoETS's forecasts.
+COMBINED = "sklstm+AutoETS"
 
 
 def load(
@@ -312,7 +316,7 @@ def sklstm_cell(train, test, horizon, season, lookback, params, random_state):
         )
     except Exception as error:  # a failure is a result: report it, go on
         print(f"  sklstm failed: {type(error).__name__}: {error}", flush=True)
-        return np.nan, np.nan
+        return np.nan, np.nan, None
     print(
         f"  sklstm ({figures['strategy']}, lookback {lookback}, season length "
         f"{figures['season_length']}) fit {figures['fit_s']:.1f} s "
@@ -321,7 +325,8 @@ def sklstm_cell(train, test, horizon, season, lookback, params, random_state):
         f"+{figures['peak_mb']:.0f} MB",
         flush=True,
     )
-    return mase(train, test, forecasts, season), figures["fit_s"] + figures["predict_s"]
+    elapsed = figures["fit_s"] + figures["predict_s"]
+    return mase(train, test, forecasts, season), elapsed, forecasts
 
 
 def evaluate(name, frequency, draw, train, test, horizon, args, params) -> dict:
@@ -336,8 +341,9 @@ def evaluate(name, frequency, draw, train, test, horizon, args, params) -> dict:
     )
     row = {"collection": f"{COLLECTIONS[name]} {frequency}", "draw": draw}
     row |= {"series": len(train), "h": horizon, "m": season, "lookback": lookback}
+    own = None
     if not args.skip_sklstm:
-        row["sklstm"], row["sklstm_s"] = sklstm_cell(
+        row["sklstm"], row["sklstm_s"], own = sklstm_cell(
             train, test, horizon, season, lookback, params, args.random_state
         )
     if args.peers:
@@ -351,6 +357,11 @@ def evaluate(name, frequency, draw, train, test, horizon, args, params) -> dict:
         for model in [m for m in (*PEERS, "Ensemble") if m in forecasts]:
             row[model] = mase(train, test, forecasts[model], season)
             row[f"{model}_s"] = times[model]
+        if own is not None and "AutoETS" in forecasts:
+            # The mean of the two forecasts: a user's combination, not sklstm's.
+            mean = [(a + b) / 2 for a, b in zip(own, forecasts["AutoETS"], strict=True)]
+            row[COMBINED] = mase(train, test, mean, season)
+            row[f"{COMBINED}_s"] = row["sklstm_s"] + times["AutoETS"]
     return row
 
 
