@@ -23,11 +23,12 @@ Models, all in the same run:
   one for all. A collection the forecaster fails on is reported and scored
   NaN; the run goes on.
 - per series, from ``statsforecast`` with the collection's season length:
-  AutoETS, AutoARIMA, AutoCES, DynamicOptimizedTheta, AutoTheta, Theta and
-  the seasonal naive, each fitted and timed on its own (after an untimed
-  fit on one series, so numba's compilation is not counted); ``Ensemble``
-  is the mean of the AutoETS, AutoARIMA, AutoCES and DynamicOptimizedTheta
-  forecasts, its time the sum of theirs.
+  AutoETS, AutoARIMA, AutoCES, DynamicOptimizedTheta, AutoTheta, Theta,
+  the seasonal naive and the random walk with drift (the last value plus
+  the series' mean step, without a season), each fitted and timed on its
+  own (after an untimed fit on one series, so numba's compilation is not
+  counted); ``Ensemble`` is the mean of the AutoETS, AutoARIMA, AutoCES and
+  DynamicOptimizedTheta forecasts, its time the sum of theirs.
 - ``sklstm+AutoETS``, when both ran: the mean of their forecasts (what a
   user who averages the two gets), its time the sum of theirs.
 
@@ -59,6 +60,7 @@ Run ``python benchmarks/global_accuracy.py --help`` for the flags.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import threading
@@ -77,7 +79,7 @@ COLLECTIONS = {"m1": "M1", "m3": "M3", "tourism": "Tourism"}
 SEASONS = {"yearly": 1, "quarterly": 4, "other": 1, "monthly": 12}
 #: The models whose mean forecast is the statistical ensemble.
 ENSEMBLE = ("AutoETS", "AutoARIMA", "AutoCES", "DynamicOptimizedTheta")
-PEERS = (*ENSEMBLE, "AutoTheta", "Theta", "SeasonalNaive")
+PEERS = (*ENSEMBLE, "AutoTheta", "Theta", "SeasonalNaive", "RandomWalkWithDrift")
 #: The column of the mean of sklstm's and AutoETS's forecasts.
 COMBINED = "sklstm+AutoETS"
 
@@ -206,7 +208,12 @@ def peer_models(season: int) -> dict:
 
     kinds = {name: getattr(models, name) for name in PEERS}
     return {
-        name: kind(season_length=season, alias=name) for name, kind in kinds.items()
+        name: (
+            kind(season_length=season, alias=name)
+            if "season_length" in inspect.signature(kind).parameters
+            else kind(alias=name)  # the drift: no season
+        )
+        for name, kind in kinds.items()
     }
 
 
