@@ -184,8 +184,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         regression is solved again on all rows, held-out ones included, with
         the penalty chosen again on them all by leave-one-out error.
         When False, stop when the training loss stops improving. ``'auto'``
-        stops early when at least 5 rows would be held out, and trains on all
-        rows otherwise. The held-out rows also calibrate
+        stops early when at least 5 rows with an observed target would be
+        held out, and trains on all rows otherwise (``True`` refuses held-out
+        rows whose targets are all missing). The held-out rows also calibrate
         ``predict_interval``. With a single held-out row, R² is undefined
         (``validation_scores_`` are NaN) and a warning says so.
     validation_fraction : float, default=0.1
@@ -649,7 +650,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         groups = check_groups(groups, len(X))
         sample_weight = check_sample_weight(sample_weight, X)
         device = resolve_device(self.device)
-        held_out = self._held_out_rows(groups, len(X), incremental, sample_weight)
+        held_out = self._held_out_rows(
+            groups, len(X), incremental, sample_weight, _observed_rows(y)
+        )
         start = (
             self._continued_start(X, y, incremental)
             if continuing
@@ -698,12 +701,13 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         n_samples: int,
         incremental: bool,
         sample_weight: np.ndarray | None = None,
+        observed: np.ndarray | None = None,
     ) -> np.ndarray:
         """The rows early stopping holds out: the last of each series, or none.
 
         ``'auto'`` holds out none when that would leave too few rows to judge
-        by, or no row of positive weight to train on; ``True`` refuses the
-        latter, naming what was passed.
+        by (rows whose target is ``observed``), or no row of positive weight
+        to train on; ``True`` refuses both, naming what was passed.
         """
         auto = isinstance(self.early_stopping, str)
         held_out = (
@@ -715,8 +719,18 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         if sample_weight is not None:
             trains = sample_weight > 0
         learns = trains[~held_out].any()
-        if auto and (held_out.sum() < MIN_AUTO_HELD_OUT or not learns):
+        judged = held_out if observed is None else held_out & observed
+        if auto and (judged.sum() < MIN_AUTO_HELD_OUT or not learns):
             held_out[:] = False  # too few rows to judge by, or to train on
+        elif held_out.any() and not judged.any():
+            raise ValueError(
+                f"early_stopping=True holds out the last validation_fraction="
+                f"{self.validation_fraction} of the {n_samples} rows (of each "
+                "series, with groups) to judge training by, but every target "
+                "there is missing (NaN): there is nothing to judge by. Drop the "
+                "trailing rows whose targets are not known yet, or set "
+                "early_stopping=False."
+            )
         elif not learns:
             left = int((~held_out).sum())
             why = f"the {left} rows left all have weight 0" if left else "all are held"
@@ -770,10 +784,11 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         )
         windows = self._windows_of(rows, start.window_length, groups)
         data, validation = hold_out(windows, targets, weights, held_out)
-        if validation is not None and len(validation) < 2:
+        if validation is not None and (held_out & _observed_rows(y)).sum() < 2:
             warn(
-                f"early_stopping=True held out a single row (validation_fraction="
-                f"{self.validation_fraction} of {len(X)} rows): R² is undefined "
+                f"early_stopping=True held out a single row with an observed "
+                f"target (validation_fraction={self.validation_fraction} of "
+                f"{len(X)} rows): R² is undefined "
                 "on one row, so validation_scores_ are NaN, and stopping follows "
                 "the loss on that one row. Pass more rows or a larger "
                 "validation_fraction for a steadier choice, or set "
@@ -1036,6 +1051,15 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         if data.weights is not None:  # a target mask: missing targets have none
             residuals[data.weights.cpu().numpy() == 0] = np.nan
         return residuals
+
+
+def _observed_rows(y: np.ndarray | DirectTargets) -> np.ndarray:
+    """Which rows have a target to judge by: some output not missing."""
+    if isinstance(y, DirectTargets):
+        if not y.has_missing():
+            return np.ones(len(y), dtype=bool)
+        return ~y.missing().all(axis=1)
+    return ~np.isnan(y.reshape(len(y), -1)).all(axis=1)
 
 
 def _targets_on_device(

@@ -351,6 +351,33 @@ def test_the_regressor_does_not_train_on_a_missing_target():
     assert np.abs(observed.predict(X) - expected).max() > 0.05
 
 
+def rows_whose_last_targets_are_not_known_yet(n_unknown):
+    X = RNG.normal(size=(100, 2))
+    y = X[:, 0] - X[:, 1] + 0.1 * RNG.normal(size=100)
+    y[len(y) - n_unknown :] = np.nan
+    return X, y
+
+
+def test_auto_early_stopping_trains_on_all_rows_when_the_held_out_targets_are_missing():
+    # The last 10 % held out had no observed target: the validation loss was
+    # 0 at every epoch, and training stopped after the patience, unjudged.
+    X, y = rows_whose_last_targets_are_not_known_yet(10)
+    model = tiny_regressor(early_stopping="auto", max_iter=6).fit(X, y)
+    unjudged = tiny_regressor(early_stopping=False, max_iter=6).fit(X, y)
+    assert model.validation_loss_curve_ is None
+    np.testing.assert_array_equal(model.predict(X), unjudged.predict(X))
+
+
+def test_early_stopping_on_held_out_targets_all_missing_is_refused():
+    X, y = rows_whose_last_targets_are_not_known_yet(10)
+    with pytest.raises(ValueError, match=r"every target there is missing.*Drop"):
+        tiny_regressor(early_stopping=True).fit(X, y)
+    with pytest.warns(UserWarning, match="single row with an observed target"):
+        tiny_regressor(early_stopping=True).fit(
+            *rows_whose_last_targets_are_not_known_yet(9)
+        )
+
+
 def test_the_regressor_learns_the_observed_outputs_of_partly_missing_rows():
     X = RNG.normal(size=(80, 2))
     y = np.column_stack([X[:, 0], X[:, 1]])
