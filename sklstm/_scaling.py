@@ -60,8 +60,19 @@ class Standardizer:
 
     @classmethod
     def of_statistics(cls, mean, std, low, high) -> Standardizer:
-        """The standardisation of columns with these statistics."""
-        return cls(mean, np.where(_constant(low, high, mean), 1.0, std))
+        """The standardisation of columns with these statistics.
+
+        A constant column is centred on its midpoint, not on its mean: the
+        float64 mean of values of 1e30 is off by about 1e14, which would be
+        the standardised value. Its scale is 1, or the spread its rounding
+        left (so what is left stays within ±0.5).
+        """
+        constant = _constant(low, high, mean)
+        midpoint = low / 2 + high / 2
+        return cls(
+            np.where(constant, midpoint, mean),
+            np.where(constant, np.maximum(high - low, 1.0), std),
+        )
 
     def transform(self, values: np.ndarray) -> np.ndarray:
         """Standardise ``values`` and return them as float32.

@@ -168,3 +168,21 @@ def test_a_column_whose_spread_float32_cannot_hold_is_scaled_as_a_constant():
     model = LSTMRegressor(lookback=1, hidden_size=2, max_iter=1, random_state=0)
     model.fit(X, np.array([0.0, 1.0]))
     assert np.all(np.isfinite(model.predict(np.array([[0.5], [-2.0]]))))
+
+
+@pytest.mark.parametrize("level", [1e20, 1e30, 3e30])
+def test_a_huge_constant_column_adds_nothing_to_the_fit(level):
+    # Centred on its float64 mean (off by about 1e14 at 1e30), the column
+    # became ±1e14 in the network's units: R² of -7e10, or a diverged loss.
+    rng = np.random.default_rng(0)
+    t = np.arange(60)
+    X = np.c_[np.sin(0.1 * t), np.cos(0.1 * t)] + rng.normal(0, 0.05, (60, 2))
+    y = np.sin(0.1 * (t + 1))
+    params = dict(lookback=3, hidden_size=4, max_iter=3, random_state=0)
+    plain = LSTMRegressor(**params).fit(np.c_[X, np.zeros(60)], y)
+    huge = LSTMRegressor(**params).fit(np.c_[X, np.full(60, level)], y)
+    np.testing.assert_allclose(
+        huge.predict(np.c_[X, np.full(60, level)]),
+        plain.predict(np.c_[X, np.zeros(60)]),
+        rtol=1e-6,
+    )
