@@ -55,7 +55,7 @@ from sklstm._intervals import (
 from sklstm._long_format import from_long_format, is_long_format, to_long_format
 from sklstm._member_series import member_series, series_per_member
 from sklstm._missing_values import fill_forward, refuse_empty_series
-from sklstm._panel import locate_series, panel_of
+from sklstm._panel import locate_series, panel_of, refuse_labels_of_another_kind
 from sklstm._plain import python_scalar
 from sklstm._progress import progress_label
 from sklstm._publishing import publish_fitted_state
@@ -983,6 +983,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             fitted.estimator, X, y, reset=False, all_missing_allowed=True
         )
         panel = fitted.state.panel(groups, len(y_new))
+        refuse_labels_of_another_kind(fitted.state.labels, panel.labels)
         # A known series may go on with missing values only; a new one with
         # none observed is refused by name when its transform is fitted.
         where = locate_series(fitted.state.labels, panel.labels)

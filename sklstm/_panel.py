@@ -117,3 +117,41 @@ def locate_series(known: np.ndarray, labels: np.ndarray) -> np.ndarray:
         return np.full(len(labels), -1, dtype=np.intp)
     found = np.minimum(found, len(known) - 1)
     return np.where(known[found] == labels, found, -1)
+
+
+def label_kind(labels: np.ndarray) -> str:
+    """``'number'``, ``'bool'`` or ``'string'``: the kind of series labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._panel import label_kind
+    >>> label_kind(np.array([3, 1])), label_kind(np.array(["a"], dtype=object))
+    ('number', 'string')
+    """
+    if labels.dtype.kind == "O":
+        values = labels.tolist()
+        if all(isinstance(value, str) for value in values):
+            return "string"
+        if all(isinstance(value, (bool, np.bool_)) for value in values):
+            return "bool"
+        return "number"
+    return {"b": "bool", "U": "string", "S": "string"}.get(labels.dtype.kind, "number")
+
+
+def refuse_labels_of_another_kind(known: np.ndarray, labels: np.ndarray) -> None:
+    """Refuse series labels of another kind than the ``known`` ones.
+
+    Held in one array with the known labels, they would turn them into their
+    kind (the series 0 becoming ``'0'``, twice over), and the fitted series
+    could no longer be found by their own labels.
+    """
+    fitted, given = label_kind(known), label_kind(labels)
+    if fitted != given:
+        raise ValueError(
+            f"groups holds {given} labels ({labels[:3].tolist()}), but this "
+            f"forecaster's series are labelled by {fitted}s "
+            f"({known[:3].tolist()}; a forecaster fitted without groups labels "
+            "its series 0). Label the series as in fit (for example convert "
+            "the labels with astype), so each one is found again."
+        )

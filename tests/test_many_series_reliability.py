@@ -176,6 +176,30 @@ def test_a_series_starting_off_the_collections_frequency_is_named_by_its_first_d
         tiny().fit(pd.concat([X, X_b]), pd.concat([y, y_b]), groups=[*groups, *b])
 
 
+@pytest.mark.parametrize(
+    "fitted_labels, new_label",
+    [([0, 1], "0"), ([0, 1], True), (["a", "b"], 7)],
+    ids=["text-for-numbers", "bool-for-numbers", "number-for-text"],
+)
+def test_an_update_labelled_by_another_kind_is_refused_and_changes_nothing(
+    fitted_labels, new_label
+):
+    # Held with the fitted labels in one array, "0" turned the series 0 into
+    # "0" twice over: the fitted series was lost and the new one's rows were
+    # appended to it.
+    y = np.r_[np.sin(np.arange(30) / 3), 50 + np.sin(np.arange(30) / 3)]
+    groups = np.repeat(fitted_labels, 30)
+    model = tiny().fit(np.empty((60, 0)), y, groups=groups)
+    future = np.repeat(fitted_labels, 2)
+    before = model.predict(np.empty((4, 0)), groups=future)
+    with pytest.raises(ValueError, match=r"labelled by .*astype"):
+        model.update(np.empty((5, 0)), 500 + np.arange(5.0), groups=[new_label] * 5)
+    np.testing.assert_array_equal(model.series_, fitted_labels)
+    np.testing.assert_array_equal(
+        model.predict(np.empty((4, 0)), groups=future), before
+    )
+
+
 # ---------------------------------------- labels held as Python objects
 
 # ``df["store"].to_numpy()`` and the long format's first level give labels of
