@@ -264,8 +264,12 @@ class ShareRegressor(LSTMRegressor):
         with running(self.group_fit):
             return super()._fit(X, y, **kwargs)
 
-    def _held_out_rows(self, groups, n_samples, incremental, sample_weight=None):
-        held_out = super()._held_out_rows(groups, n_samples, incremental, sample_weight)
+    def _held_out_rows(
+        self, groups, n_samples, incremental, sample_weight=None, observed=None
+    ):
+        held_out = super()._held_out_rows(
+            groups, n_samples, incremental, sample_weight, observed
+        )
         if len(set(self.group_fit.gathered(bool(held_out.any())))) > 1:
             raise ValueError(
                 "early_stopping holds out rows on some processes of this fit and "
