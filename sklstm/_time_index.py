@@ -181,8 +181,10 @@ def _check_regular(index: pd.Index, panel: Panel, step) -> None:
         dates = index[panel.order[start : start + length]]
         if isinstance(index, pd.PeriodIndex):
             expected = pd.period_range(dates[0], periods=length, freq=index.freq)
-        else:
+        elif isinstance(index, pd.DatetimeIndex):
             expected = pd.date_range(dates[0], periods=length, freq=step)
+        else:  # integer steps, continued by update
+            expected = pd.Index(dates[0] + step * np.arange(length))
         if not dates.equals(expected):
             wrong = int(np.flatnonzero(np.asarray(dates != expected))[0])
             every = getattr(step, "freqstr", step)

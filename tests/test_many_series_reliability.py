@@ -200,6 +200,24 @@ def test_an_update_labelled_by_another_kind_is_refused_and_changes_nothing(
     )
 
 
+def test_pandas_rows_on_an_integer_index_continue_a_series_by_update():
+    # The regularity check built a date range of the integers: "Invalid
+    # frequency: 1", for every update of pandas data on integer steps.
+    y = pd.Series(np.sin(np.arange(45) / 3), index=range(100, 145), name="demand")
+    model = tiny().fit(pd.DataFrame(index=y.index[:40]), y[:40])
+    model.update(pd.DataFrame(index=y.index[40:43]), y[40:43])
+    assert model.predict_series(np.empty((2, 0))).index.tolist() == [143, 144]
+    index = pd.MultiIndex.from_product([["a", "b"], range(40)])
+    long = pd.Series(np.r_[y[:40], 5 * y[:40]], index=index)
+    panel_model = tiny().fit(pd.DataFrame(index=index), long)
+    step_40 = pd.MultiIndex.from_product([["a", "b"], [40]])
+    truth = pd.Series([0.5, 2.5], index=step_40)
+    panel_model.update(pd.DataFrame(index=step_40), truth)
+    step_41 = pd.MultiIndex.from_product([["a", "b"], [41]])
+    forecast = panel_model.predict_series(pd.DataFrame(index=step_41))
+    assert forecast.index.get_level_values(-1).tolist() == [41, 41]
+
+
 # ---------------------------------------- labels held as Python objects
 
 # ``df["store"].to_numpy()`` and the long format's first level give labels of
