@@ -956,7 +956,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             With a forecaster fitted on many series: the series of each row.
             A series seen before continues from its end; a new one (at
             least ``lookback`` rows) gets its history and its scaling from
-            these rows, so it can be forecast without refitting.
+            these rows, so it can be forecast without refitting. When the
+            series seen so far are dated, a new one's rows must be dated
+            too, to take their place on the time grid.
 
         Returns
         -------

@@ -112,7 +112,16 @@ class TimeGrid:
         offsets[where[~new]] += panel.lengths[~new]
         if index is None or len(index) != len(panel.codes):
             if new.any():
-                return None  # a new series' place in time is not known
+                # Its place in time would not be known: dropping the grid
+                # would leave every series undated, its gaps unchecked.
+                named = [python_scalar(label) for label in panel.labels[new][:5]]
+                raise ValueError(
+                    f"The series {named} are new, but their rows are not dated, "
+                    "while the series seen "
+                    "so far are: give their rows dates (y as a pandas Series on "
+                    "a DatetimeIndex or PeriodIndex, or the long format), so "
+                    "they take their place on the time grid."
+                )
             return TimeGrid(self.origin, self.step, offsets)
         starts, ends = _series_bounds(index, panel)
         for s in np.flatnonzero(~new):

@@ -218,6 +218,17 @@ def test_pandas_rows_on_an_integer_index_continue_a_series_by_update():
     assert forecast.index.get_level_values(-1).tolist() == [41, 41]
 
 
+def test_an_undated_new_series_is_refused_and_keeps_the_others_dated():
+    # Accepted, it dropped the time grid of every series: predict_series
+    # failed, and dates after a gap were no longer refused.
+    X, y, groups = panel()
+    model = tiny().fit(X, y, groups=groups)
+    with pytest.raises(ValueError, match=r"\['d'\] are new, but their rows are not"):
+        model.update(np.empty((6, 0)), np.arange(6.0), groups=["d"] * 6)
+    forecast = model.predict_series(np.empty((1, 0)), groups=["a"])
+    assert forecast.index.get_level_values(1).tolist() == [pd.Timestamp("2012-07-01")]
+
+
 # ---------------------------------------- labels held as Python objects
 
 # ``df["store"].to_numpy()`` and the long format's first level give labels of
