@@ -49,6 +49,7 @@ from sklstm._forecaster_legacy import (
 )
 from sklstm._intervals import (
     check_quantile_levels,
+    fit_noise,
     quantile_offsets,
     stepwise_half_width,
 )
@@ -1368,7 +1369,11 @@ def trained_interval_scales(
     sums, counts = in_sample_errors(
         ensemble_predictor(networks), rollout, data, panel, fraction
     )
-    return np.sqrt(change_scales * fit_error_scales(sums, counts, pooled))
+    combined = np.sqrt(change_scales * fit_error_scales(sums, counts, pooled))
+    # A series with no in-sample errors (kept as a history only) keeps its
+    # change scale alone, as a new series given to update does.
+    known = np.isfinite(fit_noise(sums, counts, pooled))
+    return np.where(known, combined, change_scales)
 
 
 def fitted_attributes(
