@@ -430,21 +430,14 @@ def test_a_series_kept_as_a_history_only_gets_the_intervals_update_gives_it():
     a = 10 + np.sin(np.arange(40) / 3) + 0.1 * rng.normal(size=40)
     b = 100 + np.sin(np.arange(30) / 3) + 0.1 * rng.normal(size=30)
     short = np.array([5.0, 7.0, 6.0])
-    settings = dict(
-        lookback=4,
-        horizon=3,
-        n_networks=1,
-        strategy="direct",
-        season_length=None,
-        series_scaling="last",
-        batch_size=32,
-        n_iter_no_change=3,
-    )
+    # What the collection decides (the batch, the patience, the season) the
+    # same for two series as for three.
+    settings = dict(horizon=3, batch_size=32, n_iter_no_change=3, season_length=None)
     groups = np.repeat(["a", "b", "c"], [40, 30, 3])
-    fitted = small_forecaster(**settings).fit(
+    fitted = small_forecaster(n_networks=1, **settings).fit(
         np.empty((73, 0)), np.r_[a, b, short], groups=groups
     )
-    updated = small_forecaster(**settings).fit(
+    updated = small_forecaster(n_networks=1, **settings).fit(
         np.empty((70, 0)), np.r_[a, b], groups=groups[:70]
     )
     updated.update(np.empty((3, 0)), short, groups=["c"] * 3)
