@@ -174,13 +174,20 @@ def refuse_missing_covariates(X) -> None:
     ...     print(str(error).split(":")[0])
     X (the covariates) holds missing values (NaN) in the column(s) ['price']
     """
-    try:
-        values = np.asarray(zero_column_frames_as_arrays(X), dtype=np.float64)
-    except (TypeError, ValueError):
-        return  # text or ragged: scikit-learn's checks say what is wrong
-    if values.ndim != 2 or not values.size:
-        return
-    missing = np.isnan(values)
+    if isinstance(X, pd.DataFrame):
+        # pd.NA of nullable columns (Float64, Int64) is missing too; it
+        # cannot be read as a float, so ask pandas what is missing.
+        missing = X.isna().to_numpy()
+        if missing.ndim != 2 or not missing.size:
+            return
+    else:
+        try:
+            values = np.asarray(zero_column_frames_as_arrays(X), dtype=np.float64)
+        except (TypeError, ValueError):
+            return  # text or ragged: scikit-learn's checks say what is wrong
+        if values.ndim != 2 or not values.size:
+            return
+        missing = np.isnan(values)
     if not missing.any():
         return
     columns = np.flatnonzero(missing.any(axis=0))

@@ -328,6 +328,15 @@ def test_missing_covariates_are_refused_naming_the_column(at):
         forecaster.predict(future)
 
 
+def test_missing_values_of_nullable_covariates_are_refused_naming_the_column():
+    # pd.NA cannot be read as a float: the column was not named.
+    X = pd.DataFrame({"price": np.ones(N), "promo": np.zeros(N)})
+    X = X.astype({"promo": "Float64"})
+    X.loc[4, "promo"] = pd.NA
+    with pytest.raises(ValueError, match=r"column\(s\) \['promo'\].*complete"):
+        tiny_forecaster().fit(X, wave())
+
+
 # -------------------------------------------------------------- regressor
 
 
