@@ -1500,6 +1500,7 @@ def check_future_dates(dates: pd.Index, expected: pd.Index) -> None:
     Without the check, a forecast after a gap, or for a year asked by
     mistake, would silently be the forecast of the next steps.
     """
+    dates, expected = _as_periods_where_one_is(dates, expected)
     if not _comparable_dates(dates, expected):
         return  # integer steps, or dates of another kind: nothing to compare
     if len(dates) == len(expected) and dates.equals(expected):
@@ -1512,6 +1513,27 @@ def check_future_dates(dates: pd.Index, expected: pd.Index) -> None:
         "the end of its history, in order. Give X those dates, or first "
         "update the forecaster with the observations between."
     )
+
+
+def _as_periods_where_one_is(dates: pd.Index, expected: pd.Index):
+    """Periods and time-zone-naive timestamps, both as periods of one frequency.
+
+    So rows dated by months (``2003-10``) are checked against steps fitted on
+    timestamps (``2003-05-01``), and the other way round.
+    """
+    period = next(
+        (index for index in (dates, expected) if isinstance(index, pd.PeriodIndex)),
+        None,
+    )
+    if period is None:
+        return dates, expected
+
+    def as_periods(index: pd.Index) -> pd.Index:
+        if isinstance(index, pd.DatetimeIndex) and index.tz is None:
+            return index.to_period(period.freq)
+        return index
+
+    return as_periods(dates), as_periods(expected)
 
 
 def _comparable_dates(dates: pd.Index, expected: pd.Index) -> bool:

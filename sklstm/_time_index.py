@@ -364,6 +364,7 @@ def with_missing_steps_after(grid: TimeGrid | None, known, X, y, groups):
         or (groups is None and len(known) > 1)  # refused by the state
     ):
         return X, y, groups
+    _refuse_dates_of_another_kind(index, grid.origin)
     labels = np.repeat(known, len(index)) if groups is None else groups
     panel = panel_of(labels, len(index))
     where = locate_series(known, panel.labels)
@@ -381,6 +382,26 @@ def with_missing_steps_after(grid: TimeGrid | None, known, X, y, groups):
     if sum(map(len, grids)) == len(index):
         return X, y, groups
     return _completed(X, y, groups, panel, grids, places)
+
+
+def _kind_of_dates(times) -> str:
+    """How times are dated: periods of a frequency, or timestamps with or
+    without a time zone."""
+    if isinstance(times, (pd.Period, pd.PeriodIndex)):
+        return f"periods of frequency {times.freqstr}"
+    return "timestamps " + ("with a time zone" if times.tz else "without a time zone")
+
+
+def _refuse_dates_of_another_kind(index: pd.Index, origin) -> None:
+    """Refuse new rows dated otherwise than the fitted grid (``origin``)."""
+    given, fitted = _kind_of_dates(index), _kind_of_dates(origin)
+    if given != fitted:
+        raise ValueError(
+            f"The new rows are dated by {given}, but the series seen so far by "
+            f"{fitted}: date them alike (for example with to_timestamp(), "
+            "to_period(), tz_localize() or tz_convert()), so each row finds its "
+            "step."
+        )
 
 
 def _grid_between(first, last, step, index: pd.Index) -> pd.Index:

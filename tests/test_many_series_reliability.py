@@ -81,6 +81,41 @@ def test_covariates_dated_other_than_the_next_steps_are_refused(method):
         forecast(later)
 
 
+def test_months_as_periods_are_checked_against_steps_fitted_on_timestamps():
+    X, y, _ = panel(["a"])
+    model = tiny().fit(X, y)
+    following = pd.DataFrame(index=pd.period_range("2012-07", periods=2, freq="M"))
+    np.testing.assert_array_equal(
+        model.predict(following), model.predict(np.empty((2, 0)))
+    )
+    later = pd.DataFrame(index=pd.period_range("2012-10", periods=2, freq="M"))
+    with pytest.raises(ValueError, match=r"dated 2012-10, but it forecasts .*2012-07"):
+        model.predict(later)
+
+
+@pytest.mark.parametrize(
+    "dates, message",
+    [
+        (
+            pd.date_range("2012-07", periods=2, freq="MS", tz="UTC"),
+            "timestamps with a time zone, but .* timestamps without",
+        ),
+        (
+            pd.period_range("2012-07", periods=2, freq="M"),
+            "periods of frequency M, but .* timestamps without",
+        ),
+    ],
+    ids=["time-zone-aware", "periods"],
+)
+def test_an_update_dated_another_way_than_the_fit_is_refused(dates, message):
+    # pandas failed inside the gap filling: "Cannot convert Period to
+    # Timestamp unambiguously", or "cannot both be tz-aware".
+    X, y, _ = panel(["a"])
+    model = tiny().fit(X, y)
+    with pytest.raises(ValueError, match=message + r".*date them alike"):
+        model.update(pd.DataFrame(index=dates), pd.Series([1.0, 2.0], index=dates))
+
+
 def long_format_fit_and_months_after_a_gap():
     """A forecaster fitted on long-format data, and its series two months on."""
     _, y, groups = panel()
