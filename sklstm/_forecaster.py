@@ -1577,7 +1577,7 @@ class _Fitted:
                 f"{method} calibrates on forecasts from the last "
                 "validation_fraction of the training windows, held out from "
                 "training only with early_stopping=True; this forecaster was "
-                f"fitted with early_stopping={self.estimator.early_stopping}. "
+                f"fitted with early_stopping={self.members[0].early_stopping}. "
                 "Refit with early_stopping=True (the default)."
             )
         return self.residuals

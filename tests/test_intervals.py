@@ -212,6 +212,10 @@ def test_forecaster_without_a_held_out_tail_explains_how_to_get_intervals():
     assert forecaster.calibration_residuals_ is None
     with pytest.raises(ValueError, match="early_stopping=True"):
         forecaster.predict_interval(np.empty((3, 0)))
+    # The message names the fit's setting, not one set since.
+    forecaster.set_params(early_stopping=True)
+    with pytest.raises(ValueError, match=r"fitted with early_stopping=False\."):
+        forecaster.predict_interval(np.empty((3, 0)))
 
 
 # ------------------------------------------------------------ forecast quantiles
