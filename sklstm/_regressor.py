@@ -734,9 +734,10 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         elif not learns:
             left = int((~held_out).sum())
             why = f"the {left} rows left all have weight 0" if left else "all are held"
+            rows = "1 sample" if n_samples == 1 else f"{n_samples} rows"
             raise ValueError(
                 f"early_stopping=True holds out the last validation_fraction="
-                f"{self.validation_fraction} of the {n_samples} rows (of each "
+                f"{self.validation_fraction} of the {rows} (of each "
                 "series, with groups) to judge training by, which leaves no rows "
                 f"to train on: {why}. Pass more rows (longer series), or set "
                 "early_stopping=False; with sample_weight, give some of the "
