@@ -301,5 +301,5 @@ def test_gru_cell_and_bidirectional_stacks_train():
 def test_early_stopping_on_one_sample_says_so_as_scikit_learn_checks_it():
     # check_fit2d_1sample looks for "1 sample" in the refusal; with
     # early_stopping=True, the message spoke of "the 1 rows".
-    with pytest.raises(ValueError, match="of the 1 sample .*no rows to train on"):
+    with pytest.raises(ValueError, match=r"of the 1 sample .*no rows to train on"):
         LSTMRegressor(lookback=1, early_stopping=True).fit([[1.0]], [2.0])
