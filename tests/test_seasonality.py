@@ -160,13 +160,14 @@ def test_update_continues_each_series_season(fitted):
 def test_a_new_series_in_update_gets_its_own_season(fitted):
     model = pickle.loads(pickle.dumps(fitted))
     history = seasonal_series(48, level=7.0, phase=5)
-    model.update(np.empty((48, 0)), history, groups=["new"] * 48)
-    row = model.series_.tolist().index("new")
+    new, short = 10, 11  # labelled like the fitted series 0, 1, 2
+    model.update(np.empty((48, 0)), history, groups=[new] * 48)
+    row = model.series_.tolist().index(new)
     assert np.ptp(model._series_season[row]) > 0.5
-    forecast = model.predict(np.empty((12, 0)), groups=["new"] * 12)
+    forecast = model.predict(np.empty((12, 0)), groups=[new] * 12)
     truth = seasonal_series(60, level=7.0, phase=5)[48:]
     assert np.abs(forecast - truth).mean() < 0.05 * truth.mean()
-    model.update(np.empty((20, 0)), history[:20], groups=["short"] * 20)
+    model.update(np.empty((20, 0)), history[:20], groups=[short] * 20)
     np.testing.assert_array_equal(model._series_season[-1], 1.0)  # too short
 
 
