@@ -234,14 +234,17 @@ class LSTMSktimeForecaster(BaseForecaster):
         return pd.DataFrame(forecast, index=index, columns=columns)
 
     def _update(self, y, X: pd.DataFrame | None = None, update_params=True):
-        new = self._new_rows(y)
-        if new.any():
-            self._continue_series(y[new], X)
-        # sktime moved the cutoff to the end of y, which may lie before the
-        # end of the series seen so far (an update of a lagging series, or
-        # of rows already seen): the cutoff is the latest end.
-        self._set_cutoff(self._latest_end())
-        self._end = self._cutoff_with_freq()
+        try:
+            new = self._new_rows(y)
+            if new.any():
+                self._continue_series(y[new], X)
+        finally:
+            # sktime moved the cutoff to the end of y before this ran, which
+            # may lie before the end of the series seen so far (an update of
+            # a lagging series, or of rows already seen) or after it (a
+            # refused update): the cutoff is the latest end taken.
+            self._set_cutoff(self._latest_end())
+            self._end = self._cutoff_with_freq()
         return self
 
     # ------------------------------------------------------------- internals
@@ -249,17 +252,17 @@ class LSTMSktimeForecaster(BaseForecaster):
     def _continue_series(self, y_new, X: pd.DataFrame | None) -> None:
         """Give the forecaster the rows ``y_new`` after its series' ends."""
         X_new = None if X is None else X.loc[y_new.index]
-        codes = None
-        if self._series is not None:
+        codes, series = None, self._series
+        if series is not None:
             keys = y_new.index.droplevel(-1)
-            added = keys.unique().difference(self._series, sort=False)
-            self._series = self._series.append(added)
-            codes = self._series.get_indexer(keys)
+            series = series.append(keys.unique().difference(series, sort=False))
+            codes = series.get_indexer(keys)
         self.forecaster_.update(
             self._covariate_array(X_new, len(y_new)),
             _values_of(y_new).to_numpy(),
             groups=codes,
         )
+        self._series = series  # the new keys only once the forecaster took them
         ends = _series_ends(y_new.index, codes, len(self._series_keys()))
         previous = np.r_[self._ends, np.full(len(ends) - len(self._ends), None)]
         self._ends = np.where(pd.isna(ends), previous, ends)
@@ -373,6 +376,12 @@ class LSTMSktimeForecaster(BaseForecaster):
                 f"This forecaster was fitted with the covariates "
                 f"{self._covariates}, so it needs them for the new steps too: "
                 "pass X."
+            )
+        absent = [name for name in self._covariates if name not in X.columns]
+        if absent:
+            raise ValueError(
+                f"X lacks the covariate column(s) {absent}: this forecaster was "
+                f"fitted with {self._covariates}, which it reads at every step."
             )
         covariates = X[self._covariates]
         refuse_missing_covariates(covariates)  # named, before they become an array

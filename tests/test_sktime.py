@@ -123,6 +123,26 @@ def test_covariates_are_used_and_required_for_the_future_steps():
         wrapped.predict(fh=[1, 2, 3])
 
 
+@pytest.mark.parametrize(
+    "covariates, message",
+    [(None, "pass X"), ("no driver", r"lacks the covariate column\(s\) \['driver'\]")],
+    ids=["no X", "a column missing"],
+)
+def test_an_update_refused_for_its_covariates_keeps_the_cutoff(covariates, message):
+    # sktime moved the cutoff to the update's end before the refusal, so
+    # fh=1 then meant the fourth step.
+    driver = pd.DataFrame({"driver": np.cos(2 * np.pi * _t / 25), "other": 0.0})
+    wrapped = LSTMSktimeForecaster(_lstm(max_iter=2)).fit(
+        SINE[:100], X=driver[["driver"]][:100]
+    )
+    before = wrapped.predict(fh=[1], X=driver[100:])
+    X = None if covariates is None else driver[["other"]][100:103]
+    with pytest.raises(ValueError, match=message):
+        wrapped.update(SINE[100:103], X=X)
+    assert wrapped.cutoff[0] == 99
+    pd.testing.assert_series_equal(wrapped.predict(fh=[1], X=driver[100:]), before)
+
+
 def test_in_sample_horizons_are_refused_with_the_reason():
     wrapped = LSTMSktimeForecaster(_lstm(max_iter=2)).fit(SINE[:100])
     with pytest.raises(NotImplementedError, match="in-sample"):
@@ -403,6 +423,23 @@ def test_an_update_of_rows_already_seen_changes_nothing():
 
     assert wrapped.cutoff[0] == SINE.index[-1]
     pd.testing.assert_series_equal(wrapped.predict(fh=[1, 2]), before)
+
+
+def test_a_refused_new_series_leaves_the_panel_as_it_was():
+    # The new key was kept although the forecaster refused its one value:
+    # every later predict failed in numpy.
+    y = panel()
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(y)
+    before = wrapped.predict(fh=[1, 2])
+    lone = pd.DataFrame(
+        {"sales": [3.0]},
+        index=pd.MultiIndex.from_tuples(
+            [("shop_9", MONTHS[59])], names=["shop", "month"]
+        ),
+    )
+    with pytest.raises(ValueError, match="not seen before"):
+        wrapped.update(lone)
+    pd.testing.assert_frame_equal(wrapped.predict(fh=[1, 2]), before)
 
 
 def test_dates_of_a_panel_whose_first_series_has_two_values_are_continued():
