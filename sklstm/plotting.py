@@ -288,7 +288,7 @@ def _steps_after(places: pd.Index | None, n_steps: int) -> np.ndarray:
     if places is None or not len(places):
         return ahead - 1
     if isinstance(places, pd.PeriodIndex):
-        return (places[-1] + ahead).to_numpy()
+        return _drawable(pd.period_range(places[-1] + 1, periods=n_steps))
     if isinstance(places, pd.DatetimeIndex):
         freq = places.freq or (pd.infer_freq(places) if len(places) >= 3 else None)
         if freq is None:
@@ -322,7 +322,7 @@ def _x_and_y(values, history: pd.Index | None) -> tuple[np.ndarray, np.ndarray]:
     """A Series' index and values; an array's values at the steps after
     the places ``history`` was drawn at."""
     if isinstance(values, pd.Series):
-        return values.index.to_numpy(), values.to_numpy(dtype=float)
+        return _drawable(values.index), values.to_numpy(dtype=float)
     y = np.asarray(values, dtype=float)
     if y.ndim != 1:
         raise ValueError(
@@ -330,6 +330,20 @@ def _x_and_y(values, history: pd.Index | None) -> tuple[np.ndarray, np.ndarray]:
             "Plot one output at a time."
         )
     return _steps_after(history, len(y)), y
+
+
+def _drawable(index: pd.Index) -> np.ndarray:
+    """The places of an index as matplotlib draws them: periods at the
+    timestamps they start at; a collection of series refused."""
+    if isinstance(index, pd.MultiIndex):
+        raise ValueError(
+            "The values are on a MultiIndex (several series, the long format): "
+            "plot one series at a time, for example forecast.loc['store_1'] "
+            "beside history.loc['store_1']."
+        )
+    if isinstance(index, pd.PeriodIndex):
+        index = index.to_timestamp()
+    return index.to_numpy()
 
 
 def _axes(ax: Axes | None) -> Axes:

@@ -152,6 +152,26 @@ def test_array_forecasts_after_a_dated_history_continue_its_dates():
     assert list(pd.to_datetime(fan["median"].get_xdata())) == list(dates[4:])
 
 
+def test_monthly_periods_are_drawn_at_the_months_they_start():
+    # Periods reached matplotlib as objects: "float() argument must be ...
+    # not 'Period'", for what predict_series returns on a PeriodIndex.
+    months = pd.period_range("2000-01", periods=6, freq="M")
+    history = pd.Series(np.arange(4.0), index=months[:4])
+    starts = list(months[4:].to_timestamp())
+    forecast = pd.Series([4.0, 5.0], index=months[4:])
+    drawn = lines_by_label(plot_forecast(forecast, history=history))["forecast"]
+    assert list(pd.to_datetime(drawn.get_xdata())) == starts
+    quantiles = np.array([[3.0, 4.0, 5.0]] * 2)
+    fan = lines_by_label(plot_quantiles(quantiles, (0.1, 0.5, 0.9), history=history))
+    assert list(pd.to_datetime(fan["median"].get_xdata())) == starts
+
+
+def test_a_forecast_of_several_series_is_refused_with_how_to_pick_one():
+    index = pd.MultiIndex.from_product([["a", "b"], [0, 1]])
+    with pytest.raises(ValueError, match=r"MultiIndex.*one series at a time"):
+        plot_forecast(pd.Series(np.arange(4.0), index=index))
+
+
 def test_an_array_forecast_after_dates_without_a_frequency_is_refused():
     history = pd.Series([1.0, 2.0, 3.0], index=pd.to_datetime(["2000", "2001", "2003"]))
     with pytest.raises(ValueError, match=r"no regular frequency.*pandas Series"):
