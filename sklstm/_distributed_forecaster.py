@@ -276,7 +276,12 @@ def _train_members(
     weights = agreed(
         group_fit,
         lambda: leak_free_weights(
-            weights, codes, forecaster.early_stopping, fraction, rollout.block
+            weights,
+            codes,
+            forecaster.early_stopping,
+            fraction,
+            rollout.block,
+            n_features=X_sorted.shape[1],
         ),
     )
     # As in one process: direct targets stay a view over the series.

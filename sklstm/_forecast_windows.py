@@ -200,9 +200,11 @@ def leak_free_weights(
     early_stopping: bool,
     fraction: float,
     block: int,
+    n_features: int | None = None,
 ) -> np.ndarray:
     """``weights`` with 0 for the windows whose targets reach into the tail;
-    refuse when no window is left to train on beside the held-out ones.
+    refuse when no window is left to train on beside the held-out ones
+    (naming X's ``n_features``, as scikit-learn's checks of small data ask).
 
     With direct forecasts (``block > 1``), the ``block - 1`` windows of each
     series (``codes``) before the tail that early stopping holds out forecast
@@ -234,10 +236,11 @@ def leak_free_weights(
             if block > 1
             else ""
         )
+        features = "" if n_features is None else f"; X has {n_features} feature(s)"
         raise ValueError(
             f"early_stopping=True holds out the last validation_fraction="
-            f"{fraction} of the {n_windows} windows (of each series){gap}: no "
-            "window is left to train on. Pass longer "
+            f"{fraction} of the {n_windows} windows (of each series{features})"
+            f"{gap}: no window is left to train on. Pass longer "
             "series, lower lookback or horizon, or set early_stopping=False."
         )
     return weights

@@ -1212,7 +1212,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             architecture, z, X_sorted, panel, len(panel.labels), missing
         )
         weights = leak_free_weights(
-            weights, codes, self.early_stopping, fraction, rollout.block
+            weights,
+            codes,
+            self.early_stopping,
+            fraction,
+            rollout.block,
+            n_features=X_sorted.shape[1],
         )
         targets = targets.dense()[:, 0] if rollout.block == 1 else targets
         n_networks = architecture["n_networks"]

@@ -110,6 +110,8 @@ def expected_failed_checks(estimator: BaseEstimator) -> dict[str, str]:
     >>> "check_estimators_nan_inf" in expected_failed_checks(LSTMForecaster(lookback=2))
     False
     """
+    if isinstance(estimator, (LSTMForecaster, LSTMRegressor)):
+        estimator._validate_params()  # as fit does, before reading them
     if isinstance(estimator, LSTMForecaster):
         expected = dict(FORECASTING_MAKES_IMPOSSIBLE)
         architecture = resolve_architecture(

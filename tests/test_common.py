@@ -56,6 +56,23 @@ def test_the_default_forecaster_names_the_feature_count_when_the_series_is_short
         LSTMForecaster().fit(np.ones((10, 1)), np.arange(10.0))
 
 
+@pytest.mark.parametrize(
+    "params", [{"lookback": 9}, {"lookback": 3, "horizon": 4, "strategy": "direct"}]
+)
+def test_a_series_too_short_for_the_held_out_windows_names_the_feature_count(params):
+    # What check_fit2d_1feature asks of a refusal of 10 rows of one feature;
+    # the held-out windows' refusal did not say it, so the check failed.
+    with pytest.raises(ValueError, match=r"X has 1 feature\(s\)"):
+        LSTMForecaster(**params).fit(np.ones((10, 1)), np.arange(10.0))
+
+
+def test_expected_failed_checks_refuses_invalid_parameters_at_once():
+    # It looped for ever on validation_fraction=1, never holding out less
+    # than every window.
+    with pytest.raises(ValueError, match="validation_fraction"):
+        expected_failed_checks(LSTMForecaster(validation_fraction=1.0))
+
+
 def test_expected_failed_checks_refuses_other_estimators():
     with pytest.raises(
         TypeError, match="LSTMRegressor or an LSTMForecaster; got Ridge"
