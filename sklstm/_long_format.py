@@ -92,7 +92,7 @@ def from_long_format(X, y, groups):
     if y is not None:
         y = _series_of(y)
     X = _aligned_covariates(X, y, index)
-    _check_time_order(index)
+    check_time_order(index)
     series, time = index.get_level_values(0), index.get_level_values(1)
     if isinstance(X, pd.DataFrame):
         X = X.set_axis(time)
@@ -205,7 +205,7 @@ def _aligned_covariates(X, y, index: pd.MultiIndex):
     return X.reindex(index)
 
 
-def _check_time_order(index: pd.MultiIndex) -> None:
+def check_time_order(index: pd.MultiIndex) -> None:
     """Refuse a series whose rows, in the order given, do not rise in time."""
     rows = pd.Series(np.arange(len(index)))
     previous = rows.groupby(index.codes[0]).shift(1).to_numpy()

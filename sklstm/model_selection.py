@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import BaseCrossValidator
 
+from sklstm._long_format import check_time_order
 from sklstm._panel import panel_of
 
 __all__ = ["MultiSeriesSplit"]
@@ -202,9 +203,15 @@ class MultiSeriesSplit(BaseCrossValidator):
 
 def _long_format_series(X, y) -> np.ndarray | None:
     """The series of each row of long-format data (the first level of a
-    pandas ``MultiIndex`` on ``X``, else on ``y``); None for other data."""
+    pandas ``MultiIndex`` on ``X``, else on ``y``); None for other data.
+
+    The rows of each series must rise in time (the last level), as the
+    forecaster reads them: else the test rows would lie before the
+    training rows of their series.
+    """
     for data in (X, y):
         index = getattr(data, "index", None)
         if isinstance(index, pd.MultiIndex) and index.nlevels >= 2:
+            check_time_order(index.droplevel(list(range(1, index.nlevels - 1))))
             return index.get_level_values(0).to_numpy()
     return None

@@ -141,3 +141,13 @@ def test_long_format_data_is_cross_validated_without_groups():
             forecaster, X, y, cv=splitter, params={"groups": groups}
         )
     np.testing.assert_allclose(long["test_score"], stacked["test_score"])
+
+
+def test_long_format_rows_newest_first_are_refused_rather_than_split():
+    # Read in the order given, the test rows were each series' oldest and
+    # every training row came after them: a fold that scores the past.
+    months = pd.date_range("2000-01", periods=6, freq="MS")[::-1]
+    index = pd.MultiIndex.from_arrays([np.repeat(["a", "b"], 6), np.tile(months, 2)])
+    X = pd.DataFrame(index=index)
+    with pytest.raises(ValueError, match=r"series 'a' are not in time order.*sort"):
+        next(MultiSeriesSplit(n_splits=1, horizon=2).split(X))
