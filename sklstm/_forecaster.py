@@ -79,7 +79,11 @@ from sklstm._series_state import (
     fit_error_scales,
     fit_interval_scales,
 )
-from sklstm._series_transforms import SERIES_SCALINGS, fit_target_transform
+from sklstm._series_transforms import (
+    LOGARITHMIC_SCALINGS,
+    SERIES_SCALINGS,
+    fit_target_transform,
+)
 from sklstm._state import (
     Array,
     Count,
@@ -1076,6 +1080,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return None if season is None else season.shape[1] - 1
 
     # --------------------------------------------------------------- internals
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # The logarithmic scalings take positive series only, and say so.
+        tags.target_tags.positive_only = self.series_scaling in LOGARITHMIC_SCALINGS
+        return tags
 
     def __sklearn_is_fitted__(self) -> bool:
         return "regressor_" in vars(self)

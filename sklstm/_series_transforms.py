@@ -32,7 +32,8 @@ SERIES_SCALINGS = ("last", "log_last", "standard", "mean", "log", "none")
 RELATIVE_SCALINGS = ("last", "log_last")
 #: What the relative ones scale the values by before taking the steps.
 _LEVEL_SCALING = {"last": "standard", "log_last": "log"}
-_LOGARITHMIC = ("log", "log_last")
+#: The scalings that take logarithms: positive series only.
+LOGARITHMIC_SCALINGS = ("log", "log_last")
 
 
 def _grouped_mean(values: np.ndarray, starts: np.ndarray, lengths) -> np.ndarray:
@@ -121,14 +122,14 @@ class SeriesScaling:
         return cls(scheme, params)
 
     def transform(self, values: np.ndarray, where: np.ndarray) -> np.ndarray:
-        logged = np.log(values) if self.scheme in _LOGARITHMIC else values
+        logged = np.log(values) if self.scheme in LOGARITHMIC_SCALINGS else values
         params = self.params[where]
         return (logged - params[..., 0]) / params[..., 1]
 
     def inverse_transform(self, values: np.ndarray, where: np.ndarray) -> np.ndarray:
         params = self.params[where]
         levels = values * params[..., 1] + params[..., 0]
-        return np.exp(levels) if self.scheme in _LOGARITHMIC else levels
+        return np.exp(levels) if self.scheme in LOGARITHMIC_SCALINGS else levels
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,7 @@ def fit_target_transform(
 
 
 __all__ = [
+    "LOGARITHMIC_SCALINGS",
     "RELATIVE_SCALINGS",
     "SERIES_SCALINGS",
     "SeasonalAdjustment",
