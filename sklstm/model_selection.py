@@ -62,8 +62,13 @@ class MultiSeriesSplit(BaseCrossValidator):
         series without overlapping).
     min_train_size : int, default=1
         Fewest rows a series needs before the cut-off to take part in a
-        fold. Set it to what the model needs to train on a series (for
-        ``LSTMForecaster``, ``lookback + 1``).
+        fold. Set it to what the model needs to train on a series: for
+        ``LSTMForecaster``, in a fold where a series may be alone, a full
+        window and the values it forecasts (``lookback + 1``, or
+        ``lookback + horizon`` with the direct strategy) plus the tail
+        early stopping holds out (*What a series needs* in the
+        forecasting guide); in a fold of several series, shorter ones
+        train too.
 
     See Also
     --------
