@@ -743,6 +743,16 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                 "early_stopping=False; with sample_weight, give some of the "
                 "earlier rows a positive weight."
             )
+        if held_out.any() and judged.sum() < 2:
+            warn(
+                f"early_stopping=True held out a single row with an observed "
+                f"target (validation_fraction={self.validation_fraction} of "
+                f"{n_samples} rows): R² is undefined on one row, so "
+                "validation_scores_ are NaN, and stopping follows the loss on "
+                "that one row. Pass more rows or a larger validation_fraction "
+                "for a steadier choice, or set early_stopping=False.",
+                UserWarning,
+            )
         return held_out
 
     def _fresh_start(self, X: np.ndarray, y: np.ndarray) -> _Start:
@@ -785,17 +795,6 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         )
         windows = self._windows_of(rows, start.window_length, groups)
         data, validation = hold_out(windows, targets, weights, held_out)
-        if validation is not None and (held_out & _observed_rows(y)).sum() < 2:
-            warn(
-                f"early_stopping=True held out a single row with an observed "
-                f"target (validation_fraction={self.validation_fraction} of "
-                f"{len(X)} rows): R² is undefined "
-                "on one row, so validation_scores_ are NaN, and stopping follows "
-                "the loss on that one row. Pass more rows or a larger "
-                "validation_fraction for a steadier choice, or set "
-                "early_stopping=False.",
-                UserWarning,
-            )
         return _FitData(Batches(windows, targets, weights), data, validation)
 
     def _initial_network(

@@ -117,10 +117,9 @@ class TimeGrid:
                 named = [python_scalar(label) for label in panel.labels[new][:5]]
                 raise ValueError(
                     f"The series {named} are new, but their rows are not dated, "
-                    "while the series seen "
-                    "so far are: give their rows dates (y as a pandas Series on "
-                    "a DatetimeIndex or PeriodIndex, or the long format), so "
-                    "they take their place on the time grid."
+                    "while the series seen so far are: give their rows dates (y "
+                    "as a pandas Series on a DatetimeIndex or PeriodIndex, or "
+                    "the long format), so they take their place on the time grid."
                 )
             return TimeGrid(self.origin, self.step, offsets)
         starts, ends = _series_bounds(index, panel)
