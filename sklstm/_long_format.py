@@ -36,6 +36,23 @@ def is_long_format(obj) -> bool:
     )
 
 
+def long_format_series(data) -> np.ndarray | None:
+    """The series of each row of long-format ``data`` (its first index
+    level), or None for data that is not in the long format.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklstm._long_format import long_format_series
+    >>> index = pd.MultiIndex.from_product([["a", "b"], [1, 2]])
+    >>> long_format_series(pd.Series(0.0, index=index)).tolist()
+    ['a', 'a', 'b', 'b']
+    """
+    if not is_long_format(data):
+        return None
+    return data.index.get_level_values(0).to_numpy()
+
+
 def from_long_format(X, y, groups):
     """Read ``X`` and ``y`` on a ``(series, time)`` MultiIndex as rows plus groups.
 

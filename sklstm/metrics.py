@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.metadata_routing import MetadataRequest
 
+from sklstm._long_format import long_format_series
 from sklstm._plain import python_scalar
 
 __all__ = ["make_mase_scorer", "mean_absolute_scaled_error"]
@@ -95,7 +96,7 @@ def mean_absolute_scaled_error(
             f"and {len(y_pred)}."
         )
     if groups is None:  # long-format y_true names the series of its rows
-        groups = _long_format_series(y_true_given)
+        groups = long_format_series(y_true_given)
     labels, codes = _series_of(groups, len(y_true), "groups")
     histories = _histories(y_train, train_groups, groups is None)
     errors = np.abs(y_true - y_pred)
@@ -191,9 +192,9 @@ class _MASEScorer:
         by_series = {} if groups is None else {"groups": groups}
         y_pred = estimator.predict(X, **by_series)
         if groups is None:  # long-format data names its series itself
-            groups = _long_format_series(y_true)
+            groups = long_format_series(y_true)
             if groups is None:
-                groups = _long_format_series(X)
+                groups = long_format_series(X)
         return -mean_absolute_scaled_error(
             y_true,
             y_pred,
@@ -236,16 +237,6 @@ def _as_values(values, name: str) -> np.ndarray:
     return array
 
 
-def _long_format_series(data) -> np.ndarray | None:
-    """The series of each row of long-format ``data`` (its first index
-    level), or None for data of one series."""
-    if isinstance(data, (pd.Series, pd.DataFrame)) and isinstance(
-        data.index, pd.MultiIndex
-    ):
-        return data.index.get_level_values(0).to_numpy()
-    return None
-
-
 def _series_of(groups, n_rows: int, name: str) -> tuple[np.ndarray, np.ndarray]:
     """The distinct labels of ``groups`` and each row's index among them."""
     if groups is None:
@@ -279,7 +270,7 @@ def _histories(y_train, train_groups, one_series: bool) -> dict:
         }
     values = _as_values(y_train, "y_train")
     if train_groups is None:
-        series = _long_format_series(y_train)
+        series = long_format_series(y_train)
         if series is not None and len(pd.unique(series)) > 1:
             raise ValueError(
                 "y_train is in long format, with several series, but y_true "

@@ -15,10 +15,9 @@ from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
-import pandas as pd
 from sklearn.model_selection import BaseCrossValidator
 
-from sklstm._long_format import check_time_order
+from sklstm._long_format import check_time_order, long_format_series
 from sklstm._panel import panel_of
 
 __all__ = ["MultiSeriesSplit"]
@@ -215,8 +214,9 @@ def _long_format_series(X, y) -> np.ndarray | None:
     training rows of their series.
     """
     for data in (X, y):
-        index = getattr(data, "index", None)
-        if isinstance(index, pd.MultiIndex) and index.nlevels >= 2:
+        series = long_format_series(data)
+        if series is not None and data.index.nlevels >= 2:
+            index = data.index
             check_time_order(index.droplevel(list(range(1, index.nlevels - 1))))
-            return index.get_level_values(0).to_numpy()
+            return series
     return None
