@@ -272,11 +272,8 @@ def _windows_by_series(sk_model) -> bool:
     """Whether the model cuts windows series by series, given their labels
     (an ``LSTMRegressor``: any labels, none of them remembered)."""
     step = _final_step(sk_model)
-    return not hasattr(step, "series_") and "groups" in _parameters(step.predict)
-
-
-def _parameters(method) -> tuple[str, ...]:
-    return tuple(inspect.signature(method).parameters)
+    takes_groups = "groups" in inspect.signature(step.predict).parameters
+    return not hasattr(step, "series_") and takes_groups
 
 
 def _label_type(labels: np.ndarray | None) -> DataType:
