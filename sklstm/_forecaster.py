@@ -102,6 +102,7 @@ from sklstm._state import (
     unpickled_state,
 )
 from sklstm._time_index import (
+    kind_of_dates,
     time_grid,
     time_index,
     with_missing_steps,
@@ -1552,15 +1553,9 @@ def _as_periods_where_one_is(dates: pd.Index, expected: pd.Index):
 
 
 def _comparable_dates(dates: pd.Index, expected: pd.Index) -> bool:
-    """Whether two indexes hold times of one kind: periods of one frequency,
-    or timestamps both with a time zone or both without."""
-    if isinstance(dates, pd.PeriodIndex) and isinstance(expected, pd.PeriodIndex):
-        return dates.freq == expected.freq
-    return (
-        isinstance(dates, pd.DatetimeIndex)
-        and isinstance(expected, pd.DatetimeIndex)
-        and (dates.tz is None) == (expected.tz is None)
-    )
+    """Whether two indexes hold dates of one kind (:func:`kind_of_dates`)."""
+    kind = kind_of_dates(dates)
+    return kind is not None and kind == kind_of_dates(expected)
 
 
 class _Fitted:

@@ -383,17 +383,32 @@ def with_missing_steps_after(grid: TimeGrid | None, known, X, y, groups):
     return _completed(X, y, groups, panel, grids, places)
 
 
-def _kind_of_dates(times) -> str:
+def kind_of_dates(times) -> str | None:
     """How times are dated: periods of a frequency, or timestamps with or
-    without a time zone."""
+    without a time zone; None for times that are not dates (integers).
+
+    Times of one kind can be compared with each other.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklstm._time_index import kind_of_dates
+    >>> kind_of_dates(pd.period_range("2024-01", periods=2, freq="M"))
+    'periods of frequency M'
+    >>> kind_of_dates(pd.Timestamp("2024-01-01")), kind_of_dates(pd.Index([1, 2]))
+    ('timestamps without a time zone', None)
+    """
     if isinstance(times, (pd.Period, pd.PeriodIndex)):
         return f"periods of frequency {times.freqstr}"
-    return "timestamps " + ("with a time zone" if times.tz else "without a time zone")
+    if isinstance(times, (pd.Timestamp, pd.DatetimeIndex)):
+        zone = "with a time zone" if times.tz else "without a time zone"
+        return f"timestamps {zone}"
+    return None
 
 
 def _refuse_dates_of_another_kind(index: pd.Index, origin) -> None:
     """Refuse new rows dated otherwise than the fitted grid (``origin``)."""
-    given, fitted = _kind_of_dates(index), _kind_of_dates(origin)
+    given, fitted = kind_of_dates(index), kind_of_dates(origin)
     if given != fitted:
         raise ValueError(
             f"The new rows are dated by {given}, but the series seen so far by "
