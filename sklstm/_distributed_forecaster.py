@@ -73,6 +73,7 @@ _PER_SERIES = (
     "_series_history",
     "_series_scaling",
     "_series_season",
+    "_series_drift",
     "_series_interval_scale",
 )
 
@@ -338,7 +339,7 @@ def _merged_state(parts: list[dict], architecture: dict) -> dict:
     merged.update(_merged_grid(parts))
     merged["_series_missing"] = _merged_missing(parts)
     merged["_interval_noise_centre"] = parts[0]["_interval_noise_centre"]
-    state = SeriesState.from_attributes(merged, architecture["series_scaling"])
+    state = SeriesState.from_attributes(merged, architecture)
     return _sorted_state(
         state.labels,
         state.history,

@@ -2,7 +2,7 @@
 
 Some of ``LSTMForecaster``'s best settings depend on what it is fitted on: a
 global model of many series wants an ensemble, direct forecasts, per-series
-scaling and seasons; one series is better served by one network that
+scaling, seasons and drifts; one series is better served by one network that
 forecasts step by step from the series as it is. Their ``'auto'`` values are
 resolved here, from the number and lengths of the series ``fit`` sees, never
 from whether ``groups`` was passed: one series given with ``groups`` is
@@ -16,6 +16,7 @@ setting ('auto')        one series               several series
 ``max_series``         all                      2/5 per network (>= 100)
 ``series_scaling``     ``'none'``               ``'last'``
 ``season_length``      None (no adjustment)     found from the data
+``drift``              False                    True (not with log scalings)
 ``batch_size``         32                       grows with the windows
 ``n_iter_no_change``   600 steps in epochs,     the same (3 epochs for
                        from 3 to 10             large collections)
@@ -33,7 +34,7 @@ import numpy as np
 
 from sklstm._forecast_windows import auto_batch_size
 from sklstm._seasonality import detect_season_length
-from sklstm._series_transforms import RELATIVE_SCALINGS
+from sklstm._series_transforms import LOGARITHMIC_SCALINGS, RELATIVE_SCALINGS
 from sklstm._warnings import warn
 
 #: The parameters that shape the fitted state: recorded, resolved, at fit in
@@ -46,6 +47,7 @@ ARCHITECTURE_PARAMS = (
     "network_output",
     "series_scaling",
     "season_length",
+    "drift",
     "n_networks",
 )
 #: Networks ``n_networks='auto'`` trains on several series (one on one series).
@@ -91,6 +93,18 @@ def resolve_architecture(
         architecture["n_networks"] = ENSEMBLE_SIZE if many else 1
     if architecture["series_scaling"] == "auto":
         architecture["series_scaling"] = "last" if many else "none"
+    logarithmic = architecture["series_scaling"] in LOGARITHMIC_SCALINGS
+    if architecture["drift"] == "auto":
+        architecture["drift"] = many and not logarithmic
+    elif architecture["drift"] and logarithmic:
+        raise ValueError(
+            f"drift=True takes each series' drift out of its values before "
+            f"series_scaling={architecture['series_scaling']!r} takes their "
+            "logarithm, which the values left need not allow (they may reach "
+            "0 or below). Use drift=False with a logarithmic scaling, or "
+            "series_scaling='last' with drift=True."
+        )
+    architecture["drift"] = bool(architecture["drift"])
     architecture["season_length"] = _season_length(params, series, many)
     if params.get("target", "deprecated") != "deprecated":
         architecture["network_output"] = params["target"]

@@ -214,6 +214,20 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         seasonal adjustment off. See Notes for the measurements.
 
         .. versionadded:: 0.2
+    drift : bool or 'auto', default='auto'
+        Whether each series' drift is taken out before the network learns
+        (after its season, before its scaling) and put back into its
+        forecasts. The drift is the series' mean step over the rows given
+        to ``fit``: from its first observed value to its last, divided by
+        the steps between them, the slope the random walk with drift
+        continues. The network then learns how a series departs from the
+        straight continuation of its own trend, which a window of
+        ``lookback`` steps alone shows poorly. ``'auto'`` is True for several
+        series (unless ``series_scaling`` takes logarithms, which refuse
+        True) and False for one. A series first seen by ``update`` gets its
+        drift from the rows given there. See Notes for the measurements.
+
+        .. versionadded:: 0.3
     n_networks : int or 'auto', default='auto'
         Networks trained, each from its own random start (seeded from
         ``random_state``), whose forecasts are averaged: an ensemble, as
@@ -384,6 +398,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     ``n_networks``         1                        5
     ``series_scaling``     ``'none'``               ``'last'``
     ``season_length``      None (no adjustment)     found from the data
+    ``drift``              False                    True
     ``batch_size``         32                       grows with the windows
     ``n_iter_no_change``   600 steps in epochs,     the same (3 epochs for
                            from 3 to 10             large collections)
@@ -492,6 +507,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         "network_output": [StrOptions(set(NETWORK_OUTPUTS))],
         "target": [StrOptions({*NETWORK_OUTPUTS, "deprecated"})],
         "series_scaling": [StrOptions({*SERIES_SCALINGS, "auto"})],
+        "drift": ["boolean", StrOptions({"auto"})],
         "n_networks": [
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
@@ -537,6 +553,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         "_series_history": Array(shape=("*", "*", "*")),
         "_series_scaling": Array(shape=("*", "*")),
         "_series_season": Array(shape=("*", "*"), optional=True),
+        "_series_drift": Array(shape=("*", "*"), optional=True),
         "_time_origin": Label(optional=True),
         "_time_step": Step(optional=True),
         "_time_offsets": Array(shape=("*",), optional=True),
@@ -557,6 +574,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         network_output: str = "level",
         series_scaling: str = "auto",
         season_length: int | str | None = "auto",
+        drift: bool | str = "auto",
         n_networks: int | str = "auto",
         max_series: int | float | str = "auto",
         hidden_size: int = 32,
@@ -589,6 +607,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.network_output = network_output
         self.series_scaling = series_scaling
         self.season_length = season_length
+        self.drift = drift
         self.n_networks = n_networks
         self.max_series = max_series
         self.hidden_size = hidden_size
@@ -1340,6 +1359,7 @@ def target_transform(series, panel, architecture):
         architecture["series_scaling"],
         architecture["season_length"],
         labels=panel.labels,
+        drift=architecture["horizon"] if architecture["drift"] else None,
     )
 
 
@@ -1568,13 +1588,12 @@ class _Fitted:
     def __init__(self, estimator: LSTMForecaster) -> None:
         self.estimator = estimator
         fitted = vars(estimator)
-        self.architecture = fitted["_architecture"]
+        # Files saved before the drift existed fitted none.
+        self.architecture = {"drift": False, **fitted["_architecture"]}
         self.members = [fitted["regressor_"], *(fitted.get("_ensemble") or [])]
         self.residuals = fitted.get("calibration_residuals_")
         self.series_name = fitted.get("_series_name")
-        self.state = SeriesState.from_attributes(
-            fitted, self.architecture["series_scaling"]
-        )
+        self.state = SeriesState.from_attributes(fitted, self.architecture)
         # A network of a fit on series with holes reads one input more per
         # step than the value and the covariates: the mask of missing values.
         inputs = 1 + block_of(self.architecture) * fitted["n_features_in_"]

@@ -27,6 +27,7 @@ from sklstm._missing_values import (
 from sklstm._panel import Panel, locate_series, panel_of
 from sklstm._plain import python_scalar
 from sklstm._series_transforms import (
+    Drift,
     SeasonalAdjustment,
     SeriesScaling,
     TargetTransform,
@@ -185,12 +186,9 @@ class SeriesState:
             tail[:, 0] = fill_forward_series(tail[:, 0])[0]
             history[placed[s]] = padded_tail(tail, width)
             missing[placed[s]] = padded_tail(holes, width)
-        if transform.season is not None:
-            advance = np.zeros(len(history), dtype=np.intp)
-            advance[where[~new]] = panel.lengths[~new]
-            transform = TargetTransform(
-                transform.season.advanced(advance), transform.scaling
-            )
+        advance = np.zeros(len(history), dtype=np.intp)
+        advance[where[~new]] = panel.lengths[~new]
+        transform = transform.advanced(advance)
         grid = None if self.grid is None else self.grid.continued(index, panel, where)
         labels = np.concatenate([self.labels, panel.labels[new]])
         missing = missing if missing.any() else None
@@ -211,23 +209,16 @@ class SeriesState:
             return self.transform
         series = np.split(y_sorted, panel.starts[1:])
         refuse_empty_series([series[s] for s in new], panel.labels[new])
-        season, scaling = self.transform.season, self.transform.scaling
+        season, drift = self.transform.season, self.transform.drift
         added = fit_target_transform(
             [series[s] for s in new],
             np.cumsum([0, *(panel.lengths[new])])[:-1],
-            scaling.scheme,
+            self.transform.scaling.scheme,
             None if season is None else season.season_length,
             labels=panel.labels[new],
+            drift=None if drift is None else drift.min_changes,
         )
-        if season is not None:
-            season = SeasonalAdjustment(
-                np.concatenate([season.components, added.season.components]),
-                np.concatenate([season.multiplicative, added.season.multiplicative]),
-            )
-        scaling = SeriesScaling(
-            scaling.scheme, np.concatenate([scaling.params, added.scaling.params])
-        )
-        return TargetTransform(season, scaling)
+        return self.transform.extended(added)
 
     # ---------------------------------------------------------- persistence
 
@@ -242,6 +233,9 @@ class SeriesState:
             "_series_season": None
             if season is None
             else np.column_stack([season.multiplicative, season.components]),
+            "_series_drift": None
+            if self.transform.drift is None
+            else self.transform.drift.as_array(),
             "_time_origin": None if grid is None else grid.origin,
             "_time_step": None if grid is None else grid.step,
             "_time_offsets": None if grid is None else grid.offsets,
@@ -251,8 +245,9 @@ class SeriesState:
         }
 
     @classmethod
-    def from_attributes(cls, fitted: dict, scheme: str) -> SeriesState:
-        """The state that :meth:`to_attributes` stored (``fitted``: a snapshot)."""
+    def from_attributes(cls, fitted: dict, architecture: dict) -> SeriesState:
+        """The state that :meth:`to_attributes` stored (``fitted``: a snapshot
+        of a fit with the resolved ``architecture``)."""
         season = fitted.get("_series_season")
         if season is not None:
             season = SeasonalAdjustment(season[:, 1:], season[:, 0] > 0)
@@ -261,12 +256,17 @@ class SeriesState:
             grid = TimeGrid(
                 fitted["_time_origin"], fitted["_time_step"], fitted["_time_offsets"]
             )
-        scaling = SeriesScaling(scheme, fitted["_series_scaling"])
+        scaling = SeriesScaling(
+            architecture["series_scaling"], fitted["_series_scaling"]
+        )
+        drift = fitted.get("_series_drift")
+        if drift is not None:
+            drift = Drift.from_array(drift, architecture["horizon"])
         missing = fitted.get("_series_missing")
         return cls(
             fitted["series_"],
             fitted["_series_history"],
-            TargetTransform(season, scaling),
+            TargetTransform(season, scaling, drift),
             grid,
             None if missing is None else np.asarray(missing) > 0,
             fitted.get("_series_interval_scale"),
@@ -319,18 +319,12 @@ def _sorted_state(
     """
     scales, centre = scale or (None, None)
     order = np.argsort(labels, kind="stable")
-    season = transform.season
-    if season is not None:
-        season = SeasonalAdjustment(
-            season.components[order], season.multiplicative[order]
-        )
-    scaling = SeriesScaling(transform.scaling.scheme, transform.scaling.params[order])
     if grid is not None:
         grid = TimeGrid(grid.origin, grid.step, grid.offsets[order])
     return SeriesState(
         labels[order],
         history[order],
-        TargetTransform(season, scaling),
+        transform.reordered(order),
         grid,
         None if missing is None else missing[order],
         None if scales is None else scales[order],
@@ -373,13 +367,19 @@ def check_state(state: SeriesState, lookback: int, width: int, n_features: int) 
         problems.append(
             f"the seasons must hold finite components for each of {n} series"
         )
+    drift = state.transform.drift
+    if drift is not None and not (
+        drift.slopes.shape == drift.offsets.shape == (n,)
+        and np.isfinite(drift.slopes).all()
+        and _whole_numbers(drift.offsets)
+    ):
+        problems.append(
+            f"the drifts must hold a finite slope and a whole number of steps "
+            f"for each of {n} series"
+        )
     if state.grid is not None:
         offsets = state.grid.offsets
-        if offsets.shape != (n,) or not (
-            np.isfinite(offsets).all()
-            and (offsets == np.round(offsets)).all()
-            and (np.abs(offsets) < 2**40).all()
-        ):
+        if offsets.shape != (n,) or not _whole_numbers(offsets):
             problems.append(f"the time offsets must be {n} whole numbers")
     if not np.isfinite(state.history).all():
         problems.append("the recent history must be finite")
@@ -398,6 +398,15 @@ def check_state(state: SeriesState, lookback: int, width: int, n_features: int) 
         problems.append("the noise centre must be a positive number")
     if problems:
         raise ValueError("; ".join(problems))
+
+
+def _whole_numbers(values: np.ndarray) -> bool:
+    """Whether ``values`` are finite whole numbers of a sane size (steps)."""
+    return bool(
+        np.isfinite(values).all()
+        and (values == np.round(values)).all()
+        and (np.abs(values) < 2**40).all()
+    )
 
 
 def _listed(labels: np.ndarray) -> str:

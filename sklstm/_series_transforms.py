@@ -1,9 +1,10 @@
 """Fitted per-series transforms of a forecaster's target, each with its inverse.
 
 Before the network learns from a collection of series, each series' season is
-taken out (:class:`SeasonalAdjustment`) and the adjusted values are scaled
-(:class:`SeriesScaling`), so that series of very different sizes and levels
-look alike to the one network. Both are fitted objects with ``transform`` and
+taken out (:class:`SeasonalAdjustment`), then its drift (:class:`Drift`, when
+asked for), and the adjusted values are scaled (:class:`SeriesScaling`), so
+that series of very different sizes, levels and trends look alike to the one
+network. Each is a fitted object with ``transform`` and
 ``inverse_transform``, as scikit-learn's ``TransformedTargetRegressor`` fits
 its transformer; :class:`TargetTransform` chains them and checks once, at
 fit, that its inverse undoes it. One series is a collection of one: with
@@ -17,7 +18,7 @@ first forecast step is 0, the last observed value is -1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -34,6 +35,8 @@ RELATIVE_SCALINGS = ("last", "log_last")
 _LEVEL_SCALING = {"last": "standard", "log_last": "log"}
 #: The scalings that take logarithms: positive series only.
 LOGARITHMIC_SCALINGS = ("log", "log_last")
+#: Standard errors a series' mean step must exceed to be its drift.
+DRIFT_TEST_QUANTILE = 1.645
 
 
 def _grouped_mean(values: np.ndarray, starts: np.ndarray, lengths) -> np.ndarray:
@@ -197,8 +200,104 @@ class SeasonalAdjustment:
 
 
 @dataclass(frozen=True)
+class Drift:
+    """Each series' drift, taken out as a straight line and put back.
+
+    The drift of a series is its mean step: from its first observed value
+    to its last, divided by the steps between them, the slope the random
+    walk with drift continues. It is kept only where the series' steps show
+    it: where it exceeds ``DRIFT_TEST_QUANTILE`` standard errors of their
+    mean (a two-sided test at 90 %, the level of the seasonality test), and
+    where they are at least ``min_changes`` (the horizon: a slope from ``n``
+    noisy steps, continued ``h`` steps ahead, errs by about ``h / sqrt(n)``
+    steps' noise, more than the ``sqrt(h)`` of the random walk itself when
+    ``n < h``); else it is 0. The line ``slopes * (steps + offsets)`` is
+    taken out of the values.
+
+    Attributes
+    ----------
+    slopes : ndarray of shape (n_series,)
+        Each series' drift per step, in the units of its adjusted values.
+    offsets : ndarray of shape (n_series,)
+        The steps each series' end has moved on since its drift was
+        fitted (by ``update``), so that its line stays where it was.
+    min_changes : int
+        The fewest changes between observed values a drift is estimated
+        from, for the series fitted later (by ``update``) too.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._series_transforms import Drift
+    >>> values = np.array([1.0, 3.1, 4.9, np.nan, 9.0, 5.0, 4.0, 6.0, 5.3])
+    >>> codes, steps = np.repeat([0, 1], [5, 4]), np.r_[-5:0, -4:0]
+    >>> drift = Drift.fit(values, codes, steps, 2, min_changes=2)
+    >>> drift.slopes.tolist()  # the second series' steps show no trend
+    [2.0, 0.0]
+    >>> drift.transform(values[:5], codes[:5], steps[:5]).round(1).tolist()
+    [11.0, 11.1, 10.9, nan, 11.0]
+    """
+
+    slopes: np.ndarray
+    offsets: np.ndarray
+    min_changes: int = 1
+
+    @classmethod
+    def fit(cls, values, codes, steps, n_series: int, min_changes: int) -> Drift:
+        """Fit on ``values`` (NaN where missing) of series ``codes``, in time
+        order within each series, at ``steps`` from its end."""
+        observed = ~np.isnan(values)
+        values, codes, steps = values[observed], codes[observed], steps[observed]
+        # Each step between two observed values of a series, per step of time.
+        within = codes[1:] == codes[:-1]
+        rates = (np.diff(values) / np.diff(steps))[within]
+        owner = codes[1:][within]
+        count = np.bincount(owner, minlength=n_series)
+        rise = np.bincount(owner, np.diff(values)[within], minlength=n_series)
+        span = np.bincount(owner, np.diff(steps)[within], minlength=n_series)
+        slopes = np.divide(rise, span, out=np.zeros(n_series), where=span > 0)
+        mean_rate = np.divide(
+            np.bincount(owner, rates, minlength=n_series),
+            count,
+            out=np.zeros(n_series),
+            where=count > 0,
+        )
+        spread = np.bincount(owner, (rates - mean_rate[owner]) ** 2, n_series)
+        error = np.sqrt(
+            np.divide(
+                spread, count * (count - 1.0), out=np.zeros(n_series), where=count > 1
+            )
+        )
+        shown = (count >= max(min_changes, 2)) & (
+            np.abs(slopes) > DRIFT_TEST_QUANTILE * error
+        )
+        return cls(np.where(shown, slopes, 0.0), np.zeros(n_series), min_changes)
+
+    def line(self, where, steps) -> np.ndarray:
+        return self.slopes[where] * (steps + self.offsets[where])
+
+    def transform(self, values, where, steps) -> np.ndarray:
+        return values - self.line(where, steps)
+
+    def inverse_transform(self, values, where, steps) -> np.ndarray:
+        return values + self.line(where, steps)
+
+    def advanced(self, n_steps: np.ndarray) -> Drift:
+        """The same lines, each series' end moved ``n_steps[s]`` steps on."""
+        return replace(self, offsets=self.offsets + np.asarray(n_steps))
+
+    def as_array(self) -> np.ndarray:
+        return np.column_stack([self.slopes, self.offsets])
+
+    @classmethod
+    def from_array(cls, array: np.ndarray, min_changes: int) -> Drift:
+        return cls(array[:, 0], array[:, 1], min_changes)
+
+
+@dataclass(frozen=True)
 class TargetTransform:
-    """The season taken out (if any), then the series scaled: one chain.
+    """The season taken out (if any), then the drift (if any), then the
+    series scaled: one chain.
 
     Examples
     --------
@@ -212,21 +311,72 @@ class TargetTransform:
 
     season: SeasonalAdjustment | None
     scaling: SeriesScaling
+    drift: Drift | None = None
 
     def adjust(self, values, where, steps) -> np.ndarray:
-        """Only the season taken out: the values a forecast's history holds."""
-        if self.season is None:
-            return values
-        return self.season.transform(values, where, steps)
+        """The season and the drift taken out: the values a forecast's history
+        holds."""
+        if self.season is not None:
+            values = self.season.transform(values, where, steps)
+        if self.drift is not None:
+            values = self.drift.transform(values, where, steps)
+        return values
 
     def transform(self, values, where, steps) -> np.ndarray:
         return self.scaling.transform(self.adjust(values, where, steps), where)
 
     def inverse_transform(self, values, where, steps) -> np.ndarray:
         levels = self.scaling.inverse_transform(values, where)
+        if self.drift is not None:
+            levels = self.drift.inverse_transform(levels, where, steps)
         if self.season is None:
             return levels
         return self.season.inverse_transform(levels, where, steps)
+
+    def advanced(self, n_steps: np.ndarray) -> TargetTransform:
+        """The same transform, each series' end moved ``n_steps[s]`` steps on."""
+        return TargetTransform(
+            None if self.season is None else self.season.advanced(n_steps),
+            self.scaling,
+            None if self.drift is None else self.drift.advanced(n_steps),
+        )
+
+    def reordered(self, order: np.ndarray) -> TargetTransform:
+        """The transform of the series ``order`` (an index array), in that order."""
+        season, drift = self.season, self.drift
+        return TargetTransform(
+            None
+            if season is None
+            else SeasonalAdjustment(
+                season.components[order], season.multiplicative[order]
+            ),
+            SeriesScaling(self.scaling.scheme, self.scaling.params[order]),
+            None
+            if drift is None
+            else replace(
+                drift, slopes=drift.slopes[order], offsets=drift.offsets[order]
+            ),
+        )
+
+    def extended(self, added: TargetTransform) -> TargetTransform:
+        """This transform's series followed by those of ``added``."""
+        season, drift = self.season, self.drift
+        if season is not None:
+            season = SeasonalAdjustment(
+                np.concatenate([season.components, added.season.components]),
+                np.concatenate([season.multiplicative, added.season.multiplicative]),
+            )
+        if drift is not None:
+            drift = replace(
+                drift,
+                slopes=np.concatenate([drift.slopes, added.drift.slopes]),
+                offsets=np.concatenate([drift.offsets, added.drift.offsets]),
+            )
+        scaling = SeriesScaling(
+            self.scaling.scheme,
+            np.concatenate([self.scaling.params, added.scaling.params]),
+        )
+        return TargetTransform(season, scaling, drift)
 
     def check_inverse(self, values, where, steps) -> None:
         """Refuse a chain whose inverse does not undo it on ``values``."""
@@ -252,8 +402,10 @@ def fit_target_transform(
     scheme: str,
     season_length: int | None,
     labels=None,
+    drift: int | None = None,
 ) -> TargetTransform:
-    """Fit the season of each series (if ``season_length``), then its scaling.
+    """Fit the season of each series (if ``season_length``), its drift (if
+    ``drift``), then its scaling.
 
     Parameters
     ----------
@@ -268,6 +420,9 @@ def fit_target_transform(
         The resolved season length; None: no seasonal adjustment.
     labels : ndarray of shape (n_series,), default=None
         The series' labels, to name one in an error message.
+    drift : int or None, default=None
+        Take each series' drift out (:class:`Drift`), estimated from at
+        least this many changes (the horizon); None: no drift.
     """
     values = np.concatenate(series)
     lengths = np.array([len(s) for s in series])
@@ -277,13 +432,17 @@ def fit_target_transform(
     if season_length is not None:
         season = SeasonalAdjustment.fit(series, season_length)
         values = season.transform(values, codes, steps)
+    trend = None
+    if drift is not None:
+        trend = Drift.fit(values, codes, steps, len(series), drift)
+        values = trend.transform(values, codes, steps)
     # Missing values (NaN) are left out of the statistics.
     observed = ~np.isnan(values)
     counts = np.bincount(codes[observed], minlength=len(series))
     scaling = SeriesScaling.fit(
         values[observed], np.cumsum(counts) - counts, scheme, labels
     )
-    transform = TargetTransform(season, scaling)
+    transform = TargetTransform(season, scaling, trend)
     transform.check_inverse(
         np.concatenate(series)[observed], codes[observed], steps[observed]
     )
@@ -294,6 +453,7 @@ __all__ = [
     "LOGARITHMIC_SCALINGS",
     "RELATIVE_SCALINGS",
     "SERIES_SCALINGS",
+    "Drift",
     "SeasonalAdjustment",
     "SeriesScaling",
     "TargetTransform",

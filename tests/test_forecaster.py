@@ -332,6 +332,7 @@ def test_forecaster_has_every_training_parameter_of_the_regressor_with_its_defau
         "network_output",
         "series_scaling",
         "season_length",
+        "drift",
         "n_networks",
         "max_series",
         "target",  # deprecated, removed in 0.3

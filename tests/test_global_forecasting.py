@@ -116,7 +116,8 @@ def test_series_shorter_than_the_lookback_train_and_are_forecast():
     short = wave(6, phase=0.4)  # far shorter than LOOKBACK
     y = np.concatenate([long, short])
     groups = np.repeat(["long", "short"], [len(long), len(short)])
-    model = tiny(max_iter=5).fit(np.empty((len(y), 0)), y, groups=groups)
+    model = tiny(max_iter=5, drift=False)
+    model.fit(np.empty((len(y), 0)), y, groups=groups)
     X_future, future_groups = future([("short", 3)])
     forecast = model.predict(X_future, groups=future_groups)
     assert np.isfinite(forecast).all()
@@ -481,12 +482,15 @@ def test_a_new_series_in_update_needs_one_step_of_history(fitted):
     with pytest.raises(ValueError, match=r"at least 2 value.*\['tiny'\]"):
         forecaster.update(np.empty((1, 0)), np.ones(1), groups=["tiny"])
     # Shorter than lookback: padded by its first value, as short series train
-    # (to lookback + 1 values, the lookback steps of a relative window).
+    # (to lookback + 1 values, the lookback steps of a relative window). The
+    # history holds the values with the series' drift taken out: its mean
+    # step, 1.5, times the steps from its end (-3, -2, -1).
     forecaster.update(np.empty((3, 0)), np.array([1.0, 2, 4]), groups=["tiny"] * 3)
     tiny_row = np.flatnonzero(forecaster.series_ == "tiny")[0]
+    level = np.array([1.0, 2, 4]) + 1.5 * np.array([3, 2, 1])
     np.testing.assert_array_equal(
         forecaster._series_history[tiny_row, :, 0],
-        [1.0] * (LOOKBACK + 1 - 3) + [1, 2, 4],
+        [level[0]] * (LOOKBACK + 1 - 3) + level.tolist(),
     )
 
 
@@ -631,7 +635,8 @@ def test_a_file_saved_before_ensembles_and_seasons_loads_and_refits(tmp_path):
     from _legacy_files import format_1_file
 
     X, y, groups, _ = collection()
-    model = tiny(n_networks=1, season_length=None).fit(X, y, groups=groups)
+    model = tiny(n_networks=1, season_length=None, drift=False)
+    model.fit(X, y, groups=groups)
 
     # What sklstm 0.1 wrote: neither parameter, nor their state.
     def before_ensembles(document):

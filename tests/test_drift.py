@@ -1,0 +1,140 @@
+"""Each series' drift taken out before the network learns, and put back.
+
+A global forecaster of several series takes each series' mean step (its
+drift) out of its values (``drift='auto'``), so that the network learns how
+a series departs from the straight continuation of its own trend.
+"""
+
+import pickle
+
+import numpy as np
+import pytest
+from test_persistence import _set_array, _tampered_file
+
+import sklstm
+from sklstm import LSTMForecaster
+
+SLOPES = np.array([0.5, -0.8, 0.1])
+LEVELS = np.array([10.0, 50.0, 5.0])
+LENGTH = 60
+HORIZON = 4
+
+
+def lines(length=LENGTH, noise=0.2, seed=0):
+    """Three noisy straight lines of different slopes, one after another."""
+    rng = np.random.default_rng(seed)
+    steps = np.arange(length)
+    values = LEVELS[:, None] + SLOPES[:, None] * steps
+    values = values + rng.normal(0, noise, values.shape)
+    return values.ravel(), np.repeat(np.arange(len(SLOPES)), length)
+
+
+def continuation(start, n_steps=HORIZON):
+    """Each line's noiseless values at steps ``start`` to ``start + n_steps - 1``."""
+    steps = np.arange(start, start + n_steps)
+    return LEVELS[:, None] + SLOPES[:, None] * steps
+
+
+def tiny(**params) -> LSTMForecaster:
+    return LSTMForecaster(
+        lookback=6,
+        horizon=HORIZON,
+        hidden_size=4,
+        n_networks=1,
+        max_iter=20,
+        random_state=0,
+        **params,
+    )
+
+
+def forecast(model) -> np.ndarray:
+    """Each line's next ``HORIZON`` steps, one row per line."""
+    groups = np.repeat(np.arange(len(SLOPES)), HORIZON)
+    forecasts = model.predict(np.empty((len(groups), 0)), groups=groups)
+    return forecasts.reshape(len(SLOPES), HORIZON)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    y, groups = lines()
+    return tiny().fit(np.empty((len(y), 0)), y, groups=groups)
+
+
+def test_each_series_trend_is_continued_only_with_its_drift_taken_out(fitted):
+    y, groups = lines()
+    assert fitted._series_drift is not None  # 'auto': on for several series
+    flat = tiny(drift=False).fit(np.empty((len(y), 0)), y, groups=groups)
+    truth = continuation(LENGTH)
+    error = np.abs(forecast(fitted) - truth).mean()
+    # A short window of noisy steps shows the network each trend poorly.
+    assert error < 0.3 < np.abs(forecast(flat) - truth).mean()
+    # The drift of each series is its mean step, in the units of its values.
+    first, last = y.reshape(3, LENGTH)[:, 0], y.reshape(3, LENGTH)[:, -1]
+    np.testing.assert_allclose(
+        fitted._series_drift[:, 0], (last - first) / (LENGTH - 1), rtol=1e-12
+    )
+
+
+def test_an_update_continues_each_line_from_the_new_end(fitted):
+    model = pickle.loads(pickle.dumps(fitted))
+    # The new rows: the same lines, eight steps on, without noise.
+    new_values = continuation(LENGTH, 8).ravel()
+    model.update(np.empty((24, 0)), new_values, groups=np.repeat([0, 1, 2], 8))
+    # The drift line stays where the fit put it: forecasts follow on from
+    # the new end, not eight steps of drift away from it.
+    truth = continuation(LENGTH + 8)
+    assert np.abs(forecast(model) - truth).mean() < 0.3
+    # A new series gets its own drift from the rows update gives it.
+    model.update(np.empty((20, 0)), 3.0 - 0.4 * np.arange(20), groups=[7] * 20)
+    assert model._series_drift[-1, 0] == pytest.approx(-0.4)
+    new = model.predict(np.empty((HORIZON, 0)), groups=[7] * HORIZON)
+    np.testing.assert_allclose(new, 3.0 - 0.4 * np.arange(20, 24), atol=0.5)
+
+
+def test_missing_last_values_are_forecast_along_the_drift():
+    y, groups = lines()
+    y = y.copy()
+    y[LENGTH - 3 : LENGTH] = np.nan  # the first line's last three values
+    model = tiny().fit(np.empty((len(y), 0)), y, groups=groups)
+    truth = continuation(LENGTH)
+    assert np.isfinite(forecast(model)).all()
+    # The holes hold the line's values, not its last observed one repeated.
+    assert np.abs(forecast(model)[0] - truth[0]).mean() < 0.5
+
+
+def test_one_series_keeps_no_drift_unless_asked():
+    y, _ = lines()
+    series = y[:LENGTH]
+    model = tiny(strategy="recursive").fit(np.empty((LENGTH, 0)), series)
+    assert model._series_drift is None
+    asked = tiny(strategy="recursive", drift=True).fit(np.empty((LENGTH, 0)), series)
+    steps = asked.predict(np.empty((HORIZON, 0)))
+    np.testing.assert_allclose(steps, continuation(LENGTH)[0], atol=0.5)
+
+
+def test_drift_with_a_logarithmic_scaling_is_refused_with_what_to_do():
+    y, groups = lines()
+    with pytest.raises(ValueError, match=r"drift=True.*logarithm.*drift=False"):
+        tiny(series_scaling="log_last", drift=True).fit(
+            np.empty((len(y), 0)), y, groups=groups
+        )
+    model = tiny(series_scaling="log_last").fit(np.empty((len(y), 0)), y, groups=groups)
+    assert model._series_drift is None  # 'auto' takes none out of logarithms
+
+
+def test_a_saved_forecaster_keeps_its_drifts(fitted, tmp_path):
+    sklstm.save(fitted, tmp_path / "drift.zip")
+    loaded = sklstm.load(tmp_path / "drift.zip")
+    np.testing.assert_array_equal(loaded._series_drift, fitted._series_drift)
+    np.testing.assert_array_equal(forecast(loaded), forecast(fitted))
+
+
+@pytest.mark.parametrize(
+    "drift",
+    [np.array([[np.inf, 0.0]] * 3), np.array([[0.5, 0.5]] * 3), np.zeros((2, 2))],
+    ids=["infinite-slope", "half-a-step", "too-few-series"],
+)
+def test_load_refuses_tampered_drifts(fitted, drift, tmp_path):
+    edit = _set_array("_series_drift", drift)
+    with pytest.raises(ValueError, match=r"drifts must hold a finite slope"):
+        sklstm.load(_tampered_file(tmp_path, edit, fitted))
