@@ -464,6 +464,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     on M1 and 0.92 on M3; levels scaled by their mean 1.38 and 1.09,
     standardised levels 1.64 and 1.21, centred log levels 1.69 and 0.98,
     ratios to the last value (``'log_last'``) 1.21 and 1.09.
+    ``drift='auto'`` (each series' mean step taken out, several series
+    only) was measured on all ten M1, M3 and Tourism collections over
+    three random states: mean MASE 18 % lower on M1 yearly (3.74 against
+    4.54), 5 to 6 % lower on the other yearly collections and on M1
+    quarterly, 2.6 % on Tourism monthly; 1 to 2 % higher on M3 quarterly,
+    M3 other and M1 monthly; lower on every panel of 20 series
+    (``docs/forecasting.md``).
     ``predict_interval`` pools the held-out errors of all series in the
     units the network sees, so each series' interval is scaled like the
     series (and by its season); each error is first divided by its series'
