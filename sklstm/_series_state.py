@@ -50,7 +50,8 @@ class SeriesState:
     history : ndarray of shape (n_series, width, 1 + n_covariates)
         The last ``width`` steps of each series (padded at the front by
         repeating its first step, as its windows are): column 0 the value
-        with the season taken out (not scaled), the rest its covariates.
+        with the season and the drift taken out (not scaled), the rest its
+        covariates.
     transform : TargetTransform
     grid : TimeGrid or None
     missing : ndarray of bool of shape (n_series, width) or None
