@@ -1153,7 +1153,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                     f"{' of a 1-D target' if member._y_was_1d else ''}"
                 )
         check_state(
-            fitted.state, lookback, history_width(architecture), self.n_features_in_
+            fitted.state,
+            lookback,
+            history_width(architecture),
+            self.n_features_in_,
+            architecture["drift"],
         )
 
     def _check_same_architecture(

@@ -276,6 +276,14 @@ def _check_exportable_forecaster(model) -> None:
             "or fit one forecaster per series (without groups, with the default "
             "series_scaling and season_length, and n_networks=1) and export each."
         )
+    if architecture["drift"]:
+        raise ValueError(
+            "to_onnx exports a network that reads the series' values, and this "
+            "forecaster takes the series' drift out of them before its network "
+            "reads them (drift=True) and puts it back into its forecasts, which "
+            "the graph does not hold, so its forecasts would be wrong. Forecast "
+            "it with predict in Python, or fit it with drift=False to export it."
+        )
     if model._fitted().masked:
         raise ValueError(
             "to_onnx exports a network that reads the series' values, and this "

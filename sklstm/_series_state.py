@@ -333,12 +333,16 @@ def _sorted_state(
     )
 
 
-def check_state(state: SeriesState, lookback: int, width: int, n_features: int) -> None:
+def check_state(
+    state: SeriesState, lookback: int, width: int, n_features: int, drift: bool
+) -> None:
     """Refuse a state whose parts do not fit together (a tampered file).
 
     Every per-series array must have one row per label; labels sorted and
     unique; the history as wide as the windows and the covariates; scales,
-    seasons and time offsets finite and sane.
+    seasons and time offsets finite and sane; drifts present exactly when
+    the architecture took them out (``drift``), and small enough that their
+    line stays finite over any step a forecast reaches.
     """
     n = len(state.labels)
     season = state.transform.season
@@ -368,15 +372,20 @@ def check_state(state: SeriesState, lookback: int, width: int, n_features: int) 
         problems.append(
             f"the seasons must hold finite components for each of {n} series"
         )
-    drift = state.transform.drift
-    if drift is not None and not (
-        drift.slopes.shape == drift.offsets.shape == (n,)
-        and np.isfinite(drift.slopes).all()
-        and _whole_numbers(drift.offsets)
+    line = state.transform.drift
+    if (line is not None) != drift:
+        problems.append(
+            f"the architecture says drift={drift}, but the file "
+            f"{'holds' if line is not None else 'holds no'} drifts"
+        )
+    if line is not None and not (
+        line.slopes.shape == line.offsets.shape == (n,)
+        and np.isfinite(line.slopes * _MAX_STEPS).all()
+        and _whole_numbers(line.offsets)
     ):
         problems.append(
-            f"the drifts must hold a finite slope and a whole number of steps "
-            f"for each of {n} series"
+            f"the drifts must hold a finite slope (times {_MAX_STEPS:.0e} "
+            f"steps) and a whole number of steps for each of {n} series"
         )
     if state.grid is not None:
         offsets = state.grid.offsets
@@ -401,12 +410,16 @@ def check_state(state: SeriesState, lookback: int, width: int, n_features: int) 
         raise ValueError("; ".join(problems))
 
 
+#: The most steps a time offset may count: far beyond any real series.
+_MAX_STEPS = 2.0**40
+
+
 def _whole_numbers(values: np.ndarray) -> bool:
     """Whether ``values`` are finite whole numbers of a sane size (steps)."""
     return bool(
         np.isfinite(values).all()
         and (values == np.round(values)).all()
-        and (np.abs(values) < 2**40).all()
+        and (np.abs(values) < _MAX_STEPS).all()
     )
 
 

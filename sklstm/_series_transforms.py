@@ -272,6 +272,12 @@ class Drift:
 
     @classmethod
     def from_array(cls, array: np.ndarray, min_changes: int) -> Drift:
+        """The drifts :meth:`as_array` laid out: a slope and an offset per row."""
+        if array.ndim != 2 or array.shape[1] != 2:
+            raise ValueError(
+                f"the drifts must hold two columns (slope, offset); got shape "
+                f"{array.shape}"
+            )
         return cls(array[:, 0], array[:, 1], min_changes)
 
 

@@ -129,12 +129,46 @@ def test_a_saved_forecaster_keeps_its_drifts(fitted, tmp_path):
     np.testing.assert_array_equal(forecast(loaded), forecast(fitted))
 
 
+def _without_drifts(document, arrays):
+    document["estimator"]["fitted"]["_series_drift"] = None
+    del arrays["_series_drift"]
+
+
+def _drifts_without_drift(document, arrays):
+    document["estimator"]["fitted"]["_architecture"]["drift"] = False
+
+
 @pytest.mark.parametrize(
-    "drift",
-    [np.array([[np.inf, 0.0]] * 3), np.array([[0.5, 0.5]] * 3), np.zeros((2, 2))],
-    ids=["infinite-slope", "half-a-step", "too-few-series"],
+    ("edit", "message"),
+    [
+        (_set_array("_series_drift", np.array([[np.inf, 0.0]] * 3)), "finite slope"),
+        (_set_array("_series_drift", np.array([[1e306, 0.0]] * 3)), "finite slope"),
+        (_set_array("_series_drift", np.array([[0.5, 0.5]] * 3)), "whole number"),
+        (_set_array("_series_drift", np.zeros((2, 2))), "for each of 3 series"),
+        (_set_array("_series_drift", np.zeros((3, 3))), r"two columns.*\(3, 3\)"),
+        (_without_drifts, r"drift=True, but the file holds no drifts"),
+        (_drifts_without_drift, r"drift=False, but the file holds drifts"),
+    ],
+    ids=[
+        "infinite-slope",
+        "slope-whose-line-overflows",
+        "half-a-step",
+        "too-few-series",
+        "three-columns",
+        "drift-without-drifts",
+        "drifts-without-drift",
+    ],
 )
-def test_load_refuses_tampered_drifts(fitted, drift, tmp_path):
-    edit = _set_array("_series_drift", drift)
-    with pytest.raises(ValueError, match=r"drifts must hold a finite slope"):
+def test_load_refuses_tampered_drifts(fitted, edit, message, tmp_path):
+    # Each would load and forecast something else than was saved: flat
+    # lines, lines twice over, or infinities.
+    with pytest.raises(ValueError, match=message):
         sklstm.load(_tampered_file(tmp_path, edit, fitted))
+
+
+def test_onnx_refuses_a_forecaster_whose_drift_the_graph_would_not_hold():
+    y, _ = lines()
+    model = tiny(strategy="recursive", drift=True)
+    model.fit(np.empty((LENGTH, 0)), y[:LENGTH])
+    with pytest.raises(ValueError, match=r"drift=True.*drift=False to export"):
+        sklstm.to_onnx(model)
