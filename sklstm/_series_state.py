@@ -372,21 +372,7 @@ def check_state(
         problems.append(
             f"the seasons must hold finite components for each of {n} series"
         )
-    line = state.transform.drift
-    if (line is not None) != drift:
-        problems.append(
-            f"the architecture says drift={drift}, but the file "
-            f"{'holds' if line is not None else 'holds no'} drifts"
-        )
-    if line is not None and not (
-        line.slopes.shape == line.offsets.shape == (n,)
-        and np.isfinite(line.slopes * _MAX_STEPS).all()
-        and _whole_numbers(line.offsets)
-    ):
-        problems.append(
-            f"the drifts must hold a finite slope (times {_MAX_STEPS:.0e} "
-            f"steps) and a whole number of steps for each of {n} series"
-        )
+    problems += _drift_problems(state.transform.drift, drift, n)
     if state.grid is not None:
         offsets = state.grid.offsets
         if offsets.shape != (n,) or not _whole_numbers(offsets):
@@ -408,6 +394,24 @@ def check_state(
         problems.append("the noise centre must be a positive number")
     if problems:
         raise ValueError("; ".join(problems))
+
+
+def _drift_problems(line, drift: bool, n: int) -> list[str]:
+    """What does not fit in the drifts of ``n`` series (``line``, or None),
+    where the architecture says ``drift``."""
+    if (line is not None) != drift:
+        held = "holds" if line is not None else "holds no"
+        return [f"the architecture says drift={drift}, but the file {held} drifts"]
+    if line is not None and not (
+        line.slopes.shape == line.offsets.shape == (n,)
+        and np.isfinite(line.slopes * _MAX_STEPS).all()
+        and _whole_numbers(line.offsets)
+    ):
+        return [
+            f"the drifts must hold a finite slope (times {_MAX_STEPS:.0e} "
+            f"steps) and a whole number of steps for each of {n} series"
+        ]
+    return []
 
 
 #: The most steps a time offset may count: far beyond any real series.
