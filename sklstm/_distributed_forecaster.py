@@ -136,17 +136,18 @@ def fit_forecaster_share(
     networks = _train_members(
         forecaster, architecture, values, panel, (n_series, fraction), group_fit
     )
+    data = (*values, transform.unmoved_steps(np.arange(len(panel.labels))))
     scales = trained_interval_scales(
         networks,
         architecture,
-        values,
+        data,
         panel,
         fraction,
         change_scales,
         pooled=group_fit.gathered,
     )
     residuals = calibration_errors(
-        networks, architecture, z, X_sorted, panel, fraction, missing, scales
+        networks, architecture, data, panel, fraction, scales
     )
     state = SeriesState.from_fit(
         y_sorted,

@@ -709,12 +709,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.validation_fraction,
         )
         networks = self._train_on(architecture, z, X_sorted, panel, fraction, missing)
-        data = (z, X_sorted, missing)
+        unmoved = transform.unmoved_steps(np.arange(len(series)))
+        data = (z, X_sorted, missing, unmoved)
         scales = trained_interval_scales(
             networks, architecture, data, panel, fraction, change_scales
         )
         residuals = calibration_errors(
-            networks, architecture, z, X_sorted, panel, fraction, missing, scales
+            networks, architecture, data, panel, fraction, scales
         )
         state = SeriesState.from_fit(
             y_sorted,
@@ -1363,7 +1364,7 @@ def training_windows(architecture, z, X_sorted, panel, n_series: int, missing=No
 
 
 def target_transform(series, panel, architecture):
-    """Each series' season and scaling, fitted as ``architecture`` says."""
+    """Each series' season, drift and scaling, fitted as ``architecture`` says."""
     return fit_target_transform(
         series,
         panel.starts,
@@ -1374,13 +1375,14 @@ def target_transform(series, panel, architecture):
     )
 
 
-def calibration_errors(
-    networks, architecture, z, X_sorted, panel, fraction, missing=None, scales=None
-):
+def calibration_errors(networks, architecture, data, panel, fraction, scales=None):
     """The errors of forecasts from the held-out tails (None without them),
-    each divided by its series' interval scale (``scales``; None: 1)."""
+    each divided by its series' interval scale (``scales``; None: 1).
+    ``data`` is ``(z, X_sorted, missing, unmoved)``
+    (:func:`sklstm._rollout.held_out_errors`)."""
     if networks[0].calibration_residuals_ is None:
         return None
+    z, X_sorted, missing, unmoved = data
     return held_out_errors(
         ensemble_predictor(networks),
         _rollout_of(architecture, masked=missing is not None),
@@ -1390,6 +1392,7 @@ def calibration_errors(
         fraction,
         missing,
         scales,
+        unmoved,
     )
 
 
@@ -1404,7 +1407,7 @@ def trained_interval_scales(
     on it are (:func:`sklstm._series_state.fit_error_scales`). A series
     that moves much but that the networks forecast well (a strong, regular
     wave) then gets a narrower interval than its moves alone would give.
-    ``data`` is ``(z, X_sorted, missing)``; ``pooled`` as for
+    ``data`` is ``(z, X_sorted, missing, unmoved)``; ``pooled`` as for
     :func:`fit_interval_scales`. Without held-out errors to calibrate, and
     for one series alone (whose scale is 1), no forecast is made.
     """
@@ -1662,6 +1665,7 @@ class _Fitted:
             np.split(X[panel.order], panel.starts[1:]),
             panel.lengths,
             state.recent_missing(where),
+            state.transform.unmoved_steps(where),
         )
         steps = panel.row_position
         scaled = forecasts[panel.codes, steps]

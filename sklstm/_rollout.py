@@ -91,6 +91,7 @@ def roll_forward(
     first: np.ndarray,
     n_steps: int | np.ndarray,
     missing: np.ndarray | None = None,
+    unmoved: np.ndarray | None = None,
 ) -> np.ndarray:
     """Forecast from several origins at once, one forward pass per block.
 
@@ -111,6 +112,10 @@ def roll_forward(
     missing : ndarray of shape (n_origins, rollout.width), default=None
         Which values of ``history`` were missing (filled); read by networks
         with ``rollout.masked``. None: none was.
+    unmoved : ndarray of shape (n_origins,), default=None
+        The step each origin's values take, in the units the network sees,
+        when they do not move in the units of y: its series' drift taken
+        out of a constant (``TargetTransform.unmoved_steps``). None: 0.
 
     Returns
     -------
@@ -124,13 +129,16 @@ def roll_forward(
     value padded) is forecast flat at that value, as seasonal naive, ETS and
     Theta forecast it, and gets no forward pass: such a window carries no
     change to extrapolate, while a network trained on many series adds to it
-    the average drift of the others.
+    the average drift of the others. With its series' drift taken out, its
+    history is a line of ``unmoved`` steps (to the rounding of its values),
+    which the forecast continues: flat in the units of y.
     """
     lookback, block, width = rollout.lookback, rollout.block, rollout.width
     n_steps = np.broadcast_to(n_steps, len(history))
+    unmoved = np.zeros(len(history)) if unmoved is None else unmoved
     flat = np.zeros(len(history), dtype=bool)
     if covariates.shape[1] == 0:
-        flat = (history == history[:, -1:]).all(axis=1)
+        flat = _unmoved(history, unmoved)
         if missing is not None:
             flat &= ~missing.any(axis=1)
     n_blocks = -(-int(n_steps.max()) // block)
@@ -161,11 +169,22 @@ def roll_forward(
         if rollout.change:
             step = step + values[active, stop - 1, None]
         values[active, stop : stop + block] = step
-    values[flat, width:] = history[flat, -1:]
+    ahead = np.arange(1, values.shape[1] - width + 1)
+    values[flat, width:] = history[flat, -1:] + unmoved[flat, None] * ahead
     forecasts = values[:, width : width + int(n_steps.max())]
     beyond = np.arange(forecasts.shape[1]) >= n_steps[:, None]
     forecasts[beyond] = np.nan
     return forecasts
+
+
+def _unmoved(history: np.ndarray, unmoved: np.ndarray) -> np.ndarray:
+    """Whether each history takes only its ``unmoved`` steps: exactly, or
+    to the rounding of its values when a drift was taken out of them."""
+    if not unmoved.any():
+        return (history == history[:, -1:]).all(axis=1)
+    off = np.abs(np.diff(history, axis=1) - unmoved[:, None]).max(axis=1)
+    rounding = 64 * np.finfo(np.float64).eps * np.abs(history).max(axis=1)
+    return off <= np.maximum(rounding, 64 * np.finfo(np.float64).eps)
 
 
 def forecast_from_ends(
@@ -176,6 +195,7 @@ def forecast_from_ends(
     future_X,
     lengths,
     missing: np.ndarray | None = None,
+    unmoved: np.ndarray | None = None,
 ) -> np.ndarray:
     """Forecast ``lengths[s]`` steps from the end of each series' history.
 
@@ -191,6 +211,8 @@ def forecast_from_ends(
     lengths : ndarray of shape (n_series,)
     missing : ndarray of shape (n_series, rollout.width), default=None
         Which values of ``history`` were missing.
+    unmoved : ndarray of shape (n_series,), default=None
+        As for :func:`roll_forward`.
 
     Returns
     -------
@@ -203,7 +225,26 @@ def forecast_from_ends(
         first[s] = offset
         offset += rollout.lookback + len(future) + len(padding)
     covariates = covariate_rows(np.concatenate(segments), rollout.block)
-    return roll_forward(predict, rollout, history, covariates, first, lengths, missing)
+    return roll_forward(
+        predict, rollout, history, covariates, first, lengths, missing, unmoved
+    )
+
+
+def held_out_lengths(lengths: np.ndarray, fraction: float, block: int) -> np.ndarray:
+    """The values at the end of each series that its held-out tail forecasts.
+
+    Early stopping holds out the last ``ceil(fraction * (length - block))``
+    windows of a series; their targets are its last values, as many.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._rollout import held_out_lengths
+    >>> held_out_lengths(np.array([68, 30, 5]), 0.1, 8).tolist()
+    [6, 3, 0]
+    """
+    windows = np.asarray(lengths) - block
+    return np.maximum(np.ceil(fraction * windows), 0).astype(np.intp)
 
 
 def calibration_fraction(
@@ -283,6 +324,7 @@ def held_out_errors(
     fraction,
     missing: np.ndarray | None = None,
     scales: np.ndarray | None = None,
+    unmoved: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """|forecast - truth| from every origin of every series' held-out tail.
 
@@ -304,6 +346,8 @@ def held_out_errors(
     scales : ndarray of shape (n_series,), default=None
         Each series' interval scale: its errors are divided by it, so that
         the errors of all series pool in one unit. None: 1.
+    unmoved : ndarray of shape (n_series,), default=None
+        Each series' step when its values do not move (:func:`roll_forward`).
 
     Returns
     -------
@@ -313,14 +357,16 @@ def held_out_errors(
         missing; None if no series
         has an origin with a full history.
     """
-    n_origins = np.ceil(fraction * (panel.lengths - rollout.block)).astype(np.intp)
+    n_origins = held_out_lengths(panel.lengths, fraction, rollout.block)
     origins = [
         np.arange(length - 1 - n_origins[s], length - 1)
         for s, length in enumerate(panel.lengths)
     ]
     caps = np.minimum(MAX_CALIBRATED_STEPS, n_origins)
     parts = list(
-        _forecast_errors(predict, rollout, (z, X, missing), panel, origins, caps)
+        _forecast_errors(
+            predict, rollout, (z, X, missing, unmoved), panel, origins, caps
+        )
     )
     if not parts:
         return None
@@ -348,7 +394,7 @@ def in_sample_errors(
     forecast one block ahead (``rollout.block`` steps): how well the
     networks fit each series. The errors are summed as they come, so
     memory grows with series x steps, not with origins x steps. ``data`` is
-    ``(z, X, missing)``, as for :func:`held_out_errors`.
+    ``(z, X, missing, unmoved)``, as for :func:`held_out_errors`.
 
     Returns
     -------
@@ -357,7 +403,7 @@ def in_sample_errors(
         there were (a truth that is missing, or past the series' end, is
         not counted).
     """
-    n_held_out = np.ceil(fraction * (panel.lengths - rollout.block)).astype(np.intp)
+    n_held_out = held_out_lengths(panel.lengths, fraction, rollout.block)
     origins = [
         np.arange(length - 1 - n_held_out[s]) for s, length in enumerate(panel.lengths)
     ]
@@ -385,7 +431,7 @@ def _forecast_errors(
     within it), at most ``caps`` steps ahead, ``per_pass`` origins at a
     time: each time, their errors (NaN where no truth is left to compare
     with) and their series. Origins without a full history are left out."""
-    (z, X, missing), block, width = data, rollout.block, rollout.width
+    (z, X, missing, unmoved), block, width = data, rollout.block, rollout.width
     segments, origin_rows, firsts, steps, codes, offset = [], [], [], [], [], 0
     for s, (start, length) in enumerate(zip(panel.starts, panel.lengths, strict=True)):
         kept = origins[s][origins[s] >= width - 1]
@@ -413,17 +459,19 @@ def _forecast_errors(
             covariates,
             (origin_rows[chunk], firsts[chunk], steps[chunk]),
             missing,
+            None if unmoved is None else unmoved[codes[chunk]],
         )
         yield part, codes[chunk]
 
 
-def _errors_from(predict, rollout, series, covariates, origins, missing):
+def _errors_from(predict, rollout, series, covariates, origins, missing, unmoved):
     """The errors of :func:`held_out_errors` from some of its origins.
 
     ``series`` are the values the forecasts start from and those they are
     scored against (NaN where missing); ``origins`` are the origins' rows in
     them, the rows of ``covariates`` where their first windows start, and
-    the steps to forecast from each.
+    the steps to forecast from each; ``unmoved`` each origin's step when
+    its values do not move (None: 0).
     """
     (z, truth), (origin_rows, firsts, steps) = series, origins
     width = rollout.width
@@ -432,7 +480,7 @@ def _errors_from(predict, rollout, series, covariates, origins, missing):
     if missing is not None:
         flags = sliding_window_view(missing, width)[origin_rows - width + 1]
     forecasts = roll_forward(
-        predict, rollout, history, covariates, firsts, steps, flags
+        predict, rollout, history, covariates, firsts, steps, flags, unmoved
     )
     ahead = np.arange(1, forecasts.shape[1] + 1)
     observed = ahead < steps[:, None] + 1

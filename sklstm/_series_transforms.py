@@ -320,6 +320,14 @@ class TargetTransform:
             return levels
         return self.season.inverse_transform(levels, where, steps)
 
+    def unmoved_steps(self, where: np.ndarray) -> np.ndarray:
+        """The step of series ``where``, in the units the network sees, when
+        its values do not move: its drift taken out of a constant (0 without
+        drifts)."""
+        if self.drift is None:
+            return np.zeros(len(where))
+        return -self.drift.slopes[where] / self.scaling.params[where, 1]
+
     def advanced(self, n_steps: np.ndarray) -> TargetTransform:
         """The same transform, each series' end moved ``n_steps[s]`` steps on."""
         return TargetTransform(

@@ -68,7 +68,10 @@ def test_each_series_trend_is_continued_only_with_its_drift_taken_out(fitted):
     error = np.abs(forecast(fitted) - truth).mean()
     # A short window of noisy steps shows the network each trend poorly.
     assert error < 0.3 < np.abs(forecast(flat) - truth).mean()
-    # The drift of each series is its mean step, in the units of its values.
+
+
+def test_the_drift_is_each_series_mean_step(fitted):
+    y, _ = lines()
     first, last = y.reshape(3, LENGTH)[:, 0], y.reshape(3, LENGTH)[:, -1]
     np.testing.assert_allclose(
         fitted._series_drift[:, 0], (last - first) / (LENGTH - 1), rtol=1e-12
@@ -100,6 +103,22 @@ def test_missing_last_values_are_forecast_along_the_drift():
     assert np.isfinite(forecast(model)).all()
     # The holes hold the line's values, not its last observed one repeated.
     assert np.abs(forecast(model)[0] - truth[0]).mean() < 0.5
+
+
+def test_a_series_that_stopped_moving_is_forecast_flat_though_it_drifted():
+    y, groups = lines()
+    y = y.copy()
+    # A product that sold ever more, then none for the last 30 steps; and
+    # one that fell to a level it has held since.
+    y[LENGTH : 2 * LENGTH] = np.r_[np.linspace(5.0, 40.0, 30), np.zeros(30)]
+    y[2 * LENGTH :] = np.r_[np.linspace(50.0, 30.0, 30), np.full(30, 30.0)]
+    model = tiny().fit(np.empty((len(y), 0)), y, groups=groups)
+    assert (np.abs(model._series_drift[1:, 0]) > 0.05).all()  # they drifted
+    # As seasonal naive, ETS and Theta forecast them: where they stand.
+    np.testing.assert_allclose(forecast(model)[1], 0.0, atol=1e-9)
+    np.testing.assert_allclose(forecast(model)[2], 30.0, rtol=1e-12)
+    bounds = model.predict_interval(np.empty((HORIZON, 0)), groups=[2] * HORIZON)
+    assert (bounds[:, 0] <= 30.0).all() and (30.0 <= bounds[:, 1]).all()
 
 
 def test_one_series_keeps_no_drift_unless_asked():
