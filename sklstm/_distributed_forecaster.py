@@ -136,7 +136,7 @@ def fit_forecaster_share(
     networks = _train_members(
         forecaster, architecture, values, panel, (n_series, fraction), group_fit
     )
-    data = (*values, transform.unmoved_steps(np.arange(len(panel.labels))))
+    data = (*values, transform.drift_steps(np.arange(len(panel.labels))))
     scales = trained_interval_scales(
         networks,
         architecture,

@@ -709,8 +709,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.validation_fraction,
         )
         networks = self._train_on(architecture, z, X_sorted, panel, fraction, missing)
-        unmoved = transform.unmoved_steps(np.arange(len(series)))
-        data = (z, X_sorted, missing, unmoved)
+        data = (z, X_sorted, missing, transform.drift_steps(np.arange(len(series))))
         scales = trained_interval_scales(
             networks, architecture, data, panel, fraction, change_scales
         )
@@ -1378,11 +1377,11 @@ def target_transform(series, panel, architecture):
 def calibration_errors(networks, architecture, data, panel, fraction, scales=None):
     """The errors of forecasts from the held-out tails (None without them),
     each divided by its series' interval scale (``scales``; None: 1).
-    ``data`` is ``(z, X_sorted, missing, unmoved)``
+    ``data`` is ``(z, X_sorted, missing, drifts)``
     (:func:`sklstm._rollout.held_out_errors`)."""
     if networks[0].calibration_residuals_ is None:
         return None
-    z, X_sorted, missing, unmoved = data
+    z, X_sorted, missing, drifts = data
     return held_out_errors(
         ensemble_predictor(networks),
         _rollout_of(architecture, masked=missing is not None),
@@ -1392,7 +1391,7 @@ def calibration_errors(networks, architecture, data, panel, fraction, scales=Non
         fraction,
         missing,
         scales,
-        unmoved,
+        drifts,
     )
 
 
@@ -1407,7 +1406,7 @@ def trained_interval_scales(
     on it are (:func:`sklstm._series_state.fit_error_scales`). A series
     that moves much but that the networks forecast well (a strong, regular
     wave) then gets a narrower interval than its moves alone would give.
-    ``data`` is ``(z, X_sorted, missing, unmoved)``; ``pooled`` as for
+    ``data`` is ``(z, X_sorted, missing, drifts)``; ``pooled`` as for
     :func:`fit_interval_scales`. Without held-out errors to calibrate, and
     for one series alone (whose scale is 1), no forecast is made.
     """

@@ -136,11 +136,7 @@ def roll_forward(
     lookback, block, width = rollout.lookback, rollout.block, rollout.width
     n_steps = np.broadcast_to(n_steps, len(history))
     unmoved = np.zeros(len(history)) if unmoved is None else unmoved
-    flat = np.zeros(len(history), dtype=bool)
-    if covariates.shape[1] == 0:
-        flat = _unmoved(history, unmoved)
-        if missing is not None:
-            flat &= ~missing.any(axis=1)
+    flat = _flat_origins(history, covariates, missing, unmoved)
     n_blocks = -(-int(n_steps.max()) // block)
     values = np.full((len(history), width + n_blocks * block), np.nan)
     values[:, :width] = history
@@ -175,6 +171,14 @@ def roll_forward(
     beyond = np.arange(forecasts.shape[1]) >= n_steps[:, None]
     forecasts[beyond] = np.nan
     return forecasts
+
+
+def _flat_origins(history, covariates, missing, unmoved) -> np.ndarray:
+    """Which origins :func:`roll_forward` forecasts flat, without a network."""
+    if covariates.shape[1]:
+        return np.zeros(len(history), dtype=bool)
+    flat = _unmoved(history, unmoved)
+    return flat if missing is None else flat & ~missing.any(axis=1)
 
 
 def _unmoved(history: np.ndarray, unmoved: np.ndarray) -> np.ndarray:
@@ -324,7 +328,7 @@ def held_out_errors(
     fraction,
     missing: np.ndarray | None = None,
     scales: np.ndarray | None = None,
-    unmoved: np.ndarray | None = None,
+    drifts: tuple | None = None,
 ) -> np.ndarray | None:
     """|forecast - truth| from every origin of every series' held-out tail.
 
@@ -346,8 +350,13 @@ def held_out_errors(
     scales : ndarray of shape (n_series,), default=None
         Each series' interval scale: its errors are divided by it, so that
         the errors of all series pool in one unit. None: 1.
-    unmoved : ndarray of shape (n_series,), default=None
-        Each series' step when its values do not move (:func:`roll_forward`).
+    drifts : tuple, default=None
+        With each series' drift taken out (``TargetTransform.drift_steps``):
+        each series' step when its values do not move (:func:`roll_forward`)
+        and the fewest changes a drift is estimated from. Each forecast is
+        then scored as if the drift had been estimated from the values up
+        to its origin: a drift drawn to the series' last value would know
+        where the forecasts it scores end. None: no drift.
 
     Returns
     -------
@@ -365,7 +374,7 @@ def held_out_errors(
     caps = np.minimum(MAX_CALIBRATED_STEPS, n_origins)
     parts = list(
         _forecast_errors(
-            predict, rollout, (z, X, missing, unmoved), panel, origins, caps
+            predict, rollout, (z, X, missing, drifts), panel, origins, caps
         )
     )
     if not parts:
@@ -394,7 +403,7 @@ def in_sample_errors(
     forecast one block ahead (``rollout.block`` steps): how well the
     networks fit each series. The errors are summed as they come, so
     memory grows with series x steps, not with origins x steps. ``data`` is
-    ``(z, X, missing, unmoved)``, as for :func:`held_out_errors`.
+    ``(z, X, missing, drifts)``, as for :func:`held_out_errors`.
 
     Returns
     -------
@@ -431,7 +440,7 @@ def _forecast_errors(
     within it), at most ``caps`` steps ahead, ``per_pass`` origins at a
     time: each time, their errors (NaN where no truth is left to compare
     with) and their series. Origins without a full history are left out."""
-    (z, X, missing, unmoved), block, width = data, rollout.block, rollout.width
+    (z, X, missing, drifts), block, width = data, rollout.block, rollout.width
     segments, origin_rows, firsts, steps, codes, offset = [], [], [], [], [], 0
     for s, (start, length) in enumerate(zip(panel.starts, panel.lengths, strict=True)):
         kept = origins[s][origins[s] >= width - 1]
@@ -450,6 +459,10 @@ def _forecast_errors(
         return
     covariates = covariate_rows(np.concatenate(segments), block)
     series = (z, z if missing is None else np.where(missing, np.nan, z))
+    unmoved = honest = None
+    if drifts is not None:
+        unmoved = drifts[0][codes]
+        honest = _drifts_up_to(z, missing, panel, origin_rows, codes, drifts)
     for start in range(0, len(origin_rows), per_pass):
         chunk = slice(start, start + per_pass)
         part = _errors_from(
@@ -459,19 +472,44 @@ def _forecast_errors(
             covariates,
             (origin_rows[chunk], firsts[chunk], steps[chunk]),
             missing,
-            None if unmoved is None else unmoved[codes[chunk]],
+            None if drifts is None else (unmoved[chunk], honest[chunk]),
         )
         yield part, codes[chunk]
 
 
-def _errors_from(predict, rollout, series, covariates, origins, missing, unmoved):
+def _drifts_up_to(z, missing, panel, origin_rows, codes, drifts) -> np.ndarray:
+    """How much each origin's forecast moves per step, in the units the
+    network sees, once its series' drift is estimated from the values up to
+    the origin instead of all of them.
+
+    With the drift taken out, the values' mean step from the series' first
+    observed value to the origin is what that drift adds to the one taken
+    out; with fewer changes than a drift needs, it would be 0, and its
+    forecast loses the whole drift (its unmoved step).
+    """
+    unmoved, min_changes = drifts
+    observed = np.ones(len(z), dtype=bool) if missing is None else ~missing
+    first = np.array(
+        [
+            start + np.argmax(observed[start : start + length])
+            for start, length in zip(panel.starts, panel.lengths, strict=True)
+        ]
+    )[codes]
+    apart = origin_rows - first
+    rise = z[origin_rows] - z[first]
+    slope = np.divide(rise, apart, out=np.zeros(len(apart)), where=apart > 0)
+    return np.where(apart >= max(min_changes, 1), slope, unmoved[codes])
+
+
+def _errors_from(predict, rollout, series, covariates, origins, missing, drifts):
     """The errors of :func:`held_out_errors` from some of its origins.
 
     ``series`` are the values the forecasts start from and those they are
     scored against (NaN where missing); ``origins`` are the origins' rows in
     them, the rows of ``covariates`` where their first windows start, and
-    the steps to forecast from each; ``unmoved`` each origin's step when
-    its values do not move (None: 0).
+    the steps to forecast from each; ``drifts`` each origin's step when its
+    values do not move and what its drift up to it adds per step
+    (:func:`_drifts_up_to`), or None without drifts.
     """
     (z, truth), (origin_rows, firsts, steps) = series, origins
     width = rollout.width
@@ -479,10 +517,15 @@ def _errors_from(predict, rollout, series, covariates, origins, missing, unmoved
     flags = None
     if missing is not None:
         flags = sliding_window_view(missing, width)[origin_rows - width + 1]
+    unmoved, honest = (None, None) if drifts is None else drifts
     forecasts = roll_forward(
         predict, rollout, history, covariates, firsts, steps, flags, unmoved
     )
     ahead = np.arange(1, forecasts.shape[1] + 1)
+    if drifts is not None:
+        # A history that does not move is forecast flat whatever its drift.
+        moved = ~_flat_origins(history, covariates, flags, unmoved)
+        forecasts = forecasts + np.where(moved, honest, 0.0)[:, None] * ahead
     observed = ahead < steps[:, None] + 1
     truth = truth[np.where(observed, origin_rows[:, None] + ahead, 0)]
     return np.where(observed, np.abs(forecasts - truth), np.nan)

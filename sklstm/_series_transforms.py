@@ -320,6 +320,14 @@ class TargetTransform:
             return levels
         return self.season.inverse_transform(levels, where, steps)
 
+    def drift_steps(self, where: np.ndarray) -> tuple[np.ndarray, int] | None:
+        """What backtests of series ``where`` need of their drifts: their
+        :meth:`unmoved_steps` and the fewest changes a drift is estimated
+        from (None without drifts)."""
+        if self.drift is None:
+            return None
+        return self.unmoved_steps(where), self.drift.min_changes
+
     def unmoved_steps(self, where: np.ndarray) -> np.ndarray:
         """The step of series ``where``, in the units the network sees, when
         its values do not move: its drift taken out of a constant (0 without

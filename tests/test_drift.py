@@ -191,3 +191,23 @@ def test_onnx_refuses_a_forecaster_whose_drift_the_graph_would_not_hold():
     model.fit(np.empty((LENGTH, 0)), y[:LENGTH])
     with pytest.raises(ValueError, match=r"drift=True.*drift=False to export"):
         sklstm.to_onnx(model)
+
+
+def test_backtests_score_each_origin_with_the_drift_known_up_to_it():
+    from sklstm._panel import panel_of
+    from sklstm._rollout import _drifts_up_to
+
+    # Two series in the units the network sees, their drifts taken out: the
+    # first climbs 0.5 a step after its first value; the second has a hole
+    # at its start, then climbs 1 a step.
+    z = np.array([0.0, 0.5, 1.0, 1.5, 2.0, 9.0, 3.0, 4.0, 5.0, 6.0])
+    missing = np.zeros(10, dtype=bool)
+    missing[5] = True
+    panel = panel_of(np.repeat([0, 1], 5), 10)
+    origins, codes = np.array([2, 4, 7, 9, 6]), np.array([0, 0, 1, 1, 1])
+    unmoved = np.array([-0.1, -0.2])
+    moved = _drifts_up_to(z, missing, panel, origins, codes, (unmoved, 2))
+    # What each origin's own drift adds per step: the mean step since the
+    # first observed value; an origin fewer than 2 changes after it (rows 7
+    # and 6) is too early for a drift: its forecast loses the drift taken out.
+    np.testing.assert_allclose(moved, [0.5, 0.5, -0.2, 1.0, -0.2])
