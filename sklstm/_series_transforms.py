@@ -77,10 +77,14 @@ class SeriesScaling:
     params: np.ndarray
 
     @classmethod
-    def fit(cls, values: np.ndarray, starts, scheme: str, labels=None) -> SeriesScaling:
+    def fit(
+        cls, values: np.ndarray, starts, scheme: str, labels=None, constant_scale=None
+    ) -> SeriesScaling:
         """Fit on ``values`` grouped by series, series *s* from ``starts[s]``.
 
-        ``labels`` name the series in an error message.
+        ``labels`` name the series in an error message. A series whose values
+        are one value to their rounding is scaled by ``constant_scale[s]``
+        (None: by its level).
 
         The spread is computed around each series' mean (two passes), so a
         series at a level of 1e12 gets the scale of its variations, not the
@@ -116,7 +120,9 @@ class SeriesScaling:
                 np.maximum.reduceat(logged, starts),
                 mean,
             )
-            params[:, 1] = np.where(constant, np.maximum(np.abs(mean), 1.0), std)
+            if constant_scale is None:
+                constant_scale = np.maximum(np.abs(mean), 1.0)
+            params[:, 1] = np.where(constant, constant_scale, std)
         elif level_scheme == "mean":
             level = _grouped_mean(np.abs(logged), starts, lengths)
             params[:, 1] = np.where(level > 0, level, 1.0)
@@ -435,15 +441,21 @@ def fit_target_transform(
     if season_length is not None:
         season = SeasonalAdjustment.fit(series, season_length)
         values = season.transform(values, codes, steps)
-    trend = None
-    if drift is not None:
-        trend = Drift.fit(values, codes, steps, len(series), drift)
-        values = trend.transform(values, codes, steps)
     # Missing values (NaN) are left out of the statistics.
     observed = ~np.isnan(values)
     counts = np.bincount(codes[observed], minlength=len(series))
+    starts_observed = np.cumsum(counts) - counts
+    trend, constant_scale = None, None
+    if drift is not None:
+        trend = Drift.fit(values, codes, steps, len(series), drift)
+        # A straight line is constant once its drift is out: it keeps the
+        # scale of its values, not its level (intervals half its level wide).
+        constant_scale = SeriesScaling.fit(
+            values[observed], starts_observed, scheme, labels
+        ).params[:, 1]
+        values = trend.transform(values, codes, steps)
     scaling = SeriesScaling.fit(
-        values[observed], np.cumsum(counts) - counts, scheme, labels
+        values[observed], starts_observed, scheme, labels, constant_scale
     )
     transform = TargetTransform(season, scaling, trend)
     transform.check_inverse(

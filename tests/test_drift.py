@@ -121,6 +121,23 @@ def test_a_series_that_stopped_moving_is_forecast_flat_though_it_drifted():
     assert (bounds[:, 0] <= 30.0).all() and (30.0 <= bounds[:, 1]).all()
 
 
+def test_a_straight_line_gets_an_interval_of_its_scale_not_of_its_level():
+    # A counter or a fixed schedule: constant once its drift is out.
+    y, groups = lines()
+    y = y.copy()
+    y[2 * LENGTH :] = 1000.0 + 5.0 * np.arange(LENGTH)
+    model = tiny().fit(np.empty((len(y), 0)), y, groups=groups)
+    future = [2] * HORIZON
+    truth = 1000.0 + 5.0 * np.arange(LENGTH, LENGTH + HORIZON)
+    np.testing.assert_allclose(
+        model.predict(np.empty((HORIZON, 0)), groups=future), truth, rtol=5e-3
+    )
+    bounds = model.predict_interval(np.empty((HORIZON, 0)), groups=future)
+    # Scaled by its level, the half-width was about 600 at a level of 1300.
+    assert ((bounds[:, 1] - bounds[:, 0]) / 2 < 0.1 * truth).all()
+    assert ((bounds[:, 0] <= truth) & (truth <= bounds[:, 1])).all()
+
+
 def test_one_series_keeps_no_drift_unless_asked():
     y, _ = lines()
     series = y[:LENGTH]
