@@ -18,6 +18,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from sklstm._forecast_windows import covariate_rows
 from sklstm._intervals import fewest_errors
+from sklstm._missing_values import first_observed
 from sklstm._panel import Panel
 
 #: The furthest step ahead that ``predict_interval`` calibrates: the held-out
@@ -488,13 +489,10 @@ def _drifts_up_to(z, missing, panel, origin_rows, codes, drifts) -> np.ndarray:
     forecast loses the whole drift (its unmoved step).
     """
     unmoved, min_changes = drifts
-    observed = np.ones(len(z), dtype=bool) if missing is None else ~missing
-    first = np.array(
-        [
-            start + np.argmax(observed[start : start + length])
-            for start, length in zip(panel.starts, panel.lengths, strict=True)
-        ]
-    )[codes]
+    first = panel.starts
+    if missing is not None:
+        first = first + first_observed(missing, panel)
+    first = first[codes]
     apart = origin_rows - first
     rise = z[origin_rows] - z[first]
     slope = np.divide(rise, apart, out=np.zeros(len(apart)), where=apart > 0)
