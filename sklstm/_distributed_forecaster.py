@@ -42,6 +42,7 @@ from sklstm._forecaster import (
     trainable_lengths,
     trained_interval_scales,
     training_windows,
+    without_own_residuals,
 )
 from sklstm._forecaster_legacy import LEGACY_ATTRIBUTES
 from sklstm._long_format import from_long_format
@@ -310,9 +311,11 @@ def _train_members(
         batch_size = batch_size_for(forecaster.batch_size, n_drawn, int(trained))
         regressor = seeded._regressor(batch_size, int(trained), member, fraction)
         networks.append(
-            share_regressor(regressor, group_fit)
-            .fit(rows, targets, sample_weight=own, groups=codes)
-            .as_regressor()
+            without_own_residuals(
+                share_regressor(regressor, group_fit)
+                .fit(rows, targets, sample_weight=own, groups=codes)
+                .as_regressor()
+            )
         )
     return networks
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from _factories import noisy_sine, tiny_forecaster, tiny_regressor
 
-from sklstm import LSTMRegressor
+import sklstm._forecaster
+from sklstm import LSTMRegressor, load, save
 from sklstm.datasets import load_sunspots
 
 RNG = np.random.default_rng(0)
@@ -160,7 +161,29 @@ def test_recursive_forecast_intervals_widen_with_the_horizon():
     assert width[19] > 1.5 * width[4]
 
 
-def test_one_step_forecast_errors_are_those_of_the_held_out_windows():
+def test_a_forecaster_keeps_no_residual_table_per_network(tmp_path):
+    # Its intervals come from its own backtests; its networks' residual
+    # tables (held-out windows x horizon each) would only fill its files.
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=(6, 120)).cumsum(axis=1).ravel()
+    groups = np.repeat(np.arange(6), 120)
+    forecaster = tiny_forecaster(horizon=4, n_networks=3, max_series=1.0)
+    forecaster.fit(np.empty((len(y), 0)), y, groups=groups)
+    assert all(m.calibration_residuals_.size == 0 for m in forecaster._members())
+    future = np.repeat(np.arange(6), 4)
+    intervals = forecaster.predict_interval(np.empty((24, 0)), groups=future)
+    assert np.all(intervals[:, 1] - intervals[:, 0] > 0)
+    save(forecaster, tmp_path / "model.skl")
+    reloaded = load(tmp_path / "model.skl")
+    np.testing.assert_array_equal(
+        reloaded.predict_interval(np.empty((24, 0)), groups=future), intervals
+    )
+
+
+def test_one_step_forecast_errors_are_those_of_the_held_out_windows(monkeypatch):
+    # The network's own residuals, which a forecaster does not keep, are
+    # kept here to compare with.
+    monkeypatch.setattr(sklstm._forecaster, "without_own_residuals", lambda m: m)
     walk = np.random.default_rng(1).normal(size=200).cumsum()
     forecaster = small_forecaster(validation_fraction=0.2).fit(np.empty((200, 0)), walk)
     held_out = forecaster.regressor_.calibration_residuals_[:, 0]
@@ -391,9 +414,8 @@ def test_a_quarterly_panel_gets_intervals_over_its_horizon_by_default(n_series, 
     held_out = forecaster.regressor_.validation_fraction
     assert held_out > forecaster.validation_fraction == 0.1  # 0.1 gives 6 windows
     assert int(np.ceil(held_out * 60)) == tail
-    # Early stopping held out exactly the windows the tail forecasts from
+    # The tail forecasts from exactly the windows early stopping held out
     # (relative windows start a step later: 59 of them, still 8 held out).
-    assert len(forecaster.regressor_.calibration_residuals_) == n_series * tail
     assert len(forecaster.calibration_residuals_) == n_series * tail
     errors_per_step = (~np.isnan(forecaster.calibration_residuals_)).sum(axis=0)
     assert errors_per_step[7] == n_series * (tail - 7)
