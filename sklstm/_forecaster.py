@@ -100,6 +100,7 @@ from sklstm._state import (
     pickled_state,
     rebuild_live,
     unpickled_state,
+    with_default_params,
 )
 from sklstm._time_index import (
     kind_of_dates,
@@ -1091,7 +1092,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         state, live = unpickled_state(schema, state)
         if legacy:
             state = upgrade_legacy_state(state)
-        super().__setstate__(state)
+        super().__setstate__(with_default_params(type(self), state))
         rebuild_live(self, live)
 
     @property

@@ -54,6 +54,7 @@ from sklstm._state import (
     pickled_state,
     rebuild_live,
     unpickled_state,
+    with_default_params,
 )
 from sklstm._targets import DirectTargets, TargetRows
 from sklstm._training import (
@@ -633,7 +634,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
 
     def __setstate__(self, state: dict) -> None:
         state, live = unpickled_state(self._fitted_state_schema, state)
-        super().__setstate__(state)
+        super().__setstate__(with_default_params(type(self), state))
         rebuild_live(self, live)
 
     # --------------------------------------------------------------- internals

@@ -31,6 +31,7 @@ and of weight tensors, computed without building the network).
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -706,6 +707,21 @@ def unpickled_state(schema: dict[str, Field], state: dict) -> tuple[dict, dict]:
         if attribute in group:
             state[attribute] = field.unpickle(group[attribute])
     return state, deferred
+
+
+def with_default_params(cls: type[BaseEstimator], state: dict) -> dict:
+    """``state`` with each parameter of ``cls`` it lacks at its default.
+
+    A model pickled before a parameter existed then reports, clones and
+    refits as :func:`load` gives it from a file saved then (which builds it
+    with ``cls(**params)``), instead of failing in ``get_params``.
+    """
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(cls.__init__).parameters.items()
+        if name in cls._get_param_names() and name not in state
+    }
+    return {**defaults, **state}
 
 
 def rebuild_live(estimator: BaseEstimator, deferred: dict) -> None:

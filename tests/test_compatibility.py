@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 
 import sklstm
 from sklstm import LSTMForecaster
@@ -56,6 +57,14 @@ def test_a_model_of_sklstm_0_2_forecasts_what_it_forecast_then(name, read):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_a_pickled_model_of_sklstm_0_2_has_the_parameters_of_a_saved_one(name):
+    # Parameters added since 0.2 take their defaults, as load gives them.
+    model = pickled(name)
+    assert model.get_params() == saved(name).get_params()
+    assert clone(model).get_params() == model.get_params()
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_a_model_of_sklstm_0_2_saved_again_keeps_its_forecasts(name, tmp_path):
     X, groups, expected = future_of(name)
     sklstm.save(saved(name), tmp_path / "again.zip")
@@ -80,3 +89,14 @@ def test_a_model_of_sklstm_0_2_takes_new_observations():
     # Observing what the model forecast moves its forecasts one step on.
     model.update(X[:1], np.array(expected["predict"][:1]))
     np.testing.assert_allclose(model.predict(X[1:]), expected["predict"][1:], rtol=1e-6)
+
+
+def test_a_pickled_regressor_from_before_a_parameter_takes_its_default():
+    rng = np.random.default_rng(0)
+    regressor = sklstm.LSTMRegressor(lookback=3, hidden_size=4, max_iter=2)
+    regressor.fit(rng.normal(size=(40, 2)), rng.normal(size=40))
+    state = pickle.loads(pickle.dumps(regressor)).__getstate__()
+    del state["linear_path"]  # as a pickle made before the parameter existed
+    old = sklstm.LSTMRegressor.__new__(sklstm.LSTMRegressor)
+    old.__setstate__(state)
+    assert old.get_params() == regressor.get_params()
