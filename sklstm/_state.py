@@ -719,7 +719,9 @@ def with_default_params(cls: type[BaseEstimator], state: dict) -> dict:
     defaults = {
         name: parameter.default
         for name, parameter in inspect.signature(cls.__init__).parameters.items()
-        if name in cls._get_param_names() and name not in state
+        if name in cls._get_param_names()
+        and name not in state
+        and parameter.default is not parameter.empty
     }
     return {**defaults, **state}
 
