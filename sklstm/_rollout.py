@@ -355,8 +355,9 @@ def held_out_errors(
         With each series' drift taken out (``TargetTransform.drift_steps``):
         each series' step when its values do not move (:func:`roll_forward`)
         and the fewest changes a drift is estimated from. Each forecast is
-        then scored as if the drift had been estimated from the values up
-        to its origin: a drift drawn to the series' last value would know
+        then made and scored as if the drift had been estimated from the
+        values up to its origin, taken out of its history and put back into
+        its forecast: a drift drawn to the series' last value would know
         where the forecasts it scores end. None: no drift.
 
     Returns
@@ -516,14 +517,18 @@ def _errors_from(predict, rollout, series, covariates, origins, missing, drifts)
     if missing is not None:
         flags = sliding_window_view(missing, width)[origin_rows - width + 1]
     unmoved, honest = (None, None) if drifts is None else drifts
+    if drifts is not None:
+        # The networks see each history as a forecast from its origin would
+        # have seen it: with the drift up to the origin taken out, not the
+        # drift of the whole series (which knows where the series ends).
+        history = history - honest[:, None] * np.arange(1 - width, 1)
+        unmoved = unmoved - honest
     forecasts = roll_forward(
         predict, rollout, history, covariates, firsts, steps, flags, unmoved
     )
     ahead = np.arange(1, forecasts.shape[1] + 1)
     if drifts is not None:
-        # A history that does not move is forecast flat whatever its drift.
-        moved = ~_flat_origins(history, covariates, flags, unmoved)
-        forecasts = forecasts + np.where(moved, honest, 0.0)[:, None] * ahead
+        forecasts = forecasts + honest[:, None] * ahead
     observed = ahead < steps[:, None] + 1
     truth = truth[np.where(observed, origin_rows[:, None] + ahead, 0)]
     return np.where(observed, np.abs(forecasts - truth), np.nan)

@@ -210,6 +210,41 @@ def test_onnx_refuses_a_forecaster_whose_drift_the_graph_would_not_hold():
         sklstm.to_onnx(model)
 
 
+def test_backtests_see_each_history_with_the_drift_known_up_to_its_origin():
+    from sklstm._panel import panel_of
+    from sklstm._rollout import Rollout, held_out_errors, held_out_lengths
+
+    # A series flat for 20 steps, then climbing 2 a step: its drift over all
+    # 30 values is far from the drift up to any origin of its tail.
+    y = np.r_[np.zeros(20), 2.0 * np.arange(1, 11)]
+    drift = (y[-1] - y[0]) / 29
+    z = y - drift * np.arange(30)  # the values the networks see
+    rollout = Rollout(lookback=4, block=3, width=5, change=True)
+
+    def trend_follower(windows):
+        # Relative windows hold the steps: continue their mean step.
+        return windows[:, :, 0].mean(axis=1, keepdims=True) * np.arange(1, 4)
+
+    panel = panel_of(np.zeros(30, dtype=int), 30)
+    errors = held_out_errors(
+        trend_follower,
+        rollout,
+        z,
+        np.empty((30, 0)),
+        panel,
+        0.3,
+        drifts=(np.array([-drift]), 3),
+    )
+    # Such a forecast continues the mean step of the last 4 values of y
+    # whatever drift was taken out, as a forecast from the origin does.
+    n_held_out = held_out_lengths(np.array([30]), 0.3, 3)[0]
+    for row, origin in enumerate(range(29 - n_held_out, 29)):
+        step = (y[origin] - y[origin - 4]) / 4
+        for ahead in range(1, min(3, 29 - origin) + 1):
+            expected = abs(y[origin] + step * ahead - y[origin + ahead])
+            assert errors[row, ahead - 1] == pytest.approx(expected, abs=1e-9)
+
+
 def test_backtests_score_each_origin_with_the_drift_known_up_to_it():
     from sklstm._panel import panel_of
     from sklstm._rollout import _drifts_up_to
