@@ -61,6 +61,11 @@ def _after(cutoff: pd.Index, steps: np.ndarray) -> pd.Index:
     return horizon.to_absolute_index(cutoff)[inverse.ravel()]
 
 
+def _date_offset(step):
+    """``step`` if it is a pandas frequency (a ``DateOffset``), else None."""
+    return step if isinstance(step, pd.DateOffset) else None
+
+
 def _panel_index(keys: pd.Index, times: pd.Index) -> pd.MultiIndex:
     """The sktime panel index of rows of series ``keys`` at ``times``."""
     levels = (
@@ -118,7 +123,10 @@ class LSTMSktimeForecaster(BaseForecaster):
     ``capability:insample`` tag). A horizon that skips steps
     (``fh=[3, 6]``) is forecast up to its furthest step and then subset. Time
     indices (``pd.PeriodIndex``, ``pd.DatetimeIndex``, integer indices) are
-    handled by sktime; the network sees only the values in order.
+    passed on with the values, so the forecaster reads them as it reads its
+    own: a step missing inside a series is a missing value (with covariates,
+    refused: ``X`` must cover every step), and a step given twice is
+    refused.
 
     Intervals and quantiles are calibrated on forecasts from the held-out
     tail of the training series (``validation_fraction`` of the windows):
@@ -193,11 +201,19 @@ class LSTMSktimeForecaster(BaseForecaster):
         if isinstance(y.index, pd.MultiIndex):
             self._index_names = list(y.index.names)
             codes, self._series = y.index.droplevel(-1).factorize()
+        # The forecaster sees each row's time and series key, so that its own
+        # checks apply: a step missing inside a series is a missing value, a
+        # repeated one is refused, and its messages name the user's keys.
+        self._timed = True
         self.forecaster_.fit(
-            self._covariate_array(X, len(y)), values.to_numpy(), groups=codes
+            self._covariate_array(X, len(y)),
+            self._timed_values(y),
+            groups=self._labels(codes),
         )
         self._ends = _series_ends(y.index, codes, len(self._series_keys()))
-        self._freq = _frequency_of(y.index, codes)
+        self._freq = _frequency_of(y.index, codes) or _date_offset(
+            getattr(self.forecaster_, "_time_step", None)
+        )
         # The end of the latest series, as sktime's cutoff (an index that
         # knows the frequency of its steps).
         self._end = self._cutoff_with_freq()
@@ -259,8 +275,8 @@ class LSTMSktimeForecaster(BaseForecaster):
             codes = series.get_indexer(keys)
         self.forecaster_.update(
             self._covariate_array(X_new, len(y_new)),
-            _values_of(y_new).to_numpy(),
-            groups=codes,
+            self._timed_values(y_new),
+            groups=self._labels(codes, series),
         )
         self._series = series  # the new keys only once the forecaster took them
         ends = _series_ends(y_new.index, codes, len(self._series_keys()))
@@ -282,6 +298,29 @@ class LSTMSktimeForecaster(BaseForecaster):
         if isinstance(cutoff, pd.DatetimeIndex) and cutoff.freq is None:
             cutoff = pd.DatetimeIndex(cutoff, freq=self._freq)
         return cutoff
+
+    def _timed_values(self, y) -> pd.Series | np.ndarray:
+        """The values of ``y`` for the forecaster: on their time labels when
+        it was fitted on them (a model fitted before it was, on the values)."""
+        values = _values_of(y)
+        if not getattr(self, "_timed", False):
+            return values.to_numpy()
+        times = y.index
+        if isinstance(times, pd.MultiIndex):
+            times = times.get_level_values(-1)
+        return pd.Series(values.to_numpy(), index=times, name=values.name)
+
+    def _labels(self, codes, series: pd.Index | None = None):
+        """The forecaster's labels of the series ``codes`` of ``series``
+        (default: those known): their keys, when each is one plain value
+        (strings, integers), else their codes. None for a single series."""
+        series = self._series if series is None else series
+        if series is None:
+            return None
+        keyed = getattr(self, "_timed", False) and not isinstance(series, pd.MultiIndex)
+        if keyed and series.inferred_type in ("string", "integer"):
+            return series.to_numpy()[codes]
+        return codes
 
     def _series_keys(self) -> pd.Index:
         """The keys of the series (one key, None, for a single series)."""
@@ -314,7 +353,7 @@ class LSTMSktimeForecaster(BaseForecaster):
         own_steps = np.concatenate([np.arange(1, n + 1) for n in furthest])
         times = _after(cutoff, own_steps - np.repeat(behind, furthest))
         covariates = self._future_covariates(X, keys, codes, times)
-        forecast = method(covariates, groups=None if self._series is None else codes)
+        forecast = method(covariates, groups=self._labels(codes))
         forecast = np.asarray(forecast).reshape(len(codes), -1)
         starts = np.cumsum(furthest) - furthest
         rows = (starts[:, None] + (steps + behind[:, None]) - 1).ravel()

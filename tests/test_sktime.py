@@ -262,7 +262,8 @@ def test_a_panel_trains_one_global_forecaster_that_equals_groups():
     direct = direct_fit(y)
     forecast = wrapped.predict(fh=[1, 2, 3])
 
-    assert wrapped.forecaster_.series_.tolist() == [0, 1]  # one model, two series
+    # One model, two series, known by their keys.
+    assert wrapped.forecaster_.series_.tolist() == ["shop_0", "shop_1"]
     assert forecast.index.names == ["shop", "month"]
     assert forecast.columns.tolist() == ["sales"]
     assert [str(t) for t in forecast.loc["shop_1"].index] == [
@@ -470,3 +471,40 @@ def test_evaluate_backtests_a_panel_with_one_global_model():
     assert results["test_MeanAbsoluteError"].notna().all()
     # One forecast per shop and step of every fold: the panel stayed whole.
     assert all(len(pred) == 2 * 4 for pred in results["y_pred"])
+
+
+def test_a_month_missing_inside_a_series_is_a_missing_value():
+    y = panel()
+    with_nan = y.copy()
+    with_nan.iloc[20, 0] = np.nan
+    gapped = y.drop(index=y.index[20])  # shop_0 lacks a month
+    fh = [1, 2, 3]
+    expected = LSTMSktimeForecaster(_panel_lstm()).fit(with_nan).predict(fh=fh)
+    forecast = LSTMSktimeForecaster(_panel_lstm()).fit(gapped).predict(fh=fh)
+    pd.testing.assert_frame_equal(forecast, expected)
+
+
+def test_a_new_series_with_a_month_missing_is_taken_with_a_missing_value():
+    y = panel(lengths=(60, 60, 30))
+    known, new = y.loc[["shop_0", "shop_1"]], y.loc[["shop_2"]]
+    with_nan = new.copy()
+    with_nan.iloc[10, 0] = np.nan
+    fh = [1, 2]
+    expected = LSTMSktimeForecaster(_panel_lstm()).fit(known)
+    expected.update(with_nan, update_params=False)
+    forecast = LSTMSktimeForecaster(_panel_lstm()).fit(known)
+    forecast.update(new.drop(index=new.index[10]), update_params=False)
+    pd.testing.assert_frame_equal(forecast.predict(fh=fh), expected.predict(fh=fh))
+
+
+def test_a_month_given_twice_is_refused():
+    y = panel()
+    twice = pd.concat([y, y.iloc[[5]]]).sort_index()
+    with pytest.raises(ValueError, match="shop_0"):
+        LSTMSktimeForecaster(_panel_lstm()).fit(twice)
+
+
+def test_a_refusal_names_the_series_by_its_key():
+    y = panel(lengths=(60, 60, 1))  # shop_2: one month, too few to scale
+    with pytest.raises(ValueError, match="shop_2"):
+        LSTMSktimeForecaster(_panel_lstm()).fit(y)
