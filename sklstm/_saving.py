@@ -35,6 +35,7 @@ import contextlib
 import errno
 import io
 import json
+import math
 import os
 import platform
 import tempfile
@@ -339,7 +340,7 @@ def _read_archive(path) -> tuple[dict, dict[str, np.ndarray]]:
             document["estimator"], info, document.get(LEGACY_LAYOUT, False)
         )
         payload = _read_member(archive, weights_name, limit)
-    return document, _unpack(weights_name, payload)
+    return document, _unpack(weights_name, payload, limit)
 
 
 def _weights_bound(estimator: Any, info: zipfile.ZipInfo, legacy: bool) -> int:
@@ -455,7 +456,7 @@ def _upgrade(document: dict, version: int) -> dict:
     )
 
 
-def _unpack(weights_name: str, payload: bytes) -> dict[str, np.ndarray]:
+def _unpack(weights_name: str, payload: bytes, limit: int) -> dict[str, np.ndarray]:
     if weights_name == "weights.safetensors":
         try:
             from safetensors.numpy import load as load_safetensors
@@ -468,8 +469,63 @@ def _unpack(weights_name: str, payload: bytes) -> dict[str, np.ndarray]:
             return dict(load_safetensors(payload))
         except Exception as error:  # safetensors raises its own error type
             raise RefusedFileError(f"its weights cannot be read ({error})") from None
+    return _read_npz(payload, limit)
+
+
+def _read_npz(payload: bytes, limit: int) -> dict[str, np.ndarray]:
+    """The arrays of an npz payload, read within ``limit`` bytes in all.
+
+    An npz is itself a zip of ``.npy`` members: ``np.load`` would inflate
+    whatever a member holds and allocate whatever shape its header declares
+    before anything could be checked. Here the members' declared sizes are
+    bounded first, each member is read within its declared size, and each
+    array's header must describe exactly the bytes that follow it.
+    """
     try:
-        with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
-            return {name: npz[name] for name in npz.files}
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError, zlib.error) as error:
+        archive = zipfile.ZipFile(io.BytesIO(payload))
+    except (zipfile.BadZipFile, EOFError, ValueError) as error:
         raise RefusedFileError(f"its weights cannot be read ({error})") from None
+    with archive:
+        members = archive.infolist()
+        declared = sum(member.file_size for member in members)
+        if declared > limit:
+            raise RefusedFileError(
+                f"its weights declare {declared} bytes of arrays, more than the "
+                f"{limit} that the architecture in {DOCUMENT} and the file's size "
+                "allow"
+            )
+        arrays = {}
+        for member in members:
+            name = member.filename.removesuffix(".npy")
+            if name in arrays:
+                raise RefusedFileError(f"its weights hold the array {name} twice")
+            data = _read_member(archive, member.filename, member.file_size)
+            arrays[name] = _npy_array(data, name)
+    return arrays
+
+
+def _npy_array(data: bytes, name: str) -> np.ndarray:
+    """The array of one ``.npy`` member, whose header must fit its bytes."""
+    stream = io.BytesIO(data)
+    readers = {
+        (1, 0): np.lib.format.read_array_header_1_0,
+        (2, 0): np.lib.format.read_array_header_2_0,
+    }
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version not in readers:
+            raise ValueError(f"npy format version {version} is not one numpy writes")
+        shape, fortran_order, dtype = readers[version](stream)
+    except (ValueError, TypeError, SyntaxError, EOFError, OSError) as error:
+        raise RefusedFileError(f"its array {name} cannot be read ({error})") from None
+    if dtype.hasobject:
+        raise RefusedFileError(f"its array {name} holds Python objects")
+    start = stream.tell()
+    count = math.prod(shape)
+    if count * dtype.itemsize != len(data) - start:
+        raise RefusedFileError(
+            f"its array {name} declares the shape {shape} of {dtype} "
+            f"({count * dtype.itemsize} bytes) but holds {len(data) - start} bytes"
+        )
+    array = np.frombuffer(data, dtype=dtype, count=count, offset=start)
+    return array.reshape(shape, order="F" if fortran_order else "C").copy()

@@ -526,7 +526,7 @@ def test_load_refuses_files_that_are_not_sklstm_models(tmp_path):
             tmp_path / "pickled-array.zip",
             text,
             {"weights.npz": _npz_bytes({**arrays, "x": np.array([{}], dtype=object)})},
-        ): r"weights cannot be read.*allow_pickle=False",
+        ): "its array x holds Python objects",
     }
     for path, message in cases.items():
         with pytest.raises(ValueError, match=message):
@@ -712,3 +712,47 @@ def test_unsigned_64_bit_series_labels_load_back_as_they_were(tmp_path):
         loaded.predict(np.empty((6, 0)), groups=future),
         model.predict(np.empty((6, 0)), groups=future),
     )
+
+
+def _npz_with_member(arrays, name, data, compression=zipfile.ZIP_STORED):
+    """``_npz_bytes(arrays)`` with the member ``name`` replaced by ``data``."""
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(_npz_bytes(arrays))) as good,
+        zipfile.ZipFile(buffer, "w") as npz,
+    ):
+        for member in good.namelist():
+            content = data if member == name else good.read(member)
+            npz.writestr(member, content, compress_type=compression)
+    return buffer.getvalue()
+
+
+def test_load_bounds_the_arrays_inside_an_npz_before_building_them(tmp_path):
+    import tracemalloc
+
+    document, arrays = _good_file(tmp_path)
+    document["weights"] = "weights.npz"
+    name = sorted(arrays)[0]
+    # A small file whose array header declares 10**12 values (7 TiB) ...
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)}
+    )
+    huge_shape = _npz_with_member(arrays, f"{name}.npy", header.getvalue() + bytes(64))
+    # ... and one whose array member inflates to 200 MB of zeros.
+    bomb = _npz_with_member(
+        arrays, f"{name}.npy", bytes(200 * 2**20), compression=zipfile.ZIP_DEFLATED
+    )
+    for payload, message in [(huge_shape, "declares the shape"), (bomb, "declare")]:
+        path = _write(
+            tmp_path / "hostile.zip", json.dumps(document), {"weights.npz": payload}
+        )
+        assert path.stat().st_size < 2**20
+        tracemalloc.start()
+        try:
+            with pytest.raises(ValueError, match=message):
+                sklstm.load(path)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 20 * 2**20  # nothing near what the file declares was built
