@@ -91,8 +91,19 @@ def optimizer_from_state(network: nn.Module, plain: dict) -> torch.optim.Optimiz
     return optimizer
 
 
-def pandas_to_plain(value: pd.Timestamp | pd.DateOffset) -> dict[str, str | None]:
-    """A timestamp or a frequency as a dict of strings (see :func:`plain_to_pandas`).
+def pandas_to_plain(
+    value: pd.Timestamp | pd.Period | pd.DateOffset,
+) -> dict[str, str | None]:
+    """A timestamp, period or frequency as a dict of strings.
+
+    :func:`plain_to_pandas` reads it back.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is a frequency that its name does not describe whole
+        (business days with holidays, ``pd.DateOffset(months=1, days=2)``):
+        read back, it would be another one.
 
     Examples
     --------
@@ -102,15 +113,40 @@ def pandas_to_plain(value: pd.Timestamp | pd.DateOffset) -> dict[str, str | None
     {'timestamp': '2024-03-01T00:00:00+01:00', 'tz': 'Europe/Paris'}
     >>> pandas_to_plain(pd.offsets.MonthBegin())
     {'offset': 'MS'}
+    >>> pandas_to_plain(pd.Period("2024-03", freq="M"))
+    {'period': '650', 'freq': 'M'}
     """
     if isinstance(value, pd.Timestamp):
         tz = None if value.tz is None else str(value.tz)
         return {"timestamp": value.isoformat(), "tz": tz}
+    if isinstance(value, pd.Period):
+        return {"period": str(value.ordinal), "freq": value.freqstr}
+    if not named_whole(value):
+        raise ValueError(
+            f"the frequency {value!r} is more than its name {value.freqstr!r} "
+            "says, so it cannot be stored as text"
+        )
     return {"offset": value.freqstr}
 
 
-def plain_to_pandas(plain: dict) -> pd.Timestamp | pd.DateOffset:
-    """The timestamp or frequency that :func:`pandas_to_plain` described.
+def named_whole(offset: pd.DateOffset) -> bool:
+    """Whether ``offset``'s name (``freqstr``) reads back as ``offset`` itself.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklstm._plain import named_whole
+    >>> named_whole(pd.offsets.MonthEnd()), named_whole(pd.offsets.Week())
+    (True, False)
+    """
+    try:
+        return to_offset(offset.freqstr) == offset
+    except ValueError:
+        return False
+
+
+def plain_to_pandas(plain: dict) -> pd.Timestamp | pd.Period | pd.DateOffset:
+    """The timestamp, period or frequency that :func:`pandas_to_plain` described.
 
     Raises
     ------
@@ -124,6 +160,8 @@ def plain_to_pandas(plain: dict) -> pd.Timestamp | pd.DateOffset:
         if plain["tz"] is None:
             return timestamp
         return timestamp.tz_convert(checked_time_zone(plain["tz"]))
+    if set(plain) == {"period", "freq"}:
+        return pd.Period(ordinal=int(plain["period"]), freq=plain["freq"])
     if set(plain) == {"offset"}:
         return to_offset(plain["offset"])
     raise ValueError(f"expected a timestamp or a frequency; got keys {sorted(plain)}")

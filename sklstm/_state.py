@@ -46,6 +46,7 @@ from sklstm._compat import validate_parameter_constraints
 from sklstm._device import device_for_loading
 from sklstm._plain import (
     arrays_to_network,
+    named_whole,
     network_to_arrays,
     optimizer_from_state,
     optimizer_to_plain,
@@ -430,31 +431,43 @@ class _IndexValue(Field):
     """An int, or a pandas value stored as a dict of strings."""
 
     pickle_slot: ClassVar[str] = "_pandas_values"
-    keys: ClassVar[frozenset[str]]
+    keysets: ClassVar[tuple[frozenset[str], ...]]
     what: ClassVar[str]
 
     def encode(self, value, attribute, key, arrays):
-        if isinstance(value, (pd.Timestamp, pd.DateOffset)):
-            return pandas_to_plain(value)
+        if isinstance(value, (pd.Timestamp, pd.Period, pd.DateOffset)):
+            try:
+                return pandas_to_plain(value)
+            except ValueError as error:
+                raise ValueError(
+                    f"sklstm.save cannot store the dates of the series: {error}. "
+                    "pickle or joblib keep it whole; or fit on dates whose "
+                    "frequency its name describes (for example 'B', 'W-SUN')."
+                ) from None
         return int(value)
 
     def decode(self, value, context):
         if not isinstance(value, dict):
             return _integer(value, context, low=-(2**63))
-        check_keys(value, set(self.keys), repr(context.key))
-        if not all(isinstance(value[key], str) for key in self.keys - {"tz"}) or not (
+        keys = frozenset(value)
+        if keys not in self.keysets:
+            check_keys(value, set(self.keysets[0]), repr(context.key))
+        if not all(isinstance(value[key], str) for key in keys - {"tz"}) or not (
             value.get("tz") is None or isinstance(value["tz"], str)
         ):
             raise RefusedFileError(f"{context.key!r} must hold strings")
         try:
             return plain_to_pandas(value)
-        except (ValueError, TypeError, KeyError) as error:
+        except (ValueError, TypeError, KeyError, OverflowError) as error:
             raise RefusedFileError(
                 f"{context.key!r} is not a valid {self.what} ({error})"
             ) from None
 
     def pickle(self, value):
-        if isinstance(value, (pd.Timestamp, pd.DateOffset)):
+        # A frequency its name does not describe whole is pickled as itself.
+        if isinstance(value, (pd.Timestamp, pd.Period)) or (
+            isinstance(value, pd.DateOffset) and named_whole(value)
+        ):
             return self.pickle_slot, pandas_to_plain(value)
         return None, value
 
@@ -464,17 +477,20 @@ class _IndexValue(Field):
 
 @dataclass(frozen=True, kw_only=True)
 class Label(_IndexValue):
-    """An index label: an int or a pandas Timestamp."""
+    """An index label: an int, a pandas Timestamp or a pandas Period."""
 
-    keys: ClassVar[frozenset[str]] = frozenset({"timestamp", "tz"})
-    what: ClassVar[str] = "timestamp"
+    keysets: ClassVar[tuple[frozenset[str], ...]] = (
+        frozenset({"timestamp", "tz"}),
+        frozenset({"period", "freq"}),
+    )
+    what: ClassVar[str] = "timestamp or period"
 
 
 @dataclass(frozen=True, kw_only=True)
 class Step(_IndexValue):
     """An index step: an int or a pandas offset."""
 
-    keys: ClassVar[frozenset[str]] = frozenset({"offset"})
+    keysets: ClassVar[tuple[frozenset[str], ...]] = (frozenset({"offset"}),)
     what: ClassVar[str] = "pandas frequency"
 
 

@@ -756,3 +756,39 @@ def test_load_bounds_the_arrays_inside_an_npz_before_building_them(tmp_path):
         finally:
             tracemalloc.stop()
         assert peak < 20 * 2**20  # nothing near what the file declares was built
+
+
+def _dated_forecaster(index):
+    y = pd.Series(np.sin(np.arange(len(index), dtype=float)), index=index)
+    forecaster = _factories.tiny_forecaster(lookback=2, max_iter=1)
+    return forecaster.fit(pd.DataFrame(index=index), y)
+
+
+@pytest.mark.parametrize("freq", ["M", "W-SUN", "Q"])
+def test_a_forecaster_of_periods_saves_and_loads_with_its_dates(freq, tmp_path):
+    index = pd.period_range("2020-01-01", periods=30, freq=freq)
+    forecaster = _dated_forecaster(index)
+    expected = forecaster.predict_series(np.empty((3, 0)))
+    sklstm.save(forecaster, tmp_path / "model.zip")
+    loaded = sklstm.load(tmp_path / "model.zip").predict_series(np.empty((3, 0)))
+    pd.testing.assert_series_equal(loaded, expected)
+    untrusted = skops.io.get_untrusted_types(data=skops.io.dumps(forecaster))
+    assert not [name for name in untrusted if name.startswith("pandas")]
+
+
+@pytest.mark.parametrize(
+    "freq",
+    [
+        pd.offsets.CustomBusinessDay(holidays=["2001-02-27", "2001-02-28"]),
+        pd.DateOffset(months=1, days=2),
+    ],
+)
+def test_a_frequency_its_name_does_not_describe_is_pickled_whole(freq, tmp_path):
+    forecaster = _dated_forecaster(pd.date_range("2001-01-01", periods=40, freq=freq))
+    expected = forecaster.predict_series(np.empty((3, 0)))
+    unpickled = pickle.loads(pickle.dumps(forecaster))
+    pd.testing.assert_series_equal(unpickled.predict_series(np.empty((3, 0))), expected)
+    # Written as text it would read back as another frequency: refused.
+    with pytest.raises(ValueError, match="cannot store the dates"):
+        sklstm.save(forecaster, tmp_path / "model.zip")
+    assert not (tmp_path / "model.zip").exists()
