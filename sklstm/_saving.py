@@ -95,15 +95,22 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
         The estimator to save, fitted or not.
     path : str or path-like
         Where to write the file (conventionally ending in ``.zip``); an
-        existing file is replaced.
+        existing file is replaced (through a link to it, which keeps
+        pointing at it).
 
     Raises
     ------
     ValueError
         If a parameter cannot be written as JSON (for example a
-        ``RandomState`` instance as ``random_state``: use an int or None).
+        ``RandomState`` instance as ``random_state``: use an int or None),
+        or is invalid (set by ``set_params`` since the last fit): ``load``
+        would refuse the file.
     FileNotFoundError
         If the folder of ``path`` does not exist.
+    IsADirectoryError
+        If ``path`` is a folder.
+    PermissionError
+        If the folder of ``path`` may not be written to.
 
     See Also
     --------
@@ -137,6 +144,14 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
         "versions": _versions(),
         "estimator": encode_estimator(estimator, "", arrays),
     }
+    try:  # load validates them: a file it would refuse is not written
+        estimator._validate_params()
+    except ValueError as error:
+        raise ValueError(
+            f"sklstm.save refuses {type(estimator).__name__} with invalid "
+            f"parameters, which load would refuse: {error} Fix them with "
+            "set_params first."
+        ) from None
     weights_name, payload = _pack(arrays)
     document["weights"] = weights_name
     text = json.dumps(document, indent=1, allow_nan=True)
@@ -160,17 +175,36 @@ def _replace_atomically(path: str, write: Callable[[Any], None]) -> None:
     An interruption (Ctrl-C, a full disk) leaves the previous file as it was
     and removes the partial one.
     """
-    folder = os.path.dirname(os.path.abspath(path))
+    asked = path
+    # A link is written through, as open(path, "wb") would: it keeps pointing
+    # at the file, which now holds the new model.
+    path = os.path.realpath(path)
+    folder = os.path.dirname(path)
     if not os.path.isdir(folder):  # else mkstemp names its temporary file
         raise FileNotFoundError(
             errno.ENOENT,
-            f"Cannot save to {path!r}: the folder {folder!r} does not exist. "
+            f"Cannot save to {asked!r}: the folder {folder!r} does not exist. "
             "Create it first (os.makedirs), or save elsewhere.",
-            path,
+            asked,
         )
-    descriptor, temporary = tempfile.mkstemp(
-        dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".partial"
-    )
+    if os.path.isdir(path):
+        raise IsADirectoryError(
+            errno.EISDIR,
+            f"Cannot save to {asked!r}: it is a folder. Pass a file name in it, "
+            "such as os.path.join(folder, 'model.zip').",
+            asked,
+        )
+    try:
+        descriptor, temporary = tempfile.mkstemp(
+            dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".partial"
+        )
+    except PermissionError as error:  # else it names a file never asked for
+        raise PermissionError(
+            errno.EACCES,
+            f"Cannot save to {asked!r}: no permission to write in the folder "
+            f"{folder!r} ({error.strerror}). Save elsewhere.",
+            asked,
+        ) from None
     try:
         with os.fdopen(descriptor, "wb") as file:
             write(file)

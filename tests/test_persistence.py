@@ -792,3 +792,28 @@ def test_a_frequency_its_name_does_not_describe_is_pickled_whole(freq, tmp_path)
     with pytest.raises(ValueError, match="cannot store the dates"):
         sklstm.save(forecaster, tmp_path / "model.zip")
     assert not (tmp_path / "model.zip").exists()
+
+
+def test_saving_through_a_link_writes_the_file_it_points_at(tmp_path):
+    old, new = tiny().fit(FRAME, TARGET), tiny(random_state=1).fit(FRAME, TARGET)
+    sklstm.save(old, tmp_path / "v1.zip")
+    (tmp_path / "current.zip").symlink_to(tmp_path / "v1.zip")
+    sklstm.save(new, tmp_path / "current.zip")
+    assert (tmp_path / "current.zip").is_symlink()
+    np.testing.assert_array_equal(
+        sklstm.load(tmp_path / "v1.zip").predict(FRAME), new.predict(FRAME)
+    )
+
+
+def test_saving_onto_a_folder_names_the_folder_not_a_temporary_file(tmp_path):
+    (tmp_path / "models").mkdir()
+    with pytest.raises(IsADirectoryError, match="it is a folder") as caught:
+        sklstm.save(tiny().fit(FRAME, TARGET), tmp_path / "models")
+    assert "partial" not in str(caught.value)
+
+
+def test_save_refuses_parameters_that_load_would_refuse(tmp_path):
+    model = tiny().fit(FRAME, TARGET).set_params(learning_rate="sometimes")
+    with pytest.raises(ValueError, match=r"learning_rate.*set_params"):
+        sklstm.save(model, tmp_path / "model.zip")
+    assert not (tmp_path / "model.zip").exists()
