@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from sklstm._long_format import long_format_series
+from sklstm._long_format import check_time_order, long_format_series
 from sklstm._plain import python_scalar
 
 __all__ = ["make_mase_scorer", "mean_absolute_scaled_error"]
@@ -184,6 +184,7 @@ class _MASEScorer:
     """
 
     def __init__(self, y_train, train_groups, season_length: int) -> None:
+        _refuse_rows_out_of_time_order(y_train)  # before any fold is fitted
         self.y_train = y_train
         self.train_groups = train_groups
         self.season_length = season_length
@@ -263,6 +264,7 @@ def _histories(y_train, train_groups, one_series: bool) -> dict:
     """Each series' history, by label (the key None for a single series)."""
     if isinstance(y_train, Mapping):
         return {label: _as_values(v, "y_train") for label, v in y_train.items()}
+    _refuse_rows_out_of_time_order(y_train)
     if train_groups is None and isinstance(y_train, pd.Series) and not one_series:
         return {
             label: _as_values(part, "y_train")
@@ -280,6 +282,17 @@ def _histories(y_train, train_groups, one_series: bool) -> dict:
         return {None: values}
     labels, codes = _series_of(train_groups, len(values), "train_groups")
     return {label: values[codes == s] for s, label in enumerate(labels)}
+
+
+def _refuse_rows_out_of_time_order(y_train) -> None:
+    """Refuse long-format ``y_train`` whose rows do not rise in time: seasonal
+    differences are taken in the order given, as the forecaster reads them."""
+    if isinstance(y_train, pd.Series) and isinstance(y_train.index, pd.MultiIndex):
+        index = y_train.index
+        try:
+            check_time_order(index.droplevel(list(range(1, index.nlevels - 1))))
+        except ValueError as error:
+            raise ValueError(f"y_train: {error}") from None
 
 
 def _naive_scale(histories: dict, label, season_length: int) -> float:

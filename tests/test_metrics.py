@@ -214,3 +214,20 @@ def test_labels_of_mixed_types_are_distinct_series():
 def test_a_long_format_history_of_several_series_needs_the_truths_series():
     with pytest.raises(ValueError, match=r"long format, with several series.*groups="):
         mean_absolute_scaled_error([1.0, 2.0], [1.0, 2.0], y_train=Y_LONG)
+
+
+def test_a_long_format_history_out_of_time_order_is_refused():
+    # Alternating 0, 10: in time order every naive error is 10; shuffled,
+    # the differences would be taken between other rows.
+    times = np.arange(12)
+    index = pd.MultiIndex.from_arrays([["a"] * 12, times], names=["id", "t"])
+    history = pd.Series(np.where(times % 2, 10.0, 0.0), index=index)
+    truth = pd.Series(
+        [5.0, 5.0], index=pd.MultiIndex.from_tuples([("a", 12), ("a", 13)])
+    )
+    assert mean_absolute_scaled_error(truth, [0.0, 0.0], y_train=history) == 0.5
+    shuffled = history.sample(frac=1, random_state=0)
+    with pytest.raises(ValueError, match="y_train: The rows of series 'a'"):
+        mean_absolute_scaled_error(truth, [0.0, 0.0], y_train=shuffled)
+    with pytest.raises(ValueError, match="sort_index"):
+        make_mase_scorer(shuffled)
