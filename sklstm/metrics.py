@@ -75,6 +75,13 @@ def mean_absolute_scaled_error(
         of ``season_length`` values or fewer, or a history that never
         changes over a season (its scale is 0).
 
+    Notes
+    -----
+    Missing values (NaN) are left out, as the forecasters' ``score`` leaves
+    them out: a NaN in ``y_true`` has no error, a series whose truths are
+    all NaN is left out of the mean, and a NaN in ``y_train`` leaves out the
+    differences it is part of.
+
     Examples
     --------
     >>> from sklstm.metrics import mean_absolute_scaled_error
@@ -89,7 +96,7 @@ def mean_absolute_scaled_error(
     """
     _check_season_length(season_length)
     y_true_given, y_true = y_true, _as_values(y_true, "y_true")
-    y_pred = _as_values(y_pred, "y_pred")
+    y_pred = _as_values(y_pred, "y_pred", missing=False)
     if len(y_pred) != len(y_true):
         raise ValueError(
             f"y_true and y_pred must have the same length; got {len(y_true)} "
@@ -100,10 +107,15 @@ def mean_absolute_scaled_error(
     labels, codes = _series_of(groups, len(y_true), "groups")
     histories = _histories(y_train, train_groups, groups is None)
     errors = np.abs(y_true - y_pred)
+    observed = ~np.isnan(errors)  # a missing truth scores nothing
     scaled = [
-        errors[codes == s].mean() / _naive_scale(histories, label, season_length)
+        errors[(codes == s) & observed].mean()
+        / _naive_scale(histories, label, season_length)
         for s, label in enumerate(labels)
+        if observed[codes == s].any()
     ]
+    if not scaled:
+        raise ValueError("y_true holds no observed value (all are NaN) to score.")
     return float(np.mean(scaled))
 
 
@@ -227,14 +239,16 @@ def _check_season_length(season_length) -> None:
         )
 
 
-def _as_values(values, name: str) -> np.ndarray:
+def _as_values(values, name: str, missing: bool = True) -> np.ndarray:
+    """``values`` as a 1-D float array; NaN (a missing value) only if ``missing``."""
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 1 or not len(array):
         raise ValueError(
             f"{name} must be a non-empty 1-D array of values; got shape {array.shape}."
         )
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} holds NaN or infinite values; drop those rows.")
+    if np.isinf(array).any() or (not missing and np.isnan(array).any()):
+        what = "infinite values" if missing else "NaN or infinite values"
+        raise ValueError(f"{name} holds {what}; drop those rows.")
     return array
 
 
@@ -318,7 +332,15 @@ def _naive_scale(histories: dict, label, season_length: int) -> float:
             f"{season_length + 1}. Give a longer history or a smaller "
             "season_length."
         )
-    scale = np.mean(np.abs(history[season_length:] - history[:-season_length]))
+    changes = np.abs(history[season_length:] - history[:-season_length])
+    changes = changes[~np.isnan(changes)]  # a missing value makes no change
+    if not len(changes):
+        raise ValueError(
+            f"{name} has no two observed values a season apart in y_train "
+            f"(season_length={season_length}), so it has no scale. Give a "
+            "longer history, or drop its rows."
+        )
+    scale = np.mean(changes)
     if scale == 0:
         raise ValueError(
             f"{name} never changes over a season in y_train (its seasonal naive "

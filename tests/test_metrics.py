@@ -231,3 +231,25 @@ def test_a_long_format_history_out_of_time_order_is_refused():
         mean_absolute_scaled_error(truth, [0.0, 0.0], y_train=shuffled)
     with pytest.raises(ValueError, match="sort_index"):
         make_mase_scorer(shuffled)
+
+
+def test_missing_values_are_left_out_as_score_leaves_them_out():
+    history = {"a": [0.0, 2.0, np.nan, 5.0, 9.0], "b": [1.0, 2.0, 4.0]}
+    # a: the changes 2 and 4 (the two next to the NaN are left out): scale 3;
+    # its truths 10 (error 1) and NaN (none): MAE 1. b: scale 1.5, MAE 3.
+    mase = mean_absolute_scaled_error(
+        [10.0, np.nan, 7.0],
+        [11.0, 0.0, 4.0],
+        groups=["a", "a", "b"],
+        y_train=history,
+    )
+    assert mase == pytest.approx((1 / 3 + 3 / 1.5) / 2)
+    # A series whose truths are all missing has no error to weigh in.
+    only_b = mean_absolute_scaled_error(
+        [np.nan, 7.0], [0.0, 4.0], groups=["a", "b"], y_train=history
+    )
+    assert only_b == pytest.approx(3 / 1.5)
+    with pytest.raises(ValueError, match="y_pred holds NaN"):
+        mean_absolute_scaled_error([1.0], [np.nan], y_train=[0.0, 1.0])
+    with pytest.raises(ValueError, match="no two observed values a season apart"):
+        mean_absolute_scaled_error([1.0], [1.0], y_train=[0.0, np.nan, 1.0])
