@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from sklstm._intervals import check_quantile_levels
 from sklstm.inspection import _inner_regressor
 
 if TYPE_CHECKING:  # pragma: no cover - for type hints only
@@ -178,7 +179,7 @@ def plot_forecast(
             alpha=0.25,
             label=label,
         )
-    _draw_truth(ax, truth, places, len(forecast_y))
+    _draw_truth(ax, truth, forecast_x)
     ax.plot(forecast_x, forecast_y, color="tab:orange", label="forecast")
     ax.legend()
     return ax
@@ -230,7 +231,7 @@ def plot_quantiles(
     [2, 3]
     """
     values = np.asarray(quantiles, dtype=float)
-    levels = np.asarray(levels, dtype=float).ravel()
+    levels = check_quantile_levels(levels)
     if values.ndim != 2 or values.shape[1] != len(levels):
         raise ValueError(
             f"quantiles must have shape (n_steps, n_levels) = (n_steps, "
@@ -261,7 +262,7 @@ def plot_quantiles(
             linewidth=0,
             label=f"{upper - level:.0%} ({level:g} to {upper:g})",
         )
-    _draw_truth(ax, truth, places, len(values))
+    _draw_truth(ax, truth, steps)
     if 0.5 in column:
         ax.plot(steps, values[:, column[0.5]], color="tab:orange", label="median")
     ax.legend()
@@ -305,14 +306,18 @@ def _steps_after(places: pd.Index | None, n_steps: int) -> np.ndarray:
     return len(places) + ahead - 1  # labels without an order: positions
 
 
-def _draw_truth(ax: Axes, truth, places: pd.Index | None, n_steps: int) -> None:
-    """Draw ``truth`` (if any) over the ``n_steps`` forecast steps."""
+def _draw_truth(ax: Axes, truth, steps) -> None:
+    """Draw ``truth`` (if any) over the forecast steps, drawn at ``steps``:
+    a Series at its own index, values at the forecast's places."""
     if truth is None:
         return
-    truth_x, truth_y = _x_and_y(truth, places)
-    if len(truth_y) != n_steps:
+    if isinstance(truth, pd.Series):
+        truth_x, truth_y = _x_and_y(truth, None)
+    else:
+        truth_x, truth_y = steps, _x_and_y(truth, None)[1]
+    if len(truth_y) != len(steps):
         raise ValueError(
-            f"truth must have one value per forecast step ({n_steps}); "
+            f"truth must have one value per forecast step ({len(steps)}); "
             f"got {len(truth_y)}."
         )
     ax.plot(truth_x, truth_y, color="black", linewidth=1, label="truth")

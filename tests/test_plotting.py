@@ -248,3 +248,20 @@ def test_fan_chart_refuses_a_level_without_its_mirror(levels, message):
 def test_fan_chart_refuses_quantiles_with_other_columns_than_levels():
     with pytest.raises(ValueError, match=r"shape \(n_steps, n_levels\)"):
         plot_quantiles(np.zeros((2, 3)), (0.1, 0.9))
+
+
+def test_truth_as_values_is_drawn_at_the_forecasts_own_dates():
+    dates = pd.date_range("2020-01-11", periods=3, freq="D")
+    forecast = pd.Series([10.0, 11.0, 12.0], index=dates)
+    ax = plot_forecast(forecast, truth=np.array([10.5, 11.5, 12.5]))
+    forecast_line, truth_line = (
+        next(line for line in ax.get_lines() if line.get_label() == label)
+        for label in ("forecast", "truth")
+    )
+    assert list(truth_line.get_xdata()) == list(forecast_line.get_xdata())
+
+
+@pytest.mark.parametrize("levels", [(-0.5, 1.5), (0.0, 1.0)])
+def test_quantile_levels_outside_zero_and_one_are_refused(levels):
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        plot_quantiles(np.array([[1.0, 5.0], [2.0, 6.0]]), levels)
