@@ -174,13 +174,11 @@ def _series_bounds(index: pd.Index, panel: Panel) -> tuple[list, list]:
 
 
 def _datetime_step(index: pd.Index, panel: Panel):
-    """The frequency of a DatetimeIndex: its own, else the longest series'."""
+    """The frequency of a DatetimeIndex: its own, else the one its series'
+    dates imply (:func:`_gapped_step`)."""
     if index.freq is not None:
         return index.freq
-    longest = int(np.argmax(panel.lengths))
-    rows = panel.order[panel.starts[longest] : panel.starts[longest] + 3]
-    freq = pd.infer_freq(index[rows]) if len(rows) == 3 else None
-    return None if freq is None else pd.tseries.frequencies.to_offset(freq)
+    return _gapped_step(index, panel)
 
 
 def _check_regular(index: pd.Index, panel: Panel, step) -> None:
@@ -279,10 +277,11 @@ def with_missing_steps(X, y, groups):
     ``PeriodIndex`` whose series skip steps of their grid (a month without
     a row), each skipped step gets a row whose value is missing (NaN), so
     that the values around a gap are not taken for consecutive steps. The
-    grid is the index's frequency, else the one inferred from runs of three
-    consecutive dates. Input without such gaps is returned as it is; so is
-    input whose dates do not lie on one grid (repeated dates, another
-    frequency), which :func:`time_grid` then refuses.
+    grid is the index's frequency, else the coarsest that runs of three
+    consecutive dates imply and that holds every date (:func:`_gapped_step`).
+    Input without such gaps is returned as it is; so is input whose dates
+    do not lie on one grid (repeated dates, another frequency, a series on a
+    coarser grid than the others), which :func:`time_grid` then refuses.
 
     Returns
     -------
@@ -327,6 +326,12 @@ def with_missing_steps(X, y, groups):
         place = grid.get_indexer(dates)
         if (place < 0).any() or (np.diff(place) <= 0).any():
             return X, y, groups  # off the grid: time_grid says so
+        if len(grid) > length and isinstance(index, pd.DatetimeIndex):
+            own = _step_of([dates])
+            if own is not None and _grid_size([dates], own) < len(grid):
+                # Not gaps: a series of a coarser frequency (monthly among
+                # daily series), which time_grid refuses by name.
+                return X, y, groups
         grids.append(grid)
         places.append(place)
     if sum(map(len, grids)) == len(index):
@@ -425,17 +430,52 @@ def _grid_between(first, last, step, index: pd.Index) -> pd.Index:
 
 
 def _gapped_step(index: pd.DatetimeIndex, panel: Panel):
-    """The step of dates with gaps: the frequency most runs of three imply."""
+    """The step of dates that may have gaps, from the longest series.
+
+    Each run of three consecutive dates implies a frequency. Of those, the
+    coarsest whose grid holds every date of these series is the step: three
+    business days in a row look daily, but days would give every weekend a
+    missing value. None if no run implies one.
+    """
+    longest = np.argsort(-panel.lengths, kind="stable")[:20]
+    return _step_of(
+        [
+            index[panel.order[panel.starts[s] : panel.starts[s] + panel.lengths[s]]]
+            for s in longest
+        ]
+    )
+
+
+def _step_of(series: list):
+    """The coarsest step that runs of three dates of ``series`` imply and
+    whose grid holds all their dates (else the one most runs imply)."""
     found = {}
-    for s in np.argsort(panel.lengths)[::-1][:20]:
-        dates = index[panel.order[panel.starts[s] : panel.starts[s] + panel.lengths[s]]]
+    for dates in series:
         for first in range(0, len(dates) - 2, max(1, (len(dates) - 2) // 20)):
             freq = pd.infer_freq(dates[first : first + 3])
             if freq is not None:
                 found[freq] = found.get(freq, 0) + 1
     if not found:
         return None
-    return pd.tseries.frequencies.to_offset(max(found, key=found.get))
+    steps = [
+        pd.tseries.frequencies.to_offset(freq)
+        for freq in sorted(found, key=found.get, reverse=True)
+    ]
+    sizes = [_grid_size(series, step) for step in steps]
+    holding = [(size, rank) for rank, size in enumerate(sizes) if size is not None]
+    return steps[min(holding)[1]] if holding else steps[0]
+
+
+def _grid_size(series: list, step) -> int | None:
+    """How many steps of ``step`` span each of ``series`` (their dates),
+    in all; None if a date is not on its series' grid."""
+    size = 0
+    for dates in series:
+        grid = pd.date_range(dates[0], dates[-1], freq=step)
+        if (grid.get_indexer(dates) < 0).any():
+            return None
+        size += len(grid)
+    return size
 
 
 def _completed(X, y, groups, panel: Panel, grids, places):

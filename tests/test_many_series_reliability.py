@@ -185,6 +185,16 @@ def test_daily_and_monthly_series_are_not_fitted_on_one_grid():
         )
 
 
+def test_a_quarterly_series_among_monthly_ones_is_refused_not_filled():
+    # Its dates are all month starts, but two months in three missing would
+    # be another frequency read as gaps.
+    X, y, groups = panel(["monthly"])
+    quarters = pd.date_range("2010-01-01", periods=12, freq="QS")
+    X_q, y_q, q = panel(["quarterly"], quarters)
+    with pytest.raises(ValueError, match=r"series 'quarterly' is not regular"):
+        tiny().fit(pd.concat([X, X_q]), pd.concat([y, y_q]), groups=[*groups, *q])
+
+
 @pytest.mark.parametrize(
     "dates",
     [

@@ -293,6 +293,28 @@ def test_gaps_in_periods_of_several_series_become_missing_rows():
     )
 
 
+def test_a_panel_of_business_days_is_forecast_on_business_days():
+    # Three business days in a row look daily; a weekend is not a gap.
+    a = pd.bdate_range("2020-01-01", periods=30)
+    b = pd.bdate_range("2020-02-03", periods=30)  # ends on a Friday
+    y = pd.Series(np.r_[wave(30), wave(30, phase=1.0)], index=a.append(b))
+    groups = np.repeat(["a", "b"], 30)
+    with_dates = tiny_forecaster(lookback=6, n_networks=1).fit(
+        pd.DataFrame(index=y.index), y, groups=groups
+    )
+    plain = tiny_forecaster(lookback=6, n_networks=1).fit(
+        no_covariates(60), y.to_numpy(), groups=groups
+    )
+    forecast = with_dates.predict_series(no_covariates(2), groups=["b", "b"])
+    assert b[-1].day_name() == "Friday"
+    assert list(forecast.index.get_level_values(-1)) == list(
+        pd.bdate_range(b[-1], periods=3)[1:]
+    )
+    np.testing.assert_array_equal(
+        forecast.to_numpy(), plain.predict(no_covariates(2), groups=["b", "b"])
+    )
+
+
 def test_a_gap_with_covariates_is_refused_with_what_to_do():
     months = monthly()
     y = pd.Series(wave(), index=months).drop(months[[10]])
