@@ -64,6 +64,17 @@ def check_groups(groups, n_rows: int) -> np.ndarray | None:
             "groups must be labels of one comparable type (all numbers or all "
             f"strings); sorting them failed: {error}"
         ) from error
+    if labels.dtype.kind == "O":
+        is_bool = np.array([isinstance(v, (bool, np.bool_)) for v in labels.tolist()])
+        if is_bool.any() and not is_bool.all():
+            other = labels[np.flatnonzero(~is_bool)[0]]
+            raise ValueError(
+                "groups mixes bool labels with numbers (for example "
+                f"{labels[np.flatnonzero(is_bool)[0]]!r} and {other!r}); True "
+                "equals 1 and False 0, so their series would be merged into one. "
+                "Label the series of one kind (for example convert them with "
+                "astype(str))."
+            )
     return labels
 
 

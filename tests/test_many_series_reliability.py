@@ -459,3 +459,12 @@ def test_readers_never_mix_the_states_of_two_fits():
     for reader in readers:
         reader.join()
     assert not failures
+
+
+def test_bool_labels_beside_numbers_are_refused_not_merged():
+    # True == 1: the two series would have been fitted as one, its history
+    # both runs of values one after the other.
+    y = np.r_[np.arange(40.0), 100 + np.arange(40.0)]
+    groups = np.array([True] * 40 + [1] * 40, dtype=object)
+    with pytest.raises(ValueError, match="mixes bool labels with numbers"):
+        tiny().fit(np.empty((80, 0)), y, groups=groups)
