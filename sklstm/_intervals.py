@@ -112,6 +112,14 @@ def stepwise_half_width(
     too_few = np.flatnonzero(ranks > counts)
     n_calibrated = int(too_few[0]) if len(too_few) else residuals.shape[1]
     if n_steps > n_calibrated:
+        # fit grows the tail for a horizon of 2 steps or more (for 0.9).
+        grown = (
+            f", or with horizon={n_steps}, for which fit grows the tail on its "
+            "own as far as every series keeps half its windows to train on (a "
+            "forecaster fitted with that horizon already grew it that far)"
+            if n_steps > 1
+            else ""
+        )
         raise ValueError(
             f"coverage={coverage} needs at least {fewest_errors(coverage)} held-out "
             f"errors at each forecast step; the forecasts from the held-out tail "
@@ -120,10 +128,7 @@ def stepwise_half_width(
             "observations after them. Refit with a larger validation_fraction "
             f"(one series needs a tail of {n_steps} + {fewest_errors(coverage)} - 1 "
             f"= {n_steps + fewest_errors(coverage) - 1} windows; the tails of "
-            "several series pool their errors), or with horizon="
-            f"{n_steps}, for which fit grows the tail on its own as far as every "
-            "series keeps half its windows to train on (a forecaster fitted "
-            "with that horizon already grew it that far); forecast fewer steps "
+            f"several series pool their errors){grown}; forecast fewer steps "
             "at a time (update the forecaster as observations arrive), or ask "
             "for a lower coverage."
         )

@@ -229,6 +229,16 @@ def test_forecast_further_ahead_than_the_held_out_tail_calibrates_is_refused():
         forecaster.predict_interval(np.empty((3, 0)), coverage=0.9)
 
 
+def test_one_step_too_few_to_calibrate_is_not_told_to_set_horizon_1():
+    # A tail of 5 origins gives 5 one-step errors, fewer than 90 % needs;
+    # fit grows no tail for a horizon of 1, so the message does not say so.
+    forecaster = small_forecaster(validation_fraction=0.1)
+    forecaster.fit(np.empty((50, 0)), noisy_sine(50))
+    with pytest.raises(ValueError, match="validation_fraction") as refused:
+        forecaster.predict_interval(np.empty((1, 0)), coverage=0.9)
+    assert "horizon=" not in str(refused.value)
+
+
 def test_forecaster_without_a_held_out_tail_explains_how_to_get_intervals():
     forecaster = small_forecaster(early_stopping=False)
     forecaster.fit(np.empty((60, 0)), noisy_sine(60))
