@@ -611,12 +611,17 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         if getattr(self, "calibration_residuals_", None) is None:
+            why = (
+                "partial_fit has trained it since its last fit, on rows it held "
+                "none of out, or that fit had too few rows to hold any out"
+                if self.early_stopping
+                else "it was fitted with early_stopping=False"
+            )
             raise ValueError(
                 "predict_interval calibrates on the last validation_fraction of "
                 "the training rows, held out from training only with "
-                "early_stopping=True; this model was fitted without them "
-                f"(early_stopping={self.early_stopping}, or by partial_fit). "
-                "Refit with early_stopping=True."
+                f"early_stopping=True; this model has none: {why}. Call fit "
+                "with early_stopping=True on enough rows."
             )
         half_width = conformal_half_width(self.calibration_residuals_, coverage)
         return interval_bounds(
@@ -775,7 +780,8 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         if y.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {y.shape[1]} output(s), but this model was fitted with "
-                f"{self.n_outputs_}. Use warm_start=False to refit from scratch."
+                f"{self.n_outputs_}. Call fit with warm_start=False to train a "
+                "new network for them."
             )
         self._check_same_architecture(X, incremental)
         return _Start(

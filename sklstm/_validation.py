@@ -398,7 +398,7 @@ def check_float32_range(values: np.ndarray, name: str) -> None:
                 f"{name} contains values as large as {largest:.3g}, beyond what "
                 f"float32 can hold ({FLOAT32_MAX:.3g}); sklstm trains in float32 "
                 f"on every device. Rescale {name} (for example divide by a "
-                "constant or take logarithms) before fitting."
+                "constant or take logarithms), and fit on the rescaled data."
             )
         tiny = np.flatnonzero((sizes > 0) & (sizes < FLOAT32_SMALLEST_NORMAL))
         if len(tiny):

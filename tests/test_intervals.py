@@ -101,6 +101,14 @@ def test_model_without_held_out_rows_explains_how_to_get_intervals():
         model.predict_interval(ROWS)
 
 
+def test_a_model_trained_on_by_partial_fit_says_its_calibration_is_gone():
+    model = small_model().fit(ROWS, TARGET)
+    model.partial_fit(ROWS, TARGET)
+    with pytest.raises(ValueError, match="partial_fit has trained it") as refused:
+        model.predict_interval(ROWS)
+    assert "it was fitted with early_stopping=False" not in str(refused.value)
+
+
 @pytest.mark.parametrize("coverage", [0.0, 1.0, 1.5, -0.1, "high"])
 def test_coverage_outside_zero_to_one_is_refused(coverage):
     model = small_model().fit(ROWS, TARGET)
