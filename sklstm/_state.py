@@ -348,6 +348,18 @@ def _beyond_int64(labels: list) -> bool:
     )
 
 
+def _refuse_beyond_float32(array: np.ndarray, key: str) -> None:
+    """Refuse values float32 cannot hold: ``fit`` refuses data beyond its
+    range, so a fitted state never holds them, and the networks would turn
+    them into infinite forecasts."""
+    finite = array[np.isfinite(array)]
+    if finite.size and np.abs(finite).max() > np.finfo(np.float32).max:
+        raise RefusedFileError(
+            f"{key!r} holds values beyond float32's range (as large as "
+            f"{np.abs(finite).max():.3g}), which no fit stores"
+        )
+
+
 @dataclass(frozen=True, kw_only=True)
 class Array(Field):
     """A float64 array, saved among the arrays; ``shape`` names each axis.
@@ -378,6 +390,7 @@ class Array(Field):
                 f"{context.key!r} holds absolute errors, which cannot be "
                 "negative or infinite"
             )
+        _refuse_beyond_float32(array, context.key)
         return array.copy()
 
 
@@ -417,6 +430,8 @@ class Scaler(Field):
                 f"the scaling statistics {context.key!r} must be finite with a "
                 "positive scale"
             )
+        _refuse_beyond_float32(mean, context.key)
+        _refuse_beyond_float32(scale, context.key)
         return Standardizer(mean.copy(), scale.copy())
 
     def pickle(self, value):

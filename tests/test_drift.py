@@ -178,7 +178,7 @@ def _drifts_without_drift(document, arrays):
     ("edit", "message"),
     [
         (_set_array("_series_drift", np.array([[np.inf, 0.0]] * 3)), "finite slope"),
-        (_set_array("_series_drift", np.array([[1e306, 0.0]] * 3)), "finite slope"),
+        (_set_array("_series_drift", np.array([[1e306, 0.0]] * 3)), "beyond float32"),
         (_set_array("_series_drift", np.array([[0.5, 0.5]] * 3)), "whole number"),
         (_set_array("_series_drift", np.zeros((2, 2))), "for each of 3 series"),
         (_set_array("_series_drift", np.zeros((3, 3))), r"two columns.*\(3, 3\)"),

@@ -817,3 +817,18 @@ def test_save_refuses_parameters_that_load_would_refuse(tmp_path):
     with pytest.raises(ValueError, match=r"learning_rate.*set_params"):
         sklstm.save(model, tmp_path / "model.zip")
     assert not (tmp_path / "model.zip").exists()
+
+
+@pytest.mark.parametrize("name", ["_series_history", "_series_scaling"])
+def test_load_refuses_a_state_beyond_what_float32_holds(name, tmp_path):
+    # fit refuses such values, so only a tampered file holds them; loaded,
+    # they made infinite forecasts or a message about the user's X.
+    y = np.sin(np.arange(60) / 3)
+    model = _factories.tiny_forecaster(lookback=3, max_iter=1)
+    model.fit(np.empty((60, 0)), y)
+
+    def edit(document, arrays):
+        arrays[name] = np.full_like(arrays[name], 1e300)
+
+    with pytest.raises(ValueError, match=f"'{name}' holds values beyond float32"):
+        sklstm.load(_tampered_file(tmp_path, edit, model))
