@@ -64,7 +64,9 @@ def check_groups(groups, n_rows: int) -> np.ndarray | None:
             "groups must be labels of one comparable type (all numbers or all "
             f"strings); sorting them failed: {error}"
         ) from error
-    if labels.dtype.kind == "O":
+    # Only a mix can hold bools beside numbers: strings are not scanned twice.
+    mixed = pd.api.types.infer_dtype(labels, skipna=False).startswith("mixed")
+    if labels.dtype.kind == "O" and mixed:
         is_bool = np.array([isinstance(v, (bool, np.bool_)) for v in labels.tolist()])
         if is_bool.any() and not is_bool.all():
             other = labels[np.flatnonzero(~is_bool)[0]]
