@@ -57,8 +57,8 @@ def check_groups(groups, n_rows: int) -> np.ndarray | None:
             f"{int(np.flatnonzero(missing)[0])}. Give every row the label of "
             "its series."
         )
-    try:
-        np.unique(labels)
+    try:  # sorting the distinct labels, not every row
+        np.sort(pd.unique(labels.ravel()))
     except TypeError as error:
         raise ValueError(
             "groups must be labels of one comparable type (all numbers or all "
