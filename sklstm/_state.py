@@ -55,6 +55,7 @@ from sklstm._plain import (
     python_scalar,
 )
 from sklstm._scaling import Standardizer
+from sklstm._validation import FLOAT32_MAX
 from sklstm._warnings import warn
 
 #: The pickle layout this sklstm writes; it also reads those listed in
@@ -353,7 +354,7 @@ def _refuse_beyond_float32(array: np.ndarray, key: str) -> None:
     range, so a fitted state never holds them, and the networks would turn
     them into infinite forecasts."""
     finite = array[np.isfinite(array)]
-    if finite.size and np.abs(finite).max() > np.finfo(np.float32).max:
+    if finite.size and np.abs(finite).max() > FLOAT32_MAX:
         raise RefusedFileError(
             f"{key!r} holds values beyond float32's range (as large as "
             f"{np.abs(finite).max():.3g}), which no fit stores"

@@ -211,9 +211,11 @@ class LSTMSktimeForecaster(BaseForecaster):
             groups=self._labels(codes),
         )
         self._ends = _series_ends(y.index, codes, len(self._series_keys()))
-        self._freq = _frequency_of(y.index, codes) or _date_offset(
+        # The step the forecaster read the dates by; inferred here only for
+        # dates it could not place on a grid.
+        self._freq = _date_offset(
             getattr(self.forecaster_, "_time_step", None)
-        )
+        ) or _frequency_of(y.index, codes)
         # The end of the latest series, as sktime's cutoff (an index that
         # knows the frequency of its steps).
         self._end = self._cutoff_with_freq()
