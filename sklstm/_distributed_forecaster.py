@@ -45,7 +45,7 @@ from sklstm._forecaster import (
     without_own_residuals,
 )
 from sklstm._forecaster_legacy import LEGACY_ATTRIBUTES
-from sklstm._long_format import from_long_format
+from sklstm._long_format import from_long_format, is_long_format
 from sklstm._missing_values import refuse_empty_series
 from sklstm._panel import panel_of
 from sklstm._plain import python_scalar
@@ -104,6 +104,7 @@ def fit_forecaster_share(
     forecaster: LSTMForecaster, X, y, groups, group_fit: ProcessGroupFit
 ) -> LSTMForecaster:
     """Fit ``forecaster`` on the series of all processes; this one holds X, y."""
+    integer_time = is_long_format(X) or is_long_format(y)
     (X, y), (X_checked, y_checked, features), panel = _read_share(
         forecaster, X, y, groups, group_fit
     )
@@ -111,7 +112,10 @@ def fit_forecaster_share(
     y_sorted, X_sorted = y_checked[panel.order], X_checked[panel.order]
     series = np.split(y_sorted, panel.starts[1:])
     agreed(group_fit, lambda: refuse_empty_series(series, panel.labels))
-    grid = agreed(group_fit, lambda: time_grid(time_index(X, y), panel))
+    grid = agreed(
+        group_fit,
+        lambda: time_grid(time_index(X, y), panel, integer_time=integer_time),
+    )
     params = forecaster.get_params(deep=False)
     if params["season_length"] == "auto" and n_series > 1:
         params["season_length"] = _collection_season(group_fit, series, params)

@@ -679,8 +679,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self : LSTMForecaster
             The fitted forecaster.
         """
+        integer_time = is_long_format(X) or is_long_format(y)
         X, y, groups = from_long_format(X, y, groups)
-        X, y, groups = with_missing_steps(X, y, groups)
+        X, y, groups = with_missing_steps(X, y, groups, integer_time=integer_time)
         X_checked, y_checked, features = validate_on_copy(
             self, validate_series, X, y, reset=True
         )
@@ -691,7 +692,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         y_sorted, X_sorted = y_checked[panel.order], X_checked[panel.order]
         series = np.split(y_sorted, panel.starts[1:])
         refuse_empty_series(series, panel.labels)
-        grid = time_grid(time_index(X, y), panel)  # refuses bad dates before training
+        # Refuses bad dates before training.
+        grid = time_grid(time_index(X, y), panel, integer_time=integer_time)
         architecture = resolve_architecture(
             self.get_params(deep=False), series, warn_if_deprecated=True
         )
@@ -1072,13 +1074,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             If every value of ``y`` is missing: there is nothing to score;
             or if the dates of ``y`` (or X) are not the steps forecast.
         """
-        X, y, groups = from_long_format(X, y, groups)
-        time_index(X, y)  # refuses X and y dated differently
         # The truth's dates are checked like X's: scored against the next
         # steps, values from after a gap would give a plausible, wrong R².
         dates = future_dates(X)
         if dates is None:
             dates = future_dates(y)
+        X, y, groups = from_long_format(X, y, groups)
+        time_index(X, y)  # refuses X and y dated differently
         fitted = self._fitted()
         forecast = fitted.forecast(fitted.covariates(X), groups, dates)[0]
         return r2_of_observed(y, forecast, sample_weight=sample_weight)
@@ -1553,11 +1555,14 @@ def check_forecastable(panel, architecture: dict) -> None:
 
 def future_dates(X) -> pd.Index | None:
     """The dates of the rows of X, as given: the time level of long-format
-    data, else a ``DatetimeIndex`` or ``PeriodIndex``; None when X is not
-    dated (plain arrays, or an integer index that may number anything)."""
+    data (dates or integer times), else a ``DatetimeIndex`` or
+    ``PeriodIndex``; None when X is not dated (plain arrays, or an integer
+    index of its own, which may number anything)."""
     index = getattr(X, "index", None)
     if is_long_format(X):
         index = index.get_level_values(-1)
+        if pd.api.types.is_integer_dtype(index):
+            return index
     return index if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) else None
 
 
@@ -1569,7 +1574,7 @@ def check_future_dates(dates: pd.Index, expected: pd.Index) -> None:
     """
     dates, expected = _as_periods_where_one_is(dates, expected)
     if not _comparable_dates(dates, expected):
-        return  # integer steps, or dates of another kind: nothing to compare
+        return  # dates of another kind, or integers and dates: nothing to compare
     if len(dates) == len(expected) and dates.equals(expected):
         return
     wrong = np.flatnonzero(np.asarray(dates != expected))
@@ -1604,7 +1609,10 @@ def _as_periods_where_one_is(dates: pd.Index, expected: pd.Index):
 
 
 def _comparable_dates(dates: pd.Index, expected: pd.Index) -> bool:
-    """Whether two indexes hold dates of one kind (:func:`kind_of_dates`)."""
+    """Whether two indexes hold dates of one kind (:func:`kind_of_dates`), or
+    both integer times."""
+    if pd.api.types.is_integer_dtype(dates):
+        return pd.api.types.is_integer_dtype(expected)
     kind = kind_of_dates(dates)
     return kind is not None and kind == kind_of_dates(expected)
 

@@ -213,14 +213,18 @@ def _check_regular(index: pd.Index, panel: Panel, step) -> None:
             )
 
 
-def time_grid(index: pd.Index | None, panel: Panel) -> TimeGrid | None:
+def time_grid(
+    index: pd.Index | None, panel: Panel, *, integer_time: bool = False
+) -> TimeGrid | None:
     """The grid of the series of ``panel`` from the time ``index`` of their rows.
 
     None when there is no index, or when it holds neither dates nor integers
     with one step (the forecaster then cannot date its forecasts). Dates
     must be regular within every series: a gap, a repeated date or another
     frequency is refused, since the forecaster would otherwise take the
-    values around it for consecutive steps.
+    values around it for consecutive steps. So must integers that are known
+    to be times (``integer_time``: the time level of the long format); an
+    integer index of its own may number anything.
     """
     if index is None or len(index) != len(panel.codes) or not len(index):
         return None
@@ -244,7 +248,10 @@ def time_grid(index: pd.Index | None, panel: Panel) -> TimeGrid | None:
         ]
         return TimeGrid(origin, step, np.asarray(offsets, dtype=np.float64))
     if pd.api.types.is_integer_dtype(index):
-        return _integer_grid(np.asarray(index), panel)
+        grid = _integer_grid(np.asarray(index), panel)
+        if grid is None and integer_time:
+            _refuse_irregular_integers(np.asarray(index), panel)
+        return grid
     return None
 
 
@@ -270,7 +277,7 @@ def _refuse_backwards(index: pd.Index, panel: Panel) -> None:
     )
 
 
-def with_missing_steps(X, y, groups):
+def with_missing_steps(X, y, groups, *, integer_time: bool = False):
     """Rows for the time stamps missing from each series' regular grid.
 
     When ``y`` (or else ``X``) is indexed by a ``DatetimeIndex`` or a
@@ -279,6 +286,9 @@ def with_missing_steps(X, y, groups):
     that the values around a gap are not taken for consecutive steps. The
     grid is the index's frequency, else the coarsest that runs of three
     consecutive dates imply and that holds every date (:func:`_gapped_step`).
+    With ``integer_time`` (the integer time level of the long format), the
+    same holds for integer times, whose step is the greatest common divisor
+    of the steps between consecutive rows.
     Input without such gaps is returned as it is; so is input whose dates
     do not lie on one grid (repeated dates, another frequency, a series on a
     coarser grid than the others), which :func:`time_grid` then refuses.
@@ -308,6 +318,8 @@ def with_missing_steps(X, y, groups):
     ([1.0, 2.0, 3.0, nan, 5.0], 'MS')
     """
     index = time_index(X, y)
+    if integer_time and index is not None and pd.api.types.is_integer_dtype(index):
+        return _with_missing_integer_steps(X, y, groups, index)
     if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) or len(index) < 3:
         return X, y, groups
     if isinstance(index, pd.DatetimeIndex) and index.freq is not None:
@@ -337,6 +349,57 @@ def with_missing_steps(X, y, groups):
     if sum(map(len, grids)) == len(index):
         return X, y, groups
     return _completed(X, y, groups, panel, grids, places)
+
+
+def _with_missing_integer_steps(X, y, groups, index: pd.Index):
+    """:func:`with_missing_steps` for integer times (``integer_time``)."""
+    labels = np.zeros(len(index), dtype=np.intp) if groups is None else groups
+    panel = panel_of(labels, len(index))
+    times = np.asarray(index, dtype=np.int64)
+    series = np.split(times[panel.order], panel.starts[1:])
+    steps = [np.diff(own) for own in series]
+    every = np.concatenate(steps)
+    if not len(every) or (every <= 0).any():
+        return X, y, groups  # repeated times: time_grid says so
+    step = int(np.gcd.reduce(every))
+    if (every == step).all():
+        return X, y, groups
+    if any(len(own) and int(np.gcd.reduce(own)) != step for own in steps):
+        # Not gaps: a series on a coarser grid, which time_grid refuses.
+        return X, y, groups
+    grids = [pd.Index(np.arange(own[0], own[-1] + 1, step)) for own in series]
+    places = [(own - own[0]) // step for own in series]
+    return _completed(X, y, groups, panel, grids, places)
+
+
+def _refuse_irregular_integers(times: np.ndarray, panel: Panel) -> None:
+    """Refuse integer times (of the long format) that lie on no one grid."""
+    series = np.split(times[panel.order], panel.starts[1:])
+    for label, own in zip(panel.labels, series, strict=True):
+        repeated = np.flatnonzero(np.diff(own) <= 0)
+        if len(repeated):
+            row = int(repeated[0])
+            what = f"the time {own[row]} is followed by {own[row + 1]}"
+            whose = f" of series {python_scalar(label)!r}"
+            break
+    else:
+        steps = {}  # the first series of each step, up to five
+        for label, own in zip(panel.labels, series, strict=True):
+            step = int(np.gcd.reduce(np.diff(own))) if len(own) > 1 else None
+            if step is not None and step not in steps.values() and len(steps) < 5:
+                steps[python_scalar(label)] = step
+        if len(steps) > 1:
+            what = f"its series step by different amounts, {steps}"
+        else:
+            what = "its series lie on grids shifted against each other"
+        whose = ""
+    raise ValueError(
+        f"The integer time level{whose} is not one regular grid: {what}. sklstm "
+        "reads integer times as steps of one size (a skipped time becomes a "
+        "missing value): give every series the same step, each time once, or "
+        "pass the series without a time level (groups=) to forecast without "
+        "dates."
+    )
 
 
 def with_missing_steps_after(grid: TimeGrid | None, known, X, y, groups):

@@ -145,3 +145,56 @@ def test_update_and_score_read_long_format_too():
 def test_ambiguous_long_format_is_refused_with_advice(make_input, message):
     with pytest.raises(ValueError, match=message):
         forecaster().fit(**make_input(long_frame()["y"]))
+
+
+def integer_long_series(times_of: dict) -> pd.Series:
+    """The long format with integer times, as the M4 files and statsforecast's
+    examples lay collections out."""
+    return pd.concat(
+        pd.Series(
+            np.sin(np.asarray(times) / 3) + 2,
+            index=pd.MultiIndex.from_product([[name], times], names=["id", "t"]),
+        )
+        for name, times in times_of.items()
+    )
+
+
+def test_a_skipped_integer_time_is_a_missing_value_not_a_closed_gap():
+    skipped = integer_long_series({"a": np.r_[0:10, 12:30], "b": np.arange(30)})
+    completed = skipped.reindex(
+        pd.MultiIndex.from_product([["a"], np.arange(30)]).append(
+            pd.MultiIndex.from_product([["b"], np.arange(30)])
+        )
+    )
+    future = pd.DataFrame(index=pd.MultiIndex.from_product([["a", "b"], [30, 31]]))
+
+    gapped = forecaster().fit(pd.DataFrame(index=skipped.index), skipped)
+    explicit = forecaster().fit(pd.DataFrame(index=completed.index), completed)
+
+    np.testing.assert_array_equal(gapped.predict(future), explicit.predict(future))
+
+
+@pytest.mark.parametrize(
+    ("times_of", "message"),
+    [
+        ({"a": np.arange(30), "b": np.arange(0, 60, 2)}, r"\{'a': 1, 'b': 2\}"),
+        ({"a": np.arange(0, 60, 2), "b": np.arange(1, 61, 2)}, "shifted"),
+    ],
+)
+def test_integer_times_on_no_one_grid_are_refused(times_of, message):
+    y = integer_long_series(times_of)
+
+    with pytest.raises(ValueError, match=message):
+        forecaster().fit(pd.DataFrame(index=y.index), y)
+
+
+def test_integer_times_that_do_not_continue_a_series_are_refused():
+    y = integer_long_series({"a": np.arange(30), "b": np.arange(30)})
+    model = forecaster().fit(pd.DataFrame(index=y.index), y)
+    asked = pd.MultiIndex.from_tuples([("a", 35), ("a", 36), ("b", 30), ("b", 31)])
+    truth = pd.Series(0.0, index=asked)
+
+    with pytest.raises(ValueError, match="dated 35, but it forecasts the step 30"):
+        model.predict(pd.DataFrame(index=asked))
+    with pytest.raises(ValueError, match="dated 35, but it forecasts the step 30"):
+        model.score(pd.DataFrame(index=asked), truth)
