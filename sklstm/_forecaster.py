@@ -1011,6 +1011,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         >>> bool(forecaster.predict(np.empty((1, 0)))[0] > 35)
         True
         """
+        integer_time = is_long_format(X) or is_long_format(y)
         X, y, groups = from_long_format(X, y, groups)
         fitted = self._fitted()
         X, y, groups = with_missing_steps_after(
@@ -1034,8 +1035,14 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 f"fewer ({panel.lengths[short[:5]].tolist()}). Give more of their "
                 "history."
             )
+        index = time_index(X, y)
         state = fitted.state.updated(
-            y_new[panel.order], X_new[panel.order], panel, time_index(X, y)
+            y_new[panel.order],
+            X_new[panel.order],
+            panel,
+            index,
+            # An integer index of its own may number the rows of a table.
+            numbering=not integer_time and pd.api.types.is_integer_dtype(index),
         )
         publish_fitted_state(self, state.to_attributes())
         return self
@@ -1573,8 +1580,16 @@ def check_future_dates(dates: pd.Index, expected: pd.Index) -> None:
     mistake, would silently be the forecast of the next steps.
     """
     dates, expected = _as_periods_where_one_is(dates, expected)
+    given, fitted = kind_of_dates(dates), kind_of_dates(expected)
+    if given is not None and fitted is not None and given != fitted:
+        raise ValueError(
+            f"The rows of X are dated by {given}, but the series were fitted on "
+            f"{fitted}: date them alike (for example with to_timestamp(), "
+            "to_period(), tz_localize() or tz_convert()), so each row finds its "
+            "step."
+        )
     if not _comparable_dates(dates, expected):
-        return  # dates of another kind, or integers and dates: nothing to compare
+        return  # integers and dates, or times that are not dates: nothing to compare
     if len(dates) == len(expected) and dates.equals(expected):
         return
     wrong = np.flatnonzero(np.asarray(dates != expected))

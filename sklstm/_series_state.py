@@ -151,7 +151,9 @@ class SeriesState:
             panel.labels, history, transform, grid, recent_missing, scales, centre
         )
 
-    def updated(self, y_sorted, X_sorted, panel: Panel, index) -> SeriesState:
+    def updated(
+        self, y_sorted, X_sorted, panel: Panel, index, *, numbering: bool = False
+    ) -> SeriesState:
         """The state once the new rows (grouped by series) continue it.
 
         A known series continues its history, its season and its place in
@@ -190,7 +192,11 @@ class SeriesState:
         advance = np.zeros(len(history), dtype=np.intp)
         advance[where[~new]] = panel.lengths[~new]
         transform = transform.advanced(advance)
-        grid = None if self.grid is None else self.grid.continued(index, panel, where)
+        grid = (
+            None
+            if self.grid is None
+            else self.grid.continued(index, panel, where, numbering=numbering)
+        )
         labels = np.concatenate([self.labels, panel.labels[new]])
         missing = missing if missing.any() else None
         scale = self.interval_scale

@@ -99,13 +99,18 @@ class TimeGrid:
             return pd.Index(labels)[inverse.ravel()]
         return pd.Index(self.origin + ahead * self.step)
 
-    def continued(self, index, panel: Panel, where: np.ndarray) -> TimeGrid | None:
+    def continued(
+        self, index, panel: Panel, where: np.ndarray, *, numbering: bool = False
+    ) -> TimeGrid | None:
         """The grid after ``update``: its rows (``index``) continue each series.
 
         ``where`` is each of ``panel.labels``' place among the known series
         (-1 for a new one, which is placed on the grid by its own index).
         The returned offsets are those of the known series followed by those
-        of the new ones, in the order of ``panel.labels[where < 0]``.
+        of the new ones, in the order of ``panel.labels[where < 0]``. With
+        ``numbering`` (an integer index of its own, which may number rows of
+        a table rather than times), a known series goes on by its new rows'
+        count, whatever they are numbered.
         """
         new = where < 0
         offsets = self.offsets.copy()
@@ -123,7 +128,7 @@ class TimeGrid:
                 )
             return TimeGrid(self.origin, self.step, offsets)
         starts, ends = _series_bounds(index, panel)
-        for s in np.flatnonzero(~new):
+        for s in np.flatnonzero(~new & (not numbering)):
             expected = self._time_at(self.offsets[where[s]] + 1)
             if starts[s] != expected:
                 raise ValueError(
@@ -133,7 +138,8 @@ class TimeGrid:
                     f"{self._time_at(self.offsets[where[s]])}: they must start "
                     f"at {expected}. Drop the rows already seen, or fill the gap."
                 )
-        _check_regular(index, panel, self.step)
+        if not numbering:
+            _check_regular(index, panel, self.step)
         added = [self._offset_of(end, panel.labels[s]) for s, end in enumerate(ends)]
         added = np.asarray(added, dtype=np.float64)[new]
         return TimeGrid(self.origin, self.step, np.concatenate([offsets, added]))
@@ -452,8 +458,8 @@ def with_missing_steps_after(grid: TimeGrid | None, known, X, y, groups):
 
 
 def kind_of_dates(times) -> str | None:
-    """How times are dated: periods of a frequency, or timestamps with or
-    without a time zone; None for times that are not dates (integers).
+    """How times are dated: periods of a frequency, or timestamps in a time
+    zone or without one; None for times that are not dates (integers).
 
     Times of one kind can be compared with each other.
 
@@ -465,11 +471,13 @@ def kind_of_dates(times) -> str | None:
     'periods of frequency M'
     >>> kind_of_dates(pd.Timestamp("2024-01-01")), kind_of_dates(pd.Index([1, 2]))
     ('timestamps without a time zone', None)
+    >>> kind_of_dates(pd.Timestamp("2024-01-01", tz="UTC"))
+    'timestamps in the time zone UTC'
     """
     if isinstance(times, (pd.Period, pd.PeriodIndex)):
         return f"periods of frequency {times.freqstr}"
     if isinstance(times, (pd.Timestamp, pd.DatetimeIndex)):
-        zone = "with a time zone" if times.tz else "without a time zone"
+        zone = f"in the time zone {times.tz}" if times.tz else "without a time zone"
         return f"timestamps {zone}"
     return None
 

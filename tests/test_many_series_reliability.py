@@ -468,3 +468,42 @@ def test_bool_labels_beside_numbers_are_refused_not_merged():
     groups = np.array([True] * 40 + [1] * 40, dtype=object)
     with pytest.raises(ValueError, match="mixes bool labels with numbers"):
         tiny().fit(np.empty((80, 0)), y, groups=groups)
+
+
+def test_an_integer_index_of_its_own_numbers_rows_and_update_goes_on_by_count():
+    # The default index of a table read from a file numbers its rows: the
+    # rows given to update are new whatever they are numbered.
+    values = np.r_[np.sin(np.arange(40) / 3), 10 + np.cos(np.arange(40) / 3)]
+    table = pd.DataFrame({"y": values, "id": np.repeat(["a", "b"], 40)})
+    new = pd.DataFrame({"y": [0.5, 10.5], "id": ["a", "b"]})
+    future = np.empty((4, 0)), np.repeat(["a", "b"], 2)
+
+    from_frames = tiny().fit(np.empty((80, 0)), table["y"], groups=table["id"])
+    from_frames.update(np.empty((2, 0)), new["y"], groups=new["id"])
+    from_arrays = tiny().fit(np.empty((80, 0)), values, groups=table["id"].to_numpy())
+    from_arrays.update(np.empty((2, 0)), new["y"].to_numpy(), groups=["a", "b"])
+
+    np.testing.assert_array_equal(
+        from_frames.predict(future[0], groups=future[1]),
+        from_arrays.predict(future[0], groups=future[1]),
+    )
+    one = tiny().fit(np.empty((40, 0)), pd.Series(values[:40]))
+    one.update(np.empty((2, 0)), pd.Series([0.5, 0.6]))
+    assert one.predict_series(np.empty((1, 0))).index.tolist() == [42]
+
+
+def test_dates_in_another_time_zone_are_refused_by_name():
+    days = pd.date_range("2020-01-01", periods=30, freq="D", tz="UTC")
+    y = pd.Series(5 + np.sin(np.arange(30) / 3), index=days)
+    model = tiny().fit(pd.DataFrame(index=days), y)
+    before = model.predict(np.empty((2, 0)))
+    # The very next instants, written in another zone.
+    later = pd.date_range("2020-01-31", periods=2, freq="D", tz="UTC")
+    elsewhere = later.tz_convert("US/Eastern")
+
+    with pytest.raises(ValueError, match=r"time zone US/Eastern.*time zone UTC"):
+        model.update(pd.DataFrame(index=elsewhere), pd.Series([5.0, 5.2], elsewhere))
+    with pytest.raises(ValueError, match=r"time zone US/Eastern.*time zone UTC"):
+        model.predict(pd.DataFrame(index=elsewhere))
+    np.testing.assert_array_equal(model.predict(np.empty((2, 0))), before)
+    np.testing.assert_array_equal(model.predict(pd.DataFrame(index=later)), before)
