@@ -141,6 +141,50 @@ def locate_series(known: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return np.where(known[found] == labels, found, -1)
 
 
+def joined_labels(known: np.ndarray, added: np.ndarray) -> np.ndarray:
+    """The ``known`` series labels followed by the ``added`` ones, in one array
+    that still tells every series apart.
+
+    Integer labels stay integers: added labels that are whole numbers
+    (``3.0``) join as integers, and fractional ones are refused, since held
+    as floats, integers beyond 2**53 would lose their last digits and two
+    series could become one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._panel import joined_labels
+    >>> joined_labels(np.array([2**60 + 1]), np.array([3.0])).tolist()
+    [1152921504606846977, 3]
+    """
+    if known.dtype.kind in "iu" and added.dtype.kind == "f":
+        bounds = np.iinfo(known.dtype)
+        whole = (
+            np.isfinite(added)
+            & (added == np.round(added))
+            & (added >= bounds.min)
+            & (added < bounds.max)
+        )
+        if not whole.all():
+            raise ValueError(
+                f"The new series {added[~whole][:3].tolist()} are labelled by "
+                "numbers that are not integers, but this forecaster's series by "
+                f"integers ({known[:3].tolist()}): held together as floats, "
+                "integer labels beyond 2**53 would lose their last digits. "
+                "Label the new series by integers."
+            )
+        added = added.astype(known.dtype)
+    labels = np.concatenate([known, added])
+    if len(pd.unique(labels)) < len(labels):
+        raise ValueError(
+            f"The new series {added[:3].tolist()} could not be told apart from "
+            f"this forecaster's series ({known[:3].tolist()}) once held together "
+            f"as {labels.dtype}. Label the new series as in fit (for example "
+            "convert the labels with astype)."
+        )
+    return labels
+
+
 def label_kind(labels: np.ndarray) -> str:
     """``'number'``, ``'bool'`` or ``'string'``: the kind of series labels.
 

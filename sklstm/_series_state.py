@@ -24,9 +24,10 @@ from sklstm._missing_values import (
     fill_forward_series,
     refuse_empty_series,
 )
-from sklstm._panel import Panel, locate_series, panel_of
+from sklstm._panel import Panel, joined_labels, locate_series, panel_of
 from sklstm._plain import python_scalar
 from sklstm._series_transforms import (
+    LOGARITHMIC_SCALINGS,
     Drift,
     SeasonalAdjustment,
     SeriesScaling,
@@ -164,6 +165,8 @@ class SeriesState:
         """
         where = locate_series(self.labels, panel.labels)
         new = where < 0
+        labels = joined_labels(self.labels, panel.labels[new])
+        self._refuse_beyond_logarithms(y_sorted, panel)
         transform = self._continued_transform(y_sorted, panel, where)
         codes = panel.sorted_codes
         # Known series' steps count from their old end, new ones' from theirs.
@@ -197,7 +200,6 @@ class SeriesState:
             if self.grid is None
             else self.grid.continued(index, panel, where, numbering=numbering)
         )
-        labels = np.concatenate([self.labels, panel.labels[new]])
         missing = missing if missing.any() else None
         scale = self.interval_scale
         if scale is not None and new.any():
@@ -207,6 +209,32 @@ class SeriesState:
             scale = np.concatenate([scale, interval_scales(noise, self.noise_centre)])
         return _sorted_state(
             labels, history, transform, grid, missing, (scale, self.noise_centre)
+        )
+
+    def _refuse_beyond_logarithms(self, y_sorted, panel: Panel) -> None:
+        """Refuse values <= 0 where the fitted scaling takes logarithms.
+
+        A new series is refused by its own scaling; a known one keeps the
+        fitted one, whose logarithm of such a value would be NaN and break
+        every later forecast of the series.
+        """
+        scheme = self.transform.scaling.scheme
+        not_positive = np.flatnonzero(y_sorted <= 0)  # NaN: a missing value
+        if scheme not in LOGARITHMIC_SCALINGS or not len(not_positive):
+            return
+        series = panel.sorted_codes[not_positive[0]]
+        whose = (
+            "y"
+            if len(self.labels) == 1 == len(panel.labels)
+            else f"series {python_scalar(panel.labels[series])!r}"
+        )
+        value = python_scalar(y_sorted[not_positive[0]])
+        raise ValueError(
+            f"series_scaling={scheme!r} needs positive series, but the new "
+            f"observations of {whose} hold {value!r}, "
+            "a value <= 0, whose logarithm does not exist. Give it as missing "
+            "(NaN) if it was not observed, or refit with series_scaling='last' "
+            "or 'standard'."
         )
 
     def _continued_transform(self, y_sorted, panel: Panel, where) -> TargetTransform:

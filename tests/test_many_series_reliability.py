@@ -507,3 +507,32 @@ def test_dates_in_another_time_zone_are_refused_by_name():
         model.predict(pd.DataFrame(index=elsewhere))
     np.testing.assert_array_equal(model.predict(np.empty((2, 0))), before)
     np.testing.assert_array_equal(model.predict(pd.DataFrame(index=later)), before)
+
+
+@pytest.mark.parametrize("scaling", ["log", "log_last"])
+def test_update_refuses_a_value_whose_logarithm_the_scaling_would_take(scaling):
+    y = np.r_[10 + np.sin(np.arange(30) / 3), 20 + np.cos(np.arange(30) / 3)]
+    groups = np.repeat(["a", "b"], 30)
+    model = tiny(series_scaling=scaling).fit(np.empty((60, 0)), y, groups=groups)
+    before = model.predict(np.empty((2, 0)), groups=["a", "b"])
+
+    with pytest.raises(ValueError, match=r"series 'a' hold -1\.0, a value <= 0"):
+        model.update(np.empty((2, 0)), [12.0, -1.0], groups=["a", "a"])
+    np.testing.assert_array_equal(
+        model.predict(np.empty((2, 0)), groups=["a", "b"]), before
+    )
+
+
+def test_new_labels_never_merge_integer_series_by_turning_them_into_floats():
+    ids = np.array([2**60 + 1, 2**60 + 2])  # distinct as integers, one as floats
+    y = np.r_[10 + np.sin(np.arange(30) / 3), 100 + np.cos(np.arange(30) / 3)]
+    model = tiny().fit(np.empty((60, 0)), y, groups=np.repeat(ids, 30))
+    before = model.predict(np.empty((2, 0)), groups=ids)
+
+    with pytest.raises(ValueError, match=r"new series \[0.5\] .* not integers"):
+        model.update(np.empty((3, 0)), [1.0, 2.0, 3.0], groups=[0.5] * 3)
+    model.update(np.empty((10, 0)), np.arange(1.0, 11.0), groups=[7.0] * 10)
+
+    assert model.series_.dtype == ids.dtype
+    assert model.series_.tolist() == [7, *ids.tolist()]
+    np.testing.assert_array_equal(model.predict(np.empty((2, 0)), groups=ids), before)
