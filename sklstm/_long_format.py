@@ -238,9 +238,16 @@ def check_time_order(index: pd.MultiIndex) -> None:
     if rising.all():
         return
     first = int(np.flatnonzero(~rising)[0])
+    series, when = index[later[first]][0], time[later[first]]
+    if when == time[earlier[first]]:
+        raise ValueError(
+            f"Series {series!r} has two rows for the time {when}. Each time "
+            "of a series holds one value: drop or combine the repeated rows "
+            "(for example data.groupby(level=[0, 1]).mean())."
+        )
     raise ValueError(
-        f"The rows of series {index[later[first]][0]!r} are not in time order: "
-        f"{time[later[first]]} comes after {time[earlier[first]]}. Each "
+        f"The rows of series {series!r} are not in time order: "
+        f"{when} comes after {time[earlier[first]]}. Each "
         "series' rows are read in the order given; sort them first "
         "(data.sort_index())."
     )

@@ -54,8 +54,36 @@ def time_index(X, y) -> pd.Index | None:
         )
     for data in (y, X):
         if isinstance(data, (pd.Series, pd.DataFrame)):
+            _refuse_dates_of_several_kinds(data.index)
             return data.index
     return None
+
+
+def _refuse_dates_of_several_kinds(index: pd.Index) -> None:
+    """Refuse an index of dates that pandas could only hold as objects.
+
+    Series dated by periods of different frequencies, or by timestamps of
+    different time zones, stack into such an index; read as no dates at all,
+    a gap in one of them would be closed silently.
+    """
+    if index.dtype != object or not len(index):
+        return
+    inferred = pd.api.types.infer_dtype(index, skipna=True)
+    if inferred not in ("datetime", "date", "period", "mixed"):
+        return
+    kinds = {kind_of_dates(value) or type(value).__name__ for value in index}
+    if len(kinds) < 2 or not any(
+        kind.startswith(("periods", "timestamps")) for kind in kinds
+    ):
+        return
+    raise ValueError(
+        "The time index holds dates of several kinds "
+        f"({'; '.join(sorted(kinds)[:3])}), which pandas keeps as plain objects: "
+        "the series' steps could not be told. Date every series alike, on one "
+        "frequency and in one time zone (for example with asfreq(), "
+        "to_timestamp() or tz_convert()), or pass plain arrays to forecast "
+        "without dates."
+    )
 
 
 @dataclass(frozen=True)
@@ -440,6 +468,7 @@ def with_missing_steps_after(grid: TimeGrid | None, known, X, y, groups):
     _refuse_dates_of_another_kind(index, grid.origin)
     labels = np.repeat(known, len(index)) if groups is None else groups
     panel = panel_of(labels, len(index))
+    _refuse_backwards(index, panel)
     where = locate_series(known, panel.labels)
     grids, places = [], []
     for s, (start, length) in enumerate(zip(panel.starts, panel.lengths, strict=True)):
@@ -563,6 +592,13 @@ def _completed(X, y, groups, panel: Panel, grids, places):
             "filled in), with y NaN where it is missing."
         )
     values = np.asarray(y, dtype=np.float64)
+    if values.ndim == 2 and values.shape[1] == 1:
+        values = values[:, 0]  # a one-column DataFrame
+    elif values.ndim != 1:
+        raise ValueError(
+            f"y has shape {values.shape}, but a forecaster reads one value per "
+            "row: pass y as one column (a Series or a one-column DataFrame)."
+        )
     rows, filled_values, labels = [], [], []
     for s, (grid, place) in enumerate(zip(grids, places, strict=True)):
         series_values = np.full(len(grid), np.nan)

@@ -198,3 +198,11 @@ def test_integer_times_that_do_not_continue_a_series_are_refused():
         model.predict(pd.DataFrame(index=asked))
     with pytest.raises(ValueError, match="dated 35, but it forecasts the step 30"):
         model.score(pd.DataFrame(index=asked), truth)
+
+
+def test_a_repeated_time_is_named_as_repeated_not_as_unsorted():
+    y = long_frame()["y"]
+    repeated = pd.concat([y, y.iloc[[2]]]).sort_index()
+
+    with pytest.raises(ValueError, match="'shop_a' has two rows for the time 2000-03"):
+        forecaster().fit(pd.DataFrame(index=repeated.index), repeated)

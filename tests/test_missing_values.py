@@ -496,3 +496,38 @@ def test_the_regressor_score_still_refuses_missing_values_in_x():
     X[3, 1] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         model.score(X, np.where(np.arange(len(truth)) == 0, np.nan, truth))
+
+
+def test_a_one_column_frame_with_a_missing_date_is_a_series_with_a_hole():
+    months = pd.date_range("2001-01-01", periods=30, freq="MS")
+    frame = pd.DataFrame({"sales": 10 + np.sin(np.arange(30) / 2)}, index=months)
+    gapped = frame.drop(months[[5, 6]])
+
+    from_frame = tiny_forecaster(lookback=4).fit(np.empty((28, 0)), gapped)
+    from_series = tiny_forecaster(lookback=4).fit(np.empty((28, 0)), gapped["sales"])
+
+    np.testing.assert_array_equal(
+        from_frame.predict(np.empty((2, 0))), from_series.predict(np.empty((2, 0)))
+    )
+
+
+def test_series_dated_by_different_frequencies_are_refused_not_undated():
+    months = pd.period_range("2001-01", periods=30, freq="M")
+    monthly = pd.Series(np.arange(30.0), index=months).drop(months[10:15])
+    quarters = pd.period_range("2001Q1", periods=10, freq="Q")
+    quarterly = pd.Series(np.arange(10.0), index=quarters)
+    y = pd.concat([monthly, quarterly])  # an object index of periods
+    groups = np.repeat(["m", "q"], [len(monthly), len(quarterly)])
+
+    with pytest.raises(ValueError, match="frequency M; periods of frequency Q"):
+        tiny_forecaster(lookback=4).fit(np.empty((len(y), 0)), y, groups=groups)
+
+
+def test_update_with_dates_out_of_order_says_so():
+    months = pd.date_range("2001-01-01", periods=30, freq="MS")
+    model = tiny_forecaster(lookback=4)
+    model.fit(np.empty((30, 0)), pd.Series(np.arange(30.0), index=months))
+    swapped = pd.DatetimeIndex(["2003-08-01", "2003-07-01"])  # July is given
+
+    with pytest.raises(ValueError, match=r"go back in time.*sort them"):
+        model.update(np.empty((2, 0)), pd.Series([31.0, 30.0], index=swapped))
