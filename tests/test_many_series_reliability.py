@@ -98,7 +98,7 @@ def test_months_as_periods_are_checked_against_steps_fitted_on_timestamps():
     [
         (
             pd.date_range("2012-07", periods=2, freq="MS", tz="UTC"),
-            "timestamps with a time zone, but .* timestamps without",
+            "timestamps in the time zone UTC, but .* timestamps without",
         ),
         (
             pd.period_range("2012-07", periods=2, freq="M"),
