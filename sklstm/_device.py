@@ -27,6 +27,10 @@ from sklstm._warnings import warn
 from sklstm.exceptions import DeviceWarning
 
 _CUDA_PATTERN = re.compile(r"^cuda(:(\d+|auto))?$")
+#: "cpu" and "cpu:N", as PyTorch parses them: the index of the CPU means nothing.
+_CPU_PATTERN = re.compile(r"^cpu(:\d+)?$")
+#: "mps" and "mps:N"; the one MPS device is index 0.
+_MPS_PATTERN = re.compile(r"^mps(:(\d+))?$")
 KNOWN_DEVICES = ("auto", "cpu", "cuda", "cuda:N", "cuda:auto", "mps")
 
 #: The number a process's default name ends with ("LokyProcess-3",
@@ -57,9 +61,10 @@ def resolve_device(device: str) -> torch.device:
     """Turn a ``device`` parameter into a device that is available.
 
     ``"auto"`` picks CUDA, then Apple MPS, then the CPU. ``"cuda:auto"`` picks
-    this parallel worker's own GPU (see the module's docstring). An explicit
-    device that this machine does not have is an error, never a silent
-    fallback.
+    this parallel worker's own GPU (see the module's docstring). Indexed names
+    mean what they mean to PyTorch: ``"cpu:0"`` (``torch.device("cpu", 0)``)
+    is the CPU, ``"mps:0"`` the MPS device. An explicit device that this
+    machine does not have is an error, never a silent fallback.
 
     Parameters
     ----------
@@ -97,13 +102,19 @@ def resolve_device(device: str) -> torch.device:
         if mps_available():
             return torch.device("mps")
         return torch.device("cpu")
-    if name == "cpu":
+    if _CPU_PATTERN.match(name):
         return torch.device("cpu")
-    if name == "mps":
+    mps = _MPS_PATTERN.match(name)
+    if mps is not None:
         if not mps_available():
             raise ValueError(
-                "device='mps' was requested, but Apple's MPS backend is not "
+                f"device={device!r} was requested, but Apple's MPS backend is not "
                 "available on this machine. Use device='auto' or device='cpu'."
+            )
+        if mps.group(2) is not None and int(mps.group(2)) != 0:
+            raise ValueError(
+                f"device={device!r} was requested, but a machine has one MPS "
+                "device, mps:0. Use device='mps'."
             )
         return torch.device("mps")
     match = _CUDA_PATTERN.match(name)

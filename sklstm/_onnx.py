@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import copy
 import io
+import numbers
 import os
 import warnings
 from pathlib import Path
@@ -44,6 +45,11 @@ from torch import nn
 
 #: The ONNX operator set of the exported graphs.
 DEFAULT_OPSET = 17
+
+#: The lowest operator set that holds the graphs: the rows graph clamps int64
+#: indices, and ONNX's Clip takes integers from opset 12 on (an opset 11 graph
+#: exports, then fails to load).
+MIN_OPSET = 12
 
 INPUT_KINDS = ("rows", "sequences")
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
@@ -154,7 +160,9 @@ def to_onnx(
         ``'float32'`` suits runtimes without float64 and agrees with
         ``predict`` to float32 rounding of the inputs.
     opset_version : int, default=17
-        The ONNX operator set to target.
+        The ONNX operator set to target: from 12 (``MIN_OPSET``) to the
+        highest that the installed PyTorch's TorchScript-based exporter
+        writes (20 for PyTorch 2.13).
 
     Returns
     -------
@@ -175,11 +183,15 @@ def to_onnx(
     TypeError
         If ``model`` is not an sklstm estimator.
     ValueError
-        If ``input_kind`` or ``dtype`` is not one of the listed values, or
-        for an ``LSTMForecaster`` fitted on many series (``groups=``), whose
-        per-series scaling the graph does not hold, averaging several
-        networks (``n_networks > 1``), or fitted on a series with missing
-        values (its network reads a mask of them).
+        If ``input_kind`` or ``dtype`` is not one of the listed values, if
+        ``opset_version`` is not an int in the supported range, or for an
+        ``LSTMForecaster`` that the graph would forecast wrongly: one fitted
+        on several series (``groups=``), or that takes each series' scaling
+        (``series_scaling``), season (``season_length_``) or drift
+        (``drift=True``) out before its network reads it, averages several
+        networks (``n_networks > 1``), or was fitted on a series with missing
+        values (its network reads a mask of them). The message names every
+        reason that applies and the settings to refit with.
     sklearn.exceptions.NotFittedError
         If the model is not fitted.
 
@@ -223,6 +235,7 @@ def to_onnx(
         )
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {list(DTYPES)}; got {dtype!r}.")
+    _check_opset_version(opset_version)
     check_is_fitted(model)
     _require_onnx()
     torch_dtype = DTYPES[dtype]
@@ -246,7 +259,7 @@ def to_onnx(
             input_names=names,
             output_names=output_names,
             dynamic_axes={**dynamic, output_names[0]: {0: "n"}},
-            opset_version=opset_version,
+            opset_version=int(opset_version),
             dynamo=False,
         )
     payload = buffer.getvalue()
@@ -258,46 +271,111 @@ def to_onnx(
 def _check_exportable_forecaster(model) -> None:
     """Refuse what one forward pass of one network cannot forecast as predict.
 
-    A forecaster of many series scales (and deseasonalises) every series on
-    its own before its network sees it; the graph holds none of that, so its
-    forecasts would be wrong. An ensemble averages several networks.
+    The graph runs one network on the values it is given. A forecaster that
+    scales, deseasonalises or detrends each series before its network reads
+    it, that forecasts several series, whose network reads a mask of missing
+    values, or that averages several networks, forecasts what the graph does
+    not; the refusal names each of these reasons and the settings that lift
+    them.
     """
     check_is_fitted(model)
-    series, architecture = model.series_, model._fitted_architecture()
-    scaled = architecture["series_scaling"] != "none" or model.season_length_
-    if len(series) > 1 or scaled:
-        raise ValueError(
-            f"to_onnx exports a forecaster of one series that its network reads "
-            f"unscaled, and this one was fitted on {len(series)} series with "
-            f"series_scaling={architecture['series_scaling']!r} and "
-            f"season_length_={model.season_length_}: each series has its own "
-            "scaling and season, which the graph does not hold, so its forecasts "
-            "would be wrong. Forecast it with predict(X, groups=...) in Python, "
-            "or fit one forecaster per series (without groups, with the default "
-            "series_scaling and season_length, and n_networks=1) and export each."
+    architecture = model._fitted_architecture()
+    n_series = len(model.series_)
+    whose = "each series'" if n_series > 1 else "the series'"
+    reasons, settings = [], []
+    if n_series > 1:
+        reasons.append(
+            f"it was fitted on {n_series} series (groups=...), and the graph "
+            "forecasts one series: it has no input saying which series its "
+            "values belong to"
         )
+    if architecture["series_scaling"] != "none":
+        reasons.append(
+            f"it scales {whose} values on their own "
+            f"(series_scaling={architecture['series_scaling']!r}) before its "
+            "network reads them, and scales its forecasts back"
+        )
+        settings.append("series_scaling='none'")
+    if model.season_length_:
+        reasons.append(
+            f"it takes {whose} season out (season_length_={model.season_length_}) "
+            "before its network reads the values, and puts it back into its "
+            "forecasts"
+        )
+        settings.append("season_length=None")
     if architecture["drift"]:
-        raise ValueError(
-            "to_onnx exports a network that reads the series' values, and this "
-            "forecaster takes the series' drift out of them before its network "
-            "reads them (drift=True) and puts it back into its forecasts, which "
-            "the graph does not hold, so its forecasts would be wrong. Forecast "
-            "it with predict in Python, or fit it with drift=False to export it."
+        reasons.append(
+            f"it takes {whose} drift out (drift=True) before its network reads "
+            "the values, and puts it back into its forecasts"
         )
-    if model._fitted().masked:
-        raise ValueError(
-            "to_onnx exports a network that reads the series' values, and this "
-            "forecaster was fitted on a series with missing values: its network "
-            "also reads a mask of them beside each value, which the graph's "
-            "inputs do not carry. Forecast it with predict in Python, or fit it "
-            "on a series without missing values to export it."
+        settings.append("drift=False")
+    masked = model._fitted().masked
+    if masked:
+        reasons.append(
+            "it was fitted on a series with missing values, so its network also "
+            "reads a mask of them beside each value, which the graph's inputs "
+            "do not carry"
         )
     n_networks = len(model._members())
     if n_networks > 1:
+        reasons.append(
+            f"it averages the forecasts of {n_networks} networks "
+            f"(n_networks={n_networks}), and the graph holds one"
+        )
+        settings.append("n_networks=1")
+    if not reasons:
+        return
+    with_settings = f" with {_listed(settings)}" if settings else ""
+    without_missing = " on a series without missing values" if masked else ""
+    if n_series > 1:
+        remedy = (
+            f"fit one forecaster per series (without groups){with_settings}"
+            f"{without_missing} and export each"
+        )
+        in_python = "predict(X, groups=...)"
+    else:
+        remedy = f"refit it{with_settings}{without_missing}"
+        in_python = "predict"
+    raise ValueError(
+        "to_onnx exports one network that reads a series' values as they are, "
+        f"and cannot export this forecaster: {'; '.join(reasons)}. The graph "
+        "does none of this, so its forecasts would be wrong. Forecast it with "
+        f"{in_python} in Python, or {remedy} to export it."
+    )
+
+
+def _listed(items: list[str]) -> str:
+    """``'a'``, ``'a and b'``, ``'a, b and c'``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _max_opset() -> int:
+    """The highest operator set the installed PyTorch's TorchScript exporter writes.
+
+    Above it, ``torch.onnx.export`` only warns that the version is not
+    supported, and writes a graph it does not vouch for.
+    """
+    from torch.onnx import _constants
+
+    return getattr(
+        _constants,
+        "ONNX_TORCHSCRIPT_EXPORTER_MAX_OPSET",
+        getattr(_constants, "ONNX_MAX_OPSET", DEFAULT_OPSET),
+    )
+
+
+def _check_opset_version(opset_version) -> None:
+    """Refuse an operator set the graphs cannot be exported to, before tracing."""
+    max_opset = _max_opset()
+    is_int = isinstance(opset_version, numbers.Integral) and not isinstance(
+        opset_version, bool
+    )
+    if not is_int or not MIN_OPSET <= opset_version <= max_opset:
         raise ValueError(
-            f"to_onnx exports one network, and this forecaster averages the "
-            f"forecasts of {n_networks} (n_networks={n_networks}), which one "
-            "network does not reproduce. Refit it with n_networks=1 to export it."
+            f"opset_version must be an int from {MIN_OPSET} to {max_opset} (the "
+            "ONNX operator sets that hold sklstm's graphs and that this "
+            f"PyTorch's exporter writes); got {opset_version!r}. Use the default "
+            f"opset_version={DEFAULT_OPSET} unless your ONNX runtime needs another."
         )
 
 

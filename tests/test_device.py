@@ -25,6 +25,42 @@ def test_explicit_devices_resolve_when_present(machine):
 
 
 @pytest.mark.parametrize(
+    ("requested", "expected"),
+    [
+        (torch.device("cpu", 0), "cpu"),
+        ("cpu:0", "cpu"),
+        ("CPU:1", "cpu"),
+        (torch.device("mps", 0), "mps"),
+        ("mps:0", "mps"),
+    ],
+)
+def test_indexed_cpu_and_mps_names_resolve_as_torch_reads_them(
+    machine, requested, expected
+):
+    # "cpu:0" was refused as an unknown device, though torch accepts it.
+    machine(cuda_devices=0, mps=True)
+    assert _device.resolve_device(requested) == torch.device(expected)
+
+
+def test_a_model_asked_for_cpu_0_trains_on_the_cpu(machine, tiny_regressor):
+    machine(cuda_devices=0, mps=False)
+    rows = np.random.default_rng(0).normal(size=(30, 2))
+    model = tiny_regressor(lookback=2, max_iter=2, device=torch.device("cpu", 0))
+    model.fit(rows, rows[:, 0])
+    assert model.device_ == "cpu"
+    assert model.predict(rows).shape == (30,)
+
+
+def test_mps_0_without_mps_and_another_mps_index_are_clear_errors(machine):
+    machine(cuda_devices=0, mps=False)
+    with pytest.raises(ValueError, match=r"device='mps:0'.*MPS backend is not avail"):
+        _device.resolve_device("mps:0")
+    machine(cuda_devices=0, mps=True)
+    with pytest.raises(ValueError, match=r"device='mps:1'.*one MPS device, mps:0"):
+        _device.resolve_device("mps:1")
+
+
+@pytest.mark.parametrize(
     ("requested", "message"),
     [
         ("cuda", "CUDA is not available"),

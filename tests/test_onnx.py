@@ -7,6 +7,7 @@ import numpy as np
 import onnx
 import onnxruntime
 import pytest
+import torch
 from _factories import DEFAULT_LOOKBACK, tiny_regressor
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
@@ -288,19 +289,27 @@ def test_a_forecaster_of_many_series_is_refused_not_exported_wrongly(n_networks)
     forecaster = LSTMForecaster(
         lookback=4, hidden_size=4, max_iter=2, random_state=0, n_networks=n_networks
     ).fit(X, y, groups=groups)
-    with pytest.raises(
-        ValueError, match=r"fitted on 3 series with series_scaling='last'"
-    ) as error:
+    with pytest.raises(ValueError, match=r"fitted on 3 series \(groups=") as error:
         to_onnx(forecaster)
-    assert "one forecaster per series" in str(error.value)
-    assert "Refit it with n_networks=1" not in str(error.value)
+    message = str(error.value)
+    assert "scales each series' values on their own (series_scaling='last')" in message
+    assert "takes each series' drift out (drift=True)" in message
+    assert "predict(X, groups=...)" in message
+    # The advice names every setting in the way, so that following it exports.
+    assert "fit one forecaster per series (without groups) with series_scaling=" in (
+        message
+    )
+    assert "drift=False" in message
+    assert ("n_networks=1" in message) == (n_networks > 1)
 
 
 def test_an_ensemble_of_one_series_is_refused_with_advice_that_leads_to_an_export():
     X, y = series_with_covariates()
     params = dict(lookback=4, hidden_size=4, max_iter=2, random_state=0)
     ensemble = LSTMForecaster(n_networks=2, **params).fit(X, y)
-    with pytest.raises(ValueError, match=r"averages .* of 2 .*with n_networks=1"):
+    with pytest.raises(
+        ValueError, match=r"averages .* of 2 .*refit it with n_networks=1"
+    ):
         to_onnx(ensemble)
     single = LSTMForecaster(n_networks=1, **params).fit(X, y)
     onnx.checker.check_model(onnx.load_from_string(to_onnx(single)))
@@ -338,5 +347,80 @@ def test_one_series_scaled_on_its_own_is_refused_as_a_collection_is():
     forecaster = LSTMForecaster(
         lookback=4, hidden_size=4, max_iter=2, random_state=0, series_scaling="last"
     ).fit(np.empty((60, 0)), series)
-    with pytest.raises(ValueError, match=r"fitted on 1 series with series_scaling"):
+    with pytest.raises(
+        ValueError, match=r"scales the series' values on their own \(series_scaling="
+    ) as error:
         to_onnx(forecaster)
+    assert "refit it with series_scaling='none' to export it" in str(error.value)
+    assert "groups" not in str(error.value)
+
+
+def test_one_series_with_a_season_is_refused_for_its_season_not_for_groups():
+    # The refusal blamed "1 series" and advised predict(X, groups=...): the
+    # reason was the season taken out, and the way out season_length=None.
+    t = np.arange(96.0)
+    series = 5.0 + 2.0 * np.sin(2 * np.pi * t / 12)
+    params = dict(lookback=6, hidden_size=4, max_iter=2, random_state=0)
+    seasonal = LSTMForecaster(season_length=12, **params).fit(np.empty((96, 0)), series)
+    with pytest.raises(ValueError) as error:
+        to_onnx(seasonal)
+    message = str(error.value)
+    assert "takes the series' season out (season_length_=12)" in message
+    assert "refit it with season_length=None to export it" in message
+    assert "groups" not in message
+    assert "series_scaling" not in message
+    assert "1 series" not in message
+    # The advice leads to an export.
+    plain = LSTMForecaster(season_length=None, **params).fit(np.empty((96, 0)), series)
+    onnx.checker.check_model(onnx.load_from_string(to_onnx(plain)))
+
+
+def test_every_reason_a_forecaster_cannot_be_exported_is_named():
+    X, y = series_with_covariates()
+    forecaster = LSTMForecaster(
+        lookback=4,
+        hidden_size=4,
+        max_iter=2,
+        random_state=0,
+        season_length=4,
+        drift=True,
+        n_networks=2,
+    ).fit(X, y)
+    with pytest.raises(ValueError) as error:
+        to_onnx(forecaster)
+    message = str(error.value)
+    assert "season out (season_length_=4)" in message
+    assert "drift out (drift=True)" in message
+    assert "averages the forecasts of 2 networks" in message
+    assert "refit it with season_length=None, drift=False and n_networks=1" in message
+
+
+#: The highest operator set the installed PyTorch's TorchScript exporter writes.
+HIGHEST_OPSET = torch.onnx._constants.ONNX_TORCHSCRIPT_EXPORTER_MAX_OPSET
+
+
+@pytest.mark.parametrize(
+    "opset_version", [5, 11, HIGHEST_OPSET + 1, "17", 17.0, True, None]
+)
+def test_an_opset_version_outside_the_supported_range_is_refused_before_export(
+    opset_version, capfd
+):
+    # Opset 5 printed the whole traced graph and raised the exporter's own
+    # error; "17" raised a bare TypeError; 11 exported a graph that no
+    # runtime loads.
+    model = tiny(lookback=2).fit(ROWS, TARGET)
+    with pytest.raises(
+        ValueError, match=rf"opset_version must be an int from 12 to {HIGHEST_OPSET}"
+    ):
+        to_onnx(model, opset_version=opset_version)
+    assert capfd.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize("opset_version", [12, HIGHEST_OPSET])
+def test_the_ends_of_the_supported_opset_range_export_graphs_that_run(opset_version):
+    model = tiny(lookback=3).fit(ROWS, TARGET)
+    payload = to_onnx(model, opset_version=opset_version)
+    assert onnx.load_from_string(payload).opset_import[0].version == opset_version
+    np.testing.assert_allclose(
+        run(payload, X=ROWS), model.predict(ROWS), rtol=0, atol=TOLERANCE
+    )
