@@ -14,13 +14,11 @@ every process.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from typing import TypeVar
 
 import numpy as np
 import torch
 
-from sklstm._distributed_training import ProcessGroupFit, share_regressor
+from sklstm._distributed_training import ProcessGroupFit, agreed, share_regressor
 from sklstm._forecast_settings import (
     batch_size_for,
     block_of,
@@ -66,8 +64,6 @@ from sklstm._series_state import (
 from sklstm._time_index import TimeGrid, time_grid, time_index, with_missing_steps
 from sklstm._validation import validate_on_copy, validate_series
 
-_T = TypeVar("_T")
-
 #: The state that holds one row per series, gathered from every process.
 _PER_SERIES = (
     "series_",
@@ -77,27 +73,6 @@ _PER_SERIES = (
     "_series_drift",
     "_series_interval_scale",
 )
-
-
-def agreed(group_fit: ProcessGroupFit, step: Callable[[], _T]) -> _T:
-    """Run ``step``; if it refuses its input on any process, raise on all.
-
-    A process that raised alone would leave the others waiting for it in
-    the next collective until the group's timeout.
-    """
-    try:
-        result, message = step(), None
-    except ValueError as error:
-        result, message = None, str(error)
-    refusals = [
-        (rank, text)
-        for rank, text in enumerate(group_fit.gathered(message))
-        if text is not None
-    ]
-    if refusals:
-        rank, text = refusals[0]
-        raise ValueError(f"On the process of rank {rank}: {text}")
-    return result
 
 
 def fit_forecaster_share(
@@ -178,6 +153,7 @@ def _read_share(forecaster, X, y, groups, group_fit: ProcessGroupFit):
     on one: ``(X, y)`` from the long format with missing time steps added,
     ``(X, y, feature attributes)`` validated, and the panel of its series."""
     X, y, groups = agreed(group_fit, lambda: from_long_format(X, y, groups))
+    _refuse_unlabelled_shares(group_fit, groups is None)
     X, y, groups = agreed(group_fit, lambda: with_missing_steps(X, y, groups))
     checked = agreed(
         group_fit,
@@ -191,6 +167,22 @@ def _read_share(forecaster, X, y, groups, group_fit: ProcessGroupFit):
         ),
     )
     return (X, y), checked, panel
+
+
+def _refuse_unlabelled_shares(group_fit: ProcessGroupFit, unlabelled: bool) -> None:
+    """Refuse, on every process, a fit of several processes some of which
+    gave no ``groups``: their series would all be the one series of ``fit``
+    without ``groups``, and could not be told apart."""
+    ranks = [rank for rank, flag in enumerate(group_fit.gathered(unlabelled)) if flag]
+    if ranks and group_fit.size > 1:
+        raise ValueError(
+            "An LSTMForecaster fitted across processes needs groups= on every "
+            "process: the series of each row (or a long-format X or y whose "
+            f"index names them). The process(es) of rank {ranks[:5]} gave none, "
+            "so their series cannot be told apart. Pass groups= on every "
+            "process, with different labels for the series of different "
+            "processes."
+        )
 
 
 def _collection(group_fit: ProcessGroupFit, panel, n_features: int) -> tuple[int, int]:

@@ -22,6 +22,8 @@ one fitted state.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -31,11 +33,21 @@ from torch.nn.parallel import DistributedDataParallel
 
 from sklstm._collective import running
 from sklstm._regressor import LSTMRegressor
+from sklstm._row_metadata import check_groups, check_sample_weight
 from sklstm._scaling import Standardizer, differ_by_rounding
 from sklstm._targets import DirectTargets
 from sklstm._training import Batches, _loss, predict_in_batches
+from sklstm._validation import validate_fit_data
 
-__all__ = ["ProcessGroupFit", "ShareRegressor"]
+__all__ = [
+    "ProcessGroupFit",
+    "ShareRegressor",
+    "agreed",
+    "check_regressor_shares",
+    "share_regressor",
+]
+
+_T = TypeVar("_T")
 
 
 class ProcessGroupFit:
@@ -251,6 +263,123 @@ class ProcessGroupFit:
         )
 
 
+def agreed(group_fit: ProcessGroupFit, step: Callable[[], _T]) -> _T:
+    """Run ``step``; if it refuses its input on any process, raise on all.
+
+    A process that raised alone would leave the others waiting for it in
+    the next collective until the group's timeout.
+    """
+    try:
+        result, message = step(), None
+    except ValueError as error:
+        result, message = None, str(error)
+    refusals = [
+        (rank, text)
+        for rank, text in enumerate(group_fit.gathered(message))
+        if text is not None
+    ]
+    if refusals:
+        rank, text = refusals[0]
+        raise ValueError(f"On the process of rank {rank}: {text}")
+    return result
+
+
+@dataclasses.dataclass(frozen=True)
+class _ShareOutline:
+    """What the shares of a regressor's fit must have alike to make one model."""
+
+    dimensions: int
+    n_features: int
+    steps: int | None
+    n_outputs: int
+    y_was_1d: bool
+    weighted: bool
+
+
+#: How each field of :class:`_ShareOutline` is named to the user when the
+#: processes differ in it (``{ranks}``: those where a flag is True), and what
+#: to do about it; checked in this order.
+_UNLIKE_SHARES = {
+    "dimensions": (
+        "X of different dimensions (2: rows, 3: sequences)",
+        "Give every process rows, or every process sequences.",
+    ),
+    "n_features": (
+        "X with different numbers of feature columns",
+        "Give every process the same columns.",
+    ),
+    "steps": (
+        "sequences of different numbers of steps",
+        "Give every process sequences of the same length.",
+    ),
+    "n_outputs": (
+        "y with different numbers of outputs (columns)",
+        "Give every process the same outputs.",
+    ),
+    "y_was_1d": (
+        "y 1-D on some (rank {ranks}) and 2-D on others",
+        "Give every process y of the same shape: 1-D, or one column per output.",
+    ),
+    "weighted": (
+        "sample_weight on some (rank {ranks}) and not on others",
+        "Give every process the weights of its rows, or none.",
+    ),
+}
+
+
+def check_regressor_shares(
+    regressor: LSTMRegressor, X, y, groups, sample_weight, group_fit: ProcessGroupFit
+) -> None:
+    """Refuse, on every process at once, a share that ``regressor.fit`` would
+    refuse, or shares that cannot make one model together.
+
+    The checks of ``fit`` run on ``regressor`` itself (on a copy, for the
+    attributes validation sets), so that their messages name it; a process
+    that refused alone would leave the others waiting for it in the next
+    collective until the group's timeout.
+
+    Raises
+    ------
+    ValueError
+        On every process, naming the first process whose share was refused
+        and why, or what differs between the processes' shares.
+    """
+
+    def outline() -> _ShareOutline:
+        regressor._validate_params()
+        X_checked, y_checked, attributes = validate_fit_data(
+            regressor, X, y, reset=True
+        )
+        check_groups(groups, len(X_checked))
+        check_sample_weight(sample_weight, X_checked)
+        return _ShareOutline(
+            dimensions=X_checked.ndim,
+            n_features=X_checked.shape[-1],
+            steps=X_checked.shape[1] if X_checked.ndim == 3 else None,
+            n_outputs=y_checked.shape[1],
+            y_was_1d=attributes["_y_was_1d"],
+            weighted=sample_weight is not None,
+        )
+
+    outlines = group_fit.gathered(agreed(group_fit, outline))
+    for field, (what, remedy) in _UNLIKE_SHARES.items():
+        values = [getattr(share, field) for share in outlines]
+        if len(set(values)) == 1:
+            continue
+        if isinstance(values[0], bool):
+            ranks = [rank for rank, value in enumerate(values) if value]
+            unlike = what.format(ranks=ranks[:5])
+        else:
+            other = next(
+                rank for rank, value in enumerate(values) if value != values[0]
+            )
+            unlike = (
+                f"{what} ({sorted(set(values))}; rank 0: {values[0]}, "
+                f"rank {other}: {values[other]})"
+            )
+        raise ValueError(f"The processes of this fit were given {unlike}. {remedy}")
+
+
 class ShareRegressor(LSTMRegressor):
     """An ``LSTMRegressor`` fitted on this process's rows as one of a group.
 
@@ -267,8 +396,10 @@ class ShareRegressor(LSTMRegressor):
     def _held_out_rows(
         self, groups, n_samples, incremental, sample_weight=None, observed=None
     ):
-        held_out = super()._held_out_rows(
-            groups, n_samples, incremental, sample_weight, observed
+        own_rows = super()._held_out_rows
+        held_out = agreed(
+            self.group_fit,
+            lambda: own_rows(groups, n_samples, incremental, sample_weight, observed),
         )
         if len(set(self.group_fit.gathered(bool(held_out.any())))) > 1:
             raise ValueError(

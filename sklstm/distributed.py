@@ -17,7 +17,11 @@ import torch.distributed as dist
 from sklearn.base import BaseEstimator
 
 from sklstm._distributed_forecaster import fit_forecaster_share
-from sklstm._distributed_training import ProcessGroupFit, share_regressor
+from sklstm._distributed_training import (
+    ProcessGroupFit,
+    check_regressor_shares,
+    share_regressor,
+)
 from sklstm._forecaster import LSTMForecaster
 from sklstm._publishing import publish_fitted_state
 from sklstm._random import draw_random_state
@@ -85,8 +89,9 @@ def fit_data_parallel(
     groups : array-like of shape (n_rows,), default=None
         The series of each row. Each series lives on one process; no
         window crosses two series, nor two processes. None: this process's
-        rows are one series (an ``LSTMForecaster`` then needs ``groups``
-        on every process, to tell their series apart).
+        rows are one series (an ``LSTMForecaster`` fitted by more than one
+        process then needs ``groups`` on every process, to tell their series
+        apart).
     sample_weight : array-like of shape (n_rows,), default=None
         ``LSTMRegressor`` only: the weight of each row.
     save_to : str or path-like, default=None
@@ -101,6 +106,11 @@ def fit_data_parallel(
 
     Raises
     ------
+    ValueError
+        On every process at once, when the input of one process is refused
+        (the message names its rank), when the processes were given X with
+        different columns or y with different outputs, or when some
+        processes of a forecaster's fit gave no ``groups``.
     DataParallelFitError
         On every surviving process, when another one dies, is interrupted
         or stops answering for longer than the group's timeout (given to
@@ -178,6 +188,7 @@ def _check_can_fit(estimator, sample_weight) -> None:
 
 def _fit_regressor_share(estimator, X, y, groups, sample_weight, group_fit) -> None:
     """Fit an ``LSTMRegressor`` on this process's rows as part of the group."""
+    check_regressor_shares(estimator, X, y, groups, sample_weight, group_fit)
     seed = group_fit.gathered(draw_random_state(estimator.random_state))[0]
     share = share_regressor(estimator, group_fit).set_params(random_state=seed)
     share.fit(X, y, sample_weight=sample_weight, groups=groups)

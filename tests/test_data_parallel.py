@@ -6,7 +6,9 @@ on an in-memory store.
 """
 
 import datetime
+import json
 import os
+import re
 import signal
 import socket
 import time
@@ -166,6 +168,103 @@ def fit_until_stopped(rank: int, port: int, path: str, queue) -> None:
         queue.put(("failed", str(error)))
         raise SystemExit(3) from None
     queue.put(("finished", rank))
+
+
+#: Fits that one process or the processes together cannot make, and what
+#: every process must say about them (a regular expression).
+REFUSED_SHARES = {
+    "different feature columns": (
+        r"different numbers of feature columns \(\[1, 2\].*"
+        r"Give every process the same columns"
+    ),
+    "different outputs": r"different numbers of outputs.*\[1, 2\].*the same outputs",
+    "NaN in X on one process": r"rank 1: Input X contains NaN.*LSTMRegressor",
+    "invalid parameter on one process": (
+        r"rank 1: The 'lookback' parameter of LSTMRegressor must be"
+    ),
+    "sample_weight on one process": (
+        r"sample_weight on some \(rank \[0\]\) and not on others.*"
+        r"the weights of its rows, or none"
+    ),
+    "no target to judge by on one process": (
+        r"rank 1: early_stopping=True holds out.*every target there is missing"
+    ),
+    "forecaster without groups": (
+        r"LSTMForecaster fitted across processes needs groups= on every "
+        r"process.*rank \[0, 1\] gave none"
+    ),
+}
+
+
+def refused_share(case: str, rank: int):
+    """The estimator, X, y and keywords of the process of ``rank`` in the
+    fit of ``case`` (a key of :data:`REFUSED_SHARES`)."""
+    t = np.arange(60.0)
+    X, y = np.cos(t / 4)[:, None], np.sin(t / 3) + 5
+    estimator, keywords = tiny_regressor(max_iter=2), {}
+    if case == "different feature columns":
+        X = np.tile(X, (1, rank + 1))
+    elif case == "different outputs":
+        y = np.column_stack([y] * (rank + 1))
+    elif case == "NaN in X on one process" and rank == 1:
+        X = X.copy()
+        X[5, 0] = np.nan
+    elif case == "invalid parameter on one process" and rank == 1:
+        estimator = tiny_regressor(lookback=0)
+    elif case == "sample_weight on one process" and rank == 0:
+        keywords["sample_weight"] = np.linspace(0.5, 1.5, len(y))
+    elif case == "no target to judge by on one process":
+        estimator = tiny_regressor(early_stopping=True, validation_fraction=0.1)
+        if rank == 1:
+            y = y.copy()
+            y[-10:] = np.nan  # its held-out tail
+    elif case == "forecaster without groups":
+        estimator = tiny_forecaster(n_networks=1, max_iter=2)
+        X = np.empty((len(y), 0))
+    return estimator, X, y, keywords
+
+
+def refuse_shares(rank: int, port: int, folder: str) -> None:
+    """One of two processes: each fit of :data:`REFUSED_SHARES` in turn, in
+    one group; writes what it raised, and after how long, to ``folder``."""
+    join_group(rank, port, timeout=20.0)
+    outcomes = {}
+    try:
+        for case in REFUSED_SHARES:
+            estimator, X, y, keywords = refused_share(case, rank)
+            started = time.monotonic()
+            try:
+                fit_data_parallel(estimator, X, y, **keywords)
+                outcome = "fitted"
+            except Exception as error:
+                outcome = f"{type(error).__name__}: {error}"
+            outcomes[case] = (outcome, time.monotonic() - started)
+    finally:
+        with open(os.path.join(folder, f"{rank}.json"), "w") as file:
+            json.dump(outcomes, file)
+        dist.destroy_process_group()
+
+
+@pytest.fixture(scope="module")
+def refusals(tmp_path_factory):
+    """What each of two processes raised in each fit of :data:`REFUSED_SHARES`."""
+    folder = tmp_path_factory.mktemp("refusals")
+    mp.spawn(refuse_shares, args=(free_port(), str(folder)), nprocs=2)
+    return [json.loads((folder / f"{rank}.json").read_text()) for rank in range(2)]
+
+
+@pytest.mark.parametrize("case", list(REFUSED_SHARES))
+def test_a_share_refused_on_one_process_is_refused_at_once_on_every_one(refusals, case):
+    # The regressor's were refused on one process only, or on none: the
+    # other process waited for the group's timeout (20 s here), and then
+    # every process raised DataParallelFitError without saying why. A
+    # forecaster without groups named a series "[0]" the user never gave.
+    for rank, outcomes in enumerate(refusals):
+        outcome, seconds = outcomes[case]
+        assert outcome.startswith("ValueError: "), (rank, outcome)
+        assert re.search(REFUSED_SHARES[case], outcome, re.DOTALL), (rank, outcome)
+        assert "ShareRegressor" not in outcome
+        assert seconds < 10.0, (rank, seconds)
 
 
 @pytest.mark.slow
@@ -445,3 +544,28 @@ def test_a_failed_fit_leaves_the_fitted_forecaster_as_it_was(group_of_one):
     with pytest.raises(ValueError, match=r"rank 0.*at least"):
         fit_data_parallel(fitted, X[short], y[short], groups=groups[short])
     np.testing.assert_array_equal(fitted.predict(X[:3], groups=["a", "b", "c"]), before)
+
+
+@pytest.mark.parametrize(
+    ("invalid", "message"),
+    [
+        ({"lookback": 0}, "The 'lookback' parameter of LSTMRegressor must be"),
+        ({"nan_at": 5}, "LSTMRegressor does not accept missing values"),
+    ],
+    ids=["invalid parameter", "NaN in X"],
+)
+def test_a_regressor_refused_here_is_named_as_fit_names_it(
+    group_of_one, invalid, message
+):
+    # The refusals named the class the fit trains internally, ShareRegressor.
+    t = np.arange(60.0)
+    X, y = np.cos(t / 4)[:, None], np.sin(t / 3)
+    if "nan_at" in invalid:
+        X[invalid["nan_at"], 0] = np.nan
+    estimator = tiny_regressor(lookback=invalid.get("lookback", 3))
+    with pytest.raises(ValueError, match="rank 0") as refusal:
+        fit_data_parallel(estimator, X, y)
+    assert message in str(refusal.value)
+    assert "ShareRegressor" not in str(refusal.value)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        estimator.fit(X, y)  # as fit says it
