@@ -41,16 +41,19 @@ def test_season_length_compares_each_value_with_the_one_a_season_before():
 
 TRAIN = np.array([0.0, 4.0, 8.0, 100.0, 110.0, 100.0, 130.0])
 TRAIN_GROUPS = np.array(["big", "big", "big", "huge", "huge", "huge", "huge"])
+#: The same rows with the series interleaved, each in its own time order.
+INTERLEAVED = [3, 0, 4, 1, 5, 2, 6]
 
 
 @pytest.mark.parametrize(
     "y_train, train_groups",
     [
         (TRAIN, TRAIN_GROUPS),
+        (TRAIN[INTERLEAVED], TRAIN_GROUPS[INTERLEAVED]),
         ({"huge": TRAIN[3:], "big": TRAIN[:3]}, None),
         (pd.Series(TRAIN, index=TRAIN_GROUPS), None),
     ],
-    ids=["labelled values", "mapping", "series indexed by label"],
+    ids=["labelled values", "interleaved", "mapping", "series indexed by label"],
 )
 def test_many_series_weigh_the_same_and_match_their_history_by_label(
     y_train, train_groups
