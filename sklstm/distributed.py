@@ -23,6 +23,7 @@ from sklstm._distributed_training import (
     share_regressor,
 )
 from sklstm._forecaster import LSTMForecaster
+from sklstm._progress import progress_label
 from sklstm._publishing import publish_fitted_state
 from sklstm._random import draw_random_state
 from sklstm._regressor import LSTMRegressor
@@ -191,7 +192,8 @@ def _fit_regressor_share(estimator, X, y, groups, sample_weight, group_fit) -> N
     check_regressor_shares(estimator, X, y, groups, sample_weight, group_fit)
     seed = group_fit.gathered(draw_random_state(estimator.random_state))[0]
     share = share_regressor(estimator, group_fit).set_params(random_state=seed)
-    share.fit(X, y, sample_weight=sample_weight, groups=groups)
+    with progress_label(type(estimator).__name__):  # not the class that trains
+        share.fit(X, y, sample_weight=sample_weight, groups=groups)
     fitted = vars(share.as_regressor())
     params = estimator.get_params(deep=False)
     publish_fitted_state(

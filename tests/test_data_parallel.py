@@ -569,3 +569,12 @@ def test_a_regressor_refused_here_is_named_as_fit_names_it(
     assert "ShareRegressor" not in str(refusal.value)
     with pytest.raises(ValueError, match=re.escape(message)):
         estimator.fit(X, y)  # as fit says it
+
+
+def test_the_progress_of_a_shared_fit_names_the_estimator_fitted(group_of_one, capsys):
+    t = np.arange(60.0)
+    X, y = np.cos(t / 4)[:, None], np.sin(t / 3)
+    fit_data_parallel(tiny_regressor(lookback=3, verbose=1), X, y)
+    shown = capsys.readouterr()
+    assert "LSTMRegressor" in shown.err + shown.out
+    assert "ShareRegressor" not in shown.err + shown.out
