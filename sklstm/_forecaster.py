@@ -756,9 +756,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If ``groups`` names a series without a history, or is given to
-            a forecaster of one series (or missing for one of many), or if
-            X's dates are not the steps the rows forecast.
+            If ``groups`` names a series without a history (a forecaster
+            fitted without groups knows one series, labelled 0), or is
+            missing for a forecaster of many, or if X's dates are not the
+            steps the rows forecast.
 
         Returns
         -------
@@ -989,9 +990,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             (NaN where missing).
         groups : array-like of shape (n_new_steps,), default=None
             With a forecaster fitted on many series: the series of each row.
-            A series seen before continues from its end; a new one (at
-            least ``lookback`` rows) gets its history and its scaling from
-            these rows, so it can be forecast without refitting. When the
+            A series seen before continues from its end; a new one (one
+            value or more, two with relative windows: see Notes) gets its
+            history and its scaling from these rows, so it can be forecast
+            without refitting. When the
             series seen so far are dated, a new one's rows must be dated
             too, to take their place on the time grid.
 
