@@ -126,13 +126,14 @@ def roll_forward(
     Notes
     -----
     Without covariates, an origin whose history is one observed value
-    repeated (a series of zeros, a long run without demand, a series of one
-    value padded) is forecast flat at that value, as seasonal naive, ETS and
-    Theta forecast it, and gets no forward pass: such a window carries no
-    change to extrapolate, while a network trained on many series adds to it
-    the average drift of the others. With its series' drift taken out, its
-    history is a line of ``unmoved`` steps (to the rounding of its values),
-    which the forecast continues: flat in the units of y.
+    repeated, at least twice (a series of zeros, a long run without demand,
+    a series of one value padded) is forecast flat at that value, as
+    seasonal naive, ETS and Theta forecast it, and gets no forward pass:
+    such a window carries no change to extrapolate, while a network trained
+    on many series adds to it the average drift of the others. With its
+    series' drift taken out, its history is a line of ``unmoved`` steps (to
+    the rounding of its values), which the forecast continues: flat in the
+    units of y.
     """
     lookback, block, width = rollout.lookback, rollout.block, rollout.width
     n_steps = np.broadcast_to(n_steps, len(history))
@@ -175,8 +176,12 @@ def roll_forward(
 
 
 def _flat_origins(history, covariates, missing, unmoved) -> np.ndarray:
-    """Which origins :func:`roll_forward` forecasts flat, without a network."""
-    if covariates.shape[1]:
+    """Which origins :func:`roll_forward` forecasts flat, without a network.
+
+    A history of one value (``lookback=1``) shows no run of that value: it
+    is forecast by the network.
+    """
+    if covariates.shape[1] or history.shape[1] < 2:
         return np.zeros(len(history), dtype=bool)
     flat = _unmoved(history, unmoved)
     return flat if missing is None else flat & ~missing.any(axis=1)

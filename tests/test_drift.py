@@ -263,3 +263,18 @@ def test_backtests_score_each_origin_with_the_drift_known_up_to_it():
     # first observed value; an origin fewer than 2 changes after it (rows 7
     # and 6) is too early for a drift: its forecast loses the drift taken out.
     np.testing.assert_allclose(moved, [0.5, 0.5, -0.2, 1.0, -0.2])
+
+
+@pytest.mark.parametrize("drift", [True, False])
+def test_a_lookback_of_one_value_is_forecast_by_the_network(drift):
+    # One value shows no run of it: it was forecast flat (the last value
+    # repeated) without a network, and with the drift taken out, numpy's
+    # maximum of an empty array failed the fit.
+    t = np.arange(60.0)
+    y = 0.5 * t + np.sin(t)
+    model = LSTMForecaster(
+        lookback=1, drift=drift, hidden_size=4, max_iter=20, random_state=0
+    ).fit(np.empty((60, 0)), y)
+    forecast = model.predict(np.empty((5, 0)))
+    assert np.isfinite(forecast).all()
+    assert not np.allclose(forecast, y[-1])
