@@ -167,9 +167,6 @@ def per_target_weights(
     if missing is None:
         return None if sample_weight is None else sample_weight.astype(np.float32)
     rows = np.ones(len(missing)) if sample_weight is None else sample_weight
-    # Held-out rows only mark which of their targets are observed: their
-    # validation is unweighted, as it is when no target is missing.
-    rows = np.where(held_out, 1.0, rows)
     trains = (rows[:, None] > 0) & ~missing
     if not trains[~held_out].any():
         raise ValueError(

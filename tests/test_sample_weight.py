@@ -102,26 +102,3 @@ def test_automatic_early_stopping_holds_out_nothing_when_only_the_tail_has_weigh
     model = _model(early_stopping="auto").fit(X, Y, sample_weight=weights)
     assert model.validation_scores_ is None
     assert np.isfinite(model.loss_curve_).all()
-
-
-def test_held_out_rows_are_validated_alike_whatever_their_weight_and_other_holes():
-    # The validation is unweighted. With a target missing anywhere, a held-out
-    # row of weight 0 was taken for a missing target: the validation set was
-    # empty, its loss exactly 0 at every epoch and the intervals refused.
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(40, 1))
-    y = X[:, 0] + 0.1 * rng.normal(size=40)
-    y[0] = np.nan
-    weights = np.ones(40)
-    zero_tail = np.r_[np.ones(36), np.zeros(4)]
-    params = dict(lookback=2, max_iter=3, early_stopping=True, validation_fraction=0.1)
-
-    weighted = tiny_regressor(**params).fit(X, y, sample_weight=weights)
-    unweighted_tail = tiny_regressor(**params).fit(X, y, sample_weight=zero_tail)
-
-    assert min(unweighted_tail.validation_loss_curve_) > 0
-    np.testing.assert_array_equal(
-        unweighted_tail.validation_loss_curve_, weighted.validation_loss_curve_
-    )
-    bounds = unweighted_tail.predict_interval(X[-5:], coverage=0.5)
-    assert (bounds[:, 0] < bounds[:, 1]).all()
