@@ -104,6 +104,7 @@ from sklstm._state import (
 )
 from sklstm._time_index import (
     kind_of_dates,
+    refuse_dates_of_another_kind,
     time_grid,
     time_index,
     with_missing_steps,
@@ -1582,14 +1583,7 @@ def check_future_dates(dates: pd.Index, expected: pd.Index) -> None:
     mistake, would silently be the forecast of the next steps.
     """
     dates, expected = _as_periods_where_one_is(dates, expected)
-    given, fitted = kind_of_dates(dates), kind_of_dates(expected)
-    if given is not None and fitted is not None and given != fitted:
-        raise ValueError(
-            f"The rows of X are dated by {given}, but the series were fitted on "
-            f"{fitted}: date them alike (for example with to_timestamp(), "
-            "to_period(), tz_localize() or tz_convert()), so each row finds its "
-            "step."
-        )
+    refuse_dates_of_another_kind(dates, expected, rows="The rows of X")
     if not _comparable_dates(dates, expected):
         return  # integers and dates, or times that are not dates: nothing to compare
     if len(dates) == len(expected) and dates.equals(expected):

@@ -465,7 +465,7 @@ def with_missing_steps_after(grid: TimeGrid | None, known, X, y, groups):
         or (groups is None and len(known) > 1)  # refused by the state
     ):
         return X, y, groups
-    _refuse_dates_of_another_kind(index, grid.origin)
+    refuse_dates_of_another_kind(index, grid.origin)
     labels = np.repeat(known, len(index)) if groups is None else groups
     panel = panel_of(labels, len(index))
     _refuse_backwards(index, panel)
@@ -511,13 +511,16 @@ def kind_of_dates(times) -> str | None:
     return None
 
 
-def _refuse_dates_of_another_kind(index: pd.Index, origin) -> None:
-    """Refuse new rows dated otherwise than the fitted grid (``origin``)."""
-    given, fitted = kind_of_dates(index), kind_of_dates(origin)
-    if given != fitted:
+def refuse_dates_of_another_kind(
+    index: pd.Index, fitted, *, rows: str = "The new rows"
+) -> None:
+    """Refuse ``rows`` dated by another kind of dates than the ``fitted`` ones
+    (:func:`kind_of_dates`); times that are not dates are not compared."""
+    given, seen = kind_of_dates(index), kind_of_dates(fitted)
+    if given is not None and seen is not None and given != seen:
         raise ValueError(
-            f"The new rows are dated by {given}, but the series seen so far by "
-            f"{fitted}: date them alike (for example with to_timestamp(), "
+            f"{rows} are dated by {given}, but the series seen so far by "
+            f"{seen}: date them alike (for example with to_timestamp(), "
             "to_period(), tz_localize() or tz_convert()), so each row finds its "
             "step."
         )
