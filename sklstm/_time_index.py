@@ -156,7 +156,16 @@ class TimeGrid:
                 )
             return TimeGrid(self.origin, self.step, offsets)
         starts, ends = _series_bounds(index, panel)
-        for s in np.flatnonzero(~new & (not numbering)):
+        if not numbering:
+            self._check_continued(starts, panel, where)
+            _check_regular(index, panel, self.step)
+        added = [self._offset_of(end, panel.labels[s]) for s, end in enumerate(ends)]
+        added = np.asarray(added, dtype=np.float64)[new]
+        return TimeGrid(self.origin, self.step, np.concatenate([offsets, added]))
+
+    def _check_continued(self, starts, panel: Panel, where: np.ndarray) -> None:
+        """Refuse known series whose new rows do not start at their next step."""
+        for s in np.flatnonzero(where >= 0):
             expected = self._time_at(self.offsets[where[s]] + 1)
             if starts[s] != expected:
                 raise ValueError(
@@ -166,11 +175,6 @@ class TimeGrid:
                     f"{self._time_at(self.offsets[where[s]])}: they must start "
                     f"at {expected}. Drop the rows already seen, or fill the gap."
                 )
-        if not numbering:
-            _check_regular(index, panel, self.step)
-        added = [self._offset_of(end, panel.labels[s]) for s, end in enumerate(ends)]
-        added = np.asarray(added, dtype=np.float64)[new]
-        return TimeGrid(self.origin, self.step, np.concatenate([offsets, added]))
 
     def _time_at(self, offset: float):
         return self.origin + int(offset) * self.step
@@ -389,26 +393,39 @@ def _with_missing_integer_steps(X, y, groups, index: pd.Index):
     """:func:`with_missing_steps` for integer times (``integer_time``)."""
     labels = np.zeros(len(index), dtype=np.intp) if groups is None else groups
     panel = panel_of(labels, len(index))
-    times = np.asarray(index, dtype=np.int64)
-    series = np.split(times[panel.order], panel.starts[1:])
-    steps = [np.diff(own) for own in series]
-    every = np.concatenate(steps)
-    if not len(every) or (every <= 0).any():
+    series, steps = _integer_series(np.asarray(index, dtype=np.int64), panel)
+    repeated = [
+        len(own) > 1 and step is None for own, step in zip(series, steps, strict=True)
+    ]
+    if any(repeated):
         return X, y, groups  # repeated times: time_grid says so
-    step = int(np.gcd.reduce(every))
-    if (every == step).all():
+    taken = set(steps) - {None}
+    if len(taken) != 1:
+        # No step, or a series on a coarser grid, which time_grid refuses.
         return X, y, groups
-    if any(len(own) and int(np.gcd.reduce(own)) != step for own in steps):
-        # Not gaps: a series on a coarser grid, which time_grid refuses.
-        return X, y, groups
+    step = taken.pop()
     grids = [pd.Index(np.arange(own[0], own[-1] + 1, step)) for own in series]
+    if sum(map(len, grids)) == len(index):
+        return X, y, groups  # no gap
     places = [(own - own[0]) // step for own in series]
     return _completed(X, y, groups, panel, grids, places)
 
 
+def _integer_series(times: np.ndarray, panel: Panel) -> tuple[list, list]:
+    """Each series' integer ``times`` in its rows' order, and the step each
+    takes: the greatest common divisor of the steps between its rows (None
+    for one row, or times that do not rise)."""
+    series = np.split(times[panel.order], panel.starts[1:])
+    steps = [
+        int(np.gcd.reduce(apart)) if len(apart) and (apart > 0).all() else None
+        for apart in map(np.diff, series)
+    ]
+    return series, steps
+
+
 def _refuse_irregular_integers(times: np.ndarray, panel: Panel) -> None:
     """Refuse integer times (of the long format) that lie on no one grid."""
-    series = np.split(times[panel.order], panel.starts[1:])
+    series, steps = _integer_series(times, panel)
     for label, own in zip(panel.labels, series, strict=True):
         repeated = np.flatnonzero(np.diff(own) <= 0)
         if len(repeated):
@@ -417,13 +434,13 @@ def _refuse_irregular_integers(times: np.ndarray, panel: Panel) -> None:
             whose = f" of series {python_scalar(label)!r}"
             break
     else:
-        steps = {}  # the first series of each step, up to five
-        for label, own in zip(panel.labels, series, strict=True):
-            step = int(np.gcd.reduce(np.diff(own))) if len(own) > 1 else None
-            if step is not None and step not in steps.values() and len(steps) < 5:
-                steps[python_scalar(label)] = step
-        if len(steps) > 1:
-            what = f"its series step by different amounts, {steps}"
+        first_of_each = {}  # the first series of each step, up to five
+        for label, step in zip(panel.labels, steps, strict=True):
+            if step is not None and step not in first_of_each.values():
+                first_of_each[python_scalar(label)] = step
+        shown = dict(list(first_of_each.items())[:5])
+        if len(shown) > 1:
+            what = f"its series step by different amounts, {shown}"
         else:
             what = "its series lie on grids shifted against each other"
         whose = ""
