@@ -126,7 +126,7 @@ def fit_forecaster_share(
         change_scales,
         pooled=group_fit.gathered,
     )
-    residuals = calibration_errors(
+    calibration = calibration_errors(
         networks, architecture, data, panel, fraction, scales
     )
     state = SeriesState.from_fit(
@@ -139,10 +139,10 @@ def fit_forecaster_share(
         (scales, centre),
     )
     merged = _merged_state(group_fit.gathered(state.to_attributes()), architecture)
-    residuals = _stacked(group_fit.gathered(residuals))
+    calibration = _stacked(group_fit.gathered(calibration))
     publish_fitted_state(
         forecaster,
-        fitted_attributes(networks, architecture, residuals, features, merged, y),
+        fitted_attributes(networks, architecture, calibration, features, merged, y),
         stale=LEGACY_ATTRIBUTES,
     )
     return forecaster
@@ -316,18 +316,23 @@ def _train_members(
     return networks
 
 
-def _stacked(parts: list) -> np.ndarray | None:
-    """The held-out errors of every process, NaN-padded to the longest tail."""
-    parts = [part for part in parts if part is not None]
+def _stacked(parts: list) -> tuple:
+    """The held-out errors of every process, NaN-padded to the longest tail,
+    and which origins were forecast by rule (``(None, None)`` without
+    tails). Each part is what :func:`calibration_errors` returned there."""
+    parts = [part for part in parts if part[0] is not None]
     if not parts:
-        return None
-    steps = max(part.shape[1] for part in parts)
-    return np.concatenate(
+        return None, None
+    steps = max(errors.shape[1] for errors, _ in parts)
+    errors = np.concatenate(
         [
-            np.pad(part, ((0, 0), (0, steps - part.shape[1])), constant_values=np.nan)
-            for part in parts
+            np.pad(
+                errors, ((0, 0), (0, steps - errors.shape[1])), constant_values=np.nan
+            )
+            for errors, _ in parts
         ]
     )
+    return errors, np.concatenate([by_rule for _, by_rule in parts])
 
 
 def _merged_state(parts: list[dict], architecture: dict) -> dict:

@@ -48,10 +48,10 @@ from sklstm._forecaster_legacy import (
     upgrade_legacy_state,
 )
 from sklstm._intervals import (
+    CalibrationPools,
     check_quantile_levels,
     fit_noise,
     quantile_offsets,
-    stepwise_half_width,
 )
 from sklstm._long_format import from_long_format, is_long_format, to_long_format
 from sklstm._member_series import member_series, series_per_member
@@ -67,6 +67,7 @@ from sklstm._rollout import (
     Rollout,
     calibration_fraction,
     ensemble_predictor,
+    forecast_by_rule,
     forecast_from_ends,
     held_out_errors,
     in_sample_errors,
@@ -555,6 +556,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         "regressor_": Estimator(),
         "_ensemble": Estimators(optional=True),
         "calibration_residuals_": Array(shape=("*", "*"), optional=True, errors=True),
+        "_calibration_by_rule": Array(shape=("*",), optional=True),
         "n_features_in_": Count(),
         "feature_names_in_": Names(length="n_features_in_", optional=True),
         "_architecture": Params(),
@@ -717,7 +719,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         scales = trained_interval_scales(
             networks, architecture, data, panel, fraction, change_scales
         )
-        residuals = calibration_errors(
+        calibration = calibration_errors(
             networks, architecture, data, panel, fraction, scales
         )
         state = SeriesState.from_fit(
@@ -732,7 +734,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         publish_fitted_state(
             self,
             fitted_attributes(
-                networks, architecture, residuals, features, state.to_attributes(), y
+                networks, architecture, calibration, features, state.to_attributes(), y
             ),
             stale=LEGACY_ATTRIBUTES,
         )
@@ -812,7 +814,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         given = X
         X, _, groups = from_long_format(X, None, groups)
         fitted = self._fitted()
-        forecast, _, _, (where, steps) = fitted.forecast(
+        forecast, _, _, (where, steps, _) = fitted.forecast(
             fitted.covariates(X), groups, future_dates(given)
         )
         grid = fitted.state.grid
@@ -857,7 +859,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             The held-out errors of all series, in the units the network
             sees (``series_scaling``), each divided by its series' interval
             scale, are pooled; each series' interval is the pooled
-            half-width times its scale, in the units of the series.
+            half-width times its scale, in the units of the series. A
+            series forecast flat by rule (its history one value repeated)
+            and one forecast by the networks each take the half-width of
+            the held-out forecasts made the same way, at each step where
+            those are enough for ``coverage``.
 
         Returns
         -------
@@ -900,11 +906,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         X, _, groups = from_long_format(X, None, groups)
         fitted = self._fitted()
         residuals = fitted.calibration_residuals("predict_interval")
-        _, scaled, to_y, (series, steps) = fitted.forecast(
+        _, scaled, to_y, (series, steps, by_rule) = fitted.forecast(
             fitted.covariates(X), groups, dates
         )
-        half_width = stepwise_half_width(residuals, coverage, int(steps.max()) + 1)[
-            steps
+        pools = CalibrationPools(residuals, fitted.by_rule, int(steps.max()) + 1)
+        half_width = pools.half_widths(coverage)[
+            by_rule.astype(np.intp), steps
         ] * fitted.state.interval_scale_of(series)
         return np.column_stack([to_y(scaled - half_width), to_y(scaled + half_width)])
 
@@ -970,10 +977,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         X, _, groups = from_long_format(X, None, groups)
         fitted = self._fitted()
         residuals = fitted.calibration_residuals("predict_quantiles")
-        _, scaled, to_y, (series, steps) = fitted.forecast(
+        _, scaled, to_y, (series, steps, by_rule) = fitted.forecast(
             fitted.covariates(X), groups, dates
         )
-        offsets = quantile_offsets(residuals, levels, steps)
+        offsets = quantile_offsets(
+            residuals, levels, steps, by_rule=fitted.by_rule, rows_by_rule=by_rule
+        )
         offsets *= fitted.state.interval_scale_of(series)[:, None]
         return np.column_stack([to_y(scaled + offset) for offset in offsets.T])
 
@@ -1172,6 +1181,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.n_features_in_,
             architecture["drift"],
         )
+        _check_calibration(fitted.residuals, vars(self).get("_calibration_by_rule"))
 
     def _check_same_architecture(
         self, architecture: dict, n_series: int, features: dict
@@ -1405,14 +1415,15 @@ def target_transform(series, panel, architecture):
 
 
 def calibration_errors(networks, architecture, data, panel, fraction, scales=None):
-    """The errors of forecasts from the held-out tails (None without them),
-    each divided by its series' interval scale (``scales``; None: 1).
-    ``data`` is ``(z, X_sorted, missing, drifts)``
+    """The errors of forecasts from the held-out tails, each divided by its
+    series' interval scale (``scales``; None: 1), and which origins were
+    forecast by rule; ``(None, None)`` without tails. ``data`` is
+    ``(z, X_sorted, missing, drifts)``
     (:func:`sklstm._rollout.held_out_errors`)."""
     if networks[0].calibration_residuals_ is None:
-        return None
+        return None, None
     z, X_sorted, missing, drifts = data
-    return held_out_errors(
+    calibration = held_out_errors(
         ensemble_predictor(networks),
         _rollout_of(architecture, masked=missing is not None),
         z,
@@ -1423,6 +1434,24 @@ def calibration_errors(networks, architecture, data, panel, fraction, scales=Non
         scales,
         drifts,
     )
+    return (None, None) if calibration is None else calibration
+
+
+def _check_calibration(residuals, by_rule) -> None:
+    """Refuse a loaded flag of rule forecasts that is not one 0 or 1 per
+    held-out origin."""
+    if by_rule is None:
+        return
+    if residuals is None or len(by_rule) != len(residuals):
+        origins = "none" if residuals is None else len(residuals)
+        raise ValueError(
+            f"{len(by_rule)} held-out origins are flagged as forecast by rule or "
+            f"not, but the table of held-out errors has {origins}"
+        )
+    if not np.isin(by_rule, (0.0, 1.0)).all():
+        raise ValueError(
+            "the flags of held-out origins forecast by rule must be 0 or 1"
+        )
 
 
 def trained_interval_scales(
@@ -1456,14 +1485,17 @@ def trained_interval_scales(
 
 
 def fitted_attributes(
-    networks, architecture, residuals, features, state_attributes, y
+    networks, architecture, calibration, features, state_attributes, y
 ) -> dict:
-    """The fitted attributes a fit publishes, in one dict."""
+    """The fitted attributes a fit publishes, in one dict. ``calibration``
+    is what :func:`calibration_errors` returns."""
+    residuals, by_rule = calibration
     return {
         "regressor_": networks[0],
         "_ensemble": networks[1:] or None,
         "_architecture": architecture,
         "calibration_residuals_": residuals,
+        "_calibration_by_rule": by_rule,
         **features,
         **state_attributes,
         "_series_name": y.name if isinstance(y, pd.Series) else None,
@@ -1642,6 +1674,9 @@ class _Fitted:
         self.architecture = {"drift": False, **fitted["_architecture"]}
         self.members = [fitted["regressor_"], *(fitted.get("_ensemble") or [])]
         self.residuals = fitted.get("calibration_residuals_")
+        # Files saved before rule forecasts were told apart: None.
+        by_rule = fitted.get("_calibration_by_rule")
+        self.by_rule = None if by_rule is None else np.asarray(by_rule) != 0
         self.series_name = fitted.get("_series_name")
         self.state = SeriesState.from_attributes(fitted, self.architecture)
         # A network of a fit on series with holes reads one input more per
@@ -1683,7 +1718,9 @@ class _Fitted:
         network sees, the map from those units to y's, and each row's
         series (an index into the labels) and step ahead - 1. ``dates``, the
         dates X's rows were given (:func:`future_dates`), must be the steps
-        that follow each series' end on the fitted time grid.
+        that follow each series' end on the fitted time grid. Each row's
+        series and step come with whether it is forecast by rule
+        (:func:`sklstm._rollout.forecast_by_rule`), not by the networks.
         """
         state = self.state
         panel = state.panel(groups, len(X))
@@ -1693,21 +1730,26 @@ class _Fitted:
                 dates, state.grid.dates(where[panel.codes], panel.row_position)
             )
         rollout = _rollout_of(self.architecture, self.masked)
+        history = state.scaled_history(where)
+        missing = state.recent_missing(where)
+        unmoved = state.transform.unmoved_steps(where)
         forecasts = forecast_from_ends(
             ensemble_predictor(self.members),
             rollout,
-            state.scaled_history(where),
+            history,
             state.recent_covariates(where, rollout.lookback),
             np.split(X[panel.order], panel.starts[1:]),
             panel.lengths,
-            state.recent_missing(where),
-            state.transform.unmoved_steps(where),
+            missing,
+            unmoved,
         )
         steps = panel.row_position
         scaled = forecasts[panel.codes, steps]
         row_series = where[panel.codes]
+        n_covariates = self.estimator.n_features_in_
+        by_rule = forecast_by_rule(history, n_covariates, missing, unmoved)
 
         def to_y(values: np.ndarray) -> np.ndarray:
             return state.transform.inverse_transform(values, row_series, steps)
 
-        return to_y(scaled), scaled, to_y, (row_series, steps)
+        return to_y(scaled), scaled, to_y, (row_series, steps, by_rule[panel.codes])

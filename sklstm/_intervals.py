@@ -145,6 +145,81 @@ def stepwise_half_width(
     return ordered[ranks[:n_steps] - 1, np.arange(n_steps)]
 
 
+class CalibrationPools:
+    """The held-out errors that calibrate each kind of forecast, sorted once.
+
+    A forecast from a flat history is made by rule, without the networks
+    (:func:`sklstm._rollout.forecast_by_rule`), and a series of zeros is
+    mostly forecast exactly: pooled with the networks' errors, those zeros
+    would narrow the intervals of every series the networks forecast. So
+    each kind is calibrated by the held-out forecasts of its own kind, at
+    each step where they are enough for the coverage asked, and by all of
+    them at the other steps.
+
+    Parameters
+    ----------
+    residuals : ndarray of shape (n_origins, max_steps)
+        Absolute errors of the held-out forecasts, as for
+        :func:`stepwise_half_width`.
+    by_rule : ndarray of bool of shape (n_origins,) or None
+        Which held-out origins were forecast by rule. None: not known (a
+        file saved before they were told apart), every origin calibrates
+        both kinds.
+    n_steps : int
+        The steps to give half-widths, from the first.
+
+    Examples
+    --------
+    Nine series of zeros, forecast exactly by rule, beside one noisy series:
+    the noisy series' interval comes from its own errors alone.
+
+    >>> import numpy as np
+    >>> from sklstm._intervals import CalibrationPools
+    >>> residuals = np.r_[np.zeros(90), np.arange(1.0, 11.0)][:, None]
+    >>> by_rule = np.arange(100) < 90
+    >>> pools = CalibrationPools(residuals, by_rule, n_steps=1)
+    >>> pools.half_widths(0.5).tolist()  # [networks' forecasts, rule's]
+    [[6.0], [0.0]]
+    >>> CalibrationPools(residuals, None, n_steps=1).half_widths(0.5).tolist()
+    [[0.0], [0.0]]
+    """
+
+    def __init__(
+        self, residuals: np.ndarray, by_rule: np.ndarray | None, n_steps: int
+    ) -> None:
+        self.residuals = residuals[:, :n_steps]
+        self.n_steps = n_steps
+        self.ordered = np.sort(self.residuals, axis=0)  # NaN sorts last
+        kinds = [] if by_rule is None else [~by_rule, by_rule]
+        self.own = [np.sort(self.residuals[kind], axis=0) for kind in kinds]
+
+    def half_widths(self, coverage: float) -> np.ndarray:
+        """The half-width of each kind at each step, for ``coverage``.
+
+        Returns
+        -------
+        ndarray of shape (2, n_steps)
+            Row 0 for the forecasts of the networks, row 1 for those made
+            by rule.
+
+        Raises
+        ------
+        ValueError
+            As :func:`stepwise_half_width`, if all the held-out errors
+            together are too few to promise ``coverage`` at a step.
+        """
+        pooled = stepwise_half_width(
+            self.residuals, coverage, self.n_steps, ordered=self.ordered
+        )
+        widths = np.tile(pooled, (2, 1))
+        for kind, ordered in enumerate(self.own):
+            counts = np.count_nonzero(~np.isnan(ordered), axis=0)
+            ranks = np.ceil((counts + 1) * coverage).astype(np.intp)
+            enough = np.flatnonzero(ranks <= counts)
+            widths[kind, enough] = ordered[ranks[enough] - 1, enough]
+        return widths
+
+
 def step_noise(values: np.ndarray, codes: np.ndarray, n_series: int) -> np.ndarray:
     """Each series' standard deviation of its one-step changes.
 
@@ -306,15 +381,20 @@ def check_quantile_levels(quantiles) -> np.ndarray:
 
 
 def quantile_offsets(
-    residuals: np.ndarray, levels: np.ndarray, steps: np.ndarray
+    residuals: np.ndarray,
+    levels: np.ndarray,
+    steps: np.ndarray,
+    *,
+    by_rule: np.ndarray | None = None,
+    rows_by_rule: np.ndarray | None = None,
 ) -> np.ndarray:
     """The conformal offset of each quantile level from the point forecast.
 
     The quantile ``q < 0.5`` is the lower bound of the interval of coverage
     ``1 - 2q``, ``q > 0.5`` the upper bound of the interval of coverage
     ``2q - 1``, and 0.5 the point forecast: the same half-widths as
-    :func:`stepwise_half_width`, so quantiles and intervals agree, and the
-    offsets rise with the level.
+    :meth:`CalibrationPools.half_widths`, so quantiles and intervals agree,
+    and the offsets rise with the level.
 
     Parameters
     ----------
@@ -325,6 +405,10 @@ def quantile_offsets(
         The quantile levels, in (0, 1).
     steps : ndarray of shape (n_rows,)
         How many steps ahead (from 0) each row is forecast.
+    by_rule : ndarray of bool of shape (n_origins,), default=None
+        Which held-out origins were forecast by rule (:class:`CalibrationPools`).
+    rows_by_rule : ndarray of bool of shape (n_rows,), default=None
+        Which rows are forecast by rule. None: none is.
 
     Returns
     -------
@@ -342,8 +426,10 @@ def quantile_offsets(
     offsets = np.zeros((len(steps), len(levels)))
     n_steps = int(np.max(steps, initial=-1)) + 1
     # Sorted once for every level: a table of many origins sorts slowly.
-    residuals = residuals[:, :n_steps]
-    ordered = np.sort(residuals, axis=0)
+    pools = CalibrationPools(residuals, by_rule, n_steps)
+    kinds = np.zeros(len(steps), np.intp)
+    if rows_by_rule is not None:
+        kinds = np.asarray(rows_by_rule, dtype=np.intp)  # 1: row 1 of the widths
     for column, level in enumerate(levels):
         # Rounded so that quantile 0.9 is the bound of coverage 0.8 exactly,
         # not of 2 * 0.9 - 1 = 0.8000000000000002; a level 0.5 up to that
@@ -353,16 +439,14 @@ def quantile_offsets(
         if coverage == 0 or not n_steps:
             continue
         try:
-            half_width = stepwise_half_width(
-                residuals, coverage, n_steps, ordered=ordered
-            )
+            half_widths = pools.half_widths(coverage)
         except ValueError as error:
             side = "lower" if level < 0.5 else "upper"
             raise ValueError(
                 f"The quantile {level:g} is the {side} bound of the interval of "
                 f"coverage {coverage:g}: {error}"
             ) from error
-        offsets[:, column] = np.sign(level - 0.5) * half_width[steps]
+        offsets[:, column] = np.sign(level - 0.5) * half_widths[kinds, steps]
     return offsets
 
 

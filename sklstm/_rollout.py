@@ -138,7 +138,7 @@ def roll_forward(
     lookback, block, width = rollout.lookback, rollout.block, rollout.width
     n_steps = np.broadcast_to(n_steps, len(history))
     unmoved = np.zeros(len(history)) if unmoved is None else unmoved
-    flat = _flat_origins(history, covariates, missing, unmoved)
+    flat = forecast_by_rule(history, covariates.shape[1], missing, unmoved)
     n_blocks = -(-int(n_steps.max()) // block)
     values = np.full((len(history), width + n_blocks * block), np.nan)
     values[:, :width] = history
@@ -175,14 +175,42 @@ def roll_forward(
     return forecasts
 
 
-def _flat_origins(history, covariates, missing, unmoved) -> np.ndarray:
+def forecast_by_rule(
+    history: np.ndarray,
+    n_covariates: int,
+    missing: np.ndarray | None = None,
+    unmoved: np.ndarray | None = None,
+) -> np.ndarray:
     """Which origins :func:`roll_forward` forecasts flat, without a network.
 
-    A history of one value (``lookback=1``) shows no run of that value: it
-    is forecast by the network.
+    Those whose history is one observed value repeated (with ``unmoved``
+    steps when a drift was taken out), when the networks read no
+    covariates. A history of one value (``lookback=1``) shows no run of
+    that value: it is forecast by the networks.
+
+    Parameters
+    ----------
+    history : ndarray of shape (n_origins, width)
+    n_covariates : int
+        Covariate columns the networks' windows hold beside the values.
+    missing : ndarray of shape (n_origins, width), default=None
+    unmoved : ndarray of shape (n_origins,), default=None
+        As for :func:`roll_forward`.
+
+    Returns
+    -------
+    ndarray of bool of shape (n_origins,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._rollout import forecast_by_rule
+    >>> forecast_by_rule(np.array([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), 0).tolist()
+    [True, False]
     """
-    if covariates.shape[1] or history.shape[1] < 2:
+    if n_covariates or history.shape[1] < 2:
         return np.zeros(len(history), dtype=bool)
+    unmoved = np.zeros(len(history)) if unmoved is None else unmoved
     flat = _unmoved(history, unmoved)
     return flat if missing is None else flat & ~missing.any(axis=1)
 
@@ -335,7 +363,7 @@ def held_out_errors(
     missing: np.ndarray | None = None,
     scales: np.ndarray | None = None,
     drifts: tuple | None = None,
-) -> np.ndarray | None:
+) -> tuple[np.ndarray, np.ndarray] | None:
     """|forecast - truth| from every origin of every series' held-out tail.
 
     Each series' tail is the last ``ceil(fraction * (length - block))`` of
@@ -367,11 +395,15 @@ def held_out_errors(
 
     Returns
     -------
-    ndarray of shape (n_origins, max_steps) or None
+    errors : ndarray of shape (n_origins, max_steps)
         Row *i* forecasts from the *i*-th origin, column *h* is ``h + 1``
         steps ahead, NaN where the series ended first or the truth is
-        missing; None if no series
-        has an origin with a full history.
+        missing.
+    by_rule : ndarray of bool of shape (n_origins,)
+        Which origins were forecast flat by rule, without the networks
+        (:func:`forecast_by_rule`).
+
+    Both are None if no series has an origin with a full history.
     """
     n_origins = held_out_lengths(panel.lengths, fraction, rollout.block)
     origins = [
@@ -387,17 +419,17 @@ def held_out_errors(
     if not parts:
         return None
     errors = np.full(
-        (sum(len(part) for part, _ in parts), max(p.shape[1] for p, _ in parts)),
+        (sum(len(part[0]) for part in parts), max(part[0].shape[1] for part in parts)),
         np.nan,
     )
     start = 0
-    for part, codes in parts:
+    for part, codes, _ in parts:
         rows = slice(start, start + len(part))
         errors[rows, : part.shape[1]] = part
         if scales is not None:
             errors[rows] /= scales[codes][:, None]
         start += len(part)
-    return errors
+    return errors, np.concatenate([by_rule for _, _, by_rule in parts])
 
 
 def in_sample_errors(
@@ -427,7 +459,7 @@ def in_sample_errors(
     sums, counts = np.zeros(shape), np.zeros(shape, dtype=np.intp)
     caps = np.full(len(origins), rollout.block)
     per_pass = min(ORIGINS_PER_PASS, VALUES_PER_PASS // rollout.block)
-    for errors, codes in _forecast_errors(
+    for errors, codes, _ in _forecast_errors(
         predict, rollout, data, panel, origins, caps, max(per_pass, 1)
     ):
         observed = ~np.isnan(errors)
@@ -446,7 +478,9 @@ def _forecast_errors(
     """The errors of forecasts from the given ``origins`` of each series (rows
     within it), at most ``caps`` steps ahead, ``per_pass`` origins at a
     time: each time, their errors (NaN where no truth is left to compare
-    with) and their series. Origins without a full history are left out."""
+    with), their series and which of them were forecast by rule
+    (:func:`forecast_by_rule`). Origins without a full history are left
+    out."""
     (z, X, missing, drifts), block, width = data, rollout.block, rollout.width
     segments, origin_rows, firsts, steps, codes, offset = [], [], [], [], [], 0
     for s, (start, length) in enumerate(zip(panel.starts, panel.lengths, strict=True)):
@@ -472,7 +506,7 @@ def _forecast_errors(
         honest = _drifts_up_to(z, missing, panel, origin_rows, codes, drifts)
     for start in range(0, len(origin_rows), per_pass):
         chunk = slice(start, start + per_pass)
-        part = _errors_from(
+        part, by_rule = _errors_from(
             predict,
             rollout,
             series,
@@ -481,7 +515,7 @@ def _forecast_errors(
             missing,
             None if drifts is None else (unmoved[chunk], honest[chunk]),
         )
-        yield part, codes[chunk]
+        yield part, codes[chunk], by_rule
 
 
 def _drifts_up_to(z, missing, panel, origin_rows, codes, drifts) -> np.ndarray:
@@ -506,7 +540,8 @@ def _drifts_up_to(z, missing, panel, origin_rows, codes, drifts) -> np.ndarray:
 
 
 def _errors_from(predict, rollout, series, covariates, origins, missing, drifts):
-    """The errors of :func:`held_out_errors` from some of its origins.
+    """The errors of :func:`held_out_errors` from some of its origins, and
+    which of them :func:`roll_forward` forecast by rule.
 
     ``series`` are the values the forecasts start from and those they are
     scored against (NaN where missing); ``origins`` are the origins' rows in
@@ -536,4 +571,5 @@ def _errors_from(predict, rollout, series, covariates, origins, missing, drifts)
         forecasts = forecasts + honest[:, None] * ahead
     observed = ahead < steps[:, None] + 1
     truth = truth[np.where(observed, origin_rows[:, None] + ahead, 0)]
-    return np.where(observed, np.abs(forecasts - truth), np.nan)
+    by_rule = forecast_by_rule(history, covariates.shape[1], flags, unmoved)
+    return np.where(observed, np.abs(forecasts - truth), np.nan), by_rule

@@ -24,6 +24,9 @@ def format_1_file(tmp_path, model, edit=None):
     fitted.pop("_series_interval_scale")
     arrays.pop("_series_interval_scale")
     fitted.pop("_interval_noise_centre")
+    # Nor rule forecasts calibrated apart.
+    fitted.pop("_calibration_by_rule", None)
+    arrays.pop("_calibration_by_rule", None)
     history = arrays.pop("_series_history")
     del fitted["_series_history"]
     lookback = fitted["_architecture"]["lookback"]

@@ -226,7 +226,7 @@ def test_backtests_see_each_history_with_the_drift_known_up_to_its_origin():
         return windows[:, :, 0].mean(axis=1, keepdims=True) * np.arange(1, 4)
 
     panel = panel_of(np.zeros(30, dtype=int), 30)
-    errors = held_out_errors(
+    errors, _ = held_out_errors(
         trend_follower,
         rollout,
         z,

@@ -403,6 +403,86 @@ def test_a_quantile_further_out_than_the_tail_calibrates_names_its_interval():
         forecaster.predict_quantiles(np.empty((3, 0)), (0.5, 0.95))
 
 
+# ------------------------------------------- forecasts made by rule, apart
+
+NOISE = 10.0
+
+
+def zeros_beside_a_noisy_series(n=120):
+    """Five series of zeros (labels 0-4) and one of 100 + N(0, 10) (label 5)."""
+    noisy = 100 + np.random.default_rng(0).normal(0, NOISE, n)
+    y = np.r_[np.zeros(5 * n), noisy]
+    return np.empty((len(y), 0)), y, np.repeat(np.arange(6), n)
+
+
+@pytest.fixture(scope="module")
+def zeros_and_noise():
+    X, y, groups = zeros_beside_a_noisy_series()
+    return tiny_forecaster(lookback=8, hidden_size=8, max_iter=10).fit(
+        X, y, groups=groups
+    )
+
+
+@pytest.mark.parametrize("coverage, normal_quantile", [(0.5, 0.674), (0.8, 1.282)])
+def test_series_of_zeros_do_not_narrow_the_interval_of_a_noisy_neighbour(
+    zeros_and_noise, coverage, normal_quantile
+):
+    # The zeros' held-out forecasts, made flat by rule, are exactly right;
+    # pooled with the network's errors they made these intervals 0 wide.
+    intervals = zeros_and_noise.predict_interval(
+        np.empty((3, 0)), coverage, groups=[5, 5, 5]
+    )
+    half_width = (intervals[:, 1] - intervals[:, 0]) / 2
+    assert (half_width > 0.5 * normal_quantile * NOISE).all()
+
+
+def test_series_forecast_exactly_by_rule_keep_an_interval_of_no_width(zeros_and_noise):
+    intervals = zeros_and_noise.predict_interval(
+        np.empty((3, 0)), 0.9, groups=[0, 0, 0]
+    )
+    np.testing.assert_array_equal(intervals, np.zeros((3, 2)))
+
+
+def test_quantiles_of_rule_and_network_forecasts_are_the_bounds_of_their_intervals(
+    zeros_and_noise,
+):
+    X, groups = np.empty((4, 0)), [5, 5, 0, 0]
+    quantiles = zeros_and_noise.predict_quantiles(X, (0.1, 0.5, 0.9), groups=groups)
+    eighty = zeros_and_noise.predict_interval(X, 0.8, groups=groups)
+    np.testing.assert_array_equal(quantiles[:, [0, 2]], eighty)
+    np.testing.assert_array_equal(
+        quantiles[:, 1], zeros_and_noise.predict(X, groups=groups)
+    )
+
+
+@pytest.mark.parametrize("round_trip", ["pickle", "save"])
+def test_rule_forecasts_are_calibrated_apart_after_a_round_trip(
+    zeros_and_noise, round_trip, tmp_path
+):
+    if round_trip == "pickle":
+        loaded = pickle.loads(pickle.dumps(zeros_and_noise))
+    else:
+        save(zeros_and_noise, tmp_path / "model.zip")
+        loaded = load(tmp_path / "model.zip")
+    X, groups = np.empty((4, 0)), [5, 5, 0, 0]
+    np.testing.assert_array_equal(
+        loaded.predict_interval(X, 0.5, groups=groups),
+        zeros_and_noise.predict_interval(X, 0.5, groups=groups),
+    )
+
+
+def test_a_constant_series_far_above_the_others_gets_no_interval_of_its_level():
+    # Its interval scale falls back to its level (it never moves); its
+    # forecasts, by rule, were exact on its tail: it was 2e9 wide.
+    rng = np.random.default_rng(1)
+    y = np.r_[np.full(120, 1e9), 1 + rng.normal(0, 0.1, 360)]
+    forecaster = tiny_forecaster(lookback=8, max_iter=5).fit(
+        np.empty((480, 0)), y, groups=np.repeat(np.arange(4), 120)
+    )
+    intervals = forecaster.predict_interval(np.empty((2, 0)), 0.9, groups=[0, 0])
+    np.testing.assert_array_equal(intervals, np.full((2, 2), 1e9))
+
+
 def quarterly_panel(n_series, length=68):
     """``n_series`` seasonal quarterly series with trends, stacked, and groups."""
     t = np.arange(length)

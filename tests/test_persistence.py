@@ -678,6 +678,19 @@ def test_a_loaded_forecaster_takes_new_observations(tmp_path):
             _set_array("calibration_residuals_", -np.ones((5, 2))),
             r"'calibration_residuals_' holds absolute errors.*negative",
         ),
+        (
+            _set_array("_calibration_by_rule", np.zeros(3)),
+            r"3 held-out origins are flagged.*the table of held-out errors has \d+",
+        ),
+        (
+            _edit_arrays(
+                lambda arrays: arrays.__setitem__(
+                    "_calibration_by_rule",
+                    np.full(len(arrays["calibration_residuals_"]), 0.5),
+                )
+            ),
+            r"forecast by rule must be 0 or 1",
+        ),
     ],
     ids=[
         "recent-values-of-wrong-length",
@@ -690,6 +703,8 @@ def test_a_loaded_forecaster_takes_new_observations(tmp_path):
         "outputs-other-than-the-architecture",
         "bool-for-a-number",
         "negative-errors",
+        "rule-flags-of-wrong-length",
+        "rule-flags-not-0-or-1",
     ],
 )
 def test_load_refuses_a_tampered_forecaster_file(edit, message, tmp_path):
