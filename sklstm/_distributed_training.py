@@ -35,7 +35,7 @@ from sklstm._collective import running
 from sklstm._regressor import LSTMRegressor
 from sklstm._row_metadata import check_groups, check_sample_weight
 from sklstm._scaling import Standardizer, differ_by_rounding
-from sklstm._targets import DirectTargets
+from sklstm._targets import DirectTargets, missing_targets
 from sklstm._training import Batches, _loss, predict_in_batches
 from sklstm._validation import validate_fit_data
 
@@ -446,7 +446,7 @@ class ShareRegressor(LSTMRegressor):
         fit_data = super()._training_data(
             X, y, weights, groups, held_out, start, device
         )
-        missing = _missing_targets(y)
+        missing = missing_targets(y)
         if any(self.group_fit.gathered(missing is not None)):
             return self._per_target(fit_data, missing, weights, held_out)
         if weights is None:
@@ -519,14 +519,6 @@ class ShareRegressor(LSTMRegressor):
         vars(plain).update(vars(self))
         del vars(plain)["group_fit"], vars(plain)["_share_weights"]
         return plain
-
-
-def _missing_targets(y) -> np.ndarray | None:
-    """Which targets of ``y`` are missing, one row per sample (None: none)."""
-    if isinstance(y, DirectTargets):
-        return y.missing() if y.has_missing() else None
-    missing = np.isnan(np.asarray(y)).reshape(len(y), -1)
-    return missing if missing.any() else None
 
 
 def share_regressor(regressor: LSTMRegressor, group_fit: ProcessGroupFit):

@@ -56,7 +56,7 @@ from sklstm._state import (
     unpickled_state,
     with_default_params,
 )
-from sklstm._targets import DirectTargets, TargetRows
+from sklstm._targets import DirectTargets, TargetRows, missing_targets
 from sklstm._training import (
     LEARNING_RATE_SCHEDULES,
     Batches,
@@ -416,6 +416,8 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         sample_weight : array-like of shape (n_rows,), default=None
             Non-negative weight of each row's prediction error in the loss. A
             row with weight 0 still serves as history for the rows after it.
+            The rows held out for early stopping are judged unweighted: each
+            with an observed target counts, whatever its weight.
         groups : array-like of shape (n_rows,), default=None
             Series labels: rows with different labels belong to different
             series, and no lag window crosses from one series into another.
@@ -448,6 +450,8 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         sample_weight : array-like of shape (n_rows,), default=None
             Non-negative weight of each row's prediction error in the loss. A
             row with weight 0 still serves as history for the rows after it.
+            The rows held out for early stopping are judged unweighted: each
+            with an observed target counts, whatever its weight.
         groups : array-like of shape (n_rows,), default=None
             Series labels: rows with different labels belong to different
             series, and no lag window crosses from one series into another.
@@ -801,7 +805,8 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             y, start.y_scaler, sample_weight, held_out, device
         )
         windows = self._windows_of(rows, start.window_length, groups)
-        data, validation = hold_out(windows, targets, weights, held_out)
+        missing = missing_targets(y)
+        data, validation = hold_out(windows, targets, weights, held_out, missing)
         return _FitData(Batches(windows, targets, weights), data, validation)
 
     def _initial_network(

@@ -141,6 +141,22 @@ class DirectTargets:
         )
 
 
+def missing_targets(y: np.ndarray | DirectTargets) -> np.ndarray | None:
+    """Which targets of ``y`` are missing, one row per sample (None: none).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._targets import missing_targets
+    >>> missing_targets(np.array([1.0, np.nan])).tolist(), missing_targets(np.ones(2))
+    ([[False], [True]], None)
+    """
+    if isinstance(y, DirectTargets):
+        return y.missing() if y.has_missing() else None
+    missing = np.isnan(np.asarray(y)).reshape(len(y), -1)
+    return missing if missing.any() else None
+
+
 def _running_sum(total: np.ndarray, table: np.ndarray) -> np.ndarray:
     """``total`` plus the rows of ``table``, one row after another."""
     return np.add.reduce(np.concatenate([total[None], table]), axis=0)

@@ -79,6 +79,7 @@ def hold_out(
     targets: torch.Tensor | TargetRows,
     weights: torch.Tensor | None,
     held_out: np.ndarray,
+    missing: np.ndarray | None = None,
 ) -> tuple[Batches, Batches | None]:
     """Split samples into training and ``held_out`` validation batches.
 
@@ -88,8 +89,9 @@ def hold_out(
     rows still serve as history inside the windows of later samples).
     Training weights are rescaled to average 1 again, and dropped when they
     are all equal (the caller holds out samples so that some training sample
-    has a positive weight); the validation batches carry none (None when no
-    sample is held out).
+    has a positive weight). Validation is unweighted: its batches carry,
+    when some targets are ``missing`` (one row per sample; None: none is),
+    only a mask of the observed ones (None when no sample is held out).
     """
     trains = ~held_out
     if weights is not None:
@@ -108,7 +110,7 @@ def hold_out(
         validation = Batches(
             LagWindows(windows.view, positions[kept]),
             targets[kept],
-            _target_mask(weights, kept),
+            _observed_mask(missing, held_out, targets),
         )
     if trains.all():
         return Batches(windows, targets, _unless_uniform(weights)), validation
@@ -136,11 +138,13 @@ def _unless_uniform(weights: torch.Tensor | None) -> torch.Tensor | None:
     return weights / weights.mean()
 
 
-def _target_mask(weights: torch.Tensor | None, kept: torch.Tensor):
-    """Which targets of the ``kept`` samples are observed, when some are not."""
-    if weights is None or weights.ndim == 1:
+def _observed_mask(missing: np.ndarray | None, held_out: np.ndarray, targets):
+    """Which targets of the ``held_out`` samples are observed, as 1 and 0 on
+    the device of ``targets``; None when every target is."""
+    if missing is None:
         return None
-    return (weights[kept] > 0).to(weights.dtype)
+    observed = ~missing[held_out]
+    return torch.from_numpy(observed).to(device=targets.device, dtype=targets.dtype)
 
 
 #: An epoch whose mean loss exceeds this many times the loss of the first

@@ -409,6 +409,26 @@ def test_early_stopping_on_held_out_targets_all_missing_is_refused():
         )
 
 
+def test_held_out_rows_of_weight_0_still_validate_when_a_target_is_missing():
+    # Validation is unweighted. One missing target anywhere turned the weights
+    # into a table whose zeros were read as missing targets: the held-out rows
+    # of weight 0 then left no row to validate on (a loss of 0 every epoch).
+    X, y = rows_whose_last_targets_are_not_known_yet(0)
+    weights = np.r_[np.ones(90), np.zeros(10)]
+    holed = y.copy()
+    holed[5] = np.nan
+    model = tiny_regressor(max_iter=4, early_stopping=True)
+    model.fit(X, holed, sample_weight=weights)
+    complete = tiny_regressor(max_iter=4, early_stopping=True)
+    complete.fit(X, y, sample_weight=weights)
+    assert min(model.validation_loss_curve_) > 0
+    np.testing.assert_allclose(
+        model.validation_loss_curve_, complete.validation_loss_curve_, rtol=0.5
+    )
+    assert np.count_nonzero(~np.isnan(model.calibration_residuals_)) == 10
+    assert np.isfinite(model.predict_interval(X[:3], coverage=0.8)).all()
+
+
 def test_the_regressor_learns_the_observed_outputs_of_partly_missing_rows():
     X = RNG.normal(size=(80, 2))
     y = np.column_stack([X[:, 0], X[:, 1]])
