@@ -18,9 +18,10 @@ are known in advance, so the model may use them at the step it forecasts.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from numbers import Integral
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -49,13 +50,18 @@ from sklstm._forecaster_legacy import (
 )
 from sklstm._intervals import (
     CalibrationPools,
+    check_coverage,
     check_quantile_levels,
     fit_noise,
     quantile_offsets,
 )
 from sklstm._long_format import from_long_format, is_long_format, to_long_format
 from sklstm._member_series import member_series, series_per_member
-from sklstm._missing_values import fill_forward, refuse_empty_series
+from sklstm._missing_values import (
+    fill_forward,
+    refuse_empty_series,
+    trailing_missing,
+)
 from sklstm._panel import locate_series, panel_of, refuse_labels_of_another_kind
 from sklstm._plain import python_scalar
 from sklstm._progress import progress_label
@@ -814,9 +820,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         given = X
         X, _, groups = from_long_format(X, None, groups)
         fitted = self._fitted()
-        forecast, _, _, (where, steps, _) = fitted.forecast(
+        forecast, _, _, rows = fitted.forecast(
             fitted.covariates(X), groups, future_dates(given)
         )
+        where, steps = rows.series, rows.steps
         grid = fitted.state.grid
         if grid is None:
             raise ValueError(
@@ -863,7 +870,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             series forecast flat by rule (its history one value repeated)
             and one forecast by the networks each take the half-width of
             the held-out forecasts made the same way, at each step where
-            those are enough for ``coverage``.
+            those are enough for ``coverage``. A series whose last values
+            are missing is forecast from its last observed value, and its
+            steps are counted from there: after 3 missing values, step 1
+            gets the half-width of step 4.
 
         Returns
         -------
@@ -906,13 +916,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         X, _, groups = from_long_format(X, None, groups)
         fitted = self._fitted()
         residuals = fitted.calibration_residuals("predict_interval")
-        _, scaled, to_y, (series, steps, by_rule) = fitted.forecast(
-            fitted.covariates(X), groups, dates
-        )
-        pools = CalibrationPools(residuals, fitted.by_rule, int(steps.max()) + 1)
-        half_width = pools.half_widths(coverage)[
-            by_rule.astype(np.intp), steps
-        ] * fitted.state.interval_scale_of(series)
+        check_coverage(coverage)
+        _, scaled, to_y, rows = fitted.forecast(fitted.covariates(X), groups, dates)
+        ahead = rows.after_observed
+        pools = CalibrationPools(residuals, fitted.by_rule, int(ahead.max()) + 1)
+        with fitted.explaining_missing_ends(rows):
+            half_widths = pools.half_widths(coverage)
+        half_width = half_widths[
+            rows.by_rule.astype(np.intp), ahead
+        ] * fitted.state.interval_scale_of(rows.series)
         return np.column_stack([to_y(scaled - half_width), to_y(scaled + half_width)])
 
     def predict_quantiles(
@@ -977,13 +989,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         X, _, groups = from_long_format(X, None, groups)
         fitted = self._fitted()
         residuals = fitted.calibration_residuals("predict_quantiles")
-        _, scaled, to_y, (series, steps, by_rule) = fitted.forecast(
-            fitted.covariates(X), groups, dates
-        )
-        offsets = quantile_offsets(
-            residuals, levels, steps, by_rule=fitted.by_rule, rows_by_rule=by_rule
-        )
-        offsets *= fitted.state.interval_scale_of(series)[:, None]
+        _, scaled, to_y, rows = fitted.forecast(fitted.covariates(X), groups, dates)
+        with fitted.explaining_missing_ends(rows):
+            offsets = quantile_offsets(
+                residuals,
+                levels,
+                rows.after_observed,
+                by_rule=fitted.by_rule,
+                rows_by_rule=rows.by_rule,
+            )
+        offsets *= fitted.state.interval_scale_of(rows.series)[:, None]
         return np.column_stack([to_y(scaled + offset) for offset in offsets.T])
 
     def update(self, X, y, *, groups=None) -> LSTMForecaster:
@@ -1660,6 +1675,22 @@ def _comparable_dates(dates: pd.Index, expected: pd.Index) -> bool:
     return kind is not None and kind == kind_of_dates(expected)
 
 
+class ForecastRows(NamedTuple):
+    """What :meth:`_Fitted.forecast` knows of each row it forecast."""
+
+    #: The row's series, an index into the labels.
+    series: np.ndarray
+    #: Its step ahead of the series' end, from 0.
+    steps: np.ndarray
+    #: Whether it is forecast flat by rule, not by the networks
+    #: (:func:`sklstm._rollout.forecast_by_rule`).
+    by_rule: np.ndarray
+    #: Its step ahead of the series' last observed value, from 0: ``steps``
+    #: plus the missing values that end the series. Its interval is that
+    #: many steps ahead.
+    after_observed: np.ndarray
+
+
 class _Fitted:
     """One snapshot of a fitted forecaster, and what is derived from it.
 
@@ -1696,6 +1727,28 @@ class _Fitted:
             )
         return self.residuals
 
+    @contextlib.contextmanager
+    def explaining_missing_ends(self, rows: ForecastRows):
+        """Say, when a step is further ahead than the tail calibrates, that
+        the missing values at the end of a series put it that far (the
+        coverage or levels asked for are checked before)."""
+        try:
+            yield
+        except ValueError as error:
+            late = np.flatnonzero(rows.after_observed > rows.steps)
+            if not len(late):
+                raise
+            row = late[np.argmax(rows.after_observed[late])]
+            unseen = int(rows.after_observed[row] - rows.steps[row])
+            label = python_scalar(self.state.labels[rows.series[row]])
+            raise ValueError(
+                f"The last {unseen} value(s) of series {label!r} are missing, so "
+                f"its forecasts are {unseen} step(s) further from its last "
+                f"observed value than from its end, and their intervals are "
+                f"calibrated that far ahead. {error} Or update the series with "
+                "its latest values first."
+            ) from error
+
     def covariates(self, X) -> np.ndarray:
         """Check the covariates of the steps to forecast, against this fit."""
         refuse_none_covariates(X, "n_steps")
@@ -1718,9 +1771,8 @@ class _Fitted:
         network sees, the map from those units to y's, and each row's
         series (an index into the labels) and step ahead - 1. ``dates``, the
         dates X's rows were given (:func:`future_dates`), must be the steps
-        that follow each series' end on the fitted time grid. Each row's
-        series and step come with whether it is forecast by rule
-        (:func:`sklstm._rollout.forecast_by_rule`), not by the networks.
+        that follow each series' end on the fitted time grid. What is
+        known of each row comes as :class:`ForecastRows`.
         """
         state = self.state
         panel = state.panel(groups, len(X))
@@ -1752,4 +1804,6 @@ class _Fitted:
         def to_y(values: np.ndarray) -> np.ndarray:
             return state.transform.inverse_transform(values, row_series, steps)
 
-        return to_y(scaled), scaled, to_y, (row_series, steps, by_rule[panel.codes])
+        unseen = trailing_missing(missing, len(where))[panel.codes]
+        rows = ForecastRows(row_series, steps, by_rule[panel.codes], steps + unseen)
+        return to_y(scaled), scaled, to_y, rows

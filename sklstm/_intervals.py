@@ -54,7 +54,7 @@ def conformal_half_width(residuals: np.ndarray, coverage: float) -> np.ndarray:
     >>> conformal_half_width(residuals, coverage=0.9).tolist()
     [18.0]
     """
-    _check_coverage(coverage)
+    check_coverage(coverage)
     counts = np.count_nonzero(~np.isnan(residuals), axis=0)  # NaN: missing target
     n = int(counts.min()) if counts.size else len(residuals)
     rank = math.ceil((n + 1) * coverage)
@@ -114,7 +114,7 @@ def stepwise_half_width(
     >>> stepwise_half_width(residuals, coverage=0.5, n_steps=2).tolist()
     [3.0, 6.0]
     """
-    _check_coverage(coverage)
+    check_coverage(coverage)
     counts = np.count_nonzero(~np.isnan(residuals), axis=0)
     ranks = np.ceil((counts + 1) * coverage).astype(np.intp)
     too_few = np.flatnonzero(ranks > counts)
@@ -479,7 +479,14 @@ def fewest_errors(coverage: float) -> int:
     return math.ceil(coverage / (1 - coverage) - 1e-9)
 
 
-def _check_coverage(coverage) -> None:
+def check_coverage(coverage) -> None:
+    """Refuse a ``coverage`` that is not a number strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> from sklstm._intervals import check_coverage
+    >>> check_coverage(0.9)
+    """
     if (
         not isinstance(coverage, Real)
         or isinstance(coverage, bool)

@@ -113,9 +113,30 @@ def first_observed(missing: np.ndarray, panel: Panel) -> np.ndarray:
     return np.minimum.reduceat(position, panel.starts) if len(missing) else position
 
 
+def trailing_missing(missing: np.ndarray | None, n_series: int) -> np.ndarray:
+    """How many of each history's last values are missing, in a row.
+
+    ``missing`` holds one row of flags per history, oldest first (None:
+    none is missing). A history missing throughout counts all its values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._missing_values import trailing_missing
+    >>> flags = np.array([[0, 1, 1], [1, 0, 0], [1, 1, 1]], dtype=bool)
+    >>> trailing_missing(flags, 3).tolist()
+    [2, 0, 3]
+    """
+    if missing is None:
+        return np.zeros(n_series, dtype=np.intp)
+    seen = ~missing[:, ::-1]
+    return np.where(seen.any(axis=1), seen.argmax(axis=1), missing.shape[1])
+
+
 __all__ = [
     "fill_forward",
     "fill_forward_series",
     "first_observed",
     "refuse_empty_series",
+    "trailing_missing",
 ]

@@ -46,7 +46,10 @@ def panel_with_holes():
 
 def test_a_series_with_holes_gets_finite_forecasts_and_intervals():
     y = holed(wave(), 5, 20, 21, 22, 58, 59)  # the last two values missing
-    forecaster = tiny_forecaster(lookback=6).fit(no_covariates(N), y)
+    # Its intervals are those of steps 3 and 4 after its last value seen: a
+    # tail long enough to calibrate them.
+    forecaster = tiny_forecaster(lookback=6, validation_fraction=0.2)
+    forecaster.fit(no_covariates(N), y)
     forecast = forecaster.predict(no_covariates(4))
     assert np.isfinite(forecast).all()
     assert np.isfinite(forecaster.predict_interval(no_covariates(2), 0.7)).all()
@@ -427,6 +430,46 @@ def test_held_out_rows_of_weight_0_still_validate_when_a_target_is_missing():
     )
     assert np.count_nonzero(~np.isnan(model.calibration_residuals_)) == 10
     assert np.isfinite(model.predict_interval(X[:3], coverage=0.8)).all()
+
+
+def random_walks(n_series=6, length=120):
+    rng = np.random.default_rng(0)
+    y = np.concatenate([rng.normal(size=length).cumsum() for _ in range(n_series)])
+    return np.empty((len(y), 0)), y, np.repeat(np.arange(n_series), length)
+
+
+@pytest.fixture(scope="module")
+def walks_forecaster():
+    X, y, groups = random_walks()
+    return tiny_forecaster(lookback=8, horizon=6).fit(X, y, groups=groups)
+
+
+def test_a_forecast_after_missing_values_is_as_uncertain_as_one_further_ahead(
+    walks_forecaster,
+):
+    # Its truth is 4 steps after the last value seen: the interval kept the
+    # width of one step ahead, and covered a random walk's steps ever less.
+    complete = walks_forecaster.predict_interval(np.empty((6, 0)), groups=[0] * 6)
+    unseen = pickle.loads(pickle.dumps(walks_forecaster))
+    unseen.update(np.empty((3, 0)), np.full(3, np.nan), groups=[0, 0, 0])
+    after_holes = unseen.predict_interval(np.empty((2, 0)), groups=[0, 0])
+    np.testing.assert_allclose(np.diff(after_holes), np.diff(complete)[3:5])
+    quantiles = unseen.predict_quantiles(np.empty((2, 0)), (0.05, 0.95), groups=[0, 0])
+    np.testing.assert_allclose(np.diff(quantiles), np.diff(complete)[3:5])
+
+
+def test_a_step_that_missing_values_put_beyond_the_tail_says_so(walks_forecaster):
+    # The tail calibrates 11 steps at 0.9: 4 steps after 8 missing values
+    # are 12 steps after the last one seen.
+    assert walks_forecaster.predict_interval(np.empty((4, 0)), groups=[1] * 4).shape
+    unseen = pickle.loads(pickle.dumps(walks_forecaster))
+    unseen.update(np.empty((8, 0)), np.full(8, np.nan), groups=[1] * 8)
+    with pytest.raises(
+        ValueError, match=r"last 8 value\(s\) of series 1 are missing.*update the"
+    ):
+        unseen.predict_interval(np.empty((4, 0)), groups=[1] * 4)
+    with pytest.raises(ValueError, match=r"^coverage must be a probability"):
+        unseen.predict_interval(np.empty((1, 0)), 1.5, groups=[1])
 
 
 def test_the_regressor_learns_the_observed_outputs_of_partly_missing_rows():
