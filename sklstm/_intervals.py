@@ -153,8 +153,10 @@ class CalibrationPools:
     mostly forecast exactly: pooled with the networks' errors, those zeros
     would narrow the intervals of every series the networks forecast. So
     each kind is calibrated by the held-out forecasts of its own kind, at
-    each step where they are enough for the coverage asked, and by all of
-    them at the other steps.
+    each step where they are enough for the coverage asked. At the other
+    steps, by all of them, but never narrower than the largest error of its
+    own kind at that step or a nearer one: then the width still rises with
+    the coverage, through the coverage where its own errors run out.
 
     Parameters
     ----------
@@ -180,6 +182,8 @@ class CalibrationPools:
     >>> pools = CalibrationPools(residuals, by_rule, n_steps=1)
     >>> pools.half_widths(0.5).tolist()  # [networks' forecasts, rule's]
     [[6.0], [0.0]]
+    >>> pools.half_widths(0.95).tolist()  # 10 errors are too few: their largest
+    [[10.0], [0.0]]
     >>> CalibrationPools(residuals, None, n_steps=1).half_widths(0.5).tolist()
     [[0.0], [0.0]]
     """
@@ -213,10 +217,21 @@ class CalibrationPools:
         )
         widths = np.tile(pooled, (2, 1))
         for kind, ordered in enumerate(self.own):
+            if not len(ordered):
+                continue  # no forecast of this kind held out: the pooled width
             counts = np.count_nonzero(~np.isnan(ordered), axis=0)
             ranks = np.ceil((counts + 1) * coverage).astype(np.intp)
-            enough = np.flatnonzero(ranks <= counts)
-            widths[kind, enough] = ordered[ranks[enough] - 1, enough]
+            enough = ranks <= counts
+            some = np.flatnonzero(counts > 0)
+            largest = np.zeros(self.n_steps)
+            largest[some] = ordered[counts[some] - 1, some]
+            # A step with no error of its own kind: the largest of the nearer.
+            largest = np.maximum.accumulate(largest)
+            widths[kind] = np.where(
+                enough,
+                ordered[np.minimum(ranks, counts).clip(1) - 1, np.arange(self.n_steps)],
+                np.maximum(pooled, largest),
+            )
         return widths
 
 

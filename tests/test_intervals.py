@@ -471,6 +471,31 @@ def test_rule_forecasts_are_calibrated_apart_after_a_round_trip(
     )
 
 
+def test_a_short_noisy_series_beside_zeros_gets_wider_intervals_for_more_coverage():
+    # Its 3 held-out errors calibrate 50 % alone; beyond, the pool of all
+    # (the zeros' exact forecasts) gave the 80 % interval a width of 0, and
+    # the 90 % one less than the 50 % one.
+    noisy = 20 + np.cumsum(np.random.default_rng(1).normal(0, 1, 30))
+    y = np.r_[np.zeros(300), noisy]
+    groups = np.repeat(
+        ["zeros 1", "zeros 2", "zeros 3", "zeros 4", "zeros 5", "noisy"],
+        [60] * 5 + [30],
+    )
+    forecaster = tiny_forecaster(lookback=6, n_networks=1).fit(
+        np.empty((330, 0)), y, groups=groups
+    )
+    widths = [
+        np.diff(forecaster.predict_interval(np.empty((1, 0)), c, groups=["noisy"]))
+        for c in (0.5, 0.6, 0.7, 0.8, 0.9)
+    ]
+    assert widths[0] > 0
+    assert (np.diff(np.ravel(widths)) >= 0).all()
+    quantiles = forecaster.predict_quantiles(
+        np.empty((1, 0)), np.linspace(0.05, 0.95, 19), groups=["noisy"]
+    )
+    assert (np.diff(quantiles) >= 0).all()
+
+
 def test_a_constant_series_far_above_the_others_gets_no_interval_of_its_level():
     # Its interval scale falls back to its level (it never moves); its
     # forecasts, by rule, were exact on its tail: it was 2e9 wide.
