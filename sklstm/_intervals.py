@@ -59,10 +59,14 @@ def conformal_half_width(residuals: np.ndarray, coverage: float) -> np.ndarray:
     n = int(counts.min()) if counts.size else len(residuals)
     rank = math.ceil((n + 1) * coverage)
     if rank > n:
+        which = ""
+        if len(counts) > 1:
+            short = np.flatnonzero(counts == n).tolist()
+            which = f" with an observed target for output(s) {short}"
         raise ValueError(
             f"coverage={coverage} needs at least {fewest_errors(coverage)}"
-            f" held-out rows to calibrate on; the model has {n}. Pass more rows, "
-            "raise validation_fraction, or ask for a lower coverage."
+            f" held-out rows to calibrate on; the model has {n}{which}. Pass more "
+            "rows, raise validation_fraction, or ask for a lower coverage."
         )
     ranks = np.ceil((counts + 1) * coverage).astype(np.intp)
     return np.sort(residuals, axis=0)[ranks - 1, np.arange(residuals.shape[1])]

@@ -417,7 +417,10 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             Non-negative weight of each row's prediction error in the loss. A
             row with weight 0 still serves as history for the rows after it.
             The rows held out for early stopping are judged unweighted: each
-            with an observed target counts, whatever its weight.
+            with an observed target counts, whatever its weight. So does
+            every observed target in the standardisation of y: give a
+            target that should count nowhere (a placeholder such as 99999)
+            as NaN, a missing target.
         groups : array-like of shape (n_rows,), default=None
             Series labels: rows with different labels belong to different
             series, and no lag window crosses from one series into another.
@@ -451,7 +454,10 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             Non-negative weight of each row's prediction error in the loss. A
             row with weight 0 still serves as history for the rows after it.
             The rows held out for early stopping are judged unweighted: each
-            with an observed target counts, whatever its weight.
+            with an observed target counts, whatever its weight. So does
+            every observed target in the standardisation of y: give a
+            target that should count nowhere (a placeholder such as 99999)
+            as NaN, a missing target.
         groups : array-like of shape (n_rows,), default=None
             Series labels: rows with different labels belong to different
             series, and no lag window crosses from one series into another.
@@ -661,7 +667,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         sample_weight = check_sample_weight(sample_weight, X)
         device = resolve_device(self.device)
         held_out = self._held_out_rows(
-            groups, len(X), incremental, sample_weight, _observed_rows(y)
+            groups, len(X), incremental, sample_weight, _observed_targets(y)
         )
         start = (
             self._continued_start(X, y, incremental)
@@ -715,9 +721,11 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     ) -> np.ndarray:
         """The rows early stopping holds out: the last of each series, or none.
 
-        ``'auto'`` holds out none when that would leave too few rows to judge
-        by (rows whose target is ``observed``), or no row of positive weight
-        to train on; ``True`` refuses both, naming what was passed.
+        ``observed`` says which targets are observed, one row per sample
+        (None: all are). ``'auto'`` holds out none when that would leave too
+        few rows to judge by (rows with an observed target), or no row with
+        an observed target of positive weight to train on; ``True`` refuses
+        both, naming what was passed.
         """
         auto = isinstance(self.early_stopping, str)
         held_out = (
@@ -725,11 +733,14 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             if (auto or self.early_stopping) and not incremental
             else np.zeros(n_samples, dtype=bool)
         )
+        observed_rows = None if observed is None else observed.any(axis=1)
         trains = np.ones(n_samples, dtype=bool)
         if sample_weight is not None:
             trains = sample_weight > 0
+        if observed_rows is not None:
+            trains = trains & observed_rows
         learns = trains[~held_out].any()
-        judged = held_out if observed is None else held_out & observed
+        judged = held_out if observed_rows is None else held_out & observed_rows
         if auto and (judged.sum() < MIN_AUTO_HELD_OUT or not learns):
             held_out[:] = False  # too few rows to judge by, or to train on
         elif held_out.any() and not judged.any():
@@ -743,7 +754,11 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             )
         elif not learns:
             left = int((~held_out).sum())
-            why = f"the {left} rows left all have weight 0" if left else "all are held"
+            why = (
+                f"the {left} rows left all have weight 0 or a missing target"
+                if left
+                else "all are held"
+            )
             rows = "1 sample" if n_samples == 1 else f"{n_samples} rows"
             raise ValueError(
                 f"early_stopping=True holds out the last validation_fraction="
@@ -753,6 +768,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                 "early_stopping=False; with sample_weight, give some of the "
                 "earlier rows a positive weight."
             )
+        self._warn_if_outputs_unjudged(held_out, observed)
         if held_out.any() and judged.sum() < 2:
             warn(
                 f"early_stopping=True held out a single row with an observed "
@@ -764,6 +780,27 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                 UserWarning,
             )
         return held_out
+
+    @staticmethod
+    def _warn_if_outputs_unjudged(held_out: np.ndarray, observed) -> None:
+        """Warn when, of several outputs, some have fewer than two observed
+        held-out targets: their R² is left out of ``validation_scores_``,
+        and ``predict_interval`` cannot calibrate them."""
+        if observed is None or observed.shape[1] < 2 or not held_out.any():
+            return
+        counts = observed[held_out].sum(axis=0)
+        unjudged = np.flatnonzero(counts < 2)
+        if not len(unjudged) or len(unjudged) == len(counts):
+            return  # all judged, or none (the single-row warning or refusal)
+        warn(
+            f"early_stopping=True held out the last validation_fraction of the "
+            f"rows, where output(s) {unjudged.tolist()} have fewer than two "
+            f"observed targets ({counts[unjudged].tolist()}): validation_scores_ "
+            "average the R² of the other outputs, and predict_interval cannot "
+            "calibrate those. Raise validation_fraction, or pass rows whose "
+            "later targets are observed for every output.",
+            UserWarning,
+        )
 
     def _fresh_start(self, X: np.ndarray, y: np.ndarray) -> _Start:
         """Scaling, window length, seed and architecture of a new network."""
@@ -1065,13 +1102,10 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         return residuals
 
 
-def _observed_rows(y: np.ndarray | DirectTargets) -> np.ndarray:
-    """Which rows have a target to judge by: some output not missing."""
-    if isinstance(y, DirectTargets):
-        if not y.has_missing():
-            return np.ones(len(y), dtype=bool)
-        return ~y.missing().all(axis=1)
-    return ~np.isnan(y.reshape(len(y), -1)).all(axis=1)
+def _observed_targets(y: np.ndarray | DirectTargets) -> np.ndarray | None:
+    """Which targets are observed, one row per sample (None: all are)."""
+    missing = missing_targets(y)
+    return None if missing is None else ~missing
 
 
 def _targets_on_device(

@@ -114,6 +114,7 @@ def check_sample_weight(sample_weight, X: np.ndarray) -> np.ndarray | None:
     )
     if np.all(weights == weights[0]):
         return None
+    weights = weights / weights.max()  # first: the sum of weights near 1e308 overflows
     return weights / weights.mean()
 
 

@@ -131,9 +131,10 @@ def _unless_uniform(weights: torch.Tensor | None) -> torch.Tensor | None:
     """``weights`` rescaled to average 1; None when they are all equal.
 
     Per-target weights (one row per sample, 0 for a missing target) are
-    compared row by row.
+    all equal only when every target has the same weight: an output missing
+    from every row keeps its zeros, which leave it out of the loss.
     """
-    if weights is None or bool((weights == weights[0]).all()):
+    if weights is None or bool((weights == weights.reshape(-1)[0]).all()):
         return None
     return weights / weights.mean()
 
@@ -721,12 +722,9 @@ def validation_metrics(
         return _masked_metrics(prediction, targets, data.weights)
     residual = (targets - prediction).square().sum(dim=0)
     total = (targets - targets.mean(dim=0)).square().sum(dim=0)
-    ratio = torch.where(
-        total > 0, residual / total.clamp_min(1e-12), residual.clamp_max(0)
-    )
+    counts = torch.full_like(total, len(targets))
     mse = residual.mean() / len(targets)
-    loss, score = torch.stack([mse, (1.0 - ratio).mean()]).tolist()
-    return loss, score if len(targets) > 1 else math.nan
+    return _loss_and_r2(mse, residual, total, counts, targets.abs().amax(dim=0))
 
 
 def _masked_metrics(prediction, targets, mask) -> tuple[float, float]:
@@ -735,12 +733,36 @@ def _masked_metrics(prediction, targets, mask) -> tuple[float, float]:
     residual = ((targets - prediction).square() * mask).sum(dim=0)
     mean = (targets * mask).sum(dim=0) / counts.clamp_min(1)
     total = ((targets - mean).square() * mask).sum(dim=0)
-    ratio = torch.where(
-        total > 0, residual / total.clamp_min(1e-12), residual.clamp_max(0)
-    )
     mse = residual.sum() / counts.sum().clamp_min(1)
-    loss, score, fewest = torch.stack([mse, (1.0 - ratio).mean(), counts.min()])
-    return float(loss), float(score) if float(fewest) > 1 else math.nan
+    magnitude = (targets * mask).abs().amax(dim=0)
+    return _loss_and_r2(mse, residual, total, counts, magnitude)
+
+
+#: Targets whose spread is within this many units of float32 rounding of
+#: their largest value do not vary: their R² is that of constant targets.
+ROUNDING_UNITS = 64
+
+
+def _loss_and_r2(mse, residual, total, counts, magnitude) -> tuple[float, float]:
+    """The loss and R² averaged over the outputs with two targets or more.
+
+    An output whose targets do not vary (up to float32 rounding) scores as
+    :func:`sklearn.metrics.r2_score` scores it: 1 when forecast exactly,
+    else 0, not the ratio of two rounding errors. R² is NaN when no output
+    has two targets. One host synchronisation.
+    """
+    rounding = (
+        counts * (ROUNDING_UNITS * torch.finfo(torch.float32).eps * magnitude) ** 2
+    )
+    constant = torch.where(residual <= rounding, 1.0, 0.0).to(residual.dtype)
+    r2 = torch.where(
+        total > rounding, 1.0 - residual / total.clamp_min(1e-30), constant
+    )
+    scored = (counts > 1).to(r2.dtype)
+    n_scored = scored.sum()
+    mean_r2 = (r2 * scored).sum() / n_scored.clamp_min(1)
+    loss, score, n_scored = torch.stack([mse, mean_r2, n_scored]).tolist()
+    return loss, score if n_scored > 0 else math.nan
 
 
 def r2_score_on(network: nn.Module, data: Batches, batch_size: int) -> float:

@@ -56,6 +56,7 @@ def validate_fit_data(
         check_float32_range(y.extremes(), "y")
         return X, y, attributes
     ndim = check_dimensions(X)
+    y = nullable_as_floats(y)
     check_numeric_target(y)
     y, missing = without_missing_targets(y)
     if ndim == 3:
@@ -87,6 +88,35 @@ def validate_fit_data(
     check_float32_range(X, "X")
     check_float32_range(y, "y")
     return X, y, attributes
+
+
+def nullable_as_floats(y):
+    """``y`` with its pandas nullable numbers (Float64, Int64, boolean) as
+    float64, ``pd.NA`` as NaN: a missing target, as in a Series.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklstm._validation import nullable_as_floats
+    >>> y = pd.DataFrame({"a": [1.0, None], "b": [1.0, 2.0]}).astype("Float64")
+    >>> nullable_as_floats(y).dtypes.tolist()
+    [dtype('float64'), dtype('float64')]
+    """
+
+    def nullable(dtype) -> bool:
+        return pd.api.types.is_extension_array_dtype(dtype) and (
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        )
+
+    if isinstance(y, pd.Series) and nullable(y.dtype):
+        return y.astype(np.float64)
+    if isinstance(y, pd.DataFrame) and any(map(nullable, y.dtypes)):
+        return y.apply(
+            lambda column: (
+                column.astype(np.float64) if nullable(column.dtype) else column
+            )
+        )
+    return y
 
 
 def without_missing_targets(
