@@ -1018,7 +1018,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             A series seen before continues from its end; a new one (one
             value or more, two with relative windows: see Notes) gets its
             history and its scaling from these rows, so it can be forecast
-            without refitting. When the
+            without refitting. Its scaling, season and drift are estimated
+            once, from the rows of the update that adds it: later updates
+            continue them, as they do a fitted series'. Give a new series'
+            whole history in one call. When the
             series seen so far are dated, a new one's rows must be dated
             too, to take their place on the time grid.
 
