@@ -217,17 +217,42 @@ class ProcessGroupFit:
 
     # ------------------------------------------------------------- statistics
 
-    def standardizer(self, values: np.ndarray, enabled: bool) -> Standardizer:
-        """``Standardizer.fit`` over the values of every process."""
+    def _counted_values(self, values, counted: np.ndarray | None) -> np.ndarray:
+        """How many observed values each column has in the ``counted`` rows
+        (None: all) of every process; called on every process alike."""
+        if isinstance(values, DirectTargets):
+            local = sum(
+                (~np.isnan(table)).sum(axis=0) for table in values.chunks(counted)
+            )
+        else:
+            table = values.reshape(-1, values.shape[-1])
+            observed = ~np.isnan(table)
+            local = (observed if counted is None else observed[counted]).sum(axis=0)
+        local = np.zeros(values.shape[-1]) + local  # no chunk: zeros
+        (counts,) = self.summed(torch.from_numpy(local.astype(np.float64)))
+        return counts.numpy()
+
+    def standardizer(
+        self, values: np.ndarray, enabled: bool, counted: np.ndarray | None = None
+    ) -> Standardizer:
+        """``Standardizer.fit`` over the values of every process; the rows
+        of a process not ``counted`` there are left out, unless that leaves
+        a column of every process without a value."""
         if not enabled:
             return Standardizer.fit(values, enabled=False)
         n_columns = values.shape[-1]
+        if (self._counted_values(values, counted) == 0).any():
+            counted = None  # agreed: the counts are the group's
+        if counted is not None and counted.all():
+            counted = None
 
         def tables():  # direct targets stay a view: a chunk of rows at a time
             if isinstance(values, DirectTargets):
-                yield from values.chunks()
-            else:
+                yield from values.chunks(counted)
+            elif counted is None:
                 yield values.reshape(-1, n_columns)
+            else:
+                yield np.where(counted[:, None], values.reshape(-1, n_columns), np.nan)
 
         # As Standardizer.fit: missing targets (NaN) leave the statistics.
         local_sums, local_counts = np.zeros(n_columns), np.zeros(n_columns)
@@ -409,12 +434,13 @@ class ShareRegressor(LSTMRegressor):
             )
         return held_out
 
-    def _fresh_start(self, X, y):
-        start = super()._fresh_start(X, y)
+    def _fresh_start(self, X, y, sample_weight=None):
+        start = super()._fresh_start(X, y, sample_weight)
+        counted = None if sample_weight is None else sample_weight > 0
         return dataclasses.replace(
             start,
             x_scaler=self.group_fit.standardizer(X, self.standardize),
-            y_scaler=self.group_fit.standardizer(y, self.standardize),
+            y_scaler=self.group_fit.standardizer(y, self.standardize, counted),
         )
 
     def fit(self, X, y, sample_weight=None, *, groups=None) -> ShareRegressor:

@@ -417,10 +417,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             Non-negative weight of each row's prediction error in the loss. A
             row with weight 0 still serves as history for the rows after it.
             The rows held out for early stopping are judged unweighted: each
-            with an observed target counts, whatever its weight. So does
-            every observed target in the standardisation of y: give a
-            target that should count nowhere (a placeholder such as 99999)
-            as NaN, a missing target.
+            with an observed target counts, whatever its weight. A
+            row with weight 0 leaves the standardisation of y, as the
+            loss: a placeholder target there (such as 99999) sets nothing.
         groups : array-like of shape (n_rows,), default=None
             Series labels: rows with different labels belong to different
             series, and no lag window crosses from one series into another.
@@ -454,10 +453,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             Non-negative weight of each row's prediction error in the loss. A
             row with weight 0 still serves as history for the rows after it.
             The rows held out for early stopping are judged unweighted: each
-            with an observed target counts, whatever its weight. So does
-            every observed target in the standardisation of y: give a
-            target that should count nowhere (a placeholder such as 99999)
-            as NaN, a missing target.
+            with an observed target counts, whatever its weight. A
+            row with weight 0 leaves the standardisation of y, as the
+            loss: a placeholder target there (such as 99999) sets nothing.
         groups : array-like of shape (n_rows,), default=None
             Series labels: rows with different labels belong to different
             series, and no lag window crosses from one series into another.
@@ -672,7 +670,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         start = (
             self._continued_start(X, y, incremental)
             if continuing
-            else self._fresh_start(X, y)
+            else self._fresh_start(X, y, sample_weight)
         )
         data = self._training_data(X, y, sample_weight, groups, held_out, start, device)
         step_seed = start.seed + (self.t_ if continuing else 0)
@@ -802,11 +800,18 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             UserWarning,
         )
 
-    def _fresh_start(self, X: np.ndarray, y: np.ndarray) -> _Start:
-        """Scaling, window length, seed and architecture of a new network."""
+    def _fresh_start(
+        self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> _Start:
+        """Scaling, window length, seed and architecture of a new network.
+
+        The targets of rows of weight 0 are left out of y's statistics, as
+        out of the loss: a placeholder there (99999) must not set the scale.
+        """
+        counted = None if sample_weight is None else sample_weight > 0
         return _Start(
             x_scaler=Standardizer.fit(X, self.standardize),
-            y_scaler=Standardizer.fit(y, self.standardize),
+            y_scaler=Standardizer.fit(y, self.standardize, counted),
             window_length=X.shape[1] if X.ndim == 3 else int(self.lookback),
             seed=draw_seed(self.random_state),
             architecture={

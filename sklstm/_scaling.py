@@ -35,19 +35,33 @@ class Standardizer:
 
     @classmethod
     def fit(
-        cls, values: np.ndarray | DirectTargets, enabled: bool = True
+        cls,
+        values: np.ndarray | DirectTargets,
+        enabled: bool = True,
+        counted: np.ndarray | None = None,
     ) -> Standardizer:
         """Learn the statistics of the last axis of ``values`` (2-D or 3-D).
 
-        Missing values (NaN) are left out of them. Direct targets give the
-        statistics of their table without making it.
+        Missing values (NaN) are left out of them, and so are the rows of a
+        2-D table (targets) not ``counted`` (rows of weight 0), unless that
+        leaves a column without a value. Direct targets give the statistics
+        of their table without making it.
         """
         n_columns = values.shape[-1]
         if not enabled:
             return cls(np.zeros(n_columns), np.ones(n_columns))
+        if counted is not None and counted.all():
+            counted = None
         if isinstance(values, DirectTargets):  # a view: summed chunk by chunk
-            return cls.of_statistics(*values.statistics())
+            statistics = values.statistics(counted)
+            if counted is not None and np.isnan(statistics[0]).any():
+                statistics = values.statistics()  # a column without a counted value
+            return cls.of_statistics(*statistics)
         flat = values.reshape(-1, n_columns)
+        if counted is not None:
+            kept = np.where(counted[:, None], flat, np.nan)
+            if not np.isnan(kept).all(axis=0).any():
+                flat = kept
         if np.isnan(flat).any():  # missing targets: statistics of the others
             mean = np.nanmean(flat, axis=0, dtype=np.float64)
             std = np.nanstd(flat, axis=0, dtype=np.float64)

@@ -84,11 +84,15 @@ class DirectTargets:
     def has_missing(self) -> bool:
         return bool(np.isnan(self.values[1:]).any())
 
-    def chunks(self):
-        """The targets as float64 tables of consecutive samples, in order."""
+    def chunks(self, counted: np.ndarray | None = None):
+        """The targets as float64 tables of consecutive samples, in order;
+        NaN in the rows of the samples not ``counted`` (None: all are)."""
         rows = max(1, _CHUNK_VALUES // self.block)
         for start in range(0, len(self), rows):
-            yield self.rows(slice(start, start + rows))
+            table = self.rows(slice(start, start + rows))
+            if counted is not None:
+                table[~counted[start : start + rows]] = np.nan  # the gather is a copy
+            yield table
 
     def extremes(self) -> np.ndarray:
         """The lowest and the highest target (NaN left out), for range checks."""
@@ -98,10 +102,11 @@ class DirectTargets:
             high = max(high, float(np.nanmax(table, initial=-np.inf)))
         return np.array([low, high])
 
-    def statistics(self) -> tuple[np.ndarray, ...]:
+    def statistics(self, counted: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
         """Each column's mean, standard deviation, lowest and highest value.
 
-        Missing values are left out. Summed a chunk of rows at a time in the
+        Missing values, and those of the samples not ``counted`` (None: all
+        are), are left out. Summed a chunk of rows at a time in the
         order NumPy sums the columns of a table (row after row), so the mean
         and deviation are those of ``np.nanmean`` and ``np.nanstd`` of the
         table, bit for bit.
@@ -109,7 +114,7 @@ class DirectTargets:
         total = np.zeros(self.block)
         count = np.zeros(self.block, dtype=np.intp)
         low, high = np.full(self.block, np.inf), np.full(self.block, -np.inf)
-        for table in self.chunks():
+        for table in self.chunks(counted):
             missing = np.isnan(table)
             count += (~missing).sum(axis=0)
             low = np.fmin(low, np.nanmin(table, axis=0, initial=np.inf))
@@ -117,7 +122,7 @@ class DirectTargets:
             total = _running_sum(total, np.where(missing, 0.0, table))
         mean = total / count
         squares = np.zeros(self.block)
-        for table in self.chunks():
+        for table in self.chunks(counted):
             centred = np.where(np.isnan(table), 0.0, table - mean)
             squares = _running_sum(squares, centred * centred)
         return mean, np.sqrt(squares / count), low, high

@@ -316,14 +316,22 @@ def holed_rows():
     return X, y, weights, groups
 
 
+def placeholder_rows():
+    """:func:`weighted_rows` with placeholder targets of weight 0 in series
+    2 (of the second process): they leave y's standardisation there too."""
+    X, y, weights, groups = weighted_rows()
+    weights[[85, 90]], y[[85, 90]] = 0.0, 1e6
+    return X, y, weights, groups
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "rows",
     # With missing targets on one process only, that process took other
     # steps than the other (per-target weights), and the fit hung until the
     # group's timeout.
-    [weighted_rows, holed_rows],
-    ids=["complete", "missing targets on one process"],
+    [weighted_rows, holed_rows, placeholder_rows],
+    ids=["complete", "missing targets on one process", "placeholders of weight 0"],
 )
 def test_two_processes_fit_the_weighted_regressor_one_process_fits(tmp_path, rows):
     path = str(tmp_path / "regressor.sklstm")

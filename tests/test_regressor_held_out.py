@@ -81,3 +81,33 @@ def test_nullable_float_columns_of_y_are_missing_where_they_hold_na():
         tiny_regressor().fit(X, y).predict(X),
         rtol=1e-9,
     )
+
+
+@pytest.mark.parametrize("placeholder", [1e3, 1e6])
+def test_a_placeholder_target_of_weight_0_moves_nothing(placeholder):
+    # Its row left the loss but not y's standardisation: a placeholder of
+    # 1e6 set y's scale to 9e4 and the R² fell from 0.95 to 0.75.
+    weights = np.r_[np.ones(50), 0.0, np.ones(49)]
+    placed, missing = Y.copy(), Y.copy()
+    placed[50], missing[50] = placeholder, np.nan
+    with_placeholder = tiny_regressor(early_stopping=False, max_iter=5)
+    with_placeholder.fit(X, placed, sample_weight=weights)
+    without = tiny_regressor(early_stopping=False, max_iter=5).fit(X, missing)
+    np.testing.assert_allclose(
+        with_placeholder.predict(X), without.predict(X), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_direct_targets_leave_out_the_rows_not_counted_as_a_table_does():
+    from sklstm._scaling import Standardizer
+    from sklstm._targets import DirectTargets
+
+    values = np.r_[RNG.normal(size=60), 1e6, RNG.normal(size=39)]
+    targets = DirectTargets(values, np.arange(0, 96), block=4)
+    counted = np.ones(96, dtype=bool)
+    counted[56:61] = False  # every sample whose block holds the 1e6
+    direct = Standardizer.fit(targets, counted=counted)
+    table = Standardizer.fit(targets.dense(), counted=counted)
+    np.testing.assert_allclose(direct.mean, table.mean)
+    np.testing.assert_allclose(direct.scale, table.scale)
+    assert (direct.scale < 2).all()  # the 1e6 left out
