@@ -180,20 +180,6 @@ def recent_rows(values: np.ndarray, panel: Panel, width: int) -> np.ndarray:
     return values[rows]
 
 
-def padded_tail(values: np.ndarray, width: int) -> np.ndarray:
-    """The last ``width`` rows of one series, padded like :func:`recent_rows`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklstm._forecast_windows import padded_tail
-    >>> padded_tail(np.array([4.0, 5.0]), 3).tolist()
-    [4.0, 4.0, 5.0]
-    """
-    missing = max(width - len(values), 0)
-    return np.concatenate([np.repeat(values[:1], missing, axis=0), values[-width:]])
-
-
 def leak_free_weights(
     weights: np.ndarray,
     codes: np.ndarray,

@@ -71,19 +71,6 @@ def fill_forward(values: np.ndarray, panel: Panel) -> tuple[np.ndarray, np.ndarr
     return _filled(values, np.repeat(panel.starts, panel.lengths))
 
 
-def fill_forward_series(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`fill_forward` of one series (which has an observed value).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklstm._missing_values import fill_forward_series
-    >>> fill_forward_series(np.array([np.nan, 1.0, np.nan]))[0].tolist()
-    [1.0, 1.0, 1.0]
-    """
-    return _filled(values, np.zeros(len(values), dtype=np.intp))
-
-
 def _filled(values: np.ndarray, series_start: np.ndarray):
     """Fill forward within series, row *i*'s series starting at ``series_start[i]``."""
     missing = np.isnan(values)
@@ -135,7 +122,6 @@ def trailing_missing(missing: np.ndarray | None, n_series: int) -> np.ndarray:
 
 __all__ = [
     "fill_forward",
-    "fill_forward_series",
     "first_observed",
     "refuse_empty_series",
     "trailing_missing",

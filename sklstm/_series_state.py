@@ -17,11 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sklstm._forecast_windows import padded_tail, recent_rows
+from sklstm._forecast_windows import recent_rows
 from sklstm._intervals import fit_noise, interval_scales, noise_centre, step_noise
 from sklstm._missing_values import (
     fill_forward,
-    fill_forward_series,
     refuse_empty_series,
 )
 from sklstm._panel import Panel, joined_labels, locate_series, panel_of
@@ -181,17 +180,12 @@ class SeriesState:
         missing = np.zeros(history.shape[:2], dtype=bool)
         if self.missing is not None:
             missing[: len(self.labels)] = self.missing
-        for s, (start, length) in enumerate(
-            zip(panel.starts, panel.lengths, strict=True)
-        ):
-            tail = rows[start : start + length]
-            holes = np.isnan(tail[:, 0])
-            if not new[s]:
-                tail = np.concatenate([self.history[where[s]], tail])
-                holes = np.concatenate([missing[where[s]], holes])
-            tail[:, 0] = fill_forward_series(tail[:, 0])[0]
-            history[placed[s]] = padded_tail(tail, width)
-            missing[placed[s]] = padded_tail(holes, width)
+        continued, holes, segments = _continued_rows(
+            self.history, missing, rows, panel, np.where(new, -1, where)
+        )
+        continued[:, 0] = fill_forward(continued[:, 0], segments)[0]
+        history[placed] = recent_rows(continued, segments, width)
+        missing[placed] = recent_rows(holes, segments, width)
         advance = np.zeros(len(history), dtype=np.intp)
         advance[where[~new]] = panel.lengths[~new]
         transform = transform.advanced(advance)
@@ -343,6 +337,28 @@ def _collection_centre(noise: np.ndarray, pooled) -> float | None:
     """The median noise of the whole collection: of ``noise`` alone, or of
     every part's (``pooled``) when it is fitted in parts."""
     return noise_centre(noise if pooled is None else np.concatenate(pooled(noise)))
+
+
+def _continued_rows(history, missing, rows, panel: Panel, where):
+    """Each updated series' rows: its history (when ``where`` finds it, -1
+    for a new one) then its new ``rows``, all series one after another.
+
+    Returns the rows, which of their values were missing, and the panel of
+    those segments (one per series of ``panel``, in its order).
+    """
+    old = np.where(where >= 0, history.shape[1], 0)
+    lengths = old + panel.lengths
+    series = np.repeat(np.arange(len(lengths)), lengths)
+    offset = np.arange(len(series)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    kept = offset < old[series]  # a row of the history
+    continued = np.empty((len(series), rows.shape[1]))
+    holes = np.empty(len(series), dtype=bool)
+    earlier = where[series[kept]], offset[kept]
+    continued[kept], holes[kept] = history[earlier], missing[earlier]
+    added = panel.starts[series[~kept]] + offset[~kept] - old[series[~kept]]
+    continued[~kept] = rows[added]
+    holes[~kept] = np.isnan(rows[added, 0])
+    return continued, holes, panel_of(series, len(series))
 
 
 def _sorted_state(
