@@ -462,13 +462,19 @@ def in_sample_errors(
     for errors, codes, _ in _forecast_errors(
         predict, rollout, data, panel, origins, caps, max(per_pass, 1)
     ):
-        observed = ~np.isnan(errors)
-        for step in range(errors.shape[1]):
-            kept = observed[:, step]
-            sums[:, step] += np.bincount(
-                codes[kept], errors[kept, step], minlength=shape[0]
-            )
-            counts[:, step] += np.bincount(codes[kept], minlength=shape[0])
+        # A pass holds the origins of a few neighbouring series: summed over
+        # those, its cost grows with the pass, not with the collection.
+        low, span, width = codes.min(), codes.max() - codes.min() + 1, errors.shape[1]
+        cells = ((codes - low)[:, None] * width + np.arange(width)).ravel()
+        values = errors.ravel()
+        observed = ~np.isnan(values)
+        cells, values = cells[observed], values[observed]
+        sums[low : low + span, :width] += np.bincount(
+            cells, values, minlength=span * width
+        ).reshape(span, width)
+        counts[low : low + span, :width] += np.bincount(
+            cells, minlength=span * width
+        ).reshape(span, width)
     return sums, counts
 
 
