@@ -205,11 +205,8 @@ class LSTMSktimeForecaster(BaseForecaster):
         # checks apply: a step missing inside a series is a missing value, a
         # repeated one is refused, and its messages name the user's keys.
         self._timed = True
-        self.forecaster_.fit(
-            self._covariate_array(X, len(y)),
-            self._timed_values(y),
-            groups=self._labels(codes),
-        )
+        values, groups = self._timed_values(y, codes)
+        self.forecaster_.fit(self._covariate_array(X, len(y)), values, groups=groups)
         self._ends = _series_ends(y.index, codes, len(self._series_keys()))
         # The step the forecaster read the dates by; inferred here only for
         # dates it could not place on a grid.
@@ -263,6 +260,8 @@ class LSTMSktimeForecaster(BaseForecaster):
             # refused update): the cutoff is the latest end taken.
             self._set_cutoff(self._latest_end())
             self._end = self._cutoff_with_freq()
+            # With its frequency: sktime steps an absolute horizon by it.
+            self._set_cutoff(self._end)
         return self
 
     # ------------------------------------------------------------- internals
@@ -275,10 +274,9 @@ class LSTMSktimeForecaster(BaseForecaster):
             keys = y_new.index.droplevel(-1)
             series = series.append(keys.unique().difference(series, sort=False))
             codes = series.get_indexer(keys)
+        values, groups = self._timed_values(y_new, codes, series)
         self.forecaster_.update(
-            self._covariate_array(X_new, len(y_new)),
-            self._timed_values(y_new),
-            groups=self._labels(codes, series),
+            self._covariate_array(X_new, len(y_new)), values, groups=groups
         )
         self._series = series  # the new keys only once the forecaster took them
         ends = _series_ends(y_new.index, codes, len(self._series_keys()))
@@ -301,16 +299,27 @@ class LSTMSktimeForecaster(BaseForecaster):
             cutoff = pd.DatetimeIndex(cutoff, freq=self._freq)
         return cutoff
 
-    def _timed_values(self, y) -> pd.Series | np.ndarray:
-        """The values of ``y`` for the forecaster: on their time labels when
-        it was fitted on them (a model fitted before it was, on the values)."""
-        values = _values_of(y)
+    def _timed_values(self, y, codes, series: pd.Index | None = None) -> tuple:
+        """The values of ``y`` and their ``groups`` for the forecaster (the
+        series ``codes`` of ``series``, as :meth:`_labels` names them).
+
+        The values are on their time labels when it was fitted on them (a
+        model fitted before it was, on the values). Integer times are given
+        in the long format, the one where the forecaster reads integers as
+        times, not as row numbers: a step missing inside a series is then a
+        missing value there too.
+        """
+        values, groups = _values_of(y), self._labels(codes, series)
         if not getattr(self, "_timed", False):
-            return values.to_numpy()
+            return values.to_numpy(), groups
         times = y.index
         if isinstance(times, pd.MultiIndex):
             times = times.get_level_values(-1)
-        return pd.Series(values.to_numpy(), index=times, name=values.name)
+        if pd.api.types.is_integer_dtype(times):
+            labels = np.zeros(len(y), dtype=np.intp) if groups is None else groups
+            rows = pd.MultiIndex.from_arrays([labels, times])
+            return pd.Series(values.to_numpy(), index=rows, name=values.name), None
+        return pd.Series(values.to_numpy(), index=times, name=values.name), groups
 
     def _labels(self, codes, series: pd.Index | None = None):
         """The forecaster's labels of the series ``codes`` of ``series``

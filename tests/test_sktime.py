@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from _factories import tiny_forecaster
 from sktime.benchmarking.forecasting import ForecastingBenchmark
+from sktime.forecasting.base import ForecastingHorizon
 from sktime.forecasting.model_evaluation import evaluate
 from sktime.forecasting.model_selection import ForecastingGridSearchCV
 from sktime.forecasting.naive import NaiveForecaster
@@ -495,6 +496,39 @@ def test_a_new_series_with_a_month_missing_is_taken_with_a_missing_value():
     forecast = LSTMSktimeForecaster(_panel_lstm()).fit(known)
     forecast.update(new.drop(index=new.index[10]), update_params=False)
     pd.testing.assert_frame_equal(forecast.predict(fh=fh), expected.predict(fh=fh))
+
+
+@pytest.mark.parametrize("layout", ["one series", "panel"])
+def test_a_time_missing_from_integer_times_is_a_missing_value(layout):
+    # The adapter gave integer times as a plain index beside the groups,
+    # which the forecaster reads as row numbers: the gap was closed up.
+    y = panel()
+    if layout == "one series":
+        y = y.loc["shop_0", "sales"].reset_index(drop=True)
+    else:
+        steps = np.tile(np.arange(60), 2)
+        y.index = pd.MultiIndex.from_arrays([y.index.get_level_values(0), steps])
+    with_nan = y.copy()
+    with_nan.iloc[20] = np.nan
+    gapped = y.drop(index=y.index[20])
+    fh = [1, 2, 3]
+    expected = LSTMSktimeForecaster(_panel_lstm()).fit(with_nan).predict(fh=fh)
+    forecast = LSTMSktimeForecaster(_panel_lstm()).fit(gapped).predict(fh=fh)
+    np.testing.assert_array_equal(np.asarray(forecast), np.asarray(expected))
+
+
+def test_an_absolute_horizon_of_dates_after_an_update_keeps_the_frequency():
+    days = pd.date_range("2000-01-01", periods=43, freq="D")
+    y = pd.Series(SINE[:43].to_numpy() + 2, index=days, name="sales")
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(y[:40])
+    wrapped.update(y[40:], update_params=False)
+    assert wrapped.cutoff.freqstr == "D"  # was None
+    absolute = ForecastingHorizon(
+        pd.date_range("2000-02-13", periods=2), is_relative=False
+    )
+    np.testing.assert_array_equal(
+        wrapped.predict(fh=absolute).to_numpy(), wrapped.predict(fh=[1, 2]).to_numpy()
+    )
 
 
 def test_a_month_given_twice_is_refused():
