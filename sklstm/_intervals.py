@@ -389,7 +389,14 @@ def check_quantile_levels(quantiles) -> np.ndarray:
             f"(0.1, 0.5, 0.9); got {quantiles!r}."
         ) from error
     outside = levels[~((levels > 0) & (levels < 1))]
-    if not len(levels) or len(outside) or isinstance(quantiles, (bool, str)):
+    if quantiles is None:
+        outside = outside[:0]  # None reads as NaN: no level to name
+    if (
+        not len(levels)
+        or quantiles is None
+        or len(outside)
+        or isinstance(quantiles, (bool, str))
+    ):
         raise ValueError(
             f"quantiles must be one or more levels strictly between 0 and 1, "
             f"such as (0.1, 0.5, 0.9); got {quantiles!r}"

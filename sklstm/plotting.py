@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from sklstm._intervals import check_quantile_levels
+from sklstm._intervals import check_coverage, check_quantile_levels
 from sklstm.inspection import _inner_regressor
 
 if TYPE_CHECKING:  # pragma: no cover - for type hints only
@@ -160,6 +160,8 @@ def plot_forecast(
     >>> ax.get_lines()[1].get_xdata().tolist()
     [2, 3]
     """
+    if coverage is not None:
+        check_coverage(coverage)
     ax = _axes(ax)
     places = _draw_history(ax, history)
     forecast_x, forecast_y = _x_and_y(forecast, places)
@@ -282,8 +284,10 @@ def _draw_history(ax: Axes, history) -> pd.Index | None:
 def _steps_after(places: pd.Index | None, n_steps: int) -> np.ndarray:
     """Where ``n_steps`` steps after a history drawn at ``places`` go.
 
-    Dates continue by their frequency, numbers by their last step; a
-    forecast without a history starts at step 0.
+    Dates continue by their frequency, integers by the greatest common
+    divisor of their steps (the step the forecaster reads times by), other
+    numbers by their last step; a forecast without a history starts at
+    step 0.
     """
     ahead = np.arange(1, n_steps + 1)
     if places is None or not len(places):
@@ -300,6 +304,12 @@ def _steps_after(places: pd.Index | None, n_steps: int) -> np.ndarray:
                 "(LSTMForecaster.predict_series), or the history as an array."
             )
         return pd.date_range(places[-1], periods=n_steps + 1, freq=freq)[1:].to_numpy()
+    if pd.api.types.is_integer_dtype(places):
+        # The forecaster's step: the greatest common divisor of the steps,
+        # so a time missing before the end does not double it.
+        steps = np.diff(np.asarray(places, dtype=np.int64))
+        step = np.gcd.reduce(steps[steps > 0]) if (steps > 0).any() else 1
+        return places[-1] + step * ahead
     if pd.api.types.is_numeric_dtype(places):
         step = places[-1] - places[-2] if len(places) >= 2 else 1
         return places[-1] + step * ahead
@@ -353,6 +363,11 @@ def _drawable(index: pd.Index) -> np.ndarray:
 
 def _axes(ax: Axes | None) -> Axes:
     if ax is not None:
+        if not all(hasattr(ax, method) for method in ("plot", "fill_between")):
+            raise ValueError(
+                f"ax must be a matplotlib Axes to draw on, or None for a new "
+                f"figure; got {ax!r}."
+            )
         return ax
     try:
         import matplotlib.pyplot as plt

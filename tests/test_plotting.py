@@ -189,6 +189,10 @@ def test_forecast_without_truth_or_interval_draws_only_what_was_given():
     [
         ({"interval": np.zeros((3, 3))}, r"interval must have shape \(n_steps, 2\)"),
         ({"truth": np.zeros(2)}, "one value per forecast step"),
+        # Both drew a band labelled "8000% interval" or failed to format one.
+        ({"interval": np.zeros((3, 2)), "coverage": 80}, "coverage must be a"),
+        ({"interval": np.zeros((3, 2)), "coverage": "80%"}, "coverage must be a"),
+        ({"ax": "x"}, "ax must be a matplotlib Axes"),  # was an AttributeError
     ],
 )
 def test_forecast_with_misaligned_truth_or_interval_is_refused(kwargs, message):
@@ -248,6 +252,15 @@ def test_fan_chart_refuses_a_level_without_its_mirror(levels, message):
 def test_fan_chart_refuses_quantiles_with_other_columns_than_levels():
     with pytest.raises(ValueError, match=r"shape \(n_steps, n_levels\)"):
         plot_quantiles(np.zeros((2, 3)), (0.1, 0.9))
+
+
+def test_a_forecast_after_integer_times_with_one_missing_steps_as_the_forecaster():
+    # The step was read from the last two times: 2 after a missing 38. The
+    # forecaster reads times 0 ... 39 by the step 1 (38 a missing value).
+    times = np.r_[np.arange(38), 39]
+    history = pd.Series(np.sin(times / 3.0), index=times)
+    ax = plot_forecast(np.zeros(3), history=history)
+    assert ax.get_lines()[1].get_xdata().tolist() == [40, 41, 42]
 
 
 def test_truth_as_values_is_drawn_at_the_forecasts_own_dates():
