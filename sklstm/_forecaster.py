@@ -1396,7 +1396,9 @@ def members_weights(forecaster, n_networks: int, trainable, seed: int, windows):
     n_chosen = series_per_member(forecaster.max_series, n_networks, len(trainable))
     for member in range(n_networks):
         chosen = member_series(trainable, n_chosen, seed, member)
-        drawn = np.isin(labels, chosen)
+        # By hash: np.isin of object labels (strings from pandas) compares
+        # every label with every chosen one.
+        drawn = np.asarray(pd.Index(labels).isin(chosen))
         own = weights if drawn.all() else np.where(drawn[codes], weights, 0.0)
         yield own, len(chosen)
 
