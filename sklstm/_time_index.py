@@ -376,7 +376,10 @@ def with_missing_steps(X, y, groups, *, integer_time: bool = False):
         place = grid.get_indexer(dates)
         if (place < 0).any() or (np.diff(place) <= 0).any():
             return X, y, groups  # off the grid: time_grid says so
-        if len(grid) > length and isinstance(index, pd.DatetimeIndex):
+        # Only dates never one step apart may lie on a coarser grid (a
+        # series of months among days): the costly check is for them.
+        coarser = (np.diff(place) > 1).all()
+        if len(grid) > length and isinstance(index, pd.DatetimeIndex) and coarser:
             own = _step_of([dates])
             if own is not None and _grid_size([dates], own) < len(grid):
                 # Not gaps: a series of a coarser frequency (monthly among
