@@ -370,10 +370,17 @@ def with_missing_steps(X, y, groups, *, integer_time: bool = False):
     if step is None:
         return X, y, groups
     grids, places = [], []
+    shared = _shared_grid(index, step)
     for start, length in zip(panel.starts, panel.lengths, strict=True):
-        dates = index[panel.order[start : start + length]]
-        grid = _grid_between(dates[0], dates[-1], step, index)
-        place = grid.get_indexer(dates)
+        rows = panel.order[start : start + length]
+        dates = index[rows]
+        if shared is None:
+            grid = _grid_between(dates[0], dates[-1], step, index)
+            place = grid.get_indexer(dates)
+        else:  # its stretch of the grid every date lies on
+            whole, at = shared
+            grid = whole[at[rows[0]] : at[rows[-1]] + 1]
+            place = at[rows] - at[rows[0]]
         if (place < 0).any() or (np.diff(place) <= 0).any():
             return X, y, groups  # off the grid: time_grid says so
         # Only dates never one step apart may lie on a coarser grid (a
@@ -544,6 +551,30 @@ def refuse_dates_of_another_kind(
             "to_period(), tz_localize() or tz_convert()), so each row finds its "
             "step."
         )
+
+
+#: The longest grid from the first date of all series to the last, in rows
+#: of the index, that :func:`with_missing_steps` places every series on at
+#: once; beyond it (series far apart in time), each gets its own grid.
+SHARED_GRID_ROWS = 4
+
+
+def _shared_grid(index: pd.Index, step):
+    """One grid from the first date to the last, and each date's place on
+    it; None if a date is off it (dates of another phase: each series then
+    gets the grid of its own dates) or it would be far longer than the
+    index (series far apart in time)."""
+    first, last = index.min(), index.max()
+    if isinstance(index, pd.PeriodIndex):
+        n_steps = last.ordinal - first.ordinal
+    else:
+        one = (first + step) - first  # a month from a month's start, say
+        n_steps = (last - first) / one if one > pd.Timedelta(0) else np.inf
+    if n_steps > SHARED_GRID_ROWS * len(index):
+        return None
+    grid = _grid_between(first, last, step, index)
+    at = grid.get_indexer(index)
+    return None if (at < 0).any() else (grid, at)
 
 
 def _grid_between(first, last, step, index: pd.Index) -> pd.Index:

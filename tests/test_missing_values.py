@@ -296,6 +296,33 @@ def test_gaps_in_periods_of_several_series_become_missing_rows():
     )
 
 
+def test_gaps_in_the_dates_of_series_decades_apart_become_missing_rows():
+    # Too far apart to place both on one grid of days: each gets its own.
+    first = pd.date_range("2001-01-01", periods=40, freq="D")
+    second = pd.date_range("2041-01-01", periods=40, freq="D")
+    frame = pd.DataFrame(
+        {
+            "y": np.r_[wave(40), wave(40, phase=1.0)],
+            "series": np.repeat(["a", "b"], 40),
+        },
+        index=first.append(second),
+    )
+    dropped = frame.iloc[np.setdiff1d(np.arange(80), [5, 6, 62])]
+    y_explicit = frame["y"].copy()
+    y_explicit.iloc[[5, 6, 62]] = np.nan
+
+    def forecast(data, y):
+        forecaster = tiny_forecaster(lookback=6, n_networks=1).fit(
+            pd.DataFrame(index=data.index), y, groups=data["series"].to_numpy()
+        )
+        return forecaster.predict_series(no_covariates(2), groups=["a", "b"])
+
+    np.testing.assert_array_equal(
+        forecast(dropped, dropped["y"]).to_numpy(),
+        forecast(frame, y_explicit).to_numpy(),
+    )
+
+
 def test_a_panel_of_business_days_is_forecast_on_business_days():
     # Three business days in a row look daily; a weekend is not a gap.
     a = pd.bdate_range("2020-01-01", periods=30)
