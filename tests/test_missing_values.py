@@ -271,35 +271,9 @@ def test_update_after_a_gap_in_the_dates_continues_with_missing_rows():
     assert fitted.predict_series(no_covariates(1)).index[0] == months[-1] + months.freq
 
 
-def test_gaps_in_periods_of_several_series_become_missing_rows():
-    periods = pd.period_range("2001-01", periods=40, freq="M")
-    frame = pd.DataFrame(
-        {
-            "y": np.r_[wave(40), wave(40, phase=1.0)],
-            "series": np.repeat(["a", "b"], 40),
-        },
-        index=periods.append(periods),
-    )
-    dropped = frame.iloc[np.setdiff1d(np.arange(80), [5, 6, 62])]
-    y_explicit = frame["y"].copy()
-    y_explicit.iloc[[5, 6, 62]] = np.nan
-
-    def forecast(data, y):
-        forecaster = tiny_forecaster(lookback=6, n_networks=1).fit(
-            pd.DataFrame(index=data.index), y, groups=data["series"].to_numpy()
-        )
-        return forecaster.predict_series(no_covariates(2), groups=["a", "b"])
-
-    np.testing.assert_array_equal(
-        forecast(dropped, dropped["y"]).to_numpy(),
-        forecast(frame, y_explicit).to_numpy(),
-    )
-
-
-def test_gaps_in_the_dates_of_series_decades_apart_become_missing_rows():
-    # Too far apart to place both on one grid of days: each gets its own.
-    first = pd.date_range("2001-01-01", periods=40, freq="D")
-    second = pd.date_range("2041-01-01", periods=40, freq="D")
+def assert_skipped_times_are_missing_values(first: pd.Index, second: pd.Index):
+    """Two series on these 40 times each forecast alike with rows 5, 6 and
+    62 left out and with their values NaN."""
     frame = pd.DataFrame(
         {
             "y": np.r_[wave(40), wave(40, phase=1.0)],
@@ -320,6 +294,19 @@ def test_gaps_in_the_dates_of_series_decades_apart_become_missing_rows():
     np.testing.assert_array_equal(
         forecast(dropped, dropped["y"]).to_numpy(),
         forecast(frame, y_explicit).to_numpy(),
+    )
+
+
+def test_gaps_in_periods_of_several_series_become_missing_rows():
+    periods = pd.period_range("2001-01", periods=40, freq="M")
+    assert_skipped_times_are_missing_values(periods, periods)
+
+
+def test_gaps_in_the_dates_of_series_decades_apart_become_missing_rows():
+    # Too far apart to place both on one grid of days: each gets its own.
+    assert_skipped_times_are_missing_values(
+        pd.date_range("2001-01-01", periods=40, freq="D"),
+        pd.date_range("2041-01-01", periods=40, freq="D"),
     )
 
 
