@@ -68,7 +68,7 @@ def conformal_half_width(residuals: np.ndarray, coverage: float) -> np.ndarray:
             f" held-out rows to calibrate on; the model has {n}{which}. Pass more "
             "rows, raise validation_fraction, or ask for a lower coverage."
         )
-    ranks = np.ceil((counts + 1) * coverage).astype(np.intp)
+    ranks = conformal_ranks(counts, coverage)
     return np.sort(residuals, axis=0)[ranks - 1, np.arange(residuals.shape[1])]
 
 
@@ -120,7 +120,7 @@ def stepwise_half_width(
     """
     check_coverage(coverage)
     counts = np.count_nonzero(~np.isnan(residuals), axis=0)
-    ranks = np.ceil((counts + 1) * coverage).astype(np.intp)
+    ranks = conformal_ranks(counts, coverage)
     too_few = np.flatnonzero(ranks > counts)
     n_calibrated = int(too_few[0]) if len(too_few) else residuals.shape[1]
     if n_steps > n_calibrated:
@@ -198,7 +198,9 @@ class CalibrationPools:
         self.residuals = residuals[:, :n_steps]
         self.n_steps = n_steps
         self.ordered = np.sort(self.residuals, axis=0)  # NaN sorts last
-        kinds = [] if by_rule is None else [~by_rule, by_rule]
+        # Origins of one kind only (or not told apart): all of them are its own.
+        one_kind = by_rule is None or by_rule.all() or not by_rule.any()
+        kinds = [] if one_kind else [~by_rule, by_rule]
         self.own = [np.sort(self.residuals[kind], axis=0) for kind in kinds]
 
     def half_widths(self, coverage: float) -> np.ndarray:
@@ -221,10 +223,8 @@ class CalibrationPools:
         )
         widths = np.tile(pooled, (2, 1))
         for kind, ordered in enumerate(self.own):
-            if not len(ordered):
-                continue  # no forecast of this kind held out: the pooled width
             counts = np.count_nonzero(~np.isnan(ordered), axis=0)
-            ranks = np.ceil((counts + 1) * coverage).astype(np.intp)
+            ranks = conformal_ranks(counts, coverage)
             enough = ranks <= counts
             some = np.flatnonzero(counts > 0)
             largest = np.zeros(self.n_steps)
@@ -491,6 +491,20 @@ def interval_bounds(
     columns = prediction.reshape(len(prediction), -1)
     bounds = np.stack([columns - half_width, columns + half_width], axis=-1)
     return bounds[:, 0] if y_was_1d else bounds
+
+
+def conformal_ranks(counts: np.ndarray, coverage: float) -> np.ndarray:
+    """The rank ``ceil((n + 1) * coverage)`` of the half-width among ``n``
+    sorted errors, for each count ``n``; above ``n`` when they are too few.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._intervals import conformal_ranks
+    >>> conformal_ranks(np.array([19, 8]), 0.9).tolist()
+    [18, 9]
+    """
+    return np.ceil((np.asarray(counts) + 1) * coverage).astype(np.intp)
 
 
 def fewest_errors(coverage: float) -> int:
