@@ -394,6 +394,13 @@ def test_quantile_levels_outside_zero_to_one_are_refused(levels):
         forecaster.predict_quantiles(np.empty((2, 0)), levels)
 
 
+def test_no_quantile_levels_are_refused_without_naming_a_level_nan():
+    forecaster = _calibrated_forecaster(noisy_sine(120))
+    with pytest.raises(ValueError, match=r"got None\. The levels") as refusal:
+        forecaster.predict_quantiles(np.empty((2, 0)), None)
+    assert "nan" not in str(refusal.value)
+
+
 def test_a_quantile_further_out_than_the_tail_calibrates_names_its_interval():
     forecaster = small_forecaster(validation_fraction=0.1)
     forecaster.fit(np.empty((100, 0)), noisy_sine(100))  # 10 origins in the tail
