@@ -159,8 +159,8 @@ class TimeGrid:
         if not numbering:
             self._check_continued(starts, panel, where)
             _check_regular(index, panel, self.step)
-        added = [self._offset_of(end, panel.labels[s]) for s, end in enumerate(ends)]
-        added = np.asarray(added, dtype=np.float64)[new]
+        added = [self._offset_of(ends[s], panel.labels[s]) for s in np.flatnonzero(new)]
+        added = np.asarray(added, dtype=np.float64)
         return TimeGrid(self.origin, self.step, np.concatenate([offsets, added]))
 
     def _check_continued(self, starts, panel: Panel, where: np.ndarray) -> None:
@@ -221,6 +221,8 @@ def _datetime_step(index: pd.Index, panel: Panel):
 
 def _check_regular(index: pd.Index, panel: Panel, step) -> None:
     """Refuse a series whose dates leave a gap, repeat, or follow another step."""
+    if _on_one_regular_grid(index, panel, step):
+        return  # the common case, checked at once; else series by series
     for s, (start, length) in enumerate(zip(panel.starts, panel.lengths, strict=True)):
         dates = index[panel.order[start : start + length]]
         if isinstance(index, pd.PeriodIndex):
@@ -497,13 +499,23 @@ def with_missing_steps_after(grid: TimeGrid | None, known, X, y, groups):
     panel = panel_of(labels, len(index))
     _refuse_backwards(index, panel)
     where = locate_series(known, panel.labels)
+    # One grid from the fitted origin: each series' stretch of it, at once.
+    shared = _shared_grid(index.append(pd.Index([grid.origin])), grid.step)
     grids, places = [], []
     for s, (start, length) in enumerate(zip(panel.starts, panel.lengths, strict=True)):
-        dates = index[panel.order[start : start + length]]
+        rows = panel.order[start : start + length]
         seen = where[s] >= 0
-        first = grid._time_at(grid.offsets[where[s]] + 1) if seen else dates[0]
-        steps = _grid_between(first, dates[-1], grid.step, index)
-        place = steps.get_indexer(dates)
+        if shared is not None:
+            whole, at = shared  # the origin's place is the last
+            start = at[-1] + int(grid.offsets[where[s]]) + 1 if seen else at[rows[0]]
+        if shared is not None and start >= 0:
+            steps = whole[start : at[rows[-1]] + 1]
+            place = at[rows] - start
+        else:  # a grid of its own
+            dates = index[rows]
+            first = grid._time_at(grid.offsets[where[s]] + 1) if seen else dates[0]
+            steps = _grid_between(first, dates[-1], grid.step, index)
+            place = steps.get_indexer(dates)
         if not len(steps) or (place < 0).any() or (np.diff(place) <= 0).any():
             return X, y, groups  # off the grid: TimeGrid.continued says so
         grids.append(steps)
@@ -557,6 +569,20 @@ def refuse_dates_of_another_kind(
 #: of the index, that :func:`with_missing_steps` places every series on at
 #: once; beyond it (series far apart in time), each gets its own grid.
 SHARED_GRID_ROWS = 4
+
+
+def _on_one_regular_grid(index: pd.Index, panel: Panel, step) -> bool:
+    """Whether every series' dates are consecutive steps of one grid of
+    dates (from the first date of all series); False also when that grid
+    cannot be built (another phase, series far apart, not dates)."""
+    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+        return False
+    shared = _shared_grid(index, step)
+    if shared is None:
+        return False
+    places = shared[1][panel.order]
+    same_series = np.diff(panel.sorted_codes) == 0
+    return bool((np.diff(places)[same_series] == 1).all())
 
 
 def _shared_grid(index: pd.Index, step):

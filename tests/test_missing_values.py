@@ -310,6 +310,38 @@ def test_gaps_in_the_dates_of_series_decades_apart_become_missing_rows():
     )
 
 
+@pytest.mark.parametrize(
+    "second_start",
+    ["2001-01-01", "2041-01-01"],  # one grid for both; a grid of their own
+    ids=["side by side", "decades apart"],
+)
+def test_update_after_gaps_in_the_dates_of_several_series_adds_missing_rows(
+    second_start,
+):
+    first = pd.date_range("2001-01-01", periods=46, freq="D")
+    second = pd.date_range(second_start, periods=46, freq="D")
+    y = pd.Series(np.r_[wave(46), wave(46, phase=1.0)], index=first.append(second))
+    groups = np.repeat(["a", "b"], 46)
+    old, new = np.r_[0:40, 46:86], np.r_[40:46, 86:92]
+    fitted = tiny_forecaster(lookback=6, n_networks=1).fit(
+        pd.DataFrame(index=y.index[old]), y.iloc[old], groups=groups[old]
+    )
+    explicit = pickle.loads(pickle.dumps(fitted))
+    skipped = np.setdiff1d(new, [41, 88])  # a day of each series
+    fitted.update(
+        pd.DataFrame(index=y.index[skipped]), y.iloc[skipped], groups=groups[skipped]
+    )
+    holed = y.iloc[new].where(~np.isin(new, [41, 88]))
+    explicit.update(pd.DataFrame(index=holed.index), holed, groups=groups[new])
+    future = np.empty((4, 0)), np.repeat(["a", "b"], 2)
+    np.testing.assert_array_equal(
+        fitted.predict(future[0], groups=future[1]),
+        explicit.predict(future[0], groups=future[1]),
+    )
+    np.testing.assert_array_equal(fitted._series_missing, explicit._series_missing)
+    assert fitted._series_missing.sum() == 2  # the skipped day of each
+
+
 def test_a_panel_of_business_days_is_forecast_on_business_days():
     # Three business days in a row look daily; a weekend is not a gap.
     a = pd.bdate_range("2020-01-01", periods=30)
