@@ -217,42 +217,33 @@ class ProcessGroupFit:
 
     # ------------------------------------------------------------- statistics
 
-    def _counted_values(self, values, counted: np.ndarray | None) -> np.ndarray:
-        """How many observed values each column has in the ``counted`` rows
-        (None: all) of every process; called on every process alike."""
-        if isinstance(values, DirectTargets):
-            local = sum(
-                (~np.isnan(table)).sum(axis=0) for table in values.chunks(counted)
-            )
-        else:
-            table = values.reshape(-1, values.shape[-1])
-            observed = ~np.isnan(table)
-            local = (observed if counted is None else observed[counted]).sum(axis=0)
-        local = np.zeros(values.shape[-1]) + local  # no chunk: zeros
-        (counts,) = self.summed(torch.from_numpy(local.astype(np.float64)))
-        return counts.numpy()
-
     def standardizer(
-        self, values: np.ndarray, enabled: bool, counted: np.ndarray | None = None
+        self,
+        values: np.ndarray,
+        enabled: bool,
+        counted: np.ndarray | None = None,
+        *,
+        may_count_all: bool = True,
     ) -> Standardizer:
         """``Standardizer.fit`` over the values of every process; the rows
         of a process not ``counted`` there are left out, unless that leaves
-        a column of every process without a value."""
+        a column of every process without a value (then all count)."""
         if not enabled:
             return Standardizer.fit(values, enabled=False)
         n_columns = values.shape[-1]
-        if (self._counted_values(values, counted) == 0).any():
-            counted = None  # agreed: the counts are the group's
         if counted is not None and counted.all():
             counted = None
+        dense = None
+        if not isinstance(values, DirectTargets):
+            dense = values.reshape(-1, n_columns)
+            if counted is not None:
+                dense = np.where(counted[:, None], dense, np.nan)
 
         def tables():  # direct targets stay a view: a chunk of rows at a time
-            if isinstance(values, DirectTargets):
+            if dense is None:
                 yield from values.chunks(counted)
-            elif counted is None:
-                yield values.reshape(-1, n_columns)
             else:
-                yield np.where(counted[:, None], values.reshape(-1, n_columns), np.nan)
+                yield dense
 
         # As Standardizer.fit: missing targets (NaN) leave the statistics.
         local_sums, local_counts = np.zeros(n_columns), np.zeros(n_columns)
@@ -268,6 +259,8 @@ class ProcessGroupFit:
             torch.from_numpy(local_counts), torch.from_numpy(local_sums)
         )
         counts = counts.numpy()
+        if may_count_all and (counts == 0).any():  # the group's counts: agreed
+            return self.standardizer(values, enabled, None, may_count_all=False)
         mean = sums.numpy() / counts
         local_squares = np.zeros(n_columns)
         local_low, local_high = np.full(n_columns, np.inf), np.full(n_columns, -np.inf)
