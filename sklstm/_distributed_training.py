@@ -35,7 +35,7 @@ from sklstm._collective import running
 from sklstm._regressor import LSTMRegressor
 from sklstm._row_metadata import check_groups, check_sample_weight
 from sklstm._scaling import Standardizer, differ_by_rounding
-from sklstm._targets import DirectTargets, missing_targets
+from sklstm._targets import DirectTargets
 from sklstm._training import Batches, _loss, predict_in_batches
 from sklstm._validation import validate_fit_data
 
@@ -460,12 +460,13 @@ class ShareRegressor(LSTMRegressor):
             return None
         return weights / float(total / count)
 
-    def _training_data(self, X, y, sample_weight, groups, held_out, start, device):
+    def _training_data(
+        self, X, y, sample_weight, groups, held_out, start, device, missing
+    ):
         weights = self._share_weights
         fit_data = super()._training_data(
-            X, y, weights, groups, held_out, start, device
+            X, y, weights, groups, held_out, start, device, missing
         )
-        missing = missing_targets(y)
         if any(self.group_fit.gathered(missing is not None)):
             return self._per_target(fit_data, missing, weights, held_out)
         if weights is None:

@@ -664,15 +664,18 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         groups = check_groups(groups, len(X))
         sample_weight = check_sample_weight(sample_weight, X)
         device = resolve_device(self.device)
+        missing = missing_targets(y)
         held_out = self._held_out_rows(
-            groups, len(X), incremental, sample_weight, _observed_targets(y)
+            groups, len(X), incremental, sample_weight, _observed(missing)
         )
         start = (
             self._continued_start(X, y, incremental)
             if continuing
             else self._fresh_start(X, y, sample_weight)
         )
-        data = self._training_data(X, y, sample_weight, groups, held_out, start, device)
+        data = self._training_data(
+            X, y, sample_weight, groups, held_out, start, device, missing
+        )
         step_seed = start.seed + (self.t_ if continuing else 0)
         with isolated_torch_rng(step_seed, device):
             network, optimizer, ridge_started = self._initial_network(
@@ -839,15 +842,17 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         )
 
     def _training_data(
-        self, X, y, sample_weight, groups, held_out, start: _Start, device
+        self, X, y, sample_weight, groups, held_out, start: _Start, device, missing
     ) -> _FitData:
-        """Scale, move to the device once, window, and hold out the last rows."""
+        """Scale, move to the device once, window, and hold out the last rows.
+
+        ``missing`` says which targets of ``y`` are missing (None: none is).
+        """
         rows = torch.from_numpy(start.x_scaler.transform(X)).to(device)
         targets, weights = _targets_on_device(
-            y, start.y_scaler, sample_weight, held_out, device
+            y, start.y_scaler, sample_weight, held_out, device, missing
         )
         windows = self._windows_of(rows, start.window_length, groups)
-        missing = missing_targets(y)
         data, validation = hold_out(windows, targets, weights, held_out, missing)
         return _FitData(Batches(windows, targets, weights), data, validation)
 
@@ -1107,9 +1112,8 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         return residuals
 
 
-def _observed_targets(y: np.ndarray | DirectTargets) -> np.ndarray | None:
+def _observed(missing: np.ndarray | None) -> np.ndarray | None:
     """Which targets are observed, one row per sample (None: all are)."""
-    missing = missing_targets(y)
     return None if missing is None else ~missing
 
 
@@ -1119,16 +1123,16 @@ def _targets_on_device(
     sample_weight: np.ndarray | None,
     held_out: np.ndarray,
     device: torch.device,
+    missing: np.ndarray | None,
 ) -> tuple[torch.Tensor | TargetRows, torch.Tensor | None]:
     """The standardised targets on ``device``, and the weights of the samples.
 
     A table of targets is standardised at once; direct targets stay a view,
     standardised batch by batch (:class:`~sklstm._targets.TargetRows`).
-    With missing targets, the weights are per target (0 where missing).
+    With ``missing`` targets, the weights are per target (0 where missing).
     """
     if isinstance(y, DirectTargets):
         targets = y.on_device(y_scaler.mean, y_scaler.scale, device)
-        missing = y.missing() if y.has_missing() else None
         weights = per_target_weights(missing, sample_weight, held_out)
     else:
         scaled, weights = target_weights(y_scaler.transform(y), sample_weight, held_out)
