@@ -507,10 +507,12 @@ def with_missing_steps_after(grid: TimeGrid | None, known, X, y, groups):
         seen = where[s] >= 0
         if shared is not None:
             whole, at = shared  # the origin's place is the last
-            start = at[-1] + int(grid.offsets[where[s]]) + 1 if seen else at[rows[0]]
-        if shared is not None and start >= 0:
-            steps = whole[start : at[rows[-1]] + 1]
-            place = at[rows] - start
+            first_place = at[rows[0]]
+            if seen:  # the step after its end, on the fitted grid
+                first_place = at[-1] + int(grid.offsets[where[s]]) + 1
+        if shared is not None and first_place >= 0:
+            steps = whole[first_place : at[rows[-1]] + 1]
+            place = at[rows] - first_place
         else:  # a grid of its own
             dates = index[rows]
             first = grid._time_at(grid.offsets[where[s]] + 1) if seen else dates[0]
