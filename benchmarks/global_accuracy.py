@@ -187,6 +187,7 @@ def sklstm_forecasts(train, horizon, lookback, params, random_state):
         "samples_per_s": trained * sum(epochs) / (fitted - start),
         "season_length": model.season_length_,
         "strategy": architecture["strategy"],
+        "shrinkage": model.shrinkage_,
     }
     return list(forecast.reshape(len(train), horizon)), figures
 
@@ -326,7 +327,8 @@ def sklstm_cell(train, test, horizon, season, lookback, params, random_state):
         return np.nan, np.nan, None
     print(
         f"  sklstm ({figures['strategy']}, lookback {lookback}, season length "
-        f"{figures['season_length']}) fit {figures['fit_s']:.1f} s "
+        f"{figures['season_length']}, shrinkage {figures['shrinkage']:.2f}) fit "
+        f"{figures['fit_s']:.1f} s "
         f"({figures['epochs']} epochs, {figures['samples_per_s']:.0f} training "
         f"windows/s), predict {figures['predict_s']:.1f} s, peak memory "
         f"+{figures['peak_mb']:.0f} MB",

@@ -30,7 +30,7 @@ from sklstm._forecast_windows import leak_free_weights
 from sklstm._forecaster import (
     LSTMForecaster,
     _rollout_of,
-    calibration_errors,
+    calibrated,
     check_forecastable,
     fitted_attributes,
     members_weights,
@@ -38,7 +38,6 @@ from sklstm._forecaster import (
     target_transform,
     trainable_labels,
     trainable_lengths,
-    trained_interval_scales,
     training_windows,
     without_own_residuals,
 )
@@ -117,17 +116,13 @@ def fit_forecaster_share(
         forecaster, architecture, values, panel, (n_series, fraction), group_fit
     )
     data = (*values, transform.drift_steps(np.arange(len(panel.labels))))
-    scales = trained_interval_scales(
+    shrinkage, scales, calibration = calibrated(
+        forecaster,
         networks,
         architecture,
-        data,
-        panel,
-        fraction,
+        (data, panel, fraction),
         change_scales,
         pooled=group_fit.gathered,
-    )
-    calibration = calibration_errors(
-        networks, architecture, data, panel, fraction, scales
     )
     state = SeriesState.from_fit(
         y_sorted,
@@ -142,7 +137,9 @@ def fit_forecaster_share(
     calibration = _stacked(group_fit.gathered(calibration))
     publish_fitted_state(
         forecaster,
-        fitted_attributes(networks, architecture, calibration, features, merged, y),
+        fitted_attributes(
+            networks, architecture, (*calibration, shrinkage), features, merged, y
+        ),
         stale=LEGACY_ATTRIBUTES,
     )
     return forecaster

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from numbers import Integral
+from numbers import Integral, Real
 from typing import ClassVar, NamedTuple
 
 import numpy as np
@@ -75,7 +75,7 @@ from sklstm._rollout import (
     ensemble_predictor,
     forecast_by_rule,
     forecast_from_ends,
-    held_out_errors,
+    held_out_moves,
     in_sample_errors,
 )
 from sklstm._scoring import r2_of_observed
@@ -91,6 +91,7 @@ from sklstm._series_transforms import (
     SERIES_SCALINGS,
     fit_target_transform,
 )
+from sklstm._shrinkage import fitted_shrinkage
 from sklstm._state import (
     Array,
     Count,
@@ -237,6 +238,23 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         drift from the rows given there. See Notes for the measurements.
 
         .. versionadded:: 0.3
+    shrinkage : float or 'auto', default='auto'
+        The share of the networks' move from each series' last value that
+        the forecasts give up, in [0, 1]: each forecast is ``last + (1 -
+        shrinkage) * (network - last)`` in the units the network sees, so
+        that 0 forecasts what the networks forecast and 1 the naive
+        forecast (the last value, with the season and the drift taken out
+        put back; on yearly data, the random walk with drift). ``'auto'``
+        chooses it on the held-out tails (with ``early_stopping``), from 0,
+        0.05, ..., 1: the one that lowers the held-out absolute error most,
+        measured series by series, once its standard error over the series
+        is added; 0 when none lowers it by more than its standard error,
+        without held-out tails, and for one series (no evidence across
+        series). Forecasts made by rule (a flat history) are naive already.
+        ``shrinkage_`` is the value used; intervals are calibrated on the
+        held-out forecasts made with it. See Notes for the measurements.
+
+        .. versionadded:: 0.3
     n_networks : int or 'auto', default='auto'
         Networks trained, each from its own random start (seeded from
         ``random_state``), whose forecasts are averaged: an ensemble, as
@@ -363,9 +381,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     n_iter_ : int
         Epochs ``regressor_`` has trained for.
     calibration_residuals_ : ndarray of shape (n_origins, max_steps) or None
-        Absolute errors of forecasts made by the final model from each
-        origin in the held-out tail of every series (with
-        ``early_stopping``), in the units the network sees (the units of y
+        Absolute errors of forecasts made by the final model (with
+        ``shrinkage_``) from each origin in the held-out tail of every
+        series (with ``early_stopping``), in the units the network sees (the units of y
         when ``series_scaling`` resolves to ``'none'`` and no season is
         taken out), each divided by its series' interval scale (how much
         the series moves from one step to the next there and how large the
@@ -376,6 +394,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ``max_steps`` is the longest tail, at most
         ``MAX_CALIBRATED_STEPS = 200``. What ``predict_interval`` calibrates
         on; None after a fit without held-out windows.
+    shrinkage_ : float
+        The share of the networks' move from each series' last value the
+        forecasts give up (``shrinkage``, chosen when ``'auto'``).
     series_ : ndarray of shape (n_series,)
         The labels of the series the forecaster can forecast (fitted, or
         added by ``update``), sorted. A series fitted without ``groups`` is
@@ -408,6 +429,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     ``series_scaling``     ``'none'``               ``'last'``
     ``season_length``      None (no adjustment)     found from the data
     ``drift``              False                    True
+    ``shrinkage``          0                        chosen on the held-out
+                                                    tails
     ``batch_size``         32                       grows with the windows
     ``n_iter_no_change``   600 steps in epochs,     the same (3 epochs for
                            from 3 to 10             large collections)
@@ -524,6 +547,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         "target": [StrOptions({*NETWORK_OUTPUTS, "deprecated"})],
         "series_scaling": [StrOptions({*SERIES_SCALINGS, "auto"})],
         "drift": ["boolean", StrOptions({"auto"})],
+        "shrinkage": [Interval(Real, 0, 1, closed="both"), StrOptions({"auto"})],
         "n_networks": [
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
@@ -563,6 +587,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         "_ensemble": Estimators(optional=True),
         "calibration_residuals_": Array(shape=("*", "*"), optional=True, errors=True),
         "_calibration_by_rule": Array(shape=("*",), optional=True),
+        "shrinkage_": Float(optional=True),
         "n_features_in_": Count(),
         "feature_names_in_": Names(length="n_features_in_", optional=True),
         "_architecture": Params(),
@@ -592,6 +617,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         series_scaling: str = "auto",
         season_length: int | str | None = "auto",
         drift: bool | str = "auto",
+        shrinkage: float | str = "auto",
         n_networks: int | str = "auto",
         max_series: int | float | str = "auto",
         hidden_size: int = 32,
@@ -625,6 +651,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.series_scaling = series_scaling
         self.season_length = season_length
         self.drift = drift
+        self.shrinkage = shrinkage
         self.n_networks = n_networks
         self.max_series = max_series
         self.hidden_size = hidden_size
@@ -722,11 +749,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         )
         networks = self._train_on(architecture, z, X_sorted, panel, fraction, missing)
         data = (z, X_sorted, missing, transform.drift_steps(np.arange(len(series))))
-        scales = trained_interval_scales(
-            networks, architecture, data, panel, fraction, change_scales
-        )
-        calibration = calibration_errors(
-            networks, architecture, data, panel, fraction, scales
+        shrinkage, scales, calibration = calibrated(
+            self, networks, architecture, (data, panel, fraction), change_scales
         )
         state = SeriesState.from_fit(
             y_sorted,
@@ -740,7 +764,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         publish_fitted_state(
             self,
             fitted_attributes(
-                networks, architecture, calibration, features, state.to_attributes(), y
+                networks,
+                architecture,
+                (*calibration, shrinkage),
+                features,
+                state.to_attributes(),
+                y,
             ),
             stale=LEGACY_ATTRIBUTES,
         )
@@ -1200,6 +1229,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             architecture["drift"],
         )
         _check_calibration(fitted.residuals, vars(self).get("_calibration_by_rule"))
+        if not 0 <= fitted.shrinkage <= 1:
+            raise ValueError(
+                f"shrinkage_ must be between 0 and 1; got {fitted.shrinkage!r}"
+            )
 
     def _check_same_architecture(
         self, architecture: dict, n_series: int, features: dict
@@ -1434,16 +1467,30 @@ def target_transform(series, panel, architecture):
     )
 
 
-def calibration_errors(networks, architecture, data, panel, fraction, scales=None):
-    """The errors of forecasts from the held-out tails, each divided by its
-    series' interval scale (``scales``; None: 1), and which origins were
-    forecast by rule; ``(None, None)`` without tails. ``data`` is
-    ``(z, X_sorted, missing, drifts)``
-    (:func:`sklstm._rollout.held_out_errors`)."""
+def calibrated(forecaster, networks, architecture, tails, change_scales, pooled=None):
+    """What the held-out tails give a fit once its networks are trained:
+    the shrinkage (:func:`sklstm._shrinkage.fitted_shrinkage`), each series'
+    interval scale (:func:`trained_interval_scales`) and the errors that
+    calibrate the intervals (:func:`calibration_errors`), all three of the
+    forecasts made with that shrinkage. ``tails`` is ``(data, panel,
+    fraction)``; ``pooled`` as for :func:`trained_interval_scales`."""
+    data, panel, fraction = tails
+    moves = held_out_backtests(networks, architecture, data, panel, fraction)
+    shrinkage = fitted_shrinkage(forecaster.shrinkage, moves, pooled)
+    scales = trained_interval_scales(
+        networks, architecture, tails, change_scales, shrinkage, pooled
+    )
+    return shrinkage, scales, calibration_errors(moves, shrinkage, scales)
+
+
+def held_out_backtests(networks, architecture, data, panel, fraction):
+    """The ensemble's forecasts from the held-out tails, and their truths
+    (:class:`sklstm._rollout.HeldOutMoves`); None without tails. ``data`` is
+    ``(z, X_sorted, missing, drifts)`` (:func:`sklstm._rollout.held_out_moves`)."""
     if networks[0].calibration_residuals_ is None:
-        return None, None
+        return None
     z, X_sorted, missing, drifts = data
-    calibration = held_out_errors(
+    return held_out_moves(
         ensemble_predictor(networks),
         _rollout_of(architecture, masked=missing is not None),
         z,
@@ -1451,10 +1498,18 @@ def calibration_errors(networks, architecture, data, panel, fraction, scales=Non
         panel,
         fraction,
         missing,
-        scales,
         drifts,
     )
-    return (None, None) if calibration is None else calibration
+
+
+def calibration_errors(moves, shrinkage: float, scales=None):
+    """The errors of the forecasts from the held-out tails (``moves``, as
+    :func:`held_out_backtests` returns) made with ``shrinkage``, each
+    divided by its series' interval scale (``scales``; None: 1), and which
+    origins were forecast by rule; ``(None, None)`` without tails."""
+    if moves is None:
+        return None, None
+    return moves.errors(shrinkage, scales), moves.by_rule
 
 
 def _check_calibration(residuals, by_rule) -> None:
@@ -1475,7 +1530,7 @@ def _check_calibration(residuals, by_rule) -> None:
 
 
 def trained_interval_scales(
-    networks, architecture, data, panel, fraction, change_scales, pooled=None
+    networks, architecture, tails, change_scales, shrinkage=0.0, pooled=None
 ):
     """Each series' interval scale once the networks are trained.
 
@@ -1485,17 +1540,20 @@ def trained_interval_scales(
     on it are (:func:`sklstm._series_state.fit_error_scales`). A series
     that moves much but that the networks forecast well (a strong, regular
     wave) then gets a narrower interval than its moves alone would give.
-    ``data`` is ``(z, X_sorted, missing, drifts)``; ``pooled`` as for
+    The in-sample forecasts are made with ``shrinkage``, as the forecasts
+    are. ``tails`` is ``(data, panel, fraction)``, ``data`` being ``(z,
+    X_sorted, missing, drifts)``; ``pooled`` as for
     :func:`fit_interval_scales`. Without held-out errors to calibrate, and
     for one series alone (whose scale is 1), no forecast is made.
     """
+    data, panel, fraction = tails
     if networks[0].calibration_residuals_ is None or (
         pooled is None and len(panel.labels) == 1
     ):
         return change_scales
     rollout = _rollout_of(architecture, masked=data[2] is not None)
     sums, counts = in_sample_errors(
-        ensemble_predictor(networks), rollout, data, panel, fraction
+        ensemble_predictor(networks), rollout, data, panel, fraction, shrinkage
     )
     combined = np.sqrt(change_scales * fit_error_scales(sums, counts, pooled))
     # A series with no in-sample errors (kept as a history only) keeps its
@@ -1508,14 +1566,15 @@ def fitted_attributes(
     networks, architecture, calibration, features, state_attributes, y
 ) -> dict:
     """The fitted attributes a fit publishes, in one dict. ``calibration``
-    is what :func:`calibration_errors` returns."""
-    residuals, by_rule = calibration
+    is what :func:`calibration_errors` returns, and the shrinkage."""
+    residuals, by_rule, shrinkage = calibration
     return {
         "regressor_": networks[0],
         "_ensemble": networks[1:] or None,
         "_architecture": architecture,
         "calibration_residuals_": residuals,
         "_calibration_by_rule": by_rule,
+        "shrinkage_": shrinkage,
         **features,
         **state_attributes,
         "_series_name": y.name if isinstance(y, pd.Series) else None,
@@ -1713,6 +1772,8 @@ class _Fitted:
         # Files saved before rule forecasts were told apart: None.
         by_rule = fitted.get("_calibration_by_rule")
         self.by_rule = None if by_rule is None else np.asarray(by_rule) != 0
+        # Files saved before the shrinkage existed forecast without one.
+        self.shrinkage = fitted.get("shrinkage_") or 0.0
         self.series_name = fitted.get("_series_name")
         self.state = SeriesState.from_attributes(fitted, self.architecture)
         # A network of a fit on series with holes reads one input more per
@@ -1799,6 +1860,7 @@ class _Fitted:
             panel.lengths,
             missing,
             unmoved,
+            self.shrinkage,
         )
         steps = panel.row_position
         scaled = forecasts[panel.codes, steps]

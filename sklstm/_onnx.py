@@ -273,10 +273,10 @@ def _check_exportable_forecaster(model) -> None:
 
     The graph runs one network on the values it is given. A forecaster that
     scales, deseasonalises or detrends each series before its network reads
-    it, that forecasts several series, whose network reads a mask of missing
-    values, or that averages several networks, forecasts what the graph does
-    not; the refusal names each of these reasons and the settings that lift
-    them.
+    it, that forecasts several series, that moves its forecasts toward the
+    last value, whose network reads a mask of missing values, or that
+    averages several networks, forecasts what the graph does not; the
+    refusal names each of these reasons and the settings that lift them.
     """
     check_is_fitted(model)
     architecture = model._fitted_architecture()
@@ -309,6 +309,13 @@ def _check_exportable_forecaster(model) -> None:
             "the values, and puts it back into its forecasts"
         )
         settings.append("drift=False")
+    shrinkage = model._fitted().shrinkage
+    if shrinkage:
+        reasons.append(
+            f"it moves its forecasts toward {whose} last value "
+            f"(shrinkage_={shrinkage}), which the graph does not"
+        )
+        settings.append("shrinkage=0")
     masked = model._fitted().masked
     if masked:
         reasons.append(

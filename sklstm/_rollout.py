@@ -20,6 +20,7 @@ from sklstm._forecast_windows import covariate_rows
 from sklstm._intervals import fewest_errors
 from sklstm._missing_values import first_observed
 from sklstm._panel import Panel
+from sklstm._shrinkage import series_gains, shrunk_moves
 
 #: The furthest step ahead that ``predict_interval`` calibrates: the held-out
 #: backtest forecasts at most this many steps from each origin.
@@ -93,6 +94,7 @@ def roll_forward(
     n_steps: int | np.ndarray,
     missing: np.ndarray | None = None,
     unmoved: np.ndarray | None = None,
+    shrinkage: float = 0.0,
 ) -> np.ndarray:
     """Forecast from several origins at once, one forward pass per block.
 
@@ -117,6 +119,9 @@ def roll_forward(
         The step each origin's values take, in the units the network sees,
         when they do not move in the units of y: its series' drift taken
         out of a constant (``TargetTransform.unmoved_steps``). None: 0.
+    shrinkage : float, default=0.0
+        The share of the networks' move from each history's last value that
+        the forecasts give up (:mod:`sklstm._shrinkage`).
 
     Returns
     -------
@@ -167,6 +172,9 @@ def roll_forward(
         if rollout.change:
             step = step + values[active, stop - 1, None]
         values[active, stop : stop + block] = step
+    if shrinkage:
+        last = history[:, -1:]
+        values[:, width:] = last + shrunk_moves(values[:, width:] - last, shrinkage)
     ahead = np.arange(1, values.shape[1] - width + 1)
     values[flat, width:] = history[flat, -1:] + unmoved[flat, None] * ahead
     forecasts = values[:, width : width + int(n_steps.max())]
@@ -234,6 +242,7 @@ def forecast_from_ends(
     lengths,
     missing: np.ndarray | None = None,
     unmoved: np.ndarray | None = None,
+    shrinkage: float = 0.0,
 ) -> np.ndarray:
     """Forecast ``lengths[s]`` steps from the end of each series' history.
 
@@ -250,6 +259,7 @@ def forecast_from_ends(
     missing : ndarray of shape (n_series, rollout.width), default=None
         Which values of ``history`` were missing.
     unmoved : ndarray of shape (n_series,), default=None
+    shrinkage : float, default=0.0
         As for :func:`roll_forward`.
 
     Returns
@@ -264,7 +274,15 @@ def forecast_from_ends(
         offset += rollout.lookback + len(future) + len(padding)
     covariates = covariate_rows(np.concatenate(segments), rollout.block)
     return roll_forward(
-        predict, rollout, history, covariates, first, lengths, missing, unmoved
+        predict,
+        rollout,
+        history,
+        covariates,
+        first,
+        lengths,
+        missing,
+        unmoved,
+        shrinkage,
     )
 
 
@@ -291,7 +309,7 @@ def calibration_fraction(
     """The share of windows to hold out so the tail calibrates ``horizon`` steps.
 
     The held-out tail of each series gives one forecast origin per window
-    (:func:`held_out_errors`), so a tail of fewer than ``horizon`` windows
+    (:func:`held_out_moves`), so a tail of fewer than ``horizon`` windows
     calibrates fewer steps than the model forecasts, and ``predict_interval``
     refuses the rest. This grows ``fraction`` until the tails give, pooled
     over the series, the errors ``CALIBRATED_COVERAGE`` needs at step
@@ -353,7 +371,44 @@ def calibration_fraction(
     return float(np.min(held_out[trained] / windows[trained]) * (1 - 1e-9))
 
 
-def held_out_errors(
+@dataclass(frozen=True)
+class HeldOutMoves:
+    """The forecasts from every origin of the held-out tails, and their truths.
+
+    Each is kept as its move from the origin's naive forecast (the origin's
+    last value, in the units the network sees, with the drift known up to
+    the origin put back), so that the errors of the forecasts with any
+    shrinkage (:mod:`sklstm._shrinkage`) come without forecasting again.
+    Row *i* is the *i*-th origin, column *h* ``h + 1`` steps ahead, NaN
+    where the series ended first or the truth is missing.
+    """
+
+    #: The networks' forecasts minus the naive ones.
+    predicted: np.ndarray
+    #: The truths minus the naive forecasts.
+    actual: np.ndarray
+    #: The series of each origin, from 0.
+    codes: np.ndarray
+    #: Which origins were forecast flat by rule, without the networks
+    #: (:func:`forecast_by_rule`).
+    by_rule: np.ndarray
+
+    def errors(
+        self, shrinkage: float = 0.0, scales: np.ndarray | None = None
+    ) -> np.ndarray:
+        """|forecast - truth| of the forecasts with ``shrinkage``, each divided
+        by its series' interval scale (``scales``; None: 1)."""
+        kept = shrunk_moves(self.predicted, shrinkage, self.by_rule)
+        errors = np.abs(kept - self.actual)
+        return errors if scales is None else errors / scales[self.codes][:, None]
+
+    def gains(self) -> np.ndarray:
+        """Each series' change of its held-out error with each shrinkage
+        (:func:`sklstm._shrinkage.series_gains`)."""
+        return series_gains(self.predicted, self.actual, self.codes, self.by_rule)
+
+
+def held_out_moves(
     predict,
     rollout: Rollout,
     z: np.ndarray,
@@ -361,10 +416,9 @@ def held_out_errors(
     panel: Panel,
     fraction,
     missing: np.ndarray | None = None,
-    scales: np.ndarray | None = None,
     drifts: tuple | None = None,
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """|forecast - truth| from every origin of every series' held-out tail.
+) -> HeldOutMoves | None:
+    """Forecasts from every origin of every series' held-out tail, and their truths.
 
     Each series' tail is the last ``ceil(fraction * (length - block))`` of
     its training windows, those early stopping held out; one origin per
@@ -379,11 +433,8 @@ def held_out_errors(
     X : ndarray of shape (n_rows, n_covariates)
         Their covariates, grouped the same way.
     missing : ndarray of bool of shape (n_rows,), default=None
-        Which values of ``z`` were missing (filled): no error is taken
-        against them.
-    scales : ndarray of shape (n_series,), default=None
-        Each series' interval scale: its errors are divided by it, so that
-        the errors of all series pool in one unit. None: 1.
+        Which values of ``z`` were missing (filled): no truth is taken from
+        them.
     drifts : tuple, default=None
         With each series' drift taken out (``TargetTransform.drift_steps``):
         each series' step when its values do not move (:func:`roll_forward`)
@@ -395,15 +446,8 @@ def held_out_errors(
 
     Returns
     -------
-    errors : ndarray of shape (n_origins, max_steps)
-        Row *i* forecasts from the *i*-th origin, column *h* is ``h + 1``
-        steps ahead, NaN where the series ended first or the truth is
-        missing.
-    by_rule : ndarray of bool of shape (n_origins,)
-        Which origins were forecast flat by rule, without the networks
-        (:func:`forecast_by_rule`).
-
-    Both are None if no series has an origin with a full history.
+    HeldOutMoves or None
+        None if no series has an origin with a full history.
     """
     n_origins = held_out_lengths(panel.lengths, fraction, rollout.block)
     origins = [
@@ -412,37 +456,46 @@ def held_out_errors(
     ]
     caps = np.minimum(MAX_CALIBRATED_STEPS, n_origins)
     parts = list(
-        _forecast_errors(
-            predict, rollout, (z, X, missing, drifts), panel, origins, caps
-        )
+        _forecast_moves(predict, rollout, (z, X, missing, drifts), panel, origins, caps)
     )
     if not parts:
         return None
-    errors = np.full(
-        (sum(len(part[0]) for part in parts), max(part[0].shape[1] for part in parts)),
-        np.nan,
+    shape = (
+        sum(len(part[0]) for part in parts),
+        max(part[0].shape[1] for part in parts),
     )
+    predicted, actual = np.full(shape, np.nan), np.full(shape, np.nan)
     start = 0
-    for part, codes, _ in parts:
-        rows = slice(start, start + len(part))
-        errors[rows, : part.shape[1]] = part
-        if scales is not None:
-            errors[rows] /= scales[codes][:, None]
-        start += len(part)
-    return errors, np.concatenate([by_rule for _, _, by_rule in parts])
+    for moved, truth, _, _ in parts:
+        rows = slice(start, start + len(moved))
+        predicted[rows, : moved.shape[1]] = moved
+        actual[rows, : truth.shape[1]] = truth
+        start += len(moved)
+    return HeldOutMoves(
+        predicted,
+        actual,
+        np.concatenate([part[2] for part in parts]),
+        np.concatenate([part[3] for part in parts]),
+    )
 
 
 def in_sample_errors(
-    predict, rollout: Rollout, data: tuple, panel: Panel, fraction
+    predict,
+    rollout: Rollout,
+    data: tuple,
+    panel: Panel,
+    fraction,
+    shrinkage: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each series' summed |forecast - truth| at each step, from its training origins.
 
-    The origins :func:`held_out_errors` leaves out: those whose windows
+    The origins :func:`held_out_moves` leaves out: those whose windows
     trained (a few of their last truths may lie in the tail). Each is
-    forecast one block ahead (``rollout.block`` steps): how well the
-    networks fit each series. The errors are summed as they come, so
-    memory grows with series x steps, not with origins x steps. ``data`` is
-    ``(z, X, missing, drifts)``, as for :func:`held_out_errors`.
+    forecast one block ahead (``rollout.block`` steps) with ``shrinkage``
+    (:mod:`sklstm._shrinkage`): how well the forecasts fit each series. The
+    errors are summed as they come, so memory grows with series x steps, not
+    with origins x steps. ``data`` is ``(z, X, missing, drifts)``, as for
+    :func:`held_out_moves`.
 
     Returns
     -------
@@ -459,9 +512,10 @@ def in_sample_errors(
     sums, counts = np.zeros(shape), np.zeros(shape, dtype=np.intp)
     caps = np.full(len(origins), rollout.block)
     per_pass = min(ORIGINS_PER_PASS, VALUES_PER_PASS // rollout.block)
-    for errors, codes, _ in _forecast_errors(
+    for moved, truth, codes, by_rule in _forecast_moves(
         predict, rollout, data, panel, origins, caps, max(per_pass, 1)
     ):
+        errors = np.abs(shrunk_moves(moved, shrinkage, by_rule) - truth)
         # A pass holds the origins of a few neighbouring series: summed over
         # those, its cost grows with the pass, not with the collection.
         low, span, width = codes.min(), codes.max() - codes.min() + 1, errors.shape[1]
@@ -478,15 +532,15 @@ def in_sample_errors(
     return sums, counts
 
 
-def _forecast_errors(
+def _forecast_moves(
     predict, rollout, data, panel, origins, caps, per_pass=ORIGINS_PER_PASS
 ):
-    """The errors of forecasts from the given ``origins`` of each series (rows
-    within it), at most ``caps`` steps ahead, ``per_pass`` origins at a
-    time: each time, their errors (NaN where no truth is left to compare
-    with), their series and which of them were forecast by rule
-    (:func:`forecast_by_rule`). Origins without a full history are left
-    out."""
+    """Forecasts from the given ``origins`` of each series (rows within it),
+    at most ``caps`` steps ahead, ``per_pass`` origins at a time: each time,
+    their moves from the naive forecasts and the truths' (NaN where no
+    truth is left to compare with, :class:`HeldOutMoves`), their series and
+    which of them were forecast by rule (:func:`forecast_by_rule`). Origins
+    without a full history are left out."""
     (z, X, missing, drifts), block, width = data, rollout.block, rollout.width
     segments, origin_rows, firsts, steps, codes, offset = [], [], [], [], [], 0
     for s, (start, length) in enumerate(zip(panel.starts, panel.lengths, strict=True)):
@@ -512,7 +566,7 @@ def _forecast_errors(
         honest = _drifts_up_to(z, missing, panel, origin_rows, codes, drifts)
     for start in range(0, len(origin_rows), per_pass):
         chunk = slice(start, start + per_pass)
-        part, by_rule = _errors_from(
+        moved, truth, by_rule = _moves_from(
             predict,
             rollout,
             series,
@@ -521,7 +575,7 @@ def _forecast_errors(
             missing,
             None if drifts is None else (unmoved[chunk], honest[chunk]),
         )
-        yield part, codes[chunk], by_rule
+        yield moved, truth, codes[chunk], by_rule
 
 
 def _drifts_up_to(z, missing, panel, origin_rows, codes, drifts) -> np.ndarray:
@@ -545,8 +599,8 @@ def _drifts_up_to(z, missing, panel, origin_rows, codes, drifts) -> np.ndarray:
     return np.where(apart >= max(min_changes, 1), slope, unmoved[codes])
 
 
-def _errors_from(predict, rollout, series, covariates, origins, missing, drifts):
-    """The errors of :func:`held_out_errors` from some of its origins, and
+def _moves_from(predict, rollout, series, covariates, origins, missing, drifts):
+    """The moves of :class:`HeldOutMoves` from some of its origins, and
     which of them :func:`roll_forward` forecast by rule.
 
     ``series`` are the values the forecasts start from and those they are
@@ -573,9 +627,11 @@ def _errors_from(predict, rollout, series, covariates, origins, missing, drifts)
         predict, rollout, history, covariates, firsts, steps, flags, unmoved
     )
     ahead = np.arange(1, forecasts.shape[1] + 1)
-    if drifts is not None:
-        forecasts = forecasts + honest[:, None] * ahead
+    # The naive forecast: the last value, with the drift up to the origin
+    # (which the forecasts get too).
+    naive = history[:, -1:] + (0.0 if drifts is None else honest[:, None] * ahead)
     observed = ahead < steps[:, None] + 1
     truth = truth[np.where(observed, origin_rows[:, None] + ahead, 0)]
     by_rule = forecast_by_rule(history, covariates.shape[1], flags, unmoved)
-    return np.where(observed, np.abs(forecasts - truth), np.nan), by_rule
+    moved = np.where(observed, forecasts - history[:, -1:], np.nan)
+    return moved, np.where(observed, truth - naive, np.nan), by_rule

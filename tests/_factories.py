@@ -7,8 +7,11 @@ functions so that module-level parameter lists can use them as well; the
 out the same functions.
 """
 
+import pickle
+
 import numpy as np
 
+import sklstm
 from sklstm import LSTMForecaster, LSTMRegressor
 
 TINY = dict(lookback=3, hidden_size=4, max_iter=3, random_state=0)
@@ -25,6 +28,14 @@ def tiny_regressor(**params):
 def tiny_forecaster(**params):
     """An ``LSTMForecaster`` with the tiny defaults, overridden by ``params``."""
     return LSTMForecaster(**{**TINY, **params})
+
+
+def reloaded(model, round_trip: str, tmp_path):
+    """``model`` after a ``"pickle"`` or a ``"save"`` (and load) round trip."""
+    if round_trip == "pickle":
+        return pickle.loads(pickle.dumps(model))
+    sklstm.save(model, tmp_path / "model.zip")
+    return sklstm.load(tmp_path / "model.zip")
 
 
 def noisy_sine(n=1000, seed=0):

@@ -27,6 +27,7 @@ def format_1_file(tmp_path, model, edit=None):
     # Nor rule forecasts calibrated apart.
     fitted.pop("_calibration_by_rule", None)
     arrays.pop("_calibration_by_rule", None)
+    fitted.pop("shrinkage_")  # Nor a shrinkage toward the last value.
     history = arrays.pop("_series_history")
     del fitted["_series_history"]
     lookback = fitted["_architecture"]["lookback"]

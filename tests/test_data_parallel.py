@@ -57,6 +57,22 @@ def holed_panel():
     return X, y, groups
 
 
+def misled_panel():
+    """Six series that follow 3 times their covariate, except in their last
+    12 steps, where they barely move: forecasts from the tails are better
+    shrunk toward the last value."""
+    rng = np.random.default_rng(0)
+    X, y, groups = [], [], []
+    for label, n in zip(LABELS, LENGTHS, strict=True):
+        x = rng.normal(size=n)
+        steps = 3 * x
+        steps[-12:] = 0.1 * rng.normal(size=12)
+        y.append(50 + np.cumsum(steps))
+        X.append(x[:, None])
+        groups.append(np.full(n, label))
+    return np.concatenate(X), np.concatenate(y), np.concatenate(groups)
+
+
 def forecaster(**params):
     """An ensemble of two direct forecasters, early stopping on the tails."""
     settings = dict(
@@ -301,6 +317,23 @@ def test_two_processes_learn_around_the_holes_of_one_as_one_process_does(tmp_pat
     together = load(path)
     assert_same_forecasts(together, alone, steps=5)
     np.testing.assert_array_equal(together._series_missing, alone._series_missing)
+    np.testing.assert_allclose(
+        together.calibration_residuals_, alone.calibration_residuals_, atol=1e-5
+    )
+
+
+@pytest.mark.slow
+def test_two_processes_choose_the_shrinkage_one_process_chooses(tmp_path):
+    # Chosen from the held-out forecasts of the series of both processes:
+    # each process alone has three series to judge by, not six.
+    path = str(tmp_path / "model.sklstm")
+    settings = {"validation_fraction": 0.25}
+    mp.spawn(fit_share, args=(free_port(), path, misled_panel, settings), nprocs=2)
+    X, y, groups = misled_panel()
+    alone = forecaster(**settings).fit(X, y, groups=groups)
+    together = load(path)
+    assert together.shrinkage_ == alone.shrinkage_ > 0
+    assert_same_forecasts(together, alone, steps=3)
     np.testing.assert_allclose(
         together.calibration_residuals_, alone.calibration_residuals_, atol=1e-5
     )

@@ -212,7 +212,7 @@ def test_onnx_refuses_a_forecaster_whose_drift_the_graph_would_not_hold():
 
 def test_backtests_see_each_history_with_the_drift_known_up_to_its_origin():
     from sklstm._panel import panel_of
-    from sklstm._rollout import Rollout, held_out_errors, held_out_lengths
+    from sklstm._rollout import Rollout, held_out_lengths, held_out_moves
 
     # A series flat for 20 steps, then climbing 2 a step: its drift over all
     # 30 values is far from the drift up to any origin of its tail.
@@ -226,7 +226,7 @@ def test_backtests_see_each_history_with_the_drift_known_up_to_its_origin():
         return windows[:, :, 0].mean(axis=1, keepdims=True) * np.arange(1, 4)
 
     panel = panel_of(np.zeros(30, dtype=int), 30)
-    errors, _ = held_out_errors(
+    errors = held_out_moves(
         trend_follower,
         rollout,
         z,
@@ -234,7 +234,7 @@ def test_backtests_see_each_history_with_the_drift_known_up_to_its_origin():
         panel,
         0.3,
         drifts=(np.array([-drift]), 3),
-    )
+    ).errors()
     # Such a forecast continues the mean step of the last 4 values of y
     # whatever drift was taken out, as a forecast from the origin does.
     n_held_out = held_out_lengths(np.array([30]), 0.3, 3)[0]

@@ -333,6 +333,7 @@ def test_forecaster_has_every_training_parameter_of_the_regressor_with_its_defau
         "series_scaling",
         "season_length",
         "drift",
+        "shrinkage",
         "n_networks",
         "max_series",
         "target",  # deprecated, removed in 0.3

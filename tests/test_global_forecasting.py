@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from _factories import reloaded
 
 import sklstm
 from sklstm import LSTMForecaster
@@ -526,7 +527,7 @@ def test_a_refit_on_many_series_publishes_its_state_only_when_it_is_complete(
     X_future, future_groups = future([("small", 3)])
     before = forecaster.predict(X_future, groups=future_groups)
     old_series = forecaster.series_.tolist()
-    calibrate = sklstm._forecaster.held_out_errors
+    calibrate = sklstm._forecaster.held_out_moves
     seen_mid_fit = []
 
     def calibrate_and_look(*args):
@@ -534,7 +535,7 @@ def test_a_refit_on_many_series_publishes_its_state_only_when_it_is_complete(
         seen_mid_fit.append((forecaster.series_.tolist(), forecast))
         return calibrate(*args)
 
-    monkeypatch.setattr(sklstm._forecaster, "held_out_errors", calibrate_and_look)
+    monkeypatch.setattr(sklstm._forecaster, "held_out_moves", calibrate_and_look)
     keep = groups != "other"
     forecaster.set_params(max_iter=3).fit(X[keep], y[keep], groups=groups[keep])
     series_mid_fit, forecast_mid_fit = seen_mid_fit[0]
@@ -557,11 +558,7 @@ def test_refitting_on_one_series_forgets_the_many():
 
 @pytest.mark.parametrize("round_trip", ["pickle", "save"])
 def test_saving_keeps_the_state_of_every_series(fitted, round_trip, tmp_path):
-    if round_trip == "pickle":
-        loaded = pickle.loads(pickle.dumps(fitted))
-    else:
-        sklstm.save(fitted, tmp_path / "model.zip")
-        loaded = sklstm.load(tmp_path / "model.zip")
+    loaded = reloaded(fitted, round_trip, tmp_path)
     assert loaded.series_.tolist() == fitted.series_.tolist()
     X_future, groups = future([("large", 3), ("small", 2), ("other", 4)])
     np.testing.assert_array_equal(
