@@ -64,6 +64,10 @@ _BATCH = 4096
 #: is exactly ``RidgeCV``.
 LEAVE_ONE_OUT_SAMPLES = 8192
 
+#: A window whose leverage is within this of 1 under some candidate penalty
+#: has no defined leave-one-out error; it is left out of the choice.
+UNDEFINED_LEVERAGE = 1e-6
+
 
 @dataclass(frozen=True)
 class RidgeStart:
@@ -289,7 +293,13 @@ def _leave_one_out_errors(
         residual = residual / (1.0 - leverage).clamp_min(1e-12)[:, :, None]
         if weights is not None:
             residual = residual * weights[:, None, None].sqrt()
-        errors += residual.square().sum(dim=(0, 2))
+        # A window alone in a direction of the inputs (the one window whose
+        # mask marks a missing value there) has a leverage of nearly 1 under
+        # the smallest penalties: its error is then 0 / 0, rounding noise
+        # that could decide the choice. Such windows are left out of every
+        # penalty's sum, so that the sums stay comparable.
+        defined = leverage.amax(dim=1) < 1.0 - UNDEFINED_LEVERAGE
+        errors += residual[defined].square().sum(dim=(0, 2))
     return summed(errors)[0]
 
 
