@@ -259,6 +259,7 @@ def forecast_from_ends(
     missing : ndarray of shape (n_series, rollout.width), default=None
         Which values of ``history`` were missing.
     unmoved : ndarray of shape (n_series,), default=None
+        As for :func:`roll_forward`.
     shrinkage : float, default=0.0
         As for :func:`roll_forward`.
 
