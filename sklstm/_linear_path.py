@@ -64,8 +64,8 @@ _BATCH = 4096
 #: is exactly ``RidgeCV``.
 LEAVE_ONE_OUT_SAMPLES = 8192
 
-#: A window whose leverage is within this of 1 under some candidate penalty
-#: has no defined leave-one-out error; it is left out of the choice.
+#: A window whose leverage is within this of 1 under a penalty has no defined
+#: leave-one-out error there; that penalty is then no candidate.
 UNDEFINED_LEVERAGE = 1e-6
 
 
@@ -271,12 +271,15 @@ def _leave_one_out_errors(
     inverse: torch.Tensor,
 ) -> torch.Tensor:
     """The summed squared leave-one-out errors of each penalty, over at most
-    :data:`LEAVE_ONE_OUT_SAMPLES` windows.
+    :data:`LEAVE_ONE_OUT_SAMPLES` windows; infinite for a penalty under which
+    a window's error is undefined (:data:`UNDEFINED_LEVERAGE`), as long as
+    some penalty's is defined for every window.
 
     ``coefficients`` (penalties, inputs, outputs) and ``inverse`` (penalties,
     inputs) are in the eigenbasis ``vectors`` of the centred Gram matrix.
     """
     errors = torch.zeros(len(coefficients), dtype=torch.float64)
+    undefined = torch.zeros(len(coefficients), dtype=torch.float64)
     # Fewer windows per batch with more outputs: a batch's residuals hold
     # windows x penalties x outputs values, several times over.
     rows = max(64, _BATCH // coefficients.shape[2])
@@ -293,14 +296,16 @@ def _leave_one_out_errors(
         residual = residual / (1.0 - leverage).clamp_min(1e-12)[:, :, None]
         if weights is not None:
             residual = residual * weights[:, None, None].sqrt()
-        # A window alone in a direction of the inputs (the one window whose
-        # mask marks a missing value there) has a leverage of nearly 1 under
-        # the smallest penalties: its error is then 0 / 0, rounding noise
-        # that could decide the choice. Such windows are left out of every
-        # penalty's sum, so that the sums stay comparable.
-        defined = leverage.amax(dim=1) < 1.0 - UNDEFINED_LEVERAGE
-        errors += residual[defined].square().sum(dim=(0, 2))
-    return summed(errors)[0]
+        errors += residual.square().sum(dim=(0, 2))
+        undefined += (leverage >= 1.0 - UNDEFINED_LEVERAGE).sum(dim=0)
+    errors, undefined = summed(errors, undefined)
+    # A penalty under which a window has a leverage of nearly 1 fits that
+    # window alone (the one window whose mask marks a missing value in some
+    # place, or one of no more windows than inputs): its error there is
+    # 0 / 0, rounding noise that could decide the choice. Such a penalty
+    # cannot be judged: it is no candidate, unless none can be judged.
+    judged = undefined == 0
+    return torch.where(judged, errors, torch.inf) if bool(judged.any()) else errors
 
 
 def _start_with_missing_targets(

@@ -446,3 +446,29 @@ def test_the_start_error_from_the_normal_equations_is_the_networks_error(
     measured = float(squared.mean().sqrt())
     assert 0.05 < measured < 0.5  # a start that fits some, not all
     assert start.rms_error == pytest.approx(measured, rel=1e-5)
+
+
+@pytest.mark.parametrize("n_train", [30, 40, 46])
+def test_with_no_more_windows_than_inputs_the_start_predicts_as_ridgecv(n_train):
+    # 46 windows of 48 inputs: under the smallest penalties every window is
+    # fitted alone (leverage 1), and its leave-one-out error is 0 / 0. The
+    # start once took the smallest penalty, an interpolation: test R² -3.1
+    # at 46 windows, where RidgeCV on the same windows scores 0.4.
+    lookback, n_features = 6, 8
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(n_train + 300, n_features))
+    y = X[:, 0] + 0.5 * X[:, 1] + 0.5 * rng.normal(size=len(X))
+    rows, targets = standardised_float32(X, y, n_train)
+    windows = float32_windows(rows, lookback)
+    network = untrained_network(rows[:n_train], targets[:n_train], lookback)
+    with torch.no_grad():
+        start = network(torch.from_numpy(windows[n_train:])).numpy().ravel()
+    flat = windows.reshape(len(windows), -1).astype(np.float64)
+    ridge = ridgecv_on_the_same_grid(flat[:n_train], targets[:n_train])
+    truth = targets[n_train:]
+
+    def r2(prediction):
+        return 1 - np.mean((prediction - truth) ** 2) / np.var(truth)
+
+    assert r2(start) > 0
+    assert r2(start) == pytest.approx(r2(ridge.predict(flat[n_train:])), abs=0.02)
