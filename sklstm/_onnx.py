@@ -309,14 +309,15 @@ def _check_exportable_forecaster(model) -> None:
             "the values, and puts it back into its forecasts"
         )
         settings.append("drift=False")
-    shrinkage = model._fitted().shrinkage
+    fitted = model._fitted()  # one snapshot of the fitted state
+    shrinkage = fitted.shrinkage
     if shrinkage:
         reasons.append(
             f"it moves its forecasts toward {whose} last value "
             f"(shrinkage_={shrinkage}), which the graph does not"
         )
         settings.append("shrinkage=0")
-    masked = model._fitted().masked
+    masked = fitted.masked
     if masked:
         reasons.append(
             "it was fitted on a series with missing values, so its network also "
