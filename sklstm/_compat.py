@@ -15,6 +15,7 @@ from __future__ import annotations
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import (
     Interval,
+    InvalidParameterError,
     RealNotInt,
     StrOptions,
     validate_parameter_constraints,
@@ -28,6 +29,7 @@ from sklearn.utils.validation import _check_sample_weight
 
 __all__ = [
     "Interval",
+    "InvalidParameterError",
     "RealNotInt",
     "StrOptions",
     "_check_sample_weight",

@@ -121,6 +121,7 @@ from sklstm._time_index import (
 from sklstm._validation import (
     check_float32_range,
     numeric_input,
+    refuse_bools_posing_as_numbers,
     refuse_missing_covariates,
     refuse_none_covariates,
     validate_on_copy,
@@ -1176,6 +1177,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return None if season is None else season.shape[1] - 1
 
     # --------------------------------------------------------------- internals
+
+    def _validate_params(self) -> None:
+        """scikit-learn's check of ``_parameter_constraints``, which takes True
+        for 1, and a refusal of True or False where no bool is meant."""
+        super()._validate_params()
+        refuse_bools_posing_as_numbers(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

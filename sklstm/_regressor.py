@@ -69,7 +69,11 @@ from sklstm._training import (
     predict_in_batches,
     train,
 )
-from sklstm._validation import validate_fit_data, validate_predict_data
+from sklstm._validation import (
+    refuse_bools_posing_as_numbers,
+    validate_fit_data,
+    validate_predict_data,
+)
 from sklstm._warnings import warn
 from sklstm._windows import LagWindows, lag_windows
 from sklstm.exceptions import TrainingInterruptedWarning
@@ -635,6 +639,12 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         return interval_bounds(
             self.predict(X, groups=groups), half_width, self._y_was_1d
         )
+
+    def _validate_params(self) -> None:
+        """scikit-learn's check of ``_parameter_constraints``, which takes True
+        for 1, and a refusal of True or False where no bool is meant."""
+        super()._validate_params()
+        refuse_bools_posing_as_numbers(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -55,7 +55,7 @@ from sklstm._plain import (
     python_scalar,
 )
 from sklstm._scaling import Standardizer
-from sklstm._validation import FLOAT32_MAX
+from sklstm._validation import FLOAT32_MAX, bools_posing_as_numbers
 from sklstm._warnings import warn
 
 #: The pickle layout this sklstm writes; it also reads those listed in
@@ -277,12 +277,7 @@ def _refuse_bools_posing_as_numbers(params: dict, constraints: dict, where: str)
     A bool is an Integral to Python, so scikit-learn's constraints take
     JSON's true for 1; ``sklstm.save`` never writes one there.
     """
-    posing = sorted(
-        name
-        for name, value in params.items()
-        if isinstance(value, bool)
-        and not {"boolean", "verbose"} & set(map(str, constraints.get(name, ())))
-    )
+    posing = bools_posing_as_numbers(params, constraints)
     if posing:
         raise RefusedFileError(
             f"{where} holds true or false for {posing[:5]}, which take numbers "

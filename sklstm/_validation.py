@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_array, check_X_y
 from sklearn.utils.validation import validate_data
 
+from sklstm._compat import InvalidParameterError
 from sklstm._targets import DirectTargets
 
 FLOAT32_SMALLEST_NORMAL = float(np.finfo(np.float32).tiny)
@@ -33,6 +34,50 @@ def input_ndim(X) -> int:
         except (ValueError, TypeError):  # ragged nested lists: let sklearn explain
             ndim = 2
     return int(ndim)
+
+
+def bools_posing_as_numbers(params: dict, constraints: dict) -> list[str]:
+    """The parameters set to True or False whose constraints take no bool.
+
+    A bool is a number to Python, so scikit-learn's ``Interval`` constraints
+    take True for 1 and False for 0: ``shrinkage=True`` (meant as "on")
+    would forecast the naive forecast, ``n_networks=True`` train one network.
+
+    Examples
+    --------
+    >>> from sklstm._validation import bools_posing_as_numbers
+    >>> constraints = {"size": ["int"], "drift": ["boolean"], "verbose": ["verbose"]}
+    >>> params = {"size": True, "drift": True, "verbose": False}
+    >>> bools_posing_as_numbers(params, constraints)
+    ['size']
+    """
+    return sorted(
+        name
+        for name, value in params.items()
+        if isinstance(value, (bool, np.bool_))
+        and not {"boolean", "verbose"} & set(map(str, constraints.get(name, ())))
+    )
+
+
+def refuse_bools_posing_as_numbers(estimator: BaseEstimator) -> None:
+    """Refuse, at ``fit``, True or False for a parameter that takes no bool.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the parameters, and saying to pass a number.
+    """
+    posing = bools_posing_as_numbers(
+        estimator.get_params(deep=False), estimator._parameter_constraints
+    )
+    if posing:
+        values = ", ".join(f"{name}={getattr(estimator, name)!r}" for name in posing)
+        raise InvalidParameterError(
+            f"{type(estimator).__name__} got {values}, but "
+            f"{'that parameter takes' if len(posing) == 1 else 'those parameters take'}"
+            " a number or a string, not True or False (Python would read them "
+            "as 1 and 0). Pass the number you mean."
+        )
 
 
 def validate_fit_data(

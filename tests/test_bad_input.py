@@ -199,6 +199,19 @@ BAD_TRAINING_DATA = [
 
 # (parameters, exception, key words) refused by fit before anything happens.
 BAD_PARAMETERS = [
+    # Python reads True as 1, which scikit-learn's constraints take.
+    pytest.param(
+        {"hidden_size": True},
+        InvalidParameterError,
+        r"hidden_size=True.*not True or False",
+        id="hidden_size-True",
+    ),
+    pytest.param(
+        {"alpha": True, "random_state": True},
+        InvalidParameterError,
+        r"alpha=True, random_state=True.*not True or False",
+        id="two-bools",
+    ),
     pytest.param(
         {"lookback": 0},
         InvalidParameterError,
@@ -319,6 +332,13 @@ def test_a_refit_refused_for_its_parameters_leaves_the_model_as_it_was(
         model.fit(ROWS, TARGET)
     np.testing.assert_array_equal(model.predict(ROWS), before)
     assert model.device_ == "cpu"
+
+
+@pytest.mark.parametrize("params", [{"shrinkage": True}, {"n_networks": True}])
+def test_a_forecaster_refuses_true_for_a_number(params):
+    series = np.sin(np.arange(40.0))
+    with pytest.raises(InvalidParameterError, match="not True or False"):
+        tiny_forecaster(**params).fit(np.empty((40, 0)), series)
 
 
 def fitted_on_rows():
