@@ -340,6 +340,7 @@ def _merged_state(parts: list[dict], architecture: dict) -> dict:
     }
     merged.update(_merged_grid(parts))
     merged["_series_missing"] = _merged_missing(parts)
+    merged["_series_missing_run"] = _merged_missing_runs(parts)
     merged["_interval_noise_centre"] = parts[0]["_interval_noise_centre"]
     state = SeriesState.from_attributes(merged, architecture)
     return _sorted_state(
@@ -349,6 +350,7 @@ def _merged_state(parts: list[dict], architecture: dict) -> dict:
         state.grid,
         state.missing,
         scale=(state.interval_scale, state.noise_centre),
+        missing_run=state.missing_run,
     ).to_attributes()
 
 
@@ -363,6 +365,19 @@ def _merged_missing(parts: list[dict]) -> np.ndarray | None:
             if mask is None
             else mask
             for part, mask in zip(parts, masks, strict=True)
+        ]
+    )
+
+
+def _merged_missing_runs(parts: list[dict]) -> np.ndarray | None:
+    """How many of every series' last values are missing (None: none is)."""
+    runs = [part["_series_missing_run"] for part in parts]
+    if all(run is None for run in runs):
+        return None
+    return np.concatenate(
+        [
+            np.zeros(len(part["series_"])) if run is None else run
+            for part, run in zip(parts, runs, strict=True)
         ]
     )
 

@@ -57,11 +57,7 @@ from sklstm._intervals import (
 )
 from sklstm._long_format import from_long_format, is_long_format, to_long_format
 from sklstm._member_series import member_series, series_per_member
-from sklstm._missing_values import (
-    fill_forward,
-    refuse_empty_series,
-    trailing_missing,
-)
+from sklstm._missing_values import fill_forward, refuse_empty_series
 from sklstm._panel import locate_series, panel_of, refuse_labels_of_another_kind
 from sklstm._plain import python_scalar
 from sklstm._progress import progress_label
@@ -604,6 +600,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         "_series_missing": Array(shape=("*", "*"), optional=True),
         "_series_interval_scale": Array(shape=("*",), optional=True),
         "_interval_noise_centre": Float(optional=True),
+        "_series_missing_run": Array(shape=("*",), optional=True),
     }
     #: How sklstm 0.2 laid out the same state (files of format 1).
     _legacy_fitted_state_schema: ClassVar[dict[str, Field]] = LEGACY_SCHEMA
@@ -1878,6 +1875,6 @@ class _Fitted:
         def to_y(values: np.ndarray) -> np.ndarray:
             return state.transform.inverse_transform(values, row_series, steps)
 
-        unseen = trailing_missing(missing, len(where))[panel.codes]
+        unseen = state.missing_at_end(where)[panel.codes]
         rows = ForecastRows(row_series, steps, by_rule[panel.codes], steps + unseen)
         return to_y(scaled), scaled, to_y, rows

@@ -100,6 +100,27 @@ def first_observed(missing: np.ndarray, panel: Panel) -> np.ndarray:
     return np.minimum.reduceat(position, panel.starts) if len(missing) else position
 
 
+def last_missing_run(missing: np.ndarray, panel: Panel) -> np.ndarray:
+    """How many of each series' last values are missing, in a row.
+
+    ``missing`` holds one flag per row, grouped by series (``panel``); a
+    series missing throughout counts all its values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._panel import panel_of
+    >>> from sklstm._missing_values import last_missing_run
+    >>> last_missing_run(np.array([False, True, True, True, False]),
+    ...                  panel_of([0, 0, 0, 1, 1], 5)).tolist()
+    [2, 0]
+    """
+    if not len(missing):
+        return np.zeros(len(panel.lengths), dtype=np.intp)
+    position = np.where(missing, -1, panel.position)
+    return panel.lengths - 1 - np.maximum.reduceat(position, panel.starts)
+
+
 def trailing_missing(missing: np.ndarray | None, n_series: int) -> np.ndarray:
     """How many of each history's last values are missing, in a row.
 
@@ -123,6 +144,7 @@ def trailing_missing(missing: np.ndarray | None, n_series: int) -> np.ndarray:
 __all__ = [
     "fill_forward",
     "first_observed",
+    "last_missing_run",
     "refuse_empty_series",
     "trailing_missing",
 ]

@@ -21,7 +21,9 @@ from sklstm._forecast_windows import recent_rows
 from sklstm._intervals import fit_noise, interval_scales, noise_centre, step_noise
 from sklstm._missing_values import (
     fill_forward,
+    last_missing_run,
     refuse_empty_series,
+    trailing_missing,
 )
 from sklstm._panel import Panel, joined_labels, locate_series, panel_of
 from sklstm._plain import python_scalar
@@ -66,6 +68,11 @@ class SeriesState:
         The typical one-step noise of the fitted collection, that the scale
         of a series added by ``update`` is relative to (None: there was
         none).
+    missing_run : ndarray of shape (n_series,) or None
+        How many of each series' last values are missing, in a row, over
+        all that ``fit`` and ``update`` saw of it: the mask holds only the
+        last ``width``. None when ``missing`` is None, and in files saved
+        before the runs were kept (then counted from the mask).
     """
 
     labels: np.ndarray
@@ -75,6 +82,7 @@ class SeriesState:
     missing: np.ndarray | None = None
     interval_scale: np.ndarray | None = None
     noise_centre: float | None = None
+    missing_run: np.ndarray | None = None
 
     # ------------------------------------------------------------ locating
 
@@ -118,6 +126,14 @@ class SeriesState:
         """Which recent values of series ``where`` were missing (None: none)."""
         return None if self.missing is None else self.missing[where]
 
+    def missing_at_end(self, where: np.ndarray) -> np.ndarray:
+        """How many of the last values of series ``where`` are missing, in a
+        row: its forecasts are that many steps further from its last
+        observed value than from its end."""
+        if self.missing_run is None:
+            return trailing_missing(self.recent_missing(where), len(where))
+        return self.missing_run[where].astype(np.intp)
+
     def interval_scale_of(self, where: np.ndarray) -> np.ndarray:
         """The factor on the pooled half-width of series ``where``."""
         if self.interval_scale is None:
@@ -145,10 +161,13 @@ class SeriesState:
         adjusted = transform.adjust(y_sorted, panel.sorted_codes, panel.steps_from_end)
         adjusted, missing = fill_forward(adjusted, panel)
         history = recent_rows(np.column_stack([adjusted, X_sorted]), panel, width)
-        recent_missing = recent_rows(missing, panel, width) if missing.any() else None
+        recent_missing = run = None
+        if missing.any():
+            recent_missing = recent_rows(missing, panel, width)
+            run = last_missing_run(missing, panel)
         scales, centre = interval_scale or (None, None)
         return cls(
-            panel.labels, history, transform, grid, recent_missing, scales, centre
+            panel.labels, history, transform, grid, recent_missing, scales, centre, run
         )
 
     def updated(
@@ -194,7 +213,8 @@ class SeriesState:
             if self.grid is None
             else self.grid.continued(index, panel, where, numbering=numbering)
         )
-        missing = missing if missing.any() else None
+        run = self._continued_runs(y_sorted, panel, placed, new, len(history))
+        missing, run = (missing, run) if missing.any() else (None, None)
         scale = self.interval_scale
         if scale is not None and new.any():
             own = np.isin(codes, np.flatnonzero(new))
@@ -202,8 +222,19 @@ class SeriesState:
             noise = step_noise(units, codes[own], len(new))[new]
             scale = np.concatenate([scale, interval_scales(noise, self.noise_centre)])
         return _sorted_state(
-            labels, history, transform, grid, missing, (scale, self.noise_centre)
+            labels, history, transform, grid, missing, (scale, self.noise_centre), run
         )
+
+    def _continued_runs(self, y_sorted, panel: Panel, placed, new, n_series: int):
+        """Each series' run of missing values at its end, once the new rows
+        (their series at ``placed``, ``new`` ones appended) continue it."""
+        runs = np.zeros(n_series, dtype=np.intp)
+        runs[: len(self.labels)] = self.missing_at_end(np.arange(len(self.labels)))
+        added = last_missing_run(np.isnan(y_sorted), panel)
+        # A known series whose new rows are all missing lengthens its run.
+        lengthened = (added == panel.lengths) & ~new
+        runs[placed] = np.where(lengthened, runs[placed] + added, added)
+        return runs
 
     def _refuse_beyond_logarithms(self, y_sorted, panel: Panel) -> None:
         """Refuse values <= 0 where the fitted scaling takes logarithms.
@@ -271,6 +302,7 @@ class SeriesState:
             "_series_missing": None if self.missing is None else self.missing,
             "_series_interval_scale": self.interval_scale,
             "_interval_noise_centre": self.noise_centre,
+            "_series_missing_run": self.missing_run,
         }
 
     @classmethod
@@ -292,6 +324,7 @@ class SeriesState:
         if drift is not None:
             drift = Drift.from_array(drift, architecture["horizon"])
         missing = fitted.get("_series_missing")
+        run = fitted.get("_series_missing_run")
         return cls(
             fitted["series_"],
             fitted["_series_history"],
@@ -300,6 +333,7 @@ class SeriesState:
             None if missing is None else np.asarray(missing) > 0,
             fitted.get("_series_interval_scale"),
             fitted.get("_interval_noise_centre"),
+            None if run is None else np.asarray(run),
         )
 
 
@@ -362,7 +396,13 @@ def _continued_rows(history, missing, rows, panel: Panel, where):
 
 
 def _sorted_state(
-    labels, history, transform: TargetTransform, grid, missing=None, scale=None
+    labels,
+    history,
+    transform: TargetTransform,
+    grid,
+    missing=None,
+    scale=None,
+    missing_run=None,
 ) -> SeriesState:
     """A state whose series are put in the order of their labels.
 
@@ -380,6 +420,7 @@ def _sorted_state(
         None if missing is None else missing[order],
         None if scales is None else scales[order],
         centre,
+        None if missing_run is None else missing_run[order],
     )
 
 
@@ -434,6 +475,7 @@ def check_state(
             f"the mask of missing values has shape {state.missing.shape}, where "
             f"the recent history makes {(n, width)}"
         )
+    problems += _missing_run_problems(state, width)
     scale = state.interval_scale
     if scale is not None and not (
         scale.shape == (n,) and np.isfinite(scale).all() and (scale > 0).all()
@@ -444,6 +486,25 @@ def check_state(
         problems.append("the noise centre must be a positive number")
     if problems:
         raise ValueError("; ".join(problems))
+
+
+def _missing_run_problems(state: SeriesState, width: int) -> list[str]:
+    """What does not fit in the runs of missing values at the series' ends:
+    whole numbers, none without a mask, and each as long as its mask shows
+    (the mask's count, or more once it is all missing)."""
+    run, n = state.missing_run, len(state.labels)
+    if run is None:
+        return []
+    if state.missing is None:
+        return ["the file counts missing values at the series' ends but has no mask"]
+    if state.missing.shape != (n, width):
+        return []  # reported with the mask
+    if run.shape != (n,) or not _whole_numbers(run) or (run < 0).any():
+        return [f"the runs of missing values must be {n} whole numbers >= 0"]
+    shown = trailing_missing(state.missing, n)
+    if (np.minimum(run, width) != shown).any():
+        return ["the runs of missing values disagree with the mask"]
+    return []
 
 
 def _drift_problems(line, drift: bool, n: int) -> list[str]:

@@ -317,6 +317,9 @@ def test_two_processes_learn_around_the_holes_of_one_as_one_process_does(tmp_pat
     together = load(path)
     assert_same_forecasts(together, alone, steps=5)
     np.testing.assert_array_equal(together._series_missing, alone._series_missing)
+    np.testing.assert_array_equal(
+        together._series_missing_run, alone._series_missing_run
+    )
     np.testing.assert_allclose(
         together.calibration_residuals_, alone.calibration_residuals_, atol=1e-5
     )
@@ -565,6 +568,8 @@ def test_series_with_holes_are_learnt_around_here_as_in_one_process(group_of_one
     assert np.isfinite(shared.predict(X[:3], groups=["c"] * 3)).all()
     assert shared._series_missing[2, -2:].all()  # "c" ends in two holes
     np.testing.assert_array_equal(shared._series_missing, alone._series_missing)
+    np.testing.assert_array_equal(shared._series_missing_run, [0, 0, 2, 0, 0, 0])
+    np.testing.assert_array_equal(shared._series_missing_run, alone._series_missing_run)
     # Two steps after "c"'s two holes are four after its last value seen:
     # as far as the tails calibrate.
     assert_same_intervals(shared, alone, steps=2)

@@ -5,8 +5,9 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from _factories import tiny_forecaster, tiny_regressor
+from _factories import reloaded, tiny_forecaster, tiny_regressor
 from sklearn.metrics import r2_score
+from test_persistence import _tampered_file
 
 import sklstm
 from sklstm._series_transforms import fit_target_transform
@@ -516,6 +517,76 @@ def test_a_step_that_missing_values_put_beyond_the_tail_says_so(walks_forecaster
         unseen.predict_interval(np.empty((4, 0)), groups=[1] * 4)
     with pytest.raises(ValueError, match=r"^coverage must be a probability"):
         unseen.predict_interval(np.empty((1, 0)), 1.5, groups=[1])
+
+
+def test_missing_values_beyond_the_kept_history_still_count_for_the_intervals(
+    walks_forecaster,
+):
+    # The forecaster keeps the last 9 values of a series (lookback 8, one
+    # more for relative windows). Ten missing values, given in two updates,
+    # counted as 9: the next step got the width of 10 steps ahead, not 11.
+    complete = walks_forecaster.predict_interval(np.empty((11, 0)), groups=[0] * 11)
+    unseen = pickle.loads(pickle.dumps(walks_forecaster))
+    for _ in range(2):
+        unseen.update(np.empty((5, 0)), np.full(5, np.nan), groups=[0] * 5)
+    after_holes = unseen.predict_interval(np.empty((1, 0)), groups=[0])
+    np.testing.assert_allclose(np.diff(after_holes), np.diff(complete)[10:])
+    with pytest.raises(ValueError, match=r"last 10 value\(s\) of series 0"):
+        unseen.predict_interval(np.empty((2, 0)), groups=[0, 0])
+    # A value seen again ends the run.
+    unseen.update(np.empty((1, 0)), [complete[0, 0]], groups=[0])
+    assert unseen.predict_interval(np.empty((11, 0)), groups=[0] * 11).shape
+
+
+@pytest.mark.parametrize("round_trip", ["pickle", "save"])
+def test_a_fit_counts_all_the_missing_values_at_a_series_end(
+    ends_unseen, round_trip, tmp_path
+):
+    model = reloaded(ends_unseen, round_trip, tmp_path)
+    np.testing.assert_array_equal(model._series_missing_run, [0, 0, 10, 0, 0, 0])
+    with pytest.raises(ValueError, match=r"last 10 value\(s\) of series 2"):
+        model.predict_interval(np.empty((2, 0)), groups=[2, 2])
+    assert model.predict_interval(np.empty((1, 0)), groups=[2]).shape == (1, 2)
+
+
+@pytest.fixture(scope="module")
+def ends_unseen():
+    """A forecaster of random walks whose series 2 misses its last 10 values."""
+    X, y, groups = random_walks()
+    y[np.flatnonzero(groups == 2)[-10:]] = np.nan
+    return tiny_forecaster(lookback=8, horizon=6).fit(X, y, groups=groups)
+
+
+def _set_missing_run(run):
+    def edit(document, arrays):
+        if run is None:
+            document["estimator"]["fitted"]["_series_missing_run"] = None
+            del arrays["_series_missing_run"]
+        else:
+            arrays["_series_missing_run"] = np.asarray(run, dtype=np.float64)
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    "run", [[0, 0, 3, 0, 0, 0], [0, 0, 10, 0, 0, -1], [0, 0, 10.5, 0, 0, 0]]
+)
+def test_load_refuses_runs_of_missing_values_the_mask_does_not_show(
+    ends_unseen, run, tmp_path
+):
+    with pytest.raises(ValueError, match=r"runs of missing values"):
+        sklstm.load(_tampered_file(tmp_path, _set_missing_run(run), ends_unseen))
+
+
+def test_a_file_without_the_runs_counts_the_missing_values_its_history_shows(
+    ends_unseen, tmp_path
+):
+    # Files saved before the runs were kept: as many as the 9 values kept.
+    loaded = sklstm.load(_tampered_file(tmp_path, _set_missing_run(None), ends_unseen))
+    assert loaded._series_missing_run is None
+    assert loaded.predict_interval(np.empty((2, 0)), groups=[2, 2]).shape == (2, 2)
+    with pytest.raises(ValueError, match=r"last 9 value\(s\) of series 2"):
+        loaded.predict_interval(np.empty((3, 0)), groups=[2] * 3)
 
 
 def test_the_regressor_learns_the_observed_outputs_of_partly_missing_rows():
