@@ -221,11 +221,16 @@ def test_the_season_is_found_despite_holes():
 def test_the_season_length_of_a_collection_is_found_despite_holes():
     from sklstm._seasonality import detect_season_length
 
+    # A change needs two observed values, a product of changes four: with
+    # 30 % missing, a quarter of the products are left. Five series of
+    # noise 0.2 found 12 in 61 of 100 draws (here, whether it passed hung on
+    # the draws of the tests before); twenty of noise 0.1 find it in all.
+    rng = np.random.default_rng(0)
     months = np.arange(96)
     collection = []
-    for phase in range(5):
-        values = np.sin(months * np.pi / 6 + phase) + 0.2 * RNG.normal(size=96)
-        values[RNG.choice(96, 29, replace=False)] = np.nan  # 30 % missing
+    for phase in range(20):
+        values = np.sin(months * np.pi / 6 + phase) + 0.1 * rng.normal(size=96)
+        values[rng.choice(96, 29, replace=False)] = np.nan  # 30 % missing
         collection.append(values)
     assert detect_season_length(collection, max_lag=24) == 12
 
