@@ -19,6 +19,7 @@ def format_1_file(tmp_path, model, edit=None):
     fitted = document["estimator"]["fitted"]
     fitted["n_iter_"] = model.n_iter_
     assert fitted.pop("_series_missing") is None  # 0.2 knew no missing values
+    assert fitted.pop("_series_missing_run") is None  # nor runs of them
     assert fitted.pop("_series_drift") is None  # nor drifts
     # Nor interval scales: its intervals pooled the errors unscaled.
     fitted.pop("_series_interval_scale")
