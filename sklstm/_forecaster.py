@@ -30,6 +30,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklstm._compat import Interval, RealNotInt, StrOptions, _fit_context
+from sklstm._error_growth import carried_to_end, pooled_sums
 from sklstm._forecast_settings import (
     ARCHITECTURE_PARAMS,
     ENSEMBLE_SIZE,
@@ -387,7 +388,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         networks' in-sample errors on it are, each relative to the median
         series and shrunk halfway to 1; 1 for one series alone):
         row *i* forecasts from the *i*-th origin, column *h* is ``h + 1``
-        steps ahead, NaN where the series ended first.
+        steps ahead, NaN where the series ended first. Where the errors
+        grow along the tails beyond chance (by more than two standard errors
+        clustered by series), each is carried to its series' end: multiplied
+        by the growth from its origin to the end, as if forecast from there
+        (see "Prediction intervals" in the forecasting guide).
         ``max_steps`` is the longest tail, at most
         ``MAX_CALIBRATED_STEPS = 200``. What ``predict_interval`` calibrates
         on; None after a fit without held-out windows.
@@ -1484,7 +1489,7 @@ def calibrated(forecaster, networks, architecture, tails, change_scales, pooled=
     scales = trained_interval_scales(
         networks, architecture, tails, change_scales, shrinkage, pooled
     )
-    return shrinkage, scales, calibration_errors(moves, shrinkage, scales)
+    return shrinkage, scales, calibration_errors(moves, shrinkage, scales, pooled)
 
 
 def held_out_backtests(networks, architecture, data, panel, fraction):
@@ -1506,14 +1511,26 @@ def held_out_backtests(networks, architecture, data, panel, fraction):
     )
 
 
-def calibration_errors(moves, shrinkage: float, scales=None):
+def calibration_errors(moves, shrinkage: float, scales=None, pooled=None):
     """The errors of the forecasts from the held-out tails (``moves``, as
     :func:`held_out_backtests` returns) made with ``shrinkage``, each
-    divided by its series' interval scale (``scales``; None: 1), and which
-    origins were forecast by rule; ``(None, None)`` without tails."""
+    divided by its series' interval scale (``scales``; None: 1) and carried
+    to its series' end where the errors grow along the tails
+    (:mod:`sklstm._error_growth`), and which origins were forecast by rule;
+    ``(None, None)`` without tails. ``pooled`` as for
+    :func:`trained_interval_scales`."""
     if moves is None:
+        if pooled is not None:
+            pooled_sums(pooled, None)  # the other parts pool their sums
         return None, None
-    return moves.errors(shrinkage, scales), moves.by_rule
+    errors = carried_to_end(
+        moves.errors(shrinkage, scales),
+        moves.codes,
+        moves.distances,
+        moves.by_rule,
+        pooled,
+    )
+    return errors, moves.by_rule
 
 
 def _check_calibration(residuals, by_rule) -> None:

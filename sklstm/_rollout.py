@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from sklstm._error_growth import distance_shares
 from sklstm._forecast_windows import covariate_rows
 from sklstm._intervals import fewest_errors
 from sklstm._missing_values import first_observed
@@ -393,6 +394,9 @@ class HeldOutMoves:
     #: Which origins were forecast flat by rule, without the networks
     #: (:func:`forecast_by_rule`).
     by_rule: np.ndarray
+    #: Each origin's steps to its series' end, as a share of the series'
+    #: tail (:func:`sklstm._error_growth.distance_shares`).
+    distances: np.ndarray
 
     def errors(
         self, shrinkage: float = 0.0, scales: np.ndarray | None = None
@@ -472,11 +476,13 @@ def held_out_moves(
         predicted[rows, : moved.shape[1]] = moved
         actual[rows, : truth.shape[1]] = truth
         start += len(moved)
+    codes = np.concatenate([part[2] for part in parts])
     return HeldOutMoves(
         predicted,
         actual,
-        np.concatenate([part[2] for part in parts]),
+        codes,
         np.concatenate([part[3] for part in parts]),
+        distance_shares(codes, n_origins),
     )
 
 

@@ -342,6 +342,52 @@ def test_two_processes_choose_the_shrinkage_one_process_chooses(tmp_path):
     )
 
 
+def growing_walks():
+    """Six random walks of 60 steps whose steps grow e-fold every 8 steps."""
+    rng = np.random.default_rng(0)
+    steps = rng.normal(size=(6, 60)) * np.exp(np.arange(60) / 8)
+    y = 10 + np.cumsum(steps, axis=1)
+    return np.empty((y.size, 0)), y.ravel(), np.repeat(LABELS, 60)
+
+
+#: Forecasts that are each history's last value (nothing taken out), so
+#: that the held-out errors follow from the values alone.
+NAIVE = dict(
+    horizon=1,
+    shrinkage=1.0,
+    series_scaling="none",
+    season_length=None,
+    drift=False,
+    validation_fraction=0.3,
+)
+
+
+@pytest.mark.slow
+def test_two_processes_carry_the_held_out_errors_as_one_process_does(tmp_path):
+    # The growth of the errors along the tails is the whole collection's,
+    # from the sums of both processes: each carries its own errors by it.
+    from sklstm._rollout import held_out_lengths
+
+    path = str(tmp_path / "model.sklstm")
+    mp.spawn(fit_share, args=(free_port(), path, growing_walks, NAIVE), nprocs=2)
+    X, y, groups = growing_walks()
+    alone = forecaster(**NAIVE).fit(X, y, groups=groups)
+    together = load(path)
+    np.testing.assert_allclose(
+        together.calibration_residuals_, alone.calibration_residuals_, rtol=1e-9
+    )
+    # The naive forecasts' own errors, from each tail's origins (those with
+    # a full history), are carried: the first origins' most.
+    (tail,) = held_out_lengths(np.array([60]), alone.regressor_.validation_fraction, 1)
+    origins = np.arange(60 - 1 - tail, 60 - 1)
+    origins = origins[origins >= 6]  # a history of lookback + 1 values
+    values = y.reshape(6, 60)
+    raw = np.abs(values[:, origins + 1] - values[:, origins])
+    raw = (raw / alone._series_interval_scale[:, None]).ravel()
+    factors = alone.calibration_residuals_[:, 0] / raw
+    assert factors.reshape(6, -1)[:, 0].min() > 2 * factors.reshape(6, -1)[:, -1].max()
+
+
 def holed_rows():
     """:func:`weighted_rows` with two outputs, some missing in series 0 and 1
     (those of the first of two processes) only."""
