@@ -883,7 +883,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         the intervals widen as the errors grow with the horizon. If future
         errors behave like those of the tail, each step's interval holds the
         truth with probability at least ``coverage``. (The tail also chose
-        when training stopped, a small optimistic bias.)
+        when training stopped, a small optimistic bias.) Where the errors
+        grow along the tails beyond chance, each is first carried to its
+        series' end, which lies further from the training windows than any
+        origin of the tail (``calibration_residuals_``).
 
         Parameters
         ----------
