@@ -389,8 +389,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         series and shrunk halfway to 1; 1 for one series alone):
         row *i* forecasts from the *i*-th origin, column *h* is ``h + 1``
         steps ahead, NaN where the series ended first. Where the errors
-        grow along the tails beyond chance (by more than two standard errors
-        clustered by series), each is carried to its series' end: multiplied
+        grow along the tails beyond chance (a one-sided test at 2.5 %, its
+        standard error clustered by series; never for one series), each is
+        carried to its series' end: multiplied
         by the growth from its origin to the end, as if forecast from there
         (see "Prediction intervals" in the forecasting guide).
         ``max_steps`` is the longest tail, at most

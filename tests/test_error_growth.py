@@ -139,6 +139,28 @@ def test_a_growth_in_a_few_series_alone_is_not_taken_out():
     )
 
 
+def test_one_series_alone_is_never_carried():
+    # One cluster: its score sums to 0 by the normal equations, a standard
+    # error of 0 that let any growth pass (half of all noise, one sign).
+    codes, shares, noise = tails(n_series=1, n_origins=40)
+    errors = noise * 3.0 ** (1.0 - shares[:, None])
+    by_rule = np.zeros(len(codes), dtype=bool)
+    np.testing.assert_array_equal(
+        carried_to_end(errors, codes, shares, by_rule), errors
+    )
+
+
+@pytest.mark.parametrize("n_series", [2, 3, 5])
+def test_few_series_carry_noise_about_as_rarely_as_the_test_level(n_series):
+    # Without the small-sample correction and Student's t, errors that do
+    # not grow were carried in 17 %, 9 % and 7 % of draws.
+    carried = 0
+    for seed in range(400):
+        codes, shares, noise = tails(n_series=n_series, seed=seed)
+        carried += error_growth(growth_sums(noise, codes, shares, codes < 0)) > 0
+    assert carried / 400 < 0.05
+
+
 def test_rule_forecasts_and_missing_errors_are_left_as_they_are():
     codes, shares, noise = tails()
     errors = noise * 3.0 ** (1.0 - shares[:, None])
