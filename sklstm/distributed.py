@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator
 from sklstm._distributed_forecaster import fit_forecaster_share
 from sklstm._distributed_training import (
     ProcessGroupFit,
+    agreed,
     check_regressor_shares,
     share_regressor,
 )
@@ -143,6 +144,8 @@ def fit_data_parallel(
     _check_can_fit(estimator, sample_weight)
     group_fit = ProcessGroupFit(process_group)
     try:
+        # As fit checks them, refused on every process if on one.
+        agreed(group_fit, estimator._validate_params)
         if isinstance(estimator, LSTMForecaster):
             fit_forecaster_share(estimator, X, y, groups, group_fit)
         else:

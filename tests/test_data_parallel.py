@@ -695,6 +695,27 @@ def test_a_regressor_refused_here_is_named_as_fit_names_it(
         estimator.fit(X, y)  # as fit says it
 
 
+@pytest.mark.parametrize(
+    ("estimator", "message"),
+    [
+        (forecaster(shrinkage=True), "LSTMForecaster got shrinkage=True"),
+        (forecaster(shrinkage=5.0), "'shrinkage' parameter of LSTMForecaster"),
+        (forecaster(horizon=True), "LSTMForecaster got horizon=True"),
+        # Refused before by the regressor the fit trains, named ShareRegressor.
+        (forecaster(hidden_size=True), "LSTMForecaster got hidden_size=True"),
+        (tiny_regressor(hidden_size=True), "LSTMRegressor got hidden_size=True"),
+    ],
+    ids=["shrinkage-True", "shrinkage-5", "horizon-True", "members", "regressor"],
+)
+def test_parameters_fit_refuses_are_refused_here(group_of_one, estimator, message):
+    # The forecaster's parameters were never checked here: shrinkage=True
+    # fitted the naive forecast, shrinkage=5 forecast five times past it.
+    X, y, groups = panel()
+    with pytest.raises(ValueError, match=re.escape(message)):
+        fit_data_parallel(estimator, X, y, groups=groups)
+    assert not hasattr(estimator, "n_features_in_")
+
+
 def test_the_progress_of_a_shared_fit_names_the_estimator_fitted(group_of_one, capsys):
     t = np.arange(60.0)
     X, y = np.cos(t / 4)[:, None], np.sin(t / 3)
