@@ -393,7 +393,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         standard error clustered by series; never for one series), each is
         carried to its series' end: multiplied
         by the growth from its origin to the end, as if forecast from there
-        (see "Prediction intervals" in the forecasting guide).
+        ("Errors carried to the ends" in ``docs/forecasting.md``).
         ``max_steps`` is the longest tail, at most
         ``MAX_CALIBRATED_STEPS = 200``. What ``predict_interval`` calibrates
         on; None after a fit without held-out windows.
