@@ -351,10 +351,11 @@ def check_regressor_shares(
     """Refuse, on every process at once, a share that ``regressor.fit`` would
     refuse, or shares that cannot make one model together.
 
-    The checks of ``fit`` run on ``regressor`` itself (on a copy, for the
-    attributes validation sets), so that their messages name it; a process
-    that refused alone would leave the others waiting for it in the next
-    collective until the group's timeout.
+    The checks of ``fit`` on the data run on ``regressor`` itself (on a
+    copy, for the attributes validation sets), so that their messages name
+    it; its parameters are checked before, as ``fit_data_parallel`` starts.
+    A process that refused alone would leave the others waiting for it in
+    the next collective until the group's timeout.
 
     Raises
     ------
@@ -364,7 +365,7 @@ def check_regressor_shares(
     """
 
     def outline() -> _ShareOutline:
-        regressor._validate_params()
+        # Its parameters were checked before, by fit_data_parallel.
         X_checked, y_checked, attributes = validate_fit_data(
             regressor, X, y, reset=True
         )
