@@ -92,16 +92,18 @@ def growth_sums(
         squared shares and products.
     """
     n_series = int(codes.max()) + 1 if len(codes) else 0
+    n_steps = errors.shape[1]
     usable = ~np.isnan(errors) & (errors > 0) & ~by_rule[:, None]
     logs = np.log(np.where(usable, errors, 1.0))
     shares = np.broadcast_to(shares[:, None], errors.shape)
     terms = (usable, shares, logs, shares * shares, shares * logs)
-    sums = np.zeros((n_series, errors.shape[1], _SUMS))
-    for column, term in enumerate(terms):
-        summed = np.where(usable, term, 0.0)
-        for step in range(errors.shape[1]):
-            sums[:, step, column] = np.bincount(codes, summed[:, step], n_series)
-    return sums
+    # Each error's cell: its series and step, in a table of series x steps.
+    cells = (codes[:, None] * n_steps + np.arange(n_steps)).ravel()
+    sums = [
+        np.bincount(cells, np.where(usable, term, 0.0).ravel(), n_series * n_steps)
+        for term in terms
+    ]
+    return np.stack(sums, axis=-1).reshape(n_series, n_steps, _SUMS)
 
 
 def error_growth(sums: np.ndarray) -> float:
