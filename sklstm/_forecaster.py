@@ -391,9 +391,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         steps ahead, NaN where the series ended first. Where the errors
         grow along the tails beyond chance (a one-sided test at 2.5 %, its
         standard error clustered by series; never for one series), each is
-        carried to its series' end: multiplied
-        by the growth from its origin to the end, as if forecast from there
-        ("Errors carried to the ends" in ``docs/forecasting.md``).
+        carried to its series' end: multiplied by the growth from its
+        origin to the end, as if forecast from there ("Errors carried to
+        the ends" in ``docs/forecasting.md``).
         ``max_steps`` is the longest tail, at most
         ``MAX_CALIBRATED_STEPS = 200``. What ``predict_interval`` calibrates
         on; None after a fit without held-out windows.
