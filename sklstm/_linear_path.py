@@ -9,7 +9,7 @@ a linear model cannot, and early stopping can fall back to the linear model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import torch
 
@@ -80,6 +80,34 @@ class RidgeStart:
     #: normal equations: no pass over the windows. None when the start does
     #: not know it (some targets missing).
     rms_error: float | None
+    #: The sums over the windows it was solved from, which a later solution
+    #: on more windows can add to instead of reading these again. None when
+    #: some targets were missing (the sums then hold filled-in targets).
+    sums: MomentSums | None = None
+
+
+@dataclass(frozen=True)
+class MomentSums:
+    """Weighted sums over windows and their targets, summed over processes.
+
+    The normal equations follow from them alone, and the sums of two
+    disjoint sets of windows add up to the sums of both (``+``).
+    """
+
+    gram: torch.Tensor  # uncentred, (inputs, inputs)
+    cross: torch.Tensor  # uncentred, (inputs, outputs)
+    input_sum: torch.Tensor
+    target_sum: torch.Tensor
+    target_squares: torch.Tensor  # uncentred, (outputs,)
+    count: torch.Tensor  # the sum of the weights (of the windows, unweighted)
+
+    def __add__(self, other: MomentSums) -> MomentSums:
+        return MomentSums(
+            *(
+                getattr(self, field.name) + getattr(other, field.name)
+                for field in fields(self)
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -102,6 +130,7 @@ def initialise_linear_path(
     data: Batches,
     *,
     penalty: float | None = None,
+    sums: MomentSums | None = None,
 ) -> RidgeStart | None:
     """Set the linear path to the ridge fit of ``data`` and zero the LSTM head.
 
@@ -128,6 +157,10 @@ def initialise_linear_path(
         The training windows and standardised targets.
     penalty : float or None, default=None
         A relative penalty to use instead of choosing one.
+    sums : MomentSums or None, default=None
+        The sums over ``data`` (:func:`moment_sums`), already formed: the
+        solution then reads only the windows that choose the penalty. Not
+        used when some targets are missing.
 
     Returns
     -------
@@ -142,7 +175,9 @@ def initialise_linear_path(
         return None
     if data.weights is not None and data.weights.ndim == 2:
         return _start_with_missing_targets(network, data, penalty)
-    moments = _normal_equations(data, linear.in_features)
+    if sums is None:
+        sums = moment_sums(data, linear.in_features)
+    moments = _normal_equations(sums)
     eigenvalues, vectors = torch.linalg.eigh(moments.gram)
     eigenvalues = eigenvalues.clamp_min(0.0)
     projected = vectors.T @ moments.cross  # (inputs, outputs), in the eigenbasis
@@ -173,7 +208,7 @@ def initialise_linear_path(
     network.head.weight.zero_()
     network.head.bias.copy_(intercept.to(network.head.bias))
     error = _root_mean_square_error(moments, eigenvalues, projected, inverse[best])
-    return RidgeStart(float(relative[best]), error)
+    return RidgeStart(float(relative[best]), error, sums)
 
 
 def _root_mean_square_error(
@@ -221,8 +256,8 @@ def rounding_gains(coefficients: torch.Tensor, moments: _NormalEquations):
     return (weighted.sum(dim=1) / moments.target_std).amax(dim=1)
 
 
-def _normal_equations(data: Batches, n_inputs: int) -> _NormalEquations:
-    """Accumulate the weighted moments of ``data`` in one pass, in float64."""
+def moment_sums(data: Batches, n_inputs: int) -> MomentSums:
+    """The weighted sums over ``data``, in float64, from one pass over it."""
     n_outputs = data.targets.shape[1]
     gram = torch.zeros(n_inputs, n_inputs, dtype=torch.float64)
     cross = torch.zeros(n_inputs, n_outputs, dtype=torch.float64)
@@ -239,21 +274,23 @@ def _normal_equations(data: Batches, n_inputs: int) -> _NormalEquations:
         target_squares += (weighted_targets * targets).sum(dim=0)
     total = float(len(data)) if data.weights is None else float(data.weights.sum())
     count = torch.tensor(total, dtype=torch.float64)
-    gram, cross, input_sum, target_sum, target_squares, count = summed(
-        gram, cross, input_sum, target_sum, target_squares, count
+    return MomentSums(
+        *summed(gram, cross, input_sum, target_sum, target_squares, count)
     )
-    total = float(count)
-    input_mean, target_mean = input_sum / total, target_sum / total
-    input_rms = (gram.diagonal() / total).clamp_min(0.0).sqrt()
-    variance = target_squares / total - target_mean.square()
+
+
+def _normal_equations(sums: MomentSums) -> _NormalEquations:
+    """The centred normal equations and the moments of the sums ``sums``."""
+    total = float(sums.count)
+    input_mean, target_mean = sums.input_sum / total, sums.target_sum / total
+    input_rms = (sums.gram.diagonal() / total).clamp_min(0.0).sqrt()
+    variance = sums.target_squares / total - target_mean.square()
     # A constant target (variance 0 up to rounding) is fitted by the intercept.
     target_std = variance.clamp_min(0.0).sqrt().clamp_min(1e-12)
-    centred_squares = target_squares - total * target_mean.square()
-    gram -= total * torch.outer(input_mean, input_mean)
-    cross -= total * torch.outer(input_mean, target_mean)
+    centred_squares = sums.target_squares - total * target_mean.square()
     return _NormalEquations(
-        gram,
-        cross,
+        sums.gram - total * torch.outer(input_mean, input_mean),
+        sums.cross - total * torch.outer(input_mean, target_mean),
         input_mean,
         target_mean,
         input_rms,

@@ -13,10 +13,16 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
+from sklstm._collective import data_parallel
 from sklstm._compat import Interval, StrOptions, _fit_context
 from sklstm._device import resolve_device
 from sklstm._intervals import conformal_half_width, interval_bounds
-from sklstm._linear_path import initialise_linear_path
+from sklstm._linear_path import (
+    MomentSums,
+    RidgeStart,
+    initialise_linear_path,
+    moment_sums,
+)
 from sklstm._network import (
     RECURRENT_CELLS,
     RecurrentNetwork,
@@ -688,7 +694,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         )
         step_seed = start.seed + (self.t_ if continuing else 0)
         with isolated_torch_rng(step_seed, device):
-            network, optimizer, ridge_started = self._initial_network(
+            network, optimizer, ridge = self._initial_network(
                 X.shape[-1], y.shape[1], start, data, device, incremental, continuing
             )
             history = self._train(
@@ -698,13 +704,15 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             history.start_is_best
             and not continuing
             and not history.interrupted
-            and ridge_started
+            and ridge is not None
         ):
             # No epoch clearly beat the ridge start on the held-out rows: the
             # model is a ridge regression on all rows, held-out ones too, its
             # penalty chosen on them all as RidgeCV would choose it.
             with isolated_torch_rng(step_seed, device):
-                initialise_linear_path(network, data.all)
+                initialise_linear_path(
+                    network, data.all, sums=_sums_of_all(ridge, data)
+                )
         self._record(
             network,
             optimizer,
@@ -875,8 +883,8 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         device: torch.device,
         incremental: bool,
         continuing: bool,
-    ) -> tuple[torch.nn.Module, torch.optim.Optimizer, bool]:
-        """The network and optimiser to train, and whether it is a ridge start.
+    ) -> tuple[torch.nn.Module, torch.optim.Optimizer, RidgeStart | None]:
+        """The network and optimiser to train, and its ridge start (if it is one).
 
         A continued fit trains a copy of the fitted network (``partial_fit``
         also resumes its optimiser); a new one starts at the ridge regression
@@ -912,7 +920,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             for group, scale in zip(optimizer.param_groups, scales, strict=True):
                 group["lr_scale"] = scale  # a schedule ends with fit
                 group["lr"] = self.learning_rate_init * scale
-        return network, optimizer, ridge is not None
+        return network, optimizer, ridge
 
     def _train(
         self,
@@ -1125,6 +1133,24 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
 def _observed(missing: np.ndarray | None) -> np.ndarray | None:
     """Which targets are observed, one row per sample (None: all are)."""
     return None if missing is None else ~missing
+
+
+def _sums_of_all(ridge: RidgeStart, data: _FitData) -> MomentSums | None:
+    """The ridge start's sums over the training windows, grown to all windows.
+
+    Only the held-out windows are read: with every window of the same
+    weight, the training windows and the held-out ones are all of them,
+    and their sums add up. None (all windows are read again) when the
+    windows are weighted, whose training weights were rescaled, or in a
+    data-parallel fit, whose processes must all take the same path.
+    """
+    if ridge.sums is None or data.all.weights is not None:
+        return None
+    if data_parallel() is not None:
+        return None
+    if data.validation is None:
+        return ridge.sums
+    return ridge.sums + moment_sums(data.validation, ridge.sums.gram.shape[0])
 
 
 def _targets_on_device(

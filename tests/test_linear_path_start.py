@@ -7,6 +7,7 @@ from sklearn.linear_model import RidgeCV
 
 from sklstm import LSTMForecaster, LSTMRegressor
 from sklstm import _linear_path as linear_path
+from sklstm import _regressor as regressor_module
 from sklstm import _training as training
 from sklstm._linear_path import RELATIVE_PENALTIES, initialise_linear_path
 from sklstm._network import RecurrentNetwork
@@ -138,6 +139,31 @@ def test_when_no_epoch_beats_the_ridge_start_the_model_is_ridge_on_all_rows():
     ridge = ridgecv_on_the_same_grid(windows, y_std)  # on every row, held-out too
     expected = ridge.predict(windows) * y.std() + y.mean()
     np.testing.assert_allclose(model.predict(X), expected, rtol=0, atol=1e-3 * y.std())
+
+
+def test_falling_back_to_ridge_on_all_rows_reads_only_the_held_out_rows_again(
+    monkeypatch,
+):
+    # The start solved the training rows' normal equations; the fallback to
+    # ridge on all rows adds the held-out rows' sums to them instead of
+    # reading every window a second time (the penalty is chosen again from
+    # leave-one-out errors, read apart).
+    read = []
+    sums_of = linear_path.moment_sums
+
+    def counted(data, n_inputs):
+        read.append(len(data))
+        return sums_of(data, n_inputs)
+
+    monkeypatch.setattr(linear_path, "moment_sums", counted)
+    monkeypatch.setattr(regressor_module, "moment_sums", counted)
+    X, y = TREND[:-1, None], TREND[1:]
+    model = LSTMRegressor(
+        lookback=4, hidden_size=8, max_iter=1, learning_rate_init=5.0,
+        early_stopping=True, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    assert model.best_validation_score_ > max(model.validation_scores_)
+    assert sum(read) == len(X)
 
 
 def test_the_output_layer_and_linear_path_learn_at_a_rate_scaled_to_the_start_error():
