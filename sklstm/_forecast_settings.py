@@ -12,8 +12,7 @@ fitted exactly as without.
 setting ('auto')        one series               several series
 =====================  =======================  ==============================
 ``strategy``           ``'recursive'``          ``'direct'`` if ``horizon > 1``
-``n_networks``         1                        5
-``max_series``         all                      2/5 per network (>= 100)
+``n_networks``         1                        2
 ``series_scaling``     ``'none'``               ``'last'``
 ``season_length``      None (no adjustment)     found from the data
 ``drift``              False                    True (not with log scalings)
@@ -51,7 +50,7 @@ ARCHITECTURE_PARAMS = (
     "n_networks",
 )
 #: Networks ``n_networks='auto'`` trains on several series (one on one series).
-ENSEMBLE_SIZE = 5
+ENSEMBLE_SIZE = 2
 
 
 def resolve_architecture(
@@ -82,7 +81,7 @@ def resolve_architecture(
     ('recursive', 1, 'none')
     >>> many = resolve_architecture(params, [np.arange(30.0)] * 3)
     >>> many["strategy"], many["n_networks"], many["series_scaling"]
-    ('direct', 5, 'last')
+    ('direct', 2, 'last')
     """
     architecture = {name: params[name] for name in ARCHITECTURE_PARAMS}
     many = len(series) > 1

@@ -258,27 +258,32 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ``random_state``), whose forecasts are averaged: an ensemble, as
         N-BEATS and the recurrent networks of Hewamalage et al. (2021) are
         used, which forecasts more accurately than any one of them.
-        ``'auto'`` is 5 for several series and 1 for one series; fitting
+        ``'auto'`` is 2 for several series and 1 for one series; fitting
         takes that many times as long, less with ``max_series``.
         ``regressor_`` is the first network.
 
         .. versionadded:: 0.2
+        .. versionchanged:: 0.3
+           ``'auto'`` trains 2 networks on several series (5 before).
     max_series : int, float or 'auto', default='auto'
         The series each network of the ensemble trains on, drawn at random
         for each (bagging by series; seeded from ``random_state``): a share
         of them (float in (0, 1]), a number of them (int), or ``'auto'``:
-        2/5 of them, but at least 100 (all in a smaller collection), and
-        all of them for one network. Every network forecasts every series.
-        Five networks on 2/5 of the series each cost 1.4 to 3.3 times one
-        network on all of them (five on all of them: about five times),
-        and forecast M1, M3 and Tourism monthly about as accurately as
-        five networks on all of them, over two or three random states
-        (``docs/performance.md``). Only series with a window to train on
-        are drawn; set 1.0 for every network to train on every series.
+        all of them. Every network forecasts every series. Five networks
+        on 2/5 of the series each cost 1.4 to 3.3 times one network on all
+        of them (five on all of them: about five times), and forecast M1,
+        M3 and Tourism monthly about as accurately as five networks on all
+        of them (``docs/performance.md``). Only series with a window to
+        train on are drawn.
 
         .. versionadded:: 0.3
-    hidden_size : int, default=32
-        Units per LSTM layer and direction.
+    hidden_size : int, default=16
+        Units per LSTM layer and direction. 16 units forecast M1, M3 and
+        Tourism as accurately as 32 in half the time (``docs/performance.md``,
+        *Two networks of 16 units*).
+
+        .. versionchanged:: 0.3
+           The default is 16 (32 before).
     num_layers : int, default=1
         Stacked LSTM layers.
     dropout : float, default=0.0
@@ -428,7 +433,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     =====================  =======================  ==========================
     ``strategy``           ``'recursive'``          ``'direct'`` if
                                                     ``horizon > 1``
-    ``n_networks``         1                        5
+    ``n_networks``         1                        2
     ``series_scaling``     ``'none'``               ``'last'``
     ``season_length``      None (no adjustment)     found from the data
     ``drift``              False                    True
@@ -483,18 +488,19 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     training fold, so use ``TimeSeriesSplit`` with ``gap=0`` (the default);
     for many series, :class:`sklstm.model_selection.MultiSeriesSplit`.
 
-    Fitted on several series, the forecaster trains one network on the
-    windows of every series (a global model); with ``n_networks='auto'``,
-    five such networks. The defaults for several series were chosen by mean
-    MASE over the M1 and M3 monthly collections, 18 steps ahead, with only
-    ``lookback=24``, ``horizon=18`` and ``random_state`` set
-    (``benchmarks/global_accuracy.py``; the Tourism monthly collection
-    checked them), one change after another (M1 / M3 / Tourism, single
-    networks averaged over random states): recursive forecasts from full
-    windows 1.15 / 0.95 / 1.60; direct forecasts, short windows and no
-    leak into early stopping 1.13 / 0.93 / 1.50; seasons taken out
-    1.10 / 0.86 / 1.44; five networks 1.09 / 0.86 / 1.42, against
-    AutoETS's 1.09 / 0.86 / 1.53. ``series_scaling='last'`` was chosen on
+    Fitted on several series, the forecaster trains one network on the windows
+    of every series (a global model); with ``n_networks='auto'``, two such
+    networks of 16 units each. The defaults for several series were chosen by
+    mean MASE over the M1 and M3 monthly collections, 18 steps ahead, with
+    only ``lookback=24``, ``horizon=18`` and ``random_state`` set
+    (``benchmarks/global_accuracy.py``; the Tourism monthly collection checked
+    them), one change after another (M1 / M3 / Tourism, single networks
+    averaged over random states): recursive forecasts from full windows 1.15 /
+    0.95 / 1.60; direct forecasts, short windows and no leak into early
+    stopping 1.13 / 0.93 / 1.50; seasons taken out 1.10 / 0.86 / 1.44; five
+    networks 1.09 / 0.86 / 1.42, against AutoETS's 1.09 / 0.86 / 1.53; two
+    networks of 16 units instead of five of 32, 1.084 / 0.860 / 1.365 in half
+    the time (three random states). ``series_scaling='last'`` was chosen on
     recursive forecasts: windows relative to their last value scored 1.17
     on M1 and 0.92 on M3; levels scaled by their mean 1.38 and 1.09,
     standardised levels 1.64 and 1.21, centred log levels 1.69 and 0.98,
@@ -624,7 +630,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         shrinkage: float | str = "auto",
         n_networks: int | str = "auto",
         max_series: int | float | str = "auto",
-        hidden_size: int = 32,
+        hidden_size: int = 16,
         num_layers: int = 1,
         dropout: float = 0.0,
         bidirectional: bool = False,
@@ -1413,7 +1419,7 @@ def without_own_residuals(member: LSTMRegressor) -> LSTMRegressor:
     A forecaster calibrates its intervals from its own backtests
     (:func:`calibration_errors`), not from its networks' one-window
     residuals. Kept, those would be a table of held-out windows x horizon
-    per network: 8 MB for the five networks of M3 monthly, in memory while
+    per network: 8 MB for five networks of M3 monthly, in memory while
     the backtests run and in every saved file. The empty table still says,
     as None would not, that the network held rows out.
     """
@@ -1439,7 +1445,7 @@ def members_weights(forecaster, n_networks: int, trainable, seed: int, windows):
     (windows of weight 0 cost no training step).
     """
     weights, codes, labels = windows
-    n_chosen = series_per_member(forecaster.max_series, n_networks, len(trainable))
+    n_chosen = series_per_member(forecaster.max_series, len(trainable))
     for member in range(n_networks):
         chosen = member_series(trainable, n_chosen, seed, member)
         # By hash: np.isin of object labels (strings from pandas) compares

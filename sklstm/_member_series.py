@@ -1,15 +1,12 @@
 """Which series each network of a forecaster's ensemble trains on.
 
-An ensemble of networks each trained on every window of every series costs
-``n_networks`` times one network. Trained instead on a random share of the
-series each (bagging by series, as a random forest bags rows), the members
-cost a fraction of that and differ more from one another, and their
-average forecasts as well as an ensemble of networks that all saw every
-series (the measurements are in ``docs/performance.md``). Every member
-still forecasts every series: a global model learns what the series share.
-
-A small collection gives too few series to share out: each member then
-trains on at least :data:`MIN_MEMBER_SERIES` of them (all, below that).
+By default every network trains on every series, and the networks differ by
+their random starts and the order of their batches. ``max_series`` trains
+each instead on its own random share of the series (bagging by series, as
+a random forest bags rows): the members then cost a fraction of one network
+on all of them and differ more from one another (the measurements are in
+``docs/performance.md``). Every member still forecasts every series: a
+global model learns what the series share.
 """
 
 from __future__ import annotations
@@ -19,36 +16,23 @@ from numbers import Integral
 
 import numpy as np
 
-#: The share of the series each member of an ensemble trains on, with
-#: ``max_series='auto'``.
-MEMBER_SHARE = 0.4
 
-#: The fewest series a member trains on with ``max_series='auto'`` (all of
-#: them in a collection of fewer).
-MIN_MEMBER_SERIES = 100
+def series_per_member(max_series, n_series: int) -> int:
+    """How many of ``n_series`` series each network of an ensemble trains on.
 
-
-def series_per_member(max_series, n_networks: int, n_series: int) -> int:
-    """How many of ``n_series`` series each of ``n_networks`` networks trains on.
-
-    ``max_series`` is the forecaster's parameter: ``'auto'`` (all for one
-    network, else :data:`MEMBER_SHARE` of them but at least
-    :data:`MIN_MEMBER_SERIES`), a share (float in (0, 1]) or a number (int;
-    at most ``n_series``).
+    ``max_series`` is the forecaster's parameter: ``'auto'`` (all of them),
+    a share (float in (0, 1]) or a number (int; at most ``n_series``).
 
     Examples
     --------
     >>> from sklstm._member_series import series_per_member
-    >>> [series_per_member("auto", 5, n) for n in (20, 200, 1428)]
-    [20, 100, 572]
-    >>> series_per_member("auto", 1, 1428), series_per_member(0.5, 1, 10)
-    (1428, 5)
+    >>> series_per_member("auto", 1428), series_per_member(0.4, 1428)
+    (1428, 572)
+    >>> series_per_member(0.5, 10), series_per_member(50, 20)
+    (5, 20)
     """
     if max_series == "auto":
-        if n_networks == 1:
-            return n_series
-        shared = math.ceil(MEMBER_SHARE * n_series)
-        return max(shared, min(n_series, MIN_MEMBER_SERIES))
+        return n_series
     if isinstance(max_series, Integral):
         return min(int(max_series), n_series)
     return max(1, math.ceil(max_series * n_series))

@@ -209,17 +209,12 @@ def test_each_network_of_an_ensemble_trains_on_its_share_of_the_series():
     assert np.isfinite(model.predict(np.empty((8, 0)), groups=future)).all()
 
 
-def test_auto_shares_the_series_out_in_a_large_collection_only():
-    # 'auto': 2/5 of the series for each of several networks, but at least
-    # 100 of them, so all of them in a small collection (and for one
-    # network: sklstm._member_series).
+def test_auto_trains_every_network_on_every_series_of_a_large_collection():
+    # 'auto': every series for every network, however many there are (2/5
+    # of them before, in a collection of 100 series or more).
     every = trained_windows(250, 4, n_networks=2, max_series=1.0)
-    np.testing.assert_allclose(
-        np.array(trained_windows(250, 4, n_networks=2)) / every[0], [0.4, 0.4]
-    )
-    assert trained_windows(20, 4, n_networks=2) == trained_windows(
-        20, 4, n_networks=2, max_series=1.0
-    )
+    assert trained_windows(250, 4, n_networks=2) == every
+    assert trained_windows(250, 4, n_networks=2, max_series=0.4) == [0.4 * every[0]] * 2
 
 
 @pytest.mark.parametrize("max_series", [0, 1.5, -0.2, "all"])
@@ -590,7 +585,7 @@ def test_integer_series_labels_survive_saving(tmp_path):
 
 
 def test_many_series_train_an_ensemble_whose_forecast_is_the_mean(fitted):
-    assert len(fitted._members()) == 5  # n_networks='auto' with groups
+    assert len(fitted._members()) == 2  # n_networks='auto' with groups
     weights = [m.network_.rnn.weight_hh_l0.detach() for m in fitted._members()]
     assert not torch.equal(weights[0], weights[1])  # each its own start
     # One step: later recursive steps feed the ensemble's mean back.
@@ -619,8 +614,8 @@ def test_one_network_is_the_first_of_the_ensemble(fitted):
 def test_a_changed_ensemble_size_is_refused_by_warm_start(fitted):
     X, y, groups, _ = collection()
     model = pickle.loads(pickle.dumps(fitted)).set_params(warm_start=True)
-    with pytest.raises(ValueError, match=r"n_networks=2 \(fitted with 5\)"):
-        model.set_params(n_networks=2).fit(X, y, groups=groups)
+    with pytest.raises(ValueError, match=r"n_networks=3 \(fitted with 2\)"):
+        model.set_params(n_networks=3).fit(X, y, groups=groups)
 
 
 def test_onnx_refuses_an_ensemble_of_many_series_as_many_series(fitted):
@@ -649,9 +644,9 @@ def test_a_file_saved_before_ensembles_and_seasons_loads_and_refits(tmp_path):
         old.predict(X_future, groups=future_groups),
         model.predict(X_future, groups=future_groups),
     )
-    # Continuing needs the one network it has, not the five of 'auto'.
+    # Continuing needs the one network it has, not the two of 'auto'.
     old.set_params(warm_start=True, max_iter=1, season_length=None)
-    with pytest.raises(ValueError, match=r"n_networks=5 \(fitted with 1\)"):
+    with pytest.raises(ValueError, match=r"n_networks=2 \(fitted with 1\)"):
         old.fit(X, y, groups=groups)
     old.set_params(n_networks=1).fit(X, y, groups=groups)
     assert len(old._members()) == 1 and old.n_iter_ == model.n_iter_ + 1

@@ -193,7 +193,7 @@ def test_the_collection_decides_the_auto_settings_not_groups():
     one = tiny(horizon=3).fit(
         X.iloc[:N_STEPS], y.iloc[:N_STEPS], groups=labels[:N_STEPS]
     )
-    assert many._fitted_architecture()["n_networks"] == 5
+    assert many._fitted_architecture()["n_networks"] == 2
     assert many._fitted_architecture()["strategy"] == "direct"
     assert one._fitted_architecture()["n_networks"] == 1
     assert one._fitted_architecture()["series_scaling"] == "none"
