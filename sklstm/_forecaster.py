@@ -259,8 +259,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         N-BEATS and the recurrent networks of Hewamalage et al. (2021) are
         used, which forecasts more accurately than any one of them.
         ``'auto'`` is 2 for several series and 1 for one series; fitting
-        takes that many times as long, less with ``max_series``.
-        ``regressor_`` is the first network.
+        takes that many times as long, less with ``max_series``. A fit with
+        ``warm_start=True`` continues the fitted networks, however many
+        ``'auto'`` gave then. ``regressor_`` is the first network.
 
         .. versionadded:: 0.2
         .. versionchanged:: 0.3
@@ -270,11 +271,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         for each (bagging by series; seeded from ``random_state``): a share
         of them (float in (0, 1]), a number of them (int), or ``'auto'``:
         all of them. Every network forecasts every series. Five networks
-        on 2/5 of the series each cost 1.4 to 3.3 times one network on all
-        of them (five on all of them: about five times), and forecast M1,
-        M3 and Tourism monthly about as accurately as five networks on all
-        of them (``docs/performance.md``). Only series with a window to
-        train on are drawn.
+        of 32 units on 2/5 of the series each (the default before 0.3) cost
+        1.4 to 3.3 times one network on all of them (five on all of them:
+        about five times), and forecast M1, M3 and Tourism monthly about as
+        accurately as five networks on all of them (``docs/performance.md``).
+        Only series with a window to train on are drawn.
 
         .. versionadded:: 0.3
     hidden_size : int, default=16
@@ -744,6 +745,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.get_params(deep=False), series, warn_if_deprecated=True
         )
         if self.warm_start and self.__sklearn_is_fitted__():
+            if self.n_networks == "auto":
+                # Continues the fitted ensemble, whatever 'auto' gave when it
+                # was fitted (5 networks before 0.3).
+                fitted_networks = self._fitted_architecture()["n_networks"]
+                architecture["n_networks"] = fitted_networks
             self._check_same_architecture(architecture, len(series), features)
         _check_long_enough(panel, architecture, X_checked.shape[1])
         width = history_width(architecture)

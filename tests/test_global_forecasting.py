@@ -618,6 +618,18 @@ def test_a_changed_ensemble_size_is_refused_by_warm_start(fitted):
         model.set_params(n_networks=3).fit(X, y, groups=groups)
 
 
+def test_a_warm_start_with_auto_continues_the_fitted_ensemble():
+    # A model fitted when 'auto' meant 5 networks keeps its 5 when continued
+    # with 'auto', the value its parameters recorded.
+    X, y, groups, _ = collection()
+    model = tiny(n_networks=5, max_iter=2).fit(X, y, groups=groups)
+    before = [member.n_iter_ for member in model._members()]
+    model.set_params(n_networks="auto", warm_start=True, max_iter=1)
+    model.fit(X, y, groups=groups)
+    assert len(model._members()) == 5
+    assert [member.n_iter_ for member in model._members()] == [n + 1 for n in before]
+
+
 def test_onnx_refuses_an_ensemble_of_many_series_as_many_series(fitted):
     with pytest.raises(ValueError, match=r"fitted on \d+ series.*per series"):
         sklstm.to_onnx(fitted)
@@ -644,11 +656,13 @@ def test_a_file_saved_before_ensembles_and_seasons_loads_and_refits(tmp_path):
         old.predict(X_future, groups=future_groups),
         model.predict(X_future, groups=future_groups),
     )
-    # Continuing needs the one network it has, not the two of 'auto'.
+    # Continuing with 'auto' (what it loads with) trains the one network it
+    # has; asking for another number is refused.
     old.set_params(warm_start=True, max_iter=1, season_length=None)
     with pytest.raises(ValueError, match=r"n_networks=2 \(fitted with 1\)"):
-        old.fit(X, y, groups=groups)
-    old.set_params(n_networks=1).fit(X, y, groups=groups)
+        old.set_params(n_networks=2).fit(X, y, groups=groups)
+    assert old.get_params()["n_networks"] == 2
+    old.set_params(n_networks="auto").fit(X, y, groups=groups)
     assert len(old._members()) == 1 and old.n_iter_ == model.n_iter_ + 1
 
 
