@@ -53,6 +53,9 @@ GROWTH_TEST_LEVEL = 0.025
 #: products.
 _SUMS = 5
 
+#: The held-out errors (origins x steps) :func:`growth_sums` reads at a time.
+VALUES_PER_PASS = 2**16
+
 
 def distance_shares(codes: np.ndarray, tail_lengths: np.ndarray) -> np.ndarray:
     """Each origin's steps to its series' end, as a share of its tail.
@@ -92,6 +95,24 @@ def growth_sums(
         squared shares and products.
     """
     n_series = int(codes.max()) + 1 if len(codes) else 0
+    n_steps = errors.shape[1]
+    sums = np.zeros((n_series, n_steps, _SUMS))
+    # A slice of the origins at a time: the temporaries grow with the
+    # slice, not with the held-out tails of the whole collection.
+    per_pass = max(VALUES_PER_PASS // max(n_steps, 1), 1)
+    for start in range(0, len(errors), per_pass):
+        part = slice(start, start + per_pass)
+        low = int(codes[part].min())
+        span = int(codes[part].max()) + 1 - low
+        sums[low : low + span] += _slice_sums(
+            errors[part], codes[part] - low, shares[part], by_rule[part], span
+        )
+    return sums
+
+
+def _slice_sums(errors, codes, shares, by_rule, n_series: int) -> np.ndarray:
+    """:func:`growth_sums` of some origins, whose series are ``codes`` (from 0
+    to ``n_series - 1``)."""
     n_steps = errors.shape[1]
     usable = ~np.isnan(errors) & (errors > 0) & ~by_rule[:, None]
     logs = np.log(np.where(usable, errors, 1.0))

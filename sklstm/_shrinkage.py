@@ -30,6 +30,9 @@ import numpy as np
 #: The shrinkages ``shrinkage='auto'`` chooses from.
 SHRINKAGE_GRID = np.arange(21) / 20
 
+#: The held-out values (origins x steps) :func:`series_gains` reads at a time.
+VALUES_PER_PASS = 2**16
+
 
 def shrunk_moves(
     moves: np.ndarray, shrinkage: float, by_rule: np.ndarray | None = None
@@ -98,24 +101,26 @@ def series_gains(
     >>> float(SHRINKAGE_GRID[gains.argmin()]), float(gains.min())
     (0.5, -1.5)
     """
-    kept = ~by_rule
-    predicted, actual, codes = predicted[kept], actual[kept], codes[kept]
-    observed = ~np.isnan(actual) & ~np.isnan(predicted)
-    cells = observed.sum(axis=1)
-    origins = cells > 0
-    if not origins.any():
-        return np.empty((0, len(SHRINKAGE_GRID)))
-    predicted = np.where(observed, predicted, 0.0)[origins]
-    actual = np.where(observed, actual, 0.0)[origins]
-    series, codes = np.unique(codes[origins], return_inverse=True)
-    counts = np.bincount(codes, cells[origins], minlength=len(series))
-    unshrunk = np.abs(actual - predicted).sum(axis=1)
-    gains = np.empty((len(series), len(SHRINKAGE_GRID)))
-    for column, shrinkage in enumerate(SHRINKAGE_GRID):
-        # Cells without a truth are 0 - 0 in both sums: they add nothing.
-        shrunk = np.abs(actual - (1.0 - shrinkage) * predicted).sum(axis=1)
-        gains[:, column] = np.bincount(codes, shrunk - unshrunk, len(series)) / counts
-    return gains
+    n_codes = int(codes.max()) + 1 if len(codes) else 0
+    totals = np.zeros((n_codes, len(SHRINKAGE_GRID)))
+    counts = np.zeros(n_codes)
+    kept = np.flatnonzero(~by_rule)
+    # A pass over a slice of the origins at a time: the temporaries grow
+    # with the slice, not with the held-out tails of the whole collection.
+    per_pass = max(VALUES_PER_PASS // max(predicted.shape[1], 1), 1)
+    for start in range(0, len(kept), per_pass):
+        rows = kept[start : start + per_pass]
+        moved, truth, series = predicted[rows], actual[rows], codes[rows]
+        observed = ~np.isnan(truth) & ~np.isnan(moved)
+        moved = np.where(observed, moved, 0.0)
+        truth = np.where(observed, truth, 0.0)
+        counts += np.bincount(series, observed.sum(axis=1), n_codes)
+        unshrunk = np.abs(truth - moved).sum(axis=1)
+        for column, shrinkage in enumerate(SHRINKAGE_GRID):
+            shrunk = np.abs(truth - (1.0 - shrinkage) * moved).sum(axis=1)
+            totals[:, column] += np.bincount(series, shrunk - unshrunk, n_codes)
+    scored = counts > 0
+    return totals[scored] / counts[scored, None]
 
 
 def chosen_shrinkage(gains: np.ndarray) -> float:
