@@ -279,9 +279,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
         .. versionadded:: 0.3
     hidden_size : int, default=16
-        Units per LSTM layer and direction. 16 units forecast M1, M3 and
-        Tourism as accurately as 32 in half the time (``docs/performance.md``,
-        *Two networks of 16 units*).
+        Units per LSTM layer and direction. Two networks of 16 units
+        forecast the M1, M3 and Tourism collections as accurately as five
+        of 32, in about half the time (``docs/performance.md``, *Two
+        networks of 16 units*).
 
         .. versionchanged:: 0.3
            The default is 16 (32 before).
