@@ -746,12 +746,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.get_params(deep=False), series, warn_if_deprecated=True
         )
         if self.warm_start and self.__sklearn_is_fitted__():
-            if self.n_networks == "auto":
-                # Continues the fitted ensemble, whatever 'auto' gave when it
-                # was fitted (5 networks before 0.3).
-                fitted_networks = self._fitted_architecture()["n_networks"]
-                architecture["n_networks"] = fitted_networks
-            self._check_same_architecture(architecture, len(series), features)
+            architecture = self._continued(architecture, len(series), features)
         _check_long_enough(panel, architecture, X_checked.shape[1])
         width = history_width(architecture)
         transform = target_transform(series, panel, architecture)
@@ -1259,6 +1254,19 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"shrinkage_ must be between 0 and 1; got {fitted.shrinkage!r}"
             )
+
+    def _continued(self, architecture: dict, n_series: int, features: dict) -> dict:
+        """The architecture a warm start continues training.
+
+        ``n_networks='auto'`` continues the fitted networks, however many
+        ``'auto'`` gave when they were fitted (5 before 0.3); any other
+        change is refused (:meth:`_check_same_architecture`).
+        """
+        if self.n_networks == "auto":
+            fitted_networks = self._fitted_architecture()["n_networks"]
+            architecture = {**architecture, "n_networks": fitted_networks}
+        self._check_same_architecture(architecture, n_series, features)
+        return architecture
 
     def _check_same_architecture(
         self, architecture: dict, n_series: int, features: dict
