@@ -240,6 +240,27 @@ def test_the_growth_of_the_held_out_errors_is_summed_a_slice_at_a_time():
     )
 
 
+def test_the_held_out_errors_take_one_table():
+    # The errors of the held-out forecasts (origins x horizon), shrunk and
+    # scaled, are the calibration residuals a fit keeps: one new table,
+    # computed in place (three tables at once before).
+    rng = np.random.default_rng(0)
+    origins, horizon = 100_000, 18
+    moves = sklstm._rollout.HeldOutMoves(
+        predicted=rng.standard_normal((origins, horizon)),
+        actual=rng.standard_normal((origins, horizon)),
+        codes=np.repeat(np.arange(1_000), origins // 1_000),
+        by_rule=rng.random(origins) < 0.05,
+        distances=rng.random(origins),
+    )
+    scales = rng.uniform(0.5, 2.0, 1_000)
+    errors, peak_mb = _traced(moves.errors, 0.25, scales)
+    kept = np.where(moves.by_rule, 1.0, 0.75)[:, None] * moves.predicted
+    expected = np.abs(kept - moves.actual) / scales[moves.codes][:, None]
+    np.testing.assert_allclose(errors, expected, rtol=1e-12)
+    assert peak_mb < 1.5 * errors.nbytes / 2**20
+
+
 def _threads_around_a_fit() -> tuple[int, int, str]:
     X = np.random.default_rng(0).standard_normal((60, 2))
     before = torch.get_num_threads()
