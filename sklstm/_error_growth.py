@@ -45,6 +45,8 @@ from collections.abc import Callable
 import numpy as np
 from scipy.stats import t as student_t
 
+from sklstm._origin_slices import origin_slices
+
 #: The one-sided level of the test a growth must pass to be taken out.
 GROWTH_TEST_LEVEL = 0.025
 
@@ -52,9 +54,6 @@ GROWTH_TEST_LEVEL = 0.025
 #: distances, of the log errors, of the squared distances and of their
 #: products.
 _SUMS = 5
-
-#: The held-out errors (origins x steps) :func:`growth_sums` reads at a time.
-VALUES_PER_PASS = 2**16
 
 
 def distance_shares(codes: np.ndarray, tail_lengths: np.ndarray) -> np.ndarray:
@@ -97,11 +96,7 @@ def growth_sums(
     n_series = int(codes.max()) + 1 if len(codes) else 0
     n_steps = errors.shape[1]
     sums = np.zeros((n_series, n_steps, _SUMS))
-    # A slice of the origins at a time: the temporaries grow with the
-    # slice, not with the held-out tails of the whole collection.
-    per_pass = max(VALUES_PER_PASS // max(n_steps, 1), 1)
-    for start in range(0, len(errors), per_pass):
-        part = slice(start, start + per_pass)
+    for part in origin_slices(len(errors), n_steps):
         low = int(codes[part].min())
         span = int(codes[part].max()) + 1 - low
         sums[low : low + span] += _slice_sums(

@@ -27,11 +27,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sklstm._origin_slices import origin_slices
+
 #: The shrinkages ``shrinkage='auto'`` chooses from.
 SHRINKAGE_GRID = np.arange(21) / 20
-
-#: The held-out values (origins x steps) :func:`series_gains` reads at a time.
-VALUES_PER_PASS = 2**16
 
 
 def shrunk_moves(
@@ -105,11 +104,8 @@ def series_gains(
     totals = np.zeros((n_codes, len(SHRINKAGE_GRID)))
     counts = np.zeros(n_codes)
     kept = np.flatnonzero(~by_rule)
-    # A pass over a slice of the origins at a time: the temporaries grow
-    # with the slice, not with the held-out tails of the whole collection.
-    per_pass = max(VALUES_PER_PASS // max(predicted.shape[1], 1), 1)
-    for start in range(0, len(kept), per_pass):
-        rows = kept[start : start + per_pass]
+    for part in origin_slices(len(kept), predicted.shape[1]):
+        rows = kept[part]
         moved, truth, series = predicted[rows], actual[rows], codes[rows]
         observed = ~np.isnan(truth) & ~np.isnan(moved)
         moved = np.where(observed, moved, 0.0)

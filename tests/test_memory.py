@@ -197,20 +197,31 @@ def _traced(function, *args):
         tracemalloc.stop()
 
 
+def _held_out_tails(origins: int = 100_000, horizon: int = 18):
+    """Held-out forecasts of 1 000 series: a tenth of the truths missing,
+    a twentieth of the origins forecast by rule."""
+    rng = np.random.default_rng(0)
+    actual = rng.standard_normal((origins, horizon))
+    actual[rng.random(actual.shape) < 0.1] = np.nan
+    return sklstm._rollout.HeldOutMoves(
+        predicted=rng.standard_normal((origins, horizon)),
+        actual=actual,
+        codes=np.repeat(np.arange(1_000), origins // 1_000),
+        by_rule=rng.random(origins) < 0.05,
+        distances=rng.random(origins),
+    )
+
+
 def test_choosing_the_shrinkage_reads_the_held_out_tails_a_slice_at_a_time():
     # The shrinkage is chosen from the held-out forecasts of every origin
     # (origins x horizon values). Measured on this table: 57 MB (4.2
     # tables) of temporaries when the whole of it was shifted and compared
     # at once; 3.1 MB a slice of origins at a time.
-    rng = np.random.default_rng(0)
-    origins, horizon = 100_000, 18
-    predicted = rng.standard_normal((origins, horizon))
-    actual = rng.standard_normal((origins, horizon))
-    actual[rng.random(actual.shape) < 0.1] = np.nan
-    codes = np.repeat(np.arange(1_000), origins // 1_000)
-    by_rule = rng.random(origins) < 0.05
-    table_mb = predicted.nbytes / 2**20
-    gains, peak_mb = _traced(series_gains, predicted, actual, codes, by_rule)
+    tails = _held_out_tails()
+    table_mb = tails.predicted.nbytes / 2**20
+    gains, peak_mb = _traced(
+        series_gains, tails.predicted, tails.actual, tails.codes, tails.by_rule
+    )
     assert gains.shape == (1_000, len(SHRINKAGE_GRID))
     assert peak_mb < 0.5 * table_mb, (
         f"choosing the shrinkage took {peak_mb:.1f} MB; one table of the "
@@ -223,15 +234,10 @@ def test_the_growth_of_the_held_out_errors_is_summed_a_slice_at_a_time():
     # on its distance to the end. Measured on this table: 71 MB (5.2
     # tables) of temporaries when all of them were logged and multiplied at
     # once; 3.3 MB a slice of origins at a time.
-    rng = np.random.default_rng(0)
-    origins, horizon = 100_000, 18
-    errors = np.abs(rng.standard_normal((origins, horizon)))
-    errors[rng.random(errors.shape) < 0.1] = np.nan
-    codes = np.repeat(np.arange(1_000), origins // 1_000)
-    shares = rng.random(origins)
-    by_rule = rng.random(origins) < 0.05
+    tails = _held_out_tails()
+    errors, by_rule = np.abs(tails.actual), tails.by_rule
     table_mb = errors.nbytes / 2**20
-    sums, peak_mb = _traced(growth_sums, errors, codes, shares, by_rule)
+    sums, peak_mb = _traced(growth_sums, errors, tails.codes, tails.distances, by_rule)
     usable = ~np.isnan(errors) & ~by_rule[:, None]
     assert sums[..., 0].sum() == usable.sum()  # every usable error counted
     assert peak_mb < 0.5 * table_mb, (
@@ -244,16 +250,8 @@ def test_the_held_out_errors_take_one_table():
     # The errors of the held-out forecasts (origins x horizon), shrunk and
     # scaled, are the calibration residuals a fit keeps: one new table,
     # computed in place (three tables at once before).
-    rng = np.random.default_rng(0)
-    origins, horizon = 100_000, 18
-    moves = sklstm._rollout.HeldOutMoves(
-        predicted=rng.standard_normal((origins, horizon)),
-        actual=rng.standard_normal((origins, horizon)),
-        codes=np.repeat(np.arange(1_000), origins // 1_000),
-        by_rule=rng.random(origins) < 0.05,
-        distances=rng.random(origins),
-    )
-    scales = rng.uniform(0.5, 2.0, 1_000)
+    moves = _held_out_tails()
+    scales = np.random.default_rng(1).uniform(0.5, 2.0, 1_000)
     errors, peak_mb = _traced(moves.errors, 0.25, scales)
     kept = np.where(moves.by_rule, 1.0, 0.75)[:, None] * moves.predicted
     expected = np.abs(kept - moves.actual) / scales[moves.codes][:, None]
