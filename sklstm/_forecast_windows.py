@@ -213,7 +213,7 @@ def leak_free_weights(
     if early_stopping and block > 1:
         weights = weights.copy()
         weights[reaching_into_tails(codes, n_windows, fraction, block - 1)] = 0.0
-    held_out = series_tails(codes, n_windows, fraction) & bool(early_stopping)
+    held_out = held_out_windows(codes, early_stopping, fraction)
     if not (weights[~held_out] > 0).any():
         gap = (
             f", and with strategy='direct' the {block - 1} windows before them "
@@ -230,3 +230,17 @@ def leak_free_weights(
             "series, lower lookback or horizon, or set early_stopping=False."
         )
     return weights
+
+
+def held_out_windows(codes: np.ndarray, early_stopping: bool, fraction: float):
+    """Which windows early stopping holds out: the last ``fraction`` of each
+    series' (``codes``) windows, none without early stopping.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._forecast_windows import held_out_windows
+    >>> held_out_windows(np.array([0, 0, 0, 1, 1]), True, 0.5).tolist()
+    [False, True, True, False, True]
+    """
+    return series_tails(codes, len(codes), fraction) & bool(early_stopping)

@@ -42,7 +42,11 @@ from sklstm._forecast_settings import (
     resolve_architecture,
     values_needed,
 )
-from sklstm._forecast_windows import leak_free_weights, training_rows
+from sklstm._forecast_windows import (
+    held_out_windows,
+    leak_free_weights,
+    training_rows,
+)
 from sklstm._forecaster_legacy import (
     LEGACY_ATTRIBUTES,
     LEGACY_SCHEMA,
@@ -275,7 +279,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         1.4 to 3.3 times one network on all of them (five on all of them:
         about five times), and forecast M1, M3 and Tourism monthly about as
         accurately as five networks on all of them (``docs/performance.md``).
-        Only series with a window to train on are drawn.
+        Only series with a window to train on, beside those early stopping
+        holds out, are drawn.
 
         .. versionadded:: 0.3
     hidden_size : int, default=16
@@ -1370,7 +1375,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         )
         targets = targets.dense()[:, 0] if rollout.block == 1 else targets
         n_networks = architecture["n_networks"]
-        trainable = trainable_labels(panel.labels, weights, codes)
+        held_out = held_out_windows(codes, self.early_stopping, fraction)
+        trainable = trainable_labels(panel.labels, weights, codes, held_out)
         seed = draw_seed(self.random_state)
         draws = members_weights(
             self, n_networks, trainable, seed, (weights, codes, panel.labels)
@@ -1444,9 +1450,13 @@ def without_own_residuals(member: LSTMRegressor) -> LSTMRegressor:
     return member
 
 
-def trainable_labels(labels: np.ndarray, weights: np.ndarray, codes) -> np.ndarray:
-    """The ``labels`` of the series with a window of positive weight."""
-    counts = np.bincount(codes[weights > 0], minlength=len(labels))
+def trainable_labels(
+    labels: np.ndarray, weights: np.ndarray, codes, held_out: np.ndarray
+) -> np.ndarray:
+    """The ``labels`` of the series with a window of positive weight that
+    early stopping does not hold out (``held_out``): a network that drew
+    only series whose windows are all held out would have none to train on."""
+    counts = np.bincount(codes[(weights > 0) & ~held_out], minlength=len(labels))
     return labels[counts > 0]
 
 

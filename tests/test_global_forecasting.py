@@ -217,6 +217,24 @@ def test_auto_trains_every_network_on_every_series_of_a_large_collection():
     assert trained_windows(250, 4, n_networks=2, max_series=0.4) == [0.4 * every[0]] * 2
 
 
+def test_a_network_draws_only_series_with_a_window_left_to_train_on():
+    # Four waves beside ten new series of 3 values, whose one or two windows
+    # early stopping holds out: a network of one series that drew one of
+    # those had nothing to train on, and fit failed for most random states.
+    lengths = [40] * 4 + [3] * 10
+    y = np.concatenate([wave(n, 0.3 * i) for i, n in enumerate(lengths)])
+    groups = np.repeat(np.arange(len(lengths)), lengths)
+    settings = dict(batch_size=1, max_iter=1, season_length=None)
+    for seed in range(6):
+        model = tiny(n_networks=3, max_series=1, random_state=seed, **settings)
+        model.fit(np.empty((len(y), 0)), y, groups=groups)
+        # Each network trained on the windows of one wave, none held out.
+        assert [windows_per_epoch(network) for network in model._members()] == [
+            windows_per_epoch(model.regressor_)
+        ] * 3
+        assert windows_per_epoch(model.regressor_) > 20
+
+
 @pytest.mark.parametrize("max_series", [0, 1.5, -0.2, "all"])
 def test_a_share_of_series_outside_zero_to_one_is_refused(max_series):
     X, y, groups, _ = collection()
