@@ -26,7 +26,7 @@ from sklstm._forecast_settings import (
     resolve_architecture,
     values_needed,
 )
-from sklstm._forecast_windows import leak_free_weights
+from sklstm._forecast_windows import held_out_windows, leak_free_weights
 from sklstm._forecaster import (
     LSTMForecaster,
     _rollout_of,
@@ -288,8 +288,9 @@ def _train_members(
         draw_random_state(forecaster.random_state)
     )[0]
     # Each member's series are drawn alike on every process, from all of them.
+    held_out = held_out_windows(codes, forecaster.early_stopping, fraction)
     trainable = np.concatenate(
-        group_fit.gathered(trainable_labels(panel.labels, weights, codes))
+        group_fit.gathered(trainable_labels(panel.labels, weights, codes, held_out))
     )
     draws = members_weights(
         forecaster,
@@ -300,7 +301,9 @@ def _train_members(
     )
     networks = []
     for member, (own, n_drawn) in enumerate(draws):
-        (trained,) = group_fit.summed(torch.tensor(float(np.count_nonzero(own))))
+        trained = _trained_on_every_process(
+            group_fit, own, held_out, (member, n_drawn, forecaster)
+        )
         batch_size = batch_size_for(forecaster.batch_size, n_drawn, int(trained))
         regressor = seeded._regressor(batch_size, int(trained), member, fraction)
         networks.append(
@@ -311,6 +314,33 @@ def _train_members(
             )
         )
     return networks
+
+
+def _trained_on_every_process(group_fit, own, held_out, draw) -> int:
+    """The windows of a network's series over all processes, as one
+    process counts them (``own``, its window weights here; held-out ones
+    included).
+
+    Refuse, on every process alike, a network none of whose drawn series a
+    process holds: that process would have no window to train it on beside
+    the ``held_out`` ones. ``draw`` is the network's index, how many series
+    it drew and the forecaster.
+    """
+    counts = group_fit.gathered(
+        (int(np.count_nonzero(own)), int(np.count_nonzero((own > 0) & ~held_out)))
+    )
+    idle = [rank for rank, (_, training) in enumerate(counts) if training == 0]
+    if idle:
+        member, n_drawn, forecaster = draw
+        raise ValueError(
+            f"Network {member + 1} of the ensemble drew {n_drawn} series "
+            f"(max_series={forecaster.max_series!r}), and process(es) {idle} "
+            "hold none of them with a window to train on: with "
+            "fit_data_parallel every process trains every network on its own "
+            "windows. Draw more series per network (max_series='auto' draws "
+            "every series), or give each process more of the series."
+        )
+    return sum(windows for windows, _ in counts)
 
 
 def _stacked(parts: list) -> tuple:

@@ -224,6 +224,13 @@ REFUSED_SHARES = {
         r"LSTMForecaster fitted across processes needs groups= on every "
         r"process.*rank \[0, 1\] gave none"
     ),
+    # One series per network: the process that holds none of it failed in
+    # scikit-learn ("Sample weights must contain at least one non-zero
+    # number") while the other waited for the group's timeout.
+    "a network with no series on one process": (
+        r"Network 1 of the ensemble drew 1 series \(max_series=1\), and "
+        r"process\(es\) \[[01]\] hold none of them.*max_series='auto'"
+    ),
 }
 
 
@@ -252,6 +259,10 @@ def refused_share(case: str, rank: int):
     elif case == "forecaster without groups":
         estimator = tiny_forecaster(n_networks=1, max_iter=2)
         X = np.empty((len(y), 0))
+    elif case == "a network with no series on one process":
+        estimator = tiny_forecaster(n_networks=2, max_series=1, max_iter=2)
+        X = np.empty((len(y), 0))
+        keywords["groups"] = np.repeat([f"{rank}a", f"{rank}b"], len(y) // 2)
     return estimator, X, y, keywords
 
 
