@@ -223,7 +223,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         collection, peaks, if it reaches 0.1 (12 for monthly collections, 4
         for quarterly ones; none for yearly ones); for one series it takes
         no season out. An int sets it (for one series too); None turns
-        seasonal adjustment off. See Notes for the measurements.
+        seasonal adjustment off. A fit with ``warm_start=True`` keeps the
+        length ``'auto'`` found when the networks were fitted (their inputs
+        are the series with that season taken out). See Notes for the
+        measurements.
 
         .. versionadded:: 0.2
     drift : bool or 'auto', default='auto'
@@ -1264,12 +1267,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """The architecture a warm start continues training.
 
         ``n_networks='auto'`` continues the fitted networks, however many
-        ``'auto'`` gave when they were fitted (5 before 0.3); any other
-        change is refused (:meth:`_check_same_architecture`).
+        ``'auto'`` gave when they were fitted (5 before 0.3), and
+        ``season_length='auto'`` keeps the season found then, which the
+        new data may show otherwise; any other change is refused
+        (:meth:`_check_same_architecture`).
         """
-        if self.n_networks == "auto":
-            fitted_networks = self._fitted_architecture()["n_networks"]
-            architecture = {**architecture, "n_networks": fitted_networks}
+        fitted = self._fitted_architecture()
+        for name in ("n_networks", "season_length"):
+            if isinstance(getattr(self, name), str):  # 'auto'
+                architecture = {**architecture, name: fitted[name]}
         self._check_same_architecture(architecture, n_series, features)
         return architecture
 

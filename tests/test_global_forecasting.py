@@ -648,6 +648,33 @@ def test_a_warm_start_with_auto_continues_the_fitted_ensemble():
     assert [member.n_iter_ for member in model._members()] == [n + 1 for n in before]
 
 
+def test_a_warm_start_with_auto_keeps_the_season_found_at_the_fit():
+    # Six series whose season of 4 steps shows only after their 30th: the
+    # first fit finds none, the longer data would find 4. The warm start was
+    # refused, asking to "set back" a season_length the user never changed.
+    rng = np.random.default_rng(0)
+
+    def observed(n: int):
+        t = np.arange(n)
+        y = np.concatenate(
+            [
+                10 + np.sin(np.pi / 2 * t + phase) * (t > 30) + rng.normal(0, 0.3, n)
+                for phase in range(6)
+            ]
+        )
+        return np.empty((len(y), 0)), y, np.repeat(np.arange(6), n)
+
+    X, y, groups = observed(30)
+    model = tiny(max_iter=2, lookback=8).fit(X, y, groups=groups)
+    assert model.season_length_ is None
+    X, y, groups = observed(80)
+    assert tiny(max_iter=1, lookback=8).fit(X, y, groups=groups).season_length_ == 4
+    before = model.n_iter_
+    model.set_params(warm_start=True, max_iter=1).fit(X, y, groups=groups)
+    assert model.season_length_ is None
+    assert model.n_iter_ == before + 1
+
+
 def test_onnx_refuses_an_ensemble_of_many_series_as_many_series(fitted):
     with pytest.raises(ValueError, match=r"fitted on \d+ series.*per series"):
         sklstm.to_onnx(fitted)
