@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sklstm._plain import python_scalar
+
 #: The level names of a long-format forecast when the input had none.
 DEFAULT_LEVEL_NAMES = ("series", "time")
 
@@ -238,7 +240,7 @@ def check_time_order(index: pd.MultiIndex) -> None:
     if rising.all():
         return
     first = int(np.flatnonzero(~rising)[0])
-    series, when = index[later[first]][0], time[later[first]]
+    series, when = python_scalar(index[later[first]][0]), time[later[first]]
     if when == time[earlier[first]]:
         raise ValueError(
             f"Series {series!r} has two rows for the time {when}. Each time "

@@ -765,8 +765,8 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         elif held_out.any() and not judged.any():
             raise ValueError(
                 f"early_stopping=True holds out the last validation_fraction="
-                f"{self.validation_fraction} of the {n_samples} rows (of each "
-                "series, with groups) to judge training by, but every target "
+                f"{self.validation_fraction} of the {n_samples} rows"
+                f"{_of_each_series(groups)} to judge training by, but every target "
                 "there is missing (NaN): there is nothing to judge by. Drop the "
                 "trailing rows whose targets are not known yet, or set "
                 "early_stopping=False."
@@ -781,8 +781,8 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             rows = "1 sample" if n_samples == 1 else f"{n_samples} rows"
             raise ValueError(
                 f"early_stopping=True holds out the last validation_fraction="
-                f"{self.validation_fraction} of the {rows} (of each "
-                "series, with groups) to judge training by, which leaves no rows "
+                f"{self.validation_fraction} of the {rows}"
+                f"{_of_each_series(groups)} to judge training by, which leaves no rows "
                 f"to train on: {why}. Pass more rows (longer series), or set "
                 "early_stopping=False; with sample_weight, give some of the "
                 "earlier rows a positive weight."
@@ -1133,6 +1133,13 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
 def _observed(missing: np.ndarray | None) -> np.ndarray | None:
     """Which targets are observed, one row per sample (None: all are)."""
     return None if missing is None else ~missing
+
+
+def _of_each_series(groups: np.ndarray | None) -> str:
+    """ " (of each series, with groups)" for rows of several series, for the
+    messages about what early stopping holds out; "" for one series."""
+    several = groups is not None and len(np.unique(groups)) > 1
+    return " (of each series, with groups)" if several else ""
 
 
 def _sums_of_all(ridge: RidgeStart, data: _FitData) -> MomentSums | None:

@@ -105,10 +105,10 @@ class SeriesState:
         if len(unseen):
             raise ValueError(
                 f"groups holds {len(unseen)} series without a history: "
-                f"{unseen[:5].tolist()}. This forecaster knows the series it was "
-                f"fitted on ({_listed(self.labels)}); give the history of a new "
-                f"series (at least {needed} value(s)) with update(X, y, "
-                "groups=...) first."
+                f"{pd.Index(unseen[:5]).tolist()}. This forecaster knows the "
+                f"series it was fitted on ({_listed(self.labels)}); give the "
+                f"history of a new series (at least {needed} value(s)) with "
+                "update(X, y, groups=...) first."
             )
         return where
 
@@ -539,7 +539,9 @@ def _whole_numbers(values: np.ndarray) -> bool:
 
 
 def _listed(labels: np.ndarray) -> str:
-    shown = ", ".join(repr(python_scalar(label)) for label in labels[:5])
+    # Through pandas: dates show as dates (NumPy's .item() of a datetime64
+    # in nanoseconds is an integer), NumPy scalars as Python ones.
+    shown = ", ".join(repr(label) for label in pd.Index(labels[:5]).tolist())
     return shown + (f" and {len(labels) - 5} more" if len(labels) > 5 else "")
 
 

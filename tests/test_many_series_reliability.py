@@ -536,3 +536,37 @@ def test_new_labels_never_merge_integer_series_by_turning_them_into_floats():
     assert model.series_.dtype == ids.dtype
     assert model.series_.tolist() == [7, *ids.tolist()]
     np.testing.assert_array_equal(model.predict(np.empty((2, 0)), groups=ids), before)
+
+
+def test_series_named_by_dates_are_found_from_pandas_timestamps():
+    # Fitted with datetime64 labels, the same dates given as Timestamps were
+    # "series without a history", listed as integer nanoseconds.
+    days = pd.to_datetime([0, 1, 2], unit="D")
+    _, y, groups = panel(labels=days)
+    model = tiny().fit(np.empty((len(y), 0)), y, groups=groups.to_numpy())
+    as_dates = model.predict(np.empty((3, 0)), groups=days.to_numpy())
+    as_timestamps = model.predict(np.empty((3, 0)), groups=_object_labels(list(days)))
+    np.testing.assert_array_equal(as_timestamps, as_dates)
+    with pytest.raises(
+        ValueError, match=r"without a history.*knows.*Timestamp\('1970-01-01"
+    ):
+        model.predict(np.empty((1, 0)), groups=_object_labels([pd.Timestamp(9)]))
+
+
+def test_a_refusal_names_an_integer_series_as_the_user_wrote_it():
+    # "The rows of series np.int64(0) are not in time order".
+    index = pd.MultiIndex.from_arrays([np.zeros(20, dtype=int), MONTHS[:20][::-1]])
+    with pytest.raises(ValueError, match=r"^The rows of series 0 are not in time"):
+        tiny().fit(pd.DataFrame(index=index), pd.Series(np.arange(20.0), index=index))
+
+
+def test_early_stopping_speaks_of_each_series_only_for_several():
+    y = np.sin(np.arange(50.0))
+    y[-5:] = np.nan  # the held-out tail of one series: nothing to judge by
+    with pytest.raises(ValueError, match="every target there is missing") as alone:
+        tiny().fit(np.empty((50, 0)), y)
+    assert "each series" not in str(alone.value)
+    groups = np.repeat(["a", "b"], 25)
+    y2 = np.r_[y[:20], [np.nan] * 5, y[:20], [np.nan] * 5]
+    with pytest.raises(ValueError, match=r"rows \(of each series, with groups\)"):
+        tiny().fit(np.empty((50, 0)), y2, groups=groups)
