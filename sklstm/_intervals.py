@@ -382,7 +382,12 @@ def check_quantile_levels(quantiles) -> np.ndarray:
     [0.1, 0.5]
     """
     try:
-        levels = np.asarray(quantiles, dtype=np.float64).reshape(-1)
+        given = np.asarray(quantiles, dtype=object).reshape(-1)
+        if quantiles is not None and any(
+            not isinstance(q, Real) or isinstance(q, bool) for q in given
+        ):
+            raise TypeError("not a number")  # a string such as '0.5', or True
+        levels = given.astype(np.float64)
     except (TypeError, ValueError) as error:
         raise ValueError(
             f"quantiles must be numbers strictly between 0 and 1, such as "

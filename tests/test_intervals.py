@@ -386,7 +386,10 @@ def test_a_series_the_network_forecasts_well_gets_narrower_intervals_than_a_gues
 
 
 @pytest.mark.parametrize(
-    "levels", [(0.0, 0.5), (0.5, 1.0), (1.5,), (-0.1,), "high", ()]
+    # A level given as a string inside a sequence was read as its number,
+    # where predict_interval refuses coverage="0.5".
+    "levels",
+    [(0.0, 0.5), (0.5, 1.0), (1.5,), (-0.1,), "high", (), ["0.5"], [True, 0.5]],
 )
 def test_quantile_levels_outside_zero_to_one_are_refused(levels):
     forecaster = _calibrated_forecaster(noisy_sine(120))
