@@ -151,7 +151,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     backtest: each fold fits on the past and forecasts the next ``h`` steps.
 
     The network is an :class:`~sklstm.LSTMRegressor`, trained with the
-    training parameters given here (same names, same defaults).
+    training parameters given here (same names, same defaults, but for
+    ``hidden_size``: 16 here, 32 in the regressor).
 
     Parameters
     ----------
