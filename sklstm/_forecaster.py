@@ -225,9 +225,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         for quarterly ones; none for yearly ones); for one series it takes
         no season out. An int sets it (for one series too); None turns
         seasonal adjustment off. A fit with ``warm_start=True`` keeps the
-        length ``'auto'`` found when the networks were fitted (their inputs
-        are the series with that season taken out). See Notes for the
-        measurements.
+        length the networks were fitted with (their inputs are the series
+        with that season taken out), given ``'auto'`` or that length, even
+        where the new data show another or are too short to test it. See
+        Notes for the measurements.
 
         .. versionadded:: 0.2
     drift : bool or 'auto', default='auto'
@@ -1269,13 +1270,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
         ``n_networks='auto'`` continues the fitted networks, however many
         ``'auto'`` gave when they were fitted (5 before 0.3), and
-        ``season_length='auto'`` keeps the season found then, which the
-        new data may show otherwise; any other change is refused
+        ``season_length``, ``'auto'`` or the fitted length, keeps the season
+        taken out then, which the new data may show otherwise (or be too
+        short to test; each series still needs three seasons of values to
+        have its season taken out); any other change is refused
         (:meth:`_check_same_architecture`).
         """
         fitted = self._fitted_architecture()
         for name in ("n_networks", "season_length"):
-            if isinstance(getattr(self, name), str):  # 'auto'
+            value = getattr(self, name)
+            if isinstance(value, str) or value == fitted[name]:  # 'auto', same
                 architecture = {**architecture, name: fitted[name]}
         self._check_same_architecture(architecture, n_series, features)
         return architecture
@@ -1473,16 +1477,19 @@ def members_weights(forecaster, n_networks: int, trainable, seed: int, windows):
     Each network draws its series from the ``trainable`` labels of the whole
     collection (``forecaster.max_series``, :mod:`sklstm._member_series`);
     ``windows`` are the ``(weights, codes, labels)`` of this fit's (or this
-    process's) windows, whose weights are set to 0 for the series not drawn
-    (windows of weight 0 cost no training step).
+    process's) windows, whose weights are set to 0 for the trainable series
+    not drawn (windows of weight 0 cost no training step). So a draw of
+    every trainable series leaves the weights as they are.
     """
     weights, codes, labels = windows
     n_chosen = series_per_member(forecaster.max_series, len(trainable))
+    # By hash: np.isin of object labels (strings from pandas) compares every
+    # label with every chosen one. A series with no window to train on is
+    # never drawn, and keeps its (held-out) windows in every network.
+    untrainable = ~np.asarray(pd.Index(labels).isin(trainable))
     for member in range(n_networks):
         chosen = member_series(trainable, n_chosen, seed, member)
-        # By hash: np.isin of object labels (strings from pandas) compares
-        # every label with every chosen one.
-        drawn = np.asarray(pd.Index(labels).isin(chosen))
+        drawn = np.asarray(pd.Index(labels).isin(chosen)) | untrainable
         own = weights if drawn.all() else np.where(drawn[codes], weights, 0.0)
         yield own, len(chosen)
 

@@ -11,6 +11,7 @@ from _factories import reloaded
 import sklstm
 from sklstm import LSTMForecaster
 from sklstm._forecast_windows import auto_batch_size, training_rows
+from sklstm._forecaster import members_weights, trainable_labels
 from sklstm._panel import panel_of
 from sklstm._scaling import Standardizer
 from sklstm._windows import lag_windows
@@ -233,6 +234,28 @@ def test_a_network_draws_only_series_with_a_window_left_to_train_on():
             windows_per_epoch(model.regressor_)
         ] * 3
         assert windows_per_epoch(model.regressor_) > 20
+
+
+def test_a_draw_of_every_trainable_series_leaves_every_window_its_weight():
+    # Series "c" has one window, which early stopping holds out: it cannot
+    # be drawn, but its held-out window keeps its weight in every network
+    # (it counts in the scale of the targets), as before draws left it out.
+    codes = np.repeat([0, 1, 2], [10, 10, 1])
+    weights = np.ones(len(codes))
+    labels = np.array(["a", "b", "c"])
+    held_out = np.zeros(len(codes), dtype=bool)
+    held_out[[9, 19, 20]] = True
+    trainable = trainable_labels(labels, weights, codes, held_out)
+    assert trainable.tolist() == ["a", "b"]
+    windows = (weights, codes, labels)
+    for max_series in ("auto", 1.0, 2):
+        model = LSTMForecaster(max_series=max_series)
+        for own, _ in members_weights(model, 3, trainable, 0, windows):
+            np.testing.assert_array_equal(own, weights)
+    (own, _), *_ = members_weights(
+        LSTMForecaster(max_series=1), 3, trainable, 0, windows
+    )
+    assert own[20] == 1.0 and own[:20].sum() == 10  # one of "a" and "b", and "c"
 
 
 @pytest.mark.parametrize("max_series", [0, 1.5, -0.2, "all"])
@@ -673,6 +696,23 @@ def test_a_warm_start_with_auto_keeps_the_season_found_at_the_fit():
     model.set_params(warm_start=True, max_iter=1).fit(X, y, groups=groups)
     assert model.season_length_ is None
     assert model.n_iter_ == before + 1
+
+
+def test_a_warm_start_keeps_a_given_season_on_series_too_short_to_test_it():
+    # season_length=4, never changed, resolved to None on 10 values (fewer
+    # than three seasons): the warm start was refused as a change of it.
+    t = np.arange(60)
+    y = np.concatenate([5 + np.sin(np.pi / 2 * t + phase) for phase in range(6)])
+    groups = np.repeat(np.arange(6), 60)
+    model = tiny(max_iter=1, lookback=8, season_length=4)
+    model.fit(np.empty((len(y), 0)), y, groups=groups)
+    assert model.season_length_ == 4
+    recent = np.tile(np.arange(60) >= 50, 6)
+    model.set_params(warm_start=True).fit(
+        np.empty((60, 0)), y[recent], groups=groups[recent]
+    )
+    assert model.season_length_ == 4
+    assert model.n_iter_ == 2
 
 
 def test_onnx_refuses_an_ensemble_of_many_series_as_many_series(fitted):
