@@ -133,11 +133,6 @@ def locate_series(known: np.ndarray, labels: np.ndarray) -> np.ndarray:
     >>> locate_series(np.array(["a", "c"]), np.array(["c", "b"])).tolist()
     [1, -1]
     """
-    if known.dtype.kind == "M" and labels.dtype == object:
-        # Dates fitted as datetime64, given as pandas Timestamps (naive ones).
-        dates = pd.Index(labels)
-        if isinstance(dates, pd.DatetimeIndex) and dates.tz is None:
-            labels = dates.to_numpy().astype(known.dtype)
     try:
         found = np.searchsorted(known, labels)
     except TypeError:  # labels of another type than those seen in fit

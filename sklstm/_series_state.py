@@ -103,12 +103,13 @@ class SeriesState:
         where = locate_series(self.labels, panel.labels)
         unseen = panel.labels[where < 0]
         if len(unseen):
+            other_type = _other_type(panel.labels, self.labels)
             raise ValueError(
                 f"groups holds {len(unseen)} series without a history: "
                 f"{pd.Index(unseen[:5]).tolist()}. This forecaster knows the "
                 f"series it was fitted on ({_listed(self.labels)}); give the "
                 f"history of a new series (at least {needed} value(s)) with "
-                "update(X, y, groups=...) first."
+                f"update(X, y, groups=...) first.{other_type}"
             )
         return where
 
@@ -535,6 +536,19 @@ def _whole_numbers(values: np.ndarray) -> bool:
         np.isfinite(values).all()
         and (values == np.round(values)).all()
         and (np.abs(values) < _MAX_STEPS).all()
+    )
+
+
+def _other_type(given: np.ndarray, known: np.ndarray) -> str:
+    """A hint when dates were fitted as one type and given as another
+    (NumPy datetime64 against pandas Timestamps in an object array), which
+    no given label can then equal; "" otherwise."""
+    kinds = {given.dtype.kind, known.dtype.kind}
+    if "M" not in kinds or len(kinds) == 1:
+        return ""
+    return (
+        f" The labels were given as {given.dtype} and the series were fitted "
+        f"with {known.dtype} labels: give groups of the fitted type."
     )
 
 
