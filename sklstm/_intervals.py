@@ -382,12 +382,14 @@ def check_quantile_levels(quantiles) -> np.ndarray:
     [0.1, 0.5]
     """
     try:
-        given = np.asarray(quantiles, dtype=object).reshape(-1)
-        if quantiles is not None and any(
-            not isinstance(q, Real) or isinstance(q, bool) for q in given
+        given = np.asarray(quantiles)
+        if given.dtype.kind in "USbcV" or (  # strings such as '0.5', True
+            given.dtype.kind == "O"
+            and quantiles is not None
+            and any(not isinstance(q, Real) or isinstance(q, bool) for q in given.flat)
         ):
-            raise TypeError("not a number")  # a string such as '0.5', or True
-        levels = given.astype(np.float64)
+            raise TypeError("not a number")
+        levels = np.asarray(quantiles, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError) as error:
         raise ValueError(
             f"quantiles must be numbers strictly between 0 and 1, such as "
