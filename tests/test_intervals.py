@@ -4,6 +4,7 @@ import pickle
 from functools import partial
 
 import numpy as np
+import pandas as pd
 import pytest
 from _factories import noisy_sine, tiny_forecaster, tiny_regressor
 
@@ -607,3 +608,16 @@ def test_a_series_kept_as_a_history_only_gets_the_intervals_update_gives_it():
     widths = [bound[:, 1] - bound[:, 0] for bound in bounds]
     # The noise centre of the fit also counts the short series: close, not equal.
     np.testing.assert_allclose(widths[0], widths[1], rtol=0.1)
+
+
+def test_quantile_levels_as_numpy_or_pandas_numbers_are_the_same_levels():
+    forecaster = _calibrated_forecaster(noisy_sine(120))
+    expected = forecaster.predict_quantiles(np.empty((2, 0)), (0.1, 0.9))
+    for levels in (
+        [np.array(0.1), np.array(0.9)],
+        np.array([0.1, 0.9], dtype=np.float64),
+        pd.Series([0.1, 0.9]),
+    ):
+        np.testing.assert_array_equal(
+            forecaster.predict_quantiles(np.empty((2, 0)), levels), expected
+        )
