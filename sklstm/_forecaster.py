@@ -378,7 +378,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         estimator was given a ``verbose`` of its own.
     warm_start : bool, default=False
         Whether ``fit`` continues training the current network instead of
-        starting afresh.
+        starting afresh. The parameters that shape the networks
+        (``lookback``, ``horizon``, ``strategy``, ``network_output``,
+        ``series_scaling``, ``season_length``, ``drift``, ``n_networks``)
+        must then be as fitted: each one left at ``'auto'`` keeps what it
+        resolved to at the fit, whatever the new data would resolve it to;
+        any other change is refused.
     target : {'level', 'change'} or 'deprecated', default='deprecated'
         The former name of ``network_output``.
 
@@ -1268,19 +1273,22 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     def _continued(self, architecture: dict, n_series: int, features: dict) -> dict:
         """The architecture a warm start continues training.
 
-        ``n_networks='auto'`` continues the fitted networks, however many
-        ``'auto'`` gave when they were fitted (5 before 0.3), and
-        ``season_length``, ``'auto'`` or the fitted length, keeps the season
-        taken out then, which the new data may show otherwise (or be too
-        short to test; each series still needs three seasons of values to
-        have its season taken out); any other change is refused
-        (:meth:`_check_same_architecture`).
+        A parameter that shapes the networks, left at ``'auto'`` or set to
+        its fitted value, keeps what it was fitted with: ``n_networks`` the
+        fitted networks, however many ``'auto'`` gave then (5 before 0.3);
+        ``season_length`` the season taken out then, which the new data may
+        show otherwise (or be too short to test; each series still needs
+        three seasons of values to have its season taken out); ``drift``
+        what a file saved before drifts were taken out was fitted with. Any
+        other change is refused (:meth:`_check_same_architecture`).
         """
         fitted = self._fitted_architecture()
-        for name in ("n_networks", "season_length"):
-            value = getattr(self, name)
-            if isinstance(value, str) or value == fitted[name]:  # 'auto', same
-                architecture = {**architecture, name: fitted[name]}
+        kept = {
+            name: fitted[name]
+            for name in ARCHITECTURE_PARAMS
+            if getattr(self, name) in ("auto", fitted[name])
+        }
+        architecture = {**architecture, **kept}
         self._check_same_architecture(architecture, n_series, features)
         return architecture
 

@@ -91,6 +91,24 @@ def test_a_model_of_sklstm_0_2_takes_new_observations():
     np.testing.assert_allclose(model.predict(X[1:]), expected["predict"][1:], rtol=1e-6)
 
 
+def test_a_model_of_sklstm_0_2_continues_training_with_its_parameters_as_loaded():
+    # Saved before drifts were taken out, it loads with drift='auto', which
+    # resolves to True for several series: the warm start was refused as if
+    # the user had changed drift.
+    model = saved("three_series_seasonal")
+    assert model.get_params()["drift"] == "auto"
+    rng = np.random.default_rng(0)
+    y = np.concatenate([10 + np.sin(np.arange(40) * np.pi / 2 + i) for i in range(3)])
+    y = y + rng.normal(0, 0.1, len(y))
+    groups = np.repeat(model.series_, 40)
+    before = model.n_iter_
+    model.set_params(warm_start=True, max_iter=1).fit(
+        np.empty((len(y), 0)), y, groups=groups
+    )
+    assert model._fitted_architecture()["drift"] is False
+    assert model.n_iter_ == before + 1
+
+
 def test_a_pickled_regressor_from_before_a_parameter_takes_its_default():
     rng = np.random.default_rng(0)
     regressor = sklstm.LSTMRegressor(lookback=3, hidden_size=4, max_iter=2)
