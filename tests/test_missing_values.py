@@ -208,9 +208,13 @@ def test_the_scaling_is_that_of_the_observed_values():
 
 
 def test_the_season_is_found_despite_holes():
+    # Its own generator: drawn from the module's, whether it passed hung on
+    # the tests run before it (the factors miss by more than 0.02 in about
+    # one draw in nine, a hole moving the moving average around it).
+    rng = np.random.default_rng(0)
     season = np.tile([0.0, 3.0, 1.0, -2.0], 20)
-    values = 10 + season + 0.05 * RNG.normal(size=80)
-    values[RNG.choice(80, 8, replace=False)] = np.nan
+    values = 10 + season + 0.05 * rng.normal(size=80)
+    values[rng.choice(80, 8, replace=False)] = np.nan
     transform = fit_target_transform([values], np.array([0]), "none", 4)
     factors = transform.season.components[0]  # multiplicative: positive series
     level = 10 + season[:4]  # column k: steps k, k + 4, ... after the end
