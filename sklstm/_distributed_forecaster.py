@@ -32,11 +32,11 @@ from sklstm._forecaster import (
     _rollout_of,
     calibrated,
     check_forecastable,
+    drawable_series,
     fitted_attributes,
     members_weights,
     network_units,
     target_transform,
-    trainable_labels,
     trainable_lengths,
     training_windows,
     without_own_residuals,
@@ -289,13 +289,15 @@ def _train_members(
     )[0]
     # Each member's series are drawn alike on every process, from all of them.
     held_out = held_out_windows(codes, forecaster.early_stopping, fraction)
-    trainable = np.concatenate(
-        group_fit.gathered(trainable_labels(panel.labels, weights, codes, held_out))
+    parts = group_fit.gathered(drawable_series(panel.labels, weights, codes, held_out))
+    drawable = (
+        np.concatenate([labels for labels, _ in parts]),
+        sum(n_kept for _, n_kept in parts),
     )
     draws = members_weights(
         forecaster,
         architecture["n_networks"],
-        trainable,
+        drawable,
         seeded.random_state,
         (weights, codes, panel.labels),
     )

@@ -136,6 +136,12 @@ NETWORK_OUTPUTS = ("change", "level")
 __all__ = ["ENSEMBLE_SIZE", "MAX_CALIBRATED_STEPS", "LSTMForecaster"]
 
 
+#: The parameters a warm start keeps at their fitted values when left at
+#: ``'auto'`` (or set to them): what their ``'auto'`` resolves to depends on
+#: the data (the season found) or on the version that fitted the networks.
+CARRIED_ON_WARM_START = ("season_length", "drift", "n_networks")
+
+
 class LSTMForecaster(RegressorMixin, BaseEstimator):
     """Forecast a series with an LSTM, recursively or directly, with covariates.
 
@@ -381,9 +387,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         starting afresh. The parameters that shape the networks
         (``lookback``, ``horizon``, ``strategy``, ``network_output``,
         ``series_scaling``, ``season_length``, ``drift``, ``n_networks``)
-        must then be as fitted: each one left at ``'auto'`` keeps what it
-        resolved to at the fit, whatever the new data would resolve it to;
-        any other change is refused.
+        must then resolve as fitted; ``season_length``, ``drift`` and
+        ``n_networks``, left at ``'auto'`` or set to their fitted values,
+        keep what they were fitted with, whatever the new data would resolve
+        them to. Any other change is refused.
     target : {'level', 'change'} or 'deprecated', default='deprecated'
         The former name of ``network_output``.
 
@@ -1273,19 +1280,23 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     def _continued(self, architecture: dict, n_series: int, features: dict) -> dict:
         """The architecture a warm start continues training.
 
-        A parameter that shapes the networks, left at ``'auto'`` or set to
-        its fitted value, keeps what it was fitted with: ``n_networks`` the
+        Of the parameters that shape the networks, those whose ``'auto'``
+        depends on the data or on the version that fitted them
+        (:data:`CARRIED_ON_WARM_START`), left at ``'auto'`` or set to their
+        fitted value, keep what they were fitted with: ``n_networks`` the
         fitted networks, however many ``'auto'`` gave then (5 before 0.3);
         ``season_length`` the season taken out then, which the new data may
         show otherwise (or be too short to test; each series still needs
         three seasons of values to have its season taken out); ``drift``
         what a file saved before drifts were taken out was fitted with. Any
-        other change is refused (:meth:`_check_same_architecture`).
+        other change is refused (:meth:`_check_same_architecture`), a move
+        between one series and several among them: ``strategy`` and
+        ``series_scaling`` are not carried.
         """
         fitted = self._fitted_architecture()
         kept = {
             name: fitted[name]
-            for name in ARCHITECTURE_PARAMS
+            for name in CARRIED_ON_WARM_START
             if getattr(self, name) in ("auto", fitted[name])
         }
         architecture = {**architecture, **kept}
@@ -1395,10 +1406,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         targets = targets.dense()[:, 0] if rollout.block == 1 else targets
         n_networks = architecture["n_networks"]
         held_out = held_out_windows(codes, self.early_stopping, fraction)
-        trainable = trainable_labels(panel.labels, weights, codes, held_out)
+        drawable = drawable_series(panel.labels, weights, codes, held_out)
         seed = draw_seed(self.random_state)
         draws = members_weights(
-            self, n_networks, trainable, seed, (weights, codes, panel.labels)
+            self, n_networks, drawable, seed, (weights, codes, panel.labels)
         )
         networks = []
         for member, (own, n_drawn) in enumerate(draws):
@@ -1469,37 +1480,48 @@ def without_own_residuals(member: LSTMRegressor) -> LSTMRegressor:
     return member
 
 
-def trainable_labels(
+def drawable_series(
     labels: np.ndarray, weights: np.ndarray, codes, held_out: np.ndarray
-) -> np.ndarray:
-    """The ``labels`` of the series with a window of positive weight that
-    early stopping does not hold out (``held_out``): a network that drew
-    only series whose windows are all held out would have none to train on."""
-    counts = np.bincount(codes[(weights > 0) & ~held_out], minlength=len(labels))
-    return labels[counts > 0]
+) -> tuple[np.ndarray, int]:
+    """The ``labels`` of the series a network can draw, and how many series
+    every network keeps besides.
 
-
-def members_weights(forecaster, n_networks: int, trainable, seed: int, windows):
-    """Each network's window weights, and how many series it drew.
-
-    Each network draws its series from the ``trainable`` labels of the whole
-    collection (``forecaster.max_series``, :mod:`sklstm._member_series`);
-    ``windows`` are the ``(weights, codes, labels)`` of this fit's (or this
-    process's) windows, whose weights are set to 0 for the trainable series
-    not drawn (windows of weight 0 cost no training step). So a draw of
-    every trainable series leaves the weights as they are.
+    A series can be drawn when it has a window of positive weight that early
+    stopping does not hold out (``held_out``): a network that drew only
+    series whose windows are all held out would have none to train on. A
+    series whose windows of positive weight are all held out is never
+    drawn, and keeps them (for the targets' scale and the held-out loss) in
+    every network.
     """
+    counts = np.bincount(codes[(weights > 0) & ~held_out], minlength=len(labels))
+    positive = np.bincount(codes[weights > 0], minlength=len(labels))
+    return labels[counts > 0], int(np.count_nonzero((positive > 0) & (counts == 0)))
+
+
+def members_weights(forecaster, n_networks: int, drawable, seed: int, windows):
+    """Each network's window weights, and how many series it trains on.
+
+    Each network draws its series from the drawable labels of the whole
+    collection (``drawable``, as :func:`drawable_series` returns them, or
+    their union over the processes of a fit: the labels, and how many
+    series every network keeps besides; ``forecaster.max_series``,
+    :mod:`sklstm._member_series`); ``windows`` are the ``(weights, codes,
+    labels)`` of this fit's (or this process's) windows, whose weights are
+    set to 0 for the drawable series not drawn (windows of weight 0 cost no
+    training step). So a draw of every drawable series leaves the weights
+    as they are, and counts every series with a window of positive weight.
+    """
+    trainable, n_kept = drawable
     weights, codes, labels = windows
     n_chosen = series_per_member(forecaster.max_series, len(trainable))
     # By hash: np.isin of object labels (strings from pandas) compares every
-    # label with every chosen one. A series with no window to train on is
-    # never drawn, and keeps its (held-out) windows in every network.
-    untrainable = ~np.asarray(pd.Index(labels).isin(trainable))
+    # label with every chosen one.
+    kept = ~np.asarray(pd.Index(labels).isin(trainable))
     for member in range(n_networks):
         chosen = member_series(trainable, n_chosen, seed, member)
-        drawn = np.asarray(pd.Index(labels).isin(chosen)) | untrainable
+        drawn = np.asarray(pd.Index(labels).isin(chosen)) | kept
         own = weights if drawn.all() else np.where(drawn[codes], weights, 0.0)
-        yield own, len(chosen)
+        yield own, len(chosen) + n_kept
 
 
 def training_windows(architecture, z, X_sorted, panel, n_series: int, missing=None):

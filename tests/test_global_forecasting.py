@@ -11,7 +11,7 @@ from _factories import reloaded
 import sklstm
 from sklstm import LSTMForecaster
 from sklstm._forecast_windows import auto_batch_size, training_rows
-from sklstm._forecaster import members_weights, trainable_labels
+from sklstm._forecaster import drawable_series, members_weights
 from sklstm._panel import panel_of
 from sklstm._scaling import Standardizer
 from sklstm._windows import lag_windows
@@ -239,23 +239,27 @@ def test_a_network_draws_only_series_with_a_window_left_to_train_on():
 def test_a_draw_of_every_trainable_series_leaves_every_window_its_weight():
     # Series "c" has one window, which early stopping holds out: it cannot
     # be drawn, but its held-out window keeps its weight in every network
-    # (it counts in the scale of the targets), as before draws left it out.
-    codes = np.repeat([0, 1, 2], [10, 10, 1])
-    weights = np.ones(len(codes))
-    labels = np.array(["a", "b", "c"])
+    # (it counts in the scale of the targets), and it counts among the
+    # series a network trains on (which sets batch_size='auto'), as before
+    # draws left it out. Series "d" has no window of positive weight.
+    codes = np.repeat([0, 1, 2, 3], [10, 10, 1, 2])
+    weights = np.r_[np.ones(21), 0.0, 0.0]
+    labels = np.array(["a", "b", "c", "d"])
     held_out = np.zeros(len(codes), dtype=bool)
-    held_out[[9, 19, 20]] = True
-    trainable = trainable_labels(labels, weights, codes, held_out)
-    assert trainable.tolist() == ["a", "b"]
+    held_out[[9, 19, 20, 22]] = True
+    drawable = drawable_series(labels, weights, codes, held_out)
+    assert (drawable[0].tolist(), drawable[1]) == (["a", "b"], 1)
     windows = (weights, codes, labels)
     for max_series in ("auto", 1.0, 2):
         model = LSTMForecaster(max_series=max_series)
-        for own, _ in members_weights(model, 3, trainable, 0, windows):
+        for own, n_series in members_weights(model, 3, drawable, 0, windows):
             np.testing.assert_array_equal(own, weights)
-    (own, _), *_ = members_weights(
-        LSTMForecaster(max_series=1), 3, trainable, 0, windows
+            assert n_series == 3
+    (own, n_series), *_ = members_weights(
+        LSTMForecaster(max_series=1), 3, drawable, 0, windows
     )
     assert own[20] == 1.0 and own[:20].sum() == 10  # one of "a" and "b", and "c"
+    assert n_series == 2
 
 
 @pytest.mark.parametrize("max_series", [0, 1.5, -0.2, "all"])
@@ -713,6 +717,33 @@ def test_a_warm_start_keeps_a_given_season_on_series_too_short_to_test_it():
     )
     assert model.season_length_ == 4
     assert model.n_iter_ == 2
+
+
+@pytest.mark.filterwarnings("ignore:target=:FutureWarning")
+def test_a_warm_start_refuses_a_change_made_through_the_deprecated_target():
+    # network_output was left as fitted while target='change' set it; a
+    # warm start compared the parameter, kept 'level', and trained on.
+    X, y, groups, _ = collection()
+    model = tiny(max_iter=1).fit(X, y, groups=groups)
+    model.set_params(warm_start=True, target="change")
+    with pytest.raises(ValueError, match=r"network_output='change' \(fitted with"):
+        model.fit(X, y, groups=groups)
+    assert model._fitted_architecture()["network_output"] == "level"
+
+
+def test_a_warm_start_on_several_series_after_update_added_one_is_refused():
+    # A forecaster of one series, given a second by update, is then warm
+    # started on both: refused (the scaling and strategy of several series
+    # are not those of one), as it is without the update.
+    one = wave(60)
+    model = tiny(max_iter=1, horizon=2).fit(np.empty((60, 0)), one)
+    model.update(np.empty((30, 0)), wave(30, 1.0), groups=np.full(30, 1))
+    y = np.r_[one, wave(60, 1.0)]
+    groups = np.repeat([0, 1], 60)
+    model.set_params(warm_start=True)
+    with pytest.raises(ValueError, match=r"strategy='direct' \(fitted with"):
+        model.fit(np.empty((120, 0)), y, groups=groups)
+    assert model._fitted_architecture()["strategy"] == "recursive"
 
 
 def test_onnx_refuses_an_ensemble_of_many_series_as_many_series(fitted):
