@@ -269,12 +269,13 @@ def _train_members(
     rows, targets, weights, codes = training_windows(
         architecture, z, X_sorted, panel, n_series, missing
     )
+    held_out = held_out_windows(codes, forecaster.early_stopping, fraction)
     weights = agreed(
         group_fit,
         lambda: leak_free_weights(
             weights,
             codes,
-            forecaster.early_stopping,
+            held_out,
             fraction,
             rollout.block,
             n_features=X_sorted.shape[1],
@@ -288,7 +289,6 @@ def _train_members(
         draw_random_state(forecaster.random_state)
     )[0]
     # Each member's series are drawn alike on every process, from all of them.
-    held_out = held_out_windows(codes, forecaster.early_stopping, fraction)
     parts = group_fit.gathered(drawable_series(panel.labels, weights, codes, held_out))
     drawable = (
         np.concatenate([labels for labels, _ in parts]),

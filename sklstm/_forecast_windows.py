@@ -183,14 +183,15 @@ def recent_rows(values: np.ndarray, panel: Panel, width: int) -> np.ndarray:
 def leak_free_weights(
     weights: np.ndarray,
     codes: np.ndarray,
-    early_stopping: bool,
+    held_out: np.ndarray,
     fraction: float,
     block: int,
     n_features: int | None = None,
 ) -> np.ndarray:
     """``weights`` with 0 for the windows whose targets reach into the tail;
-    refuse when no window is left to train on beside the held-out ones
-    (naming X's ``n_features``, as scikit-learn's checks of small data ask).
+    refuse when no window is left to train on beside the ``held_out`` ones
+    (:func:`held_out_windows`, the last ``fraction`` of each series'; naming
+    X's ``n_features``, as scikit-learn's checks of small data ask).
 
     With direct forecasts (``block > 1``), the ``block - 1`` windows of each
     series (``codes``) before the tail that early stopping holds out forecast
@@ -205,15 +206,16 @@ def leak_free_weights(
     Examples
     --------
     >>> import numpy as np
-    >>> from sklstm._forecast_windows import leak_free_weights
-    >>> leak_free_weights(np.ones(10), np.zeros(10, int), True, 0.2, 3).tolist()
+    >>> from sklstm._forecast_windows import held_out_windows, leak_free_weights
+    >>> codes = np.zeros(10, int)
+    >>> held_out = held_out_windows(codes, True, 0.2)
+    >>> leak_free_weights(np.ones(10), codes, held_out, 0.2, 3).tolist()
     [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0]
     """
     n_windows = len(codes)
-    if early_stopping and block > 1:
+    if held_out.any() and block > 1:  # early stopping holds a tail out
         weights = weights.copy()
         weights[reaching_into_tails(codes, n_windows, fraction, block - 1)] = 0.0
-    held_out = held_out_windows(codes, early_stopping, fraction)
     if not (weights[~held_out] > 0).any():
         gap = (
             f", and with strategy='direct' the {block - 1} windows before them "

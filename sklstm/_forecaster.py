@@ -1395,17 +1395,17 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         rows, targets, weights, codes = training_windows(
             architecture, z, X_sorted, panel, len(panel.labels), missing
         )
+        held_out = held_out_windows(codes, self.early_stopping, fraction)
         weights = leak_free_weights(
             weights,
             codes,
-            self.early_stopping,
+            held_out,
             fraction,
             rollout.block,
             n_features=X_sorted.shape[1],
         )
         targets = targets.dense()[:, 0] if rollout.block == 1 else targets
         n_networks = architecture["n_networks"]
-        held_out = held_out_windows(codes, self.early_stopping, fraction)
         drawable = drawable_series(panel.labels, weights, codes, held_out)
         seed = draw_seed(self.random_state)
         draws = members_weights(
