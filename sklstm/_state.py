@@ -306,22 +306,37 @@ class Names(Field):
 
 @dataclass(frozen=True, kw_only=True)
 class Labels(Field):
-    """Series labels, all numbers, all bools or all strs, held as a NumPy array."""
+    """Series labels, held as a NumPy array: all numbers, all bools, all
+    strs, or NumPy dates or durations (``datetime64``, ``timedelta64``).
+
+    Dates and durations are written as their integer ticks beside their
+    dtype, so they load as the same labels: a bare list of ints would load
+    as numbers, which no longer find the series fitted under dates.
+    """
 
     def encode(self, value, attribute, key, arrays):
+        value = np.asarray(value)
+        if value.dtype.kind in "mM":
+            return {"dtype": str(value.dtype), "ticks": value.view(np.int64).tolist()}
         labels = [v.item() if isinstance(v, np.generic) else v for v in value]
         if not _labels_of_one_kind(labels):
+            kinds = sorted({type(label).__name__ for label in labels})
             raise ValueError(
-                f"sklstm.save cannot store the labels {attribute}: they must be "
-                "all numbers, all bools or all strings."
+                f"sklstm.save cannot store the labels {attribute} (of type "
+                f"{', '.join(kinds)}): they must be all numbers, all bools, all "
+                "strings, or NumPy datetime64 or timedelta64 values. Refit with "
+                "the groups converted, for example with astype(str), or keep "
+                "this model with pickle or joblib, which store any label."
             )
         return labels
 
     def decode(self, value, context):
+        if isinstance(value, dict):
+            return _dated_labels(value, context)
         if not isinstance(value, list) or not _labels_of_one_kind(value):
             raise RefusedFileError(
                 f"{context.key!r} must be a list of all numbers (not NaN), all "
-                "bools or all strings"
+                "bools or all strings, or the ticks of dates or durations"
             )
         context.check_length(len(value))
         if _beyond_int64(value):
@@ -334,6 +349,34 @@ class Labels(Field):
                 )
             return np.asarray(value, dtype=np.uint64)
         return np.asarray(value)
+
+
+def _dated_labels(value: dict, context) -> np.ndarray:
+    """Labels written as ``{"dtype": "datetime64[ns]", "ticks": [...]}``."""
+    check_keys(value, {"dtype", "ticks"}, context.key)
+    dtype, ticks = value["dtype"], value["ticks"]
+    try:
+        dated = isinstance(dtype, str) and np.dtype(dtype).kind in "mM"
+    except TypeError:
+        dated = False
+    if not dated or str(np.dtype(dtype)) != dtype:
+        raise RefusedFileError(
+            f"{context.key!r} must name a datetime64 or timedelta64 dtype; "
+            f"got {dtype!r}"
+        )
+    # The smallest int64 is NaT, a missing label, which no fit accepts.
+    if not isinstance(ticks, list) or not all(
+        isinstance(tick, int)
+        and not isinstance(tick, bool)
+        and np.iinfo(np.int64).min < tick <= np.iinfo(np.int64).max
+        for tick in ticks
+    ):
+        raise RefusedFileError(
+            f"{context.key!r} must hold its ticks as a list of 64-bit integers "
+            "(none of them NaT)"
+        )
+    context.check_length(len(ticks))
+    return np.asarray(ticks, dtype=np.int64).view(dtype)
 
 
 def _beyond_int64(labels: list) -> bool:

@@ -729,6 +729,67 @@ def test_unsigned_64_bit_series_labels_load_back_as_they_were(tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    "labels",
+    [
+        pd.to_datetime(["2020-01-31", "2020-02-29", "2020-03-31"]).to_numpy(),
+        np.array(["2020-01-01", "2020-01-02", "2021-01-01"], dtype="datetime64[D]"),
+        np.array([1, 2, 48], dtype="timedelta64[h]"),
+    ],
+    ids=["dates-in-ns", "dates-in-days", "durations"],
+)
+def test_series_labelled_by_dates_or_durations_load_back_as_they_were(labels, tmp_path):
+    # Dates in ns were written as their ticks and loaded as int64 labels, so
+    # the loaded model refused its own series; dates in days were refused.
+    values = np.sin(np.arange(90) / 3) + np.repeat([0.0, 5.0, 10.0], 30)
+    model = tiny_forecaster().fit(
+        np.empty((90, 0)), values, groups=np.repeat(labels, 30)
+    )
+    loaded = _through_save_and_load(model, tmp_path)
+    assert loaded.series_.dtype == labels.dtype
+    np.testing.assert_array_equal(loaded.series_, np.sort(labels))
+    future = np.repeat(labels, 2)
+    np.testing.assert_array_equal(
+        loaded.predict(np.empty((6, 0)), groups=future),
+        model.predict(np.empty((6, 0)), groups=future),
+    )
+
+
+def test_save_refuses_labels_it_cannot_write_saying_what_to_do(tmp_path):
+    dates = pd.to_datetime(["2020-01-01", "2021-01-01"]).tz_localize("UTC")
+    values = np.sin(np.arange(60) / 3) + np.repeat([0.0, 5.0], 30)
+    model = tiny_forecaster().fit(
+        np.empty((60, 0)), values, groups=pd.Series(np.repeat(dates, 30))
+    )
+    path = tmp_path / "model.zip"
+    with pytest.raises(ValueError, match=r"of type Timestamp.*astype\(str\).*pickle"):
+        sklstm.save(model, path)
+    assert not path.exists()
+    assert pickle.loads(pickle.dumps(model)).series_.tolist() == list(dates)
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        ({"dtype": "float64", "ticks": [1, 2]}, r"datetime64 or timedelta64 dtype"),
+        ({"dtype": "datetime64[ns]", "ticks": [-(2**63), 1]}, r"none of them NaT"),
+        ({"dtype": "datetime64[ns]", "ticks": [True, 1]}, r"64-bit integers"),
+        ({"dtype": "datetime64[ns]", "ticks": [1]}, r"does not fit together"),
+        ({"dtype": "datetime64[ns]"}, r"lacks the key"),
+    ],
+    ids=["not-a-date-dtype", "NaT", "bool-tick", "too-few-labels", "no-ticks"],
+)
+def test_load_refuses_tampered_dated_labels(labels, message, tmp_path):
+    model = tiny_forecaster().fit(
+        np.empty((60, 0)),
+        np.sin(np.arange(60.0)),
+        groups=np.repeat(np.array([0, 1], dtype="datetime64[D]"), 30),
+    )
+    edit = _edit_document(("estimator", "fitted", "series_"), labels)
+    with pytest.raises(ValueError, match=message):
+        sklstm.load(_tampered_file(tmp_path, edit, model))
+
+
 def _npz_with_member(arrays, name, data, compression=zipfile.ZIP_STORED):
     """``_npz_bytes(arrays)`` with the member ``name`` replaced by ``data``."""
     buffer = io.BytesIO()
