@@ -150,6 +150,7 @@ class PeakMemory:
 def sklstm_forecasts(train, horizon, lookback, params, random_state):
     from sklstm import LSTMForecaster
     from sklstm._forecast_settings import block_of, history_width
+    from sklstm._member_series import series_per_member
 
     y = np.concatenate(train)
     groups = np.repeat(np.arange(len(train)), [len(x) for x in train])
@@ -176,8 +177,11 @@ def sklstm_forecasts(train, horizon, lookback, params, random_state):
     )
     gap = block - 1 if model.early_stopping else 0
     no_step = int(history_width(architecture) > model.lookback)
-    trained = int(np.clip(windows - no_step - held_out - gap, 0, None).sum())
-    # Every network of the ensemble trains on the same windows.
+    per_series = np.clip(windows - no_step - held_out - gap, 0, None)
+    # Each network trains on the windows of the series it drew (every series
+    # by default); with a share, on about that share of the windows.
+    share = series_per_member(model.max_series, len(train)) / len(train)
+    trained = share * per_series.sum()
     epochs = [network.n_iter_ for network in model._members()]
     figures = {
         "fit_s": fitted - start,
