@@ -270,17 +270,28 @@ def _train_members(
         architecture, z, X_sorted, panel, n_series, missing
     )
     held_out = held_out_windows(codes, forecaster.early_stopping, fraction)
-    weights = agreed(
-        group_fit,
-        lambda: leak_free_weights(
-            weights,
-            codes,
-            held_out,
-            fraction,
-            rollout.block,
-            n_features=X_sorted.shape[1],
-        ),
-    )
+
+    def own_training_weights():
+        try:
+            return leak_free_weights(
+                weights,
+                codes,
+                held_out,
+                fraction,
+                rollout.block,
+                n_features=X_sorted.shape[1],
+            )
+        except ValueError as error:
+            raise ValueError(
+                f"{error} Process {group_fit.rank} holds only series too short "
+                "to train: with fit_data_parallel every process trains the "
+                "networks on its own windows. Give "
+                "each process a series long enough to train, or fit without "
+                "the short series and add them with update() after the fit "
+                "(a fit in one process keeps them as histories)."
+            ) from error
+
+    weights = agreed(group_fit, own_training_weights)
     # As in one process: direct targets stay a view over the series.
     targets = targets.dense()[:, 0] if rollout.block == 1 else targets
     # Every process seeds the networks alike: with the seed rank 0 draws.

@@ -112,10 +112,12 @@ def fit_data_parallel(
         On every process at once, when the input of one process is refused
         (the message names its rank), when the processes were given X with
         different columns or y with different outputs, when some
-        processes of a forecaster's fit gave no ``groups``, or when a
-        network of the ensemble drew (``max_series``) none of the series of
-        some process: every process trains every network on its own
-        windows.
+        processes of a forecaster's fit gave no ``groups``, when some
+        process holds only series too short to train (which a fit in one
+        process keeps as histories; add them with ``update`` after the fit),
+        or when a network of the ensemble drew (``max_series``) none of the
+        series of some process: every process trains every network on its
+        own windows.
     DataParallelFitError
         On every surviving process, when another one dies, is interrupted
         or stops answering for longer than the group's timeout (given to
