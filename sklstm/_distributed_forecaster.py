@@ -274,12 +274,7 @@ def _train_members(
     def own_training_weights():
         try:
             return leak_free_weights(
-                weights,
-                codes,
-                held_out,
-                fraction,
-                rollout.block,
-                n_features=X_sorted.shape[1],
+                weights, codes, held_out, fraction, rollout.block, X_sorted.shape[1]
             )
         except ValueError as error:
             raise ValueError(

@@ -1397,12 +1397,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         )
         held_out = held_out_windows(codes, self.early_stopping, fraction)
         weights = leak_free_weights(
-            weights,
-            codes,
-            held_out,
-            fraction,
-            rollout.block,
-            n_features=X_sorted.shape[1],
+            weights, codes, held_out, fraction, rollout.block, X_sorted.shape[1]
         )
         targets = targets.dense()[:, 0] if rollout.block == 1 else targets
         n_networks = architecture["n_networks"]
