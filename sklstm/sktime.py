@@ -126,7 +126,14 @@ class LSTMSktimeForecaster(BaseForecaster):
     passed on with the values, so the forecaster reads them as it reads its
     own: a step missing inside a series is a missing value (with covariates,
     refused: ``X`` must cover every step), and a step given twice is
-    refused.
+    refused. On integer times that step by more than one (0, 2, 4, ...), a
+    relative ``fh`` counts in their units, as sktime does: ``fh=[2, 4]`` are
+    the next two steps, and ``fh=[1]``, between them, is refused.
+
+    The series are named to the forecaster by their keys when each is one
+    string or integer (``forecaster_.series_``), else by their numbers in
+    order of appearance; ``update`` refuses a new series keyed by another
+    kind of value than those of ``fit``.
 
     Intervals and quantiles are calibrated on forecasts from the held-out
     tail of the training series (``validation_fraction`` of the windows):
@@ -205,6 +212,10 @@ class LSTMSktimeForecaster(BaseForecaster):
         # checks apply: a step missing inside a series is a missing value, a
         # repeated one is refused, and its messages name the user's keys.
         self._timed = True
+        # Decided once: the keys of later series are then given as keys too,
+        # and the forecaster refuses those of another kind (a code would name
+        # another series).
+        self._keyed = self._plain_keys(self._series)
         values, groups = self._timed_values(y, codes)
         self.forecaster_.fit(self._covariate_array(X, len(y)), values, groups=groups)
         self._ends = _series_ends(y.index, codes, len(self._series_keys()))
@@ -214,8 +225,10 @@ class LSTMSktimeForecaster(BaseForecaster):
             getattr(self.forecaster_, "_time_step", None)
         ) or _frequency_of(y.index, codes)
         # The end of the latest series, as sktime's cutoff (an index that
-        # knows the frequency of its steps).
+        # knows the frequency of its steps: sktime steps an absolute horizon
+        # by it, and cannot infer it from dates with gaps).
         self._end = self._cutoff_with_freq()
+        self._set_cutoff(self._end)
         return self
 
     def _predict(self, fh: ForecastingHorizon, X=None):
@@ -328,23 +341,34 @@ class LSTMSktimeForecaster(BaseForecaster):
         series = self._series if series is None else series
         if series is None:
             return None
-        keyed = getattr(self, "_timed", False) and not isinstance(series, pd.MultiIndex)
-        if keyed and series.inferred_type in ("string", "integer"):
-            return series.to_numpy()[codes]
-        return codes
+        keyed = getattr(self, "_keyed", None)
+        if keyed is None:  # fitted before the choice was kept
+            keyed = self._plain_keys(series)
+        return series.to_numpy()[codes] if keyed else codes
+
+    def _plain_keys(self, series: pd.Index | None) -> bool:
+        """Whether the forecaster names the series by their keys: one plain
+        value each (strings, integers) in a fit on their times."""
+        return (
+            getattr(self, "_timed", False)
+            and series is not None
+            and not isinstance(series, pd.MultiIndex)
+            and series.inferred_type in ("string", "integer")
+        )
 
     def _series_keys(self) -> pd.Index:
         """The keys of the series (one key, None, for a single series)."""
         return pd.Index([None]) if self._series is None else self._series
 
     def _steps_behind(self, cutoff: pd.Index) -> np.ndarray:
-        """How many steps before ``cutoff`` (the latest end) each series ends."""
+        """How many of the forecaster's steps before ``cutoff`` (the latest
+        end) each series ends."""
         ends = pd.Index(self._ends.tolist())  # the dtype of the time labels
         unique = ends.unique().sort_values()
         relative = ForecastingHorizon(
             unique, is_relative=False, freq=cutoff
         ).to_relative(cutoff)
-        behind = -np.asarray(relative, dtype=np.int64)
+        behind = -np.asarray(relative, dtype=np.int64) // self._unit()
         return behind[unique.get_indexer(ends)]
 
     def _forecast_rows(self, fh: ForecastingHorizon, X, method):
@@ -356,13 +380,13 @@ class LSTMSktimeForecaster(BaseForecaster):
         the steps of ``fh``, series after series, and their sktime index.
         """
         cutoff = self._cutoff_with_freq()
-        steps = np.asarray(fh.to_relative(cutoff), dtype=np.int64)
+        steps = self._forecaster_steps(np.asarray(fh.to_relative(cutoff), np.int64))
         behind = self._steps_behind(cutoff)
         furthest = int(steps.max()) + behind  # per series, from its own end
         keys = self._series_keys()
         codes = np.repeat(np.arange(len(keys)), furthest)
         own_steps = np.concatenate([np.arange(1, n + 1) for n in furthest])
-        times = _after(cutoff, own_steps - np.repeat(behind, furthest))
+        times = _after(cutoff, (own_steps - np.repeat(behind, furthest)) * self._unit())
         covariates = self._future_covariates(X, keys, codes, times)
         forecast = method(covariates, groups=self._labels(codes))
         forecast = np.asarray(forecast).reshape(len(codes), -1)
@@ -373,6 +397,31 @@ class LSTMSktimeForecaster(BaseForecaster):
             return forecast[rows], absolute
         index = _panel_index(keys.repeat(len(steps)), np.tile(absolute, len(keys)))
         return forecast[rows], index.set_names(self._index_names)
+
+    def _unit(self) -> int:
+        """The step of integer time labels, in their units (1 for dates).
+
+        sktime counts an integer horizon in the units of the labels; the
+        forecaster counts its own steps, which on times 0, 2, 4, ... are 2
+        units each.
+        """
+        step = getattr(self.forecaster_, "_time_step", None)
+        integer = isinstance(step, (int, np.integer)) and not isinstance(step, bool)
+        return int(step) if integer and step > 1 else 1
+
+    def _forecaster_steps(self, relative: np.ndarray) -> np.ndarray:
+        """The forecaster's steps of sktime's relative horizon ``relative``;
+        refuse times between the steps of integer time labels."""
+        unit = self._unit()
+        between = relative[relative % unit != 0]
+        if len(between):
+            raise ValueError(
+                f"fh asks for the relative step(s) {between[:5].tolist()}, which "
+                f"fall between the times of the series: they step by {unit} on "
+                f"their integer time labels. Ask for multiples of {unit} (fh="
+                f"{[unit * k for k in (1, 2, 3)]} for the next three steps)."
+            )
+        return relative // unit
 
     def _new_rows(self, y) -> np.ndarray:
         """The rows of ``y`` after the end of their series; refuse a gap after it."""
@@ -403,7 +452,9 @@ class LSTMSktimeForecaster(BaseForecaster):
         """
         if not len(index):
             return
-        expected = _after(self._end, np.arange(1, len(index) + 1) - behind)
+        expected = _after(
+            self._end, (np.arange(1, len(index) + 1) - behind) * self._unit()
+        )
         if index.equals(expected):
             return
         self._set_cutoff(self._end)  # the update is refused: nothing moves

@@ -542,3 +542,58 @@ def test_a_refusal_names_the_series_by_its_key():
     y = panel(lengths=(60, 60, 1))  # shop_2: one month, too few to scale
     with pytest.raises(ValueError, match="shop_2"):
         LSTMSktimeForecaster(_panel_lstm()).fit(y)
+
+
+@pytest.mark.parametrize("new_key", ["x", 2.5])
+def test_a_new_series_keyed_by_another_kind_is_refused_leaving_the_others(new_key):
+    # Numbered by its position among the keys, 'x' was given to the
+    # forecaster as series 2: its values continued another series.
+    y = panel()
+    y.index = y.index.set_levels([1, 2], level=0)
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(y)
+    before = wrapped.predict(fh=[1, 2])
+    new = pd.DataFrame(
+        {"sales": np.full(5, -50.0)},
+        index=pd.MultiIndex.from_product(
+            [[new_key], pd.period_range("2005-01", periods=5, freq="M")],
+            names=["shop", "month"],
+        ),
+    )
+    with pytest.raises(ValueError, match="labelled by"):
+        wrapped.update(new)
+    assert wrapped.forecaster_.series_.tolist() == [1, 2]
+    pd.testing.assert_frame_equal(wrapped.predict(fh=[1, 2]), before)
+
+
+def test_integer_times_that_step_by_two_are_forecast_at_their_own_times():
+    # fh counts in the units of integer times (sktime's rule); the adapter
+    # took each unit for a step: fh=[1] was the forecast of time 60, shown
+    # at 59.
+    t = np.arange(0, 120, 2)
+    y = pd.Series(SINE[:60].to_numpy() + 2, index=pd.Index(t), name="sales")
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(y)
+    forecast = wrapped.predict(fh=[2, 4, 6])
+    assert forecast.index.tolist() == [120, 122, 124]
+    long = y.set_axis(pd.MultiIndex.from_arrays([np.zeros(60, dtype=int), t]))
+    direct = _panel_lstm().fit(pd.DataFrame(index=long.index), long)
+    expected = direct.predict_series(np.empty((3, 0)), groups=[0, 0, 0])
+    assert expected.index.get_level_values(-1).tolist() == [120, 122, 124]
+    np.testing.assert_allclose(forecast.to_numpy(), expected.to_numpy())
+    with pytest.raises(ValueError, match=r"between the times.*step by 2"):
+        wrapped.predict(fh=[1, 2])
+    wrapped.update(pd.Series([2.5, 2.7], index=pd.Index([120, 122]), name="sales"))
+    assert wrapped.predict(fh=[2]).index.tolist() == [124]
+
+
+def test_an_absolute_horizon_of_dates_with_gaps_is_forecast_after_fit():
+    # sktime infers no frequency from dates with gaps, and the fit did not
+    # give it the forecaster's: an absolute fh failed inside pandas.
+    weeks = pd.date_range("2000-01-02", periods=43, freq="W-SUN").delete([10, 11, 20])
+    y = pd.Series(SINE[:40].to_numpy() + 2, index=weeks, name="sales")
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(y)
+    after = pd.date_range(weeks[-1], periods=3, freq="W-SUN")[1:]
+    absolute = ForecastingHorizon(pd.DatetimeIndex(list(after)), is_relative=False)
+    np.testing.assert_array_equal(
+        wrapped.predict(fh=absolute).to_numpy(), wrapped.predict(fh=[1, 2]).to_numpy()
+    )
+    assert wrapped.predict_interval(fh=absolute).shape == (2, 2)
