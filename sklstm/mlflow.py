@@ -288,6 +288,7 @@ def _label_type(labels: np.ndarray | None) -> DataType:
         (np.bool_, DataType.boolean),
         (np.integer, DataType.long),
         (np.floating, DataType.double),
+        (np.datetime64, DataType.datetime),
     ):
         if np.issubdtype(labels.dtype, kind):
             return data_type
@@ -346,6 +347,10 @@ class _ServedModel:
                     "column and as the groups param. Give one of them."
                 )
             groups = np.asarray(groups_param)
+            labels = _series_labels(self.estimator)
+            if labels is not None and labels.dtype.kind == "M":
+                # MLflow gives a datetime param as Python date(time) objects.
+                groups = pd.to_datetime(groups, format="ISO8601").to_numpy()
         if groups is None and _series_labels(self.estimator) is not None:
             raise ValueError(
                 "The model forecasts several series: name the series of each row "

@@ -397,3 +397,20 @@ def test_a_forecaster_without_covariates_takes_its_series_from_the_groups_param(
     np.testing.assert_array_equal(
         np.asarray(prediction), model.predict(np.empty((7, 0)), groups=FUTURE_GROUPS)
     )
+
+
+def test_series_labelled_by_dates_are_served_by_column_and_by_param(tmp_path):
+    # The signature declared the column a string: a column of dates was
+    # refused by MLflow, and the dates as strings named no fitted series.
+    cohorts = np.array(["2020-01-01T12:30", "2021-06-01"], dtype="datetime64[ns]")
+    model = LSTMForecaster(lookback=4, hidden_size=4, max_iter=2, random_state=0)
+    model.fit(np.empty((80, 0)), PANEL_Y, groups=np.repeat(cohorts, 40))
+    expected = model.predict(np.empty((4, 0)), groups=np.tile(cohorts, 2))
+    server = served(model, tmp_path)
+    by_column = server.predict(pd.DataFrame({"series": np.tile(cohorts, 2)}))
+    np.testing.assert_array_equal(np.asarray(by_column), expected)
+    by_param = server.predict(
+        pd.DataFrame(index=range(4)),
+        params={"groups": [str(pd.Timestamp(d)) for d in np.tile(cohorts, 2)]},
+    )
+    np.testing.assert_array_equal(np.asarray(by_param), expected)
