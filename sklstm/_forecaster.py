@@ -432,7 +432,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     series_ : ndarray of shape (n_series,)
         The labels of the series the forecaster can forecast (fitted, or
         added by ``update``), sorted. A series fitted without ``groups`` is
-        labelled 0.
+        labelled 0. Integer labels are held as int64 (uint64 beyond its
+        range) and float labels as float64, so a label finds its series
+        however it is held (an int32 column, a Python int); dates, durations,
+        strings and bools as given.
     season_length_ : int or None
         The season length taken out of the series (None: no seasonal
         adjustment).
@@ -1792,7 +1795,9 @@ def check_future_dates(dates: pd.Index, expected: pd.Index) -> None:
     refuse_dates_of_another_kind(dates, expected, rows="The rows of X")
     if not _comparable_dates(dates, expected):
         return  # integers and dates, or times that are not dates: nothing to compare
-    if len(dates) == len(expected) and dates.equals(expected):
+    # Element by element: Index.equals tells the same instants apart when
+    # they are held in other units (datetime64[s] against [ns]).
+    if len(dates) == len(expected) and np.asarray(dates == expected).all():
         return
     wrong = np.flatnonzero(np.asarray(dates != expected))
     row = int(wrong[0]) if len(wrong) else 0

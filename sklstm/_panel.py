@@ -8,12 +8,13 @@ series among new labels. Everything here is vectorised over rows.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from sklstm._row_metadata import check_groups
+from sklstm._row_metadata import check_groups, in_one_width
 
 
 @dataclass(frozen=True)
@@ -133,12 +134,28 @@ def locate_series(known: np.ndarray, labels: np.ndarray) -> np.ndarray:
     >>> locate_series(np.array(["a", "c"]), np.array(["c", "b"])).tolist()
     [1, -1]
     """
+    known, (labels, holdable) = in_one_width(known), _as_integers_of(known, labels)
     try:
         found = np.searchsorted(known, labels)
     except TypeError:  # labels of another type than those seen in fit
         return np.full(len(labels), -1, dtype=np.intp)
     found = np.minimum(found, len(known) - 1)
-    return np.where(known[found] == labels, found, -1)
+    return np.where((known[found] == labels) & holdable, found, -1)
+
+
+def _as_integers_of(known: np.ndarray, labels: np.ndarray):
+    """``labels`` in the integer type of ``known`` where one is int64 and the
+    other uint64 (NumPy compares the two as float64, whose 53 bits merge ids
+    beyond 2**53), and which of them that type holds; else ``labels`` as they
+    are, and True."""
+    known, labels = in_one_width(known), in_one_width(labels)
+    if {known.dtype, labels.dtype} != {np.dtype(np.int64), np.dtype(np.uint64)}:
+        return labels, True
+    if known.dtype == np.uint64:
+        holdable = labels >= 0
+    else:
+        holdable = labels <= np.iinfo(np.int64).max
+    return np.where(holdable, labels, 0).astype(known.dtype), holdable
 
 
 def joined_labels(known: np.ndarray, added: np.ndarray) -> np.ndarray:
@@ -157,6 +174,17 @@ def joined_labels(known: np.ndarray, added: np.ndarray) -> np.ndarray:
     >>> joined_labels(np.array([2**60 + 1]), np.array([3.0])).tolist()
     [1152921504606846977, 3]
     """
+    known, added = in_one_width(known), in_one_width(added)
+    _refuse_another_representation(known, added)
+    if {known.dtype, added.dtype} == {np.dtype(np.int64), np.dtype(np.uint64)}:
+        if (known < 0).any() or (added < 0).any():
+            raise ValueError(
+                f"The series labels {_first(known)} and the new "
+                f"{_first(added)} mix negative integers with integers beyond "
+                "the 64-bit signed range (2**63 and above): no integer type holds "
+                "both. Label the series as in fit, or by strings."
+            )
+        known, added = known.astype(np.uint64), added.astype(np.uint64)
     if known.dtype.kind in "iu" and added.dtype.kind == "f":
         bounds = np.iinfo(known.dtype)
         whole = (
@@ -167,9 +195,9 @@ def joined_labels(known: np.ndarray, added: np.ndarray) -> np.ndarray:
         )
         if not whole.all():
             raise ValueError(
-                f"The new series {added[~whole][:3].tolist()} are labelled by "
+                f"The new series {_first(added[~whole])} are labelled by "
                 "numbers that are not integers, but this forecaster's series by "
-                f"integers ({known[:3].tolist()}): held together as floats, "
+                f"integers ({_first(known)}): held together as floats, "
                 "integer labels beyond 2**53 would lose their last digits. "
                 "Label the new series by integers."
             )
@@ -177,16 +205,33 @@ def joined_labels(known: np.ndarray, added: np.ndarray) -> np.ndarray:
     labels = np.concatenate([known, added])
     if len(pd.unique(labels)) < len(labels):
         raise ValueError(
-            f"The new series {added[:3].tolist()} could not be told apart from "
-            f"this forecaster's series ({known[:3].tolist()}) once held together "
+            f"The new series {_first(added)} could not be told apart from "
+            f"this forecaster's series ({_first(known)}) once held together "
             f"as {labels.dtype}. Label the new series as in fit (for example "
             "convert the labels with astype)."
         )
     return labels
 
 
+def _refuse_another_representation(known: np.ndarray, added: np.ndarray) -> None:
+    """Refuse dates (or durations) held as NumPy values on one side and as
+    Python objects (pandas Timestamps, ``datetime.date``) on the other: held
+    in one array they no longer sort, and no label of one equals one of the
+    other."""
+    kinds = {known.dtype.kind, added.dtype.kind}
+    if len(kinds) == 2 and "O" in kinds and kinds & set("mM"):
+        raise ValueError(
+            f"The new series {_first(added)} are labelled by {added.dtype} "
+            f"values, but this forecaster's series by {known.dtype} ones "
+            f"({_first(known)}): the same kind of labels held two ways. Give groups "
+            "of the fitted type (for example pd.to_datetime(groups).to_numpy() "
+            "for datetime64, or an array of dtype object for Timestamps)."
+        )
+
+
 def label_kind(labels: np.ndarray) -> str:
-    """``'number'``, ``'bool'`` or ``'string'``: the kind of series labels.
+    """``'number'``, ``'bool'``, ``'string'``, ``'date'`` or ``'duration'``:
+    the kind of series labels.
 
     Examples
     --------
@@ -194,15 +239,27 @@ def label_kind(labels: np.ndarray) -> str:
     >>> from sklstm._panel import label_kind
     >>> label_kind(np.array([3, 1])), label_kind(np.array(["a"], dtype=object))
     ('number', 'string')
+    >>> label_kind(np.array(["2020-01-01"], dtype="datetime64[D]"))
+    'date'
     """
     if labels.dtype.kind == "O":
         values = labels.tolist()
-        if all(isinstance(value, str) for value in values):
-            return "string"
-        if all(isinstance(value, (bool, np.bool_)) for value in values):
-            return "bool"
+        for kind, types in _OBJECT_KINDS:
+            if all(isinstance(value, types) for value in values):
+                return kind
         return "number"
-    return {"b": "bool", "U": "string", "S": "string"}.get(labels.dtype.kind, "number")
+    return _NUMPY_KINDS.get(labels.dtype.kind, "number")
+
+
+#: The kinds of labels held as Python objects, tried in turn (a bool is an
+#: int, and a datetime a date).
+_OBJECT_KINDS = (
+    ("string", str),
+    ("bool", (bool, np.bool_)),
+    ("date", (datetime.date, np.datetime64)),
+    ("duration", (datetime.timedelta, np.timedelta64)),
+)
+_NUMPY_KINDS = {"b": "bool", "U": "string", "S": "string", "M": "date", "m": "duration"}
 
 
 def refuse_labels_of_another_kind(known: np.ndarray, labels: np.ndarray) -> None:
@@ -215,9 +272,15 @@ def refuse_labels_of_another_kind(known: np.ndarray, labels: np.ndarray) -> None
     fitted, given = label_kind(known), label_kind(labels)
     if fitted != given:
         raise ValueError(
-            f"groups holds {given} labels ({labels[:3].tolist()}), but this "
+            f"groups holds {given} labels ({_first(labels)}), but this "
             f"forecaster's series are labelled by {fitted}s "
-            f"({known[:3].tolist()}; a forecaster fitted without groups labels "
+            f"({_first(known)}; a forecaster fitted without groups labels "
             "its series 0). Label the series as in fit (for example convert "
             "the labels with astype), so each one is found again."
         )
+
+
+def _first(labels: np.ndarray) -> list:
+    """The first three labels as a user wrote them: through pandas, dates show
+    as dates (NumPy's ``.tolist()`` of a datetime64 in ns gives integers)."""
+    return pd.Index(labels[:3]).tolist()

@@ -77,6 +77,33 @@ def check_groups(groups, n_rows: int) -> np.ndarray | None:
                 "Label the series of one kind (for example convert them with "
                 "astype(str))."
             )
+    return in_one_width(labels)
+
+
+def in_one_width(labels: np.ndarray) -> np.ndarray:
+    """Numeric labels held in one width: integers as int64 (as uint64 only
+    when some lie beyond int64's range, as hashed ids do), floats as float64.
+
+    The same label then compares equal however it was held (an int32 column
+    at fit, a Python int at predict), and pandas can index it (it has no
+    float16 index).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._row_metadata import in_one_width
+    >>> in_one_width(np.array([1, 2], dtype=np.uint8)).dtype
+    dtype('int64')
+    >>> in_one_width(np.array([2**64 - 1], dtype=np.uint64)).dtype
+    dtype('uint64')
+    """
+    kind = labels.dtype.kind
+    if kind == "u" and labels.size and labels.max() > np.iinfo(np.int64).max:
+        return labels.astype(np.uint64, copy=False)
+    if kind in "iu":
+        return labels.astype(np.int64, copy=False)
+    if kind == "f":
+        return labels.astype(np.float64, copy=False)
     return labels
 
 

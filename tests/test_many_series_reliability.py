@@ -571,3 +571,123 @@ def test_early_stopping_speaks_of_each_series_only_for_several():
     y2 = np.r_[y[:20], [np.nan] * 5, y[:20], [np.nan] * 5]
     with pytest.raises(ValueError, match=r"rows \(of each series, with groups\)"):
         tiny().fit(np.empty((50, 0)), y2, groups=groups)
+
+
+# ------------------------------------------------- labels held another way
+
+
+def _fitted_on_two_series(labels, n=30):
+    y = np.r_[10 + np.sin(np.arange(n) / 3), 100 + np.cos(np.arange(n) / 3)]
+    return tiny().fit(np.empty((2 * n, 0)), y, groups=np.repeat(labels, n))
+
+
+def test_ids_held_as_int64_or_uint64_are_the_same_series():
+    # NumPy compares int64 with uint64 as float64, which merges ids beyond
+    # 2**53: the fitted ids given as uint64 were "without a history", an
+    # update with a uint64 id was refused, and [1, 3] uint64 plus 2 became
+    # float labels.
+    ids = np.array([2**60 + 1, 2**60 + 2], dtype=np.int64)
+    model = _fitted_on_two_series(ids)
+    before = model.predict(np.empty((2, 0)), groups=ids)
+    np.testing.assert_array_equal(
+        model.predict(np.empty((2, 0)), groups=ids.astype(np.uint64)), before
+    )
+    model.update(np.empty((5, 0)), np.arange(5.0), groups=[np.uint64(2**60 + 3)] * 5)
+    assert model.series_.dtype == np.int64
+    assert model.series_.tolist() == [*ids.tolist(), 2**60 + 3]
+
+    small = _fitted_on_two_series(np.array([1, 3], dtype=np.uint64))
+    small.update(np.empty((5, 0)), np.arange(5.0), groups=[2] * 5)
+    assert small.series_.dtype == np.int64 and small.series_.tolist() == [1, 2, 3]
+
+    hashed = np.array([1, 2**64 - 1], dtype=np.uint64)
+    wide = _fitted_on_two_series(hashed)
+    wide.update(np.empty((5, 0)), np.arange(5.0), groups=[7] * 5)
+    assert wide.series_.dtype == np.uint64
+    assert wide.series_.tolist() == [1, 7, 2**64 - 1]
+    with pytest.raises(ValueError, match=r"mix negative integers with integers beyond"):
+        wide.update(np.empty((5, 0)), np.arange(5.0), groups=[-7] * 5)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint32, np.float16, np.float32])
+def test_labels_of_any_width_are_found_as_python_numbers(dtype, tmp_path):
+    # float16 labels failed inside pandas (no float16 index); labels of
+    # other widths changed dtype on save.
+    labels = np.array([1.0, 3.0]).astype(dtype)
+    model = _fitted_on_two_series(labels)
+    assert model.series_.dtype == (np.float64 if labels.dtype.kind == "f" else np.int64)
+    before = model.predict(np.empty((2, 0)), groups=labels)
+    np.testing.assert_array_equal(
+        model.predict(np.empty((2, 0)), groups=[1, 3]), before
+    )
+    sklstm.save(model, tmp_path / "model.zip")
+    loaded = sklstm.load(tmp_path / "model.zip")
+    assert loaded.series_.dtype == model.series_.dtype
+    np.testing.assert_array_equal(
+        loaded.predict(np.empty((2, 0)), groups=labels), before
+    )
+
+
+@pytest.mark.parametrize(
+    "fitted, new",
+    [
+        (np.array(["2020-01-01", "2020-02-01"], dtype="datetime64[D]"), "timestamp"),
+        (np.array(["2020-01-01", "2020-02-01"], dtype="datetime64[ns]"), "date"),
+        (
+            _object_labels([pd.Timestamp("2020-01-01"), pd.Timestamp("2020-02-01")]),
+            "numpy",
+        ),
+    ],
+    ids=["datetime64[D]+Timestamp", "datetime64[ns]+date", "Timestamps+datetime64"],
+)
+def test_a_new_series_dated_another_way_than_fitted_is_refused_saying_so(fitted, new):
+    # Joined with the fitted labels, they failed to sort (a TypeError from
+    # NumPy), or turned datetime64[D] labels into dates that save refused.
+    import datetime
+
+    model = _fitted_on_two_series(fitted)
+    before = model.predict(np.empty((2, 0)), groups=fitted)
+    label = {
+        "timestamp": pd.Timestamp("2020-03-01"),
+        "date": datetime.date(2020, 3, 1),
+        "numpy": np.datetime64("2020-03-01", "ns"),
+    }[new]
+    groups = np.array([label] * 5, dtype="datetime64[ns]" if new == "numpy" else object)
+    with pytest.raises(ValueError, match=r"the same kind of labels held two ways"):
+        model.update(np.empty((5, 0)), np.arange(5.0), groups=groups)
+    assert len(model.series_) == 2
+    np.testing.assert_array_equal(
+        model.predict(np.empty((2, 0)), groups=fitted), before
+    )
+
+
+def test_dates_labels_and_numbers_are_refused_as_kinds_apart():
+    model = _fitted_on_two_series(np.array([1, 2]))
+    with pytest.raises(ValueError, match=r"groups holds date labels.*by numbers"):
+        model.update(
+            np.empty((5, 0)),
+            np.arange(5.0),
+            groups=np.array(["2020-01-01"] * 5, dtype="datetime64[D]"),
+        )
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us"])
+def test_dates_held_in_another_unit_are_the_same_dates(unit):
+    # Data read from Arrow or Parquet often holds dates in s or ms: the right
+    # dates were refused ("dated 2021-01-31, but it forecasts 2021-01-31").
+    days = pd.date_range("2021-01-01", periods=30, freq="D")
+    y = pd.Series(np.sin(np.arange(30) / 3), index=days)
+    model = tiny().fit(pd.DataFrame(index=days), y)
+    future = pd.date_range("2021-01-31", periods=2, freq="D")
+    before = model.predict(pd.DataFrame(index=future))
+    np.testing.assert_array_equal(
+        model.predict(pd.DataFrame(index=future.as_unit(unit))), before
+    )
+    truth = pd.Series([0.1, 0.2], index=future.as_unit(unit))
+    assert model.score(pd.DataFrame(index=future.as_unit(unit)), truth) == (
+        model.score(pd.DataFrame(index=future), truth.set_axis(future))
+    )
+    with pytest.raises(
+        ValueError, match=r"dated 2021-02-01.*forecasts the step 2021-01-31"
+    ):
+        model.predict(pd.DataFrame(index=future[1:].as_unit(unit)))
