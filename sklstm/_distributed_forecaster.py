@@ -14,6 +14,7 @@ every process.
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import numpy as np
 import torch
@@ -44,7 +45,7 @@ from sklstm._forecaster import (
 from sklstm._forecaster_legacy import LEGACY_ATTRIBUTES
 from sklstm._long_format import from_long_format, is_long_format
 from sklstm._missing_values import refuse_empty_series
-from sklstm._panel import panel_of
+from sklstm._panel import label_kind, panel_of
 from sklstm._plain import python_scalar
 from sklstm._publishing import publish_fitted_state
 from sklstm._random import draw_random_state
@@ -163,7 +164,42 @@ def _read_share(forecaster, X, y, groups, group_fit: ProcessGroupFit):
             np.full(n_rows, SINGLE_SERIES_LABEL) if groups is None else groups, n_rows
         ),
     )
-    return (X, y), checked, panel
+    return (X, y), checked, _labels_alike(group_fit, panel)
+
+
+def _labels_alike(group_fit: ProcessGroupFit, panel):
+    """``panel`` with its labels held as every process holds its own.
+
+    Each process holds its integer labels as int64, or as uint64 when some
+    lie beyond int64's range (hashed ids): when some process holds uint64,
+    every one does, as one process holding all the labels would (NumPy
+    joins int64 and uint64 as float64, merging ids beyond 2**53). Labels of
+    different kinds on different processes (numbers on one, strings on
+    another) are refused on every process.
+    """
+    kinds = group_fit.gathered(label_kind(panel.labels))
+    if len(set(kinds)) > 1:
+        raise ValueError(
+            "The processes of this fit label their series by different kinds "
+            f"of values ({', '.join(f'rank {r}: {k}s' for r, k in enumerate(kinds))}"
+            "): held together, the labels of one kind would be turned into "
+            "the other. Label the series of every process alike (for example "
+            "all by strings)."
+        )
+    wide = group_fit.gathered(panel.labels.dtype == np.uint64)
+    if not any(wide) or panel.labels.dtype.kind not in "iu":
+        return panel
+    negative = group_fit.gathered(bool((panel.labels < 0).any()))
+    if any(negative):
+        raise ValueError(
+            f"The process(es) {[r for r, n in enumerate(negative) if n]} label "
+            "series by negative integers, and the process(es) "
+            f"{[r for r, w in enumerate(wide) if w]} by integers beyond the "
+            "64-bit signed range (2**63 and above): no integer type holds both. "
+            "Label the series of every process alike (for example all by "
+            "strings)."
+        )
+    return dataclasses.replace(panel, labels=panel.labels.astype(np.uint64))
 
 
 def _refuse_unlabelled_shares(group_fit: ProcessGroupFit, unlabelled: bool) -> None:
@@ -270,23 +306,12 @@ def _train_members(
         architecture, z, X_sorted, panel, n_series, missing
     )
     held_out = held_out_windows(codes, forecaster.early_stopping, fraction)
-
-    def own_training_weights():
-        try:
-            return leak_free_weights(
-                weights, codes, held_out, fraction, rollout.block, X_sorted.shape[1]
-            )
-        except ValueError as error:
-            raise ValueError(
-                f"{error} Process {group_fit.rank} holds only series too short "
-                "to train: with fit_data_parallel every process trains the "
-                "networks on its own windows. Give "
-                "each process a series long enough to train, or fit without "
-                "the short series and add them with update() after the fit "
-                "(a fit in one process keeps them as histories)."
-            ) from error
-
-    weights = agreed(group_fit, own_training_weights)
+    weights = _own_training_weights(
+        group_fit,
+        lambda: leak_free_weights(
+            weights, codes, held_out, fraction, rollout.block, X_sorted.shape[1]
+        ),
+    )
     # As in one process: direct targets stay a view over the series.
     targets = targets.dense()[:, 0] if rollout.block == 1 else targets
     # Every process seeds the networks alike: with the seed rank 0 draws.
@@ -322,6 +347,34 @@ def _train_members(
             )
         )
     return networks
+
+
+def _own_training_weights(group_fit: ProcessGroupFit, leak_free) -> np.ndarray:
+    """This process's window weights (``leak_free()``), refused on every
+    process when some process has no window left to train on.
+
+    Refused on every process, it is refused as by one process. Refused on
+    some only, those hold only series too short to train, which one process
+    would keep as histories beside the others'.
+    """
+    try:
+        weights, refusal = leak_free(), None
+    except ValueError as error:
+        weights, refusal = None, str(error)
+    refusals = group_fit.gathered(refusal)
+    if all(refusals):
+        raise ValueError(refusals[0])
+    idle = [rank for rank, text in enumerate(refusals) if text is not None]
+    if idle:
+        raise ValueError(
+            f"On the process of rank {idle[0]}: {refusals[idle[0]]} The "
+            f"process(es) {idle} hold only series too short to train, which "
+            "a fit in one process keeps as histories beside the others: with "
+            "fit_data_parallel every process trains the networks on its own "
+            "windows. Give each process a series long enough to train, or fit "
+            "without the short series and add them with update() after the fit."
+        )
+    return weights
 
 
 def _trained_on_every_process(group_fit, own, held_out, draw) -> int:

@@ -210,6 +210,14 @@ def joined_labels(known: np.ndarray, added: np.ndarray) -> np.ndarray:
             f"as {labels.dtype}. Label the new series as in fit (for example "
             "convert the labels with astype)."
         )
+    try:  # Timestamps beside datetime.date objects, say, do not compare
+        np.sort(labels)
+    except TypeError as error:
+        raise ValueError(
+            f"The new series {_first(added)} cannot be ordered among this "
+            f"forecaster's series ({_first(known)}): {str(error).rstrip('.')}. "
+            "Label the new series by values of the type fitted."
+        ) from error
     return labels
 
 

@@ -88,10 +88,10 @@ def forecaster(**params):
     return tiny_forecaster(**{**settings, **params})
 
 
-def assert_same_forecasts(model, reference, steps: int) -> None:
+def assert_same_forecasts(model, reference, steps: int, labels=LABELS) -> None:
     """The next ``steps`` forecasts of every series agree up to float rounding."""
-    future = np.tile(np.cos(0.4 * np.arange(steps))[:, None], (len(LABELS), 1))
-    future_groups = np.repeat(LABELS, steps)
+    future = np.tile(np.cos(0.4 * np.arange(steps))[:, None], (len(labels), 1))
+    future_groups = np.repeat(labels, steps)
     np.testing.assert_allclose(
         model.predict(future, groups=future_groups),
         reference.predict(future, groups=future_groups),
@@ -143,10 +143,11 @@ def leave_group() -> None:
 
 def fit_share(rank: int, port: int, path: str, collection=None, settings=None) -> None:
     """One of two processes: fit ``forecaster(**settings)`` on its three
-    series of ``collection()`` (:func:`panel` by default); rank 0 saves."""
+    series of ``collection()`` (:func:`panel` by default: the first three
+    series it lists on rank 0, the others on rank 1); rank 0 saves."""
     join_group(rank, port)
     X, y, groups = (collection or panel)()
-    mine = np.isin(groups, SHARES[rank])
+    mine = np.isin(groups, np.array_split(pd.unique(groups), 2)[rank])
     fit_data_parallel(
         forecaster(**(settings or {})),
         X[mine],
@@ -235,8 +236,22 @@ REFUSED_SHARES = {
     # beside the others; here the process holding only such series raised
     # "no window is left to train on. Pass longer series".
     "only series too short to train on one process": (
-        r"rank 1: .*Process 1 holds only series too short to train.*"
+        r"rank 1: .*process\(es\) \[1\] hold only series too short to train.*"
         r"update\(\) after the fit"
+    ),
+    # Refused as by one process: the advice above would be wrong.
+    "no window to train on any process": (
+        r"^ValueError: early_stopping=True holds out.*no window is left to train "
+        r"on\. Pass longer series.*early_stopping=False\.$"
+    ),
+    # Joined as numbers, the strings failed in NumPy's type promotion.
+    "labels of different kinds": (
+        r"label their series by different kinds of values \(rank 0: strings, "
+        r"rank 1: numbers\)"
+    ),
+    "negative ids beside ids beyond int64": (
+        r"process\(es\) \[0\] label series by negative integers, and the "
+        r"process\(es\) \[1\] by integers beyond the 64-bit signed range"
     ),
 }
 
@@ -270,6 +285,23 @@ def refused_share(case: str, rank: int):
         estimator = tiny_forecaster(n_networks=2, max_series=1, max_iter=2)
         X = np.empty((len(y), 0))
         keywords["groups"] = np.repeat([f"{rank}a", f"{rank}b"], len(y) // 2)
+    elif case == "no window to train on any process":
+        estimator = tiny_forecaster(
+            n_networks=1, strategy="direct", horizon=4, validation_fraction=0.5
+        )
+        X, y = np.empty((24, 0)), y[:24]
+        keywords["groups"] = np.repeat([f"{rank}a", f"{rank}b"], 12)
+    elif case in ("labels of different kinds", "negative ids beside ids beyond int64"):
+        estimator = tiny_forecaster(n_networks=1, max_iter=2)
+        X = np.empty((len(y), 0))
+        ids = {
+            "labels of different kinds": [np.array(["a", "b"]), np.array([1, 2])],
+            "negative ids beside ids beyond int64": [
+                np.array([-1, -2]),
+                np.array([2**63, 2**63 + 1], dtype=np.uint64),
+            ],
+        }[case][rank]
+        keywords["groups"] = np.repeat(ids, len(y) // 2)
     elif case == "only series too short to train on one process":
         estimator = tiny_forecaster(n_networks=1, max_iter=2)
         if rank == 1:
@@ -343,6 +375,31 @@ def test_two_processes_fit_the_model_one_process_fits(tmp_path, settings):
     np.testing.assert_allclose(
         together.calibration_residuals_, alone.calibration_residuals_, atol=1e-5
     )
+
+
+#: Hashed ids: the first three fit in int64, the last three only in uint64.
+HASHED = np.array([5, 9, 2**60, 2**63 + 1, 2**64 - 2, 2**64 - 1], dtype=np.uint64)
+
+
+def hashed_panel():
+    """:func:`panel` with its series labelled by :data:`HASHED`."""
+    X, y, groups = panel()
+    return X, y, HASHED[np.searchsorted(LABELS, groups)]
+
+
+@pytest.mark.slow
+def test_two_processes_keep_hashed_ids_as_one_process_does(tmp_path):
+    # Rank 0 held its ids as int64, rank 1 as uint64; joined, they became
+    # float64: ids close together were refused as "rows on several"
+    # processes, and the fitted labels lost their last digits.
+    path = str(tmp_path / "model.sklstm")
+    mp.spawn(fit_share, args=(free_port(), path, hashed_panel), nprocs=2)
+    X, y, groups = hashed_panel()
+    alone = forecaster().fit(X, y, groups=groups)
+    together = load(path)
+    assert together.series_.dtype == alone.series_.dtype == np.uint64
+    assert together.series_.tolist() == HASHED.tolist()
+    assert_same_forecasts(together, alone, steps=3, labels=HASHED)
 
 
 @pytest.mark.slow

@@ -691,3 +691,21 @@ def test_dates_held_in_another_unit_are_the_same_dates(unit):
         ValueError, match=r"dated 2021-02-01.*forecasts the step 2021-01-31"
     ):
         model.predict(pd.DataFrame(index=future[1:].as_unit(unit)))
+
+
+def test_a_new_series_whose_label_cannot_be_ordered_among_the_fitted_is_refused():
+    # Timestamps beside a datetime.date failed to sort, in NumPy.
+    import datetime
+
+    fitted = _object_labels([pd.Timestamp("2020-01-01"), pd.Timestamp("2020-02-01")])
+    model = _fitted_on_two_series(fitted)
+    before = model.predict(np.empty((2, 0)), groups=fitted)
+    with pytest.raises(ValueError, match=r"cannot be ordered among.*Cannot compare"):
+        model.update(
+            np.empty((3, 0)),
+            [1.0, 2.0, 3.0],
+            groups=_object_labels([datetime.date(2020, 3, 1)] * 3),
+        )
+    np.testing.assert_array_equal(
+        model.predict(np.empty((2, 0)), groups=fitted), before
+    )
