@@ -158,6 +158,16 @@ def fit_share(rank: int, port: int, path: str, collection=None, settings=None) -
     leave_group()
 
 
+def fitted_together_and_alone(tmp_path, collection, settings=None):
+    """The forecaster two processes fit on ``collection()`` (by
+    :func:`fit_share`), and the one a single process fits on all of it."""
+    path = str(tmp_path / "model.sklstm")
+    mp.spawn(fit_share, args=(free_port(), path, collection, settings), nprocs=2)
+    X, y, groups = collection()
+    alone = forecaster(**(settings or {})).fit(X, y, groups=groups)
+    return load(path), alone
+
+
 def weighted_rows():
     """Four series of two columns, weighted rows, for an LSTMRegressor."""
     rng = np.random.default_rng(1)
@@ -363,11 +373,7 @@ def test_a_share_refused_on_one_process_is_refused_at_once_on_every_one(refusals
     ids=["every series", "a share of the series each"],
 )
 def test_two_processes_fit_the_model_one_process_fits(tmp_path, settings):
-    path = str(tmp_path / "model.sklstm")
-    mp.spawn(fit_share, args=(free_port(), path, panel, settings), nprocs=2)
-    X, y, groups = panel()
-    alone = forecaster(**settings).fit(X, y, groups=groups)
-    together = load(path)
+    together, alone = fitted_together_and_alone(tmp_path, panel, settings)
     assert_same_forecasts(together, alone, steps=5)
     assert together.series_.tolist() == LABELS.tolist()
     assert together.season_length_ == alone.season_length_ == 5
@@ -392,11 +398,7 @@ def test_two_processes_keep_hashed_ids_as_one_process_does(tmp_path):
     # Rank 0 held its ids as int64, rank 1 as uint64; joined, they became
     # float64: ids close together were refused as "rows on several"
     # processes, and the fitted labels lost their last digits.
-    path = str(tmp_path / "model.sklstm")
-    mp.spawn(fit_share, args=(free_port(), path, hashed_panel), nprocs=2)
-    X, y, groups = hashed_panel()
-    alone = forecaster().fit(X, y, groups=groups)
-    together = load(path)
+    together, alone = fitted_together_and_alone(tmp_path, hashed_panel)
     assert together.series_.dtype == alone.series_.dtype == np.uint64
     assert together.series_.tolist() == HASHED.tolist()
     assert_same_forecasts(together, alone, steps=3, labels=HASHED)
@@ -406,11 +408,7 @@ def test_two_processes_keep_hashed_ids_as_one_process_does(tmp_path):
 def test_two_processes_learn_around_the_holes_of_one_as_one_process_does(tmp_path):
     # Only the first process's series have holes: the other's windows must
     # carry the mask all the same, and the merged state say where they are.
-    path = str(tmp_path / "model.sklstm")
-    mp.spawn(fit_share, args=(free_port(), path, holed_panel), nprocs=2)
-    X, y, groups = holed_panel()
-    alone = forecaster().fit(X, y, groups=groups)
-    together = load(path)
+    together, alone = fitted_together_and_alone(tmp_path, holed_panel)
     assert_same_forecasts(together, alone, steps=5)
     np.testing.assert_array_equal(together._series_missing, alone._series_missing)
     np.testing.assert_array_equal(
@@ -465,11 +463,7 @@ def test_two_processes_carry_the_held_out_errors_as_one_process_does(tmp_path):
     # from the sums of both processes: each carries its own errors by it.
     from sklstm._rollout import held_out_lengths
 
-    path = str(tmp_path / "model.sklstm")
-    mp.spawn(fit_share, args=(free_port(), path, growing_walks, NAIVE), nprocs=2)
-    X, y, groups = growing_walks()
-    alone = forecaster(**NAIVE).fit(X, y, groups=groups)
-    together = load(path)
+    together, alone = fitted_together_and_alone(tmp_path, growing_walks, NAIVE)
     np.testing.assert_allclose(
         together.calibration_residuals_, alone.calibration_residuals_, rtol=1e-9
     )
@@ -478,7 +472,7 @@ def test_two_processes_carry_the_held_out_errors_as_one_process_does(tmp_path):
     (tail,) = held_out_lengths(np.array([60]), alone.regressor_.validation_fraction, 1)
     origins = np.arange(60 - 1 - tail, 60 - 1)
     origins = origins[origins >= 6]  # a history of lookback + 1 values
-    values = y.reshape(6, 60)
+    values = growing_walks()[1].reshape(6, 60)
     raw = np.abs(values[:, origins + 1] - values[:, origins])
     raw = (raw / alone._series_interval_scale[:, None]).ravel()
     factors = alone.calibration_residuals_[:, 0] / raw
