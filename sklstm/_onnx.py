@@ -20,7 +20,9 @@ standardisation has to be rewritten by the serving side.
   the series, and, when the model has covariates, ``X`` (n_origins,
   lookback + block, n_covariates): the covariates of those ``lookback`` steps
   followed by those of the ``block`` steps to forecast. Output: the forecast
-  values (levels, also with ``network_output='change'``). A longer recursive forecast
+  values (levels, also with ``network_output='change'``); without
+  covariates, a ``y`` of one value repeated is forecast flat at it, as
+  ``predict`` forecasts it. A longer recursive forecast
   feeds each output back as the newest value of ``y``. A forecaster of one
   series and one network only: one fitted on many series (``groups=``)
   scales each series on its own, which the graph does not hold.
@@ -128,6 +130,11 @@ class _ForecastGraph(_Standardised):
         forecast = self.unstandardise(self.network(windows))
         if self.change:
             forecast = forecast + y[:, -1:]
+        if X is None and self.lookback > 1:
+            # As predict does (sklstm._rollout.forecast_by_rule): a history of
+            # one value repeated is forecast flat at it, without the network.
+            flat = (y == y[:, -1:]).all(dim=1, keepdim=True)
+            forecast = torch.where(flat, y[:, -1:], forecast)
         return forecast
 
 

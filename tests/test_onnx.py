@@ -424,3 +424,21 @@ def test_the_ends_of_the_supported_opset_range_export_graphs_that_run(opset_vers
     np.testing.assert_allclose(
         run(payload, X=ROWS), model.predict(ROWS), rtol=0, atol=TOLERANCE
     )
+
+
+def test_a_flat_history_is_forecast_flat_as_predict_forecasts_it():
+    # predict forecasts a history of one value repeated flat at it, without
+    # the network; the graph ran the network (2.22, 2.41, 2.65 after 2.0).
+    X, y = series_with_covariates(n_covariates=0)
+    y = y[:80].copy()
+    y[-8:] = 2.0
+    forecaster = LSTMForecaster(
+        lookback=6, hidden_size=5, max_iter=3, random_state=0
+    ).fit(X[:80], y)
+    session = onnxruntime.InferenceSession(to_onnx(forecaster))
+    values = list(y[-6:])
+    for _ in range(3):
+        (forecast,) = session.run(None, {"y": np.array([values[-6:]])})
+        values.append(float(forecast[0, 0]))
+    np.testing.assert_array_equal(values[6:], forecaster.predict(X[80:83]))
+    np.testing.assert_array_equal(values[6:], [2.0, 2.0, 2.0])
