@@ -462,8 +462,9 @@ def check_sequence_shape(estimator: BaseEstimator, X: np.ndarray) -> None:
 
 def check_float32_range(values: np.ndarray, name: str) -> None:
     """sklstm trains in float32: refuse values that float32 cannot hold, and
-    columns so small that float32 cannot tell their values apart."""
-    if values.size and values.dtype == np.float64:
+    columns so small that float32 cannot tell their values apart (given as
+    float32 too: their subnormal values lose the same differences)."""
+    if values.size and values.dtype.kind == "f":
         columns = values.reshape(len(values), -1)
         # The largest size in each column, without a copy of the values.
         sizes = np.maximum(-np.min(columns, axis=0), np.max(columns, axis=0))

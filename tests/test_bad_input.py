@@ -90,6 +90,14 @@ BAD_TRAINING_DATA = [
         r"Every value of y is as small as .*e-45.*smallest normal.*Rescale y",
         id="y-below-float32",
     ),
+    # Given as float32, such values were taken as a constant column.
+    pytest.param(
+        (ROWS * np.array([1.0, 1e-39, 1.0])).astype(np.float32),
+        TARGET,
+        ValueError,
+        r"Every value of X \(column 1\) is as small as .*e-39.*Rescale X",
+        id="float32-X-column-below-float32-normals",
+    ),
     pytest.param(
         ROWS,
         np.array(["up", "down"] * 30),
