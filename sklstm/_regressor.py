@@ -349,6 +349,8 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         "validation_scores_": Floats(optional=True),
         "validation_loss_curve_": Floats(finite=True, optional=True),
         "best_validation_score_": Float(optional=True),
+        # Whether early stopping kept the weights training started from.
+        "_kept_start": Flag(optional=True),
         "calibration_residuals_": Array(
             shape=("*", "n_outputs_"), optional=True, errors=True
         ),
@@ -1002,6 +1004,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             "best_validation_score_": history.best_validation_score
             if early_stopping
             else None,
+            "_kept_start": history.start_is_best if early_stopping else None,
             "n_iter_": (self.n_iter_ if continuing else 0) + len(history.loss_curve),
             "t_": (self.t_ if continuing else 0) + history.steps,
         }

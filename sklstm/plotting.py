@@ -8,6 +8,8 @@ returns that axes, so plots can be combined and restyled.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,8 +28,9 @@ def plot_loss_curve(estimator: BaseEstimator, *, ax: Axes | None = None) -> Axes
 
     Both losses are the mean squared error on standardised targets, so they
     share one (logarithmic) axis. The marked epoch is the one whose weights
-    the model kept: the best validation score with ``early_stopping``, else
-    the lowest training loss.
+    the model kept: with ``early_stopping``, the lowest validation loss, or
+    the weights training started from when no epoch clearly beat them;
+    without, the last epoch.
 
     Parameters
     ----------
@@ -53,36 +56,35 @@ def plot_loss_curve(estimator: BaseEstimator, *, ax: Axes | None = None) -> Axes
     ['training loss', 'validation loss']
     """
     regressor = _inner_regressor(estimator)
-    ax = _axes(ax)
-    losses = np.asarray(regressor.loss_curve_, dtype=float)
-    epochs = np.arange(1, len(losses) + 1)
-    ax.plot(epochs, losses, label="training loss")
-    validation = getattr(regressor, "validation_loss_curve_", None)
-    if validation:
-        # A warm-started fit validates only its own epochs: the last ones.
-        validation_epochs = epochs[len(losses) - len(validation) :]
-        ax.plot(validation_epochs, validation, label="validation loss")
-        best, value, label = _best_validation_epoch(regressor, validation_epochs)
-    else:
-        best = int(np.argmin(losses))
-        best, value, label = epochs[best], losses[best], "lowest training loss"
-    if np.isnan(value):  # the weights from before this fit's epochs
-        ax.axvline(best, color="black", linestyle=":", label=label)
-    else:
-        ax.plot(
-            [best],
-            [value],
-            marker="o",
-            linestyle="none",
-            color="black",
-            label=f"{label} (epoch {best})",
-        )
-    if (losses > 0).all() and (not validation or np.min(validation) > 0):
-        ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("MSE (standardised targets)")
-    ax.set_title(f"{type(estimator).__name__} training")
-    ax.legend()
+    with _drawing(ax) as ax:
+        losses = np.asarray(regressor.loss_curve_, dtype=float)
+        epochs = np.arange(1, len(losses) + 1)
+        ax.plot(epochs, losses, label="training loss")
+        validation = getattr(regressor, "validation_loss_curve_", None)
+        if validation:
+            # A warm-started fit validates only its own epochs: the last ones.
+            validation_epochs = epochs[len(losses) - len(validation) :]
+            ax.plot(validation_epochs, validation, label="validation loss")
+            best, value, label = _best_validation_epoch(regressor, validation_epochs)
+        else:  # training keeps its last weights
+            best, value, label = epochs[-1], losses[-1], "kept weights: last epoch"
+        if np.isnan(value):  # the weights from before this fit's epochs
+            ax.axvline(best, color="black", linestyle=":", label=label)
+        else:
+            ax.plot(
+                [best],
+                [value],
+                marker="o",
+                linestyle="none",
+                color="black",
+                label=f"{label} (epoch {best})",
+            )
+        if (losses > 0).all() and (not validation or np.min(validation) > 0):
+            ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("MSE (standardised targets)")
+        ax.set_title(f"{type(estimator).__name__} training")
+        ax.legend()
     return ax
 
 
@@ -92,12 +94,15 @@ def _best_validation_epoch(
     scores = np.asarray(regressor.validation_scores_, dtype=float)
     best = int(np.argmin(regressor.validation_loss_curve_))
     label = "kept weights: lowest validation loss"
-    best_score = getattr(regressor, "best_validation_score_", None)
-    if (
-        best_score is not None
-        and not np.isnan(scores[best])
-        and scores[best] != best_score
-    ):
+    kept_start = getattr(regressor, "_kept_start", None)
+    if kept_start is None:  # fitted before it was recorded: by the scores
+        best_score = getattr(regressor, "best_validation_score_", None)
+        kept_start = (
+            best_score is not None
+            and not np.isnan(scores[best])
+            and scores[best] != best_score
+        )
+    if kept_start:
         # The weights from before training had the lowest loss and were
         # kept: those of the epoch before this fit's first (0, or the last
         # epoch of the fit a warm start went on from).
@@ -162,28 +167,28 @@ def plot_forecast(
     """
     if coverage is not None:
         check_coverage(coverage)
-    ax = _axes(ax)
-    places = _draw_history(ax, history)
-    forecast_x, forecast_y = _x_and_y(forecast, places)
-    if interval is not None:
-        bounds = np.asarray(interval, dtype=float)
-        if bounds.shape != (len(forecast_y), 2):
-            raise ValueError(
-                f"interval must have shape (n_steps, 2) = ({len(forecast_y)}, 2), "
-                f"one (lower, upper) pair per forecast step; got {bounds.shape}."
+    with _drawing(ax) as ax:
+        places = _draw_history(ax, history)
+        forecast_x, forecast_y = _x_and_y(forecast, places)
+        if interval is not None:
+            bounds = np.asarray(interval, dtype=float)
+            if bounds.shape != (len(forecast_y), 2):
+                raise ValueError(
+                    f"interval must have shape (n_steps, 2) = ({len(forecast_y)}, 2), "
+                    f"one (lower, upper) pair per forecast step; got {bounds.shape}."
+                )
+            label = "interval" if coverage is None else f"{_percent(coverage)} interval"
+            ax.fill_between(
+                forecast_x,
+                bounds[:, 0],
+                bounds[:, 1],
+                color="tab:orange",
+                alpha=0.25,
+                label=label,
             )
-        label = "interval" if coverage is None else f"{coverage:.0%} interval"
-        ax.fill_between(
-            forecast_x,
-            bounds[:, 0],
-            bounds[:, 1],
-            color="tab:orange",
-            alpha=0.25,
-            label=label,
-        )
-    _draw_truth(ax, truth, forecast_x)
-    ax.plot(forecast_x, forecast_y, color="tab:orange", label="forecast")
-    ax.legend()
+        _draw_truth(ax, truth, forecast_x)
+        ax.plot(forecast_x, forecast_y, color="tab:orange", label="forecast")
+        ax.legend()
     return ax
 
 
@@ -250,24 +255,24 @@ def plot_quantiles(
             f"1 - q; {unpaired or 'no pair and no median'} have none among "
             f"the levels {levels.tolist()}. Ask predict_quantiles for both."
         )
-    ax = _axes(ax)
-    places = _draw_history(ax, history)
-    steps = _steps_after(places, len(values))
-    for rank, level in enumerate(lower):
-        upper = round(1 - level, 12)
-        ax.fill_between(
-            steps,
-            values[:, column[level]],
-            values[:, column[upper]],
-            color="tab:orange",
-            alpha=0.15 + 0.25 * rank / max(len(lower), 1),
-            linewidth=0,
-            label=f"{upper - level:.0%} ({level:g} to {upper:g})",
-        )
-    _draw_truth(ax, truth, steps)
-    if 0.5 in column:
-        ax.plot(steps, values[:, column[0.5]], color="tab:orange", label="median")
-    ax.legend()
+    with _drawing(ax) as ax:
+        places = _draw_history(ax, history)
+        steps = _steps_after(places, len(values))
+        for rank, level in enumerate(lower):
+            upper = round(1 - level, 12)
+            ax.fill_between(
+                steps,
+                values[:, column[level]],
+                values[:, column[upper]],
+                color="tab:orange",
+                alpha=0.15 + 0.25 * rank / max(len(lower), 1),
+                linewidth=0,
+                label=f"{_percent(upper - level)} ({level:g} to {upper:g})",
+            )
+        _draw_truth(ax, truth, steps)
+        if 0.5 in column:
+            ax.plot(steps, values[:, column[0.5]], color="tab:orange", label="median")
+        ax.legend()
     return ax
 
 
@@ -359,6 +364,32 @@ def _drawable(index: pd.Index) -> np.ndarray:
     if isinstance(index, pd.PeriodIndex):
         index = index.to_timestamp()
     return index.to_numpy()
+
+
+def _percent(share: float) -> str:
+    """``share`` as a percentage, with the digits it needs: 80%, 99.9%, 0.5%."""
+    return f"{round(float(share) * 100, 10):g}%"
+
+
+@contextmanager
+def _drawing(ax: Axes | None) -> Iterator[Axes]:
+    """The axes to draw on (:func:`_axes`). When the drawing is refused
+    half-way, what it drew is taken away again: the whole figure when it
+    was made here, else the artists it added to the caller's axes."""
+    made = ax is None
+    ax = _axes(ax)
+    before = set(ax.get_children())
+    try:
+        yield ax
+    except BaseException:
+        if made:
+            import matplotlib.pyplot as plt
+
+            plt.close(ax.figure)
+        else:
+            for artist in set(ax.get_children()) - before:
+                artist.remove()
+        raise
 
 
 def _axes(ax: Axes | None) -> Axes:

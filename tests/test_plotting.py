@@ -70,13 +70,46 @@ def test_loss_curve_shows_both_losses_per_epoch_and_marks_the_kept_epoch():
     assert ax.get_xlabel() == "epoch" and ax.get_yscale() == "log"
 
 
-def test_loss_curve_without_validation_marks_the_lowest_training_loss():
+def test_loss_curve_without_validation_marks_the_last_epoch_whose_weights_are_kept():
+    # It marked the lowest training loss, but without validation rows
+    # training keeps its last weights: the model predicts as one trained for
+    # all its epochs, not as one stopped at the marked epoch.
     model = tiny(n_iter_no_change=100, early_stopping=False).fit(ROWS, TARGET)
     lines = lines_by_label(plot_loss_curve(model))
     assert "validation loss" not in lines
-    best = int(np.argmin(model.loss_curve_))
-    marker = lines[f"lowest training loss (epoch {best + 1})"]
-    assert marker.get_ydata().tolist() == [model.loss_curve_[best]]
+    last = len(model.loss_curve_)
+    marker = lines[f"kept weights: last epoch (epoch {last})"]
+    assert marker.get_xdata().tolist() == [last]
+    assert marker.get_ydata().tolist() == [model.loss_curve_[-1]]
+
+
+@pytest.mark.filterwarnings("ignore:early_stopping=True held out a single row")
+@pytest.mark.parametrize("seed", range(4))
+def test_weights_kept_from_before_training_are_marked_also_without_a_validation_r2(
+    seed, monkeypatch
+):
+    # One held-out row: R² is undefined there, so the scores could not tell
+    # that no epoch beat the start, and an epoch was marked instead.
+    import sklstm._regressor
+
+    kept_start = []
+    train = sklstm._regressor.train
+
+    def recording(*args, **kwargs):
+        history = train(*args, **kwargs)
+        kept_start.append(history.start_is_best)
+        return history
+
+    monkeypatch.setattr(sklstm._regressor, "train", recording)
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(10, 1))
+    y = np.r_[0, X[:-1, 0]] + 0.3 * rng.normal(size=10)
+    model = LSTMRegressor(
+        lookback=2, hidden_size=4, max_iter=6, early_stopping=True, random_state=0
+    ).fit(X, y)
+    assert np.isnan(model.validation_scores_).all()
+    lines = lines_by_label(plot_loss_curve(model))
+    assert ("kept weights: before training" in lines) == kept_start[-1]
 
 
 def test_loss_curve_of_a_warm_started_fit_places_validation_on_the_last_epochs():
@@ -278,3 +311,43 @@ def test_truth_as_values_is_drawn_at_the_forecasts_own_dates():
 def test_quantile_levels_outside_zero_and_one_are_refused(levels):
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         plot_quantiles(np.array([[1.0, 5.0], [2.0, 6.0]]), levels)
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda ax: plot_forecast(np.ones((3, 2)), history=np.arange(5.0), ax=ax),
+        lambda ax: plot_forecast(
+            np.ones(3), history=np.arange(5.0), interval=np.ones((2, 2)), ax=ax
+        ),
+        lambda ax: plot_quantiles(
+            np.ones((3, 3)),
+            (0.1, 0.5, 0.9),
+            history=np.arange(5.0),
+            truth=np.ones(2),
+            ax=ax,
+        ),
+    ],
+    ids=["2-D forecast", "interval of another length", "truth of another length"],
+)
+def test_a_refused_plot_leaves_no_figure_and_the_given_axes_as_they_were(draw):
+    # Each refusal left a new empty figure open (matplotlib warns after 20),
+    # or the history drawn on the caller's axes.
+    with pytest.raises(ValueError):
+        draw(None)
+    assert plt.get_fignums() == []
+    _, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], label="mine")
+    with pytest.raises(ValueError):
+        draw(ax)
+    assert [line.get_label() for line in ax.get_lines()] == ["mine"]
+    assert len(plt.get_fignums()) == 1
+
+
+def test_coverages_are_labelled_with_the_digits_they_need():
+    # 0.975 was labelled "98% interval", and the levels 0.0005/0.9995 "100%".
+    ax = plot_forecast(np.ones(2), interval=np.ones((2, 2)), coverage=0.975)
+    assert "97.5% interval" in [t.get_text() for t in ax.get_legend().get_texts()]
+    ax = plot_quantiles(np.ones((2, 3)), (0.0005, 0.5, 0.9995))
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "99.9% (0.0005 to 0.9995)" in labels
