@@ -25,6 +25,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from sklstm._row_metadata import check_groups
 from sklstm._validation import validate_predict_data
 
 #: The names of the arrays :func:`gate_activations` returns, in PyTorch's
@@ -40,6 +41,7 @@ def gate_activations(
     layer: int = -1,
     *,
     direction: str = "forward",
+    groups=None,
 ) -> dict[str, np.ndarray]:
     """The gates and states of a fitted LSTM at every step of every window of X.
 
@@ -70,6 +72,10 @@ def gate_activations(
         its arrays are still indexed in time order, so step *t* holds its
         state after reading steps *t ... lookback - 1*. A one-directional model
         only has ``'forward'``.
+    groups : array-like of shape (n_rows,), default=None
+        Series labels of 2-D rows, as in ``predict``: each series is cut into
+        windows (and padded) on its own, so no window reads across two
+        series. None treats all rows as one series.
 
     Returns
     -------
@@ -106,8 +112,8 @@ def gate_activations(
     if not isinstance(rnn, nn.LSTM):
         raise ValueError(
             f"gate_activations explains LSTM cells, but this model was fitted with "
-            f"cell={regressor.cell!r}, whose gates differ and which keeps no cell "
-            "state. Fit it with cell='lstm' to inspect its gates."
+            f"cell={type(rnn).__name__.lower()!r}, whose gates differ and which "
+            "keeps no cell state. Fit it with cell='lstm' to inspect its gates."
         )
     n_layers = rnn.num_layers
     if (
@@ -129,7 +135,7 @@ def gate_activations(
             "windows forwards only. Use direction='forward'."
         )
     X = validate_predict_data(regressor, X)
-    windows = regressor._windows(X)
+    windows = regressor._windows(X, check_groups(groups, len(X)))
     inputs = windows.slice(0, len(windows)).detach().cpu().double().numpy()
     layers = lstm_reference(rnn, inputs, up_to_layer=layer % n_layers)
     return layers[-1][_DIRECTIONS.index(direction)]

@@ -123,6 +123,21 @@ def test_gru_models_are_refused_with_a_clear_message():
     model = fitted(cell="gru")
     with pytest.raises(ValueError, match=r"cell='gru'.*cell='lstm'"):
         gate_activations(model, ROWS)
+    # The cell fitted, not the parameter as set since (which said 'lstm').
+    model.set_params(cell="lstm")
+    with pytest.raises(ValueError, match=r"fitted with cell='gru'"):
+        gate_activations(model, ROWS)
+
+
+def test_the_rows_of_each_series_are_windowed_on_their_own_as_in_predict():
+    # Without groups, the windows of series b's first rows read series a's
+    # last rows: its hidden states differed by up to 0.27.
+    groups = np.repeat(["a", "b"], len(ROWS) // 2)
+    model = fitted()
+    both = gate_activations(model, ROWS, groups=groups)
+    alone = gate_activations(model, ROWS[groups == "b"])
+    for name in GATE_NAMES:
+        np.testing.assert_array_equal(both[name][groups == "b"], alone[name])
 
 
 @pytest.mark.parametrize(
