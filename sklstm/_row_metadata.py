@@ -37,7 +37,7 @@ def check_groups(groups, n_rows: int) -> np.ndarray | None:
     """
     if groups is None:
         return None
-    labels = np.asarray(groups)
+    labels = label_array(groups)
     if labels.ndim != 1:
         raise ValueError(
             f"groups must be 1-D, one series label per row of X; got an array of "
@@ -78,6 +78,27 @@ def check_groups(groups, n_rows: int) -> np.ndarray | None:
                 "astype(str))."
             )
     return in_one_width(labels)
+
+
+def label_array(groups) -> np.ndarray:
+    """``groups`` as an array of the labels as given.
+
+    NumPy reads a list that mixes numbers and strings (or bools) as strings
+    (or numbers): ``[1, "1"]`` would become two rows of the series ``'1'``,
+    ``[True, 1]`` two of the series 1. Such a list is held as objects, so
+    that its labels stay apart.
+
+    Examples
+    --------
+    >>> from sklstm._row_metadata import label_array
+    >>> label_array([1, "1"]).tolist(), label_array(["a", "b"]).dtype.kind
+    ([1, '1'], 'U')
+    """
+    if isinstance(groups, (list, tuple)) and pd.api.types.infer_dtype(
+        groups, skipna=True
+    ) in ("mixed", "mixed-integer"):
+        return np.asarray(groups, dtype=object)
+    return np.asarray(groups)
 
 
 def in_one_width(labels: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from sklearn.utils.metadata_routing import MetadataRequest
 
 from sklstm._long_format import check_time_order, long_format_series
 from sklstm._plain import python_scalar
+from sklstm._row_metadata import label_array
 
 __all__ = ["make_mase_scorer", "mean_absolute_scaled_error"]
 
@@ -258,7 +259,7 @@ def _series_of(groups, n_rows: int, name: str) -> tuple[np.ndarray, np.ndarray]:
     """The distinct labels of ``groups`` and each row's index among them."""
     if groups is None:
         return np.array([None], dtype=object), np.zeros(n_rows, dtype=np.intp)
-    groups = np.asarray(groups)
+    groups = label_array(groups)
     if groups.shape != (n_rows,):
         raise ValueError(
             f"{name} must hold one label per value ({n_rows}); got shape "

@@ -143,6 +143,9 @@ def test_early_stopping_refuses_series_too_short_to_leave_training_rows():
         (np.zeros(5), "groups has 5 labels, but X has 240 rows"),
         (np.zeros((240, 2)), "groups must be 1-D"),
         (np.array([1, "a"] * 120, dtype=object), "one comparable type"),
+        # As lists, NumPy merged 1 with '1' (as strings) and True with 1.
+        ([1, "1"] * 120, "one comparable type"),
+        ([True, 1] * 120, "mixes bool labels with numbers"),
     ],
 )
 def test_bad_groups_are_refused_with_what_to_pass(groups, message):

@@ -212,6 +212,15 @@ def test_labels_of_mixed_types_are_distinct_series():
         y_train={"a": [0.0, 4.0, 8.0], 1: [1.0, 2.0]},
     )
     assert score == pytest.approx((2 / 4 + 0.5 / 1) / 2)
+    # Given as a list, NumPy made the label 1 the string '1': the series 1
+    # and '1' were merged, or 1 had no history.
+    score = mean_absolute_scaled_error(
+        [10.0, 1.0],
+        [12.0, 1.5],
+        groups=["1", 1],
+        y_train={"1": [0.0, 4.0, 8.0], 1: [1.0, 2.0]},
+    )
+    assert score == pytest.approx((2 / 4 + 0.5 / 1) / 2)
 
 
 def test_a_long_format_history_of_several_series_needs_the_truths_series():
