@@ -161,13 +161,15 @@ def test_predictions_have_one_row_per_input_row_and_match_the_windows(
     )
 
 
-def test_a_column_whose_spread_float32_cannot_hold_is_scaled_as_a_constant():
+def test_a_float32_column_of_subnormal_values_is_refused_as_a_float64_one():
     # Found by the property above: a column of 0 and the smallest float32
-    # subnormal was divided by its spread (7e-46), and new rows became inf.
+    # subnormal was divided by its spread (7e-46), and new rows became inf;
+    # then it was scaled as a constant, and the model learnt nothing from it.
     X = np.array([[0.0], [1.4e-45]], dtype=np.float32)
     model = LSTMRegressor(lookback=1, hidden_size=2, max_iter=1, random_state=0)
-    model.fit(X, np.array([0.0, 1.0]))
-    assert np.all(np.isfinite(model.predict(np.array([[0.5], [-2.0]]))))
+    for given in (X, X.astype(np.float64)):
+        with pytest.raises(ValueError, match=r"smallest normal number.*Rescale X"):
+            model.fit(given, np.array([0.0, 1.0]))
 
 
 @pytest.mark.parametrize("level", [1e20, 1e30, 3e30])
