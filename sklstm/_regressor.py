@@ -349,8 +349,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         "validation_scores_": Floats(optional=True),
         "validation_loss_curve_": Floats(finite=True, optional=True),
         "best_validation_score_": Float(optional=True),
-        # Whether early stopping kept the weights training started from.
-        "_kept_start": Flag(optional=True),
+        # The epoch whose weights the network kept (of all the fits that
+        # loss_curve_ counts; 0 or a warm start's first: from before them).
+        "_kept_epoch": Count(optional=True),
         "calibration_residuals_": Array(
             shape=("*", "n_outputs_"), optional=True, errors=True
         ),
@@ -1004,7 +1005,8 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             "best_validation_score_": history.best_validation_score
             if early_stopping
             else None,
-            "_kept_start": history.start_is_best if early_stopping else None,
+            "_kept_epoch": (len(self.loss_curve_) if continuing else 0)
+            + history.kept_epoch,
             "n_iter_": (self.n_iter_ if continuing else 0) + len(history.loss_curve),
             "t_": (self.t_ if continuing else 0) + history.steps,
         }

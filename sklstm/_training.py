@@ -53,6 +53,9 @@ class TrainingHistory:
     #: With validation rows: whether no epoch clearly beat the untrained
     #: network (see :func:`clearly_lower`), which is then kept.
     start_is_best: bool = False
+    #: The epoch (from 1) whose weights the network ends with; 0 for the
+    #: weights training started from.
+    kept_epoch: int = 0
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,8 @@ def train(
         ) from error
     if validation is not None or history.interrupted:
         tracker.restore()
+    else:
+        history.kept_epoch = len(history.loss_curve)
     network.eval()
     return history
 
@@ -307,6 +312,7 @@ class _BestWeights:
             validation_metrics if parallel is None else parallel.validation_metrics
         )
         self.best_state = _snapshot(network)
+        self.best_epoch = 0  # the epoch of best_state (0: the start)
         self.steps_done = 0  # optimiser steps of the whole epochs run
         self.no_improvement = 0
         self.best_validation_loss = math.inf
@@ -342,12 +348,14 @@ class _BestWeights:
                 self.best_validation_loss = validation_loss
                 history.best_validation_score = score
                 self.best_state = _snapshot(self.network)
+                self.best_epoch = len(history.loss_curve)
                 self.best_errors = errors
                 history.start_is_best = False
         else:
             improved = epoch_loss < history.best_loss - tol
             if epoch_loss < history.best_loss:
                 self.best_state = _snapshot(self.network)
+                self.best_epoch = len(history.loss_curve)
         history.best_loss = min(history.best_loss, epoch_loss)
         self.no_improvement = 0 if improved else self.no_improvement + 1
         return validation_loss, score
@@ -360,12 +368,14 @@ class _BestWeights:
         on those rows are :func:`clearly_lower` than the start's.
         """
         self.network.load_state_dict(self.best_state)
+        self.history.kept_epoch = self.best_epoch
         if self.validation is None or self.history.start_is_best:
             return
         epochs = max(len(self.history.validation_losses), 1)
         if not clearly_lower(self.best_errors, self.start_errors, candidates=epochs):
             self.network.load_state_dict(self.start_state)
             self.history.start_is_best = True
+            self.history.kept_epoch = 0
             self.history.best_validation_score = self.start_score
 
 

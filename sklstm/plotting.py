@@ -8,8 +8,6 @@ returns that axes, so plots can be combined and restyled.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -56,35 +54,48 @@ def plot_loss_curve(estimator: BaseEstimator, *, ax: Axes | None = None) -> Axes
     ['training loss', 'validation loss']
     """
     regressor = _inner_regressor(estimator)
-    with _drawing(ax) as ax:
-        losses = np.asarray(regressor.loss_curve_, dtype=float)
-        epochs = np.arange(1, len(losses) + 1)
-        ax.plot(epochs, losses, label="training loss")
-        validation = getattr(regressor, "validation_loss_curve_", None)
-        if validation:
-            # A warm-started fit validates only its own epochs: the last ones.
-            validation_epochs = epochs[len(losses) - len(validation) :]
-            ax.plot(validation_epochs, validation, label="validation loss")
+    losses = np.asarray(regressor.loss_curve_, dtype=float)
+    epochs = np.arange(1, len(losses) + 1)
+    validation = getattr(regressor, "validation_loss_curve_", None)
+    kept = getattr(regressor, "_kept_epoch", None)  # None: saved before it was
+    if validation:
+        # A warm-started fit validates only its own epochs: the last ones.
+        validation_epochs = epochs[len(losses) - len(validation) :]
+        if kept is None:
             best, value, label = _best_validation_epoch(regressor, validation_epochs)
-        else:  # training keeps its last weights
-            best, value, label = epochs[-1], losses[-1], "kept weights: last epoch"
-        if np.isnan(value):  # the weights from before this fit's epochs
-            ax.axvline(best, color="black", linestyle=":", label=label)
+        elif kept < validation_epochs[0]:
+            best, value, label = kept, np.nan, "kept weights: before training"
         else:
-            ax.plot(
-                [best],
-                [value],
-                marker="o",
-                linestyle="none",
-                color="black",
-                label=f"{label} (epoch {best})",
-            )
-        if (losses > 0).all() and (not validation or np.min(validation) > 0):
-            ax.set_yscale("log")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("MSE (standardised targets)")
-        ax.set_title(f"{type(estimator).__name__} training")
-        ax.legend()
+            best, value = kept, validation[kept - validation_epochs[0]]
+            label = "kept weights: lowest validation loss"
+    else:
+        # The last weights; an interrupted fit keeps the lowest loss's.
+        best = len(losses) if kept is None else kept
+        value = losses[best - 1] if best else np.nan
+        label = "kept weights: " + (
+            "last epoch" if best == len(losses) else "lowest training loss"
+        )
+    ax = _axes(ax)
+    ax.plot(epochs, losses, label="training loss")
+    if validation:
+        ax.plot(validation_epochs, validation, label="validation loss")
+    if np.isnan(value):  # the weights from before this fit's epochs
+        ax.axvline(best, color="black", linestyle=":", label=label)
+    else:
+        ax.plot(
+            [best],
+            [value],
+            marker="o",
+            linestyle="none",
+            color="black",
+            label=f"{label} (epoch {best})",
+        )
+    if (losses > 0).all() and (not validation or np.min(validation) > 0):
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("MSE (standardised targets)")
+    ax.set_title(f"{type(estimator).__name__} training")
+    ax.legend()
     return ax
 
 
@@ -94,15 +105,12 @@ def _best_validation_epoch(
     scores = np.asarray(regressor.validation_scores_, dtype=float)
     best = int(np.argmin(regressor.validation_loss_curve_))
     label = "kept weights: lowest validation loss"
-    kept_start = getattr(regressor, "_kept_start", None)
-    if kept_start is None:  # fitted before it was recorded: by the scores
-        best_score = getattr(regressor, "best_validation_score_", None)
-        kept_start = (
-            best_score is not None
-            and not np.isnan(scores[best])
-            and scores[best] != best_score
-        )
-    if kept_start:
+    best_score = getattr(regressor, "best_validation_score_", None)
+    if (
+        best_score is not None
+        and not np.isnan(scores[best])
+        and scores[best] != best_score
+    ):
         # The weights from before training had the lowest loss and were
         # kept: those of the epoch before this fit's first (0, or the last
         # epoch of the fit a warm start went on from).
@@ -167,28 +175,33 @@ def plot_forecast(
     """
     if coverage is not None:
         check_coverage(coverage)
-    with _drawing(ax) as ax:
-        places = _draw_history(ax, history)
-        forecast_x, forecast_y = _x_and_y(forecast, places)
-        if interval is not None:
-            bounds = np.asarray(interval, dtype=float)
-            if bounds.shape != (len(forecast_y), 2):
-                raise ValueError(
-                    f"interval must have shape (n_steps, 2) = ({len(forecast_y)}, 2), "
-                    f"one (lower, upper) pair per forecast step; got {bounds.shape}."
-                )
-            label = "interval" if coverage is None else f"{_percent(coverage)} interval"
-            ax.fill_between(
-                forecast_x,
-                bounds[:, 0],
-                bounds[:, 1],
-                color="tab:orange",
-                alpha=0.25,
-                label=label,
+    # Everything is checked before anything is drawn: a refusal leaves the
+    # axes as they were, and makes no figure.
+    past, places = _history_points(history)
+    forecast_x, forecast_y = _x_and_y(forecast, places)
+    if interval is not None:
+        bounds = np.asarray(interval, dtype=float)
+        if bounds.shape != (len(forecast_y), 2):
+            raise ValueError(
+                f"interval must have shape (n_steps, 2) = ({len(forecast_y)}, 2), "
+                f"one (lower, upper) pair per forecast step; got {bounds.shape}."
             )
-        _draw_truth(ax, truth, forecast_x)
-        ax.plot(forecast_x, forecast_y, color="tab:orange", label="forecast")
-        ax.legend()
+    actual = _truth_points(truth, forecast_x)
+    ax = _axes(ax)
+    _draw_history(ax, past)
+    if interval is not None:
+        label = "interval" if coverage is None else f"{_percent(coverage)} interval"
+        ax.fill_between(
+            forecast_x,
+            bounds[:, 0],
+            bounds[:, 1],
+            color="tab:orange",
+            alpha=0.25,
+            label=label,
+        )
+    _draw_truth(ax, actual)
+    ax.plot(forecast_x, forecast_y, color="tab:orange", label="forecast")
+    ax.legend()
     return ax
 
 
@@ -255,35 +268,42 @@ def plot_quantiles(
             f"1 - q; {unpaired or 'no pair and no median'} have none among "
             f"the levels {levels.tolist()}. Ask predict_quantiles for both."
         )
-    with _drawing(ax) as ax:
-        places = _draw_history(ax, history)
-        steps = _steps_after(places, len(values))
-        for rank, level in enumerate(lower):
-            upper = round(1 - level, 12)
-            ax.fill_between(
-                steps,
-                values[:, column[level]],
-                values[:, column[upper]],
-                color="tab:orange",
-                alpha=0.15 + 0.25 * rank / max(len(lower), 1),
-                linewidth=0,
-                label=f"{_percent(upper - level)} ({level:g} to {upper:g})",
-            )
-        _draw_truth(ax, truth, steps)
-        if 0.5 in column:
-            ax.plot(steps, values[:, column[0.5]], color="tab:orange", label="median")
-        ax.legend()
+    past, places = _history_points(history)
+    steps = _steps_after(places, len(values))
+    actual = _truth_points(truth, steps)
+    ax = _axes(ax)
+    _draw_history(ax, past)
+    for rank, level in enumerate(lower):
+        upper = round(1 - level, 12)
+        ax.fill_between(
+            steps,
+            values[:, column[level]],
+            values[:, column[upper]],
+            color="tab:orange",
+            alpha=0.15 + 0.25 * rank / max(len(lower), 1),
+            linewidth=0,
+            label=f"{_percent(upper - level)} ({level:g} to {upper:g})",
+        )
+    _draw_truth(ax, actual)
+    if 0.5 in column:
+        ax.plot(steps, values[:, column[0.5]], color="tab:orange", label="median")
+    ax.legend()
     return ax
 
 
-def _draw_history(ax: Axes, history) -> pd.Index | None:
-    """Draw ``history`` (if any); the places it was drawn at (None: none)."""
+def _history_points(history) -> tuple[tuple | None, pd.Index | None]:
+    """Where ``history`` (if any) is drawn, and its places (None: none)."""
     if history is None:
-        return None
+        return None, None
     history_x, history_y = _x_and_y(history, None)  # an array: from step 0
     places = history.index if isinstance(history, pd.Series) else None
-    ax.plot(history_x, history_y, color="tab:blue", label="history")
-    return pd.RangeIndex(len(history_y)) if places is None else places
+    places = pd.RangeIndex(len(history_y)) if places is None else places
+    return (history_x, history_y), places
+
+
+def _draw_history(ax: Axes, points: tuple | None) -> None:
+    if points is not None:
+        ax.plot(*points, color="tab:blue", label="history")
 
 
 def _steps_after(places: pd.Index | None, n_steps: int) -> np.ndarray:
@@ -321,11 +341,11 @@ def _steps_after(places: pd.Index | None, n_steps: int) -> np.ndarray:
     return len(places) + ahead - 1  # labels without an order: positions
 
 
-def _draw_truth(ax: Axes, truth, steps) -> None:
-    """Draw ``truth`` (if any) over the forecast steps, drawn at ``steps``:
-    a Series at its own index, values at the forecast's places."""
+def _truth_points(truth, steps) -> tuple | None:
+    """Where ``truth`` (if any) is drawn over the forecast steps, drawn at
+    ``steps``: a Series at its own index, values at the forecast's places."""
     if truth is None:
-        return
+        return None
     if isinstance(truth, pd.Series):
         truth_x, truth_y = _x_and_y(truth, None)
     else:
@@ -335,7 +355,12 @@ def _draw_truth(ax: Axes, truth, steps) -> None:
             f"truth must have one value per forecast step ({len(steps)}); "
             f"got {len(truth_y)}."
         )
-    ax.plot(truth_x, truth_y, color="black", linewidth=1, label="truth")
+    return truth_x, truth_y
+
+
+def _draw_truth(ax: Axes, points: tuple | None) -> None:
+    if points is not None:
+        ax.plot(*points, color="black", linewidth=1, label="truth")
 
 
 def _x_and_y(values, history: pd.Index | None) -> tuple[np.ndarray, np.ndarray]:
@@ -369,27 +394,6 @@ def _drawable(index: pd.Index) -> np.ndarray:
 def _percent(share: float) -> str:
     """``share`` as a percentage, with the digits it needs: 80%, 99.9%, 0.5%."""
     return f"{round(float(share) * 100, 10):g}%"
-
-
-@contextmanager
-def _drawing(ax: Axes | None) -> Iterator[Axes]:
-    """The axes to draw on (:func:`_axes`). When the drawing is refused
-    half-way, what it drew is taken away again: the whole figure when it
-    was made here, else the artists it added to the caller's axes."""
-    made = ax is None
-    ax = _axes(ax)
-    before = set(ax.get_children())
-    try:
-        yield ax
-    except BaseException:
-        if made:
-            import matplotlib.pyplot as plt
-
-            plt.close(ax.figure)
-        else:
-            for artist in set(ax.get_children()) - before:
-                artist.remove()
-        raise
 
 
 def _axes(ax: Axes | None) -> Axes:

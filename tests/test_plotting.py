@@ -112,6 +112,36 @@ def test_weights_kept_from_before_training_are_marked_also_without_a_validation_
     assert ("kept weights: before training" in lines) == kept_start[-1]
 
 
+def test_an_interrupted_fit_marks_the_epoch_whose_weights_it_restored(monkeypatch):
+    # Interrupted, training restores the weights of the lowest training
+    # loss, not the last: the plot marked the last epoch.
+    import sklstm._training
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = np.sin(3 * X[:, 0]) + 0.3 * rng.normal(size=200)
+    params = dict(lookback=3, hidden_size=4, learning_rate_init=0.3, random_state=0)
+    run_epoch, calls = sklstm._training._run_epoch, []
+
+    def interrupted_in_the_fourth(*args, **kwargs):
+        calls.append(None)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return run_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(sklstm._training, "_run_epoch", interrupted_in_the_fourth)
+    model = LSTMRegressor(max_iter=10, early_stopping=False, **params)
+    with pytest.raises(KeyboardInterrupt), pytest.warns(UserWarning):
+        model.fit(X, y)
+    monkeypatch.setattr(sklstm._training, "_run_epoch", run_epoch)
+    best = int(np.argmin(model.loss_curve_)) + 1
+    assert best < len(model.loss_curve_) == 3  # the restored weights are not the last
+    lines = lines_by_label(plot_loss_curve(model))
+    assert lines[f"kept weights: lowest training loss (epoch {best})"]
+    stopped_there = LSTMRegressor(max_iter=best, early_stopping=False, **params)
+    np.testing.assert_allclose(model.predict(X), stopped_there.fit(X, y).predict(X))
+
+
 def test_loss_curve_of_a_warm_started_fit_places_validation_on_the_last_epochs():
     model = tiny(early_stopping=True, warm_start=True, max_iter=3)
     model.set_params(n_iter_no_change=100).fit(ROWS, TARGET)
@@ -338,9 +368,11 @@ def test_a_refused_plot_leaves_no_figure_and_the_given_axes_as_they_were(draw):
     assert plt.get_fignums() == []
     _, ax = plt.subplots()
     ax.plot([0, 1], [0, 1], label="mine")
+    limits = ax.get_xlim(), ax.get_ylim()
     with pytest.raises(ValueError):
         draw(ax)
     assert [line.get_label() for line in ax.get_lines()] == ["mine"]
+    assert (ax.get_xlim(), ax.get_ylim()) == limits
     assert len(plt.get_fignums()) == 1
 
 
