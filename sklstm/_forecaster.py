@@ -1927,7 +1927,7 @@ class _Fitted:
                 dtype=np.float64,
                 ensure_min_features=0,
             )
-        check_float32_range(X, "X")
+        check_float32_range(X, "X", tiny=False)  # standardised as in fit
         return X
 
     def forecast(self, X: np.ndarray, groups, dates: pd.Index | None = None):

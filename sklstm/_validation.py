@@ -349,7 +349,7 @@ def validate_predict_data(estimator: BaseEstimator, X) -> np.ndarray:
             check_sequence_shape(estimator, X)
         else:
             X = validate_data(estimator, X, reset=False, dtype=_FLOAT_DTYPES)
-    check_float32_range(X, "X")
+    check_float32_range(X, "X", tiny=False)
     return X
 
 
@@ -460,15 +460,23 @@ def check_sequence_shape(estimator: BaseEstimator, X: np.ndarray) -> None:
         )
 
 
-def check_float32_range(values: np.ndarray, name: str) -> None:
+def check_float32_range(values: np.ndarray, name: str, *, tiny: bool = True) -> None:
     """sklstm trains in float32: refuse values that float32 cannot hold, and
-    columns so small that float32 cannot tell their values apart (given as
-    float32 too: their subnormal values lose the same differences)."""
+    (with ``tiny``) columns so small that float32 cannot tell their values
+    apart (given as float32 too: their subnormal values lose the same
+    differences). Missing values (NaN) are passed over.
+
+    ``predict`` leaves ``tiny`` out: it standardises X by the scale fitted,
+    in float64, before float32 reads it, so small values lose nothing there.
+    """
     if values.size and values.dtype.kind == "f":
         columns = values.reshape(len(values), -1)
-        # The largest size in each column, without a copy of the values.
-        sizes = np.maximum(-np.min(columns, axis=0), np.max(columns, axis=0))
-        largest = float(np.max(sizes))
+        # The largest size in each column, without a copy of the values;
+        # fmin and fmax pass over NaN (NaN only for a column of NaN).
+        sizes = np.maximum(
+            -np.fmin.reduce(columns, axis=0), np.fmax.reduce(columns, axis=0)
+        )
+        largest = float(np.fmax.reduce(sizes))
         if largest > FLOAT32_MAX:
             raise ValueError(
                 f"{name} contains values as large as {largest:.3g}, beyond what "
@@ -476,11 +484,11 @@ def check_float32_range(values: np.ndarray, name: str) -> None:
                 f"on every device. Rescale {name} (for example divide by a "
                 "constant or take logarithms), and fit on the rescaled data."
             )
-        tiny = np.flatnonzero((sizes > 0) & (sizes < FLOAT32_SMALLEST_NORMAL))
-        if len(tiny):
-            where = f" (column {int(tiny[0])})" if columns.shape[1] > 1 else ""
+        small = np.flatnonzero((sizes > 0) & (sizes < FLOAT32_SMALLEST_NORMAL))
+        if tiny and len(small):
+            where = f" (column {int(small[0])})" if columns.shape[1] > 1 else ""
             raise ValueError(
-                f"Every value of {name}{where} is as small as {sizes[tiny[0]]:.3g} "
+                f"Every value of {name}{where} is as small as {sizes[small[0]]:.3g} "
                 "or smaller, below float32's smallest normal number "
                 f"({FLOAT32_SMALLEST_NORMAL:.3g}), where float32 loses their "
                 "differences; sklstm trains in float32 on every device. Rescale "

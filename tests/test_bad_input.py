@@ -719,3 +719,21 @@ def test_ctrl_c_mid_epoch_restores_the_weights_of_the_last_whole_epoch():
     one_epoch = tiny(max_iter=1, early_stopping=False).fit(ROWS, TARGET)
     assert model.n_iter_ == 1
     np.testing.assert_array_equal(model.predict(ROWS), one_epoch.predict(ROWS))
+
+
+def test_a_missing_value_does_not_let_values_float32_cannot_resolve_through():
+    # NaN passed through the column's min and max, so both range tests were
+    # skipped: y of 4e-39 with one NaN was accepted.
+    y = np.full(60, 4e-39)
+    y[0] = np.nan
+    with pytest.raises(ValueError, match=r"Every value of y is as small as 4e-39"):
+        tiny(max_iter=1).fit(np.arange(60.0)[:, None], y)
+
+
+def test_a_series_decaying_below_float32s_normal_numbers_is_forecast():
+    # The series passed the range check, but its held-out windows, read by
+    # the inner regressor's predict, were refused as "X (column 1)".
+    y = np.exp(-np.arange(100.0))
+    model = tiny_forecaster(lookback=3, max_iter=2)
+    forecast = model.fit(np.empty((100, 0)), y).predict(np.empty((2, 0)))
+    assert np.isfinite(forecast).all() and np.abs(forecast).max() < 1e-3

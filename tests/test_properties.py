@@ -167,9 +167,9 @@ def test_a_float32_column_of_subnormal_values_is_refused_as_a_float64_one():
     # then it was scaled as a constant, and the model learnt nothing from it.
     X = np.array([[0.0], [1.4e-45]], dtype=np.float32)
     model = LSTMRegressor(lookback=1, hidden_size=2, max_iter=1, random_state=0)
-    for given in (X, X.astype(np.float64)):
+    for subnormal in (X, X.astype(np.float64)):
         with pytest.raises(ValueError, match=r"smallest normal number.*Rescale X"):
-            model.fit(given, np.array([0.0, 1.0]))
+            model.fit(subnormal, np.array([0.0, 1.0]))
 
 
 @pytest.mark.parametrize("level", [1e20, 1e30, 3e30])
