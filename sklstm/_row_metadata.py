@@ -48,9 +48,8 @@ def check_groups(groups, n_rows: int) -> np.ndarray | None:
             f"groups has {len(labels)} labels, but X has {n_rows} rows. Pass one "
             "series label per row of X."
         )
-    # Before sorting, where None among strings fails as a mix of types; and
-    # of the labels as given: NumPy turns NaN in a list of strings to 'nan'.
-    missing = np.asarray(pd.isna(groups))
+    # Before sorting, where None among strings fails as a mix of types.
+    missing = np.asarray(pd.isna(labels))
     if missing.any():
         raise ValueError(
             f"groups holds a missing label (NaN or None) at row "
@@ -85,8 +84,10 @@ def label_array(groups) -> np.ndarray:
 
     NumPy reads a list that mixes numbers and strings (or bools) as strings
     (or numbers): ``[1, "1"]`` would become two rows of the series ``'1'``,
-    ``[True, 1]`` two of the series 1. Such a list is held as objects, so
-    that its labels stay apart.
+    ``[True, 1]`` two of the series 1, and NaN among strings the series
+    ``'nan'``. Such a list is held as objects, so that its labels stay
+    apart (and a missing one missing); so is a list of tuples, one label
+    each, and a MultiIndex, whose rows are tuples of keys.
 
     Examples
     --------
@@ -94,10 +95,14 @@ def label_array(groups) -> np.ndarray:
     >>> label_array([1, "1"]).tolist(), label_array(["a", "b"]).dtype.kind
     ([1, '1'], 'U')
     """
+    if isinstance(groups, pd.MultiIndex):  # each row's keys, as one tuple
+        return groups.to_flat_index().to_numpy()
     if isinstance(groups, (list, tuple)) and pd.api.types.infer_dtype(
-        groups, skipna=True
+        groups, skipna=False
     ) in ("mixed", "mixed-integer"):
-        return np.asarray(groups, dtype=object)
+        # Also tuples (keys of several levels) and NaN among strings, which
+        # NumPy would make a 2-D array and the string 'nan'.
+        return pd.Index(list(groups), dtype=object, tupleize_cols=False).to_numpy()
     return np.asarray(groups)
 
 

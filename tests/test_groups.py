@@ -3,6 +3,7 @@
 from functools import partial
 
 import numpy as np
+import pandas as pd
 import pytest
 from _factories import tiny_regressor
 from sklearn import config_context
@@ -160,3 +161,13 @@ def test_prediction_intervals_window_each_series_on_its_own_like_predict():
     centres = intervals.mean(axis=1)
     np.testing.assert_allclose(centres, model.predict(X, groups=GROUPS), atol=1e-6)
     assert not np.allclose(centres, model.predict(X))
+
+
+def test_series_keyed_by_tuples_are_found_as_a_multiindex_or_a_list_of_tuples():
+    # A MultiIndex failed inside pandas (isna), and a list of tuples was
+    # refused as a 2-D array, for a model fitted on the same keys.
+    keys = pd.MultiIndex.from_arrays([np.repeat(["s", "t"], 120), np.tile([1, 2], 120)])
+    model = _model().fit(X, Y, groups=keys)
+    expected = model.predict(X, groups=keys.to_flat_index().to_numpy())
+    np.testing.assert_array_equal(model.predict(X, groups=keys), expected)
+    np.testing.assert_array_equal(model.predict(X, groups=list(keys)), expected)

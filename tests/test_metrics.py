@@ -265,3 +265,14 @@ def test_missing_values_are_left_out_as_score_leaves_them_out():
         mean_absolute_scaled_error([1.0], [np.nan], y_train=[0.0, 1.0])
     with pytest.raises(ValueError, match="no two observed values a season apart"):
         mean_absolute_scaled_error([1.0], [1.0], y_train=[0.0, np.nan, 1.0])
+
+
+def test_a_missing_label_in_a_list_of_strings_is_refused_not_named_nan():
+    # NumPy turned NaN among strings into the series 'nan'.
+    with pytest.raises(ValueError, match=r"missing label \(None or NaN\) at row 1"):
+        mean_absolute_scaled_error(
+            [1.0, 2.0],
+            [1.0, 2.0],
+            y_train={"a": [1.0, 2.0], "nan": [1.0, 3.0]},
+            groups=["a", np.nan],
+        )
