@@ -165,7 +165,9 @@ def to_onnx(
         arithmetic. ``'float64'`` scales exactly as ``predict`` does (the
         network itself always runs in float32, as it was trained);
         ``'float32'`` suits runtimes without float64 and agrees with
-        ``predict`` to float32 rounding of the inputs.
+        ``predict`` given the inputs rounded to float32 (so a forecaster's
+        history whose values become equal once rounded is forecast flat, as
+        ``predict`` forecasts a history of one value repeated).
     opset_version : int, default=17
         The ONNX operator set to target: from 12 (``MIN_OPSET``) to the
         highest that the installed PyTorch's TorchScript-based exporter
