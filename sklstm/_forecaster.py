@@ -1114,7 +1114,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         X, y, groups = from_long_format(X, y, groups)
         fitted = self._fitted()
         X, y, groups = with_missing_steps_after(
-            fitted.state.grid, fitted.state.labels, X, y, groups
+            fitted.state.grid,
+            fitted.state.labels,
+            X,
+            y,
+            groups,
+            integer_time=integer_time,
         )
         X_new, y_new = validate_series(
             fitted.estimator, X, y, reset=False, all_missing_allowed=True

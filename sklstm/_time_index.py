@@ -11,6 +11,7 @@ dated from it.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -423,6 +424,31 @@ def _with_missing_integer_steps(X, y, groups, index: pd.Index):
     return _completed(X, y, groups, panel, grids, places)
 
 
+def _with_missing_integer_steps_after(grid: TimeGrid, known, X, y, groups, index):
+    """:func:`with_missing_steps_after` for integer times: each known series
+    continues from the step after its end, a new one from its first time."""
+    labels = np.repeat(known, len(index)) if groups is None else groups
+    panel = panel_of(labels, len(index))
+    series, _ = _integer_series(np.asarray(index, dtype=np.int64), panel)
+    where = locate_series(known, panel.labels)
+    grids, places = [], []
+    for s, own in enumerate(series):
+        first = grid._time_at(grid.offsets[where[s]] + 1) if where[s] >= 0 else own[0]
+        apart = own - first
+        place = apart // grid.step
+        if (
+            (apart % grid.step).any()
+            or (place < 0).any()
+            or (np.diff(place) <= 0).any()
+        ):
+            return X, y, groups  # off the grid: TimeGrid.continued says so
+        grids.append(pd.Index(first + grid.step * np.arange(place[-1] + 1)))
+        places.append(place)
+    if sum(map(len, grids)) == len(index):
+        return X, y, groups
+    return _completed(X, y, groups, panel, grids, places)
+
+
 def _integer_series(times: np.ndarray, panel: Panel) -> tuple[list, list]:
     """Each series' integer ``times`` in its rows' order, and the step each
     takes: the greatest common divisor of the steps between its rows (None
@@ -465,12 +491,16 @@ def _refuse_irregular_integers(times: np.ndarray, panel: Panel) -> None:
     )
 
 
-def with_missing_steps_after(grid: TimeGrid | None, known, X, y, groups):
+def with_missing_steps_after(
+    grid: TimeGrid | None, known, X, y, groups, *, integer_time: bool = False
+):
     """:func:`with_missing_steps` for ``update``: rows continue a fitted grid.
 
     A known series (one of the sorted labels ``known``) continues from the
     step after its end, so the steps skipped between its end and its new
     rows become missing rows too; a new series starts at its first date.
+    With ``integer_time`` (the integer time level of the long format), the
+    same holds for integer times on a fitted grid of integers.
 
     Examples
     --------
@@ -486,6 +516,16 @@ def with_missing_steps_after(grid: TimeGrid | None, known, X, y, groups):
     [nan, 3.0, 4.0]
     """
     index = time_index(X, y)
+    if (
+        integer_time
+        and grid is not None
+        and isinstance(grid.origin, numbers.Integral)
+        and index is not None
+        and pd.api.types.is_integer_dtype(index)
+        and len(index)
+        and not (groups is None and len(known) > 1)
+    ):
+        return _with_missing_integer_steps_after(grid, known, X, y, groups, index)
     if (
         grid is None
         or not isinstance(grid.origin, (pd.Timestamp, pd.Period))

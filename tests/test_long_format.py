@@ -206,3 +206,32 @@ def test_a_repeated_time_is_named_as_repeated_not_as_unsorted():
 
     with pytest.raises(ValueError, match="'shop_a' has two rows for the time 2000-03"):
         forecaster().fit(pd.DataFrame(index=repeated.index), repeated)
+
+
+def test_an_update_on_integer_times_takes_a_skipped_time_as_missing_as_fit_does():
+    # fit read a time skipped inside a series as a missing value; update
+    # refused one skipped after the series' end ("not regular").
+    times = np.arange(40)
+    y = pd.Series(
+        np.r_[VALUES["shop_a"], VALUES["shop_b"]],
+        index=pd.MultiIndex.from_arrays(
+            [np.repeat(list(VALUES), 40), np.tile(times, 2)]
+        ),
+    )
+    model = forecaster().fit(pd.DataFrame(index=y.index), y)
+    skipped = pd.Series(
+        [2.5, 2.7], index=pd.MultiIndex.from_arrays([["shop_a"] * 2, [41, 42]])
+    )
+    given = pd.Series(
+        [np.nan, 2.5, 2.7],
+        index=pd.MultiIndex.from_arrays([["shop_a"] * 3, [40, 41, 42]]),
+    )
+    future = pd.DataFrame(index=pd.MultiIndex.from_arrays([["shop_a"] * 2, [43, 44]]))
+    expected = (
+        forecaster()
+        .fit(pd.DataFrame(index=y.index), y)
+        .update(pd.DataFrame(index=given.index), given)
+        .predict(future)
+    )
+    model.update(pd.DataFrame(index=skipped.index), skipped)
+    np.testing.assert_array_equal(model.predict(future), expected)
