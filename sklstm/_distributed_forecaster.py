@@ -81,7 +81,7 @@ def fit_forecaster_share(
     """Fit ``forecaster`` on the series of all processes; this one holds X, y."""
     integer_time = is_long_format(X) or is_long_format(y)
     (X, y), (X_checked, y_checked, features), panel = _read_share(
-        forecaster, X, y, groups, group_fit
+        forecaster, X, y, groups, group_fit, integer_time
     )
     n_series, longest = _collection(group_fit, panel, X_checked.shape[1])
     y_sorted, X_sorted = y_checked[panel.order], X_checked[panel.order]
@@ -146,13 +146,19 @@ def fit_forecaster_share(
     return forecaster
 
 
-def _read_share(forecaster, X, y, groups, group_fit: ProcessGroupFit):
+def _read_share(
+    forecaster, X, y, groups, group_fit: ProcessGroupFit, integer_time: bool
+):
     """This process's rows as ``fit`` reads them, refused on every process if
-    on one: ``(X, y)`` from the long format with missing time steps added,
+    on one: ``(X, y)`` from the long format with missing time steps added
+    (``integer_time``: of the integer times of the long format too),
     ``(X, y, feature attributes)`` validated, and the panel of its series."""
     X, y, groups = agreed(group_fit, lambda: from_long_format(X, y, groups))
     _refuse_unlabelled_shares(group_fit, groups is None)
-    X, y, groups = agreed(group_fit, lambda: with_missing_steps(X, y, groups))
+    X, y, groups = agreed(
+        group_fit,
+        lambda: with_missing_steps(X, y, groups, integer_time=integer_time),
+    )
     checked = agreed(
         group_fit,
         lambda: validate_on_copy(forecaster, validate_series, X, y, reset=True),

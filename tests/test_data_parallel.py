@@ -814,3 +814,22 @@ def test_the_progress_of_a_shared_fit_names_the_estimator_fitted(group_of_one, c
     shown = capsys.readouterr()
     assert "LSTMRegressor" in shown.err + shown.out
     assert "ShareRegressor" not in shown.err + shown.out
+
+
+def test_a_time_skipped_in_the_long_format_is_a_missing_value_here_as_alone(
+    group_of_one,
+):
+    # The group fit filled no integer time skipped inside a series, and then
+    # refused the series as "on grids shifted against each other".
+    _, y, groups = panel()
+    times = np.concatenate([np.arange(n) for n in LENGTHS])
+    keep = ~((groups == "a") & (times == 5))
+    index = pd.MultiIndex.from_arrays([groups[keep], times[keep]])
+    long_y = pd.Series(y[keep], index=index)
+    settings = dict(n_networks=1)
+    alone = tiny_forecaster(**settings).fit(pd.DataFrame(index=index), long_y)
+    shared = fit_data_parallel(
+        tiny_forecaster(**settings), pd.DataFrame(index=index), long_y
+    )
+    future = pd.DataFrame(index=pd.MultiIndex.from_arrays([LABELS, np.array(LENGTHS)]))
+    np.testing.assert_allclose(shared.predict(future), alone.predict(future), rtol=1e-5)
