@@ -8,6 +8,8 @@ returns that axes, so plots can be combined and restyled.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -72,9 +74,12 @@ def plot_loss_curve(estimator: BaseEstimator, *, ax: Axes | None = None) -> Axes
         # The last weights; an interrupted fit keeps the lowest loss's.
         best = len(losses) if kept is None else kept
         value = losses[best - 1] if best else np.nan
-        label = "kept weights: " + (
-            "last epoch" if best == len(losses) else "lowest training loss"
-        )
+        if not best:  # interrupted before an epoch ended
+            label = "kept weights: before training"
+        elif best == len(losses):
+            label = "kept weights: last epoch"
+        else:
+            label = "kept weights: lowest training loss"
     ax = _axes(ax)
     ax.plot(epochs, losses, label="training loss")
     if validation:
@@ -187,21 +192,21 @@ def plot_forecast(
                 f"one (lower, upper) pair per forecast step; got {bounds.shape}."
             )
     actual = _truth_points(truth, forecast_x)
-    ax = _axes(ax)
-    _draw_history(ax, past)
-    if interval is not None:
-        label = "interval" if coverage is None else f"{_percent(coverage)} interval"
-        ax.fill_between(
-            forecast_x,
-            bounds[:, 0],
-            bounds[:, 1],
-            color="tab:orange",
-            alpha=0.25,
-            label=label,
-        )
-    _draw_truth(ax, actual)
-    ax.plot(forecast_x, forecast_y, color="tab:orange", label="forecast")
-    ax.legend()
+    with _drawing(ax) as ax:
+        _draw_history(ax, past)
+        if interval is not None:
+            label = "interval" if coverage is None else f"{_percent(coverage)} interval"
+            ax.fill_between(
+                forecast_x,
+                bounds[:, 0],
+                bounds[:, 1],
+                color="tab:orange",
+                alpha=0.25,
+                label=label,
+            )
+        _draw_truth(ax, actual)
+        ax.plot(forecast_x, forecast_y, color="tab:orange", label="forecast")
+        ax.legend()
     return ax
 
 
@@ -271,23 +276,23 @@ def plot_quantiles(
     past, places = _history_points(history)
     steps = _steps_after(places, len(values))
     actual = _truth_points(truth, steps)
-    ax = _axes(ax)
-    _draw_history(ax, past)
-    for rank, level in enumerate(lower):
-        upper = round(1 - level, 12)
-        ax.fill_between(
-            steps,
-            values[:, column[level]],
-            values[:, column[upper]],
-            color="tab:orange",
-            alpha=0.15 + 0.25 * rank / max(len(lower), 1),
-            linewidth=0,
-            label=f"{_percent(upper - level)} ({level:g} to {upper:g})",
-        )
-    _draw_truth(ax, actual)
-    if 0.5 in column:
-        ax.plot(steps, values[:, column[0.5]], color="tab:orange", label="median")
-    ax.legend()
+    with _drawing(ax) as ax:
+        _draw_history(ax, past)
+        for rank, level in enumerate(lower):
+            upper = round(1 - level, 12)
+            ax.fill_between(
+                steps,
+                values[:, column[level]],
+                values[:, column[upper]],
+                color="tab:orange",
+                alpha=0.15 + 0.25 * rank / max(len(lower), 1),
+                linewidth=0,
+                label=f"{_percent(upper - level)} ({level:g} to {upper:g})",
+            )
+        _draw_truth(ax, actual)
+        if 0.5 in column:
+            ax.plot(steps, values[:, column[0.5]], color="tab:orange", label="median")
+        ax.legend()
     return ax
 
 
@@ -394,6 +399,48 @@ def _drawable(index: pd.Index) -> np.ndarray:
 def _percent(share: float) -> str:
     """``share`` as a percentage, with the digits it needs: 80%, 99.9%, 0.5%."""
     return f"{round(float(share) * 100, 10):g}%"
+
+
+@contextmanager
+def _drawing(ax: Axes | None) -> Iterator[Axes]:
+    """The axes to draw checked values on (:func:`_axes`).
+
+    matplotlib may still refuse to draw them together (a history on text
+    labels beside a dated forecast): then what was drawn is taken away (the
+    figure made here, or the artists added to the caller's axes, with its
+    limits and units as they were), and the refusal says what to give.
+    """
+    made = ax is None
+    ax = _axes(ax)
+    before = set(ax.get_children())
+    axes_state = [
+        (axis, axis.get_converter(), axis.get_units()) for axis in (ax.xaxis, ax.yaxis)
+    ]
+    limits = ax.get_xlim(), ax.get_ylim()
+    autoscale = ax.get_autoscalex_on(), ax.get_autoscaley_on()
+    try:
+        yield ax
+    except (TypeError, ValueError) as error:
+        if made:
+            import matplotlib.pyplot as plt
+
+            plt.close(ax.figure)
+        else:
+            for artist in set(ax.get_children()) - before:
+                artist.remove()
+            for axis, converter, units in axes_state:
+                axis.set_converter(converter)
+                axis.set_units(units)
+            ax.set_xlim(limits[0])
+            ax.set_ylim(limits[1])
+            ax.set_autoscalex_on(autoscale[0])
+            ax.set_autoscaley_on(autoscale[1])
+        raise ValueError(
+            f"matplotlib could not draw these values on one pair of axes "
+            f"({error}). Give the history, the forecast and the truth on "
+            "indexes of one kind (all dates, or all step numbers), or as "
+            "arrays."
+        ) from error
 
 
 def _axes(ax: Axes | None) -> Axes:
