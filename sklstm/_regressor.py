@@ -669,6 +669,15 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         super().__setstate__(with_default_params(type(self), state))
         rebuild_live(self, live)
 
+    def _check_fitted_state(self) -> None:
+        """Refuse a loaded state whose parts do not fit together."""
+        kept = getattr(self, "_kept_epoch", None)
+        if kept is not None and kept > len(self.loss_curve_):
+            raise ValueError(
+                f"the weights are said to be those of epoch {kept}, beyond the "
+                f"{len(self.loss_curve_)} epoch(s) of loss_curve_"
+            )
+
     # --------------------------------------------------------------- internals
 
     def __sklearn_is_fitted__(self) -> bool:

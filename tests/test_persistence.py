@@ -339,6 +339,11 @@ def _set_array(name, value):
 
 TAMPERED_FILES = [
     pytest.param(
+        _edit_document(["estimator", "fitted", "_kept_epoch"], 1000),
+        r"does not fit together: the weights are said to be those of epoch 1000",
+        id="kept-epoch-beyond-the-loss-curve",
+    ),
+    pytest.param(
         _edit_document(["format_version"], 0),
         r"format version 0.*cannot read: it reads format version 2.*save it again",
         id="older-format-version",
