@@ -56,8 +56,11 @@ def check_groups(groups, n_rows: int) -> np.ndarray | None:
             f"{int(np.flatnonzero(missing)[0])}. Give every row the label of "
             "its series."
         )
+    distinct = pd.unique(labels.ravel())
+    if labels.dtype.kind == "O":
+        _refuse_keys_missing_in_tuples(distinct)
     try:  # sorting the distinct labels, not every row
-        np.sort(pd.unique(labels.ravel()))
+        np.sort(distinct)
     except TypeError as error:
         raise ValueError(
             "groups must be labels of one comparable type (all numbers or all "
@@ -79,6 +82,20 @@ def check_groups(groups, n_rows: int) -> np.ndarray | None:
     return in_one_width(labels)
 
 
+def _refuse_keys_missing_in_tuples(distinct: np.ndarray) -> None:
+    """Refuse a label of several keys (a tuple, as a MultiIndex row gives)
+    with a missing key: NaN equals no NaN, so its series could not be found
+    again."""
+    for label in distinct.tolist():
+        if isinstance(label, tuple) and any(
+            pd.api.types.is_scalar(key) and pd.isna(key) for key in label
+        ):
+            raise ValueError(
+                f"groups holds the label {label!r}, one of whose keys is missing "
+                "(NaN or None). Give every row the keys of its series."
+            )
+
+
 def label_array(groups) -> np.ndarray:
     """``groups`` as an array of the labels as given.
 
@@ -97,9 +114,12 @@ def label_array(groups) -> np.ndarray:
     """
     if isinstance(groups, pd.MultiIndex):  # each row's keys, as one tuple
         return groups.to_flat_index().to_numpy()
-    if isinstance(groups, (list, tuple)) and pd.api.types.infer_dtype(
-        groups, skipna=False
-    ) in ("mixed", "mixed-integer"):
+    if (
+        isinstance(groups, (list, tuple))
+        and pd.api.types.infer_dtype(groups, skipna=False) in ("mixed", "mixed-integer")
+        # A list of lists is a table, which the 1-D check refuses.
+        and not any(isinstance(label, (list, np.ndarray)) for label in groups)
+    ):
         # Also tuples (keys of several levels) and NaN among strings, which
         # NumPy would make a 2-D array and the string 'nan'.
         return pd.Index(list(groups), dtype=object, tupleize_cols=False).to_numpy()

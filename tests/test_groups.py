@@ -147,6 +147,9 @@ def test_early_stopping_refuses_series_too_short_to_leave_training_rows():
         # As lists, NumPy merged 1 with '1' (as strings) and True with 1.
         ([1, "1"] * 120, "one comparable type"),
         ([True, 1] * 120, "mixes bool labels with numbers"),
+        ([["a"]] * 240, "groups must be 1-D"),
+        # NaN equals no NaN: the series could not be found again.
+        ([("s", np.nan), ("s", 1)] * 120, r"label \('s', nan\).*key.*missing"),
     ],
 )
 def test_bad_groups_are_refused_with_what_to_pass(groups, message):
