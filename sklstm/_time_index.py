@@ -707,7 +707,7 @@ def _completed(X, y, groups, panel: Panel, grids, places):
         n_missing = sum(map(len, grids)) - len(panel.codes)
         raise ValueError(
             f"The time index skips {n_missing} step(s) of its regular grid "
-            f"(every {getattr(grids[0].freq, 'freqstr', grids[0].freq)}); sklstm "
+            f"(every {_step_text(grids[0])}); sklstm "
             "treats the values of those steps as missing, but not their "
             "covariates, which a forecast reads as known. Give X on the full "
             "grid (for example X.asfreq(...) per series, with the covariates "
@@ -739,6 +739,14 @@ def _completed(X, y, groups, panel: Panel, grids, places):
         else np.empty((len(completed), 0))
     )
     return X, y, None if groups is None else np.concatenate(labels)
+
+
+def _step_text(grid: pd.Index) -> str:
+    """The step of a completed grid: its frequency, or integer times' step."""
+    freq = getattr(grid, "freq", None)
+    if freq is not None:
+        return getattr(freq, "freqstr", str(freq))
+    return f"{int(grid[1] - grid[0]) if len(grid) > 1 else 1} time unit(s)"
 
 
 def _refuse_irregular(panel: Panel) -> None:

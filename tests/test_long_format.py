@@ -235,3 +235,23 @@ def test_an_update_on_integer_times_takes_a_skipped_time_as_missing_as_fit_does(
     )
     model.update(pd.DataFrame(index=skipped.index), skipped)
     np.testing.assert_array_equal(model.predict(future), expected)
+
+
+def test_a_skipped_integer_time_with_covariates_is_refused_saying_why():
+    # The refusal failed to describe the grid of integer times (an
+    # AttributeError), in fit and in update.
+    times = np.delete(np.arange(40), 5)
+    index = pd.MultiIndex.from_arrays([["shop_a"] * 39, times])
+    X = pd.DataFrame({"price": np.cos(times)}, index=index)
+    y = pd.Series(np.delete(VALUES["shop_a"], 5), index=index)
+    with pytest.raises(
+        ValueError, match=r"skips 1 step.*every 1 time unit.*covariates"
+    ):
+        forecaster().fit(X, y)
+    model = forecaster().fit(X.iloc[5:], y.iloc[5:])
+    later = pd.MultiIndex.from_arrays([["shop_a"] * 2, [41, 42]])
+    with pytest.raises(ValueError, match=r"skips 1 step.*covariates"):
+        model.update(
+            pd.DataFrame({"price": [0.1, 0.2]}, index=later),
+            pd.Series([2.5, 2.6], index=later),
+        )
