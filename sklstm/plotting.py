@@ -8,6 +8,7 @@ returns that axes, so plots can be combined and restyled.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -192,6 +193,11 @@ def plot_forecast(
                 f"one (lower, upper) pair per forecast step; got {bounds.shape}."
             )
     actual = _truth_points(truth, forecast_x)
+    _refuse_places_of_other_kinds(
+        history=None if past is None else past[0],
+        forecast=forecast_x,
+        truth=None if actual is None else actual[0],
+    )
     with _drawing(ax) as ax:
         _draw_history(ax, past)
         if interval is not None:
@@ -276,6 +282,11 @@ def plot_quantiles(
     past, places = _history_points(history)
     steps = _steps_after(places, len(values))
     actual = _truth_points(truth, steps)
+    _refuse_places_of_other_kinds(
+        history=None if past is None else past[0],
+        forecast=steps,
+        truth=None if actual is None else actual[0],
+    )
     with _drawing(ax) as ax:
         _draw_history(ax, past)
         for rank, level in enumerate(lower):
@@ -403,24 +414,16 @@ def _percent(share: float) -> str:
 
 @contextmanager
 def _drawing(ax: Axes | None) -> Iterator[Axes]:
-    """The axes to draw checked values on (:func:`_axes`).
-
-    matplotlib may still refuse to draw them together (a history on text
-    labels beside a dated forecast): then what was drawn is taken away (the
-    figure made here, or the artists added to the caller's axes, with its
-    limits and units as they were), and the refusal says what to give.
-    """
+    """The axes to draw checked values on (:func:`_axes`). Should matplotlib
+    still refuse them (the caller's axes hold units of another kind), the
+    figure made here is closed, or the artists added to the caller's axes
+    are taken away again, and its refusal is raised as it is."""
     made = ax is None
     ax = _axes(ax)
     before = set(ax.get_children())
-    axes_state = [
-        (axis, axis.get_converter(), axis.get_units()) for axis in (ax.xaxis, ax.yaxis)
-    ]
-    limits = ax.get_xlim(), ax.get_ylim()
-    autoscale = ax.get_autoscalex_on(), ax.get_autoscaley_on()
     try:
         yield ax
-    except (TypeError, ValueError) as error:
+    except Exception:
         if made:
             import matplotlib.pyplot as plt
 
@@ -428,19 +431,31 @@ def _drawing(ax: Axes | None) -> Iterator[Axes]:
         else:
             for artist in set(ax.get_children()) - before:
                 artist.remove()
-            for axis, converter, units in axes_state:
-                axis.set_converter(converter)
-                axis.set_units(units)
-            ax.set_xlim(limits[0])
-            ax.set_ylim(limits[1])
-            ax.set_autoscalex_on(autoscale[0])
-            ax.set_autoscaley_on(autoscale[1])
+        raise
+
+
+def _refuse_places_of_other_kinds(**places) -> None:
+    """Refuse a history, forecast and truth drawn at places of other kinds
+    (dates beside text labels, say), which matplotlib cannot put on one axis:
+    it fails half-way, in its unit converters."""
+    kinds = {name: _kind(x) for name, x in places.items() if x is not None}
+    if len(set(kinds.values())) > 1:
+        shown = ", ".join(f"the {name} at {kind}" for name, kind in kinds.items())
         raise ValueError(
-            f"matplotlib could not draw these values on one pair of axes "
-            f"({error}). Give the history, the forecast and the truth on "
-            "indexes of one kind (all dates, or all step numbers), or as "
-            "arrays."
-        ) from error
+            f"The values would be drawn at places of other kinds ({shown}), "
+            "which matplotlib cannot put on one axis. Give them on indexes "
+            "of one kind (all dates, or all step numbers), or as arrays."
+        )
+
+
+def _kind(x) -> str:
+    """``'dates'``, ``'numbers'`` or ``'labels'``: how matplotlib reads ``x``."""
+    x = np.asarray(x)
+    if x.dtype.kind == "M" or (
+        x.dtype.kind == "O" and len(x) and isinstance(x[0], datetime.date)
+    ):
+        return "dates"
+    return "numbers" if x.dtype.kind in "biuf" else "labels"
 
 
 def _axes(ax: Axes | None) -> Axes:

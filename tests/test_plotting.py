@@ -385,19 +385,23 @@ def test_coverages_are_labelled_with_the_digits_they_need():
     assert "99.9% (0.0005 to 0.9995)" in labels
 
 
-def test_values_matplotlib_cannot_draw_together_are_refused_leaving_nothing():
+def test_values_at_places_of_other_kinds_are_refused_leaving_nothing():
     # A history on text labels beside a dated forecast: matplotlib's
     # TypeError came half-way, with the history left drawn.
     history = pd.Series([1.0, 2.0, 3.0], index=["a", "b", "c"])
     forecast = pd.Series([4.0, 5.0], index=pd.date_range("2021-01-04", periods=2))
-    with pytest.raises(ValueError, match=r"could not draw these values.*one kind"):
+    message = r"the history at labels, the forecast at dates.*one kind"
+    with pytest.raises(ValueError, match=message):
         plot_forecast(forecast, history=history)
+    with pytest.raises(ValueError, match=r"the history at labels"):
+        plot_quantiles(np.ones((2, 1)), (0.5,), history=history, truth=forecast)
     assert plt.get_fignums() == []
     _, ax = plt.subplots()
     ax.plot([0, 1], [0, 1], label="mine")
     limits = ax.get_xlim(), ax.get_ylim()
-    with pytest.raises(ValueError, match=r"could not draw these values"):
+    with pytest.raises(ValueError, match=message):
         plot_forecast(forecast, history=history, ax=ax)
     assert [line.get_label() for line in ax.get_lines()] == ["mine"]
     assert (ax.get_xlim(), ax.get_ylim()) == limits
-    assert ax.xaxis.get_converter() is None
+    # The axes take a dated plot afterwards, as before the refusal.
+    plot_forecast(forecast, history=forecast.shift(-2, freq="D"), ax=ax)
