@@ -56,10 +56,10 @@ def check_groups(groups, n_rows: int) -> np.ndarray | None:
             f"{int(np.flatnonzero(missing)[0])}. Give every row the label of "
             "its series."
         )
-    distinct = pd.unique(labels.ravel())
-    if labels.dtype.kind == "O":
-        _refuse_keys_missing_in_tuples(distinct)
-    try:  # sorting the distinct labels, not every row
+    try:  # sorting the distinct labels, not every row (unhashable ones fail)
+        distinct = pd.unique(labels.ravel())
+        if labels.dtype.kind == "O":
+            _refuse_keys_missing_in_tuples(distinct)
         np.sort(distinct)
     except TypeError as error:
         raise ValueError(
@@ -87,13 +87,21 @@ def _refuse_keys_missing_in_tuples(distinct: np.ndarray) -> None:
     with a missing key: NaN equals no NaN, so its series could not be found
     again."""
     for label in distinct.tolist():
-        if isinstance(label, tuple) and any(
-            pd.api.types.is_scalar(key) and pd.isna(key) for key in label
-        ):
+        if isinstance(label, tuple) and _holds_a_missing_key(label):
             raise ValueError(
                 f"groups holds the label {label!r}, one of whose keys is missing "
                 "(NaN or None). Give every row the keys of its series."
             )
+
+
+def _holds_a_missing_key(keys: tuple) -> bool:
+    """Whether ``keys``, or a tuple among them, holds NaN or None."""
+    return any(
+        _holds_a_missing_key(key)
+        if isinstance(key, tuple)
+        else pd.api.types.is_scalar(key) and pd.isna(key)
+        for key in keys
+    )
 
 
 def label_array(groups) -> np.ndarray:
@@ -114,12 +122,14 @@ def label_array(groups) -> np.ndarray:
     """
     if isinstance(groups, pd.MultiIndex):  # each row's keys, as one tuple
         return groups.to_flat_index().to_numpy()
-    if (
-        isinstance(groups, (list, tuple))
-        and pd.api.types.infer_dtype(groups, skipna=False) in ("mixed", "mixed-integer")
-        # A list of lists is a table, which the 1-D check refuses.
-        and not any(isinstance(label, (list, np.ndarray)) for label in groups)
-    ):
+    if isinstance(groups, (list, tuple)) and pd.api.types.infer_dtype(
+        groups, skipna=False
+    ) in ("mixed", "mixed-integer"):
+        if any(isinstance(label, (list, np.ndarray)) for label in groups):
+            try:  # a list of lists is a table, which the 1-D check refuses
+                return np.asarray(groups)
+            except ValueError:  # ragged: labels that are lists, refused later
+                pass
         # Also tuples (keys of several levels) and NaN among strings, which
         # NumPy would make a 2-D array and the string 'nan'.
         return pd.Index(list(groups), dtype=object, tupleize_cols=False).to_numpy()

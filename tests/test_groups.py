@@ -148,6 +148,9 @@ def test_early_stopping_refuses_series_too_short_to_leave_training_rows():
         ([1, "1"] * 120, "one comparable type"),
         ([True, 1] * 120, "mixes bool labels with numbers"),
         ([["a"]] * 240, "groups must be 1-D"),
+        (pd.Series([["a"], ["b"]] * 120), "one comparable type.*unhashable"),
+        (["a", ["b"], "c"] * 80, "one comparable type"),
+        ([(("s", np.nan), 1), (("s", 2.0), 1)] * 120, r"one of whose keys is missing"),
         # NaN equals no NaN: the series could not be found again.
         ([("s", np.nan), ("s", 1)] * 120, r"label \('s', nan\).*key.*missing"),
     ],
