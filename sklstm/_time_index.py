@@ -421,7 +421,7 @@ def _with_missing_integer_steps(X, y, groups, index: pd.Index):
     if sum(map(len, grids)) == len(index):
         return X, y, groups  # no gap
     places = [(own - own[0]) // step for own in series]
-    return _completed(X, y, groups, panel, grids, places)
+    return _completed(X, y, groups, panel, grids, places, step=step)
 
 
 def _with_missing_integer_steps_after(grid: TimeGrid, known, X, y, groups, index):
@@ -446,7 +446,7 @@ def _with_missing_integer_steps_after(grid: TimeGrid, known, X, y, groups, index
         places.append(place)
     if sum(map(len, grids)) == len(index):
         return X, y, groups
-    return _completed(X, y, groups, panel, grids, places)
+    return _completed(X, y, groups, panel, grids, places, step=grid.step)
 
 
 def _integer_series(times: np.ndarray, panel: Panel) -> tuple[list, list]:
@@ -700,14 +700,15 @@ def _grid_size(series: list, step) -> int | None:
     return size
 
 
-def _completed(X, y, groups, panel: Panel, grids, places):
-    """X, y and groups on the completed grids (missing values NaN)."""
+def _completed(X, y, groups, panel: Panel, grids, places, step=None):
+    """X, y and groups on the completed grids (missing values NaN); ``step``
+    is the step of integer times (dates' grids know their frequency)."""
     shape = np.shape(X)
     if len(shape) > 1 and shape[1] > 0:
         n_missing = sum(map(len, grids)) - len(panel.codes)
         raise ValueError(
             f"The time index skips {n_missing} step(s) of its regular grid "
-            f"(every {_step_text(grids[0])}); sklstm "
+            f"(every {_step_text(grids[0], step)}); sklstm "
             "treats the values of those steps as missing, but not their "
             "covariates, which a forecast reads as known. Give X on the full "
             "grid (for example X.asfreq(...) per series, with the covariates "
@@ -741,12 +742,13 @@ def _completed(X, y, groups, panel: Panel, grids, places):
     return X, y, None if groups is None else np.concatenate(labels)
 
 
-def _step_text(grid: pd.Index) -> str:
-    """The step of a completed grid: its frequency, or integer times' step."""
-    freq = getattr(grid, "freq", None)
-    if freq is not None:
-        return getattr(freq, "freqstr", str(freq))
-    return f"{int(grid[1] - grid[0]) if len(grid) > 1 else 1} time unit(s)"
+def _step_text(grid: pd.Index, step) -> str:
+    """The step of a completed grid: integer times' ``step``, else the
+    grid's frequency."""
+    if step is not None:
+        return f"{step} time unit(s)"
+    freq = grid.freq
+    return getattr(freq, "freqstr", str(freq))
 
 
 def _refuse_irregular(panel: Panel) -> None:

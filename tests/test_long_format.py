@@ -255,3 +255,15 @@ def test_a_skipped_integer_time_with_covariates_is_refused_saying_why():
             pd.DataFrame({"price": [0.1, 0.2]}, index=later),
             pd.Series([2.5, 2.6], index=later),
         )
+
+
+def test_the_refusal_names_the_step_of_integer_times_of_any_series():
+    # It read the step from the first series' grid: "every 1 time unit(s)"
+    # when that series has one row, on a grid of step 2.
+    times = np.r_[[0], np.delete(np.arange(0, 80, 2), 5)]
+    labels = np.r_[["shop_a"], ["shop_b"] * 39]
+    index = pd.MultiIndex.from_arrays([labels, times])
+    X = pd.DataFrame({"price": np.cos(times)}, index=index)
+    y = pd.Series(np.sin(times / 3.0), index=index)
+    with pytest.raises(ValueError, match=r"every 2 time unit"):
+        forecaster().fit(X, y)
