@@ -435,11 +435,13 @@ def _drawing(ax: Axes | None) -> Iterator[Axes]:
 
 
 def _refuse_places_of_other_kinds(**places) -> None:
-    """Refuse a history, forecast and truth drawn at places of other kinds
-    (dates beside text labels, say), which matplotlib cannot put on one axis:
-    it fails half-way, in its unit converters."""
+    """Refuse a history, forecast and truth drawn at dates beside places of
+    another kind (numbers, text labels), which matplotlib cannot put on one
+    axis: it fails half-way, in its unit converters. (Numbers beside text
+    labels are positions among them, as a forecast after a history on text
+    labels is drawn.)"""
     kinds = {name: _kind(x) for name, x in places.items() if x is not None}
-    if len(set(kinds.values())) > 1:
+    if "dates" in kinds.values() and len(set(kinds.values())) > 1:
         shown = ", ".join(f"the {name} at {kind}" for name, kind in kinds.items())
         raise ValueError(
             f"The values would be drawn at places of other kinds ({shown}), "

@@ -405,3 +405,9 @@ def test_values_at_places_of_other_kinds_are_refused_leaving_nothing():
     assert (ax.get_xlim(), ax.get_ylim()) == limits
     # The axes take a dated plot afterwards, as before the refusal.
     plot_forecast(forecast, history=forecast.shift(-2, freq="D"), ax=ax)
+
+
+def test_a_forecast_after_a_history_on_text_labels_is_drawn_at_the_next_positions():
+    history = pd.Series([1.0, 2.0, 3.0], index=["a", "b", "c"])
+    lines = lines_by_label(plot_forecast(np.array([4.0, 5.0]), history=history))
+    assert list(lines["forecast"].get_xdata()) == [3, 4]
