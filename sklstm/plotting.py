@@ -192,12 +192,7 @@ def plot_forecast(
                 f"interval must have shape (n_steps, 2) = ({len(forecast_y)}, 2), "
                 f"one (lower, upper) pair per forecast step; got {bounds.shape}."
             )
-    actual = _truth_points(truth, forecast_x)
-    _refuse_places_of_other_kinds(
-        history=None if past is None else past[0],
-        forecast=forecast_x,
-        truth=None if actual is None else actual[0],
-    )
+    actual = _truth_beside(truth, past, forecast_x)
     with _drawing(ax) as ax:
         _draw_history(ax, past)
         if interval is not None:
@@ -281,12 +276,7 @@ def plot_quantiles(
         )
     past, places = _history_points(history)
     steps = _steps_after(places, len(values))
-    actual = _truth_points(truth, steps)
-    _refuse_places_of_other_kinds(
-        history=None if past is None else past[0],
-        forecast=steps,
-        truth=None if actual is None else actual[0],
-    )
+    actual = _truth_beside(truth, past, steps)
     with _drawing(ax) as ax:
         _draw_history(ax, past)
         for rank, level in enumerate(lower):
@@ -432,6 +422,19 @@ def _drawing(ax: Axes | None) -> Iterator[Axes]:
             for artist in set(ax.get_children()) - before:
                 artist.remove()
         raise
+
+
+def _truth_beside(truth, past: tuple | None, steps) -> tuple | None:
+    """Where ``truth`` (if any) is drawn over a forecast drawn at ``steps``
+    after the history drawn at ``past``; dates beside places of another kind
+    among the three refused."""
+    actual = _truth_points(truth, steps)
+    _refuse_places_of_other_kinds(
+        history=None if past is None else past[0],
+        forecast=steps,
+        truth=None if actual is None else actual[0],
+    )
+    return actual
 
 
 def _refuse_places_of_other_kinds(**places) -> None:
