@@ -134,7 +134,8 @@ def locate_series(known: np.ndarray, labels: np.ndarray) -> np.ndarray:
     >>> locate_series(np.array(["a", "c"]), np.array(["c", "b"])).tolist()
     [1, -1]
     """
-    known, (labels, holdable) = in_one_width(known), _as_integers_of(known, labels)
+    known = in_one_width(known)
+    labels, holdable = _as_integers_of(known, in_one_width(labels))
     try:
         found = np.searchsorted(known, labels)
     except TypeError:  # labels of another type than those seen in fit
@@ -147,8 +148,7 @@ def _as_integers_of(known: np.ndarray, labels: np.ndarray):
     """``labels`` in the integer type of ``known`` where one is int64 and the
     other uint64 (NumPy compares the two as float64, whose 53 bits merge ids
     beyond 2**53), and which of them that type holds; else ``labels`` as they
-    are, and True."""
-    known, labels = in_one_width(known), in_one_width(labels)
+    are, and True. Both are held in one width (:func:`in_one_width`)."""
     if {known.dtype, labels.dtype} != {np.dtype(np.int64), np.dtype(np.uint64)}:
         return labels, True
     if known.dtype == np.uint64:
