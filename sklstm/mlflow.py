@@ -206,7 +206,9 @@ def serving_signature(sk_model, series_column: str = SERIES_COLUMN) -> ModelSign
     mlflow.models.ModelSignature
         Inputs: the covariate columns the model was fitted on (as doubles)
         and, for a forecaster of several series, the series column (long,
-        double, boolean or string, as its labels); for an ``LSTMRegressor``
+        double, boolean, datetime or string, as its labels; of any type for
+        durations and for ids beyond int64, which the ``groups`` param then
+        takes as strings); for an ``LSTMRegressor``
         (or a Pipeline ending in one), whose windows never cross two series,
         an optional series column of any type. Output: one float per row. Params:
         ``coverage`` (double, default None) and ``groups`` (one label per
@@ -282,7 +284,9 @@ def _label_type(labels: np.ndarray | None) -> DataType:
     Labels the forecaster does not hold (an ``LSTMRegressor``'s, which may
     be any) are of any type, as MLflow then converts nothing.
     """
-    if labels is None:
+    if labels is None or labels.dtype.kind in "mu":
+        # MLflow has no type for durations, and its long is int64: labels
+        # held as uint64 are ids beyond int64's range.
         return AnyType()
     for kind, data_type in (
         (np.bool_, DataType.boolean),
@@ -346,11 +350,9 @@ class _ServedModel:
                     f"The series of the rows came twice: as the {self.series_column!r} "
                     "column and as the groups param. Give one of them."
                 )
-            groups = np.asarray(groups_param)
-            labels = _series_labels(self.estimator)
-            if labels is not None and labels.dtype.kind == "M":
-                # MLflow gives a datetime param as Python date(time) objects.
-                groups = pd.to_datetime(groups, format="ISO8601").to_numpy()
+            groups = _labels_of_param(
+                np.asarray(groups_param), _series_labels(self.estimator)
+            )
         if groups is None and _series_labels(self.estimator) is not None:
             raise ValueError(
                 "The model forecasts several series: name the series of each row "
@@ -363,6 +365,26 @@ class _ServedModel:
         # the series' labels.
         n_rows = len(frame) if groups is None else len(groups)
         return np.empty((n_rows, 0)), groups
+
+
+def _labels_of_param(groups: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
+    """The series named by the ``groups`` param, as the fitted labels hold
+    them: MLflow gives a datetime param as Python date(time) objects, and
+    durations and ids beyond int64 (declared as strings) as strings."""
+    kind = None if labels is None else labels.dtype.kind
+    if kind == "M":
+        return pd.to_datetime(groups, format="ISO8601").to_numpy()
+    if kind == "m":
+        return pd.to_timedelta(groups).to_numpy()
+    if kind == "u":
+        try:
+            return np.array([int(label) for label in groups], dtype=np.uint64)
+        except (OverflowError, ValueError) as error:
+            raise ValueError(
+                "The groups param must name the series by their integer ids, "
+                f"between 0 and {np.iinfo(np.uint64).max}: {error}"
+            ) from error
+    return groups
 
 
 def _load_pyfunc(path: str, model_config: dict | None = None) -> _ServedModel:

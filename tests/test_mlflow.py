@@ -414,3 +414,27 @@ def test_series_labelled_by_dates_are_served_by_column_and_by_param(tmp_path):
         params={"groups": [str(pd.Timestamp(d)) for d in np.tile(cohorts, 2)]},
     )
     np.testing.assert_array_equal(np.asarray(by_param), expected)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        pytest.param(np.array([1, 2], dtype="timedelta64[D]"), id="durations"),
+        pytest.param(np.array([2**63 + 5, 7], dtype=np.uint64), id="ids-beyond-int64"),
+    ],
+)
+def test_series_labelled_by_durations_or_large_ids_are_served(tmp_path, labels):
+    # The signature declared both a long: MLflow refused a column of
+    # durations and ids beyond int64, and the groups param named no series.
+    model = LSTMForecaster(lookback=4, hidden_size=4, max_iter=2, random_state=0)
+    model.fit(np.empty((80, 0)), PANEL_Y, groups=np.repeat(labels, 40))
+    asked = np.tile(labels, 2)
+    expected = model.predict(np.empty((4, 0)), groups=asked)
+    server = served(model, tmp_path)
+    by_column = server.predict(pd.DataFrame({"series": asked}))
+    np.testing.assert_array_equal(np.asarray(by_column), expected)
+    as_strings = [str(label) for label in pd.Index(asked)]
+    by_param = server.predict(
+        pd.DataFrame(index=range(4)), params={"groups": as_strings}
+    )
+    np.testing.assert_array_equal(np.asarray(by_param), expected)
