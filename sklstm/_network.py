@@ -99,6 +99,12 @@ class RecurrentNetwork(nn.Module):
             output = output + self.linear(windows.flatten(1))
         return output
 
+    def set_dropout(self, dropout: float) -> None:
+        """Train on with another dropout rate: it has no weights to reshape."""
+        self.dropout.p = dropout
+        if self.rnn.num_layers > 1:
+            self.rnn.dropout = dropout
+
 
 #: Gate blocks per recurrent layer: each has its own input and hidden weights.
 _GATES = {"lstm": 4, "gru": 3}

@@ -97,7 +97,7 @@ ARCHITECTURE_PARAMS = (
     "cell",
     "linear_path",
 )
-#: Those a continued fit cannot change (dropout only acts while training).
+#: Those a continued fit cannot change (it trains on with the dropout set since).
 _FIXED_AT_FIT = tuple(name for name in ARCHITECTURE_PARAMS if name != "dropout")
 
 
@@ -223,7 +223,8 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         grows with it, never with the number of rows.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout and minibatch order, through a
-        private generator: the global random state is left untouched.
+        private generator: the global random state is left untouched. Read
+        at every fit, continued ones too.
     verbose : int, default=0
         0 is silent; 1 draws one progress bar for the whole fit (epochs,
         training and validation loss, time left; needs ``tqdm``, the
@@ -232,7 +233,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         estimator was given a ``verbose`` of its own.
     warm_start : bool, default=False
         Whether ``fit`` continues from the current weights and scaling
-        instead of starting afresh.
+        instead of starting afresh. A continued fit (and ``partial_fit``)
+        refuses a changed architecture, but trains with the ``dropout``,
+        ``alpha`` and ``random_state`` set since.
 
     Attributes
     ----------
@@ -352,6 +355,8 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         # The epoch whose weights the network kept (of all the fits that
         # loss_curve_ counts; 0 or a warm start's first: from before them).
         "_kept_epoch": Count(optional=True),
+        # Whether partial_fit has trained the network since the last fit.
+        "_partial_fit_since": Flag(optional=True),
         "calibration_residuals_": Array(
             shape=("*", "n_outputs_"), optional=True, errors=True
         ),
@@ -632,11 +637,13 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         if getattr(self, "calibration_residuals_", None) is None:
+            # Said of the training as it was, not of the parameter as it is.
             why = (
                 "partial_fit has trained it since its last fit, on rows it held "
-                "none of out, or that fit had too few rows to hold any out"
-                if self.early_stopping
-                else "it was fitted with early_stopping=False"
+                "none of out"
+                if getattr(self, "_partial_fit_since", False)
+                else "it was fitted with early_stopping=False, or with 'auto' on "
+                "too few rows to hold any out"
             )
             raise ValueError(
                 "predict_interval calibrates on the last validation_fraction of "
@@ -738,6 +745,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                 else 0.0
             ),
             data_attributes=None if continuing else data_attributes,
+            incremental=incremental,
         )
         self._warn_if_unfinished(history, incremental, data.validation is not None)
         return self
@@ -867,8 +875,13 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             x_scaler=self._x_scaler,
             y_scaler=self._y_scaler,
             window_length=self.window_length_,
-            seed=self._seed,
-            architecture=self._fitted_architecture(),
+            # A continued fit reads the seed and the dropout anew, as a fit
+            # reads random_state and alpha: neither reshapes the network.
+            seed=draw_seed(self.random_state),
+            architecture={
+                **self._fitted_architecture(),
+                "dropout": python_scalar(self.dropout),
+            },
         )
 
     def _training_data(
@@ -905,6 +918,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         ridge = None
         if continuing:
             network = copy.deepcopy(self.network_)
+            network.set_dropout(start.architecture["dropout"])
             fitted_start = True
         else:
             network = self._new_network(
@@ -932,6 +946,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             for group, scale in zip(optimizer.param_groups, scales, strict=True):
                 group["lr_scale"] = scale  # a schedule ends with fit
                 group["lr"] = self.learning_rate_init * scale
+                group["weight_decay"] = self.alpha
         return network, optimizer, ridge
 
     def _train(
@@ -983,11 +998,13 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         device: torch.device,
         fit_padded_share: float,
         data_attributes: dict | None,
+        incremental: bool = False,
     ) -> None:
         """Publish the fitted attributes; a continued fit extends the curves.
 
         ``data_attributes`` (``n_features_in_`` and the like) are None when
-        the fit continued: the fitted ones stay.
+        the fit continued: the fitted ones stay. ``incremental``: the
+        training was ``partial_fit``'s.
         """
         continuing = data_attributes is None
         early_stopping = data.validation is not None
@@ -1018,6 +1035,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             + history.kept_epoch,
             "n_iter_": (self.n_iter_ if continuing else 0) + len(history.loss_curve),
             "t_": (self.t_ if continuing else 0) + history.steps,
+            "_partial_fit_since": incremental,
         }
         fitted["best_loss_"] = min(fitted["loss_curve_"], default=float("inf"))
         fitted.update(data_attributes or {})

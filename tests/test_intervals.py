@@ -110,6 +110,21 @@ def test_a_model_trained_on_by_partial_fit_says_its_calibration_is_gone():
     assert "it was fitted with early_stopping=False" not in str(refused.value)
 
 
+@pytest.mark.parametrize("fitted_with", [False, True])
+def test_the_reason_for_no_intervals_is_the_training_s_not_the_parameter_set_since(
+    fitted_with,
+):
+    # The message followed early_stopping as set since, not as trained.
+    model = small_model(early_stopping=fitted_with).fit(ROWS, TARGET)
+    if fitted_with:
+        model.partial_fit(ROWS, TARGET)
+    model.set_params(early_stopping=not fitted_with)
+    with pytest.raises(ValueError) as refused:
+        model.predict_interval(ROWS)
+    said_partial_fit = "partial_fit has trained it" in str(refused.value)
+    assert said_partial_fit == fitted_with
+
+
 @pytest.mark.parametrize("coverage", [0.0, 1.0, 1.5, -0.1, "high"])
 def test_coverage_outside_zero_to_one_is_refused(coverage):
     model = small_model().fit(ROWS, TARGET)

@@ -303,3 +303,42 @@ def test_early_stopping_on_one_sample_says_so_as_scikit_learn_checks_it():
     # early_stopping=True, the message spoke of "the 1 rows".
     with pytest.raises(ValueError, match=r"of the 1 sample .*no rows to train on"):
         LSTMRegressor(lookback=1, early_stopping=True).fit([[1.0]], [2.0])
+
+
+@pytest.mark.parametrize("how", ["warm_start", "partial_fit"])
+def test_a_continued_fit_trains_with_the_dropout_set_since(how):
+    # The copy of the fitted network kept its dropout: set_params(dropout=)
+    # was ignored, though it reshapes nothing.
+    def continued(dropout):
+        model = tiny(num_layers=2, max_iter=3, early_stopping=False).fit(ROWS, TARGET)
+        model.set_params(dropout=dropout, warm_start=True)
+        if how == "warm_start":
+            return model.fit(ROWS, TARGET)
+        return model.partial_fit(ROWS, TARGET)
+
+    kept, changed = continued(0.0), continued(0.9)
+    assert changed.network_.dropout.p == changed.network_.rnn.dropout == 0.9
+    assert changed._architecture["dropout"] == 0.9
+    assert not np.array_equal(changed.predict(ROWS), kept.predict(ROWS))
+
+
+def test_partial_fit_applies_the_alpha_set_since():
+    # partial_fit restored the optimiser's old weight decay with its moments.
+    def continued(alpha):
+        model = tiny(max_iter=2).fit(ROWS, TARGET)
+        return model.set_params(alpha=alpha).partial_fit(ROWS, TARGET)
+
+    kept, changed = continued(0.0), continued(10.0)
+    assert [g["weight_decay"] for g in changed._optimizer.param_groups] == [10.0] * 2
+    assert not np.array_equal(changed.predict(ROWS), kept.predict(ROWS))
+
+
+def test_a_warm_fit_draws_its_minibatch_order_from_the_random_state_set_since():
+    # A continued fit reused the first fit's seed whatever random_state said.
+    def continued(random_state):
+        model = tiny(max_iter=2, random_state=0, batch_size=16).fit(ROWS, TARGET)
+        model.set_params(random_state=random_state, warm_start=True)
+        return model.fit(ROWS, TARGET).predict(ROWS)
+
+    np.testing.assert_array_equal(continued(0), continued(0))
+    assert not np.array_equal(continued(0), continued(1))
