@@ -22,6 +22,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
@@ -53,8 +54,9 @@ def gate_activations(
 
     Parameters
     ----------
-    estimator : LSTMRegressor or LSTMForecaster
-        A fitted estimator with ``cell='lstm'``. For a forecaster, the gates
+    estimator : LSTMRegressor, LSTMForecaster or Pipeline
+        A fitted estimator with ``cell='lstm'``, or a fitted Pipeline ending
+        in one (its other steps transform X first). For a forecaster, the gates
         are those of its ``regressor_``, and X holds the rows (or 3-D
         windows) that regressor reads: each series' value next to the
         covariates of the steps it forecasts, as
@@ -107,6 +109,10 @@ def gate_activations(
     >>> bool(((gates["forget"] > 0) & (gates["forget"] < 1)).all())
     True
     """
+    if isinstance(estimator, Pipeline):
+        # Its other steps turn X into the rows its last step reads.
+        X = estimator[:-1].transform(X)
+        estimator = estimator[-1]
     regressor = _inner_regressor(estimator)
     rnn = regressor.network_.rnn
     if not isinstance(rnn, nn.LSTM):
@@ -225,5 +231,11 @@ def _inner_regressor(estimator: BaseEstimator) -> BaseEstimator:
     inner = getattr(estimator, "regressor_", None)
     if inner is not None and hasattr(inner, "network_"):
         return inner
-    check_is_fitted(estimator, "network_")
+    check_is_fitted(estimator)
+    if not hasattr(estimator, "network_"):
+        raise TypeError(
+            "gate_activations explains the LSTM of a fitted LSTMRegressor or "
+            f"LSTMForecaster, or of a Pipeline ending in one; got "
+            f"{type(estimator).__name__}."
+        )
     return estimator

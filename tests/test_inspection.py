@@ -5,6 +5,9 @@ import pytest
 import torch
 from _factories import tiny_regressor
 from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 from sklstm import LSTMForecaster, LSTMRegressor
@@ -180,3 +183,19 @@ def test_a_forecasters_gates_are_those_of_its_inner_regressor():
     assert gates["forget"].shape == (len(windows), 6, 4)
     assert not np.array_equal(gates["cell"][0], gates["cell"][1])
     np.testing.assert_array_equal(gates["cell"], expected["cell"])
+
+
+def test_a_pipelines_gates_are_those_of_its_last_step_on_the_rows_it_reads():
+    # A fitted Pipeline was said to be "not fitted yet".
+    pipeline = make_pipeline(
+        StandardScaler(), LSTMRegressor(lookback=4, hidden_size=3, max_iter=2)
+    ).fit(ROWS * 50.0, TARGET)
+    gates = gate_activations(pipeline, ROWS * 50.0)
+    expected = gate_activations(pipeline[-1], pipeline[0].transform(ROWS * 50.0))
+    np.testing.assert_array_equal(gates["cell"], expected["cell"])
+
+
+def test_an_estimator_without_an_lstm_is_refused_by_its_type():
+    ridge = Ridge().fit(ROWS, TARGET)
+    with pytest.raises(TypeError, match=r"LSTMRegressor or LSTMForecaster.*Ridge"):
+        gate_activations(ridge, ROWS)
