@@ -70,6 +70,15 @@ WEIGHT_FILES = ("weights.safetensors", "weights.npz")
 
 #: Bounds that keep a hostile file from exhausting memory.
 MAX_DOCUMENT_BYTES = 64 * 2**20
+#: ``model.json`` may inflate to this many times its compressed size, plus
+#: ``DOCUMENT_ALLOWANCE`` (its labels may repeat a long prefix, but JSON
+#: compressing further is a crafted file) ...
+MAX_DOCUMENT_INFLATION = 64
+DOCUMENT_ALLOWANCE = 2**20
+#: ... and hold at most this many JSON values (counted by their separators
+#: and brackets before any is built): a few per series label, far fewer
+#: than the bytes a crafted document packs as empty lists.
+MAX_DOCUMENT_VALUES = 2**22
 MAX_WEIGHT_BYTES = 4 * 2**30
 #: A weights member may hold this many bytes beyond the arrays the
 #: architecture implies (the safetensors or npz header), plus
@@ -93,7 +102,7 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
     ----------
     estimator : LSTMRegressor or LSTMForecaster
         The estimator to save, fitted or not.
-    path : str or path-like
+    path : str, path-like or binary file object
         Where to write the file (conventionally ending in ``.zip``); an
         existing file is replaced (through a link to it, which keeps
         pointing at it).
@@ -107,10 +116,14 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
         would refuse the file.
     FileNotFoundError
         If the folder of ``path`` does not exist.
+    TypeError
+        If ``path`` is neither a path nor a binary file object opened for
+        writing.
     IsADirectoryError
-        If ``path`` is a folder.
+        If ``path`` is a folder (or ends with a separator).
     PermissionError
-        If the folder of ``path`` may not be written to.
+        If the folder of ``path``, or the file it names, may not be written
+        to.
 
     See Also
     --------
@@ -144,6 +157,8 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
         "versions": _versions(),
         "estimator": encode_estimator(estimator, "", arrays),
     }
+    if not isinstance(path, (str, os.PathLike)):
+        _check_writable_file(path)
     try:  # load validates them: a file it would refuse is not written
         estimator._validate_params()
     except ValueError as error:
@@ -161,6 +176,21 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
     _replace_atomically(
         os.fspath(path), lambda file: _write_archive(file, text, weights_name, payload)
     )
+
+
+def _check_writable_file(file) -> None:
+    """Refuse, before anything is written, what is neither a path nor a
+    binary file object opened for writing."""
+    if isinstance(file, io.TextIOBase):
+        raise TypeError(
+            "sklstm.save writes a zip file, which is binary: open the file with "
+            "mode 'wb', or pass its path."
+        )
+    if not hasattr(file, "write"):
+        raise TypeError(
+            "sklstm.save expects a path (str or pathlib.Path) or a binary file "
+            f"object opened for writing; got {type(file).__name__}."
+        )
 
 
 def _write_archive(file, text: str, weights_name: str, payload: bytes) -> None:
@@ -187,11 +217,20 @@ def _replace_atomically(path: str, write: Callable[[Any], None]) -> None:
             "Create it first (os.makedirs), or save elsewhere.",
             asked,
         )
-    if os.path.isdir(path):
+    if os.path.isdir(path) or asked.endswith(_SEPARATORS):
+        # realpath drops a trailing separator: "models/" names a folder.
         raise IsADirectoryError(
             errno.EISDIR,
             f"Cannot save to {asked!r}: it is a folder. Pass a file name in it, "
             "such as os.path.join(folder, 'model.zip').",
+            asked,
+        )
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        # Renaming over it would skip the file's own permission.
+        raise PermissionError(
+            errno.EACCES,
+            f"Cannot save to {asked!r}: the file is write-protected. Save "
+            "elsewhere, or make it writable first.",
             asked,
         )
     try:
@@ -216,6 +255,9 @@ def _replace_atomically(path: str, write: Callable[[Any], None]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+_SEPARATORS = tuple(sep for sep in (os.sep, os.altsep) if sep)
 
 
 def _new_file_mode(path: str) -> int:
@@ -359,7 +401,7 @@ def _read_archive(path) -> tuple[dict, dict[str, np.ndarray]]:
             raise RefusedFileError("it lists a member twice")
         if DOCUMENT not in names:
             raise RefusedFileError(f"it has no {DOCUMENT} (members: {names[:5]})")
-        document = _parse_document(_read_member(archive, DOCUMENT, MAX_DOCUMENT_BYTES))
+        document = _parse_document(_read_document(archive))
         weights_name = document["weights"]
         if weights_name not in WEIGHT_FILES:
             raise RefusedFileError(f"'weights' must be one of {WEIGHT_FILES}")
@@ -415,6 +457,22 @@ def _weights_bound(estimator: Any, info: zipfile.ZipInfo, legacy: bool) -> int:
             f"architecture in {DOCUMENT} and the file's size allow"
         )
     return most
+
+
+def _read_document(archive: zipfile.ZipFile) -> bytes:
+    """``model.json``'s bytes, bounded by the file's size before it is parsed."""
+    compressed = archive.getinfo(DOCUMENT).compress_size
+    limit = min(
+        MAX_DOCUMENT_BYTES, MAX_DOCUMENT_INFLATION * compressed + DOCUMENT_ALLOWANCE
+    )
+    data = _read_member(archive, DOCUMENT, limit)
+    values = data.count(b",") + data.count(b"[") + data.count(b"{")
+    if values > MAX_DOCUMENT_VALUES:
+        raise RefusedFileError(
+            f"its {DOCUMENT} holds about {values} JSON values, more than the "
+            f"{MAX_DOCUMENT_VALUES} a saved model holds"
+        )
+    return data
 
 
 def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:

@@ -3,6 +3,7 @@
 import copy
 import io
 import json
+import os
 import pickle
 import pickletools
 import sys
@@ -891,6 +892,77 @@ def test_saving_onto_a_folder_names_the_folder_not_a_temporary_file(tmp_path):
     with pytest.raises(IsADirectoryError, match="it is a folder") as caught:
         sklstm.save(tiny().fit(FRAME, TARGET), tmp_path / "models")
     assert "partial" not in str(caught.value)
+
+
+def test_a_trailing_separator_names_a_folder_and_writes_nothing(tmp_path):
+    # "models/" wrote a file named models (the separator was dropped).
+    with pytest.raises(IsADirectoryError, match="it is a folder"):
+        sklstm.save(LSTMRegressor(), f"{tmp_path}/models/")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        (None, "a path .* or a binary file object .* got NoneType"),
+        (b"model.zip", "got bytes"),
+        (3, "got int"),
+    ],
+)
+def test_save_refuses_a_target_that_is_no_file_saying_what_to_pass(target, message):
+    # These failed inside zipfile with an AttributeError.
+    with pytest.raises(TypeError, match=message):
+        sklstm.save(LSTMRegressor(), target)
+
+
+def test_save_refuses_a_file_opened_as_text_saying_how_to_open_it(tmp_path):
+    with open(tmp_path / "model.zip", "w") as file:
+        with pytest.raises(TypeError, match="mode 'wb'"):
+            sklstm.save(LSTMRegressor(), file)
+
+
+def test_a_write_protected_file_is_not_replaced(tmp_path, monkeypatch):
+    # Renaming a new file over it skipped the file's own permission.
+    path = tmp_path / "released.zip"
+    sklstm.save(LSTMRegressor(lookback=2), path)
+    path.chmod(0o444)
+    if os.geteuid() == 0:  # root may write any file: probe as another user
+        real_access = os.access
+        monkeypatch.setattr(
+            os,
+            "access",
+            lambda where, mode: mode != os.W_OK and real_access(where, mode),
+        )
+    with pytest.raises(PermissionError, match="is write-protected"):
+        sklstm.save(LSTMRegressor(lookback=3), path)
+    monkeypatch.undo()
+    assert sklstm.load(path).lookback == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["released.zip"]
+
+
+def test_load_refuses_a_document_inflating_far_beyond_its_compressed_size(tmp_path):
+    # 64 MiB of empty lists, 65 KB compressed, were parsed (1.5 GB) before
+    # their key was refused.
+    text = b'{"x": [' + b"[]," * (2**22) + b"[]]}"
+    with zipfile.ZipFile(tmp_path / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("model.json", text)
+    with pytest.raises(ValueError, match=r"model.json is larger than \d+ bytes"):
+        sklstm.load(tmp_path / "bomb.zip")
+
+
+def test_load_counts_a_documents_values_before_building_them(tmp_path, monkeypatch):
+    sklstm.save(LSTMRegressor(), tmp_path / "model.zip")
+    with zipfile.ZipFile(tmp_path / "model.zip") as archive:
+        document = json.loads(archive.read("model.json"))
+        weights = {name: archive.read(name) for name in archive.namelist()}
+    document["x"] = [[]] * 5000
+    weights["model.json"] = json.dumps(document)
+    with zipfile.ZipFile(tmp_path / "packed.zip", "w") as archive:
+        for name, data in weights.items():
+            archive.writestr(name, data)
+    monkeypatch.setattr(sklstm._saving, "MAX_DOCUMENT_VALUES", 4000)
+    with pytest.raises(ValueError, match=r"about \d+ JSON values, more than the 4000"):
+        sklstm.load(tmp_path / "packed.zip")
 
 
 def test_save_refuses_parameters_that_load_would_refuse(tmp_path):
