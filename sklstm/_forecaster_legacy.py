@@ -65,6 +65,25 @@ def is_legacy_state(state: dict) -> bool:
     return "regressor_" in state and "_series_history" not in state
 
 
+def _refuse_missing_history(state: dict, many: bool) -> None:
+    """The fields of the recent history are optional in the layout (one
+    forecaster had one set, another the other): refuse a state without its own."""
+    needed = (
+        ["_series_recent_y", "_series_recent_X", "_series_scaling"]
+        + (
+            ["_series_multiplicative"]
+            if state.get("_series_season") is not None
+            else []
+        )
+        if many
+        else ["_recent_y", "_recent_X"]
+    )
+    absent = [name for name in needed if state.get(name) is None]
+    if absent:
+        of = "several series" if many else "one series"
+        raise ValueError(f"a forecaster of {of} needs {absent}, which are missing")
+
+
 def upgrade_legacy_state(state: dict) -> dict:
     """The attributes of today's layout for a sklstm 0.2 forecaster's ``state``.
 
@@ -75,6 +94,7 @@ def upgrade_legacy_state(state: dict) -> dict:
     many = state.get("series_") is not None
     members = 1 + len(state.get("_ensemble") or [])
     architecture = _upgraded_architecture(state, many, members)
+    _refuse_missing_history(state, many)
     if many:
         values, covariates = state["_series_recent_y"], state["_series_recent_X"]
         labels, scaling = state["series_"], state["_series_scaling"]

@@ -7,6 +7,7 @@ what that version forecast for it (see ``tests/data/README.md``).
 
 import json
 import pickle
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -118,3 +119,30 @@ def test_a_pickled_regressor_from_before_a_parameter_takes_its_default():
     old = sklstm.LSTMRegressor.__new__(sklstm.LSTMRegressor)
     old.__setstate__(state)
     assert old.get_params() == regressor.get_params()
+
+
+@pytest.mark.parametrize(
+    "name, field",
+    [
+        ("three_series_seasonal", "_series_recent_X"),
+        ("three_series_seasonal", "_series_recent_y"),
+        ("two_series_standard", "_series_scaling"),
+        ("one_series_recursive", "_recent_y"),
+    ],
+)
+def test_a_file_of_sklstm_0_2_without_its_recent_history_is_refused(
+    name, field, tmp_path
+):
+    # These fields are optional in that layout (a forecaster of one series
+    # had one set, one of several the other): null failed with an
+    # AttributeError instead of the ValueError load promises.
+    with zipfile.ZipFile(DATA / f"{name}.zip") as archive:
+        members = {member: archive.read(member) for member in archive.namelist()}
+    document = json.loads(members["model.json"])
+    document["estimator"]["fitted"][field] = None
+    members["model.json"] = json.dumps(document)
+    with zipfile.ZipFile(tmp_path / "tampered.zip", "w") as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+    with pytest.raises(ValueError, match=rf"needs \['{field}'\], which are missing"):
+        sklstm.load(tmp_path / "tampered.zip")
