@@ -458,6 +458,8 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         """Train for one epoch, continuing from the current weights.
 
         The scaling statistics and the architecture come from the first call.
+        The optimiser's state carries on from call to call (through pickle
+        too); a model read back by :func:`sklstm.load` starts it afresh.
 
         Parameters
         ----------
