@@ -27,7 +27,11 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from sklstm._compat import Interval, RealNotInt, StrOptions, _fit_context
 from sklstm._error_growth import carried_to_end, pooled_sums
@@ -1187,13 +1191,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """
         # The truth's dates are checked like X's: scored against the next
         # steps, values from after a gap would give a plausible, wrong R².
-        dates = future_dates(X)
+        # The rows are y's, in y's order (long-format X is aligned to it).
+        dates, dated = future_dates(y), "y"
         if dates is None:
-            dates = future_dates(y)
+            dates, dated = future_dates(X), "X"
         X, y, groups = from_long_format(X, y, groups)
+        check_consistent_length(X, y)
         time_index(X, y)  # refuses X and y dated differently
         fitted = self._fitted()
-        forecast = fitted.forecast(fitted.covariates(X), groups, dates)[0]
+        forecast = fitted.forecast(fitted.covariates(X), groups, dates, dated)[0]
         return r2_of_observed(y, forecast, sample_weight=sample_weight)
 
     def __getstate__(self) -> dict:
@@ -1790,14 +1796,15 @@ def future_dates(X) -> pd.Index | None:
     return index if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) else None
 
 
-def check_future_dates(dates: pd.Index, expected: pd.Index) -> None:
+def check_future_dates(dates: pd.Index, expected: pd.Index, dated: str = "X") -> None:
     """Refuse rows dated other than the steps they forecast (``expected``).
 
     Without the check, a forecast after a gap, or for a year asked by
-    mistake, would silently be the forecast of the next steps.
+    mistake, would silently be the forecast of the next steps. ``dated``
+    names what the dates came from.
     """
     dates, expected = _as_periods_where_one_is(dates, expected)
-    refuse_dates_of_another_kind(dates, expected, rows="The rows of X")
+    refuse_dates_of_another_kind(dates, expected, rows=f"The rows of {dated}")
     if not _comparable_dates(dates, expected):
         return  # integers and dates, or times that are not dates: nothing to compare
     # Element by element: Index.equals tells the same instants apart when
@@ -1807,9 +1814,9 @@ def check_future_dates(dates: pd.Index, expected: pd.Index) -> None:
     wrong = np.flatnonzero(np.asarray(dates != expected))
     row = int(wrong[0]) if len(wrong) else 0
     raise ValueError(
-        f"Row {row} of X is dated {dates[row]}, but it forecasts the step "
-        f"{expected[row]}: each series' rows of X are the steps that follow "
-        "the end of its history, in order. Give X those dates, or first "
+        f"Row {row} of {dated} is dated {dates[row]}, but it forecasts the step "
+        f"{expected[row]}: each series' rows of {dated} are the steps that follow "
+        f"the end of its history, in order. Give {dated} those dates, or first "
         "update the forecaster with the observations between."
     )
 
@@ -1935,14 +1942,17 @@ class _Fitted:
         check_float32_range(X, "X", tiny=False)  # standardised as in fit
         return X
 
-    def forecast(self, X: np.ndarray, groups, dates: pd.Index | None = None):
+    def forecast(
+        self, X: np.ndarray, groups, dates: pd.Index | None = None, dated: str = "X"
+    ):
         """Forecast each series' rows of X from the end of its history.
 
         Returns the forecast in the units of y, the same in the units the
         network sees, the map from those units to y's, and each row's
         series (an index into the labels) and step ahead - 1. ``dates``, the
         dates X's rows were given (:func:`future_dates`), must be the steps
-        that follow each series' end on the fitted time grid. What is
+        that follow each series' end on the fitted time grid (``dated``
+        names where they came from). What is
         known of each row comes as :class:`ForecastRows`.
         """
         state = self.state
@@ -1950,7 +1960,7 @@ class _Fitted:
         where = state.locate(panel, values_needed(self.architecture))
         if dates is not None and state.grid is not None:
             check_future_dates(
-                dates, state.grid.dates(where[panel.codes], panel.row_position)
+                dates, state.grid.dates(where[panel.codes], panel.row_position), dated
             )
         rollout = _rollout_of(self.architecture, self.masked)
         history = state.scaled_history(where)

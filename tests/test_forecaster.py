@@ -207,6 +207,17 @@ def test_predict_series_refuses_covariates_dated_elsewhere():
         forecaster.predict_series(later)
 
 
+def test_score_names_the_truth_when_its_dates_are_wrong_or_it_is_short():
+    # A dated y one row short failed inside pandas; a y dated a month early
+    # was blamed on X, which had no dates.
+    y = monthly(WAVE[:124])
+    forecaster = tiny(max_iter=2).fit(pd.DataFrame(index=y.index[:120]), y[:120])
+    with pytest.raises(ValueError, match=r"inconsistent numbers of samples: \[4, 3\]"):
+        forecaster.score(np.empty((4, 0)), y[120:123])
+    with pytest.raises(ValueError, match=r"Row 0 of y is dated 2009-12-01"):
+        forecaster.score(np.empty((4, 0)), y[119:123])
+
+
 def test_update_refuses_observations_that_repeat_dates_already_seen():
     # (A gap after the end is no error: its steps are missing values.)
     y = monthly(WAVE[:120])
