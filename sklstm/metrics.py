@@ -206,7 +206,7 @@ class _MASEScorer:
 
     def __call__(self, estimator, X, y_true, groups=None) -> float:
         by_series = {} if groups is None else {"groups": groups}
-        y_pred = estimator.predict(X, **by_series)
+        y_pred = _in_the_order_of(y_true, X, estimator.predict(X, **by_series))
         if groups is None:  # long-format data names its series itself
             groups = long_format_series(y_true)
             if groups is None:
@@ -228,6 +228,23 @@ class _MASEScorer:
 
     def __repr__(self) -> str:
         return f"make_mase_scorer(season_length={self.season_length})"
+
+
+def _in_the_order_of(y_true, X, y_pred: np.ndarray) -> np.ndarray:
+    """The forecasts of long-format X's rows (in X's order, as ``predict``
+    gives them) in the order of ``y_true``'s rows, which the estimator's
+    ``fit`` and ``score`` align X to."""
+    if long_format_series(X) is None or long_format_series(y_true) is None:
+        return y_pred
+    if X.index.equals(y_true.index):
+        return y_pred
+    at = X.index.get_indexer(y_true.index) if X.index.is_unique else None
+    if at is None or len(X) != len(y_true) or (at < 0).any():
+        raise ValueError(
+            "X and y_true are in the long format but hold different rows: give "
+            "them the same (series, time) index, in any order."
+        )
+    return np.asarray(y_pred)[at]
 
 
 def _check_season_length(season_length) -> None:

@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 from _factories import tiny_forecaster
 
+from sklstm.metrics import make_mase_scorer
+
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 MONTHS = pd.date_range("2000-01", periods=40, freq="MS")
@@ -267,3 +269,31 @@ def test_the_refusal_names_the_step_of_integer_times_of_any_series():
     y = pd.Series(np.sin(times / 3.0), index=index)
     with pytest.raises(ValueError, match=r"every 2 time unit"):
         forecaster().fit(X, y)
+
+
+def scored_panel():
+    """A forecaster fitted on the first 36 months, and the last 4 of each series."""
+    y = long_frame()["y"]
+    train, test = y.groupby(level=0).head(36), y.groupby(level=0).tail(4)
+    fitted = forecaster().fit(pd.DataFrame(index=train.index), train)
+    return fitted, y, test
+
+
+def test_score_aligns_long_format_x_given_in_another_order_to_y():
+    # The dates were read from X before X was aligned to y, and refused.
+    fitted, _, test = scored_panel()
+    in_order = pd.DataFrame(index=test.index)
+    interleaved = in_order.iloc[[0, 4, 1, 5, 2, 6, 3, 7]]
+    assert fitted.score(interleaved, test) == fitted.score(in_order, test)
+
+
+def test_the_mase_scorer_pairs_each_forecast_with_its_own_truth_in_any_order():
+    # The forecasts came in X's order and the truths in y's: series b's
+    # forecasts were scored against series a's values.
+    fitted, y, test = scored_panel()
+    scorer = make_mase_scorer(y)
+    in_order = pd.DataFrame(index=test.index)
+    b_first = in_order.iloc[[4, 5, 6, 7, 0, 1, 2, 3]]
+    assert scorer(fitted, b_first, test) == scorer(fitted, in_order, test)
+    with pytest.raises(ValueError, match="hold different rows"):
+        scorer(fitted, in_order.iloc[:7], test)
