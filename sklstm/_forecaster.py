@@ -905,8 +905,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         times = grid.dates(where, steps)
         name = fitted.series_name
         if groups is None:
-            if isinstance(times, pd.DatetimeIndex) and len(times) >= 3:
-                times = pd.DatetimeIndex(times, freq="infer")
+            if isinstance(times, pd.DatetimeIndex):
+                times = _on_the_grid_frequency(times, grid.step)
             return pd.Series(forecast, index=times, name=name)
         return to_long_format(
             forecast, series=groups, times=times, like=given, name=name
@@ -1794,6 +1794,15 @@ def future_dates(X) -> pd.Index | None:
         if pd.api.types.is_integer_dtype(index):
             return index
     return index if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) else None
+
+
+def _on_the_grid_frequency(times: pd.DatetimeIndex, step) -> pd.DatetimeIndex:
+    """The forecast's dates with the fitted grid's frequency, not one
+    guessed from a few dates (three business days look daily)."""
+    try:
+        return pd.DatetimeIndex(times, freq=step)
+    except (TypeError, ValueError):  # a step pandas does not take as a frequency
+        return pd.DatetimeIndex(times, freq="infer") if len(times) >= 3 else times
 
 
 def check_future_dates(dates: pd.Index, expected: pd.Index, dated: str = "X") -> None:

@@ -199,6 +199,18 @@ def test_predict_series_continues_the_monthly_index_after_fit_and_update():
     )
 
 
+@pytest.mark.parametrize("steps", [1, 2, 3, 5])
+def test_predict_series_dates_a_forecast_of_any_length_with_the_fitted_frequency(steps):
+    # The frequency was guessed from the forecast's dates: three business
+    # days read as daily, two dates as none.
+    days = pd.bdate_range("2000-01-03", periods=40)
+    y = pd.Series(WAVE[:40], index=days)
+    forecaster = tiny(max_iter=2).fit(pd.DataFrame(index=days), y)
+    index = forecaster.predict_series(np.empty((steps, 0))).index
+    assert index.freqstr == "B"
+    assert index.shift(1)[-1] == pd.bdate_range(days[-1], periods=steps + 2)[-1]
+
+
 def test_predict_series_refuses_covariates_dated_elsewhere():
     y = monthly(WAVE[:120])
     forecaster = tiny(max_iter=2).fit(pd.DataFrame(index=y.index), y)
