@@ -136,6 +136,9 @@ def locate_series(known: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """
     known = in_one_width(known)
     labels, holdable = _as_integers_of(known, in_one_width(labels))
+    if len(labels) and {label_kind(known), label_kind(labels)} == {"bool", "number"}:
+        # NumPy finds True at 1: a bool names no series numbered 1.
+        return np.full(len(labels), -1, dtype=np.intp)
     try:
         found = np.searchsorted(known, labels)
     except TypeError:  # labels of another type than those seen in fit

@@ -25,7 +25,7 @@ from sklstm._missing_values import (
     refuse_empty_series,
     trailing_missing,
 )
-from sklstm._panel import Panel, joined_labels, locate_series, panel_of
+from sklstm._panel import Panel, joined_labels, label_kind, locate_series, panel_of
 from sklstm._plain import python_scalar
 from sklstm._series_transforms import (
     LOGARITHMIC_SCALINGS,
@@ -541,8 +541,14 @@ def _whole_numbers(values: np.ndarray) -> bool:
 
 def _other_type(given: np.ndarray, known: np.ndarray) -> str:
     """A hint when dates were fitted as one type and given as another
-    (NumPy datetime64 against pandas Timestamps in an object array), which
-    no given label can then equal; "" otherwise."""
+    (NumPy datetime64 against pandas Timestamps in an object array), or
+    bools beside numbers, which no given label can then equal; "" otherwise."""
+    if {label_kind(given), label_kind(known)} == {"bool", "number"}:
+        return (
+            f" The labels were given as {label_kind(given)}s and the series were "
+            f"fitted with {label_kind(known)} labels: bools and numbers are kinds "
+            "apart (True is not series 1). Give groups of the fitted kind."
+        )
     kinds = {given.dtype.kind, known.dtype.kind}
     if "M" not in kinds or len(kinds) == 1:
         return ""

@@ -671,6 +671,17 @@ def test_dates_labels_and_numbers_are_refused_as_kinds_apart():
         )
 
 
+@pytest.mark.parametrize(
+    "fitted, asked",
+    [([0, 1], [False, True]), ([False, True], [0, 1]), ([False, True], [0.0, 1.0])],
+)
+def test_bools_name_no_numbered_series_in_predict_as_in_update(fitted, asked):
+    # predict found True at series 1, where update refuses bools beside numbers.
+    model = _fitted_on_two_series(np.array(fitted))
+    with pytest.raises(ValueError, match=r"bools and numbers are kinds apart"):
+        model.predict(np.empty((2, 0)), groups=asked)
+
+
 @pytest.mark.parametrize("unit", ["s", "ms", "us"])
 def test_dates_held_in_another_unit_are_the_same_dates(unit):
     # Data read from Arrow or Parquet often holds dates in s or ms: the right
