@@ -386,15 +386,10 @@ def with_missing_steps(X, y, groups, *, integer_time: bool = False):
             place = at[rows] - at[rows[0]]
         if (place < 0).any() or (np.diff(place) <= 0).any():
             return X, y, groups  # off the grid: time_grid says so
-        # Only dates never one step apart may lie on a coarser grid (a
-        # series of months among days): the costly check is for them.
-        coarser = (np.diff(place) > 1).all()
-        if len(grid) > length and isinstance(index, pd.DatetimeIndex) and coarser:
-            own = _step_of([dates])
-            if own is not None and _grid_size([dates], own) < len(grid):
-                # Not gaps: a series of a coarser frequency (monthly among
-                # daily series), which time_grid refuses by name.
-                return X, y, groups
+        if _of_a_coarser_frequency(dates, place, len(grid)):
+            # Not gaps: a series of a coarser frequency (monthly among
+            # daily series), which time_grid refuses by name.
+            return X, y, groups
         grids.append(grid)
         places.append(place)
     if sum(map(len, grids)) == len(index):
@@ -560,6 +555,8 @@ def with_missing_steps_after(
             place = steps.get_indexer(dates)
         if not len(steps) or (place < 0).any() or (np.diff(place) <= 0).any():
             return X, y, groups  # off the grid: TimeGrid.continued says so
+        if not seen and _of_a_coarser_frequency(index[rows], place, len(steps)):
+            return X, y, groups  # not gaps: TimeGrid.continued refuses it by name
         grids.append(steps)
         places.append(place)
     if sum(map(len, grids)) == len(index):
@@ -666,6 +663,21 @@ def _gapped_step(index: pd.DatetimeIndex, panel: Panel):
             for s in longest
         ]
     )
+
+
+def _of_a_coarser_frequency(dates: pd.Index, place: np.ndarray, grid_size: int) -> bool:
+    """Whether a series' ``dates``, at ``place`` on a grid of ``grid_size``
+    steps, follow a coarser frequency of their own rather than leave gaps."""
+    # Only dates never one step apart may (a series of months among days):
+    # the costly check is for them.
+    if not (
+        grid_size > len(dates)
+        and isinstance(dates, pd.DatetimeIndex)
+        and (np.diff(place) > 1).all()
+    ):
+        return False
+    own = _step_of([dates])
+    return own is not None and _grid_size([dates], own) < grid_size
 
 
 def _step_of(series: list):

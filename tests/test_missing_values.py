@@ -352,6 +352,29 @@ def test_update_after_gaps_in_the_dates_of_several_series_adds_missing_rows(
     assert fitted._series_missing.sum() == 2  # the skipped day of each
 
 
+def test_a_new_series_of_a_coarser_frequency_is_refused_by_update_as_by_fit():
+    # update took quarters among months as months with two missing between,
+    # and dated the quarterly series' forecasts monthly.
+    months = pd.date_range("2000-01-01", periods=40, freq="MS")
+    y = pd.Series(np.r_[wave(40), wave(40, phase=1.0)], index=months.append(months))
+    groups = np.repeat(["a", "b"], 40)
+    quarters = pd.date_range("2001-01-01", periods=6, freq="QS")
+    quarterly = pd.Series(wave(6), index=quarters)
+    message = r"series 'q' is not regular: after 2001-01-01.* comes 2001-04-01"
+    with pytest.raises(ValueError, match=message):
+        tiny_forecaster(lookback=4, n_networks=1).fit(
+            pd.DataFrame(index=y.index.append(quarters)),
+            pd.concat([y, quarterly]),
+            groups=np.r_[groups, ["q"] * 6],
+        )
+    fitted = tiny_forecaster(lookback=4, n_networks=1).fit(
+        pd.DataFrame(index=y.index), y, groups=groups
+    )
+    with pytest.raises(ValueError, match=message):
+        fitted.update(pd.DataFrame(index=quarters), quarterly, groups=["q"] * 6)
+    assert fitted.series_.tolist() == ["a", "b"]
+
+
 def test_a_panel_of_business_days_is_forecast_on_business_days():
     # Three business days in a row look daily; a weekend is not a gap.
     a = pd.bdate_range("2020-01-01", periods=30)
