@@ -64,7 +64,12 @@ from sklstm._intervals import (
     fit_noise,
     quantile_offsets,
 )
-from sklstm._long_format import from_long_format, is_long_format, to_long_format
+from sklstm._long_format import (
+    from_long_format,
+    is_long_format,
+    time_level,
+    to_long_format,
+)
 from sklstm._member_series import member_series, series_per_member
 from sklstm._missing_values import fill_forward, refuse_empty_series
 from sklstm._panel import locate_series, panel_of, refuse_labels_of_another_kind
@@ -1790,7 +1795,7 @@ def future_dates(X) -> pd.Index | None:
     index of its own, which may number anything)."""
     index = getattr(X, "index", None)
     if is_long_format(X):
-        index = index.get_level_values(-1)
+        index = time_level(index)
         if pd.api.types.is_integer_dtype(index):
             return index
     return index if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) else None

@@ -111,8 +111,9 @@ def from_long_format(X, y, groups):
     if y is not None:
         y = _series_of(y)
     X = _aligned_covariates(X, y, index)
+    time = time_level(index)
     check_time_order(index)
-    series, time = index.get_level_values(0), index.get_level_values(1)
+    series = index.get_level_values(0)
     if isinstance(X, pd.DataFrame):
         X = X.set_axis(time)
     if isinstance(y, pd.Series):
@@ -158,7 +159,7 @@ def to_long_format(values, *, series, times, like, name=None) -> pd.Series:
             given if given is not None else default
             for given, default in zip(like.index.names, names, strict=True)
         ]
-        asked = like.index.get_level_values(1)
+        asked = time_level(like.index)
         if not asked.equals(pd.Index(times)):
             wrong = int(np.flatnonzero(np.asarray(asked != pd.Index(times)))[0])
             raise ValueError(
@@ -222,6 +223,38 @@ def _aligned_covariates(X, y, index: pd.MultiIndex):
             "(series, time) of y, with the same labels."
         )
     return X.reindex(index)
+
+
+def time_level(index: pd.MultiIndex) -> pd.Index:
+    """The time level of a long-format index, with float times that are whole
+    numbers (an integer column that a merge or a NaN made float) as integers.
+
+    Read as floats, a skipped time would not be the gap the same integers
+    make: the values around it would be taken for consecutive steps.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklstm._long_format import time_level
+    >>> index = pd.MultiIndex.from_arrays([["a", "a"], [1.0, 3.0]])
+    >>> time_level(index).tolist(), str(time_level(index).dtype)
+    ([1, 3], 'int64')
+    """
+    time = index.get_level_values(-1)
+    if not pd.api.types.is_float_dtype(time):
+        return time
+    values = time.to_numpy(dtype=np.float64)
+    whole = np.isfinite(values) & (values == np.round(values))
+    whole &= np.abs(values) < 2.0**53
+    if not whole.all():
+        first = values[np.flatnonzero(~whole)[0]]
+        raise ValueError(
+            f"The time level of the long-format index holds {first}, which is "
+            "not a whole number: times are dates or integers. Give the time "
+            "level dates, or integers without missing ones (drop the rows "
+            "whose time is missing)."
+        )
+    return pd.Index(values.astype(np.int64), name=time.name)
 
 
 def check_time_order(index: pd.MultiIndex) -> None:

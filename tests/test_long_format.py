@@ -297,3 +297,32 @@ def test_the_mase_scorer_pairs_each_forecast_with_its_own_truth_in_any_order():
     assert scorer(fitted, b_first, test) == scorer(fitted, in_order, test)
     with pytest.raises(ValueError, match="hold different rows"):
         scorer(fitted, in_order.iloc[:7], test)
+
+
+def test_whole_float_times_are_the_integer_times_a_merge_made_float():
+    # Float times closed a skipped time up: the values around it were read
+    # as consecutive, where the same integers make it a missing value.
+    times = np.delete(np.arange(41), 20)
+    values = VALUES["shop_a"]
+
+    def fitted(times):
+        index = pd.MultiIndex.from_arrays([["a"] * 40, times], names=["uid", "ds"])
+        return forecaster().fit(pd.DataFrame(index=index), pd.Series(values, index))
+
+    as_floats, as_integers = fitted(times.astype(float)), fitted(times)
+    future = pd.MultiIndex.from_arrays([["a", "a"], [41.0, 42.0]], names=["uid", "ds"])
+    forecast = as_floats.predict_series(pd.DataFrame(index=future))
+    np.testing.assert_array_equal(
+        forecast.to_numpy(), as_integers.predict(np.empty((2, 0)))
+    )
+    assert forecast.index.get_level_values(1).tolist() == [41, 42]
+    later = pd.MultiIndex.from_arrays([["a"], [1000.0]], names=["uid", "ds"])
+    with pytest.raises(ValueError, match="dated 1000, but it forecasts the step 41"):
+        as_floats.predict(pd.DataFrame(index=later))
+
+
+@pytest.mark.parametrize("time", [np.nan, 2.5])
+def test_a_float_time_that_is_no_whole_number_is_refused_saying_so(time):
+    index = pd.MultiIndex.from_arrays([["a"] * 3, [0.0, 1.0, time]])
+    with pytest.raises(ValueError, match=f"holds {time}, which is not a whole number"):
+        forecaster().fit(pd.DataFrame(index=index), pd.Series([1.0, 2.0, 3.0], index))
