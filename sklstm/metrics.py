@@ -17,9 +17,15 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from sklstm._long_format import check_time_order, long_format_series
+from sklstm._long_format import (
+    check_time_order,
+    from_long_format,
+    is_long_format,
+    long_format_series,
+)
 from sklstm._plain import python_scalar
 from sklstm._row_metadata import label_array
+from sklstm._time_index import with_missing_steps
 
 __all__ = ["make_mase_scorer", "mean_absolute_scaled_error"]
 
@@ -52,7 +58,9 @@ def mean_absolute_scaled_error(
         The history each series' scale comes from, in time order: one
         series when ``groups`` is None; with ``groups``, either values
         labelled by ``train_groups``, a mapping ``{label: values}``, or a
-        pandas Series whose index (its first level) holds the labels.
+        pandas Series whose index (its first level) holds the labels. On
+        dates (or the times of the long format), a time a series skips on
+        its regular grid is a missing value, as the forecaster reads it.
     groups : array-like of shape (n_rows,), default=None
         The series of each row of ``y_true``; None is one series, unless
         ``y_true`` is in long format (a pandas Series on a ``(series,
@@ -299,6 +307,7 @@ def _histories(y_train, train_groups, one_series: bool) -> dict:
     if isinstance(y_train, Mapping):
         return {label: _as_values(v, "y_train") for label, v in y_train.items()}
     _refuse_rows_out_of_time_order(y_train)
+    y_train, train_groups = _with_skipped_steps_missing(y_train, train_groups)
     if train_groups is None and isinstance(y_train, pd.Series) and not one_series:
         return {
             label: _as_values(part, "y_train")
@@ -321,6 +330,26 @@ def _histories(y_train, train_groups, one_series: bool) -> dict:
         values[order], np.cumsum(np.bincount(codes, minlength=len(labels)))[:-1]
     )
     return dict(zip(labels, parts, strict=True))
+
+
+def _with_skipped_steps_missing(y_train, train_groups):
+    """``y_train`` with a missing value at each time its series skip on their
+    regular grid, as the forecaster reads them: a season before is then a
+    season of time before, not so many rows."""
+    if not isinstance(y_train, pd.Series):
+        return y_train, train_groups
+    if not is_long_format(y_train):
+        empty = np.empty((len(y_train), 0))
+        _, y_train, train_groups = with_missing_steps(empty, y_train, train_groups)
+        return y_train, train_groups
+    if y_train.index.nlevels != 2 or train_groups is not None:
+        return y_train, train_groups
+    _, y, series = from_long_format(None, y_train, None)
+    _, y, series = with_missing_steps(
+        np.empty((len(y), 0)), y, series, integer_time=True
+    )
+    index = pd.MultiIndex.from_arrays([series, y.index], names=y_train.index.names)
+    return pd.Series(y.to_numpy(), index=index), None
 
 
 def _refuse_rows_out_of_time_order(y_train) -> None:

@@ -276,3 +276,24 @@ def test_a_missing_label_in_a_list_of_strings_is_refused_not_named_nan():
             y_train={"a": [1.0, 2.0], "nan": [1.0, 3.0]},
             groups=["a", np.nan],
         )
+
+
+def test_a_date_a_history_skips_is_a_missing_value_not_a_closed_gap():
+    # Rows after a skipped month were compared with the row a season
+    # before them, 13 months back: the scale changed by 38 %.
+    months = pd.date_range("2001-01-01", periods=30, freq="MS")
+    values = np.arange(30.0) ** 1.5
+    skipped = pd.Series(values, index=months).drop(months[[5]])
+    # Seasonal differences (m=2) of the history with month 5 missing, the
+    # two that reach it left out.
+    changes = np.abs(values[2:] - values[:-2])
+    expected_scale = np.delete(changes, [3, 5]).mean()
+    mase = mean_absolute_scaled_error([100.0], [90.0], y_train=skipped, season_length=2)
+    assert mase == pytest.approx(10.0 / expected_scale)
+    long = pd.Series(
+        skipped.to_numpy(),
+        index=pd.MultiIndex.from_arrays([["a"] * 29, np.delete(np.arange(30), 5)]),
+    )
+    assert mean_absolute_scaled_error(
+        [100.0], [90.0], groups=["a"], y_train=long, season_length=2
+    ) == pytest.approx(mase)
