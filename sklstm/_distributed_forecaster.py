@@ -62,7 +62,11 @@ from sklstm._series_state import (
     fit_interval_scales,
 )
 from sklstm._time_index import TimeGrid, time_grid, time_index, with_missing_steps
-from sklstm._validation import validate_on_copy, validate_series
+from sklstm._validation import (
+    refuse_series_float32_cannot_resolve,
+    validate_on_copy,
+    validate_series,
+)
 
 #: The state that holds one row per series, gathered from every process.
 _PER_SERIES = (
@@ -87,6 +91,9 @@ def fit_forecaster_share(
     y_sorted, X_sorted = y_checked[panel.order], X_checked[panel.order]
     series = np.split(y_sorted, panel.starts[1:])
     agreed(group_fit, lambda: refuse_empty_series(series, panel.labels))
+    agreed(
+        group_fit, lambda: refuse_series_float32_cannot_resolve(series, panel.labels)
+    )
     grid = agreed(
         group_fit,
         lambda: time_grid(time_index(X, y), panel, integer_time=integer_time),

@@ -134,6 +134,7 @@ from sklstm._validation import (
     refuse_bools_posing_as_numbers,
     refuse_missing_covariates,
     refuse_none_covariates,
+    refuse_series_float32_cannot_resolve,
     validate_on_copy,
     validate_series,
     zero_column_frames_as_arrays,
@@ -774,6 +775,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         y_sorted, X_sorted = y_checked[panel.order], X_checked[panel.order]
         series = np.split(y_sorted, panel.starts[1:])
         refuse_empty_series(series, panel.labels)
+        refuse_series_float32_cannot_resolve(series, panel.labels)
         # Refuses bad dates before training.
         grid = time_grid(time_index(X, y), panel, integer_time=integer_time)
         architecture = resolve_architecture(

@@ -36,6 +36,7 @@ from sklstm._series_transforms import (
     fit_target_transform,
 )
 from sklstm._time_index import TimeGrid
+from sklstm._validation import refuse_series_float32_cannot_resolve
 
 #: The label of the series of a forecaster fitted without ``groups``.
 SINGLE_SERIES_LABEL = 0
@@ -270,6 +271,9 @@ class SeriesState:
             return self.transform
         series = np.split(y_sorted, panel.starts[1:])
         refuse_empty_series([series[s] for s in new], panel.labels[new])
+        refuse_series_float32_cannot_resolve(
+            [series[s] for s in new], panel.labels[new]
+        )
         season, drift = self.transform.season, self.transform.drift
         added = fit_target_transform(
             [series[s] for s in new],

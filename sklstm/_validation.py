@@ -17,6 +17,7 @@ from sklearn.utils import check_array, check_X_y
 from sklearn.utils.validation import validate_data
 
 from sklstm._compat import InvalidParameterError
+from sklstm._plain import python_scalar
 from sklstm._targets import DirectTargets
 
 FLOAT32_SMALLEST_NORMAL = float(np.finfo(np.float32).tiny)
@@ -494,6 +495,36 @@ def check_float32_range(values: np.ndarray, name: str, *, tiny: bool = True) -> 
                 "differences; sklstm trains in float32 on every device. Rescale "
                 f"{name} (for example multiply it by a power of ten) before "
                 "fitting."
+            )
+
+
+def refuse_series_float32_cannot_resolve(series: list[np.ndarray], labels) -> None:
+    """Refuse a series of y whose every value is below float32's smallest
+    normal number, naming it (beside larger series, the check of y as a
+    whole lets it through, and its scaling cannot be undone in float32).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._validation import refuse_series_float32_cannot_resolve
+    >>> try:
+    ...     refuse_series_float32_cannot_resolve(
+    ...         [np.array([1.0, 2.0]), np.array([1e-200, 2e-200])], ["a", "b"]
+    ...     )
+    ... except ValueError as error:
+    ...     print(str(error).split(" or smaller")[0])
+    Every value of series 'b' in y is as small as 2e-200
+    """
+    for values, label in zip(series, labels, strict=True):
+        size = np.fmax.reduce(np.abs(values)) if len(values) else 0.0
+        if 0 < size < FLOAT32_SMALLEST_NORMAL:
+            raise ValueError(
+                f"Every value of series {python_scalar(label)!r} in y is as small "
+                f"as {size:.3g} or smaller, below float32's smallest normal number "
+                f"({FLOAT32_SMALLEST_NORMAL:.3g}), where float32 loses their "
+                "differences; sklstm trains in float32 on every device. Rescale "
+                "that series (for example multiply it by a power of ten), or "
+                "forecast it apart."
             )
 
 

@@ -737,3 +737,24 @@ def test_a_series_decaying_below_float32s_normal_numbers_is_forecast():
     model = tiny_forecaster(lookback=3, max_iter=2)
     forecast = model.fit(np.empty((100, 0)), y).predict(np.empty((2, 0)))
     assert np.isfinite(forecast).all() and np.abs(forecast).max() < 1e-3
+
+
+@pytest.mark.parametrize("scaling", ["auto", "standard"])
+def test_a_series_too_small_for_float32_beside_others_is_refused_by_name(scaling):
+    # Beside larger series it passed the check of y as a whole, and failed
+    # as "cannot be undone to float precision", with advice that failed too.
+    wave = 2 + np.sin(np.arange(40) / 3)
+    y = np.r_[wave, 10 * wave, 1e-200 * wave]
+    groups = np.repeat(["a", "b", "small"], 40)
+    model = tiny_forecaster(lookback=4, series_scaling=scaling)
+    message = r"Every value of series 'small' in y is as small as 3e-200"
+    with pytest.raises(ValueError, match=message):
+        model.fit(np.empty((120, 0)), y, groups=groups)
+    model.fit(np.empty((80, 0)), y[:80], groups=groups[:80])
+    before = model.predict(np.empty((2, 0)), groups=["a", "b"])
+    with pytest.raises(ValueError, match=message):
+        model.update(np.empty((41, 0)), y[79:], groups=groups[79:])
+    assert model.series_.tolist() == ["a", "b"]
+    np.testing.assert_array_equal(
+        model.predict(np.empty((2, 0)), groups=["a", "b"]), before
+    )
