@@ -1177,7 +1177,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             The covariates of the steps to forecast.
         y : array-like of shape (n_future_steps,)
             The true values of those steps; rows where it is NaN are left
-            out of R².
+            out of R². Dated rows (or long-format ones) may skip steps of
+            the time grid: a step skipped is a truth not known, which the
+            forecast goes through unscored, as in ``fit`` and ``update``.
         sample_weight : array-like of shape (n_future_steps,), default=None
             Weights of the rows in R².
         groups : array-like of shape (n_future_steps,), default=None
@@ -1194,7 +1196,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ------
         ValueError
             If every value of ``y`` is missing: there is nothing to score;
-            or if the dates of ``y`` (or X) are not the steps forecast.
+            or if the dates of ``y`` (or X) lie before the steps forecast,
+            or off the time grid.
         """
         # The truth's dates are checked like X's: scored against the next
         # steps, values from after a gap would give a plausible, wrong R².
@@ -1202,10 +1205,27 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         dates, dated = future_dates(y), "y"
         if dates is None:
             dates, dated = future_dates(X), "X"
+        integer_time = is_long_format(X) or is_long_format(y)
         X, y, groups = from_long_format(X, y, groups)
-        check_consistent_length(X, y)
+        check_consistent_length(X, y, sample_weight)
         time_index(X, y)  # refuses X and y dated differently
         fitted = self._fitted()
+        # A step the rows skip on the time grid is a truth not known, as in
+        # fit and update: the forecast goes through it, unscored.
+        filled_X, filled_y, filled_groups = with_missing_steps_after(
+            fitted.state.grid,
+            fitted.state.labels,
+            X,
+            y,
+            groups,
+            integer_time=integer_time,
+        )
+        if filled_y is not y:
+            sample_weight = _weights_on_the_grid(
+                fitted.state, X, y, groups, sample_weight, integer_time
+            )
+            X, y, groups = filled_X, filled_y, filled_groups
+            dates = filled_y.index
         forecast = fitted.forecast(fitted.covariates(X), groups, dates, dated)[0]
         return r2_of_observed(y, forecast, sample_weight=sample_weight)
 
@@ -1801,6 +1821,20 @@ def future_dates(X) -> pd.Index | None:
         if pd.api.types.is_integer_dtype(index):
             return index
     return index if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) else None
+
+
+def _weights_on_the_grid(state, X, y, groups, sample_weight, integer_time: bool):
+    """``sample_weight`` in the rows that :func:`with_missing_steps_after`
+    completes X and y to (the same order), 0 where a step was added."""
+    if sample_weight is None:
+        return None
+    weights = pd.Series(
+        np.asarray(sample_weight, dtype=np.float64), index=time_index(X, y)
+    )
+    _, filled, _ = with_missing_steps_after(
+        state.grid, state.labels, X, weights, groups, integer_time=integer_time
+    )
+    return filled.fillna(0.0).to_numpy()
 
 
 def _on_the_grid_frequency(times: pd.DatetimeIndex, step) -> pd.DatetimeIndex:

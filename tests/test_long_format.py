@@ -190,7 +190,7 @@ def test_integer_times_on_no_one_grid_are_refused(times_of, message):
         forecaster().fit(pd.DataFrame(index=y.index), y)
 
 
-def test_integer_times_that_do_not_continue_a_series_are_refused():
+def test_integer_times_that_do_not_continue_a_series_are_refused_by_predict():
     y = integer_long_series({"a": np.arange(30), "b": np.arange(30)})
     model = forecaster().fit(pd.DataFrame(index=y.index), y)
     asked = pd.MultiIndex.from_tuples([("a", 35), ("a", 36), ("b", 30), ("b", 31)])
@@ -198,8 +198,15 @@ def test_integer_times_that_do_not_continue_a_series_are_refused():
 
     with pytest.raises(ValueError, match="dated 35, but it forecasts the step 30"):
         model.predict(pd.DataFrame(index=asked))
-    with pytest.raises(ValueError, match="dated 35, but it forecasts the step 30"):
-        model.score(pd.DataFrame(index=asked), truth)
+    # score has the truths: the steps skipped are truths not known, which the
+    # forecast goes through unscored.
+    through = pd.MultiIndex.from_tuples(
+        [("a", t) for t in range(30, 37)] + [("b", 30), ("b", 31)]
+    )
+    unknown = pd.Series(np.r_[[np.nan] * 5, 0.0, 0.0, 0.0, 0.0], index=through)
+    assert model.score(pd.DataFrame(index=asked), truth) == model.score(
+        pd.DataFrame(index=through), unknown
+    )
 
 
 def test_a_repeated_time_is_named_as_repeated_not_as_unsorted():

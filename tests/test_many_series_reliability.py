@@ -133,22 +133,42 @@ def test_long_format_rows_dated_after_a_gap_are_refused_by_predict():
         model.predict(pd.DataFrame(index=after_a_gap))
 
 
-def test_long_format_truth_dated_after_a_gap_is_refused_by_score():
-    # Scored against the forecast of the next steps, the truth of later
-    # months would give a plausible, wrong R².
+def test_long_format_truth_dated_after_a_gap_is_scored_at_its_own_dates():
+    # It was refused (scored against the next steps, later months would give
+    # a plausible, wrong R²). The steps skipped are truths not known: the
+    # forecast goes through them, unscored, as an explicit NaN row is.
     model, after_a_gap = long_format_fit_and_months_after_a_gap()
-    truth = pd.Series(np.ones(len(after_a_gap)), index=after_a_gap)
+    truth = pd.Series(np.arange(6.0), index=after_a_gap)
+    through = pd.MultiIndex.from_product(
+        [LABELS, pd.date_range("2012-07", periods=4, freq="MS")]
+    )
+    unknown = truth.reindex(through)
+    expected = model.score(pd.DataFrame(index=through), unknown)
     for covariates in (pd.DataFrame(index=after_a_gap), np.empty((6, 0))):
-        with pytest.raises(ValueError, match=r"dated 2012-09-01.*the step 2012-07"):
-            model.score(covariates, truth)
+        assert model.score(covariates, truth) == expected
+    weights = np.arange(1.0, 7.0)
+    assert model.score(
+        pd.DataFrame(index=after_a_gap), truth, sample_weight=weights
+    ) == model.score(
+        pd.DataFrame(index=through),
+        unknown,
+        sample_weight=pd.Series(weights, index=after_a_gap).reindex(through).fillna(0),
+    )
 
 
-def test_a_single_series_truth_dated_after_a_gap_is_refused_by_score():
+def test_a_single_series_truth_dated_after_a_gap_is_scored_at_its_own_dates():
     _, y, _ = panel(["a"])
     model = tiny().fit(pd.DataFrame(index=y.index), y)
     later = pd.date_range("2012-09", periods=2, freq="MS")
-    with pytest.raises(ValueError, match=r"dated 2012-09-01.*the step 2012-07"):
-        model.score(np.empty((2, 0)), pd.Series([1.0, 2.0], index=later))
+    through = pd.date_range("2012-07", periods=4, freq="MS")
+    assert model.score(
+        np.empty((2, 0)), pd.Series([1.0, 2.0], index=later)
+    ) == model.score(
+        np.empty((4, 0)), pd.Series([np.nan, np.nan, 1.0, 2.0], index=through)
+    )
+    earlier = pd.date_range("2012-05", periods=2, freq="MS")  # already seen
+    with pytest.raises(ValueError, match=r"dated 2012-05-01.*the step 2012-07"):
+        model.score(np.empty((2, 0)), pd.Series([1.0, 2.0], index=earlier))
 
 
 def test_covariates_dated_elsewhere_than_the_series_are_refused_at_fit():
