@@ -15,10 +15,17 @@ from numbers import Integral
 from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 from sklearn.model_selection import BaseCrossValidator
 
-from sklstm._long_format import check_time_order, long_format_series
+from sklstm._long_format import (
+    check_time_order,
+    is_long_format,
+    long_format_series,
+    time_level,
+)
 from sklstm._panel import panel_of
+from sklstm._time_index import time_index, with_missing_steps
 
 __all__ = ["MultiSeriesSplit"]
 
@@ -34,7 +41,10 @@ class MultiSeriesSplit(BaseCrossValidator):
     tests the last ``horizon`` steps of each series; each earlier fold moves
     the cut-off back by ``step``. Series are cut by their own ends, so
     series that end at different times are each tested on their own last
-    steps.
+    steps. Steps are counted in time where the rows are dated (a
+    ``DatetimeIndex`` or ``PeriodIndex``, or the times of the long format):
+    a time a series skips on its regular grid is a step without a row, as
+    the forecaster reads it (a missing value).
 
     A series with fewer than ``min_train_size`` rows before a fold's cut-off
     is left out of that fold, in training and in testing, so short series
@@ -160,9 +170,7 @@ class MultiSeriesSplit(BaseCrossValidator):
             )
         panel = panel_of(groups, n_rows)
         step = self.horizon if self.step is None else self.step
-        position = np.empty(n_rows, dtype=np.intp)
-        position[panel.order] = panel.position
-        length = panel.lengths[panel.codes]
+        position, length = _steps_of_rows(X, y, groups, panel)
         for fold in range(self.n_splits):
             back = self.horizon + (self.n_splits - 1 - fold) * step
             cut = length - back  # each row's series cut-off, in steps
@@ -203,6 +211,38 @@ class MultiSeriesSplit(BaseCrossValidator):
                     f"MultiSeriesSplit's {name} must be an integer >= 1"
                     f"{' or None' if name == 'step' else ''}; got {value!r}."
                 )
+
+
+def _steps_of_rows(X, y, groups, panel) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's step from its series' start, and its series' length in
+    steps. Rows dated on a regular grid (or the times of the long format)
+    count the steps they skip, as the forecaster reads them; other rows are
+    consecutive steps."""
+    position = np.empty(len(panel.codes), dtype=np.intp)
+    position[panel.order] = panel.position
+    length = panel.lengths[panel.codes]
+    long = next((data for data in (X, y) if is_long_format(data)), None)
+    if long is not None:
+        times = time_level(long.index)
+    else:
+        times = time_index(X, y)
+        if not isinstance(times, (pd.DatetimeIndex, pd.PeriodIndex)):
+            return position, length
+    rows = pd.Series(np.arange(len(times), dtype=np.float64), index=times)
+    empty = np.empty((len(rows), 0))
+    _, filled, series = with_missing_steps(
+        empty, rows, groups, integer_time=long is not None
+    )
+    if filled is rows:
+        return position, length  # no step skipped
+    completed = panel_of(series, len(filled))
+    steps = np.empty(len(filled), dtype=np.intp)
+    steps[completed.order] = completed.position
+    seen = ~np.isnan(filled.to_numpy())
+    row = filled.to_numpy()[seen].astype(np.intp)
+    position[row] = steps[seen]
+    length[row] = completed.lengths[completed.codes[seen]]
+    return position, length
 
 
 def _long_format_series(X, y) -> np.ndarray | None:

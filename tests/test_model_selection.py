@@ -151,3 +151,34 @@ def test_long_format_rows_newest_first_are_refused_rather_than_split():
     X = pd.DataFrame(index=index)
     with pytest.raises(ValueError, match=r"series 'a' are not in time order.*sort"):
         next(MultiSeriesSplit(n_splits=1, horizon=2).split(X))
+
+
+def test_a_time_a_series_skips_is_a_step_of_the_backtest_as_of_the_forecaster():
+    # Rows were counted as steps: a fold tested times 47, 49 and 50 of a
+    # series without time 48, and score refused them.
+    _, y, groups = collection()
+    times = np.r_[np.delete(np.arange(51), 48), np.arange(44)]
+    index = pd.MultiIndex.from_arrays([groups, times], names=["unique_id", "ds"])
+    y_long = pd.Series(y, index=index)
+    with_nan = pd.Series(
+        np.insert(y, 48, np.nan),
+        index=pd.MultiIndex.from_arrays(
+            [np.insert(groups, 48, groups[0]), np.r_[np.arange(51), np.arange(44)]],
+            names=["unique_id", "ds"],
+        ),
+    )
+    splitter = MultiSeriesSplit(n_splits=2, horizon=3, min_train_size=7)
+    tested = [
+        y_long.index[test].tolist()
+        for _, test in splitter.split(pd.DataFrame(index=y_long.index))
+    ]
+    assert [t for s, t in tested[-1] if s == groups[0]] == [49, 50]
+    forecaster = LSTMForecaster(lookback=6, hidden_size=4, max_iter=3, random_state=0)
+    scores = [
+        cross_validate(forecaster, pd.DataFrame(index=data.index), data, cv=splitter)[
+            "test_score"
+        ]
+        for data in (y_long, with_nan)
+    ]
+    np.testing.assert_array_equal(scores[0], scores[1])
+    assert np.isfinite(scores[0]).all()
