@@ -904,8 +904,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         grid = fitted.state.grid
         if grid is None:
             raise ValueError(
-                "predict_series needs the time index of the series: fit (or "
-                "update) with y as a pandas Series on a regular DatetimeIndex "
+                "predict_series needs the time index of the series: fit "
+                "with y as a pandas Series on a regular DatetimeIndex "
                 "(one with a frequency) or an integer index with one step, that "
                 "holds each row's time. Use predict for plain arrays."
             )

@@ -211,6 +211,16 @@ def test_predict_series_dates_a_forecast_of_any_length_with_the_fitted_frequency
     assert index.shift(1)[-1] == pd.bdate_range(days[-1], periods=steps + 2)[-1]
 
 
+def test_predict_series_after_an_undated_fit_says_to_fit_on_dates():
+    # It advised a dated update, which dates nothing after an undated fit.
+    forecaster = tiny(max_iter=2).fit(np.empty((40, 0)), WAVE[:40])
+    dated = monthly(WAVE[40:46], start="2010-01")
+    forecaster.update(pd.DataFrame(index=dated.index), dated)
+    with pytest.raises(ValueError, match="needs the time index") as refused:
+        forecaster.predict_series(np.empty((2, 0)))
+    assert "update" not in str(refused.value)
+
+
 def test_predict_series_refuses_covariates_dated_elsewhere():
     y = monthly(WAVE[:120])
     forecaster = tiny(max_iter=2).fit(pd.DataFrame(index=y.index), y)
