@@ -832,8 +832,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             The covariates of the steps to forecast, in time order; zero
             columns when the model has no covariates. When its rows are
             dated (a ``DatetimeIndex`` or ``PeriodIndex``, or the long
-            format) and the series were fitted on dates, the dates must be
-            the steps that follow each series' end.
+            format) and the series were fitted on dates, each row is
+            forecast at its own date, a step of the time grid after its
+            series' end (rows that skip steps need a model without
+            covariates, whose forecast reads those of every step).
         groups : array-like of shape (n_future_steps,), default=None
             With a forecaster fitted on many series: the series of each row.
             Each series' rows are its next steps, in order, from the end of
@@ -1205,27 +1207,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         dates, dated = future_dates(y), "y"
         if dates is None:
             dates, dated = future_dates(X), "X"
-        integer_time = is_long_format(X) or is_long_format(y)
         X, y, groups = from_long_format(X, y, groups)
         check_consistent_length(X, y, sample_weight)
         time_index(X, y)  # refuses X and y dated differently
         fitted = self._fitted()
-        # A step the rows skip on the time grid is a truth not known, as in
-        # fit and update: the forecast goes through it, unscored.
-        filled_X, filled_y, filled_groups = with_missing_steps_after(
-            fitted.state.grid,
-            fitted.state.labels,
-            X,
-            y,
-            groups,
-            integer_time=integer_time,
-        )
-        if filled_y is not y:
-            sample_weight = _weights_on_the_grid(
-                fitted.state, X, y, groups, sample_weight, integer_time
-            )
-            X, y, groups = filled_X, filled_y, filled_groups
-            dates = filled_y.index
         forecast = fitted.forecast(fitted.covariates(X), groups, dates, dated)[0]
         return r2_of_observed(y, forecast, sample_weight=sample_weight)
 
@@ -1823,20 +1808,6 @@ def future_dates(X) -> pd.Index | None:
     return index if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) else None
 
 
-def _weights_on_the_grid(state, X, y, groups, sample_weight, integer_time: bool):
-    """``sample_weight`` in the rows that :func:`with_missing_steps_after`
-    completes X and y to (the same order), 0 where a step was added."""
-    if sample_weight is None:
-        return None
-    weights = pd.Series(
-        np.asarray(sample_weight, dtype=np.float64), index=time_index(X, y)
-    )
-    _, filled, _ = with_missing_steps_after(
-        state.grid, state.labels, X, weights, groups, integer_time=integer_time
-    )
-    return filled.fillna(0.0).to_numpy()
-
-
 def _on_the_grid_frequency(times: pd.DatetimeIndex, step) -> pd.DatetimeIndex:
     """The forecast's dates with the fitted grid's frequency, not one
     guessed from a few dates (three business days look daily)."""
@@ -1846,29 +1817,78 @@ def _on_the_grid_frequency(times: pd.DatetimeIndex, step) -> pd.DatetimeIndex:
         return pd.DatetimeIndex(times, freq="infer") if len(times) >= 3 else times
 
 
-def check_future_dates(dates: pd.Index, expected: pd.Index, dated: str = "X") -> None:
-    """Refuse rows dated other than the steps they forecast (``expected``).
+def steps_of_dates(
+    dates: pd.Index,
+    grid,
+    where: np.ndarray,
+    position: np.ndarray,
+    dated: str = "X",
+    covariates: bool = False,
+) -> np.ndarray | None:
+    """The step ahead (from 0) that each row's date is on the fitted time
+    grid, after the end of its series (``where``, one per row); None when the
+    rows are the steps that follow each series' end, in order (``position``).
 
-    Without the check, a forecast after a gap, or for a year asked by
-    mistake, would silently be the forecast of the next steps. ``dated``
-    names what the dates came from.
+    A row dated before that end, or off the grid, is refused: forecast as the
+    next step instead, a year asked by mistake would silently get another
+    year's forecast. So are rows that skip steps when the networks read
+    covariates, as a forecast reads those of every step up to its own.
+    ``dated`` names where the dates came from.
     """
+    expected = grid.dates(where, position)
     dates, expected = _as_periods_where_one_is(dates, expected)
     refuse_dates_of_another_kind(dates, expected, rows=f"The rows of {dated}")
     if not _comparable_dates(dates, expected):
-        return  # integers and dates, or times that are not dates: nothing to compare
+        return None  # integers and dates, or times that are not dates
     # Element by element: Index.equals tells the same instants apart when
     # they are held in other units (datetime64[s] against [ns]).
-    if len(dates) == len(expected) and np.asarray(dates == expected).all():
-        return
-    wrong = np.flatnonzero(np.asarray(dates != expected))
-    row = int(wrong[0]) if len(wrong) else 0
-    raise ValueError(
-        f"Row {row} of {dated} is dated {dates[row]}, but it forecasts the step "
-        f"{expected[row]}: each series' rows of {dated} are the steps that follow "
-        f"the end of its history, in order. Give {dated} those dates, or first "
-        "update the forecaster with the observations between."
-    )
+    if np.asarray(dates == expected).all():
+        return None
+    first = _as_periods_where_one_is(dates, grid.dates(where, 0 * position))[1]
+    steps = _steps_between(first, dates, grid.step)
+    wrong = np.flatnonzero(steps < 0)
+    if len(wrong):
+        row = int(wrong[0])
+        raise ValueError(
+            f"Row {row} of {dated} is dated {dates[row]}, which is no step after "
+            f"the end of its series on the time grid: its first step to forecast "
+            f"is {first[row]}. Give {dated} dates on the grid after each "
+            "series' end, or first update the forecaster with the observations "
+            "up to them."
+        )
+    if covariates and (steps != position).any():
+        row = int(np.flatnonzero(steps != position)[0])
+        raise ValueError(
+            f"Row {row} of {dated} is dated {dates[row]}, but the step "
+            f"{expected[row]} comes first: with covariates, each series' rows of "
+            f"{dated} are the steps that follow the end of its history, in "
+            "order, since a forecast reads the covariates of every step up to "
+            f"its own. Give {dated} those rows, or first update the forecaster "
+            "with the observations between."
+        )
+    return steps
+
+
+def _steps_between(first: pd.Index, dates: pd.Index, step) -> np.ndarray:
+    """How many steps of the grid each of ``dates`` lies after ``first``
+    (the same row's); -1 where it lies before, or off the grid."""
+    steps = np.full(len(dates), -1, dtype=np.int64)
+    if isinstance(dates, pd.PeriodIndex) or not isinstance(dates, pd.DatetimeIndex):
+        if isinstance(dates, pd.PeriodIndex):
+            apart, size = dates.asi8 - first.asi8, getattr(step, "n", 1)
+        else:  # integer times
+            apart, size = np.asarray(dates) - np.asarray(first), int(step)
+        on_grid = (apart >= 0) & (apart % size == 0)
+        steps[on_grid] = apart[on_grid] // size
+        return steps
+    for start in first.unique():
+        rows = np.flatnonzero(first == start)
+        last = dates[rows].max()
+        if last < start:
+            continue
+        span = pd.date_range(start, last, freq=step)
+        steps[rows] = span.get_indexer(dates[rows])
+    return steps
 
 
 def _as_periods_where_one_is(dates: pd.Index, expected: pd.Index):
@@ -2000,18 +2020,25 @@ class _Fitted:
         Returns the forecast in the units of y, the same in the units the
         network sees, the map from those units to y's, and each row's
         series (an index into the labels) and step ahead - 1. ``dates``, the
-        dates X's rows were given (:func:`future_dates`), must be the steps
-        that follow each series' end on the fitted time grid (``dated``
-        names where they came from). What is
+        dates X's rows were given (:func:`future_dates`), place each row on
+        the fitted time grid after its series' end (:func:`steps_of_dates`;
+        ``dated`` names where they came from). What is
         known of each row comes as :class:`ForecastRows`.
         """
         state = self.state
         panel = state.panel(groups, len(X))
         where = state.locate(panel, values_needed(self.architecture))
+        steps, lengths = panel.row_position, panel.lengths
+        future = np.split(X[panel.order], panel.starts[1:])
         if dates is not None and state.grid is not None:
-            check_future_dates(
-                dates, state.grid.dates(where[panel.codes], panel.row_position), dated
+            dated_steps = steps_of_dates(
+                dates, state.grid, where[panel.codes], steps, dated, X.shape[1] > 0
             )
+            if dated_steps is not None:  # rows that skip steps, no covariates
+                steps = dated_steps
+                lengths = np.zeros(len(where), dtype=np.intp)
+                np.maximum.at(lengths, panel.codes, steps + 1)
+                future = [np.empty((length, 0)) for length in lengths]
         rollout = _rollout_of(self.architecture, self.masked)
         history = state.scaled_history(where)
         missing = state.recent_missing(where)
@@ -2021,13 +2048,12 @@ class _Fitted:
             rollout,
             history,
             state.recent_covariates(where, rollout.lookback),
-            np.split(X[panel.order], panel.starts[1:]),
-            panel.lengths,
+            future,
+            lengths,
             missing,
             unmoved,
             self.shrinkage,
         )
-        steps = panel.row_position
         scaled = forecasts[panel.codes, steps]
         row_series = where[panel.codes]
         n_covariates = self.estimator.n_features_in_

@@ -221,12 +221,17 @@ def test_predict_series_after_an_undated_fit_says_to_fit_on_dates():
     assert "update" not in str(refused.value)
 
 
-def test_predict_series_refuses_covariates_dated_elsewhere():
-    y = monthly(WAVE[:120])
-    forecaster = tiny(max_iter=2).fit(pd.DataFrame(index=y.index), y)
-    later = pd.DataFrame(index=pd.date_range("2011-01", periods=3, freq="MS"))
-    with pytest.raises(ValueError, match=r"dated 2011-01-01.*the step 2010-01-01"):
-        forecaster.predict_series(later)
+def test_covariates_dated_after_a_gap_are_refused_as_their_steps_are_unknown():
+    # A forecast reads the covariates of every step up to its own: rows of X
+    # that skip steps leave those unknown.
+    y = monthly(DRIVEN[:120])
+    X = pd.DataFrame({"driver": COVARIATE[:120, 0]}, index=y.index)
+    forecaster = tiny(max_iter=2).fit(X, y)
+    later = pd.date_range("2011-01", periods=3, freq="MS")
+    with pytest.raises(
+        ValueError, match=r"dated 2011-01-01.*, but the step 2010-01-01.* comes first"
+    ):
+        forecaster.predict_series(pd.DataFrame({"driver": [0.0] * 3}, index=later))
 
 
 def test_score_names_the_truth_when_its_dates_are_wrong_or_it_is_short():

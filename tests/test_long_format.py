@@ -57,14 +57,21 @@ def test_predict_series_answers_in_the_layout_it_was_asked_in():
     )
 
 
-def test_future_dates_that_do_not_continue_a_series_are_refused():
+def test_dates_later_than_the_next_step_are_forecast_at_their_own_dates():
     y = long_frame()["y"]
     model = forecaster().fit(pd.DataFrame(index=y.index), y)
     late = pd.MultiIndex.from_product(
         [list(VALUES), pd.date_range("2003-06", periods=3, freq="MS")]
     )
-    with pytest.raises(ValueError, match=r"dated 2003-06-01.*the step 2003-05-01"):
-        model.predict_series(pd.DataFrame(index=late))
+    through = model.predict(np.empty((8, 0)), groups=np.repeat(list(VALUES), 4))
+    forecast = model.predict_series(pd.DataFrame(index=late))
+    np.testing.assert_array_equal(forecast.to_numpy(), through[[1, 2, 3, 5, 6, 7]])
+    assert forecast.index.equals(late)
+    early = pd.MultiIndex.from_product(
+        [list(VALUES), pd.date_range("2003-04", periods=2, freq="MS")]
+    )
+    with pytest.raises(ValueError, match=r"dated 2003-04-01.*is 2003-05-01"):
+        model.predict_series(pd.DataFrame(index=early))
 
 
 def test_interleaved_series_and_a_one_column_frame_are_read_row_by_row():
@@ -190,23 +197,27 @@ def test_integer_times_on_no_one_grid_are_refused(times_of, message):
         forecaster().fit(pd.DataFrame(index=y.index), y)
 
 
-def test_integer_times_that_do_not_continue_a_series_are_refused_by_predict():
+def test_integer_times_after_a_gap_are_forecast_and_scored_at_their_own_times():
     y = integer_long_series({"a": np.arange(30), "b": np.arange(30)})
     model = forecaster().fit(pd.DataFrame(index=y.index), y)
     asked = pd.MultiIndex.from_tuples([("a", 35), ("a", 36), ("b", 30), ("b", 31)])
+    through = model.predict(np.empty((9, 0)), groups=["a"] * 7 + ["b"] * 2)
+    np.testing.assert_array_equal(
+        model.predict(pd.DataFrame(index=asked)), through[[5, 6, 7, 8]]
+    )
+    # The steps skipped are truths not known, which the forecast goes
+    # through unscored.
     truth = pd.Series(0.0, index=asked)
-
-    with pytest.raises(ValueError, match="dated 35, but it forecasts the step 30"):
-        model.predict(pd.DataFrame(index=asked))
-    # score has the truths: the steps skipped are truths not known, which the
-    # forecast goes through unscored.
-    through = pd.MultiIndex.from_tuples(
+    through_index = pd.MultiIndex.from_tuples(
         [("a", t) for t in range(30, 37)] + [("b", 30), ("b", 31)]
     )
-    unknown = pd.Series(np.r_[[np.nan] * 5, 0.0, 0.0, 0.0, 0.0], index=through)
+    unknown = pd.Series(np.r_[[np.nan] * 5, 0.0, 0.0, 0.0, 0.0], index=through_index)
     assert model.score(pd.DataFrame(index=asked), truth) == model.score(
-        pd.DataFrame(index=through), unknown
+        pd.DataFrame(index=through_index), unknown
     )
+    before = pd.MultiIndex.from_tuples([("a", 29)])
+    with pytest.raises(ValueError, match="dated 29, which is no step after"):
+        model.predict(pd.DataFrame(index=before))
 
 
 def test_a_repeated_time_is_named_as_repeated_not_as_unsorted():
@@ -323,9 +334,9 @@ def test_whole_float_times_are_the_integer_times_a_merge_made_float():
         forecast.to_numpy(), as_integers.predict(np.empty((2, 0)))
     )
     assert forecast.index.get_level_values(1).tolist() == [41, 42]
-    later = pd.MultiIndex.from_arrays([["a"], [1000.0]], names=["uid", "ds"])
-    with pytest.raises(ValueError, match="dated 1000, but it forecasts the step 41"):
-        as_floats.predict(pd.DataFrame(index=later))
+    between = pd.MultiIndex.from_arrays([["a"], [41.5]], names=["uid", "ds"])
+    with pytest.raises(ValueError, match=r"holds 41\.5, which is not a whole number"):
+        as_floats.predict(pd.DataFrame(index=between))
 
 
 @pytest.mark.parametrize("time", [np.nan, 2.5])
