@@ -22,6 +22,7 @@ from sklstm._long_format import (
     from_long_format,
     is_long_format,
     long_format_series,
+    time_level,
 )
 from sklstm._plain import python_scalar
 from sklstm._row_metadata import label_array
@@ -305,7 +306,10 @@ def _series_of(groups, n_rows: int, name: str) -> tuple[np.ndarray, np.ndarray]:
 def _histories(y_train, train_groups, one_series: bool) -> dict:
     """Each series' history, by label (the key None for a single series)."""
     if isinstance(y_train, Mapping):
-        return {label: _as_values(v, "y_train") for label, v in y_train.items()}
+        return {
+            label: _as_values(_with_skipped_steps_missing(v, None)[0], "y_train")
+            for label, v in y_train.items()
+        }
     _refuse_rows_out_of_time_order(y_train)
     y_train, train_groups = _with_skipped_steps_missing(y_train, train_groups)
     if train_groups is None and isinstance(y_train, pd.Series) and not one_series:
@@ -342,8 +346,13 @@ def _with_skipped_steps_missing(y_train, train_groups):
         empty = np.empty((len(y_train), 0))
         _, y_train, train_groups = with_missing_steps(empty, y_train, train_groups)
         return y_train, train_groups
-    if y_train.index.nlevels != 2 or train_groups is not None:
+    if y_train.index.nlevels != 2:
         return y_train, train_groups
+    if train_groups is not None:  # they name the series, the index the times
+        times = pd.Series(y_train.to_numpy(), index=time_level(y_train.index))
+        empty = np.empty((len(times), 0))
+        _, y, groups = with_missing_steps(empty, times, train_groups, integer_time=True)
+        return y, groups
     _, y, series = from_long_format(None, y_train, None)
     _, y, series = with_missing_steps(
         np.empty((len(y), 0)), y, series, integer_time=True

@@ -174,16 +174,20 @@ class MultiSeriesSplit(BaseCrossValidator):
         for fold in range(self.n_splits):
             back = self.horizon + (self.n_splits - 1 - fold) * step
             cut = length - back  # each row's series cut-off, in steps
-            taking_part = cut >= self.min_train_size
+            before = position < cut
+            # Rows, not steps: a step a series skips has no row to train on.
+            rows_before = np.bincount(panel.codes, weights=before)[panel.codes]
+            taking_part = rows_before >= self.min_train_size
             if not taking_part.any():
                 raise ValueError(
                     f"Fold {fold + 1} of n_splits={self.n_splits} cuts every series "
                     f"{back} steps before its end, which leaves no series with "
                     f"min_train_size={self.min_train_size} rows before the cut "
-                    f"(the longest has {panel.lengths.max()} rows). Lower n_splits, "
-                    "horizon or step."
+                    f"(the longest has {panel.lengths.max()} rows; the most any "
+                    f"keeps before the cut is {int(rows_before.max())}). Lower "
+                    "n_splits, horizon or step."
                 )
-            train = taking_part & (position < cut)
+            train = taking_part & before
             test = taking_part & (position >= cut) & (position < cut + self.horizon)
             yield np.flatnonzero(train), np.flatnonzero(test)
 

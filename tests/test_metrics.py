@@ -297,3 +297,24 @@ def test_a_date_a_history_skips_is_a_missing_value_not_a_closed_gap():
     assert mean_absolute_scaled_error(
         [100.0], [90.0], groups=["a"], y_train=long, season_length=2
     ) == pytest.approx(mase)
+
+
+def test_a_skipped_date_is_missing_in_a_mapping_and_beside_train_groups_too():
+    # Only a Series alone or in the long format without train_groups had it.
+    months = pd.date_range("2010-01-01", periods=36, freq="MS")
+    history = pd.Series(np.arange(36.0) ** 1.5, index=months).drop(months[13])
+    alone = mean_absolute_scaled_error([1.0], [2.0], y_train=history, season_length=12)
+    long = pd.Series(
+        history.to_numpy(), index=pd.MultiIndex.from_arrays([["a"] * 35, history.index])
+    )
+    assert mean_absolute_scaled_error(
+        [1.0], [2.0], groups=["a"], y_train={"a": history}, season_length=12
+    ) == pytest.approx(alone)
+    assert mean_absolute_scaled_error(
+        [1.0],
+        [2.0],
+        groups=["a"],
+        y_train=long,
+        train_groups=["a"] * 35,
+        season_length=12,
+    ) == pytest.approx(alone)

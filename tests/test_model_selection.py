@@ -182,3 +182,20 @@ def test_a_time_a_series_skips_is_a_step_of_the_backtest_as_of_the_forecaster():
     ]
     np.testing.assert_array_equal(scores[0], scores[1])
     assert np.isfinite(scores[0]).all()
+
+
+def test_min_train_size_counts_the_rows_before_the_cut_not_the_steps():
+    # With a gap, a series with 4 rows (but 12 steps) before the cut took
+    # part in a fold asking for 5, and fit then failed on it.
+    months = pd.date_range("2010-01-01", periods=14, freq="MS")
+    dated = months[[0, 1, 2, 12, 13]]
+    y = pd.Series(np.arange(5.0), index=dated)
+    splitter = MultiSeriesSplit(n_splits=1, horizon=1, min_train_size=5)
+    with pytest.raises(ValueError, match=r"the most any keeps before the cut is 4"):
+        next(splitter.split(pd.DataFrame(index=dated), y, np.zeros(5)))
+    train, _ = next(
+        MultiSeriesSplit(n_splits=1, horizon=1, min_train_size=4).split(
+            pd.DataFrame(index=dated), y, np.zeros(5)
+        )
+    )
+    assert train.tolist() == [0, 1, 2, 3]
