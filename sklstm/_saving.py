@@ -25,8 +25,9 @@ What a class provides to be saved
 Before it inflates the weights or builds anything, :func:`load` works out
 from ``model.json`` how many bytes of arrays the architecture implies, and
 refuses a weights member that declares more (or fewer), or that inflates
-far beyond its compressed size: the work of loading is bounded by the size
-of the file.
+far beyond its compressed size (beyond a budget per series for the state
+of a collection): the work of loading is bounded by the size of the file
+and by the number of series ``model.json`` lists.
 """
 
 from __future__ import annotations
@@ -70,14 +71,11 @@ WEIGHT_FILES = ("weights.safetensors", "weights.npz")
 
 #: Bounds that keep a hostile file from exhausting memory.
 MAX_DOCUMENT_BYTES = 64 * 2**20
-#: ``model.json`` may inflate to this many times its compressed size, plus
-#: ``DOCUMENT_ALLOWANCE`` (its labels may repeat a long prefix, but JSON
-#: compressing further is a crafted file) ...
-MAX_DOCUMENT_INFLATION = 64
-DOCUMENT_ALLOWANCE = 2**20
-#: ... and hold at most this many JSON values (counted by their separators
-#: and brackets before any is built): a few per series label, far fewer
-#: than the bytes a crafted document packs as empty lists.
+#: ``model.json`` may hold at most this many JSON values, counted by their
+#: separators and brackets before any is built: a few per series label, far
+#: fewer than the bytes a crafted document packs as empty lists. (Its size
+#: relative to its compressed size is no bound: series labels that repeat a
+#: long prefix compress hundreds of times.)
 MAX_DOCUMENT_VALUES = 2**22
 MAX_WEIGHT_BYTES = 4 * 2**30
 #: A weights member may hold this many bytes beyond the arrays the
@@ -89,8 +87,15 @@ HEADER_PER_ARRAY = 256
 #: work of building the arrays is bounded by the file's size) ...
 MIN_COMPRESSED_PER_ARRAY = 8
 #: ... and inflate to at most this many times its compressed size, plus the
-#: allowance: weights barely compress, so more means a crafted file.
+#: allowance: weights barely compress, so more means a crafted file ...
 MAX_INFLATION = 8
+#: ... but for the state of a collection of series (whose length
+#: ``model.json`` does not fix), up to this many bytes per series label
+#: beyond that: the zeros of intermittent series, their masks and offsets
+#: compress hundreds of times, and a tighter bound refused files that
+#: ``save`` wrote. Deflate inflates at most ``DEFLATE_LIMIT`` times.
+STATE_BYTES_PER_SERIES = 64 * 2**10
+DEFLATE_LIMIT = 1032
 
 _DOCUMENT_KEYS = {"format", "format_version", "versions", "weights", "estimator"}
 
@@ -121,6 +126,9 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
         writing.
     IsADirectoryError
         If ``path`` is a folder (or ends with a separator).
+    OSError
+        If ``path`` names something other than a regular file (a pipe, a
+        device).
     PermissionError
         If the folder of ``path``, or the file it names, may not be written
         to.
@@ -181,16 +189,24 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
 def _check_writable_file(file) -> None:
     """Refuse, before anything is written, what is neither a path nor a
     binary file object opened for writing."""
-    if isinstance(file, io.TextIOBase):
-        raise TypeError(
-            "sklstm.save writes a zip file, which is binary: open the file with "
-            "mode 'wb', or pass its path."
-        )
     if not hasattr(file, "write"):
         raise TypeError(
             "sklstm.save expects a path (str or pathlib.Path) or a binary file "
             f"object opened for writing; got {type(file).__name__}."
         )
+    writable = getattr(file, "writable", None)
+    if callable(writable) and not writable():
+        raise TypeError(
+            "sklstm.save got a file opened for reading only: open it with mode "
+            "'wb', or pass its path."
+        )
+    try:
+        file.write(b"")  # writes nothing to a binary file; a text one refuses
+    except TypeError:
+        raise TypeError(
+            "sklstm.save writes a zip file, which is binary: open the file with "
+            "mode 'wb', or pass its path."
+        ) from None
 
 
 def _write_archive(file, text: str, weights_name: str, payload: bytes) -> None:
@@ -223,6 +239,14 @@ def _replace_atomically(path: str, write: Callable[[Any], None]) -> None:
             errno.EISDIR,
             f"Cannot save to {asked!r}: it is a folder. Pass a file name in it, "
             "such as os.path.join(folder, 'model.zip').",
+            asked,
+        )
+    if os.path.exists(path) and not os.path.isfile(path):
+        # A FIFO or a device: renaming over it would replace it with a file.
+        raise OSError(
+            errno.EINVAL,
+            f"Cannot save to {asked!r}: it is not a regular file (a pipe or a "
+            "device). Pass the path of a file, or write to an open binary file.",
             asked,
         )
     if os.path.exists(path) and not os.access(path, os.W_OK):
@@ -442,9 +466,14 @@ def _weights_bound(estimator: Any, info: zipfile.ZipInfo, legacy: bool) -> int:
         )
     allowance = HEADER_ALLOWANCE + HEADER_PER_ARRAY * plan.arrays
     most = implied + allowance
+    inflation = MAX_INFLATION * compressed
     if plan.free_length:  # arrays of any length: bounded by the file itself
-        most += MAX_INFLATION * compressed
-    most = min(most, MAX_INFLATION * compressed + allowance, MAX_WEIGHT_BYTES)
+        inflation += min(
+            STATE_BYTES_PER_SERIES * _series_count(estimator),
+            DEFLATE_LIMIT * compressed,
+        )
+        most += inflation
+    most = min(most, inflation + allowance, MAX_WEIGHT_BYTES)
     if info.file_size < implied:
         raise RefusedFileError(
             f"its member {info.filename} holds {info.file_size} bytes, but the "
@@ -460,12 +489,8 @@ def _weights_bound(estimator: Any, info: zipfile.ZipInfo, legacy: bool) -> int:
 
 
 def _read_document(archive: zipfile.ZipFile) -> bytes:
-    """``model.json``'s bytes, bounded by the file's size before it is parsed."""
-    compressed = archive.getinfo(DOCUMENT).compress_size
-    limit = min(
-        MAX_DOCUMENT_BYTES, MAX_DOCUMENT_INFLATION * compressed + DOCUMENT_ALLOWANCE
-    )
-    data = _read_member(archive, DOCUMENT, limit)
+    """``model.json``'s bytes, bounded in size and in values before parsing."""
+    data = _read_member(archive, DOCUMENT, MAX_DOCUMENT_BYTES)
     values = data.count(b",") + data.count(b"[") + data.count(b"{")
     if values > MAX_DOCUMENT_VALUES:
         raise RefusedFileError(
@@ -473,6 +498,15 @@ def _read_document(archive: zipfile.ZipFile) -> bytes:
             f"{MAX_DOCUMENT_VALUES} a saved model holds"
         )
     return data
+
+
+def _series_count(estimator: Any) -> int:
+    """How many series labels the document of a forecaster lists (0 else)."""
+    fitted = estimator.get("fitted") if isinstance(estimator, dict) else None
+    labels = fitted.get("series_") if isinstance(fitted, dict) else None
+    if isinstance(labels, dict):  # dates and durations: their ticks
+        labels = labels.get("ticks")
+    return len(labels) if isinstance(labels, list) else 0
 
 
 def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:

@@ -6,7 +6,9 @@ import json
 import os
 import pickle
 import pickletools
+import stat
 import sys
+import tempfile
 import zipfile
 from functools import partial
 
@@ -940,14 +942,68 @@ def test_a_write_protected_file_is_not_replaced(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["released.zip"]
 
 
-def test_load_refuses_a_document_inflating_far_beyond_its_compressed_size(tmp_path):
+def test_load_refuses_a_document_of_millions_of_empty_lists_before_parsing(tmp_path):
     # 64 MiB of empty lists, 65 KB compressed, were parsed (1.5 GB) before
     # their key was refused.
     text = b'{"x": [' + b"[]," * (2**22) + b"[]]}"
     with zipfile.ZipFile(tmp_path / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("model.json", text)
-    with pytest.raises(ValueError, match=r"model.json is larger than \d+ bytes"):
+    with pytest.raises(ValueError, match=r"about \d+ JSON values, more than the"):
         sklstm.load(tmp_path / "bomb.zip")
+
+
+def test_series_labels_sharing_a_long_prefix_save_and_load(tmp_path):
+    # They compress hundreds of times: a bound on model.json's inflation
+    # refused the file that save had written.
+    prefix = "warehouse=central-europe/" * 40
+    model = tiny_forecaster(n_networks=1).fit(
+        np.empty((40, 0)), np.sin(np.arange(40.0)), groups=[prefix + "a"] * 40
+    )
+    labels = np.repeat([f"{prefix}sku-{i:05d}" for i in range(3000)], 5)
+    model.update(
+        np.empty((len(labels), 0)), np.tile(np.arange(5.0), 3000), groups=labels
+    )
+    sklstm.save(model, tmp_path / "many.zip")
+    with zipfile.ZipFile(tmp_path / "many.zip") as archive:
+        info = archive.getinfo("model.json")
+    assert info.file_size > 64 * info.compress_size
+    assert sklstm.load(tmp_path / "many.zip").series_.tolist() == model.series_.tolist()
+
+
+def test_a_collection_of_intermittent_series_saves_and_loads(tmp_path):
+    # Their state (zeros, masks) compresses far more than weights do: load
+    # refused the file save had written ("declares more than ... allow").
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(2000), 24)
+    demand = (rng.random(len(labels)) < 0.02).astype(float)
+    model = tiny_forecaster(n_networks=1).fit(
+        np.empty((60, 0)), np.r_[np.sin(np.arange(60.0))], groups=[-1] * 60
+    )
+    model.update(np.empty((len(labels), 0)), demand, groups=labels)
+    sklstm.save(model, tmp_path / "intermittent.zip")
+    loaded = sklstm.load(tmp_path / "intermittent.zip")
+    asked = np.arange(-1, 2000)
+    np.testing.assert_array_equal(
+        loaded.predict(np.empty((2001, 0)), groups=asked),
+        model.predict(np.empty((2001, 0)), groups=asked),
+    )
+
+
+def test_save_refuses_a_pipe_rather_than_replace_it(tmp_path):
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(OSError, match="not a regular file"):
+        sklstm.save(LSTMRegressor(), tmp_path / "pipe")
+    assert stat.S_ISFIFO(os.stat(tmp_path / "pipe").st_mode)
+
+
+def test_save_refuses_a_file_opened_for_reading_or_as_a_text_wrapper(tmp_path):
+    sklstm.save(LSTMRegressor(), tmp_path / "model.zip")
+    with open(tmp_path / "model.zip", "rb") as file:
+        with pytest.raises(TypeError, match="reading only"):
+            sklstm.save(LSTMRegressor(), file)
+    with tempfile.NamedTemporaryFile(mode="w+", dir=tmp_path) as file:
+        with pytest.raises(TypeError, match="mode 'wb'"):
+            sklstm.save(LSTMRegressor(), file)
 
 
 def test_load_counts_a_documents_values_before_building_them(tmp_path, monkeypatch):
