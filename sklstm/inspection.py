@@ -26,6 +26,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from sklstm._forecaster import LSTMForecaster
+from sklstm._pipeline import final_estimator, through_steps_before_final
 from sklstm._row_metadata import check_groups
 from sklstm._validation import validate_predict_data
 
@@ -110,9 +112,18 @@ def gate_activations(
     True
     """
     if isinstance(estimator, Pipeline):
+        check_is_fitted(estimator)
+        final = final_estimator(estimator)
+        if isinstance(final, LSTMForecaster):
+            raise TypeError(
+                "gate_activations reads the windows of a forecaster's inner "
+                "regressor (each series' value beside the covariates), which a "
+                "Pipeline's steps do not make: pass the forecaster itself "
+                "(pipeline[-1]) and those rows."
+            )
         # Its other steps turn X into the rows its last step reads.
-        X = estimator[:-1].transform(X)
-        estimator = estimator[-1]
+        X = through_steps_before_final(estimator, X)
+        estimator = final
     regressor = _inner_regressor(estimator)
     rnn = regressor.network_.rnn
     if not isinstance(rnn, nn.LSTM):

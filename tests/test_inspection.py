@@ -6,7 +6,7 @@ import torch
 from _factories import tiny_regressor
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import Ridge
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
@@ -193,6 +193,30 @@ def test_a_pipelines_gates_are_those_of_its_last_step_on_the_rows_it_reads():
     gates = gate_activations(pipeline, ROWS * 50.0)
     expected = gate_activations(pipeline[-1], pipeline[0].transform(ROWS * 50.0))
     np.testing.assert_array_equal(gates["cell"], expected["cell"])
+
+
+@pytest.mark.parametrize("wrap", ["one-step", "nested"])
+def test_a_one_step_or_nested_pipeline_is_read_through_to_its_lstm(wrap):
+    # One step failed inside scikit-learn ("no attribute 'transform'"), and
+    # a nested Pipeline was refused as not ending in an LSTM.
+    model = LSTMRegressor(lookback=4, hidden_size=3, max_iter=2)
+    if wrap == "one-step":
+        pipeline, rows = Pipeline([("model", model)]), ROWS
+    else:
+        pipeline = make_pipeline(StandardScaler(), make_pipeline("passthrough", model))
+        rows = StandardScaler().fit(ROWS).transform(ROWS)
+    pipeline.fit(ROWS, TARGET)
+    gates = gate_activations(pipeline, ROWS)
+    np.testing.assert_allclose(gates["cell"], gate_activations(model, rows)["cell"])
+
+
+def test_a_pipeline_ending_in_a_forecaster_is_refused_saying_what_to_pass():
+    forecaster = LSTMForecaster(lookback=4, hidden_size=3, max_iter=2)
+    pipeline = make_pipeline(StandardScaler(), forecaster).fit(ROWS, TARGET)
+    with pytest.raises(TypeError, match=r"pass the forecaster itself"):
+        gate_activations(pipeline, ROWS)
+    with pytest.raises(NotFittedError):
+        gate_activations(Pipeline([("model", LSTMRegressor())]), ROWS)
 
 
 def test_an_estimator_without_an_lstm_is_refused_by_its_type():
