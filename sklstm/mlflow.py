@@ -37,9 +37,9 @@ import pandas as pd
 from mlflow.models import Model, ModelSignature
 from mlflow.types import ColSpec, DataType, ParamSchema, ParamSpec, Schema, TensorSpec
 from mlflow.types.schema import AnyType
-from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from sklstm._pipeline import final_estimator, through_steps_before_final
 from sklstm._trust import trusted_types
 
 __all__ = ["SERIES_COLUMN", "log_model", "save_model", "serving_signature"]
@@ -260,8 +260,9 @@ def _param_type(label_type) -> DataType:
 
 
 def _final_step(sk_model):
-    """The estimator that predicts: a Pipeline's last step, or the model."""
-    return sk_model[-1] if isinstance(sk_model, Pipeline) else sk_model
+    """The estimator that predicts: a Pipeline's last step (through nested
+    ones), or the model."""
+    return final_estimator(sk_model)
 
 
 def _series_labels(sk_model) -> np.ndarray | None:
@@ -331,8 +332,7 @@ class _ServedModel:
         if coverage is None:
             return prediction
         final = _final_step(self.estimator)
-        if final is not self.estimator:  # a Pipeline: its steps transform X
-            X = self.estimator[:-1].transform(X)
+        X = through_steps_before_final(self.estimator, X)  # a Pipeline's steps
         bounds = final.predict_interval(X, coverage, **by_series)
         return pd.DataFrame(
             {"prediction": prediction, "lower": bounds[:, 0], "upper": bounds[:, 1]}
@@ -344,6 +344,10 @@ class _ServedModel:
         if self.series_column in frame.columns:
             groups = frame[self.series_column].to_numpy()
             frame = frame.drop(columns=self.series_column)
+            labels = _series_labels(self.estimator)
+            if labels is not None and labels.dtype.kind in "mu":
+                # A column of any type: over REST, JSON sends them as text.
+                groups = _labels_of_param(groups, labels)
         if groups_param is not None and len(groups_param):
             if groups is not None:
                 raise ValueError(
@@ -368,9 +372,10 @@ class _ServedModel:
 
 
 def _labels_of_param(groups: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
-    """The series named by the ``groups`` param, as the fitted labels hold
-    them: MLflow gives a datetime param as Python date(time) objects, and
-    durations and ids beyond int64 (declared as strings) as strings."""
+    """The series named by the ``groups`` param (or by a column of any
+    type), as the fitted labels hold them: MLflow gives a datetime param as
+    Python date(time) objects, and durations and ids beyond int64 (declared
+    as strings, or of any type) may come as strings."""
     kind = None if labels is None else labels.dtype.kind
     if kind == "M":
         return pd.to_datetime(groups, format="ISO8601").to_numpy()
@@ -381,7 +386,7 @@ def _labels_of_param(groups: np.ndarray, labels: np.ndarray | None) -> np.ndarra
             return np.array([int(label) for label in groups], dtype=np.uint64)
         except (OverflowError, ValueError) as error:
             raise ValueError(
-                "The groups param must name the series by their integer ids, "
+                "The series must be named by their integer ids, "
                 f"between 0 and {np.iinfo(np.uint64).max}: {error}"
             ) from error
     return groups

@@ -15,7 +15,7 @@ import pytest
 import skops.io
 from mlflow.exceptions import MlflowException
 from mlflow.models import Model
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import sklstm
@@ -359,6 +359,16 @@ def test_a_served_pipeline_gives_its_regressors_intervals(tmp_path):
     np.testing.assert_array_equal(frame[["lower", "upper"]].to_numpy(), bounds)
 
 
+def test_a_served_pipeline_of_one_step_gives_its_intervals(tmp_path):
+    # Its steps before the last made an empty Pipeline, which has no
+    # transform: scikit-learn's AttributeError.
+    model, X = regressor()
+    one_step = Pipeline([("model", model)])
+    frame = served(one_step, tmp_path).predict(X, params={"coverage": 0.8})
+    bounds = model.predict_interval(X, 0.8)
+    np.testing.assert_array_equal(frame[["lower", "upper"]].to_numpy(), bounds)
+
+
 def test_a_served_pipeline_of_a_many_series_forecaster_takes_the_series_column(
     tmp_path,
 ):
@@ -438,3 +448,6 @@ def test_series_labelled_by_durations_or_large_ids_are_served(tmp_path, labels):
         pd.DataFrame(index=range(4)), params={"groups": as_strings}
     )
     np.testing.assert_array_equal(np.asarray(by_param), expected)
+    # Over REST, JSON sends the column as text too.
+    by_text = server.predict(pd.DataFrame({"series": as_strings}))
+    np.testing.assert_array_equal(np.asarray(by_text), expected)
