@@ -222,9 +222,57 @@ def _replace_atomically(path: str, write: Callable[[Any], None]) -> None:
     and removes the partial one.
     """
     asked = path
+    path = checked_target(path)
+    folder = os.path.dirname(path)
+    try:
+        descriptor, temporary = tempfile.mkstemp(
+            dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".partial"
+        )
+    except PermissionError as error:  # else it names a file never asked for
+        raise PermissionError(
+            errno.EACCES,
+            f"Cannot save to {asked!r}: no permission to write in the folder "
+            f"{folder!r} ({error.strerror}). Save elsewhere.",
+            asked,
+        ) from None
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, _new_file_mode(path))
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+_SEPARATORS = tuple(sep for sep in (os.sep, os.altsep) if sep)
+
+
+def checked_target(path: str | os.PathLike) -> str:
+    """The file :func:`save` would write for ``path`` (through a link), once
+    checked that it can write it; refuses what it cannot, writing nothing.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklstm._saving import checked_target
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     target = checked_target(os.path.join(folder, "model.zip"))
+    ...     try:
+    ...         checked_target(os.path.join(folder, "models") + os.sep)
+    ...     except IsADirectoryError:
+    ...         print("a folder")
+    ...     os.path.basename(target)
+    a folder
+    'model.zip'
+    """
+    asked = os.fspath(path)
     # A link is written through, as open(path, "wb") would: it keeps pointing
     # at the file, which now holds the new model.
-    path = os.path.realpath(path)
+    path = os.path.realpath(asked)
     folder = os.path.dirname(path)
     if not os.path.isdir(folder):  # else mkstemp names its temporary file
         raise FileNotFoundError(
@@ -257,31 +305,7 @@ def _replace_atomically(path: str, write: Callable[[Any], None]) -> None:
             "elsewhere, or make it writable first.",
             asked,
         )
-    try:
-        descriptor, temporary = tempfile.mkstemp(
-            dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".partial"
-        )
-    except PermissionError as error:  # else it names a file never asked for
-        raise PermissionError(
-            errno.EACCES,
-            f"Cannot save to {asked!r}: no permission to write in the folder "
-            f"{folder!r} ({error.strerror}). Save elsewhere.",
-            asked,
-        ) from None
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, _new_file_mode(path))
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-_SEPARATORS = tuple(sep for sep in (os.sep, os.altsep) if sep)
+    return path
 
 
 def _new_file_mode(path: str) -> int:

@@ -28,7 +28,7 @@ from sklstm._progress import progress_label
 from sklstm._publishing import publish_fitted_state
 from sklstm._random import draw_random_state
 from sklstm._regressor import LSTMRegressor
-from sklstm._saving import save
+from sklstm._saving import checked_target, save
 
 __all__ = ["DataParallelFitError", "fit_data_parallel"]
 
@@ -97,7 +97,10 @@ def fit_data_parallel(
     sample_weight : array-like of shape (n_rows,), default=None
         ``LSTMRegressor`` only: the weight of each row.
     save_to : str or path-like, default=None
-        Where the process of rank 0 saves the fitted model.
+        Where the process of rank 0 saves the fitted model. A target that
+        ``sklstm.save`` would refuse (a folder, a missing folder, a
+        write-protected file) is refused on every process before training,
+        with a ``ValueError``.
     process_group : ProcessGroup, default=None
         The group of processes (None: the default group).
 
@@ -151,6 +154,8 @@ def fit_data_parallel(
     try:
         # As fit checks them, refused on every process if on one.
         agreed(group_fit, estimator._validate_params)
+        if save_to is not None:  # before training, not after it
+            agreed(group_fit, lambda: _check_save_target(save_to, group_fit.rank))
         if isinstance(estimator, LSTMForecaster):
             fit_forecaster_share(estimator, X, y, groups, group_fit)
         else:
@@ -169,6 +174,19 @@ def fit_data_parallel(
             f"cause, then run the fit again. torch.distributed said: {error}"
         ) from error
     return estimator
+
+
+def _check_save_target(save_to, rank: int) -> None:
+    """Refuse on rank 0 a target that ``save`` would refuse, as a ValueError
+    (which every process then raises), before any training."""
+    if rank:
+        return
+    try:
+        checked_target(save_to)
+    except OSError as error:
+        raise ValueError(
+            f"save_to={os.fspath(save_to)!r} cannot be written: {error.strerror}"
+        ) from error
 
 
 def _check_can_fit(estimator, sample_weight) -> None:

@@ -833,3 +833,17 @@ def test_a_time_skipped_in_the_long_format_is_a_missing_value_here_as_alone(
     )
     future = pd.DataFrame(index=pd.MultiIndex.from_arrays([LABELS, np.array(LENGTHS)]))
     np.testing.assert_allclose(shared.predict(future), alone.predict(future), rtol=1e-5)
+
+
+def test_a_save_target_save_would_refuse_is_refused_before_training(
+    group_of_one, tmp_path
+):
+    # It was refused after the whole fit: a long run thrown away.
+    X, y, groups = panel()
+    model = forecaster()
+    with pytest.raises(ValueError, match=r"rank 0: save_to=.*cannot be written"):
+        fit_data_parallel(
+            model, X, y, groups=groups, save_to=f"{tmp_path}/models{os.sep}"
+        )
+    assert not hasattr(model, "regressor_")  # nothing trained
+    assert list(tmp_path.iterdir()) == []
