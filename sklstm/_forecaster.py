@@ -1813,7 +1813,9 @@ def _on_the_grid_frequency(times: pd.DatetimeIndex, step) -> pd.DatetimeIndex:
     guessed from a few dates (three business days look daily)."""
     try:
         return pd.DatetimeIndex(times, freq=step)
-    except (TypeError, ValueError):  # a step pandas does not take as a frequency
+    except ValueError:  # rows that skip steps: no frequency
+        return times
+    except TypeError:  # a step pandas does not take as a frequency
         return pd.DatetimeIndex(times, freq="infer") if len(times) >= 3 else times
 
 
@@ -1822,12 +1824,14 @@ def steps_of_dates(
     grid,
     where: np.ndarray,
     position: np.ndarray,
+    codes: np.ndarray,
     dated: str = "X",
     covariates: bool = False,
 ) -> np.ndarray | None:
     """The step ahead (from 0) that each row's date is on the fitted time
     grid, after the end of its series (``where``, one per row); None when the
     rows are the steps that follow each series' end, in order (``position``).
+    ``codes`` tells the rows' series apart (:class:`~sklstm._panel.Panel`).
 
     A row dated before that end, or off the grid, is refused: forecast as the
     next step instead, a year asked by mistake would silently get another
@@ -1839,13 +1843,23 @@ def steps_of_dates(
     dates, expected = _as_periods_where_one_is(dates, expected)
     refuse_dates_of_another_kind(dates, expected, rows=f"The rows of {dated}")
     if not _comparable_dates(dates, expected):
-        return None  # integers and dates, or times that are not dates
+        times = "integer times" if pd.api.types.is_integer_dtype(dates) else "dates"
+        raise ValueError(
+            f"The rows of {dated} are dated by {times}, but the series were "
+            f"fitted on {'dates' if times == 'integer times' else 'integer times'}"
+            f": date them as the series were, so each row finds its step."
+        )
     # Element by element: Index.equals tells the same instants apart when
     # they are held in other units (datetime64[s] against [ns]).
     if np.asarray(dates == expected).all():
         return None
     first = _as_periods_where_one_is(dates, grid.dates(where, 0 * position))[1]
     steps = _steps_between(first, dates, grid.step)
+    # Each step found must be the row's own date: periods or timestamps of
+    # another frequency than the grid's would be counted in their own.
+    on_grid = steps >= 0
+    back = _as_periods_where_one_is(dates, grid.dates(where, np.maximum(steps, 0)))[1]
+    steps[on_grid & ~np.asarray(back == dates)] = -1
     wrong = np.flatnonzero(steps < 0)
     if len(wrong):
         row = int(wrong[0])
@@ -1855,6 +1869,16 @@ def steps_of_dates(
             f"is {first[row]}. Give {dated} dates on the grid after each "
             "series' end, or first update the forecaster with the observations "
             "up to them."
+        )
+    order = np.argsort(codes, kind="stable")
+    within = codes[order][1:] == codes[order][:-1]
+    backwards = np.flatnonzero(within & (np.diff(steps[order]) <= 0))
+    if len(backwards):
+        row = int(order[backwards[0] + 1])
+        raise ValueError(
+            f"Row {row} of {dated} is dated {dates[row]}, at or before a row of "
+            "the same series above it: each series' rows are forecast in time "
+            "order, once each. Sort them, and drop repeated dates."
         )
     if covariates and (steps != position).any():
         row = int(np.flatnonzero(steps != position)[0])
@@ -2032,7 +2056,13 @@ class _Fitted:
         future = np.split(X[panel.order], panel.starts[1:])
         if dates is not None and state.grid is not None:
             dated_steps = steps_of_dates(
-                dates, state.grid, where[panel.codes], steps, dated, X.shape[1] > 0
+                dates,
+                state.grid,
+                where[panel.codes],
+                steps,
+                panel.codes,
+                dated,
+                X.shape[1] > 0,
             )
             if dated_steps is not None:  # rows that skip steps, no covariates
                 steps = dated_steps

@@ -134,7 +134,8 @@ def to_long_format(values, *, series, times, like, name=None) -> pd.Series:
         The time each row forecasts (the continuation of its series).
     like : object
         What the caller passed as ``X``: when in long format, its level names
-        are kept, and its time level must be ``times``.
+        and its times (the same steps as ``times``, as the caller held them)
+        are kept.
     name : hashable, default=None
         The name of the returned Series.
 
@@ -159,16 +160,9 @@ def to_long_format(values, *, series, times, like, name=None) -> pd.Series:
             given if given is not None else default
             for given, default in zip(like.index.names, names, strict=True)
         ]
-        asked = time_level(like.index)
-        if not asked.equals(pd.Index(times)):
-            wrong = int(np.flatnonzero(np.asarray(asked != pd.Index(times)))[0])
-            raise ValueError(
-                f"Row {wrong} of X is dated {asked[wrong]}, but it is the next "
-                f"step of series {like.index[wrong][0]!r}, which is "
-                f"{times[wrong]}: each series' rows of X must be the steps "
-                "that follow its end, in order. Pass those dates, or update "
-                "the forecaster with the observations between."
-            )
+        # The times asked for, as given (periods, units): the forecaster has
+        # placed each row at its own time already.
+        times = time_level(like.index)
     index = pd.MultiIndex.from_arrays([np.asarray(series), times], names=names)
     return pd.Series(np.asarray(values), index=index, name=name)
 

@@ -745,3 +745,64 @@ def test_a_new_series_whose_label_cannot_be_ordered_among_the_fitted_is_refused(
     np.testing.assert_array_equal(
         model.predict(np.empty((2, 0)), groups=fitted), before
     )
+
+
+def _business_day_model():
+    days = pd.bdate_range("2021-01-04", periods=40)
+    y = pd.Series(np.sin(np.arange(40) / 3) + 5, index=days)
+    return tiny().fit(pd.DataFrame(index=days), y)
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        pd.PeriodIndex(["2021-03-06", "2021-03-08"], freq="D"),  # a Saturday
+        pd.PeriodIndex(["2021", "2022"], freq="Y"),
+        pd.DatetimeIndex(["2021-03-02 12:00"]),
+    ],
+    ids=["a-saturday", "years", "noon"],
+)
+def test_rows_of_another_frequency_than_the_grid_are_refused(asked):
+    # Counted in their own frequency, they were forecast at other dates.
+    with pytest.raises(ValueError, match="which is no step after the end"):
+        _business_day_model().predict(pd.DataFrame(index=asked))
+
+
+def test_repeated_or_backward_dates_are_refused_by_predict_and_score():
+    model = _business_day_model()
+    for dates in (["2021-03-02", "2021-03-02"], ["2021-03-03", "2021-03-02"]):
+        index = pd.DatetimeIndex(dates)
+        with pytest.raises(ValueError, match="at or before a row of the same series"):
+            model.predict(pd.DataFrame(index=index))
+        with pytest.raises(ValueError, match="at or before a row of the same series"):
+            model.score(np.empty((2, 0)), pd.Series([1.0, 2.0], index=index))
+
+
+def test_integer_times_given_to_a_fit_on_dates_are_refused():
+    # They were never compared: the next steps were forecast instead.
+    model = _business_day_model()
+    index = pd.MultiIndex.from_tuples([(0, 45), (0, 49)])
+    with pytest.raises(ValueError, match="dated by integer times, but the series"):
+        model.predict(pd.DataFrame(index=index))
+
+
+def test_rows_that_skip_steps_get_no_guessed_frequency():
+    model = _business_day_model()
+    asked = pd.DatetimeIndex(["2021-03-01", "2021-03-03", "2021-03-05"])
+    forecast = model.predict_series(pd.DataFrame(index=asked))
+    assert forecast.index.equals(asked) and forecast.index.freq is None
+
+
+@pytest.mark.parametrize("unit", ["s", "period"])
+def test_long_format_times_held_another_way_are_answered_on_them(unit):
+    # predict_series compared them with the grid's dates as an Index: a
+    # crash on datetime64[s], and a refusal of periods that predict took.
+    model, after_a_gap = long_format_fit_and_months_after_a_gap()
+    times = after_a_gap.get_level_values(1)
+    times = times.as_unit("s") if unit == "s" else times.to_period("M")
+    asked = pd.MultiIndex.from_arrays([after_a_gap.get_level_values(0), times])
+    forecast = model.predict_series(pd.DataFrame(index=asked))
+    assert forecast.index.equals(asked)
+    np.testing.assert_array_equal(
+        forecast.to_numpy(), model.predict(pd.DataFrame(index=after_a_gap))
+    )
