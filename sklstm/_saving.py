@@ -25,9 +25,8 @@ What a class provides to be saved
 Before it inflates the weights or builds anything, :func:`load` works out
 from ``model.json`` how many bytes of arrays the architecture implies, and
 refuses a weights member that declares more (or fewer), or that inflates
-far beyond its compressed size (beyond a budget per series for the state
-of a collection): the work of loading is bounded by the size of the file
-and by the number of series ``model.json`` lists.
+beyond what deflate can: the work of loading is bounded by the size of the
+file (about a thousand times it at most).
 """
 
 from __future__ import annotations
@@ -73,9 +72,7 @@ WEIGHT_FILES = ("weights.safetensors", "weights.npz")
 MAX_DOCUMENT_BYTES = 64 * 2**20
 #: ``model.json`` may hold at most this many JSON values, counted by their
 #: separators and brackets before any is built: a few per series label, far
-#: fewer than the bytes a crafted document packs as empty lists. (Its size
-#: relative to its compressed size is no bound: series labels that repeat a
-#: long prefix compress hundreds of times.)
+#: fewer than the bytes a crafted document packs as empty lists.
 MAX_DOCUMENT_VALUES = 2**22
 MAX_WEIGHT_BYTES = 4 * 2**30
 #: A weights member may hold this many bytes beyond the arrays the
@@ -86,16 +83,12 @@ HEADER_PER_ARRAY = 256
 #: ... must hold at least this many compressed bytes per array (so that the
 #: work of building the arrays is bounded by the file's size) ...
 MIN_COMPRESSED_PER_ARRAY = 8
-#: ... and inflate to at most this many times its compressed size, plus the
-#: allowance: weights barely compress, so more means a crafted file ...
-MAX_INFLATION = 8
-#: ... but for the state of a collection of series (whose length
-#: ``model.json`` does not fix), up to this many bytes per series label
-#: beyond that: the zeros of intermittent series, their masks and offsets
-#: compress hundreds of times, and a tighter bound refused files that
-#: ``save`` wrote. Deflate inflates at most ``DEFLATE_LIMIT`` times.
-STATE_BYTES_PER_SERIES = 64 * 2**10
-DEFLATE_LIMIT = 1032
+#: ... and, like ``model.json``, inflate to at most this many times its
+#: compressed size, plus the allowance: deflate's own limit, so that no file
+#: ``save`` writes is refused (the state of constant or intermittent series,
+#: their masks, a long season or horizon compress hundreds of times), while
+#: a file of n bytes makes ``load`` build at most about a thousand times n.
+MAX_INFLATION = 1032
 
 _DOCUMENT_KEYS = {"format", "format_version", "versions", "weights", "estimator"}
 
@@ -166,7 +159,7 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
         "estimator": encode_estimator(estimator, "", arrays),
     }
     if not isinstance(path, (str, os.PathLike)):
-        _check_writable_file(path)
+        check_writable_file(path)
     try:  # load validates them: a file it would refuse is not written
         estimator._validate_params()
     except ValueError as error:
@@ -178,6 +171,14 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
     weights_name, payload = _pack(arrays)
     document["weights"] = weights_name
     text = json.dumps(document, indent=1, allow_nan=True)
+    if len(text.encode()) > MAX_DOCUMENT_BYTES:
+        raise ValueError(
+            f"sklstm.save refuses this {type(estimator).__name__}: its {DOCUMENT} "
+            f"(parameters, series labels) would take {len(text.encode())} bytes, "
+            f"more than the {MAX_DOCUMENT_BYTES} load reads. Give the series "
+            "shorter labels (for example integer ids, with a table of names "
+            "beside the model), or use pickle or joblib."
+        )
     if not isinstance(path, (str, os.PathLike)):  # a binary file object
         _write_archive(path, text, weights_name, payload)
         return
@@ -186,13 +187,18 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
     )
 
 
-def _check_writable_file(file) -> None:
+def check_writable_file(file) -> None:
     """Refuse, before anything is written, what is neither a path nor a
     binary file object opened for writing."""
     if not hasattr(file, "write"):
         raise TypeError(
             "sklstm.save expects a path (str or pathlib.Path) or a binary file "
             f"object opened for writing; got {type(file).__name__}."
+        )
+    if "a" in str(getattr(file, "mode", "")):
+        raise TypeError(
+            "sklstm.save got a file opened for appending, where a zip file "
+            "cannot rewrite its headers: open it with mode 'wb', or pass its path."
         )
     writable = getattr(file, "writable", None)
     if callable(writable) and not writable():
@@ -490,14 +496,9 @@ def _weights_bound(estimator: Any, info: zipfile.ZipInfo, legacy: bool) -> int:
         )
     allowance = HEADER_ALLOWANCE + HEADER_PER_ARRAY * plan.arrays
     most = implied + allowance
-    inflation = MAX_INFLATION * compressed
     if plan.free_length:  # arrays of any length: bounded by the file itself
-        inflation += min(
-            STATE_BYTES_PER_SERIES * _series_count(estimator),
-            DEFLATE_LIMIT * compressed,
-        )
-        most += inflation
-    most = min(most, inflation + allowance, MAX_WEIGHT_BYTES)
+        most += MAX_INFLATION * compressed
+    most = min(most, MAX_INFLATION * compressed + allowance, MAX_WEIGHT_BYTES)
     if info.file_size < implied:
         raise RefusedFileError(
             f"its member {info.filename} holds {info.file_size} bytes, but the "
@@ -514,7 +515,9 @@ def _weights_bound(estimator: Any, info: zipfile.ZipInfo, legacy: bool) -> int:
 
 def _read_document(archive: zipfile.ZipFile) -> bytes:
     """``model.json``'s bytes, bounded in size and in values before parsing."""
-    data = _read_member(archive, DOCUMENT, MAX_DOCUMENT_BYTES)
+    compressed = archive.getinfo(DOCUMENT).compress_size
+    limit = min(MAX_DOCUMENT_BYTES, MAX_INFLATION * compressed + HEADER_ALLOWANCE)
+    data = _read_member(archive, DOCUMENT, limit)
     values = data.count(b",") + data.count(b"[") + data.count(b"{")
     if values > MAX_DOCUMENT_VALUES:
         raise RefusedFileError(
@@ -522,15 +525,6 @@ def _read_document(archive: zipfile.ZipFile) -> bytes:
             f"{MAX_DOCUMENT_VALUES} a saved model holds"
         )
     return data
-
-
-def _series_count(estimator: Any) -> int:
-    """How many series labels the document of a forecaster lists (0 else)."""
-    fitted = estimator.get("fitted") if isinstance(estimator, dict) else None
-    labels = fitted.get("series_") if isinstance(fitted, dict) else None
-    if isinstance(labels, dict):  # dates and durations: their ticks
-        labels = labels.get("ticks")
-    return len(labels) if isinstance(labels, list) else 0
 
 
 def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:

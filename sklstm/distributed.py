@@ -28,7 +28,7 @@ from sklstm._progress import progress_label
 from sklstm._publishing import publish_fitted_state
 from sklstm._random import draw_random_state
 from sklstm._regressor import LSTMRegressor
-from sklstm._saving import checked_target, save
+from sklstm._saving import check_writable_file, checked_target, save
 
 __all__ = ["DataParallelFitError", "fit_data_parallel"]
 
@@ -96,7 +96,7 @@ def fit_data_parallel(
         apart).
     sample_weight : array-like of shape (n_rows,), default=None
         ``LSTMRegressor`` only: the weight of each row.
-    save_to : str or path-like, default=None
+    save_to : str, path-like or binary file object, default=None
         Where the process of rank 0 saves the fitted model. A target that
         ``sklstm.save`` would refuse (a folder, a missing folder, a
         write-protected file) is refused on every process before training,
@@ -182,11 +182,16 @@ def _check_save_target(save_to, rank: int) -> None:
     if rank:
         return
     try:
-        checked_target(save_to)
+        if isinstance(save_to, (str, os.PathLike)):
+            checked_target(save_to)
+        else:  # a file object, as save takes
+            check_writable_file(save_to)
     except OSError as error:
         raise ValueError(
             f"save_to={os.fspath(save_to)!r} cannot be written: {error.strerror}"
         ) from error
+    except TypeError as error:
+        raise ValueError(f"save_to cannot be written: {error}") from error
 
 
 def _check_can_fit(estimator, sample_weight) -> None:

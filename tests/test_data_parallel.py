@@ -6,6 +6,7 @@ on an in-memory store.
 """
 
 import datetime
+import io
 import json
 import os
 import re
@@ -847,3 +848,16 @@ def test_a_save_target_save_would_refuse_is_refused_before_training(
         )
     assert not hasattr(model, "regressor_")  # nothing trained
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_binary_file_object_as_save_target_takes_the_model(group_of_one):
+    # The up-front check read every target as a path: a TypeError on rank 0
+    # alone, where save takes a file object.
+    X, y, groups = panel()
+    buffer = io.BytesIO()
+    model = fit_data_parallel(forecaster(), X, y, groups=groups, save_to=buffer)
+    buffer.seek(0)
+    np.testing.assert_array_equal(
+        load(buffer).predict(X[:2], groups=["a", "a"]),
+        model.predict(X[:2], groups=["a", "a"]),
+    )

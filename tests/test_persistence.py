@@ -9,6 +9,7 @@ import pickletools
 import stat
 import sys
 import tempfile
+import tracemalloc
 import zipfile
 from functools import partial
 
@@ -812,9 +813,11 @@ def _npz_with_member(arrays, name, data, compression=zipfile.ZIP_STORED):
 
 
 def test_load_bounds_the_arrays_inside_an_npz_before_building_them(tmp_path):
-    import tracemalloc
-
-    document, arrays = _good_file(tmp_path)
+    # A model whose arrays the architecture sizes whole (no held-out errors,
+    # whose number only the file bounds: about a thousand times its size).
+    document, arrays = _good_file(
+        tmp_path, tiny(early_stopping=False).fit(FRAME, TARGET)
+    )
     document["weights"] = "weights.npz"
     name = sorted(arrays)[0]
     # A small file whose array header declares 10**12 values (7 TiB) ...
@@ -952,6 +955,29 @@ def test_load_refuses_a_document_of_millions_of_empty_lists_before_parsing(tmp_p
         sklstm.load(tmp_path / "bomb.zip")
 
 
+def test_load_builds_at_most_about_a_thousand_times_the_files_size(tmp_path):
+    # Deflate's own limit: no file save writes is refused, and a small file
+    # whose held-out errors inflate from zeros cannot build much more.
+    model = tiny().fit(FRAME, TARGET)
+    document, arrays = _good_file(tmp_path, model)
+    document["weights"] = "weights.npz"
+    arrays["calibration_residuals_"] = np.zeros((2**22, 1))  # 32 MiB of zeros
+    npz = io.BytesIO()
+    np.savez_compressed(npz, **arrays)
+    path = tmp_path / "inflating.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("model.json", json.dumps(document))
+        archive.writestr("weights.npz", npz.getvalue())
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError):  # the errors do not fit the model
+            sklstm.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1100 * path.stat().st_size + 20 * 2**20
+
+
 def test_series_labels_sharing_a_long_prefix_save_and_load(tmp_path):
     # They compress hundreds of times: a bound on model.json's inflation
     # refused the file that save had written.
@@ -987,6 +1013,34 @@ def test_a_collection_of_intermittent_series_saves_and_loads(tmp_path):
         loaded.predict(np.empty((2001, 0)), groups=asked),
         model.predict(np.empty((2001, 0)), groups=asked),
     )
+
+
+def test_one_intermittent_series_with_the_defaults_saves_and_loads():
+    # Its held-out errors are mostly zeros: load refused the file as
+    # inflating more than 8 times.
+    demand = (np.random.default_rng(0).random(2000) < 0.02).astype(float)
+    model = LSTMForecaster(max_iter=1, random_state=0).fit(np.empty((2000, 0)), demand)
+    buffer = io.BytesIO()
+    sklstm.save(model, buffer)
+    buffer.seek(0)
+    np.testing.assert_array_equal(
+        sklstm.load(buffer).predict_interval(np.empty((3, 0))),
+        model.predict_interval(np.empty((3, 0))),
+    )
+
+
+def test_save_refuses_a_model_whose_labels_load_could_not_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(sklstm._saving, "MAX_DOCUMENT_BYTES", 500)
+    with pytest.raises(ValueError, match="shorter labels"):
+        sklstm.save(LSTMRegressor(), tmp_path / "model.zip")
+    assert not (tmp_path / "model.zip").exists()
+
+
+def test_save_refuses_a_file_opened_for_appending(tmp_path):
+    # zipfile's rewritten headers went to the end: an unreadable file.
+    with open(tmp_path / "model.zip", "ab") as file:
+        with pytest.raises(TypeError, match="appending"):
+            sklstm.save(LSTMRegressor(), file)
 
 
 def test_save_refuses_a_pipe_rather_than_replace_it(tmp_path):
