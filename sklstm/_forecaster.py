@@ -1808,6 +1808,22 @@ def future_dates(X) -> pd.Index | None:
     return index if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) else None
 
 
+def _explain_rows_dated_further(rows: ForecastRows, labels, error: ValueError):
+    """Say, when dated rows skip steps, that a row's date puts its interval
+    further ahead than the rows' count."""
+    counts = np.bincount(rows.series)[rows.series]
+    further = np.flatnonzero(rows.steps + 1 > counts)
+    if not len(further):
+        return
+    row = further[np.argmax(rows.steps[further])]
+    label = python_scalar(labels[rows.series[row]])
+    raise ValueError(
+        f"Row {int(row)} is dated {int(rows.steps[row]) + 1} step(s) after the end "
+        f"of series {label!r} (the rows skip steps), and its interval is "
+        f"calibrated that far ahead. {error}"
+    ) from error
+
+
 def _on_the_grid_frequency(times: pd.DatetimeIndex, step) -> pd.DatetimeIndex:
     """The forecast's dates with the fitted grid's frequency, not one
     guessed from a few dates (three business days look daily)."""
@@ -2009,6 +2025,7 @@ class _Fitted:
         except ValueError as error:
             late = np.flatnonzero(rows.after_observed > rows.steps)
             if not len(late):
+                _explain_rows_dated_further(rows, self.state.labels, error)
                 raise
             row = late[np.argmax(rows.after_observed[late])]
             unseen = int(rows.after_observed[row] - rows.steps[row])

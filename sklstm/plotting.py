@@ -228,8 +228,10 @@ def plot_quantiles(
 
     Parameters
     ----------
-    quantiles : array-like of shape (n_steps, n_levels)
-        The forecast quantiles, one column per level.
+    quantiles : array-like of shape (n_steps, n_levels) or pandas.DataFrame
+        The forecast quantiles, one column per level. A DataFrame is drawn
+        against its index (the dates asked for, for example); an array at
+        the steps after the history, as :func:`plot_forecast` draws one.
     levels : sequence of float
         The quantile level of each column, strictly between 0 and 1. Every
         level below 0.5 needs its mirror ``1 - level``.
@@ -275,7 +277,10 @@ def plot_quantiles(
             f"the levels {levels.tolist()}. Ask predict_quantiles for both."
         )
     past, places = _history_points(history)
-    steps = _steps_after(places, len(values))
+    if isinstance(quantiles, pd.DataFrame):  # drawn against its index
+        steps = _drawable(quantiles.index)
+    else:
+        steps = _steps_after(places, len(values))
     actual = _truth_beside(truth, past, steps)
     with _drawing(ax) as ax:
         _draw_history(ax, past)

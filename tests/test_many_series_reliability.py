@@ -806,3 +806,13 @@ def test_long_format_times_held_another_way_are_answered_on_them(unit):
     np.testing.assert_array_equal(
         forecast.to_numpy(), model.predict(pd.DataFrame(index=after_a_gap))
     )
+
+
+def test_an_interval_beyond_the_calibrated_steps_says_the_rows_date_puts_it_there():
+    # One row asked for got "N step(s) calibrated, 36 asked for" and advice
+    # to forecast fewer steps at a time.
+    X, y, _ = panel(["a"])
+    model = tiny(validation_fraction=0.5).fit(X, y)  # a tail to calibrate 3 steps
+    far = pd.DataFrame(index=pd.date_range("2015-06", periods=1, freq="MS"))
+    with pytest.raises(ValueError, match=r"Row 0 is dated 36 step\(s\) after the end"):
+        model.predict_interval(far)

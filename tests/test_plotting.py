@@ -411,3 +411,14 @@ def test_a_forecast_after_a_history_on_text_labels_is_drawn_at_the_next_position
     history = pd.Series([1.0, 2.0, 3.0], index=["a", "b", "c"])
     lines = lines_by_label(plot_forecast(np.array([4.0, 5.0]), history=history))
     assert list(lines["forecast"].get_xdata()) == [3, 4]
+
+
+def test_a_fan_of_quantiles_on_dates_is_drawn_at_those_dates():
+    # The fan of rows that skip steps was drawn at the next steps after the
+    # history, whatever the index the quantiles came on.
+    history = pd.Series([1.0, 2.0, 3.0], index=pd.period_range("2005-01", periods=3))
+    asked = pd.period_range("2005-05", periods=2)
+    quantiles = pd.DataFrame([[2.0, 3.0, 4.0], [2.5, 3.5, 4.5]], index=asked)
+    ax = plot_quantiles(quantiles, (0.1, 0.5, 0.9), history=history)
+    median = ax.get_lines()[1]
+    assert list(median.get_xdata()) == list(asked.to_timestamp().to_numpy())
