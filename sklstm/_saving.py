@@ -25,8 +25,9 @@ What a class provides to be saved
 Before it inflates the weights or builds anything, :func:`load` works out
 from ``model.json`` how many bytes of arrays the architecture implies, and
 refuses a weights member that declares more (or fewer), or that inflates
-beyond what deflate can: the work of loading is bounded by the size of the
-file (about a thousand times it at most).
+beyond 8 times its compressed size (or 256 MiB, for the state of series
+that compresses well) and never beyond what deflate can: the work of
+loading is bounded by the size of the file.
 """
 
 from __future__ import annotations
@@ -83,12 +84,17 @@ HEADER_PER_ARRAY = 256
 #: ... must hold at least this many compressed bytes per array (so that the
 #: work of building the arrays is bounded by the file's size) ...
 MIN_COMPRESSED_PER_ARRAY = 8
-#: ... and, like ``model.json``, inflate to at most this many times its
-#: compressed size, plus the allowance: deflate's own limit, so that no file
-#: ``save`` writes is refused (the state of constant or intermittent series,
-#: their masks, a long season or horizon compress hundreds of times), while
-#: a file of n bytes makes ``load`` build at most about a thousand times n.
-MAX_INFLATION = 1032
+#: ... and inflate to at most this many times its compressed size, plus the
+#: allowance (weights barely compress) ...
+MAX_INFLATION = 8
+#: ... or to this many bytes in all, whatever its compressed size: the state
+#: of constant or intermittent series, their masks, a long season or
+#: horizon compress hundreds of times, and a tighter bound refused files
+#: that ``save`` wrote ...
+INFLATION_FLOOR = 256 * 2**20
+#: ... but never beyond deflate's own limit (as ``model.json``): a file of n
+#: bytes makes ``load`` build at most about a thousand times n.
+DEFLATE_LIMIT = 1032
 
 _DOCUMENT_KEYS = {"format", "format_version", "versions", "weights", "estimator"}
 
@@ -496,9 +502,12 @@ def _weights_bound(estimator: Any, info: zipfile.ZipInfo, legacy: bool) -> int:
         )
     allowance = HEADER_ALLOWANCE + HEADER_PER_ARRAY * plan.arrays
     most = implied + allowance
+    inflation = min(
+        DEFLATE_LIMIT * compressed, max(MAX_INFLATION * compressed, INFLATION_FLOOR)
+    )
     if plan.free_length:  # arrays of any length: bounded by the file itself
-        most += MAX_INFLATION * compressed
-    most = min(most, MAX_INFLATION * compressed + allowance, MAX_WEIGHT_BYTES)
+        most += inflation
+    most = min(most, inflation + allowance, MAX_WEIGHT_BYTES)
     if info.file_size < implied:
         raise RefusedFileError(
             f"its member {info.filename} holds {info.file_size} bytes, but the "
@@ -516,7 +525,7 @@ def _weights_bound(estimator: Any, info: zipfile.ZipInfo, legacy: bool) -> int:
 def _read_document(archive: zipfile.ZipFile) -> bytes:
     """``model.json``'s bytes, bounded in size and in values before parsing."""
     compressed = archive.getinfo(DOCUMENT).compress_size
-    limit = min(MAX_DOCUMENT_BYTES, MAX_INFLATION * compressed + HEADER_ALLOWANCE)
+    limit = min(MAX_DOCUMENT_BYTES, DEFLATE_LIMIT * compressed + HEADER_ALLOWANCE)
     data = _read_member(archive, DOCUMENT, limit)
     values = data.count(b",") + data.count(b"[") + data.count(b"{")
     if values > MAX_DOCUMENT_VALUES:
