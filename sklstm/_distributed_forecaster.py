@@ -79,6 +79,13 @@ _PER_SERIES = (
 )
 
 
+def _refuse_unusable_series(series: list, labels) -> None:
+    """Refuse, naming it, a series fit would refuse: none of its values
+    observed, or all of them too small for float32."""
+    refuse_empty_series(series, labels)
+    refuse_series_float32_cannot_resolve(series, labels)
+
+
 def fit_forecaster_share(
     forecaster: LSTMForecaster, X, y, groups, group_fit: ProcessGroupFit
 ) -> LSTMForecaster:
@@ -90,10 +97,7 @@ def fit_forecaster_share(
     n_series, longest = _collection(group_fit, panel, X_checked.shape[1])
     y_sorted, X_sorted = y_checked[panel.order], X_checked[panel.order]
     series = np.split(y_sorted, panel.starts[1:])
-    agreed(group_fit, lambda: refuse_empty_series(series, panel.labels))
-    agreed(
-        group_fit, lambda: refuse_series_float32_cannot_resolve(series, panel.labels)
-    )
+    agreed(group_fit, lambda: _refuse_unusable_series(series, panel.labels))
     grid = agreed(
         group_fit,
         lambda: time_grid(time_index(X, y), panel, integer_time=integer_time),
