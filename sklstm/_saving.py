@@ -185,12 +185,34 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
             "shorter labels (for example integer ids, with a table of names "
             "beside the model), or use pickle or joblib."
         )
+    archive = io.BytesIO()
+    _write_archive(archive, text, weights_name, payload)
+    _refuse_what_load_would_refuse(archive, document, estimator)
+    written = archive.getvalue()
     if not isinstance(path, (str, os.PathLike)):  # a binary file object
-        _write_archive(path, text, weights_name, payload)
+        path.write(written)  # in one go: no seek, as a stream takes it
         return
-    _replace_atomically(
-        os.fspath(path), lambda file: _write_archive(file, text, weights_name, payload)
-    )
+    _replace_atomically(os.fspath(path), lambda file: file.write(written))
+
+
+def _refuse_what_load_would_refuse(
+    archive: io.BytesIO, document: dict, estimator: BaseEstimator
+) -> None:
+    """Refuse to write a file that :func:`load` would refuse by its bounds
+    (the values of ``model.json``, the inflation of the weights)."""
+    try:
+        with zipfile.ZipFile(archive) as written:
+            _read_document(written)
+            info = written.getinfo(document["weights"])
+            _weights_bound(document["estimator"], info, legacy=False)
+    except RefusedFileError as problem:
+        raise ValueError(
+            f"sklstm.save refuses this {type(estimator).__name__}: load would "
+            f"refuse the file it writes, as {problem} (load bounds what a file "
+            "may make it build). Keep such a model with pickle or joblib, for "
+            f"files you trust; where {DOCUMENT} is too large, give the series "
+            "shorter labels."
+        ) from None
 
 
 def check_writable_file(file) -> None:

@@ -1,6 +1,7 @@
 """Pickle, joblib, skops and sklstm.save/load: a saved model comes back whole."""
 
 import copy
+import gzip
 import io
 import json
 import os
@@ -1034,6 +1035,32 @@ def test_save_refuses_a_model_whose_labels_load_could_not_read(tmp_path, monkeyp
     with pytest.raises(ValueError, match="shorter labels"):
         sklstm.save(LSTMRegressor(), tmp_path / "model.zip")
     assert not (tmp_path / "model.zip").exists()
+
+
+def test_save_refuses_a_file_load_would_refuse_and_writes_nothing(
+    tmp_path, monkeypatch
+):
+    # Past 256 MiB of state compressing more than 8 times (a large
+    # collection of intermittent series), save wrote a file load refused.
+    monkeypatch.setattr(sklstm._saving, "INFLATION_FLOOR", 2**16)
+    demand = (np.random.default_rng(0).random(4000) < 0.02).astype(float)
+    model = tiny_forecaster(n_networks=1).fit(np.empty((4000, 0)), demand)
+    sklstm.save(LSTMRegressor(), tmp_path / "model.zip")
+    before = (tmp_path / "model.zip").read_bytes()
+    with pytest.raises(ValueError, match="load would refuse the file it writes"):
+        sklstm.save(model, tmp_path / "model.zip")
+    assert (tmp_path / "model.zip").read_bytes() == before
+    monkeypatch.setattr(sklstm._saving, "MAX_DOCUMENT_VALUES", 10)
+    with pytest.raises(ValueError, match="JSON values"):
+        sklstm.save(LSTMRegressor(), io.BytesIO())
+
+
+def test_save_writes_to_a_stream_that_cannot_seek(tmp_path):
+    # zipfile seeks back to write its headers: a gzip stream failed half-way.
+    with gzip.open(tmp_path / "model.zip.gz", "wb") as stream:
+        sklstm.save(LSTMRegressor(lookback=7), stream)
+    with gzip.open(tmp_path / "model.zip.gz", "rb") as stream:
+        assert sklstm.load(io.BytesIO(stream.read())).lookback == 7
 
 
 def test_save_refuses_a_file_opened_for_appending(tmp_path):
