@@ -1869,8 +1869,17 @@ def steps_of_dates(
     # they are held in other units (datetime64[s] against [ns]).
     if np.asarray(dates == expected).all():
         return None
-    first = _as_periods_where_one_is(dates, grid.dates(where, 0 * position))[1]
-    steps = _steps_between(first, dates, grid.step)
+    first = grid.dates(where, 0 * position)
+    if isinstance(dates, pd.PeriodIndex) and not isinstance(first, pd.PeriodIndex):
+        # Periods of their own frequency, on a grid of timestamps: counted
+        # on the grid by the day they start at, or end at (month ends).
+        steps = np.maximum(
+            _steps_between(first, dates.to_timestamp(how="start"), grid.step),
+            _steps_between(first, dates.to_timestamp(how="end").normalize(), grid.step),
+        )
+    else:
+        first = _as_periods_where_one_is(dates, first)[1]
+        steps = _steps_between(first, dates, grid.step)
     # Each step found must be the row's own date: periods or timestamps of
     # another frequency than the grid's would be counted in their own.
     on_grid = steps >= 0

@@ -816,3 +816,23 @@ def test_an_interval_beyond_the_calibrated_steps_says_the_rows_date_puts_it_ther
     far = pd.DataFrame(index=pd.date_range("2015-06", periods=1, freq="MS"))
     with pytest.raises(ValueError, match=r"Row 0 is dated 36 step\(s\) after the end"):
         model.predict_interval(far)
+
+
+@pytest.mark.parametrize(
+    "fitted_freq, period_freq, steps",
+    [("B", "D", [0, 2, 5]), ("QS", "M", [0, 2]), ("ME", "M", [1, 3])],
+)
+def test_periods_that_skip_steps_of_a_grid_of_timestamps_are_placed_on_it(
+    fitted_freq, period_freq, steps
+):
+    # Counted in their own frequency, business days given as daily periods
+    # (and months of a quarterly grid) were refused once they skipped.
+    index = pd.date_range("2021-01-01", periods=30, freq=fitted_freq)
+    y = pd.Series(np.sin(np.arange(30) / 3), index=index)
+    model = tiny().fit(pd.DataFrame(index=index), y)
+    through = model.predict(np.empty((max(steps) + 1, 0)))
+    grid = model.predict_series(np.empty((max(steps) + 1, 0))).index
+    asked = grid[steps].to_period(period_freq)
+    np.testing.assert_array_equal(
+        model.predict(pd.DataFrame(index=asked)), through[steps]
+    )
