@@ -120,7 +120,8 @@ def fit_data_parallel(
         process keeps as histories; add them with ``update`` after the fit),
         or when a network of the ensemble drew (``max_series``) none of the
         series of some process: every process trains every network on its
-        own windows.
+        own windows. Also when ``sklstm.save`` refuses ``save_to`` (before
+        training) or the fitted model (after it; the model stays fitted).
     DataParallelFitError
         On every surviving process, when another one dies, is interrupted
         or stops answering for longer than the group's timeout (given to
@@ -160,8 +161,10 @@ def fit_data_parallel(
             fit_forecaster_share(estimator, X, y, groups, group_fit)
         else:
             _fit_regressor_share(estimator, X, y, groups, sample_weight, group_fit)
-        if save_to is not None and group_fit.rank == 0:
-            save(estimator, save_to)
+        if save_to is not None:
+            # A model save refuses (dates it cannot write) is refused on
+            # every process, not on rank 0 alone.
+            agreed(group_fit, lambda: group_fit.rank or save(estimator, save_to))
         group_fit.barrier()
     except RuntimeError as error:
         if not _is_group_failure(error):

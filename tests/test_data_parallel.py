@@ -861,3 +861,20 @@ def test_a_binary_file_object_as_save_target_takes_the_model(group_of_one):
         load(buffer).predict(X[:2], groups=["a", "a"]),
         model.predict(X[:2], groups=["a", "a"]),
     )
+
+
+def test_a_model_save_refuses_is_refused_on_every_process_saying_why(
+    group_of_one, tmp_path
+):
+    # Rank 0 raised save's refusal alone; the others waited, then reported
+    # that another process had failed.
+    days = pd.bdate_range("2021-01-04", periods=40, freq="C", holidays=["2021-01-15"])
+    y = pd.Series(np.sin(np.arange(40) / 3), index=days)
+    with pytest.raises(ValueError, match=r"On the process of rank 0: .*frequency"):
+        fit_data_parallel(
+            forecaster(n_networks=1),
+            pd.DataFrame(index=days),
+            y,
+            save_to=tmp_path / "model.zip",
+        )
+    assert not (tmp_path / "model.zip").exists()
