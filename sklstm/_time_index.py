@@ -124,7 +124,7 @@ class TimeGrid:
         ahead = ahead.astype(np.int64)
         if isinstance(self.origin, (pd.Timestamp, pd.Period)):
             unique, inverse = np.unique(ahead, return_inverse=True)
-            labels = [self.origin + int(k) * self.step for k in unique]
+            labels = [self._time_at(k) for k in unique]
             return pd.Index(labels)[inverse.ravel()]
         return pd.Index(self.origin + ahead * self.step)
 
@@ -178,7 +178,19 @@ class TimeGrid:
                 )
 
     def _time_at(self, offset: float):
-        return self.origin + int(offset) * self.step
+        origin, steps = self.origin, int(offset)
+        if (
+            isinstance(origin, pd.Timestamp)
+            and origin.tz is not None
+            and isinstance(self.step, pd.offsets.Day)
+        ):
+            # Days of local time, as date_range counts them: adding 24 hours
+            # would put every day after a change of daylight saving at 01:00.
+            local = origin.tz_localize(None) + steps * self.step
+            return local.tz_localize(
+                origin.tz, ambiguous=True, nonexistent="shift_forward"
+            )
+        return origin + steps * self.step
 
     def _offset_of(self, end, label) -> float:
         if isinstance(self.origin, pd.Timestamp):

@@ -836,3 +836,16 @@ def test_periods_that_skip_steps_of_a_grid_of_timestamps_are_placed_on_it(
     np.testing.assert_array_equal(
         model.predict(pd.DataFrame(index=asked)), through[steps]
     )
+
+
+def test_days_in_a_time_zone_go_on_at_local_midnight_across_daylight_saving():
+    # 24 hours were added per step: after the change every day fell at
+    # 01:00, and the next local days were refused as off the grid.
+    days = pd.date_range("2021-03-01", periods=20, freq="D", tz="Europe/Paris")
+    y = pd.Series(np.sin(np.arange(20) / 3) + 5, index=days)
+    model = tiny().fit(pd.DataFrame(index=days), y)
+    following = pd.date_range("2021-03-21", periods=10, freq="D", tz="Europe/Paris")
+    assert model.predict_series(np.empty((10, 0))).index.equals(following)
+    np.testing.assert_array_equal(
+        model.predict(pd.DataFrame(index=following)), model.predict(np.empty((10, 0)))
+    )
