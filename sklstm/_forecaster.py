@@ -1867,24 +1867,15 @@ def steps_of_dates(
         )
     # Element by element: Index.equals tells the same instants apart when
     # they are held in other units (datetime64[s] against [ns]).
-    if np.asarray(dates == expected).all():
+    if (
+        np.asarray(dates == expected).all()
+        and not _holding_several_steps(dates, grid, where, position).any()
+    ):
         return None
     first = grid.dates(where, 0 * position)
-    if isinstance(dates, pd.PeriodIndex) and not isinstance(first, pd.PeriodIndex):
-        # Periods of their own frequency, on a grid of timestamps: counted
-        # on the grid by the day they start at, or end at (month ends).
-        steps = np.maximum(
-            _steps_between(first, dates.to_timestamp(how="start"), grid.step),
-            _steps_between(first, dates.to_timestamp(how="end").normalize(), grid.step),
-        )
-    else:
+    steps = _steps_of_rows(dates, first, grid, where)
+    if not isinstance(dates, pd.PeriodIndex) or isinstance(first, pd.PeriodIndex):
         first = _as_periods_where_one_is(dates, first)[1]
-        steps = _steps_between(first, dates, grid.step)
-    # Each step found must be the row's own date: periods or timestamps of
-    # another frequency than the grid's would be counted in their own.
-    on_grid = steps >= 0
-    back = _as_periods_where_one_is(dates, grid.dates(where, np.maximum(steps, 0)))[1]
-    steps[on_grid & ~np.asarray(back == dates)] = -1
     wrong = np.flatnonzero(steps < 0)
     if len(wrong):
         row = int(wrong[0])
@@ -1916,6 +1907,40 @@ def steps_of_dates(
             "with the observations between."
         )
     return steps
+
+
+def _steps_of_rows(dates: pd.Index, first: pd.Index, grid, where) -> np.ndarray:
+    """:func:`_steps_between` each row's date and its series' ``first`` step
+    (as the grid holds it), -1 where the step found does not give back the
+    row's date: periods or timestamps of another frequency than the grid's,
+    counted in their own, or a period holding several steps."""
+    if isinstance(dates, pd.PeriodIndex) and not isinstance(first, pd.PeriodIndex):
+        # Periods on a grid of timestamps: placed by the day they start at,
+        # or end at (month ends).
+        steps = np.maximum(
+            _steps_between(first, dates.to_timestamp(how="start"), grid.step),
+            _steps_between(first, dates.to_timestamp(how="end").normalize(), grid.step),
+        )
+    else:
+        first = _as_periods_where_one_is(dates, first)[1]
+        steps = _steps_between(first, dates, grid.step)
+    back = _as_periods_where_one_is(dates, grid.dates(where, np.maximum(steps, 0)))[1]
+    steps[~np.asarray(back == dates)] = -1
+    steps[_holding_several_steps(dates, grid, where, steps)] = -1
+    return steps
+
+
+def _holding_several_steps(dates: pd.Index, grid, where, steps) -> np.ndarray:
+    """Which rows are periods that hold a step of the grid beside their own
+    (the one after or before it: a year of business days), and so name no
+    one step."""
+    if not isinstance(dates, pd.PeriodIndex):
+        return np.zeros(len(dates), dtype=bool)
+    holding = np.zeros(len(dates), dtype=bool)
+    for beside in (steps + 1, steps - 1):  # step -1 is the series' end
+        neighbour = _as_periods_where_one_is(dates, grid.dates(where, beside))[1]
+        holding |= np.asarray(neighbour == dates)
+    return holding
 
 
 def _steps_between(first: pd.Index, dates: pd.Index, step) -> np.ndarray:

@@ -759,8 +759,9 @@ def _business_day_model():
         pd.PeriodIndex(["2021-03-06", "2021-03-08"], freq="D"),  # a Saturday
         pd.PeriodIndex(["2021", "2022"], freq="Y"),
         pd.DatetimeIndex(["2021-03-02 12:00"]),
+        pd.PeriodIndex(["2021"], freq="Y"),
     ],
-    ids=["a-saturday", "years", "noon"],
+    ids=["a-saturday", "years", "noon", "one-year"],
 )
 def test_rows_of_another_frequency_than_the_grid_are_refused(asked):
     # Counted in their own frequency, they were forecast at other dates.
