@@ -1833,6 +1833,8 @@ def _on_the_grid_frequency(times: pd.DatetimeIndex, step) -> pd.DatetimeIndex:
         return times
     except TypeError:  # a step pandas does not take as a frequency
         return pd.DatetimeIndex(times, freq="infer") if len(times) >= 3 else times
+    except Exception:  # pytz: a local time the day skips, or holds twice
+        return times
 
 
 def steps_of_dates(
@@ -1876,16 +1878,7 @@ def steps_of_dates(
     steps = _steps_of_rows(dates, first, grid, where)
     if not isinstance(dates, pd.PeriodIndex) or isinstance(first, pd.PeriodIndex):
         first = _as_periods_where_one_is(dates, first)[1]
-    wrong = np.flatnonzero(steps < 0)
-    if len(wrong):
-        row = int(wrong[0])
-        raise ValueError(
-            f"Row {row} of {dated} is dated {dates[row]}, which is no step after "
-            f"the end of its series on the time grid: its first step to forecast "
-            f"is {first[row]}. Give {dated} dates on the grid after each "
-            "series' end, or first update the forecaster with the observations "
-            "up to them."
-        )
+    _refuse_rows_on_no_one_step(steps, dates, first, grid.step, dated)
     order = np.argsort(codes, kind="stable")
     within = codes[order][1:] == codes[order][:-1]
     backwards = np.flatnonzero(within & (np.diff(steps[order]) <= 0))
@@ -1915,19 +1908,72 @@ def _steps_of_rows(dates: pd.Index, first: pd.Index, grid, where) -> np.ndarray:
     row's date: periods or timestamps of another frequency than the grid's,
     counted in their own, or a period holding several steps."""
     if isinstance(dates, pd.PeriodIndex) and not isinstance(first, pd.PeriodIndex):
-        # Periods on a grid of timestamps: placed by the day they start at,
-        # or end at (month ends).
-        steps = np.maximum(
-            _steps_between(first, dates.to_timestamp(how="start"), grid.step),
-            _steps_between(first, dates.to_timestamp(how="end").normalize(), grid.step),
-        )
-    else:
-        first = _as_periods_where_one_is(dates, first)[1]
-        steps = _steps_between(first, dates, grid.step)
+        return _steps_inside_periods(first, dates, grid.step)
+    first = _as_periods_where_one_is(dates, first)[1]
+    steps = _steps_between(first, dates, grid.step)
     back = _as_periods_where_one_is(dates, grid.dates(where, np.maximum(steps, 0)))[1]
     steps[~np.asarray(back == dates)] = -1
-    steps[_holding_several_steps(dates, grid, where, steps)] = -1
     return steps
+
+
+def _refuse_rows_on_no_one_step(steps, dates, first, step, dated: str) -> None:
+    """Refuse the first row whose date is no step of the grid after its
+    series' end (``steps`` -1), or a period holding several (``SEVERAL_STEPS``)."""
+    wrong = np.flatnonzero(steps < 0)
+    if not len(wrong):
+        return
+    row = int(wrong[0])
+    if steps[row] == SEVERAL_STEPS:
+        every = getattr(step, "freqstr", step)
+        why = (
+            f"a period that holds several steps of the time grid (every {every}): "
+            "it names no one step to forecast"
+        )
+        wanted = "the dates of the steps, or periods of the grid's frequency"
+    else:
+        why = (
+            "which is no step after the end of its series on the time grid: its "
+            f"first step to forecast is {first[row]}"
+        )
+        wanted = (
+            "dates on the grid after each series' end, or first update the "
+            "forecaster with the observations up to them"
+        )
+    raise ValueError(
+        f"Row {row} of {dated} is dated {dates[row]}, {why}. Give {dated} {wanted}."
+    )
+
+
+#: What :func:`_steps_inside_periods` gives a period that holds several
+#: steps of the grid (a quarter of a monthly grid): it names no one step.
+SEVERAL_STEPS = -2
+
+
+def _steps_inside_periods(first: pd.Index, periods: pd.PeriodIndex, step) -> np.ndarray:
+    """The step of a grid of timestamps that lies inside each period, counted
+    from its series' ``first`` step; -1 where none does, ``SEVERAL_STEPS``
+    where more than one does."""
+    steps = np.full(len(periods), -1, dtype=np.int64)
+    for start in first.unique():
+        rows = np.flatnonzero(first == start)
+        last = periods[rows].max().end_time
+        if last < start:
+            continue
+        inside = _date_range(start, last, step).to_period(periods.freq).asi8
+        asked = periods[rows].asi8
+        left = np.searchsorted(inside, asked, side="left")
+        count = np.searchsorted(inside, asked, side="right") - left
+        steps[rows] = np.where(count == 1, left, np.where(count > 1, SEVERAL_STEPS, -1))
+    return steps
+
+
+def _date_range(start, end, step) -> pd.DatetimeIndex:
+    """``pd.date_range``, or none where a time zone has no such local time
+    (a day that starts at 01:00): its dates are then off the grid."""
+    try:
+        return pd.date_range(start, end, freq=step)
+    except Exception:  # pytz's NonExistentTimeError and AmbiguousTimeError
+        return pd.DatetimeIndex([], tz=getattr(start, "tz", None))
 
 
 def _holding_several_steps(dates: pd.Index, grid, where, steps) -> np.ndarray:
@@ -1960,8 +2006,8 @@ def _steps_between(first: pd.Index, dates: pd.Index, step) -> np.ndarray:
         last = dates[rows].max()
         if last < start:
             continue
-        span = pd.date_range(start, last, freq=step)
-        steps[rows] = span.get_indexer(dates[rows])
+        span = _date_range(start, last, step)
+        steps[rows] = span.get_indexer(dates[rows]) if len(span) else -1
     return steps
 
 

@@ -765,7 +765,8 @@ def _business_day_model():
 )
 def test_rows_of_another_frequency_than_the_grid_are_refused(asked):
     # Counted in their own frequency, they were forecast at other dates.
-    with pytest.raises(ValueError, match="which is no step after the end"):
+    message = "which is no step after the end|a period that holds several steps"
+    with pytest.raises(ValueError, match=message):
         _business_day_model().predict(pd.DataFrame(index=asked))
 
 
@@ -821,7 +822,13 @@ def test_an_interval_beyond_the_calibrated_steps_says_the_rows_date_puts_it_ther
 
 @pytest.mark.parametrize(
     "fitted_freq, period_freq, steps",
-    [("B", "D", [0, 2, 5]), ("QS", "M", [0, 2]), ("ME", "M", [1, 3])],
+    [
+        ("B", "D", [0, 2, 5]),
+        ("QS", "M", [0, 2]),
+        ("ME", "M", [1, 3]),
+        ("BME", "M", [0, 2]),  # a month's last business day, not its last day
+        ("W-SUN", "W-MON", [0, 3]),
+    ],
 )
 def test_periods_that_skip_steps_of_a_grid_of_timestamps_are_placed_on_it(
     fitted_freq, period_freq, steps
@@ -850,3 +857,15 @@ def test_days_in_a_time_zone_go_on_at_local_midnight_across_daylight_saving():
     np.testing.assert_array_equal(
         model.predict(pd.DataFrame(index=following)), model.predict(np.empty((10, 0)))
     )
+
+
+def test_a_period_holding_several_steps_is_refused_saying_so():
+    # The refusal said the quarter lay off the grid, though it holds the
+    # first step to forecast (and two more).
+    months = pd.date_range("2021-01-01", periods=30, freq="MS")
+    model = tiny().fit(
+        pd.DataFrame(index=months), pd.Series(np.sin(np.arange(30) / 3), months)
+    )
+    quarter = pd.PeriodIndex(["2023Q3"], freq="Q")
+    with pytest.raises(ValueError, match="a period that holds several steps"):
+        model.predict(pd.DataFrame(index=quarter))
