@@ -1908,7 +1908,8 @@ def _steps_of_rows(dates: pd.Index, first: pd.Index, grid, where) -> np.ndarray:
     row's date: periods or timestamps of another frequency than the grid's,
     counted in their own, or a period holding several steps."""
     if isinstance(dates, pd.PeriodIndex) and not isinstance(first, pd.PeriodIndex):
-        return _steps_inside_periods(first, dates, grid.step)
+        ends = grid.dates(where, np.full(len(where), -1))  # the series' ends
+        return _steps_inside_periods(ends, dates, grid.step)
     first = _as_periods_where_one_is(dates, first)[1]
     steps = _steps_between(first, dates, grid.step)
     back = _as_periods_where_one_is(dates, grid.dates(where, np.maximum(steps, 0)))[1]
@@ -1949,31 +1950,44 @@ def _refuse_rows_on_no_one_step(steps, dates, first, step, dated: str) -> None:
 SEVERAL_STEPS = -2
 
 
-def _steps_inside_periods(first: pd.Index, periods: pd.PeriodIndex, step) -> np.ndarray:
+def _steps_inside_periods(ends: pd.Index, periods: pd.PeriodIndex, step) -> np.ndarray:
     """The step of a grid of timestamps that lies inside each period, counted
-    from its series' ``first`` step; -1 where none does, ``SEVERAL_STEPS``
-    where more than one does."""
+    from the step after its series' end (``ends``); -1 where none does, or
+    only the end does, ``SEVERAL_STEPS`` where more than one does (the end
+    included: a quarter that holds the last month observed and the next)."""
     steps = np.full(len(periods), -1, dtype=np.int64)
-    for start in first.unique():
-        rows = np.flatnonzero(first == start)
+    for end in ends.unique():
+        rows = np.flatnonzero(ends == end)
         last = periods[rows].max().end_time
-        if last < start:
+        if last <= end:
             continue
-        inside = _date_range(start, last, step).to_period(periods.freq).asi8
+        inside = _date_range(end, last, step).to_period(periods.freq).asi8
         asked = periods[rows].asi8
         left = np.searchsorted(inside, asked, side="left")
         count = np.searchsorted(inside, asked, side="right") - left
-        steps[rows] = np.where(count == 1, left, np.where(count > 1, SEVERAL_STEPS, -1))
+        found = np.where((count == 1) & (left >= 1), left - 1, -1)
+        steps[rows] = np.where(count > 1, SEVERAL_STEPS, found)
     return steps
 
 
 def _date_range(start, end, step) -> pd.DatetimeIndex:
-    """``pd.date_range``, or none where a time zone has no such local time
-    (a day that starts at 01:00): its dates are then off the grid."""
+    """``pd.date_range``; where a time zone has no such local time (a day
+    that starts at 01:00, or twice), the local times the grid counts."""
     try:
         return pd.date_range(start, end, freq=step)
     except Exception:  # pytz's NonExistentTimeError and AmbiguousTimeError
-        return pd.DatetimeIndex([], tz=getattr(start, "tz", None))
+        pass
+    tz = getattr(start, "tz", None)
+    if tz is None:
+        return pd.DatetimeIndex([])
+    # Local times, as the grid counts days (:meth:`TimeGrid._time_at`).
+    local = pd.date_range(start.tz_localize(None), end.tz_localize(None), freq=step)
+    try:
+        return local.tz_localize(
+            tz, ambiguous=np.ones(len(local), dtype=bool), nonexistent="shift_forward"
+        )
+    except Exception:
+        return pd.DatetimeIndex([], tz=tz)
 
 
 def _holding_several_steps(dates: pd.Index, grid, where, steps) -> np.ndarray:

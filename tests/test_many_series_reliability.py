@@ -869,3 +869,27 @@ def test_a_period_holding_several_steps_is_refused_saying_so():
     quarter = pd.PeriodIndex(["2023Q3"], freq="Q")
     with pytest.raises(ValueError, match="a period that holds several steps"):
         model.predict(pd.DataFrame(index=quarter))
+
+
+def test_a_period_holding_the_last_step_observed_and_the_next_is_refused():
+    # The quarter of the last month observed and the next was taken as the
+    # next month alone.
+    months = pd.date_range("2019-01-01", "2021-08-01", freq="MS")
+    model = tiny().fit(
+        pd.DataFrame(index=months), pd.Series(np.sin(np.arange(32) / 3), months)
+    )
+    with pytest.raises(ValueError, match="a period that holds several steps"):
+        model.predict(pd.DataFrame(index=pd.PeriodIndex(["2021Q3"], freq="Q")))
+
+
+def test_rows_that_skip_a_day_a_time_zone_starts_at_one_are_placed_on_it():
+    # Daylight saving in Sao Paulo began at midnight on 2018-11-04: the day
+    # has no midnight, and every row skipping steps across it was refused.
+    days = pd.date_range("2018-10-10", periods=20, freq="D", tz="America/Sao_Paulo")
+    y = pd.Series(np.sin(np.arange(20) / 3) + 5, index=days)
+    model = tiny().fit(pd.DataFrame(index=days), y)
+    steps = model.predict_series(np.empty((8, 0))).index
+    through = model.predict(np.empty((8, 0)))
+    np.testing.assert_array_equal(
+        model.predict(pd.DataFrame(index=steps[[0, 5, 7]])), through[[0, 5, 7]]
+    )
