@@ -121,8 +121,11 @@ from sklstm._state import (
     with_default_params,
 )
 from sklstm._time_index import (
+    SEVERAL_STEPS,
     kind_of_dates,
     refuse_dates_of_another_kind,
+    steps_between,
+    steps_inside_periods,
     time_grid,
     time_index,
     with_missing_steps,
@@ -1903,15 +1906,16 @@ def steps_of_dates(
 
 
 def _steps_of_rows(dates: pd.Index, first: pd.Index, grid, where) -> np.ndarray:
-    """:func:`_steps_between` each row's date and its series' ``first`` step
-    (as the grid holds it), -1 where the step found does not give back the
-    row's date: periods or timestamps of another frequency than the grid's,
-    counted in their own, or a period holding several steps."""
+    """The steps (:func:`~sklstm._time_index.steps_between`) between each
+    row's date and its series' ``first`` step (as the grid holds it); -1
+    where the step found does not give back the row's date (periods or
+    timestamps of another frequency than the grid's, counted in their own),
+    ``SEVERAL_STEPS`` for a period holding several steps."""
     if isinstance(dates, pd.PeriodIndex) and not isinstance(first, pd.PeriodIndex):
         ends = grid.dates(where, np.full(len(where), -1))  # the series' ends
-        return _steps_inside_periods(ends, dates, grid.step)
+        return steps_inside_periods(ends, dates, grid.step)
     first = _as_periods_where_one_is(dates, first)[1]
-    steps = _steps_between(first, dates, grid.step)
+    steps = steps_between(first, dates, grid.step)
     back = _as_periods_where_one_is(dates, grid.dates(where, np.maximum(steps, 0)))[1]
     steps[~np.asarray(back == dates)] = -1
     return steps
@@ -1945,51 +1949,6 @@ def _refuse_rows_on_no_one_step(steps, dates, first, step, dated: str) -> None:
     )
 
 
-#: What :func:`_steps_inside_periods` gives a period that holds several
-#: steps of the grid (a quarter of a monthly grid): it names no one step.
-SEVERAL_STEPS = -2
-
-
-def _steps_inside_periods(ends: pd.Index, periods: pd.PeriodIndex, step) -> np.ndarray:
-    """The step of a grid of timestamps that lies inside each period, counted
-    from the step after its series' end (``ends``); -1 where none does, or
-    only the end does, ``SEVERAL_STEPS`` where more than one does (the end
-    included: a quarter that holds the last month observed and the next)."""
-    steps = np.full(len(periods), -1, dtype=np.int64)
-    for end in ends.unique():
-        rows = np.flatnonzero(ends == end)
-        last = periods[rows].max().end_time
-        if last <= end:
-            continue
-        inside = _date_range(end, last, step).to_period(periods.freq).asi8
-        asked = periods[rows].asi8
-        left = np.searchsorted(inside, asked, side="left")
-        count = np.searchsorted(inside, asked, side="right") - left
-        found = np.where((count == 1) & (left >= 1), left - 1, -1)
-        steps[rows] = np.where(count > 1, SEVERAL_STEPS, found)
-    return steps
-
-
-def _date_range(start, end, step) -> pd.DatetimeIndex:
-    """``pd.date_range``; where a time zone has no such local time (a day
-    that starts at 01:00, or twice), the local times the grid counts."""
-    try:
-        return pd.date_range(start, end, freq=step)
-    except Exception:  # pytz's NonExistentTimeError and AmbiguousTimeError
-        pass
-    tz = getattr(start, "tz", None)
-    if tz is None:
-        return pd.DatetimeIndex([])
-    # Local times, as the grid counts days (:meth:`TimeGrid._time_at`).
-    local = pd.date_range(start.tz_localize(None), end.tz_localize(None), freq=step)
-    try:
-        return local.tz_localize(
-            tz, ambiguous=np.ones(len(local), dtype=bool), nonexistent="shift_forward"
-        )
-    except Exception:
-        return pd.DatetimeIndex([], tz=tz)
-
-
 def _holding_several_steps(dates: pd.Index, grid, where, steps) -> np.ndarray:
     """Which rows are periods that hold a step of the grid beside their own
     (the one after or before it: a year of business days), and so name no
@@ -2001,28 +1960,6 @@ def _holding_several_steps(dates: pd.Index, grid, where, steps) -> np.ndarray:
         neighbour = _as_periods_where_one_is(dates, grid.dates(where, beside))[1]
         holding |= np.asarray(neighbour == dates)
     return holding
-
-
-def _steps_between(first: pd.Index, dates: pd.Index, step) -> np.ndarray:
-    """How many steps of the grid each of ``dates`` lies after ``first``
-    (the same row's); -1 where it lies before, or off the grid."""
-    steps = np.full(len(dates), -1, dtype=np.int64)
-    if isinstance(dates, pd.PeriodIndex) or not isinstance(dates, pd.DatetimeIndex):
-        if isinstance(dates, pd.PeriodIndex):
-            apart, size = dates.asi8 - first.asi8, getattr(step, "n", 1)
-        else:  # integer times
-            apart, size = np.asarray(dates) - np.asarray(first), int(step)
-        on_grid = (apart >= 0) & (apart % size == 0)
-        steps[on_grid] = apart[on_grid] // size
-        return steps
-    for start in first.unique():
-        rows = np.flatnonzero(first == start)
-        last = dates[rows].max()
-        if last < start:
-            continue
-        span = _date_range(start, last, step)
-        steps[rows] = span.get_indexer(dates[rows]) if len(span) else -1
-    return steps
 
 
 def _as_periods_where_one_is(dates: pd.Index, expected: pd.Index):

@@ -186,10 +186,8 @@ class TimeGrid:
         ):
             # Days of local time, as date_range counts them: adding 24 hours
             # would put every day after a change of daylight saving at 01:00.
-            local = origin.tz_localize(None) + steps * self.step
-            return local.tz_localize(
-                origin.tz, ambiguous=True, nonexistent="shift_forward"
-            )
+            local = pd.DatetimeIndex([origin.tz_localize(None) + steps * self.step])
+            return _in_local_time(local, origin.tz)[0]
         return origin + steps * self.step
 
     def _offset_of(self, end, label) -> float:
@@ -215,6 +213,79 @@ class TimeGrid:
                 f"grid of the other series (every {self.step} from {self.origin})."
             )
         return float(distance // self.step)
+
+
+#: What :func:`steps_inside_periods` gives a period that holds several
+#: steps of the grid (a quarter of a monthly grid): it names no one step.
+SEVERAL_STEPS = -2
+
+
+def steps_inside_periods(ends: pd.Index, periods: pd.PeriodIndex, step) -> np.ndarray:
+    """The step of a grid of timestamps that lies inside each period, counted
+    from the step after its series' end (``ends``); -1 where none does, or
+    only the end does, ``SEVERAL_STEPS`` where more than one does (the end
+    included: a quarter that holds the last month observed and the next)."""
+    steps = np.full(len(periods), -1, dtype=np.int64)
+    for end in ends.unique():
+        rows = np.flatnonzero(ends == end)
+        last = periods[rows].max().end_time
+        if last <= end:
+            continue
+        inside = local_date_range(end, last, step).to_period(periods.freq).asi8
+        asked = periods[rows].asi8
+        left = np.searchsorted(inside, asked, side="left")
+        count = np.searchsorted(inside, asked, side="right") - left
+        found = np.where((count == 1) & (left >= 1), left - 1, -1)
+        steps[rows] = np.where(count > 1, SEVERAL_STEPS, found)
+    return steps
+
+
+def local_date_range(start, end, step) -> pd.DatetimeIndex:
+    """``pd.date_range``; where a time zone has no such local time (a day
+    that starts at 01:00, or twice), the local times the grid counts."""
+    try:
+        return pd.date_range(start, end, freq=step)
+    except Exception:  # pytz's NonExistentTimeError and AmbiguousTimeError
+        pass
+    tz = getattr(start, "tz", None)
+    if tz is None:
+        return pd.DatetimeIndex([])
+    local = pd.date_range(start.tz_localize(None), end.tz_localize(None), freq=step)
+    try:
+        return _in_local_time(local, tz)
+    except Exception:
+        return pd.DatetimeIndex([], tz=tz)
+
+
+def _in_local_time(local: pd.DatetimeIndex, tz) -> pd.DatetimeIndex:
+    """Wall-clock times in the time zone ``tz``, as the grid counts days: a
+    time the day skips moves on to the next that exists (01:00 on a day
+    that starts then), a time it holds twice is the first."""
+    return local.tz_localize(
+        tz, ambiguous=np.ones(len(local), dtype=bool), nonexistent="shift_forward"
+    )
+
+
+def steps_between(first: pd.Index, dates: pd.Index, step) -> np.ndarray:
+    """How many steps of the grid each of ``dates`` lies after ``first``
+    (the same row's); -1 where it lies before, or off the grid."""
+    steps = np.full(len(dates), -1, dtype=np.int64)
+    if isinstance(dates, pd.PeriodIndex) or not isinstance(dates, pd.DatetimeIndex):
+        if isinstance(dates, pd.PeriodIndex):
+            apart, size = dates.asi8 - first.asi8, getattr(step, "n", 1)
+        else:  # integer times
+            apart, size = np.asarray(dates) - np.asarray(first), int(step)
+        on_grid = (apart >= 0) & (apart % size == 0)
+        steps[on_grid] = apart[on_grid] // size
+        return steps
+    for start in first.unique():
+        rows = np.flatnonzero(first == start)
+        last = dates[rows].max()
+        if last < start:
+            continue
+        span = local_date_range(start, last, step)
+        steps[rows] = span.get_indexer(dates[rows]) if len(span) else -1
+    return steps
 
 
 def _series_bounds(index: pd.Index, panel: Panel) -> tuple[list, list]:
