@@ -1872,12 +1872,12 @@ def steps_of_dates(
         )
     # Element by element: Index.equals tells the same instants apart when
     # they are held in other units (datetime64[s] against [ns]).
-    if (
-        np.asarray(dates == expected).all()
-        and not _holding_several_steps(dates, grid, where, position).any()
-    ):
-        return None
     first = grid.dates(where, 0 * position)
+    # Periods on a grid of timestamps are always placed one by one: a period
+    # equal to its step may hold the steps beside it too (a quarter).
+    placed = isinstance(dates, pd.PeriodIndex) and not isinstance(first, pd.PeriodIndex)
+    if not placed and np.asarray(dates == expected).all():
+        return None
     steps = _steps_of_rows(dates, first, grid, where)
     if not isinstance(dates, pd.PeriodIndex) or isinstance(first, pd.PeriodIndex):
         first = _as_periods_where_one_is(dates, first)[1]
@@ -1902,7 +1902,7 @@ def steps_of_dates(
             f"its own. Give {dated} those rows, or first update the forecaster "
             "with the observations between."
         )
-    return steps
+    return None if (steps == position).all() else steps
 
 
 def _steps_of_rows(dates: pd.Index, first: pd.Index, grid, where) -> np.ndarray:
@@ -1947,19 +1947,6 @@ def _refuse_rows_on_no_one_step(steps, dates, first, step, dated: str) -> None:
     raise ValueError(
         f"Row {row} of {dated} is dated {dates[row]}, {why}. Give {dated} {wanted}."
     )
-
-
-def _holding_several_steps(dates: pd.Index, grid, where, steps) -> np.ndarray:
-    """Which rows are periods that hold a step of the grid beside their own
-    (the one after or before it: a year of business days), and so name no
-    one step."""
-    if not isinstance(dates, pd.PeriodIndex):
-        return np.zeros(len(dates), dtype=bool)
-    holding = np.zeros(len(dates), dtype=bool)
-    for beside in (steps + 1, steps - 1):  # step -1 is the series' end
-        neighbour = _as_periods_where_one_is(dates, grid.dates(where, beside))[1]
-        holding |= np.asarray(neighbour == dates)
-    return holding
 
 
 def _as_periods_where_one_is(dates: pd.Index, expected: pd.Index):
