@@ -177,10 +177,11 @@ def save(estimator: BaseEstimator, path: str | os.PathLike) -> None:
     weights_name, payload = _pack(arrays)
     document["weights"] = weights_name
     text = json.dumps(document, indent=1, allow_nan=True)
-    if len(text.encode()) > MAX_DOCUMENT_BYTES:
+    size = len(text.encode())
+    if size > MAX_DOCUMENT_BYTES:
         raise ValueError(
             f"sklstm.save refuses this {type(estimator).__name__}: its {DOCUMENT} "
-            f"(parameters, series labels) would take {len(text.encode())} bytes, "
+            f"(parameters, series labels) would take {size} bytes, "
             f"more than the {MAX_DOCUMENT_BYTES} load reads. Give the series "
             "shorter labels (for example integer ids, with a table of names "
             "beside the model), or use pickle or joblib."

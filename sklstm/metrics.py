@@ -19,7 +19,6 @@ from sklearn.utils.metadata_routing import MetadataRequest
 
 from sklstm._long_format import (
     check_time_order,
-    from_long_format,
     is_long_format,
     long_format_series,
     time_level,
@@ -348,15 +347,14 @@ def _with_skipped_steps_missing(y_train, train_groups):
         return y_train, train_groups
     if y_train.index.nlevels != 2:
         return y_train, train_groups
-    if train_groups is not None:  # they name the series, the index the times
-        times = pd.Series(y_train.to_numpy(), index=time_level(y_train.index))
-        empty = np.empty((len(times), 0))
-        _, y, groups = with_missing_steps(empty, times, train_groups, integer_time=True)
-        return y, groups
-    _, y, series = from_long_format(None, y_train, None)
+    # train_groups, when given, name the series; the index's last level the times.
+    series = y_train.index.get_level_values(0) if train_groups is None else train_groups
+    times = pd.Series(y_train.to_numpy(), index=time_level(y_train.index))
     _, y, series = with_missing_steps(
-        np.empty((len(y), 0)), y, series, integer_time=True
+        np.empty((len(times), 0)), times, np.asarray(series), integer_time=True
     )
+    if train_groups is not None:
+        return y, series
     index = pd.MultiIndex.from_arrays([series, y.index], names=y_train.index.names)
     return pd.Series(y.to_numpy(), index=index), None
 
