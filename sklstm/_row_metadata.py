@@ -112,13 +112,14 @@ def label_array(groups) -> np.ndarray:
     ``[True, 1]`` two of the series 1, and NaN among strings the series
     ``'nan'``. Such a list is held as objects, so that its labels stay
     apart (and a missing one missing); so is a list of tuples, one label
-    each, and a MultiIndex, whose rows are tuples of keys.
+    each, a MultiIndex, whose rows are tuples of keys, and a list of
+    strings, which NumPy would hold at the width of the longest.
 
     Examples
     --------
     >>> from sklstm._row_metadata import label_array
     >>> label_array([1, "1"]).tolist(), label_array(["a", "b"]).dtype.kind
-    ([1, '1'], 'U')
+    ([1, '1'], 'O')
     """
     if isinstance(groups, pd.MultiIndex):  # each row's keys, as one tuple
         return groups.to_flat_index().to_numpy()
@@ -133,6 +134,13 @@ def label_array(groups) -> np.ndarray:
         # Also tuples (keys of several levels) and NaN among strings, which
         # NumPy would make a 2-D array and the string 'nan'.
         return pd.Index(list(groups), dtype=object, tupleize_cols=False).to_numpy()
+    if (
+        isinstance(groups, (list, tuple))
+        and pd.api.types.infer_dtype(groups, skipna=False) == "string"
+    ):
+        # As objects, as a column of strings is: NumPy would give every row
+        # the width of the longest label (one long label, gigabytes).
+        return np.asarray(groups, dtype=object)
     return np.asarray(groups)
 
 

@@ -348,6 +348,11 @@ class Labels(Field):
                     "the 64-bit signed range"
                 )
             return np.asarray(value, dtype=np.uint64)
+        if value and isinstance(value[0], str):
+            # Held as objects, as fit holds a column of strings: NumPy's own
+            # strings all take the width of the longest, so one long label
+            # among many short ones would build far more than the file holds.
+            return np.asarray(value, dtype=object)
         return np.asarray(value)
 
 
