@@ -192,10 +192,14 @@ class TimeGrid:
 
     def _offset_of(self, end, label) -> float:
         if isinstance(self.origin, pd.Timestamp):
-            span = pd.date_range(
-                min(self.origin, end), max(self.origin, end), freq=self.step
+            span = local_date_range(
+                min(self.origin, end), max(self.origin, end), self.step
             )
-            if span[0] != min(self.origin, end) or span[-1] != max(self.origin, end):
+            if (
+                not len(span)
+                or span[0] != min(self.origin, end)
+                or span[-1] != max(self.origin, end)
+            ):
                 raise ValueError(
                     f"The series {python_scalar(label)!r} ends at {end}, which is "
                     "not on the "
@@ -240,17 +244,22 @@ def steps_inside_periods(ends: pd.Index, periods: pd.PeriodIndex, step) -> np.nd
     return steps
 
 
-def local_date_range(start, end, step) -> pd.DatetimeIndex:
+def local_date_range(start, end, step, *, periods=None) -> pd.DatetimeIndex:
     """``pd.date_range``; where a time zone has no such local time (a day
     that starts at 01:00, or twice), the local times the grid counts."""
     try:
-        return pd.date_range(start, end, freq=step)
+        return pd.date_range(start, end, periods=periods, freq=step)
     except Exception:  # pytz's NonExistentTimeError and AmbiguousTimeError
         pass
     tz = getattr(start, "tz", None)
     if tz is None:
         return pd.DatetimeIndex([])
-    local = pd.date_range(start.tz_localize(None), end.tz_localize(None), freq=step)
+    local = pd.date_range(
+        start.tz_localize(None),
+        None if end is None else end.tz_localize(None),
+        periods=periods,
+        freq=step,
+    )
     try:
         return _in_local_time(local, tz)
     except Exception:
@@ -312,7 +321,7 @@ def _check_regular(index: pd.Index, panel: Panel, step) -> None:
         if isinstance(index, pd.PeriodIndex):
             expected = pd.period_range(dates[0], periods=length, freq=index.freq)
         elif isinstance(index, pd.DatetimeIndex):
-            expected = pd.date_range(dates[0], periods=length, freq=step)
+            expected = local_date_range(dates[0], None, step, periods=length)
         else:  # integer steps, continued by update
             expected = pd.Index(dates[0] + step * np.arange(length))
         if not dates.equals(expected):
@@ -728,7 +737,7 @@ def _shared_grid(index: pd.Index, step):
 def _grid_between(first, last, step, index: pd.Index) -> pd.Index:
     if isinstance(index, pd.PeriodIndex):
         return pd.period_range(first, last, freq=index.freq)
-    return pd.date_range(first, last, freq=step)
+    return local_date_range(first, last, step)
 
 
 def _gapped_step(index: pd.DatetimeIndex, panel: Panel):
@@ -788,7 +797,7 @@ def _grid_size(series: list, step) -> int | None:
     in all; None if a date is not on its series' grid."""
     size = 0
     for dates in series:
-        grid = pd.date_range(dates[0], dates[-1], freq=step)
+        grid = local_date_range(dates[0], dates[-1], step)
         if (grid.get_indexer(dates) < 0).any():
             return None
         size += len(grid)

@@ -18,6 +18,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from sklstm._intervals import check_coverage, check_quantile_levels
+from sklstm._time_index import local_date_range
 from sklstm.inspection import _inner_regressor
 
 if TYPE_CHECKING:  # pragma: no cover - for type hints only
@@ -339,7 +340,8 @@ def _steps_after(places: pd.Index | None, n_steps: int) -> np.ndarray:
                 "after it. Pass the forecast as a pandas Series on its dates "
                 "(LSTMForecaster.predict_series), or the history as an array."
             )
-        return pd.date_range(places[-1], periods=n_steps + 1, freq=freq)[1:].to_numpy()
+        steps = local_date_range(places[-1], None, freq, periods=n_steps + 1)
+        return steps[1:].to_numpy()
     if pd.api.types.is_integer_dtype(places):
         # The forecaster's step: the greatest common divisor of the steps,
         # so a time missing before the end does not double it.

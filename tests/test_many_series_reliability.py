@@ -893,3 +893,34 @@ def test_rows_that_skip_a_day_a_time_zone_starts_at_one_are_placed_on_it():
     np.testing.assert_array_equal(
         model.predict(pd.DataFrame(index=steps[[0, 5, 7]])), through[[0, 5, 7]]
     )
+
+
+def test_daily_data_across_a_day_a_time_zone_starts_at_one_fits_and_updates():
+    # Havana's clocks went forward at midnight on 2022-03-13: that day starts
+    # at 01:00. fit on days spanning it, and update across it, failed inside
+    # pytz ("NonExistentTimeError"), and a missing day there was no help.
+    days = pd.date_range(
+        "2022-03-01",
+        periods=30,
+        freq="D",
+        tz="America/Havana",
+        nonexistent="shift_forward",
+    )
+    y = pd.Series(np.sin(np.arange(30) / 3) + 5, index=days)
+    naive_days = days.tz_localize(None).normalize()
+    expected = tiny().fit(pd.DataFrame(index=naive_days), y.set_axis(naive_days))
+    fitted = tiny().fit(pd.DataFrame(index=days), y)
+    np.testing.assert_array_equal(
+        fitted.predict(np.empty((3, 0))), expected.predict(np.empty((3, 0)))
+    )
+    with_hole = tiny().fit(pd.DataFrame(index=days.delete(12)), y.drop(days[12]))
+    held_as_nan = tiny().fit(pd.DataFrame(index=days), y.where(days != days[12]))
+    np.testing.assert_array_equal(
+        with_hole.predict(np.empty((3, 0))), held_as_nan.predict(np.empty((3, 0)))
+    )
+    updated = tiny().fit(pd.DataFrame(index=days[:10]), y[:10])
+    updated.update(pd.DataFrame(index=days[10:]), y[10:])
+    assert updated.predict_series(np.empty((2, 0))).index.tolist() == [
+        pd.Timestamp("2022-03-31", tz="America/Havana"),
+        pd.Timestamp("2022-04-01", tz="America/Havana"),
+    ]
