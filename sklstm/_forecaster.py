@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from collections.abc import Callable
 from numbers import Integral, Real
 from typing import ClassVar, NamedTuple
 
@@ -1002,13 +1003,19 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         fitted = self._fitted()
         residuals = fitted.calibration_residuals("predict_interval")
         check_coverage(coverage)
-        _, scaled, to_y, rows = fitted.forecast(fitted.covariates(X), groups, dates)
-        ahead = rows.after_observed
-        pools = CalibrationPools(residuals, fitted.by_rule, int(ahead.max()) + 1)
-        with fitted.explaining_missing_ends(rows):
-            half_widths = pools.half_widths(coverage)
-        half_width = half_widths[
-            rows.by_rule.astype(np.intp), ahead
+        calibrated_widths = []
+
+        def calibrate(rows: ForecastRows) -> None:
+            ahead = int(rows.after_observed.max()) + 1
+            pools = CalibrationPools(residuals, fitted.by_rule, ahead)
+            with fitted.explaining_missing_ends(rows):
+                calibrated_widths.append(pools.half_widths(coverage))
+
+        _, scaled, to_y, rows = fitted.forecast(
+            fitted.covariates(X), groups, dates, before_rollout=calibrate
+        )
+        half_width = calibrated_widths[0][
+            rows.by_rule.astype(np.intp), rows.after_observed
         ] * fitted.state.interval_scale_of(rows.series)
         return np.column_stack([to_y(scaled - half_width), to_y(scaled + half_width)])
 
@@ -1074,15 +1081,24 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         X, _, groups = from_long_format(X, None, groups)
         fitted = self._fitted()
         residuals = fitted.calibration_residuals("predict_quantiles")
-        _, scaled, to_y, rows = fitted.forecast(fitted.covariates(X), groups, dates)
-        with fitted.explaining_missing_ends(rows):
-            offsets = quantile_offsets(
-                residuals,
-                levels,
-                rows.after_observed,
-                by_rule=fitted.by_rule,
-                rows_by_rule=rows.by_rule,
-            )
+        calibrated_offsets = []
+
+        def calibrate(rows: ForecastRows) -> None:
+            with fitted.explaining_missing_ends(rows):
+                calibrated_offsets.append(
+                    quantile_offsets(
+                        residuals,
+                        levels,
+                        rows.after_observed,
+                        by_rule=fitted.by_rule,
+                        rows_by_rule=rows.by_rule,
+                    )
+                )
+
+        _, scaled, to_y, rows = fitted.forecast(
+            fitted.covariates(X), groups, dates, before_rollout=calibrate
+        )
+        offsets = calibrated_offsets[0]
         offsets *= fitted.state.interval_scale_of(rows.series)[:, None]
         return np.column_stack([to_y(scaled + offset) for offset in offsets.T])
 
@@ -2072,7 +2088,12 @@ class _Fitted:
         return X
 
     def forecast(
-        self, X: np.ndarray, groups, dates: pd.Index | None = None, dated: str = "X"
+        self,
+        X: np.ndarray,
+        groups,
+        dates: pd.Index | None = None,
+        dated: str = "X",
+        before_rollout: Callable[[ForecastRows], None] | None = None,
     ):
         """Forecast each series' rows of X from the end of its history.
 
@@ -2082,7 +2103,9 @@ class _Fitted:
         dates X's rows were given (:func:`future_dates`), place each row on
         the fitted time grid after its series' end (:func:`steps_of_dates`;
         ``dated`` names where they came from). What is
-        known of each row comes as :class:`ForecastRows`.
+        known of each row comes as :class:`ForecastRows`, which
+        ``before_rollout`` sees before any step is forecast (so that an
+        interval too far ahead is refused at once, not after the rollout).
         """
         state = self.state
         panel = state.panel(groups, len(X))
@@ -2108,6 +2131,13 @@ class _Fitted:
         history = state.scaled_history(where)
         missing = state.recent_missing(where)
         unmoved = state.transform.unmoved_steps(where)
+        row_series = where[panel.codes]
+        n_covariates = self.estimator.n_features_in_
+        by_rule = forecast_by_rule(history, n_covariates, missing, unmoved)
+        unseen = state.missing_at_end(where)[panel.codes]
+        rows = ForecastRows(row_series, steps, by_rule[panel.codes], steps + unseen)
+        if before_rollout is not None:
+            before_rollout(rows)
         forecasts = forecast_from_ends(
             ensemble_predictor(self.members),
             rollout,
@@ -2120,13 +2150,8 @@ class _Fitted:
             self.shrinkage,
         )
         scaled = forecasts[panel.codes, steps]
-        row_series = where[panel.codes]
-        n_covariates = self.estimator.n_features_in_
-        by_rule = forecast_by_rule(history, n_covariates, missing, unmoved)
 
         def to_y(values: np.ndarray) -> np.ndarray:
             return state.transform.inverse_transform(values, row_series, steps)
 
-        unseen = state.missing_at_end(where)[panel.codes]
-        rows = ForecastRows(row_series, steps, by_rule[panel.codes], steps + unseen)
         return to_y(scaled), scaled, to_y, rows

@@ -820,6 +820,30 @@ def test_an_interval_beyond_the_calibrated_steps_says_the_rows_date_puts_it_ther
         model.predict_interval(far)
 
 
+@pytest.mark.parametrize("method", ["predict_interval", "predict_quantiles"])
+def test_a_row_dated_beyond_the_calibrated_steps_is_refused_before_any_forecast(
+    method, monkeypatch
+):
+    # A year typed wrong on hourly data put a row 87 600 steps ahead: the
+    # interval was refused only after the rollout to it (36 s).
+    X, y, _ = panel(["a"])
+    model = tiny(validation_fraction=0.5).fit(X, y)
+    rollouts = []
+    forecast = sklstm._forecaster.forecast_from_ends
+    monkeypatch.setattr(
+        sklstm._forecaster,
+        "forecast_from_ends",
+        lambda *args, **kwargs: rollouts.append(args[4]) or forecast(*args, **kwargs),
+    )
+    far = pd.DataFrame(index=pd.date_range("2215-06", periods=1, freq="MS"))
+    with pytest.raises(ValueError, match=r"Row 0 is dated 2436 step\(s\) after"):
+        getattr(model, method)(far)
+    assert rollouts == []
+    near = pd.DataFrame(index=pd.date_range("2012-07", periods=2, freq="MS"))
+    bounds = getattr(model, method)(near)
+    assert len(rollouts) == 1 and bounds.shape[0] == 2
+
+
 @pytest.mark.parametrize(
     "fitted_freq, period_freq, steps",
     [
