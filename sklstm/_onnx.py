@@ -75,6 +75,16 @@ class _Standardised(nn.Module):
     def unstandardise(self, output: torch.Tensor) -> torch.Tensor:
         return output.to(self.dtype) * self.y_scale + self.y_mean
 
+    def run_network(self, windows: torch.Tensor) -> torch.Tensor:
+        """The network's output for ``windows``, any number of them.
+
+        onnxruntime's LSTM kernel aborts the whole process on a batch of
+        none (an empty request would take a server down), so one window of
+        zeros rides along and is dropped from the output.
+        """
+        spare = windows.new_zeros((1, windows.shape[1], windows.shape[2]))
+        return self.network(torch.cat([windows, spare]))[:-1]
+
 
 class _RowsGraph(_Standardised):
     """(n_rows, n_features) -> predictions, with the padding rule."""
@@ -92,7 +102,7 @@ class _RowsGraph(_Standardised):
         positions = torch.arange(X.shape[0], dtype=torch.int64).unsqueeze(1)
         indices = torch.clamp(positions + self.offsets, min=0)
         windows = rows[indices]
-        y = self.unstandardise(self.network(windows))
+        y = self.unstandardise(self.run_network(windows))
         return y.reshape(-1) if self.flat else y
 
 
@@ -104,7 +114,7 @@ class _SequencesGraph(_Standardised):
         self.flat = flat
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        y = self.unstandardise(self.network(self.standardise(X)))
+        y = self.unstandardise(self.run_network(self.standardise(X)))
         return y.reshape(-1) if self.flat else y
 
 
@@ -127,7 +137,7 @@ class _ForecastGraph(_Standardised):
             covariates = X[:, self.covariate_steps, :]
             parts.append(covariates.reshape(X.shape[0], self.lookback, -1))
         windows = self.standardise(torch.cat(parts, dim=2))
-        forecast = self.unstandardise(self.network(windows))
+        forecast = self.unstandardise(self.run_network(windows))
         if self.change:
             forecast = forecast + y[:, -1:]
         if X is None and self.lookback > 1:

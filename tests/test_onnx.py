@@ -1,5 +1,6 @@
 """sklstm.to_onnx: onnxruntime predicts what predict predicts, on the same rows."""
 
+import subprocess
 import sys
 from functools import partial
 
@@ -442,3 +443,40 @@ def test_a_flat_history_is_forecast_flat_as_predict_forecasts_it():
         values.append(float(forecast[0, 0]))
     np.testing.assert_array_equal(values[6:], forecaster.predict(X[80:83]))
     np.testing.assert_array_equal(values[6:], [2.0, 2.0, 2.0])
+
+
+_RUN_EMPTY = """
+import sys
+import numpy as np, onnxruntime
+session = onnxruntime.InferenceSession(sys.argv[1])
+inputs = {
+    given.name: np.empty((0, *[d for d in given.shape[1:]]), dtype=np.float64)
+    for given in session.get_inputs()
+}
+print(session.run(None, inputs)[0].shape)
+"""
+
+
+@pytest.mark.parametrize("input_kind", ["rows", "sequences", "forecaster"])
+def test_an_empty_batch_gets_an_empty_answer_not_an_aborted_process(
+    input_kind, tmp_path
+):
+    # onnxruntime's LSTM kernel aborted the process on a batch of none
+    # ("terminate called without an active exception"): an empty request
+    # took down the server running the graph.
+    if input_kind == "forecaster":
+        model = LSTMForecaster(lookback=3, hidden_size=3, max_iter=2, random_state=0)
+        model.fit(np.empty((40, 0)), np.sin(np.arange(40.0)))
+        payload, expected = to_onnx(model), "(0, 1)"
+    else:
+        model = tiny(lookback=3).fit(ROWS, TARGET)
+        payload = to_onnx(model, input_kind=input_kind)
+        expected = "(0,)"
+    (tmp_path / "model.onnx").write_bytes(payload)
+    ran = subprocess.run(
+        [sys.executable, "-c", _RUN_EMPTY, str(tmp_path / "model.onnx")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (ran.returncode, ran.stdout.strip()) == (0, expected), ran.stderr
