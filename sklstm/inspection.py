@@ -170,7 +170,8 @@ def lstm_reference(
     inputs : ndarray of shape (n_samples, steps, input_size)
         The sequences, each started from zero states.
     up_to_layer : int, default=None
-        The last layer to compute (all layers when None).
+        The last layer to compute (all layers when None); negative counts
+        from the top, as ``layer`` in :func:`gate_activations` does.
 
     Returns
     -------
@@ -189,12 +190,31 @@ def lstm_reference(
     >>> len(layers), len(layers[0]), layers[1][1]["hidden"].shape
     (2, 2, (5, 4, 3))
     """
+    if not isinstance(rnn, nn.LSTM):
+        raise TypeError(
+            f"lstm_reference runs the equations of torch.nn.LSTM; got "
+            f"{type(rnn).__name__}, whose cells differ."
+        )
     if not rnn.batch_first or rnn.proj_size:
         raise ValueError("lstm_reference needs a batch-first LSTM without proj_size.")
     last = rnn.num_layers - 1 if up_to_layer is None else up_to_layer
+    if isinstance(last, bool) or not isinstance(last, Integral):
+        raise TypeError(f"up_to_layer must be an int or None; got {up_to_layer!r}.")
+    if not -rnn.num_layers <= last < rnn.num_layers:
+        raise ValueError(
+            f"up_to_layer={up_to_layer} is not a layer of this LSTM of "
+            f"{rnn.num_layers} layer(s): use 0 to {rnn.num_layers - 1}, or -1 "
+            "for the top one."
+        )
+    last %= rnn.num_layers
     suffixes = ["", "_reverse"] if rnn.bidirectional else [""]
     layers = []
     sequence = np.asarray(inputs, dtype=np.float64)
+    if sequence.ndim != 3 or sequence.shape[2] != rnn.input_size:
+        raise ValueError(
+            "lstm_reference expects inputs of shape (n_samples, steps, "
+            f"{rnn.input_size}) for this LSTM; got shape {sequence.shape}."
+        )
     for k in range(last + 1):
         directions = [
             _run_direction(rnn, sequence, k, suffix, reverse=suffix == "_reverse")
@@ -237,16 +257,25 @@ def _sigmoid(values: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * values))
 
 
-def _inner_regressor(estimator: BaseEstimator) -> BaseEstimator:
-    """The fitted estimator that owns the network (a forecaster's inner model)."""
+def _inner_regressor(
+    estimator: BaseEstimator, caller: str = "gate_activations"
+) -> BaseEstimator:
+    """The fitted estimator that owns the network (a forecaster's inner
+    model); ``caller`` names the function that asks, for its refusal."""
     inner = getattr(estimator, "regressor_", None)
     if inner is not None and hasattr(inner, "network_"):
         return inner
     check_is_fitted(estimator)
     if not hasattr(estimator, "network_"):
+        searched = getattr(estimator, "best_estimator_", None)
+        advice = (
+            " Pass its best_estimator_ (refit=True keeps one)."
+            if searched is not None
+            else ""
+        )
         raise TypeError(
-            "gate_activations explains the LSTM of a fitted LSTMRegressor or "
+            f"{caller} reads the network of a fitted LSTMRegressor or "
             f"LSTMForecaster, or of a Pipeline ending in one; got "
-            f"{type(estimator).__name__}."
+            f"{type(estimator).__name__}.{advice}"
         )
     return estimator

@@ -18,6 +18,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from sklstm._intervals import check_coverage, check_quantile_levels
+from sklstm._pipeline import final_estimator
 from sklstm._time_index import local_date_range
 from sklstm.inspection import _inner_regressor
 
@@ -37,7 +38,7 @@ def plot_loss_curve(estimator: BaseEstimator, *, ax: Axes | None = None) -> Axes
     Parameters
     ----------
     estimator : LSTMRegressor or LSTMForecaster
-        A fitted estimator.
+        A fitted estimator, or a fitted Pipeline ending in one.
     ax : matplotlib.axes.Axes, default=None
         Where to draw; a new figure when None.
 
@@ -57,7 +58,7 @@ def plot_loss_curve(estimator: BaseEstimator, *, ax: Axes | None = None) -> Axes
     >>> [line.get_label() for line in ax.get_lines()][:2]
     ['training loss', 'validation loss']
     """
-    regressor = _inner_regressor(estimator)
+    regressor = _inner_regressor(final_estimator(estimator), "plot_loss_curve")
     losses = np.asarray(regressor.loss_curve_, dtype=float)
     epochs = np.arange(1, len(losses) + 1)
     validation = getattr(regressor, "validation_loss_curve_", None)
@@ -101,7 +102,7 @@ def plot_loss_curve(estimator: BaseEstimator, *, ax: Axes | None = None) -> Axes
         ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("MSE (standardised targets)")
-    ax.set_title(f"{type(estimator).__name__} training")
+    ax.set_title(f"{type(final_estimator(estimator)).__name__} training")
     ax.legend()
     return ax
 
@@ -321,7 +322,8 @@ def _draw_history(ax: Axes, points: tuple | None) -> None:
 def _steps_after(places: pd.Index | None, n_steps: int) -> np.ndarray:
     """Where ``n_steps`` steps after a history drawn at ``places`` go.
 
-    Dates continue by their frequency, integers by the greatest common
+    Dates and elapsed times continue by their frequency (else elapsed
+    times by their last step), integers by the greatest common
     divisor of their steps (the step the forecaster reads times by), other
     numbers by their last step; a forecast without a history starts at
     step 0.
@@ -342,6 +344,15 @@ def _steps_after(places: pd.Index | None, n_steps: int) -> np.ndarray:
             )
         steps = local_date_range(places[-1], None, freq, periods=n_steps + 1)
         return steps[1:].to_numpy()
+    if isinstance(places, pd.TimedeltaIndex):  # elapsed times: by their step
+        step = places.freq or (places[-1] - places[-2] if len(places) >= 2 else None)
+        if step is None:
+            raise ValueError(
+                "The history holds one elapsed time, which gives no step to "
+                "place the forecast's steps after it: pass the forecast as a "
+                "pandas Series on its times, or the history as an array."
+            )
+        return np.asarray(places[-1] + pd.to_timedelta(step) * ahead)
     if pd.api.types.is_integer_dtype(places):
         # The forecaster's step: the greatest common divisor of the steps,
         # so a time missing before the end does not double it.
@@ -445,28 +456,36 @@ def _truth_beside(truth, past: tuple | None, steps) -> tuple | None:
 
 
 def _refuse_places_of_other_kinds(**places) -> None:
-    """Refuse a history, forecast and truth drawn at dates beside places of
-    another kind (numbers, text labels), which matplotlib cannot put on one
-    axis: it fails half-way, in its unit converters. (Numbers beside text
+    """Refuse a history, forecast and truth drawn at dates (or durations)
+    beside places of another kind (numbers, text labels), which matplotlib
+    cannot put on one axis: it fails half-way, in its unit converters, or
+    draws durations as nanoseconds beside the numbers. (Numbers beside text
     labels are positions among them, as a forecast after a history on text
     labels is drawn.)"""
     kinds = {name: _kind(x) for name, x in places.items() if x is not None}
-    if "dates" in kinds.values() and len(set(kinds.values())) > 1:
+    timed = {"dates", "durations"} & set(kinds.values())
+    if timed and len(set(kinds.values())) > 1:
         shown = ", ".join(f"the {name} at {kind}" for name, kind in kinds.items())
         raise ValueError(
             f"The values would be drawn at places of other kinds ({shown}), "
             "which matplotlib cannot put on one axis. Give them on indexes "
-            "of one kind (all dates, or all step numbers), or as arrays."
+            "of one kind (all dates, all durations, or all step numbers), or "
+            "as arrays."
         )
 
 
 def _kind(x) -> str:
-    """``'dates'``, ``'numbers'`` or ``'labels'``: how matplotlib reads ``x``."""
+    """``'dates'``, ``'durations'``, ``'numbers'`` or ``'labels'``: how
+    matplotlib reads ``x``."""
     x = np.asarray(x)
     if x.dtype.kind == "M" or (
         x.dtype.kind == "O" and len(x) and isinstance(x[0], datetime.date)
     ):
         return "dates"
+    if x.dtype.kind == "m" or (
+        x.dtype.kind == "O" and len(x) and isinstance(x[0], datetime.timedelta)
+    ):
+        return "durations"
     return "numbers" if x.dtype.kind in "biuf" else "labels"
 
 

@@ -223,3 +223,23 @@ def test_an_estimator_without_an_lstm_is_refused_by_its_type():
     ridge = Ridge().fit(ROWS, TARGET)
     with pytest.raises(TypeError, match=r"LSTMRegressor or LSTMForecaster.*Ridge"):
         gate_activations(ridge, ROWS)
+
+
+def test_the_reference_counts_negative_layers_from_the_top_and_refuses_the_rest():
+    # up_to_layer=-1 returned no layer; 2 of 2 layers, a GRU and inputs of
+    # the wrong width failed inside torch and NumPy.
+    rnn = nn.LSTM(2, 3, num_layers=2, batch_first=True)
+    inputs = RNG.normal(size=(4, 5, 2))
+    top = lstm_reference(rnn, inputs, up_to_layer=-1)
+    assert len(top) == 2
+    for name in GATE_NAMES:
+        np.testing.assert_array_equal(
+            top[1][0][name], lstm_reference(rnn, inputs)[1][0][name]
+        )
+    assert len(lstm_reference(rnn, inputs, up_to_layer=-2)) == 1
+    with pytest.raises(ValueError, match=r"up_to_layer=2 is not a layer .* 0 to 1"):
+        lstm_reference(rnn, inputs, up_to_layer=2)
+    with pytest.raises(TypeError, match=r"torch\.nn\.LSTM; got GRU"):
+        lstm_reference(nn.GRU(2, 3, batch_first=True), inputs)
+    with pytest.raises(ValueError, match=r"shape \(n_samples, steps, 2\)"):
+        lstm_reference(rnn, inputs[:, :, :1])

@@ -9,6 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from _factories import tiny_forecaster, tiny_regressor
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from sklstm import LSTMRegressor
 from sklstm.plotting import plot_forecast, plot_loss_curve, plot_quantiles
@@ -422,3 +425,42 @@ def test_a_fan_of_quantiles_on_dates_is_drawn_at_those_dates():
     ax = plot_quantiles(quantiles, (0.1, 0.5, 0.9), history=history)
     median = ax.get_lines()[1]
     assert list(median.get_xdata()) == list(asked.to_timestamp().to_numpy())
+
+
+def test_a_pipeline_s_loss_curve_is_its_estimator_s_and_a_search_is_told_what_to_pass():
+    # plot_loss_curve refused a Pipeline, saying gate_activations takes one.
+    pipeline = make_pipeline(StandardScaler(), tiny_regressor(max_iter=3)).fit(
+        ROWS, TARGET
+    )
+    lines = lines_by_label(plot_loss_curve(pipeline))
+    np.testing.assert_allclose(
+        lines["training loss"].get_ydata(), pipeline[-1].loss_curve_, rtol=1e-12
+    )
+    search = GridSearchCV(
+        tiny_regressor(max_iter=2), {"hidden_size": [2]}, cv=TimeSeriesSplit(2)
+    ).fit(ROWS, TARGET)
+    with pytest.raises(TypeError, match=r"plot_loss_curve reads .* best_estimator_"):
+        plot_loss_curve(search)
+
+
+def test_a_forecast_after_elapsed_times_continues_from_the_last_of_them():
+    # Durations were labels without an order: the forecast went at positions
+    # 3 and 4, nanoseconds after the history's start.
+    hours = pd.timedelta_range("0s", periods=3, freq="1h")
+    history = pd.Series([1.0, 2.0, 3.0], index=hours)
+    for ax in (
+        plot_forecast(np.array([9.0, 8.0]), history=history),
+        plot_quantiles(
+            np.array([[8.0, 9.0, 10.0]] * 2), [0.1, 0.5, 0.9], history=history
+        ),
+    ):
+        lines = lines_by_label(ax)
+        forecast = lines["forecast" if "forecast" in lines else "median"]
+        drawn = np.asarray(forecast.get_xydata()[:, 0])
+        history_drawn = np.asarray(lines["history"].get_xydata()[:, 0])
+        step = pd.Timedelta("1h").value
+        np.testing.assert_array_equal(drawn, history_drawn[-1] + step * np.arange(1, 3))
+    with pytest.raises(ValueError, match="all durations"):
+        plot_forecast(
+            np.array([9.0, 8.0]), history=history, truth=pd.Series([1.0, 2.0])
+        )
