@@ -1352,7 +1352,6 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self, architecture: dict, n_series: int, features: dict
     ) -> None:
         fitted = self._fitted_architecture()
-        fitted_series = len(self.series_)
         n_covariates, names = features["n_features_in_"], features["feature_names_in_"]
         fitted_names = getattr(self, "feature_names_in_", None)
         if n_covariates != self.n_features_in_ or (
@@ -1369,26 +1368,29 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 "columns it was fitted with, in that order, or fit with "
                 "warm_start=False to start afresh with the new ones."
             )
-        if (fitted_series > 1) != (n_series > 1):
-            raise ValueError(
-                "fit with warm_start=True continues training the fitted networks, "
-                f"but they were fitted on {fitted_series} series and this fit has "
-                f"{n_series}: one series and several are scaled and forecast "
-                "differently (see series_scaling, strategy, n_networks), so the "
-                "networks cannot carry over. Fit with warm_start=False to start "
-                "afresh."
-            )
         changed = [
             f"{name}={architecture[name]!r} (fitted with {fitted[name]!r})"
             for name in ARCHITECTURE_PARAMS
             if architecture[name] != fitted[name]
         ]
         if changed:
+            auto = [
+                name
+                for name in ARCHITECTURE_PARAMS
+                if architecture[name] != fitted[name] and getattr(self, name) == "auto"
+            ]
+            why = (
+                f" ({', '.join(auto)}='auto' resolves from the collection: one "
+                f"series and several are scaled and forecast differently; this "
+                f"fit has {n_series} series)"
+                if auto
+                else ""
+            )
             raise ValueError(
                 "fit with warm_start=True continues training the fitted network, "
                 f"but parameters that shape it changed since it was fitted: "
-                f"{', '.join(changed)}. Set them back to continue, or fit with "
-                "warm_start=False to start afresh."
+                f"{', '.join(changed)}{why}. Set them to their fitted values to "
+                "continue, or fit with warm_start=False to start afresh."
             )
 
     def _fitted_architecture(self) -> dict:

@@ -92,9 +92,9 @@ class SeriesState:
         if groups is None:
             if len(self.labels) > 1:
                 raise ValueError(
-                    f"This forecaster was fitted on {len(self.labels)} series (fit "
-                    "with groups): pass groups=, the series label of each row of "
-                    "X, to say which series each row belongs to."
+                    f"This forecaster knows {len(self.labels)} series (given to "
+                    "fit or update with groups): pass groups=, the series label "
+                    "of each row of X, to say which series each row belongs to."
                 )
             groups = np.repeat(self.labels, n_rows)
         return panel_of(groups, n_rows)

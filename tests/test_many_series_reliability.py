@@ -11,6 +11,7 @@ import threading
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from test_persistence import _edit_document, _set_array, _tampered_file
 
 import sklstm
@@ -442,12 +443,55 @@ def test_warm_start_refuses_to_carry_networks_between_one_series_and_many(first)
         np.empty((2, 0)), groups=["a", "a"] if groups_1 is not None else None
     )
     X_2, y_2, groups_2 = fits[second]
-    with pytest.raises(ValueError, match=r"fitted on \d series and this fit has \d"):
+    with pytest.raises(ValueError, match=r"'auto' resolves from the collection"):
         model.fit(X_2, y_2, groups=groups_2)
     after = model.predict(
         np.empty((2, 0)), groups=["a", "a"] if groups_1 is not None else None
     )
     np.testing.assert_array_equal(before, after)
+
+
+EXPLICIT = dict(
+    strategy="recursive",
+    series_scaling="none",
+    n_networks=1,
+    season_length=None,
+    drift=False,
+    shrinkage=0.0,
+)
+
+
+def test_a_warm_start_carries_networks_from_one_series_to_several_set_alike():
+    # Refused for the count of series alone, though every setting that
+    # one series and several resolve differently was set, and equal.
+    X, y, groups = panel()
+    one = slice(0, len(MONTHS))
+    model = tiny(warm_start=True, max_iter=2, **EXPLICIT)
+    model.fit(X.iloc[one], y.iloc[one])
+    trained = model._members()[0].network_.state_dict()
+    started = {name: weights.clone() for name, weights in trained.items()}
+    model.fit(X, y, groups=groups)
+    assert len(model._members()[0].loss_curve_) == 4  # two epochs on, not afresh
+    assert model.series_.tolist() == ["a", "b", "c"]
+    assert any(
+        not torch.equal(started[name], weights)
+        for name, weights in model._members()[0].network_.state_dict().items()
+    )
+
+
+def test_a_warm_start_on_the_fitted_series_after_update_added_one_continues():
+    # update gave the forecaster of one series a second: the warm start on
+    # the one series was refused as "fitted on 2 series", and predict
+    # without groups said it was fitted on 2.
+    X, y, _ = panel()
+    one = slice(0, len(MONTHS))
+    model = tiny(max_iter=2).fit(X.iloc[one], y.iloc[one])
+    model.update(X.iloc[one], y.iloc[one] + 1.0, groups=[1] * len(MONTHS))
+    with pytest.raises(ValueError, match=r"knows 2 series .*fit or update"):
+        model.predict(np.empty((1, 0)))
+    model.set_params(warm_start=True).fit(X.iloc[one], y.iloc[one])
+    assert len(model._members()[0].loss_curve_) == 4
+    assert model.series_.tolist() == [0]
 
 
 # --------------------------------------------------------------------- threads
