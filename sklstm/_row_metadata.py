@@ -136,6 +136,16 @@ def label_array(groups) -> np.ndarray:
         return pd.Index(list(groups), dtype=object, tupleize_cols=False).to_numpy()
     if (
         isinstance(groups, (list, tuple))
+        and pd.api.types.infer_dtype(groups, skipna=False) == "integer"
+        and groups
+        and not -(2**63) <= min(groups) <= max(groups) < 2**63
+    ):
+        # NumPy reads ints beyond int64 as floats, which lose their last
+        # digits: hashed ids as uint64, other large ones as Python ints.
+        unsigned = 0 <= min(groups) and max(groups) < 2**64
+        return np.asarray(groups, dtype=np.uint64 if unsigned else object)
+    if (
+        isinstance(groups, (list, tuple))
         and pd.api.types.infer_dtype(groups, skipna=False) == "string"
     ):
         # As objects, as a column of strings is: NumPy would give every row

@@ -341,13 +341,11 @@ class Labels(Field):
         context.check_length(len(value))
         if _beyond_int64(value):
             # Unsigned 64-bit labels (hashed ids): read as float64 by default,
-            # they would lose their last digits and could collide.
-            if min(value) < 0:
-                raise RefusedFileError(
-                    f"{context.key!r} mixes negative labels with labels beyond "
-                    "the 64-bit signed range"
-                )
-            return np.asarray(value, dtype=np.uint64)
+            # they would lose their last digits and could collide. Integers
+            # no 64-bit type holds stay Python ints, as fit holds them.
+            if 0 <= min(value) and max(value) <= np.iinfo(np.uint64).max:
+                return np.asarray(value, dtype=np.uint64)
+            return np.asarray(value, dtype=object)
         if value and isinstance(value[0], str):
             # Held as objects, as fit holds a column of strings: NumPy's own
             # strings all take the width of the longest, so one long label

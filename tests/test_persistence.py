@@ -740,6 +740,28 @@ def test_unsigned_64_bit_series_labels_load_back_as_they_were(tmp_path):
 
 
 @pytest.mark.parametrize(
+    "ids",
+    [[5, 2**64 - 1], [2**70 + 1, 1], [-1, 2**63 + 1]],
+    ids=["unsigned", "beyond-64-bits", "signed-and-unsigned"],
+)
+def test_integer_labels_beyond_int64_given_as_lists_keep_every_digit(ids, tmp_path):
+    # A list of such ids became float64 labels (2**64 - 1 and 2**64 - 2 one
+    # series); labels no 64-bit type holds failed save with an OverflowError,
+    # and a file mixing -1 with 2**63 was refused by load.
+    values = np.sin(np.arange(60) / 3) + np.repeat([0.0, 5.0], 30)
+    groups = [label for label in ids for _ in range(30)]
+    model = tiny_forecaster().fit(np.empty((60, 0)), values, groups=groups)
+    assert model.series_.tolist() == sorted(ids)
+    loaded = _through_save_and_load(model, tmp_path)
+    assert loaded.series_.tolist() == sorted(ids)
+    forecasts = loaded.predict(np.empty((2, 0)), groups=ids)
+    np.testing.assert_array_equal(
+        forecasts, model.predict(np.empty((2, 0)), groups=ids)
+    )
+    assert abs(forecasts[1] - forecasts[0] - 5.0) < 2.0  # each its own level
+
+
+@pytest.mark.parametrize(
     "labels",
     [
         pd.to_datetime(["2020-01-31", "2020-02-29", "2020-03-31"]).to_numpy(),
