@@ -35,6 +35,7 @@ from sklstm._forecaster import (
     check_forecastable,
     drawable_series,
     fitted_attributes,
+    holes_in_training,
     members_weights,
     network_units,
     target_transform,
@@ -118,8 +119,9 @@ def fit_forecaster_share(
     change_scales, centre = fit_interval_scales(
         z, missing, panel, pooled=group_fit.gathered
     )
-    # Every process's windows carry the mask if any series has a hole.
-    missing = missing if any(group_fit.gathered(bool(missing.any()))) else None
+    # Every process's windows carry the mask if any series that trains has a hole.
+    holes = holes_in_training(missing, panel, architecture, n_series)
+    missing = missing if any(group_fit.gathered(holes)) else None
     fraction = _collection_fraction(
         forecaster, architecture, panel, n_series, group_fit
     )

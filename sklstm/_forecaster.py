@@ -792,7 +792,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         transform = target_transform(series, panel, architecture)
         z, missing = network_units(transform, y_sorted, panel)
         change_scales, centre = fit_interval_scales(z, missing, panel)
-        missing = missing if self._masked(missing.any()) else None
+        holes = holes_in_training(missing, panel, architecture)
+        missing = missing if self._masked(holes) else None
         fraction = calibration_fraction(
             trainable_lengths(panel, architecture),
             block_of(architecture),
@@ -1799,6 +1800,20 @@ def trainable_lengths(panel, architecture: dict, n_series: int | None = None):
     n_series = len(panel.labels) if n_series is None else n_series
     needed = values_needed(architecture, n_series=n_series)
     return panel.lengths[panel.lengths >= needed]
+
+
+def holes_in_training(
+    missing: np.ndarray, panel, architecture: dict, n_series: int | None = None
+) -> bool:
+    """Whether a series long enough to train has a missing value (``missing``,
+    one per row in the order of ``panel``), so the networks read a mask.
+
+    A series too short to train is a history only, forecast as if given to
+    ``update`` after the fit: its holes change no network's inputs.
+    """
+    n_series = len(panel.labels) if n_series is None else n_series
+    trains = panel.lengths >= values_needed(architecture, n_series=n_series)
+    return bool((missing & np.repeat(trains, panel.lengths)).any())
 
 
 def check_forecastable(panel, architecture: dict) -> None:

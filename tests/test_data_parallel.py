@@ -651,6 +651,12 @@ def test_a_series_too_short_to_train_is_a_history_here_as_in_one_process(
     alone = forecaster().fit(X, y, groups=groups)
     shared = fit_data_parallel(forecaster(), X, y, groups=groups)
     assert_same_forecasts(shared, alone, steps=3)  # "f" among them
+    # A hole in it makes no network read a mask, here as in one process.
+    y = y.copy()
+    y[-2] = np.nan
+    holed = fit_data_parallel(forecaster(), X, y, groups=groups)
+    assert not holed._fitted().masked
+    assert_same_forecasts(holed, forecaster().fit(X, y, groups=groups), steps=3)
 
 
 def test_the_tails_grow_to_calibrate_the_horizon_here_as_in_one_process(

@@ -462,6 +462,23 @@ def test_a_series_too_short_to_train_is_forecast_by_the_network_of_the_others():
     assert (intervals[:, 0] <= forecast).all() and (forecast <= intervals[:, 1]).all()
 
 
+def test_a_hole_in_a_series_too_short_to_train_changes_no_network():
+    # Its hole made every network read a mask of missing values, though the
+    # series adds no training window: every series' forecast changed.
+    X_all, y_all, groups_all, _ = collection()
+    y_all = y_all.copy()
+    y_all[81] = np.nan  # "other" keeps 4 rows, the second missing
+    params = dict(strategy="direct", horizon=3, season_length=None, max_iter=3)
+    with_short = tiny(**params).fit(X_all[:84], y_all[:84], groups=groups_all[:84])
+    without = tiny(**params).fit(X_all[:80], y_all[:80], groups=groups_all[:80])
+    without.update(X_all[80:84], y_all[80:84], groups=groups_all[80:84])
+    X_future, groups_future = future([("other", 3), ("small", 3), ("large", 3)])
+    np.testing.assert_array_equal(
+        with_short.predict(X_future, groups=groups_future),
+        without.predict(X_future, groups=groups_future),
+    )
+
+
 def test_a_collection_without_a_series_long_enough_to_train_is_refused():
     X_all, y_all, groups_all, _ = collection()
     keep = np.r_[0:4, 40:44, 80:84]  # 4 rows of each series
