@@ -621,6 +621,7 @@ def with_missing_steps_after(
         or (groups is None and len(known) > 1)  # refused by the state
     ):
         return X, y, groups
+    index, X, y = _dated_as_the_grid(index, X, y, grid, known, groups)
     refuse_dates_of_another_kind(index, grid.origin)
     labels = np.repeat(known, len(index)) if groups is None else groups
     panel = panel_of(labels, len(index))
@@ -654,6 +655,54 @@ def with_missing_steps_after(
     if sum(map(len, grids)) == len(index):
         return X, y, groups
     return _completed(X, y, groups, panel, grids, places)
+
+
+def _dated_as_the_grid(index: pd.Index, X, y, grid: TimeGrid, known, groups):
+    """Rows of known series dated as ``predict`` takes them, dated as the
+    grid is: periods on a grid of timestamps (without a time zone) by the
+    one step inside each, timestamps on a grid of periods by their period.
+
+    So the observations of the steps a user forecast can be given back as
+    they were asked. Rows of new series, or of another kind, are left as
+    they are (and refused by :func:`refuse_dates_of_another_kind`).
+    """
+    naive_grid = isinstance(grid.origin, pd.Timestamp) and grid.origin.tz is None
+    if isinstance(index, pd.DatetimeIndex) and isinstance(grid.origin, pd.Period):
+        if index.tz is not None:
+            return index, X, y
+        dated = index.to_period(grid.origin.freq)
+    elif isinstance(index, pd.PeriodIndex) and naive_grid:
+        labels = np.repeat(known, len(index)) if groups is None else groups
+        panel = panel_of(labels, len(index))
+        where = locate_series(known, panel.labels)[panel.codes]
+        if (where < 0).any():
+            return index, X, y
+        steps = steps_inside_periods(
+            grid.dates(where, np.full(len(where), -1)), index, grid.step
+        )
+        if (steps < 0).any():
+            row = int(np.flatnonzero(steps < 0)[0])
+            why = (
+                "a period that holds several steps of the time grid"
+                if steps[row] == SEVERAL_STEPS
+                else "a period holding no step after the end of its series"
+            )
+            raise ValueError(
+                f"Row {row} of the new rows is dated {index[row]}, {why} (every "
+                f"{getattr(grid.step, 'freqstr', grid.step)}). Date the new rows "
+                "by the steps of the grid, each after its series' end."
+            )
+        dated = grid.dates(where, steps)
+    else:
+        return index, X, y
+    return dated, _redated(X, index, dated), _redated(y, index, dated)
+
+
+def _redated(data, index: pd.Index, dated: pd.Index):
+    """``data`` on ``dated`` where it was on ``index``; else as it was."""
+    if isinstance(data, (pd.Series, pd.DataFrame)) and data.index.equals(index):
+        return data.set_axis(dated)
+    return data
 
 
 def kind_of_dates(times) -> str | None:

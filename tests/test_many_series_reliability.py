@@ -104,12 +104,8 @@ def test_months_as_periods_are_checked_against_steps_fitted_on_timestamps():
             pd.date_range("2012-07", periods=2, freq="MS", tz="UTC"),
             "timestamps in the time zone UTC, but .* timestamps without",
         ),
-        (
-            pd.period_range("2012-07", periods=2, freq="M"),
-            "periods of frequency M, but .* timestamps without",
-        ),
     ],
-    ids=["time-zone-aware", "periods"],
+    ids=["time-zone-aware"],
 )
 def test_an_update_dated_another_way_than_the_fit_is_refused(dates, message):
     # pandas failed inside the gap filling: "Cannot convert Period to
@@ -118,6 +114,46 @@ def test_an_update_dated_another_way_than_the_fit_is_refused(dates, message):
     model = tiny().fit(X, y)
     with pytest.raises(ValueError, match=message + r".*date them alike"):
         model.update(pd.DataFrame(index=dates), pd.Series([1.0, 2.0], index=dates))
+
+
+def test_an_update_takes_the_observations_dated_as_predict_took_them():
+    # predict and score take months as periods on a fit on month starts (and
+    # the reverse); update refused the same rows, so the observations of the
+    # forecast steps could not be given back as they were asked.
+    X, y, _ = panel(["a"])
+    asked = pd.period_range("2012-07", periods=3, freq="M")
+    observed = pd.Series([1.0, np.nan, 2.0], index=asked)
+    by_periods = (
+        tiny().fit(X, y).update(pd.DataFrame(index=asked[[0, 2]]), observed.dropna())
+    )
+    by_dates = tiny().fit(X, y)
+    by_dates.update(
+        pd.DataFrame(index=asked.to_timestamp()),
+        observed.set_axis(asked.to_timestamp()),
+    )
+    np.testing.assert_array_equal(
+        by_periods.predict(np.empty((2, 0))), by_dates.predict(np.empty((2, 0)))
+    )
+    assert by_periods.predict_series(np.empty((1, 0))).index[0] == pd.Timestamp(
+        "2012-10-01"
+    )
+    quarter = pd.period_range("2012-10", periods=1, freq="Q")
+    with pytest.raises(
+        ValueError, match=r"Row 0 .* 2012Q4, a period that holds several"
+    ):
+        by_periods.update(pd.DataFrame(index=quarter), pd.Series([3.0], index=quarter))
+    assert by_periods.predict_series(np.empty((1, 0))).index[0] == pd.Timestamp(
+        "2012-10-01"
+    )
+    months = pd.period_range("2010-01", periods=30, freq="M")
+    on_periods = tiny().fit(pd.DataFrame(index=months), y.set_axis(months))
+    on_periods.update(
+        pd.DataFrame(index=asked.to_timestamp()),
+        observed.set_axis(asked.to_timestamp()),
+    )
+    np.testing.assert_array_equal(
+        on_periods.predict(np.empty((2, 0))), by_dates.predict(np.empty((2, 0)))
+    )
 
 
 def long_format_fit_and_months_after_a_gap():
