@@ -214,6 +214,8 @@ class _MASEScorer:
 
     def __call__(self, estimator, X, y_true, groups=None) -> float:
         by_series = {} if groups is None else {"groups": groups}
+        if groups is None and long_format_series(X) is None:
+            X = _on_the_rows_of(y_true, X)
         y_pred = _in_the_order_of(y_true, X, estimator.predict(X, **by_series))
         if groups is None:  # long-format data names its series itself
             groups = long_format_series(y_true)
@@ -236,6 +238,17 @@ class _MASEScorer:
 
     def __repr__(self) -> str:
         return f"make_mase_scorer(season_length={self.season_length})"
+
+
+def _on_the_rows_of(y_true, X):
+    """Plain rows of X on the (series, time) index of a long-format
+    ``y_true``, as ``fit`` and ``score`` read them: ``predict`` then finds
+    each row's series and time. X as it was when ``y_true`` is not long."""
+    if long_format_series(y_true) is None or len(X) != len(y_true):
+        return X
+    if isinstance(X, pd.DataFrame):
+        return X.set_axis(y_true.index)
+    return pd.DataFrame(np.asarray(X), index=y_true.index)
 
 
 def _in_the_order_of(y_true, X, y_pred: np.ndarray) -> np.ndarray:

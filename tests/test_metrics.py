@@ -182,6 +182,22 @@ def test_the_scorer_on_long_format_data_averages_over_its_series(y_train):
     np.testing.assert_allclose(scores, expected, rtol=1e-6)
 
 
+def test_the_scorer_reads_the_series_of_long_format_y_beside_plain_rows_of_x():
+    # fit and score take the series from y when X is plain rows; the scorer
+    # called predict without them: "pass groups=", and NaN in every fold.
+    plain = np.empty((len(Y_LONG), 0))
+    scorer = make_mase_scorer(Y_LONG)
+    scores = cross_validate(forecaster(), plain, Y_LONG, cv=CV, scoring=scorer)[
+        "test_score"
+    ]
+    expected = []
+    for train, test in CV.split(X_LONG, Y_LONG):
+        model = clone(forecaster()).fit(X_LONG.iloc[train], Y_LONG.iloc[train])
+        y_pred = model.predict(X_LONG.iloc[test])
+        expected.append(-hand_mase(Y[test], y_pred, GROUPS[test]))
+    np.testing.assert_allclose(scores, expected, rtol=1e-6)
+
+
 def test_long_format_truth_is_scored_per_series_without_groups():
     truth = Y_LONG.iloc[[30, 31, 70, 71]]
     forecast = truth.to_numpy() + np.array([1.0, 1.0, 2.0, 2.0])
