@@ -80,8 +80,10 @@ def fit_data_parallel(
     Parameters
     ----------
     estimator : LSTMForecaster or LSTMRegressor
-        The estimator to fit, with the same parameters on every process.
-        ``random_state`` may be None: the seed of rank 0 is used everywhere.
+        The estimator to fit, with the same parameters on every process
+        (others are refused), but for ``device``, ``verbose``,
+        ``predict_batch_size`` and ``random_state``: ``random_state`` may be
+        None, or differ, as the seed of rank 0 is used everywhere.
         ``warm_start`` must be False, and ``dropout`` 0 for results equal
         to one process's.
     X : array-like of shape (n_rows, n_features)
@@ -113,7 +115,8 @@ def fit_data_parallel(
     ------
     ValueError
         On every process at once, when the input of one process is refused
-        (the message names its rank), when the processes were given X with
+        (the message names its rank), when the processes were given
+        estimators of other classes or parameters, X with
         different columns or y with different outputs, when some
         processes of a forecaster's fit gave no ``groups``, when some
         process holds only series too short to train (which a fit in one
@@ -155,6 +158,7 @@ def fit_data_parallel(
     try:
         # As fit checks them, refused on every process if on one.
         agreed(group_fit, estimator._validate_params)
+        _refuse_different_parameters(estimator, group_fit)
         if save_to is not None:  # before training, not after it
             agreed(group_fit, lambda: _check_save_target(save_to, group_fit.rank))
         if isinstance(estimator, LSTMForecaster):
@@ -177,6 +181,33 @@ def fit_data_parallel(
             f"cause, then run the fit again. torch.distributed said: {error}"
         ) from error
     return estimator
+
+
+#: Parameters each process may set its own way: its own accelerator, its own
+#: progress output, a seed of which rank 0's is used everywhere, and the
+#: batches it predicts in.
+_OWN_TO_EACH_PROCESS = ("device", "verbose", "random_state", "predict_batch_size")
+
+
+def _refuse_different_parameters(estimator: BaseEstimator, group_fit) -> None:
+    """Refuse, on every process, estimators of other classes or parameters
+    than rank 0's: their collectives would not match (a hang until the
+    group's timeout, or an abort inside the backend)."""
+    described = {"estimator class": repr(type(estimator).__name__)}
+    for name, value in estimator.get_params(deep=False).items():
+        if name not in _OWN_TO_EACH_PROCESS:
+            described[name] = repr(value)
+    gathered = group_fit.gathered(described)
+    for rank, other in enumerate(gathered[1:], start=1):
+        differ = [name for name in gathered[0] if other.get(name) != gathered[0][name]]
+        if differ:
+            name = differ[0]
+            raise ValueError(
+                f"The processes were given different estimators: {name} is "
+                f"{gathered[0][name]} on rank 0 and {other.get(name)} on rank "
+                f"{rank}. Give every process the same estimator (only "
+                f"{', '.join(_OWN_TO_EACH_PROCESS)} may differ)."
+            )
 
 
 def _check_save_target(save_to, rank: int) -> None:

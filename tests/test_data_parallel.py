@@ -260,6 +260,15 @@ REFUSED_SHARES = {
         r"label their series by different kinds of values \(rank 0: strings, "
         r"rank 1: numbers\)"
     ),
+    # Collectives that did not match: the group hung until its timeout, or
+    # gloo aborted the process ("collective mismatch").
+    "another lookback on one process": (
+        r"different estimators: lookback is \d+ on rank 0 and 6 on rank 1"
+    ),
+    "another class on one process": (
+        r"different estimators: estimator class is 'LSTMRegressor' on rank 0 "
+        r"and 'LSTMForecaster' on rank 1"
+    ),
     "negative ids beside ids beyond int64": (
         r"process\(es\) \[0\] label series by negative integers, and the "
         r"process\(es\) \[1\] by integers beyond the 64-bit signed range"
@@ -282,6 +291,10 @@ def refused_share(case: str, rank: int):
         X[5, 0] = np.nan
     elif case == "invalid parameter on one process" and rank == 1:
         estimator = tiny_regressor(lookback=0)
+    elif case == "another lookback on one process" and rank == 1:
+        estimator = tiny_regressor(max_iter=2, lookback=6, verbose=1)
+    elif case == "another class on one process" and rank == 1:
+        estimator = tiny_forecaster(max_iter=2)
     elif case == "sample_weight on one process" and rank == 0:
         keywords["sample_weight"] = np.linspace(0.5, 1.5, len(y))
     elif case == "no target to judge by on one process":
