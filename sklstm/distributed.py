@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import torch.distributed as dist
 from sklearn.base import BaseEstimator
 
@@ -193,21 +194,37 @@ def _refuse_different_parameters(estimator: BaseEstimator, group_fit) -> None:
     """Refuse, on every process, estimators of other classes or parameters
     than rank 0's: their collectives would not match (a hang until the
     group's timeout, or an abort inside the backend)."""
-    described = {"estimator class": repr(type(estimator).__name__)}
+    described = {"estimator class": type(estimator).__name__}
     for name, value in estimator.get_params(deep=False).items():
         if name not in _OWN_TO_EACH_PROCESS:
-            described[name] = repr(value)
+            described[name] = value
     gathered = group_fit.gathered(described)
     for rank, other in enumerate(gathered[1:], start=1):
-        differ = [name for name in gathered[0] if other.get(name) != gathered[0][name]]
+        differ = [
+            name
+            for name in gathered[0]
+            if name not in other or not _equal(other[name], gathered[0][name])
+        ]
         if differ:
             name = differ[0]
             raise ValueError(
                 f"The processes were given different estimators: {name} is "
-                f"{gathered[0][name]} on rank 0 and {other.get(name)} on rank "
+                f"{gathered[0][name]!r} on rank 0 and {other.get(name)!r} on rank "
                 f"{rank}. Give every process the same estimator (only "
                 f"{', '.join(_OWN_TO_EACH_PROCESS)} may differ)."
             )
+
+
+def _equal(value, other) -> bool:
+    """Whether two parameters are the same: 3 and ``np.int64(3)`` are, as are
+    0.1 and ``np.float64(0.1)``; so is anything its type tells equal."""
+    flags = [isinstance(v, (bool, np.bool_)) for v in (value, other)]
+    if flags[0] != flags[1]:
+        return False  # True is no 1: a bool and a number are other settings
+    try:
+        return bool(value == other)
+    except (TypeError, ValueError):  # arrays, or types that cannot compare
+        return repr(value) == repr(other)
 
 
 def _check_save_target(save_to, rank: int) -> None:

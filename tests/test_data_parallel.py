@@ -276,6 +276,11 @@ REFUSED_SHARES = {
 }
 
 
+#: Fits whose processes were given the same estimator, or differ only where
+#: they may (``verbose``, ``random_state``): each must fit.
+ALIKE_SHARES = ["equal parameters held as NumPy scalars"]
+
+
 def refused_share(case: str, rank: int):
     """The estimator, X, y and keywords of the process of ``rank`` in the
     fit of ``case`` (a key of :data:`REFUSED_SHARES`)."""
@@ -295,6 +300,10 @@ def refused_share(case: str, rank: int):
         estimator = tiny_regressor(max_iter=2, lookback=6, verbose=1)
     elif case == "another class on one process" and rank == 1:
         estimator = tiny_forecaster(max_iter=2)
+    elif case == "equal parameters held as NumPy scalars" and rank == 1:
+        estimator = tiny_regressor(
+            max_iter=np.int64(2), tol=np.float64(1e-4), random_state=7, verbose=1
+        )
     elif case == "sample_weight on one process" and rank == 0:
         keywords["sample_weight"] = np.linspace(0.5, 1.5, len(y))
     elif case == "no target to judge by on one process":
@@ -341,7 +350,7 @@ def refuse_shares(rank: int, port: int, folder: str) -> None:
     join_group(rank, port, timeout=20.0)
     outcomes = {}
     try:
-        for case in REFUSED_SHARES:
+        for case in [*REFUSED_SHARES, *ALIKE_SHARES]:
             estimator, X, y, keywords = refused_share(case, rank)
             started = time.monotonic()
             try:
@@ -376,6 +385,15 @@ def test_a_share_refused_on_one_process_is_refused_at_once_on_every_one(refusals
         assert re.search(REFUSED_SHARES[case], outcome, re.DOTALL), (rank, outcome)
         assert "ShareRegressor" not in outcome
         assert seconds < 10.0, (rank, seconds)
+
+
+@pytest.mark.parametrize("case", ALIKE_SHARES)
+def test_processes_given_the_same_estimator_fit_whatever_holds_its_numbers(
+    refusals, case
+):
+    # Parameters compared by their text would refuse max_iter=2 beside
+    # np.int64(2) (repr 'np.int64(2)').
+    assert [outcomes[case][0] for outcomes in refusals] == ["fitted", "fitted"]
 
 
 @pytest.mark.slow
