@@ -10,7 +10,8 @@ the estimator back, and serve it through this module instead:
 
 - a column of the served frame (``series_column``, default ``'series'``)
   names the series of each row, as ``groups`` does in ``predict``; the
-  other columns are the covariates;
+  other columns are the covariates, named as in ``fit`` (0, 1, ... for a
+  model fitted on an array: the names of the columns of ``pd.DataFrame(X)``);
 - the params ``groups`` (a list, instead of the column) and ``coverage``
   (a probability: the answer becomes a frame of ``prediction``, ``lower``
   and ``upper``, from ``predict_interval``) are declared in the model
@@ -76,7 +77,9 @@ def save_model(
     signature : mlflow.models.ModelSignature, default=None
         None builds it from the fitted model: its covariate columns, the
         series column (many series), the output, and the params
-        ``coverage`` and ``groups``.
+        ``coverage`` and ``groups``. A model fitted on an array, without
+        column names, declares its covariates as the integer columns 0, 1,
+        ... of ``pd.DataFrame(X)`` (see Notes).
     input_example : DataFrame, default=None
         Stored with the model, as MLflow does; for many series it must hold
         the series column. It is not used to infer the signature.
@@ -86,6 +89,17 @@ def save_model(
     **kwargs
         Passed to ``mlflow.sklearn.save_model`` (``pip_requirements``,
         ``extra_pip_requirements``, ``metadata``, ...).
+
+    Notes
+    -----
+    A model fitted on an array serves ``pd.DataFrame(X)``, whose columns
+    pandas names 0, 1, ... in training order, as ``model.predict(X)``
+    answers it. Over REST, send the frame as ``dataframe_split`` with those
+    numbers as its columns (``frame.to_json(orient="split")`` writes them
+    so), or its rows as ``inputs`` (naming the series with the ``groups``
+    param). ``dataframe_records`` and CSV name columns by text (``"0"``),
+    which MLflow does not take for the numbers: it refuses the request as
+    missing inputs. Fit on a DataFrame to serve the columns by name.
 
     Examples
     --------
@@ -204,15 +218,16 @@ def serving_signature(sk_model, series_column: str = SERIES_COLUMN) -> ModelSign
     Returns
     -------
     mlflow.models.ModelSignature
-        Inputs: the covariate columns the model was fitted on (as doubles)
-        and, for a forecaster of several series, the series column (long,
-        double, boolean, datetime or string, as its labels; of any type for
-        durations and for ids beyond int64, which the ``groups`` param then
-        takes as strings); for an ``LSTMRegressor``
-        (or a Pipeline ending in one), whose windows never cross two series,
-        an optional series column of any type. Output: one float per row. Params:
-        ``coverage`` (double, default None) and ``groups`` (one label per
-        row, default empty).
+        Inputs: the covariate columns the model was fitted on (as doubles;
+        for a model fitted on an array, the integer columns 0, 1, ... that
+        pandas gives ``pd.DataFrame(X)``) and, for a forecaster of several
+        series, the series column (long, double, boolean, datetime or
+        string, as its labels; of any type for durations and for ids beyond
+        int64, which the ``groups`` param then takes as strings); for an
+        ``LSTMRegressor`` (or a Pipeline ending in one), whose windows never
+        cross two series, an optional series column of any type. Output:
+        one float per row. Params: ``coverage`` (double, default None) and
+        ``groups`` (one label per row, default empty).
 
     Examples
     --------
@@ -229,14 +244,14 @@ def serving_signature(sk_model, series_column: str = SERIES_COLUMN) -> ModelSign
     ['price', 'series']
     """
     labels = _series_labels(sk_model)
-    names = list(getattr(sk_model, "feature_names_in_", []))
+    names = _covariate_names(sk_model)
     if series_column in names:
         raise ValueError(
             f"The model has a covariate named {series_column!r}, the name of the "
             "column that names each row's series in the served frame. Pass another "
             "series_column= to save_model or log_model."
         )
-    columns = [ColSpec(DataType.double, str(name)) for name in names]
+    columns = [ColSpec(DataType.double, name) for name in names]
     group_type = _label_type(labels)
     if labels is not None or _windows_by_series(sk_model):
         # Optional: the request may name the series with the groups param.
@@ -253,6 +268,21 @@ def serving_signature(sk_model, series_column: str = SERIES_COLUMN) -> ModelSign
             ]
         ),
     )
+
+
+def _covariate_names(sk_model) -> list[str] | list[int]:
+    """The names of the served frame's covariate columns.
+
+    A model fitted on a table serves its columns by their names. One fitted
+    on an array has no names, but a frame of its rows, ``pd.DataFrame(X)``,
+    names them 0, 1, ... (and so does MLflow's ``infer_signature``): declaring
+    them so keeps them in the request, which MLflow otherwise cuts down to
+    the declared columns, the series column alone.
+    """
+    names = getattr(sk_model, "feature_names_in_", None)
+    if names is not None:
+        return [str(name) for name in names]
+    return list(range(getattr(sk_model, "n_features_in_", 0)))
 
 
 def _param_type(label_type) -> DataType:

@@ -6,6 +6,8 @@ Everything here runs against real MLflow model directories and a real local
 tracking store under ``tmp_path``.
 """
 
+import json
+
 import mlflow
 import mlflow.pyfunc
 import mlflow.sklearn
@@ -15,6 +17,7 @@ import pytest
 import skops.io
 from mlflow.exceptions import MlflowException
 from mlflow.models import Model
+from mlflow.pyfunc.scoring_server import invocations
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -451,3 +454,130 @@ def test_series_labelled_by_durations_or_large_ids_are_served(tmp_path, labels):
     # Over REST, JSON sends the column as text too.
     by_text = server.predict(pd.DataFrame({"series": as_strings}))
     np.testing.assert_array_equal(np.asarray(by_text), expected)
+
+
+# ------------------------------------------- models fitted on plain arrays
+
+ARRAY = FRAME.to_numpy()
+ARRAY_GROUPS = np.repeat(["north", "south"], 30)
+ARRAY_FUTURE = RNG.normal(size=(4, 2))
+ARRAY_FUTURE_GROUPS = np.array(["south", "north", "south", "north"])
+
+
+def array_regressor():
+    model = LSTMRegressor(lookback=3, hidden_size=4, max_iter=3, random_state=0)
+    return model.fit(ARRAY, TARGET), ARRAY, None
+
+
+def array_regressor_by_series():
+    model, X, _ = array_regressor()
+    return model, X, np.repeat(["first", "second"], 30)
+
+
+def array_pipeline():
+    model = make_pipeline(
+        StandardScaler(),
+        LSTMRegressor(lookback=4, hidden_size=4, max_iter=3, random_state=0),
+    )
+    return model.fit(ARRAY, TARGET), ARRAY, None
+
+
+def array_forecaster():
+    model = LSTMForecaster(lookback=5, hidden_size=4, max_iter=3, random_state=0)
+    return model.fit(ARRAY, TARGET), ARRAY_FUTURE, None
+
+
+def array_panel_forecaster():
+    model = LSTMForecaster(lookback=4, hidden_size=4, max_iter=3, random_state=0)
+    model.fit(ARRAY, TARGET + 3.0 * (ARRAY_GROUPS == "south"), groups=ARRAY_GROUPS)
+    return model, ARRAY_FUTURE, ARRAY_FUTURE_GROUPS
+
+
+FITTED_ON_ARRAYS = {
+    "regressor": array_regressor,
+    "regressor-by-series": array_regressor_by_series,
+    "pipeline": array_pipeline,
+    "forecaster": array_forecaster,
+    "many-series-forecaster": array_panel_forecaster,
+}
+
+
+def expected_and_request(model, X, groups):
+    """What ``predict`` answers, and the frame a user sends for it: the
+    rows of the array as pandas frames them, with their series if any."""
+    frame = pd.DataFrame(X)
+    if groups is None:
+        return model.predict(X), frame
+    return model.predict(X, groups=groups), frame.assign(series=groups)
+
+
+@pytest.mark.parametrize("fit", FITTED_ON_ARRAYS.values(), ids=FITTED_ON_ARRAYS.keys())
+def test_a_model_fitted_on_arrays_serves_the_columns_of_a_frame_of_its_rows(
+    fit, tmp_path
+):
+    # Only the series column was declared: MLflow dropped the covariates of
+    # every request, and predict saw none.
+    model, X, groups = fit()
+    expected, request = expected_and_request(model, X, groups)
+    server = served(model, tmp_path)
+    assert server.metadata.get_input_schema().input_names()[:2] == [0, 1]
+    np.testing.assert_array_equal(np.asarray(server.predict(request)), expected)
+    if groups is not None:
+        by_param = server.predict(pd.DataFrame(X), params={"groups": groups.tolist()})
+        np.testing.assert_array_equal(np.asarray(by_param), expected)
+
+
+def scoring_server_answer(server, body):
+    """The predictions MLflow's scoring server returns for a JSON request."""
+    response = invocations(
+        json.dumps(body), "application/json", server, server.metadata.get_input_schema()
+    )
+    assert response.status == 200, response.response
+    return np.asarray(json.loads(response.response)["predictions"])
+
+
+REST_MODELS = {
+    "named-regressor-by-series": lambda: (*regressor(), np.repeat(["a", "b"], 30)),
+    "named-many-series-forecaster": lambda: (
+        panel_forecaster(),
+        FUTURE,
+        FUTURE_GROUPS,
+    ),
+    **FITTED_ON_ARRAYS,
+}
+
+
+@pytest.mark.parametrize("fit", REST_MODELS.values(), ids=REST_MODELS.keys())
+def test_json_requests_are_answered_as_predict_answers(fit, tmp_path):
+    model, X, groups = fit()
+    expected, request = expected_and_request(model, X, groups)
+    server = served(model, tmp_path)
+    # The split orient keeps pandas' column names (numbers for an array's).
+    split = json.loads(request.to_json(orient="split", index=False))
+    answer = scoring_server_answer(server, {"dataframe_split": split})
+    np.testing.assert_array_equal(answer, expected)
+    if groups is not None:
+        covariates = json.loads(pd.DataFrame(X).to_json(orient="split", index=False))
+        body = {"dataframe_split": covariates, "params": {"groups": groups.tolist()}}
+        np.testing.assert_array_equal(scoring_server_answer(server, body), expected)
+
+
+@pytest.mark.parametrize("fit", FITTED_ON_ARRAYS.values(), ids=FITTED_ON_ARRAYS.keys())
+def test_json_rows_for_a_model_fitted_on_arrays_are_answered_as_predict_answers(
+    fit, tmp_path
+):
+    model, X, groups = fit()
+    expected, _ = expected_and_request(model, X, groups)
+    body = {"inputs": X.tolist()}
+    if groups is not None:
+        body["params"] = {"groups": groups.tolist()}
+    answer = scoring_server_answer(served(model, tmp_path), body)
+    np.testing.assert_array_equal(answer, expected)
+
+
+def test_json_records_cannot_name_the_numbered_columns_and_mlflow_says_so(tmp_path):
+    # Documented: records name columns by text, which is not the number.
+    model, X, _ = array_regressor()
+    records = json.loads(pd.DataFrame(X[:5]).to_json(orient="records"))
+    with pytest.raises(MlflowException, match=r"missing inputs \[0, 1\]"):
+        scoring_server_answer(served(model, tmp_path), {"dataframe_records": records})
