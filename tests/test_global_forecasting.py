@@ -554,7 +554,7 @@ def test_a_new_series_in_update_needs_one_step_of_history(fitted):
 
 def test_groups_must_match_how_the_forecaster_was_fitted(fitted):
     X, y, _, _ = collection()
-    with pytest.raises(ValueError, match=r"fitted on 3 series.*pass groups="):
+    with pytest.raises(ValueError, match=r"knows 3 series.*pass groups="):
         fitted.predict(np.empty((2, 0)))
     single = tiny(max_iter=2).fit(X[:40], y[:40])
     # One series fitted without groups is the collection of the series 0.
