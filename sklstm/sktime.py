@@ -15,6 +15,7 @@ import pandas as pd
 from sklearn.base import clone
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
+from sklstm._forecast_settings import block_of
 from sklstm._forecaster import LSTMForecaster
 from sklstm._validation import refuse_missing_covariates
 
@@ -121,7 +122,12 @@ class LSTMSktimeForecaster(BaseForecaster):
     The horizon must lie after the end of the series: the network forecasts
     forward and makes no in-sample predictions (sktime refuses them, by the
     ``capability:insample`` tag). A horizon that skips steps
-    (``fh=[3, 6]``) is forecast up to its furthest step and then subset. Time
+    (``fh=[3, 6]``) is forecast up to its furthest step and then subset;
+    with the direct strategy and covariates, on to the end of that step's
+    block as far as ``X`` has their values, since the network reads those
+    of the whole block (so a step's forecast does not depend on the other
+    steps asked, unless the held-out tail calibrates the intervals of the
+    steps of ``fh`` only, which then stop there). Time
     indices (``pd.PeriodIndex``, ``pd.DatetimeIndex``, integer indices) are
     passed on with the values, so the forecaster reads them as it reads its
     own: a step missing inside a series is a missing value (with covariates,
@@ -376,27 +382,82 @@ class LSTMSktimeForecaster(BaseForecaster):
 
         ``method(covariates, groups)`` forecasts the rows (the forecaster's
         ``predict``, ``predict_quantiles`` or ``predict_interval``); each
-        series' rows are the steps after its own end. Returns the rows of
-        the steps of ``fh``, series after series, and their sktime index.
+        series' rows are the steps after its own end (with the direct
+        strategy, on to the end of the block, see :meth:`_steps_read`).
+        Returns the rows of the steps of ``fh``, series after series, and
+        their sktime index.
         """
         cutoff = self._cutoff_with_freq()
         steps = self._forecaster_steps(np.asarray(fh.to_relative(cutoff), np.int64))
         behind = self._steps_behind(cutoff)
         furthest = int(steps.max()) + behind  # per series, from its own end
         keys = self._series_keys()
-        codes = np.repeat(np.arange(len(keys)), furthest)
-        own_steps = np.concatenate([np.arange(1, n + 1) for n in furthest])
-        times = _after(cutoff, (own_steps - np.repeat(behind, furthest)) * self._unit())
-        covariates = self._future_covariates(X, keys, codes, times)
-        forecast = method(covariates, groups=self._labels(codes))
-        forecast = np.asarray(forecast).reshape(len(codes), -1)
-        starts = np.cumsum(furthest) - furthest
+        lengths = self._steps_read(furthest, behind, X, keys)
+        try:
+            forecast = self._forecast_steps(method, X, keys, lengths, behind)
+        except ValueError:
+            if np.array_equal(lengths, furthest):
+                raise
+            # An interval is calibrated at every row forecast: the held-out
+            # tail may calibrate the steps of fh but not the rest of their
+            # block. Those rows then stop at the furthest step of fh (an
+            # error of that forecast is raised as it is).
+            lengths = furthest
+            forecast = self._forecast_steps(method, X, keys, lengths, behind)
+        starts = np.cumsum(lengths) - lengths
         rows = (starts[:, None] + (steps + behind[:, None]) - 1).ravel()
         absolute = fh.to_absolute_index(cutoff)
         if self._series is None:
             return forecast[rows], absolute
         index = _panel_index(keys.repeat(len(steps)), np.tile(absolute, len(keys)))
         return forecast[rows], index.set_names(self._index_names)
+
+    def _forecast_steps(self, method, X, keys: pd.Index, lengths, behind) -> np.ndarray:
+        """``method``'s rows of each series' next ``lengths`` steps, in order."""
+        codes, times = self._future_steps(lengths, behind)
+        covariates = self._future_covariates(X, keys, codes, times)
+        forecast = method(covariates, groups=self._labels(codes))
+        return np.asarray(forecast).reshape(len(codes), -1)
+
+    def _future_steps(self, lengths: np.ndarray, behind: np.ndarray) -> tuple:
+        """The series codes and times of each series' next ``lengths`` steps.
+
+        Each series continues from its own end, ``behind`` steps before the
+        cutoff.
+        """
+        cutoff = self._cutoff_with_freq()
+        codes = np.repeat(np.arange(len(lengths)), lengths)
+        own_steps = np.concatenate([np.arange(1, n + 1) for n in lengths])
+        times = _after(cutoff, (own_steps - np.repeat(behind, lengths)) * self._unit())
+        return codes, times
+
+    def _steps_read(self, furthest, behind, X, keys: pd.Index) -> np.ndarray:
+        """How many steps of each series to forecast, to reach ``furthest``.
+
+        A direct forecast reads the covariates of every step of its block,
+        and the forecaster repeats the last row it is given for the steps
+        beyond: cut at the furthest step of fh, X would make a step's
+        forecast depend on the other steps asked. So the rows run on to the
+        end of the block of the furthest step, as far as X has complete
+        covariates for them (as ``LSTMForecaster.predict`` reads all the
+        rows it is given).
+        """
+        block = block_of(self.forecaster_._fitted_architecture())
+        covariates = self._covariates
+        if block == 1 or covariates is None or X is None:
+            return furthest
+        if not set(covariates).issubset(X.columns):
+            return furthest  # refused, naming the columns, when they are read
+        block_ends = -(-furthest // block) * block
+        codes, times = self._future_steps(block_ends, behind)
+        index = times if self._series is None else _panel_index(keys[codes], times)
+        known = X.index[X[covariates].notna().all(axis=1).to_numpy()]
+        own_steps = np.concatenate([np.arange(1, n + 1) for n in block_ends])
+        unknown = ~index.isin(known) & (own_steps > np.repeat(furthest, block_ends))
+        lengths = block_ends.copy()
+        # Each series stops before its first step beyond fh that X lacks.
+        np.minimum.at(lengths, codes[unknown], own_steps[unknown] - 1)
+        return lengths
 
     def _unit(self) -> int:
         """The step of integer time labels, in their units (1 for dates).

@@ -597,3 +597,63 @@ def test_an_absolute_horizon_of_dates_with_gaps_is_forecast_after_fit():
         wrapped.predict(fh=absolute).to_numpy(), wrapped.predict(fh=[1, 2]).to_numpy()
     )
     assert wrapped.predict_interval(fh=absolute).shape == (2, 2)
+
+
+def priced_panel(n_months=66):
+    """Two shops whose sales follow a price known in advance, and the price."""
+    index = pd.MultiIndex.from_product(
+        [["shop_0", "shop_1"], pd.period_range("2000-01", periods=n_months, freq="M")],
+        names=["shop", "month"],
+    )
+    price = np.random.default_rng(0).normal(size=len(index))
+    sales = np.tile(np.sin(np.arange(n_months) / 3), 2) + price
+    return (
+        pd.DataFrame({"sales": sales}, index=index),
+        pd.DataFrame({"price": price}, index=index),
+    )
+
+
+_direct_lstm = partial(_panel_lstm, strategy="direct", horizon=3)
+
+
+def test_a_direct_forecast_reads_the_covariates_of_its_whole_block():
+    # X was cut at the furthest step of fh, and the forecaster repeats the
+    # last row for the rest of the block: the forecast of a month changed
+    # with the other months fh asked for.
+    y, X = priced_panel()
+    months = y.index.get_level_values("month").unique()
+    past = y.index.get_level_values("month") < months[60]
+    wrapped = LSTMSktimeForecaster(_direct_lstm()).fit(y[past], X=X[past])
+    future = X[~past]  # six months of each shop
+
+    whole_block = wrapped.predict(fh=[1, 2, 3], X=future)
+    first = wrapped.predict(fh=[1], X=future)
+    pd.testing.assert_frame_equal(
+        first, whole_block.xs(months[60], level=1, drop_level=False)
+    )
+    direct = _direct_lstm().fit(
+        X[past].to_numpy(), y[past]["sales"].to_numpy(), groups=np.repeat([0, 1], 60)
+    )
+    block = future.groupby("shop").head(3)
+    expected = direct.predict(block.to_numpy(), groups=np.repeat([0, 1], 3))
+    np.testing.assert_allclose(first["sales"], expected[[0, 3]])
+    intervals = wrapped.predict_interval(fh=[1, 2, 3], X=future)
+    pd.testing.assert_frame_equal(
+        wrapped.predict_interval(fh=[1], X=future),
+        intervals.xs(months[60], level=1, drop_level=False),
+    )
+
+
+def test_a_direct_interval_of_steps_the_tail_calibrates_is_not_refused():
+    # The rest of the block is read only as far as the held-out tail
+    # calibrates its steps: a tail too short for step 3 still calibrates 1.
+    y, X = priced_panel(n_months=30)
+    y = y.loc["shop_0", "sales"].rename_axis(None)
+    X = X.loc["shop_0"].rename_axis(None)
+    wrapped = LSTMSktimeForecaster(_direct_lstm(validation_fraction=0.5))
+    wrapped.fit(y[:20], X=X[:20])
+    with pytest.raises(ValueError, match="calibrate the first 1 step"):
+        wrapped.predict_interval(fh=[1, 2, 3], X=X[20:])
+
+    intervals = wrapped.predict_interval(fh=[1], X=X[20:])
+    assert intervals.index.tolist() == [y.index[20]]
