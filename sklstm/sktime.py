@@ -27,6 +27,25 @@ def _values_of(y) -> pd.Series:
     return y.iloc[:, 0] if isinstance(y, pd.DataFrame) else y
 
 
+def _covariates_of_rows(X: pd.DataFrame | None, index: pd.Index, call: str):
+    """The rows of ``X`` at ``index``, the rows of ``y`` given to ``call``.
+
+    Refuses an ``X`` that lacks some of them, naming them (sktime checks
+    this for one series, not for a panel's (series, time) rows).
+    """
+    if X is None:
+        return None
+    missing = index.difference(X.index)
+    if len(missing):
+        raise ValueError(
+            f"X lacks the covariates of {len(missing)} row(s) of y, such as "
+            f"{list(missing[:5])}: {call} reads the covariates at every step "
+            "of every series. Pass X with a row for each row of y (the same "
+            "series and times)."
+        )
+    return X.loc[index]
+
+
 def _series_ends(index: pd.Index, codes, n_series: int) -> np.ndarray:
     """The last time of each of ``n_series`` series; NaN-like for one absent."""
     times = index.get_level_values(-1) if isinstance(index, pd.MultiIndex) else index
@@ -206,7 +225,7 @@ class LSTMSktimeForecaster(BaseForecaster):
         forecaster = LSTMForecaster() if self.forecaster is None else self.forecaster
         self.forecaster_ = clone(forecaster)
         self._covariates = None if X is None else list(X.columns)
-        X = None if X is None else X.loc[y.index]
+        X = _covariates_of_rows(X, y.index, "fit")
         values = _values_of(y)
         self._name = values.name
         self._series = None  # one series; else the keys of a panel's series
@@ -287,7 +306,7 @@ class LSTMSktimeForecaster(BaseForecaster):
 
     def _continue_series(self, y_new, X: pd.DataFrame | None) -> None:
         """Give the forecaster the rows ``y_new`` after its series' ends."""
-        X_new = None if X is None else X.loc[y_new.index]
+        X_new = _covariates_of_rows(X, y_new.index, "update")
         codes, series = None, self._series
         if series is not None:
             keys = y_new.index.droplevel(-1)

@@ -657,3 +657,27 @@ def test_a_direct_interval_of_steps_the_tail_calibrates_is_not_refused():
 
     intervals = wrapped.predict_interval(fh=[1], X=X[20:])
     assert intervals.index.tolist() == [y.index[20]]
+
+
+def test_a_panel_fit_with_covariate_rows_missing_is_refused_naming_them():
+    # pandas' KeyError from inside the adapter was all the user saw.
+    y, X = priced_panel(n_months=30)
+    month = y.index.get_level_values("month")[5]
+    with pytest.raises(ValueError, match=r"X lacks .*'shop_1', Period\('2000-06'"):
+        LSTMSktimeForecaster(_panel_lstm()).fit(y, X=X.drop(("shop_1", month)))
+
+
+def test_a_panel_update_with_covariate_rows_missing_is_refused_as_it_was():
+    y, X = priced_panel(n_months=30)
+    months = y.index.get_level_values("month").unique()
+    past = y.index.get_level_values("month") < months[24]
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(y[past], X=X[past])
+    new = (y.index.get_level_values("month") >= months[24]) & (
+        y.index.get_level_values("month") < months[26]
+    )
+    before = wrapped.predict(fh=[1, 2], X=X[~past])
+
+    with pytest.raises(ValueError, match=r"X lacks .*'shop_0', Period\('2002-02'"):
+        wrapped.update(y[new], X=X[new].drop(("shop_0", months[25])))
+    assert wrapped.cutoff[0] == months[23]
+    pd.testing.assert_frame_equal(wrapped.predict(fh=[1, 2], X=X[~past]), before)
