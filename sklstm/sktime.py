@@ -13,6 +13,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
+from sktime.datatypes import check_is_scitype
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
 from sklstm._forecast_settings import block_of
@@ -44,6 +45,27 @@ def _covariates_of_rows(X: pd.DataFrame | None, index: pd.Index, call: str):
             "series and times)."
         )
     return X.loc[index]
+
+
+def _index_levels_of(y) -> int | None:
+    """The index levels of ``y`` as sktime reads it: 1 for one series, 2 for
+    a panel, 3 or more for a hierarchy (None when sktime does not take it)."""
+    scitypes = ["Series", "Panel", "Hierarchical"]
+    valid, _, metadata = check_is_scitype(y, scitype=scitypes, return_metadata=[])
+    if not valid:
+        return None
+    if metadata["scitype"] == "Hierarchical":
+        return y.index.nlevels
+    return scitypes.index(metadata["scitype"]) + 1
+
+
+def _kind_named(levels: int) -> str:
+    """The kind of data of ``levels`` index levels, for a message."""
+    if levels == 1:
+        return "a single series (a time index)"
+    if levels == 2:
+        return "a panel (a MultiIndex of series and time)"
+    return f"a hierarchy of {levels} index levels (the last the time)"
 
 
 def _series_ends(index: pd.Index, codes, n_series: int) -> np.ndarray:
@@ -286,6 +308,39 @@ class LSTMSktimeForecaster(BaseForecaster):
         )
         return pd.DataFrame(forecast, index=index, columns=columns)
 
+    def update(self, y, X=None, update_params=True):
+        """Update the cutoff and the series with the new observations ``y``.
+
+        As :meth:`sktime.forecasting.base.BaseForecaster.update`, after a
+        check that sktime leaves to the forecaster: the new observations are
+        of the kind of data it was fitted on (a single series, a panel, a
+        hierarchy of as many levels).
+
+        Parameters
+        ----------
+        y : time series in an sktime format
+            The new observations, after the end of the series seen so far.
+        X : time series in an sktime format, default=None
+            Their covariates, when the forecaster was fitted with them.
+        update_params : bool, default=True
+            Passed on to sktime; the network is never retrained.
+
+        Returns
+        -------
+        self : LSTMSktimeForecaster
+
+        Raises
+        ------
+        ValueError
+            If ``y`` is of another kind than the data of ``fit``. Refused
+            before sktime records its type, which would then be the type
+            sktime gives the forecasts: every later ``predict`` would fail.
+        """
+        empty = y is None or (hasattr(y, "__len__") and len(y) == 0)
+        if self.is_fitted and not empty:  # sktime warns of an empty y
+            self._check_update_of_the_same_kind(y)
+        return super().update(y, X=X, update_params=update_params)
+
     def _update(self, y, X: pd.DataFrame | None = None, update_params=True):
         try:
             new = self._new_rows(y)
@@ -303,6 +358,35 @@ class LSTMSktimeForecaster(BaseForecaster):
         return self
 
     # ------------------------------------------------------------- internals
+
+    def _fitted_index_levels(self) -> int:
+        """The index levels of the data of ``fit`` (as :func:`_index_levels_of`)."""
+        if getattr(self, "_is_vectorized", False):
+            # sktime fitted a forecaster on each column of y (a multivariate
+            # y): each saw the index of the whole.
+            return self.forecasters_.iloc[0, 0]._fitted_index_levels()
+        if self._series is None:
+            return 1
+        return self._series.nlevels + 1
+
+    def _check_update_of_the_same_kind(self, y) -> None:
+        """Refuse new observations of another kind than those of ``fit``."""
+        levels, fitted = _index_levels_of(y), self._fitted_index_levels()
+        if levels is None or levels == fitted:
+            return  # sktime says what is wrong with data it does not take
+        if fitted == 1:
+            form = "the series alone, on its time index: y.loc[key]"
+        elif levels == 1:
+            names = self._index_names[:-1]
+            form = f"indexed by series and time: pd.concat({{key: y}}, names={names})"
+        else:
+            form = f"on the index levels of fit, {self._index_names}"
+        raise ValueError(
+            f"update received {_kind_named(levels)}, but this forecaster was "
+            f"fitted on {_kind_named(fitted)}: it continues the series it was "
+            f"fitted on, so pass the new observations in that form ({form}), "
+            "or fit again on the whole data."
+        )
 
     def _continue_series(self, y_new, X: pd.DataFrame | None) -> None:
         """Give the forecaster the rows ``y_new`` after its series' ends."""

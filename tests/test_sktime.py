@@ -681,3 +681,36 @@ def test_a_panel_update_with_covariate_rows_missing_is_refused_as_it_was():
         wrapped.update(y[new], X=X[new].drop(("shop_0", months[25])))
     assert wrapped.cutoff[0] == months[23]
     pd.testing.assert_frame_equal(wrapped.predict(fh=[1, 2], X=X[~past]), before)
+
+
+def as_panel(series, key="shop_0"):
+    """``series`` as a one-series panel (its rows keyed by ``key``)."""
+    return pd.concat({key: series}, names=["shop"]).to_frame()
+
+
+@pytest.mark.parametrize(
+    "fitted_on, message",
+    [("one series", "fitted on a single series"), ("panel", "fitted on a panel")],
+)
+def test_an_update_of_another_kind_is_refused_and_the_model_still_predicts(
+    fitted_on, message
+):
+    # sktime recorded the update's data type before the adapter saw it, and
+    # then gave every later forecast that type: predict failed in sktime.
+    y = panel()
+    first = y.loc["shop_0", "sales"][:50]
+    new = y.loc["shop_0", "sales"][50:52]
+    if fitted_on == "panel":
+        first = as_panel(first)
+    else:
+        new = as_panel(new)
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(first)
+    before = wrapped.predict(fh=[1, 2])
+
+    with pytest.raises(ValueError, match=message):
+        wrapped.update(new, update_params=False)
+    assert wrapped.cutoff[0] == MONTHS[49]
+    after = wrapped.predict(fh=[1, 2])
+    assert type(after) is type(before)
+    assert after.index.equals(before.index)
+    np.testing.assert_array_equal(np.asarray(after), np.asarray(before))
