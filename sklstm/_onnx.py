@@ -135,7 +135,9 @@ class _ForecastGraph(_Standardised):
         parts = [y.unsqueeze(2)]
         if X is not None:
             covariates = X[:, self.covariate_steps, :]
-            parts.append(covariates.reshape(X.shape[0], self.lookback, -1))
+            # Explicit sizes: onnxruntime cannot infer a -1 from no rows.
+            width = self.block * X.shape[2]
+            parts.append(covariates.reshape(X.shape[0], self.lookback, width))
         windows = self.standardise(torch.cat(parts, dim=2))
         forecast = self.unstandardise(self.run_network(windows))
         if self.change:

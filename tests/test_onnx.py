@@ -457,16 +457,19 @@ print(session.run(None, inputs)[0].shape)
 """
 
 
-@pytest.mark.parametrize("input_kind", ["rows", "sequences", "forecaster"])
+@pytest.mark.parametrize(
+    "input_kind", ["rows", "sequences", "forecaster", "forecaster-covariates"]
+)
 def test_an_empty_batch_gets_an_empty_answer_not_an_aborted_process(
     input_kind, tmp_path
 ):
     # onnxruntime's LSTM kernel aborted the process on a batch of none
     # ("terminate called without an active exception"): an empty request
     # took down the server running the graph.
-    if input_kind == "forecaster":
+    if input_kind.startswith("forecaster"):
+        n_covariates = 2 if input_kind == "forecaster-covariates" else 0
         model = LSTMForecaster(lookback=3, hidden_size=3, max_iter=2, random_state=0)
-        model.fit(np.empty((40, 0)), np.sin(np.arange(40.0)))
+        model.fit(ROWS[:40, :n_covariates], np.sin(np.arange(40.0)))
         payload, expected = to_onnx(model), "(0, 1)"
     else:
         model = tiny(lookback=3).fit(ROWS, TARGET)
