@@ -11,6 +11,7 @@ started by an existing launcher: ``torchrun`` (see ``docs/scaling.md``), or
 
 from __future__ import annotations
 
+import numbers
 import os
 
 import numpy as np
@@ -217,14 +218,24 @@ def _refuse_different_parameters(estimator: BaseEstimator, group_fit) -> None:
 
 def _equal(value, other) -> bool:
     """Whether two parameters are the same: 3 and ``np.int64(3)`` are, as are
-    0.1 and ``np.float64(0.1)``; so is anything its type tells equal."""
-    flags = [isinstance(v, (bool, np.bool_)) for v in (value, other)]
-    if flags[0] != flags[1]:
-        return False  # True is no 1: a bool and a number are other settings
+    0.1 and ``np.float64(0.1)``; so is anything its type tells equal. Values
+    of other kinds are not: ``max_series=1`` is one series, ``1.0`` all of
+    them, and True is no 1."""
+    if _kind(value) != _kind(other):
+        return False
     try:
         return bool(value == other)
     except (TypeError, ValueError):  # arrays, or types that cannot compare
         return repr(value) == repr(other)
+
+
+def _kind(value) -> str:
+    """``'bool'``, ``'int'``, ``'float'`` or ``'other'``, NumPy scalars alike."""
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, numbers.Integral):
+        return "int"
+    return "float" if isinstance(value, numbers.Real) else "other"
 
 
 def _check_save_target(save_to, rank: int) -> None:

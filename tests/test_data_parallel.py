@@ -265,6 +265,11 @@ REFUSED_SHARES = {
     "another lookback on one process": (
         r"different estimators: lookback is \d+ on rank 0 and 6 on rank 1"
     ),
+    # max_series=1 is one series, 1.0 all of them: equal as numbers, they
+    # were let through, and each process drew its own share.
+    "an int and a float on one process each": (
+        r"different estimators: max_series is 1 on rank 0 and 1\.0 on rank 1"
+    ),
     "another class on one process": (
         r"different estimators: estimator class is 'LSTMRegressor' on rank 0 "
         r"and 'LSTMForecaster' on rank 1"
@@ -298,6 +303,10 @@ def refused_share(case: str, rank: int):
         estimator = tiny_regressor(lookback=0)
     elif case == "another lookback on one process" and rank == 1:
         estimator = tiny_regressor(max_iter=2, lookback=6, verbose=1)
+    elif case == "an int and a float on one process each":
+        estimator = tiny_forecaster(n_networks=2, max_series=[1, 1.0][rank])
+        X = np.empty((len(y), 0))
+        keywords["groups"] = np.repeat([f"{rank}a", f"{rank}b"], len(y) // 2)
     elif case == "another class on one process" and rank == 1:
         estimator = tiny_forecaster(max_iter=2)
     elif case == "equal parameters held as NumPy scalars" and rank == 1:
