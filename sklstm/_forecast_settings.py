@@ -32,6 +32,7 @@ import math
 import numpy as np
 
 from sklstm._forecast_windows import auto_batch_size
+from sklstm._plain import python_scalar
 from sklstm._seasonality import detect_season_length
 from sklstm._series_transforms import LOGARITHMIC_SCALINGS, RELATIVE_SCALINGS
 from sklstm._warnings import warn
@@ -83,7 +84,8 @@ def resolve_architecture(
     >>> many["strategy"], many["n_networks"], many["series_scaling"]
     ('direct', 2, 'last')
     """
-    architecture = {name: params[name] for name in ARCHITECTURE_PARAMS}
+    # Python numbers: NumPy's small integers (np.int16) overflow in sums.
+    architecture = {name: python_scalar(params[name]) for name in ARCHITECTURE_PARAMS}
     many = len(series) > 1
     if architecture["strategy"] == "auto":
         direct = many and params["horizon"] > 1
@@ -257,5 +259,5 @@ def patience_for(n_iter_no_change, n_windows: int, batch_size: int) -> int:
 def batch_size_for(batch_size, n_series: int, n_windows: int) -> int:
     """``batch_size='auto'``: 32 for one series, else growing with the windows."""
     if batch_size != "auto":
-        return batch_size
+        return python_scalar(batch_size)
     return auto_batch_size(n_windows if n_series > 1 else None)

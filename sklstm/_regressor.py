@@ -972,12 +972,13 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                 data.validation,
                 TrainingSettings(
                     max_iter=max_iter,
-                    batch_size=self.batch_size,
-                    n_iter_no_change=self.n_iter_no_change,
+                    # Python numbers: NumPy's small integers overflow in sums.
+                    batch_size=python_scalar(self.batch_size),
+                    n_iter_no_change=python_scalar(self.n_iter_no_change),
                     tol=self.tol,
                     early_stopping=data.validation is not None,
                     clip_grad_norm=self.clip_grad_norm,
-                    inference_batch_size=self.predict_batch_size,
+                    inference_batch_size=python_scalar(self.predict_batch_size),
                 ),
                 shuffling_generator(step_seed),
                 scheduler=None

@@ -632,8 +632,12 @@ def test_a_grid_search_over_numpy_ranges_fits_and_its_best_model_saves(tmp_path)
         {"hidden_size": np.uint8(5), "num_layers": np.int64(2)},
         {"dropout": np.float32(0.25), "learning_rate_init": np.float32(0.01)},
         {"bidirectional": np.True_, "linear_path": np.False_},
+        # Small integer types overflowed in the sums of a fit: 65536 out of
+        # bounds for int16 (the direct targets' chunks), 200 for int8.
+        {"horizon": np.int16(2), "lookback": np.int8(3)},
+        {"batch_size": np.int8(100), "n_iter_no_change": np.int8(100)},
     ],
-    ids=["window", "network", "float32", "numpy-bools"],
+    ids=["window", "network", "float32", "numpy-bools", "int16", "int8"],
 )
 def test_numpy_scalars_are_taken_as_the_numbers_they_hold(params, tmp_path):
     X = np.empty((120, 0))
@@ -651,6 +655,15 @@ def test_numpy_scalars_are_taken_as_the_numbers_they_hold(params, tmp_path):
     np.testing.assert_array_equal(
         loaded.predict(X[:4], groups=["a", "a", "b", "b"]), forecast
     )
+
+
+def test_a_regressor_takes_small_numpy_integers_as_the_numbers_they_hold():
+    # They overflowed in the sums of a fit ("200 out of bounds for int8").
+    rows = np.random.default_rng(0).normal(size=(300, 2))
+    as_numpy = tiny(batch_size=np.int8(100), n_iter_no_change=np.int8(100))
+    as_numpy.fit(rows, rows[:, 0])
+    as_python = tiny(batch_size=100, n_iter_no_change=100).fit(rows, rows[:, 0])
+    np.testing.assert_array_equal(as_numpy.predict(rows), as_python.predict(rows))
 
 
 @pytest.mark.parametrize(
