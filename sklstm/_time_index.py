@@ -179,11 +179,7 @@ class TimeGrid:
 
     def _time_at(self, offset: float):
         origin, steps = self.origin, int(offset)
-        if (
-            isinstance(origin, pd.Timestamp)
-            and origin.tz is not None
-            and isinstance(self.step, pd.offsets.Day)
-        ):
+        if isinstance(origin, pd.Timestamp) and _counts_local_days(origin, self.step):
             # Days of local time, as date_range counts them: adding 24 hours
             # would put every day after a change of daylight saving at 01:00.
             local = pd.DatetimeIndex([origin.tz_localize(None) + steps * self.step])
@@ -275,6 +271,46 @@ def _in_local_time(local: pd.DatetimeIndex, tz) -> pd.DatetimeIndex:
     )
 
 
+def _counts_local_days(time, step) -> bool:
+    """Whether a grid of ``step`` through ``time`` counts days of local time:
+    a step of days or longer (not hours) in a time zone."""
+    calendar = isinstance(step, pd.offsets.Day) or not isinstance(step, pd.offsets.Tick)
+    return getattr(time, "tz", None) is not None and calendar
+
+
+def _wall_clock(dates: pd.DatetimeIndex, step) -> pd.DatetimeIndex:
+    """The local times ``dates`` stand for on a grid of ``step``: their wall
+    clock, where a day a time zone starts late (its midnight does not exist,
+    so pandas shifts it to 01:00) is put back at the time of day of the
+    other dates. Without a time zone, or on a grid of hours, ``dates``."""
+    if not _counts_local_days(dates, step) or len(dates) < 2:
+        return dates
+    wall = dates.tz_localize(None)
+    # A time the clocks jumped to: the instant before it reads an hour less.
+    before = (dates - pd.Timedelta(1, "ns")).tz_localize(None)
+    jumped = np.asarray(before != wall - pd.Timedelta(1, "ns"))
+    if not jumped.any() or jumped.all():
+        return wall
+    time_of_day = (wall - wall.normalize())[~jumped]
+    phase = pd.Series(time_of_day).mode().iloc[0]
+    intended = wall.normalize() + phase
+    shifted = jumped & np.asarray(_in_local_time(intended, dates.tz) == dates)
+    return pd.DatetimeIndex(np.where(shifted, intended, wall))
+
+
+def _unshifted(time: pd.Timestamp, dates: pd.DatetimeIndex, step) -> pd.Timestamp:
+    """``time`` (one of ``dates``), or the step before it when it is a day
+    that starts late (:func:`_wall_clock`): a grid counted from it would put
+    every later day at 01:00."""
+    if not _counts_local_days(time, step):
+        return time
+    wall = _wall_clock(dates, step)
+    at = wall[np.flatnonzero(dates == time)[0]]
+    if at == time.tz_localize(None):
+        return time
+    return _in_local_time(pd.DatetimeIndex([at - step]), time.tz)[0]
+
+
 def steps_between(first: pd.Index, dates: pd.Index, step) -> np.ndarray:
     """How many steps of the grid each of ``dates`` lies after ``first``
     (the same row's); -1 where it lies before, or off the grid."""
@@ -321,6 +357,10 @@ def _check_regular(index: pd.Index, panel: Panel, step) -> None:
         if isinstance(index, pd.PeriodIndex):
             expected = pd.period_range(dates[0], periods=length, freq=index.freq)
         elif isinstance(index, pd.DatetimeIndex):
+            wall = _wall_clock(dates, step)
+            steps = pd.date_range(wall[0], periods=length, freq=step)
+            if wall.equals(steps):
+                continue
             expected = local_date_range(dates[0], None, step, periods=length)
         else:  # integer steps, continued by update
             expected = pd.Index(dates[0] + step * np.arange(length))
@@ -374,6 +414,8 @@ def time_grid(
         _check_regular(index, panel, step)
         _, ends = _series_bounds(index, panel)
         origin = min(ends)
+        if isinstance(index, pd.DatetimeIndex):
+            origin = _unshifted(origin, index, step)
         grid = TimeGrid(origin, step, np.zeros(0))
         offsets = [
             grid._offset_of(end, label)
@@ -774,7 +816,8 @@ def _shared_grid(index: pd.Index, step):
     if isinstance(index, pd.PeriodIndex):
         n_steps = last.ordinal - first.ordinal
     else:
-        one = (first + step) - first  # a month from a month's start, say
+        wall = first.tz_localize(None) if first.tz is not None else first
+        one = (wall + step) - wall  # a month from a month's start, say
         n_steps = (last - first) / one if one > pd.Timedelta(0) else np.inf
     if n_steps > SHARED_GRID_ROWS * len(index):
         return None

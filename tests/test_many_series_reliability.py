@@ -900,6 +900,33 @@ def test_an_interval_beyond_the_calibrated_steps_says_the_rows_date_puts_it_ther
         model.predict_interval(far)
 
 
+@pytest.mark.parametrize("freq, start", [("D", "2022-02-27"), ("W-SUN", "2021-12-05")])
+def test_series_that_end_or_start_on_a_day_that_starts_at_one_keep_to_midnight(
+    freq, start
+):
+    # Ending on 2022-03-13 (01:00 in Havana), a series was forecast at 01:00
+    # every later day and the real next days were refused; one starting
+    # then was refused as irregular; weekly data failed inside pytz.
+    days = pd.date_range(
+        start,
+        periods=30,
+        freq=freq,
+        tz="America/Havana",
+        nonexistent="shift_forward",
+    )
+    change = days.get_loc(pd.Timestamp("2022-03-13 01:00", tz="America/Havana"))
+    y = pd.Series(np.sin(np.arange(30) / 3) + 5, index=days)
+    ending = tiny().fit(pd.DataFrame(index=days[: change + 1]), y[: change + 1])
+    after = days[change + 1 : change + 3]
+    assert ending.predict_series(np.empty((2, 0))).index.tolist() == after.tolist()
+    np.testing.assert_array_equal(
+        ending.predict(pd.DataFrame(index=after)), ending.predict(np.empty((2, 0)))
+    )
+    ending.update(pd.DataFrame(index=after), y[after])
+    starting = tiny().fit(pd.DataFrame(index=days[change:]), y[change:])
+    assert starting.predict_series(np.empty((1, 0))).index[0].hour == 0
+
+
 @pytest.mark.parametrize("method", ["predict_interval", "predict_quantiles"])
 def test_a_row_dated_beyond_the_calibrated_steps_is_refused_before_any_forecast(
     method, monkeypatch
