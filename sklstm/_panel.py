@@ -180,14 +180,11 @@ def joined_labels(known: np.ndarray, added: np.ndarray) -> np.ndarray:
     known, added = in_one_width(known), in_one_width(added)
     _refuse_another_representation(known, added)
     if {known.dtype, added.dtype} == {np.dtype(np.int64), np.dtype(np.uint64)}:
-        if (known < 0).any() or (added < 0).any():
-            raise ValueError(
-                f"The series labels {_first(known)} and the new "
-                f"{_first(added)} mix negative integers with integers beyond "
-                "the 64-bit signed range (2**63 and above): no integer type holds "
-                "both. Label the series as in fit, or by strings."
-            )
-        known, added = known.astype(np.uint64), added.astype(np.uint64)
+        # No 64-bit type holds negative integers beside ones from 2**63 up:
+        # they are held as Python ints, as fit holds such labels.
+        mixed = (known < 0).any() or (added < 0).any()
+        held = object if mixed else np.uint64
+        known, added = known.astype(held), added.astype(held)
     if known.dtype.kind in "iu" and added.dtype.kind == "f":
         bounds = np.iinfo(known.dtype)
         whole = (

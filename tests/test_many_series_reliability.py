@@ -711,8 +711,14 @@ def test_ids_held_as_int64_or_uint64_are_the_same_series():
     wide.update(np.empty((5, 0)), np.arange(5.0), groups=[7] * 5)
     assert wide.series_.dtype == np.uint64
     assert wide.series_.tolist() == [1, 7, 2**64 - 1]
-    with pytest.raises(ValueError, match=r"mix negative integers with integers beyond"):
-        wide.update(np.empty((5, 0)), np.arange(5.0), groups=[-7] * 5)
+    # As fit holds them (no 64-bit type does), update held a negative id
+    # beside these: it refused it, saying no integer type holds both.
+    wide.update(np.empty((5, 0)), np.arange(5.0), groups=[-7] * 5)
+    assert wide.series_.tolist() == [-7, 1, 7, 2**64 - 1]
+    np.testing.assert_array_equal(
+        wide.predict(np.empty((2, 0)), groups=[-7, 2**64 - 1]),
+        wide.predict(np.empty((2, 0)), groups=np.array([-7, 2**64 - 1], dtype=object)),
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.int8, np.uint32, np.float16, np.float32])
