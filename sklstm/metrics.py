@@ -23,6 +23,7 @@ from sklstm._long_format import (
     long_format_series,
     time_level,
 )
+from sklstm._pipeline import final_estimator
 from sklstm._plain import python_scalar
 from sklstm._row_metadata import label_array
 from sklstm._time_index import with_missing_steps
@@ -214,8 +215,12 @@ class _MASEScorer:
 
     def __call__(self, estimator, X, y_true, groups=None) -> float:
         by_series = {} if groups is None else {"groups": groups}
-        if groups is None and long_format_series(X) is None:
-            X = _on_the_rows_of(y_true, X)
+        series = long_format_series(y_true)
+        if groups is None and series is not None and long_format_series(X) is None:
+            if final_estimator(estimator) is estimator:
+                X = _on_the_rows_of(y_true, X)  # its times are read too
+            else:  # a Pipeline's steps would drop the index X is given
+                by_series = {"groups": series}
         y_pred = _in_the_order_of(y_true, X, estimator.predict(X, **by_series))
         if groups is None:  # long-format data names its series itself
             groups = long_format_series(y_true)

@@ -11,6 +11,8 @@ import pytest
 import sklearn
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from sklstm import LSTMForecaster
 from sklstm.metrics import make_mase_scorer, mean_absolute_scaled_error
@@ -196,6 +198,21 @@ def test_the_scorer_reads_the_series_of_long_format_y_beside_plain_rows_of_x():
         y_pred = model.predict(X_LONG.iloc[test])
         expected.append(-hand_mase(Y[test], y_pred, GROUPS[test]))
     np.testing.assert_allclose(scores, expected, rtol=1e-6)
+
+
+def test_the_scorer_names_the_series_to_a_pipeline_ending_in_a_forecaster():
+    # The scorer put plain rows of X on y's index, which a scaler drops: the
+    # Pipeline's forecaster asked for groups, and every fold scored NaN.
+    plain = np.column_stack([np.sin(np.arange(len(Y_LONG)) / 5)])
+    pipeline = make_pipeline(StandardScaler(), forecaster())
+    scorer = make_mase_scorer(Y_LONG)
+    scores = cross_validate(pipeline, plain, Y_LONG, cv=CV, scoring=scorer)
+    expected = []
+    for train, test in CV.split(X_LONG, Y_LONG):
+        model = clone(pipeline).fit(plain[train], Y_LONG.iloc[train])
+        y_pred = model.predict(plain[test], groups=GROUPS[test])
+        expected.append(-hand_mase(Y[test], y_pred, GROUPS[test]))
+    np.testing.assert_allclose(scores["test_score"], expected, rtol=1e-6)
 
 
 def test_long_format_truth_is_scored_per_series_without_groups():
