@@ -38,6 +38,7 @@ import pandas as pd
 from mlflow.models import Model, ModelSignature
 from mlflow.types import ColSpec, DataType, ParamSchema, ParamSpec, Schema, TensorSpec
 from mlflow.types.schema import AnyType
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._pipeline import final_estimator, through_steps_before_final
@@ -279,10 +280,23 @@ def _covariate_names(sk_model) -> list[str] | list[int]:
     them so keeps them in the request, which MLflow otherwise cuts down to
     the declared columns, the series column alone.
     """
-    names = getattr(sk_model, "feature_names_in_", None)
+    reader = _first_reader(sk_model)
+    names = getattr(reader, "feature_names_in_", None)
     if names is not None:
         return [str(name) for name in names]
-    return list(range(getattr(sk_model, "n_features_in_", 0)))
+    return list(range(getattr(reader, "n_features_in_", 0)))
+
+
+def _first_reader(sk_model):
+    """The step that reads the served frame: a Pipeline's first step that is
+    not ``'passthrough'`` (or None), through nested ones; else the model. A
+    Pipeline starting with ``'passthrough'`` knows no columns of its own."""
+    while isinstance(sk_model, Pipeline):
+        steps = [s for _, s in sk_model.steps if s is not None and s != "passthrough"]
+        if not steps:
+            return sk_model
+        sk_model = steps[0]
+    return sk_model
 
 
 def _param_type(label_type) -> DataType:

@@ -485,6 +485,22 @@ def array_pipeline():
     return model.fit(ARRAY, TARGET), ARRAY, None
 
 
+def array_pipeline_starting_with_passthrough():
+    # It knows no columns of its own (n_features_in_ fails on 'passthrough'):
+    # its covariates were left out of the signature.
+    model = Pipeline(
+        [
+            ("skip", "passthrough"),
+            ("scale", StandardScaler()),
+            (
+                "model",
+                LSTMRegressor(lookback=4, hidden_size=4, max_iter=3, random_state=0),
+            ),
+        ]
+    )
+    return model.fit(ARRAY, TARGET), ARRAY, None
+
+
 def array_forecaster():
     model = LSTMForecaster(lookback=5, hidden_size=4, max_iter=3, random_state=0)
     return model.fit(ARRAY, TARGET), ARRAY_FUTURE, None
@@ -500,6 +516,7 @@ FITTED_ON_ARRAYS = {
     "regressor": array_regressor,
     "regressor-by-series": array_regressor_by_series,
     "pipeline": array_pipeline,
+    "pipeline-from-passthrough": array_pipeline_starting_with_passthrough,
     "forecaster": array_forecaster,
     "many-series-forecaster": array_panel_forecaster,
 }
