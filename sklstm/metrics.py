@@ -17,13 +17,14 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.metadata_routing import MetadataRequest
 
+from sklstm._forecaster import LSTMForecaster
 from sklstm._long_format import (
     check_time_order,
     is_long_format,
     long_format_series,
     time_level,
 )
-from sklstm._pipeline import final_estimator
+from sklstm._pipeline import final_estimator, through_steps_before_final
 from sklstm._plain import python_scalar
 from sklstm._row_metadata import label_array
 from sklstm._time_index import with_missing_steps
@@ -215,13 +216,10 @@ class _MASEScorer:
 
     def __call__(self, estimator, X, y_true, groups=None) -> float:
         by_series = {} if groups is None else {"groups": groups}
-        series = long_format_series(y_true)
-        if groups is None and series is not None and long_format_series(X) is None:
-            if final_estimator(estimator) is estimator:
-                X = _on_the_rows_of(y_true, X)  # its times are read too
-            else:  # a Pipeline's steps would drop the index X is given
-                by_series = {"groups": series}
-        y_pred = _in_the_order_of(y_true, X, estimator.predict(X, **by_series))
+        predictor = estimator
+        if groups is None and long_format_series(X) is None:
+            X, predictor, by_series = _rows_named_by(y_true, estimator, X)
+        y_pred = _in_the_order_of(y_true, X, predictor.predict(X, **by_series))
         if groups is None:  # long-format data names its series itself
             groups = long_format_series(y_true)
             if groups is None:
@@ -243,6 +241,27 @@ class _MASEScorer:
 
     def __repr__(self) -> str:
         return f"make_mase_scorer(season_length={self.season_length})"
+
+
+def _rows_named_by(y_true, estimator, X):
+    """What to predict, and with what, so that plain rows of X are forecast
+    at the series and times of a long-format ``y_true``, as ``fit`` and
+    ``score`` read them: X (transformed by a Pipeline's steps, which would
+    drop the index) on y's index for a forecaster, else X with the series
+    as ``groups``. Unchanged when ``y_true`` is not long.
+
+    Returns X, the estimator to call ``predict`` on, and its keywords.
+    """
+    series = long_format_series(y_true)
+    final = final_estimator(estimator)
+    if series is None:
+        return X, estimator, {}
+    if final is estimator:
+        return _on_the_rows_of(y_true, X), estimator, {}
+    if isinstance(final, LSTMForecaster):
+        rows = through_steps_before_final(estimator, X)
+        return _on_the_rows_of(y_true, rows), final, {}
+    return X, estimator, {"groups": series}
 
 
 def _on_the_rows_of(y_true, X):

@@ -12,7 +12,7 @@ import sklearn
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from sklstm import LSTMForecaster
 from sklstm.metrics import make_mase_scorer, mean_absolute_scaled_error
@@ -213,6 +213,26 @@ def test_the_scorer_names_the_series_to_a_pipeline_ending_in_a_forecaster():
         y_pred = model.predict(plain[test], groups=GROUPS[test])
         expected.append(-hand_mase(Y[test], y_pred, GROUPS[test]))
     np.testing.assert_allclose(scores["test_score"], expected, rtol=1e-6)
+
+
+def test_a_pipeline_s_forecaster_is_scored_at_the_truth_s_own_dates():
+    # Given the series alone, the Pipeline's forecaster forecast the steps
+    # right after training, not the truth's later dates: another score than
+    # the forecaster's own on the same fold, without a word.
+    plain = np.empty((len(Y_LONG), 0))
+    in_series = np.tile(np.arange(36), 2)
+    train = np.flatnonzero(in_series < 28)
+    test = np.flatnonzero((in_series >= 31) & (in_series < 34))  # after a gap
+    as_array = FunctionTransformer(np.asarray)  # drops any index, as scalers do
+    pipeline = make_pipeline(as_array, forecaster())
+    scorer = make_mase_scorer(Y_LONG)
+    (score,) = cross_validate(
+        pipeline, plain, Y_LONG, cv=[(train, test)], scoring=scorer
+    )["test_score"]
+    fitted = clone(pipeline).fit(plain[train], Y_LONG.iloc[train])
+    dated = pd.DataFrame(fitted[0].transform(plain[test]), index=LONG_INDEX[test])
+    y_pred = fitted[-1].predict(dated)
+    assert score == pytest.approx(-hand_mase(Y[test], y_pred, GROUPS[test]))
 
 
 def test_long_format_truth_is_scored_per_series_without_groups():
