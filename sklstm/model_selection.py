@@ -169,10 +169,12 @@ class MultiSeriesSplit(BaseCrossValidator):
                 "the long format, whose first index level names the series."
             )
         panel = panel_of(groups, n_rows)
-        step = self.horizon if self.step is None else self.step
+        # Python numbers: NumPy's small integers (np.int8) wrap around in sums.
+        n_splits, horizon = int(self.n_splits), int(self.horizon)
+        step = horizon if self.step is None else int(self.step)
         position, length = _steps_of_rows(X, y, groups, panel)
-        for fold in range(self.n_splits):
-            back = self.horizon + (self.n_splits - 1 - fold) * step
+        for fold in range(n_splits):
+            back = horizon + (n_splits - 1 - fold) * step
             cut = length - back  # each row's series cut-off, in steps
             before = position < cut
             # Rows, not steps: a step a series skips has no row to train on.
@@ -188,7 +190,7 @@ class MultiSeriesSplit(BaseCrossValidator):
                     "n_splits, horizon or step."
                 )
             train = taking_part & before
-            test = taking_part & (position >= cut) & (position < cut + self.horizon)
+            test = taking_part & (position >= cut) & (position < cut + horizon)
             yield np.flatnonzero(train), np.flatnonzero(test)
 
     def get_n_splits(self, X=None, y=None, groups=None) -> int:

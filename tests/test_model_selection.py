@@ -199,3 +199,17 @@ def test_min_train_size_counts_the_rows_before_the_cut_not_the_steps():
         )
     )
     assert train.tolist() == [0, 1, 2, 3]
+
+
+def test_small_numpy_integers_cut_the_folds_python_integers_cut():
+    # back = horizon + (n_splits - 1 - fold) * step wrapped around in int8:
+    # the first fold tested 88 rows from row 712 instead of 200 from 200.
+    groups = np.repeat(["a", "b"], 400)
+    X = np.empty((800, 0))
+    as_numpy = MultiSeriesSplit(n_splits=np.int8(3), horizon=np.int8(100))
+    as_python = MultiSeriesSplit(n_splits=3, horizon=100)
+    for (train, test), (train_, test_) in zip(
+        as_numpy.split(X, groups=groups), as_python.split(X, groups=groups), strict=True
+    ):
+        np.testing.assert_array_equal(train, train_)
+        np.testing.assert_array_equal(test, test_)
