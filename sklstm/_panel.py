@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sklstm._row_metadata import check_groups, in_one_width
+from sklstm._row_metadata import check_groups, holds_python_ints, in_one_width
 
 
 @dataclass(frozen=True)
@@ -161,6 +161,19 @@ def _as_integers_of(known: np.ndarray, labels: np.ndarray):
     return np.where(holdable, labels, 0).astype(known.dtype), holdable
 
 
+def _refuse_fractional(added: np.ndarray, known: np.ndarray, whole) -> None:
+    """Refuse new labels that are not whole numbers (``whole``) beside
+    integer labels: held together as floats, they would lose digits."""
+    if not np.all(whole):
+        raise ValueError(
+            f"The new series {_first(added[~np.asarray(whole)])} are labelled by "
+            "numbers that are not integers, but this forecaster's series by "
+            f"integers ({_first(known)}): held together as floats, "
+            "integer labels beyond 2**53 would lose their last digits. "
+            "Label the new series by integers."
+        )
+
+
 def joined_labels(known: np.ndarray, added: np.ndarray) -> np.ndarray:
     """The ``known`` series labels followed by the ``added`` ones, in one array
     that still tells every series apart.
@@ -185,6 +198,10 @@ def joined_labels(known: np.ndarray, added: np.ndarray) -> np.ndarray:
         mixed = (known < 0).any() or (added < 0).any()
         held = object if mixed else np.uint64
         known, added = known.astype(held), added.astype(held)
+    if holds_python_ints(known) and added.dtype.kind in "iuf":
+        # As Python ints too: a whole float (9.0) among them is the id 9.
+        _refuse_fractional(added, known, np.isfinite(added) & (added == added // 1))
+        added = np.array([int(label) for label in added], dtype=object)
     if known.dtype.kind in "iu" and added.dtype.kind == "f":
         bounds = np.iinfo(known.dtype)
         whole = (
@@ -193,14 +210,7 @@ def joined_labels(known: np.ndarray, added: np.ndarray) -> np.ndarray:
             & (added >= bounds.min)
             & (added < bounds.max)
         )
-        if not whole.all():
-            raise ValueError(
-                f"The new series {_first(added[~whole])} are labelled by "
-                "numbers that are not integers, but this forecaster's series by "
-                f"integers ({_first(known)}): held together as floats, "
-                "integer labels beyond 2**53 would lose their last digits. "
-                "Label the new series by integers."
-            )
+        _refuse_fractional(added, known, whole)
         added = added.astype(known.dtype)
     labels = np.concatenate([known, added])
     if len(pd.unique(labels)) < len(labels):

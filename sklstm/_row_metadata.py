@@ -154,6 +154,27 @@ def label_array(groups) -> np.ndarray:
     return np.asarray(groups)
 
 
+def holds_python_ints(labels: np.ndarray | None) -> bool:
+    """Whether ``labels`` are integers held as Python ints: those no 64-bit
+    type holds together (a negative id beside ids from 2**63 up).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._row_metadata import holds_python_ints
+    >>> holds_python_ints(np.array([-1, 2**64 - 1], dtype=object))
+    True
+    >>> holds_python_ints(np.array([1, 2]))
+    False
+    """
+    return (
+        labels is not None
+        and labels.dtype.kind == "O"
+        and len(labels) > 0
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in labels)
+    )
+
+
 def in_one_width(labels: np.ndarray) -> np.ndarray:
     """Numeric labels held in one width: integers as int64 (as uint64 only
     when some lie beyond int64's range, as hashed ids do), floats as float64.

@@ -42,6 +42,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._pipeline import final_estimator, through_steps_before_final
+from sklstm._row_metadata import holds_python_ints
 from sklstm._trust import trusted_types
 
 __all__ = ["SERIES_COLUMN", "log_model", "save_model", "serving_signature"]
@@ -329,7 +330,7 @@ def _label_type(labels: np.ndarray | None) -> DataType:
     Labels the forecaster does not hold (an ``LSTMRegressor``'s, which may
     be any) are of any type, as MLflow then converts nothing.
     """
-    if labels is None or labels.dtype.kind in "mu" or _python_ints(labels):
+    if labels is None or labels.dtype.kind in "mu" or holds_python_ints(labels):
         # MLflow has no type for durations, and its long is int64: labels
         # held as uint64 (or as Python ints) are ids beyond int64's range.
         return AnyType()
@@ -390,7 +391,7 @@ class _ServedModel:
             frame = frame.drop(columns=self.series_column)
             labels = _series_labels(self.estimator)
             if labels is not None and (
-                labels.dtype.kind in "mu" or _python_ints(labels)
+                labels.dtype.kind in "mu" or holds_python_ints(labels)
             ):
                 # A column of any type: over REST, JSON sends them as text.
                 groups = _labels_of_param(groups, labels)
@@ -435,7 +436,7 @@ def _labels_of_param(groups: np.ndarray, labels: np.ndarray | None) -> np.ndarra
                 "The series must be named by their integer ids, "
                 f"between 0 and {np.iinfo(np.uint64).max}: {error}"
             ) from error
-    if _python_ints(labels):
+    if holds_python_ints(labels):
         try:
             return np.array([int(label) for label in groups], dtype=object)
         except ValueError as error:
@@ -443,17 +444,6 @@ def _labels_of_param(groups: np.ndarray, labels: np.ndarray | None) -> np.ndarra
                 f"The series must be named by their integer ids: {error}"
             ) from error
     return groups
-
-
-def _python_ints(labels: np.ndarray | None) -> bool:
-    """Whether ``labels`` are integers no 64-bit type holds together (a
-    negative id beside ids from 2**63 up), held as Python ints."""
-    return (
-        labels is not None
-        and labels.dtype.kind == "O"
-        and len(labels) > 0
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in labels)
-    )
 
 
 def _load_pyfunc(path: str, model_config: dict | None = None) -> _ServedModel:

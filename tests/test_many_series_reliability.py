@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from _factories import reloaded
 from test_persistence import _edit_document, _set_array, _tampered_file
 
 import sklstm
@@ -687,7 +688,7 @@ def _fitted_on_two_series(labels, n=30):
     return tiny().fit(np.empty((2 * n, 0)), y, groups=np.repeat(labels, n))
 
 
-def test_ids_held_as_int64_or_uint64_are_the_same_series():
+def test_ids_held_as_int64_or_uint64_are_the_same_series(tmp_path):
     # NumPy compares int64 with uint64 as float64, which merges ids beyond
     # 2**53: the fitted ids given as uint64 were "without a history", an
     # update with a uint64 id was refused, and [1, 3] uint64 plus 2 became
@@ -715,6 +716,11 @@ def test_ids_held_as_int64_or_uint64_are_the_same_series():
     # beside these: it refused it, saying no integer type holds both.
     wide.update(np.empty((5, 0)), np.arange(5.0), groups=[-7] * 5)
     assert wide.series_.tolist() == [-7, 1, 7, 2**64 - 1]
+    # A whole float beside them is the id it holds, before and after saving:
+    # kept a float, it made every label a float in the file.
+    wide.update(np.empty((5, 0)), np.arange(5.0), groups=[9.0] * 5)
+    assert [type(label) for label in wide.series_] == [int] * 5
+    assert reloaded(wide, "save", tmp_path).series_.tolist() == [-7, 1, 7, 9, 2**64 - 1]
     np.testing.assert_array_equal(
         wide.predict(np.empty((2, 0)), groups=[-7, 2**64 - 1]),
         wide.predict(np.empty((2, 0)), groups=np.array([-7, 2**64 - 1], dtype=object)),
