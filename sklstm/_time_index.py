@@ -889,8 +889,9 @@ def _grid_size(series: list, step) -> int | None:
     in all; None if a date is not on its series' grid."""
     size = 0
     for dates in series:
-        grid = local_date_range(dates[0], dates[-1], step)
-        if (grid.get_indexer(dates) < 0).any():
+        wall = _wall_clock(dates, step)  # a day that starts late, as the others
+        grid = pd.date_range(wall[0], wall[-1], freq=step)
+        if (grid.get_indexer(wall) < 0).any():
             return None
         size += len(grid)
     return size

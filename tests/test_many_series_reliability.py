@@ -939,6 +939,30 @@ def test_series_that_end_or_start_on_a_day_that_starts_at_one_keep_to_midnight(
     assert starting.predict_series(np.empty((1, 0))).index[0].hour == 0
 
 
+def test_business_days_read_without_a_frequency_from_a_day_that_starts_at_one():
+    # Cairo's Friday 2023-04-28 starts at 01:00. Read from a file (no freq),
+    # the dates' step was guessed from that 01:00: no business-day grid held
+    # them, and they were refused as irregular days.
+    days = pd.date_range(
+        "2023-04-28",
+        periods=20,
+        freq="B",
+        tz="Africa/Cairo",
+        nonexistent="shift_forward",
+    )
+    y = pd.Series(np.sin(np.arange(20) / 3), index=days)
+    with_freq = tiny().fit(pd.DataFrame(index=days), y)
+    read = pd.DatetimeIndex(list(days))  # the same dates, no frequency
+    guessed = tiny().fit(pd.DataFrame(index=read), y.set_axis(read))
+    np.testing.assert_array_equal(
+        guessed.predict_series(np.empty((2, 0))),
+        with_freq.predict_series(np.empty((2, 0))),
+    )
+    assert guessed.predict_series(np.empty((1, 0))).index[0] == pd.Timestamp(
+        "2023-05-26", tz="Africa/Cairo"
+    )
+
+
 @pytest.mark.parametrize("method", ["predict_interval", "predict_quantiles"])
 def test_a_row_dated_beyond_the_calibrated_steps_is_refused_before_any_forecast(
     method, monkeypatch
