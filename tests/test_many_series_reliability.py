@@ -919,13 +919,7 @@ def test_series_that_end_or_start_on_a_day_that_starts_at_one_keep_to_midnight(
     # Ending on 2022-03-13 (01:00 in Havana), a series was forecast at 01:00
     # every later day and the real next days were refused; one starting
     # then was refused as irregular; weekly data failed inside pytz.
-    days = pd.date_range(
-        start,
-        periods=30,
-        freq=freq,
-        tz="America/Havana",
-        nonexistent="shift_forward",
-    )
+    days = local_days(start, 30, freq, "America/Havana")
     change = days.get_loc(pd.Timestamp("2022-03-13 01:00", tz="America/Havana"))
     y = pd.Series(np.sin(np.arange(30) / 3) + 5, index=days)
     ending = tiny().fit(pd.DataFrame(index=days[: change + 1]), y[: change + 1])
@@ -943,13 +937,7 @@ def test_business_days_read_without_a_frequency_from_a_day_that_starts_at_one():
     # Cairo's Friday 2023-04-28 starts at 01:00. Read from a file (no freq),
     # the dates' step was guessed from that 01:00: no business-day grid held
     # them, and they were refused as irregular days.
-    days = pd.date_range(
-        "2023-04-28",
-        periods=20,
-        freq="B",
-        tz="Africa/Cairo",
-        nonexistent="shift_forward",
-    )
+    days = local_days("2023-04-28", 20, "B", "Africa/Cairo")
     y = pd.Series(np.sin(np.arange(20) / 3), index=days)
     with_freq = tiny().fit(pd.DataFrame(index=days), y)
     read = pd.DatetimeIndex(list(days))  # the same dates, no frequency
@@ -1062,17 +1050,18 @@ def test_rows_that_skip_a_day_a_time_zone_starts_at_one_are_placed_on_it():
     )
 
 
+def local_days(start, periods: int, freq, tz: str) -> pd.DatetimeIndex:
+    """Dates of a time zone; a day without its midnight starts at 01:00."""
+    return pd.date_range(
+        start, periods=periods, freq=freq, tz=tz, nonexistent="shift_forward"
+    )
+
+
 def test_daily_data_across_a_day_a_time_zone_starts_at_one_fits_and_updates():
     # Havana's clocks went forward at midnight on 2022-03-13: that day starts
     # at 01:00. fit on days spanning it, and update across it, failed inside
     # pytz ("NonExistentTimeError"), and a missing day there was no help.
-    days = pd.date_range(
-        "2022-03-01",
-        periods=30,
-        freq="D",
-        tz="America/Havana",
-        nonexistent="shift_forward",
-    )
+    days = local_days("2022-03-01", 30, "D", "America/Havana")
     y = pd.Series(np.sin(np.arange(30) / 3) + 5, index=days)
     naive_days = days.tz_localize(None).normalize()
     expected = tiny().fit(pd.DataFrame(index=naive_days), y.set_axis(naive_days))
