@@ -336,10 +336,86 @@ class LSTMSktimeForecaster(BaseForecaster):
             before sktime records its type, which would then be the type
             sktime gives the forecasts: every later ``predict`` would fail.
         """
-        empty = y is None or (hasattr(y, "__len__") and len(y) == 0)
-        if self.is_fitted and not empty:  # sktime warns of an empty y
-            self._check_update_of_the_same_kind(y)
+        self._refuse_update_of_another_kind(y)
         return super().update(y, X=X, update_params=update_params)
+
+    def update_predict_single(self, y=None, fh=None, X=None, update_params=True):
+        """Update with the new observations ``y``, then forecast ``fh``.
+
+        As :meth:`sktime.forecasting.base.BaseForecaster.update_predict_single`,
+        after the check of :meth:`update`: ``y`` is of the kind of data the
+        forecaster was fitted on.
+
+        Parameters
+        ----------
+        y : time series in an sktime format, default=None
+            The new observations, after the end of the series seen so far.
+        fh : int, list, pd.Index or ForecastingHorizon, default=None
+            The steps to forecast after the new observations.
+        X : time series in an sktime format, default=None
+            The covariates of the new observations and of the steps of ``fh``,
+            when the forecaster was fitted with them.
+        update_params : bool, default=True
+            Passed on to sktime; the network is never retrained.
+
+        Returns
+        -------
+        y_pred : time series in an sktime format
+            The forecasts of the steps of ``fh``.
+
+        Raises
+        ------
+        ValueError
+            If ``y`` is of another kind than the data of ``fit``, refused
+            before sktime records its type (see :meth:`update`).
+        """
+        self._refuse_update_of_another_kind(y)
+        return super().update_predict_single(
+            y=y, fh=fh, X=X, update_params=update_params
+        )
+
+    def update_predict(
+        self, y, cv=None, X=None, update_params=True, reset_forecaster=True
+    ):
+        """Forecast from each window of ``cv`` over ``y``, updating as it goes.
+
+        As :meth:`sktime.forecasting.base.BaseForecaster.update_predict`,
+        after the check of :meth:`update`: ``y`` is of the kind of data the
+        forecaster was fitted on.
+
+        Parameters
+        ----------
+        y : time series in an sktime format
+            The new observations, after the end of the series seen so far.
+        cv : sktime splitter, default=None
+            The windows of ``y`` to update with, and the horizon to forecast
+            after each (sktime's default: one step at a time).
+        X : time series in an sktime format, default=None
+            The covariates of ``y`` and of the steps forecast.
+        update_params : bool, default=True
+            Passed on to sktime; the network is never retrained.
+        reset_forecaster : bool, default=True
+            Whether to run on a copy, leaving this forecaster as it is.
+
+        Returns
+        -------
+        y_pred : time series in an sktime format
+            The forecasts from every window.
+
+        Raises
+        ------
+        ValueError
+            If ``y`` is of another kind than the data of ``fit``, refused
+            before sktime records its type (see :meth:`update`).
+        """
+        self._refuse_update_of_another_kind(y)
+        return super().update_predict(
+            y,
+            cv=cv,
+            X=X,
+            update_params=update_params,
+            reset_forecaster=reset_forecaster,
+        )
 
     def _update(self, y, X: pd.DataFrame | None = None, update_params=True):
         try:
@@ -368,6 +444,18 @@ class LSTMSktimeForecaster(BaseForecaster):
         if self._series is None:
             return 1
         return self._series.nlevels + 1
+
+    def _refuse_update_of_another_kind(self, y) -> None:
+        """Refuse new observations ``y`` of another kind than those of ``fit``.
+
+        Called by every public method that updates, before sktime records
+        the type of ``y``: it gives the forecasts the type of the latest
+        ``y``, so a refused ``y`` of another kind would break every later
+        ``predict``.
+        """
+        empty = y is None or (hasattr(y, "__len__") and len(y) == 0)
+        if self.is_fitted and not empty:  # sktime warns of an empty y
+            self._check_update_of_the_same_kind(y)
 
     def _check_update_of_the_same_kind(self, y) -> None:
         """Refuse new observations of another kind than those of ``fit``."""

@@ -714,3 +714,27 @@ def test_an_update_of_another_kind_is_refused_and_the_model_still_predicts(
     assert type(after) is type(before)
     assert after.index.equals(before.index)
     np.testing.assert_array_equal(np.asarray(after), np.asarray(before))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda model, y: model.update_predict_single(y, fh=[1], update_params=False),
+        lambda model, y: model.update_predict(y, update_params=False),
+        lambda model, y: model.update_predict(
+            y, update_params=False, reset_forecaster=False
+        ),
+    ],
+    ids=["update_predict_single", "update_predict", "update_predict-no-reset"],
+)
+def test_every_update_of_another_kind_is_refused_and_the_model_still_predicts(call):
+    # sktime records the type of y in these before they call update: a
+    # refused call still gave every later forecast the type of a panel.
+    series = panel().loc["shop_0", "sales"]
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(series[:50])
+    before = wrapped.predict(fh=[1, 2])
+
+    with pytest.raises(ValueError, match="fitted on a single series"):
+        call(wrapped, as_panel(series[50:52]))
+    assert wrapped.cutoff[0] == MONTHS[49]
+    pd.testing.assert_series_equal(wrapped.predict(fh=[1, 2]), before)
