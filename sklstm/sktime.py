@@ -47,16 +47,22 @@ def _covariates_of_rows(X: pd.DataFrame | None, index: pd.Index, call: str):
     return X.loc[index]
 
 
-def _index_levels_of(y) -> int | None:
-    """The index levels of ``y`` as sktime reads it: 1 for one series, 2 for
-    a panel, 3 or more for a hierarchy (None when sktime does not take it)."""
+def _layout_of(y) -> tuple[int, list] | None:
+    """The index levels and the columns of ``y`` as sktime reads it.
+
+    The levels are 1 for one series, 2 for a panel, 3 or more for a
+    hierarchy; None when sktime does not take ``y``.
+    """
     scitypes = ["Series", "Panel", "Hierarchical"]
-    valid, _, metadata = check_is_scitype(y, scitype=scitypes, return_metadata=[])
+    valid, _, metadata = check_is_scitype(
+        y, scitype=scitypes, return_metadata=["feature_names"]
+    )
     if not valid:
         return None
+    columns = list(metadata["feature_names"])
     if metadata["scitype"] == "Hierarchical":
-        return y.index.nlevels
-    return scitypes.index(metadata["scitype"]) + 1
+        return y.index.nlevels, columns
+    return scitypes.index(metadata["scitype"]) + 1, columns
 
 
 def _kind_named(levels: int) -> str:
@@ -314,7 +320,9 @@ class LSTMSktimeForecaster(BaseForecaster):
         As :meth:`sktime.forecasting.base.BaseForecaster.update`, after a
         check that sktime leaves to the forecaster: the new observations are
         of the kind of data it was fitted on (a single series, a panel, a
-        hierarchy of as many levels).
+        hierarchy of as many levels; one column of values, or the columns of
+        a multivariate y, on each of which sktime fitted a forecaster, in
+        their order).
 
         Parameters
         ----------
@@ -435,15 +443,25 @@ class LSTMSktimeForecaster(BaseForecaster):
 
     # ------------------------------------------------------------- internals
 
-    def _fitted_index_levels(self) -> int:
-        """The index levels of the data of ``fit`` (as :func:`_index_levels_of`)."""
+    def _fitted_model(self) -> LSTMSktimeForecaster:
+        """The forecaster that holds the fit of the series: this one, or,
+        when sktime fitted one on each column of a multivariate y, the first
+        of those (each saw the index of the whole)."""
         if getattr(self, "_is_vectorized", False):
-            # sktime fitted a forecaster on each column of y (a multivariate
-            # y): each saw the index of the whole.
-            return self.forecasters_.iloc[0, 0]._fitted_index_levels()
-        if self._series is None:
-            return 1
-        return self._series.nlevels + 1
+            return self.forecasters_.iloc[0, 0]
+        return self
+
+    def _fitted_index_levels(self) -> int:
+        """The index levels of the data of ``fit`` (as :func:`_layout_of`)."""
+        series = self._fitted_model()._series
+        return 1 if series is None else series.nlevels + 1
+
+    def _fitted_columns(self) -> list | None:
+        """The columns of the y of ``fit`` when sktime fitted one forecaster
+        on each (a multivariate y); None for one column of values."""
+        if getattr(self, "_is_vectorized", False):
+            return list(self.forecasters_.columns)
+        return None
 
     def _refuse_update_of_another_kind(self, y) -> None:
         """Refuse new observations ``y`` of another kind than those of ``fit``.
@@ -458,23 +476,63 @@ class LSTMSktimeForecaster(BaseForecaster):
             self._check_update_of_the_same_kind(y)
 
     def _check_update_of_the_same_kind(self, y) -> None:
-        """Refuse new observations of another kind than those of ``fit``."""
-        levels, fitted = _index_levels_of(y), self._fitted_index_levels()
-        if levels is None or levels == fitted:
+        """Refuse new observations of another kind than those of ``fit``:
+        other index levels, or other columns."""
+        layout = _layout_of(y)
+        if layout is None:
             return  # sktime says what is wrong with data it does not take
+        levels, columns = layout
+        self._check_index_levels(levels)
+        self._check_columns(columns)
+
+    def _check_index_levels(self, levels: int) -> None:
+        """Refuse new observations on ``levels`` index levels, when ``fit``
+        had others."""
+        fitted = self._fitted_index_levels()
+        if levels == fitted:
+            return
         if fitted == 1:
             form = "the series alone, on its time index: y.loc[key]"
-        elif levels == 1:
-            names = self._index_names[:-1]
-            form = f"indexed by series and time: pd.concat({{key: y}}, names={names})"
         else:
-            form = f"on the index levels of fit, {self._index_names}"
+            names = self._fitted_model()._index_names
+            if levels == 1:
+                form = (
+                    "indexed by series and time: "
+                    f"pd.concat({{key: y}}, names={names[:-1]})"
+                )
+            else:
+                form = f"on the index levels of fit, {names}"
         raise ValueError(
             f"update received {_kind_named(levels)}, but this forecaster was "
             f"fitted on {_kind_named(fitted)}: it continues the series it was "
             f"fitted on, so pass the new observations in that form ({form}), "
             "or fit again on the whole data."
         )
+
+    def _check_columns(self, columns: list) -> None:
+        """Refuse new observations in ``columns`` other than those of ``fit``.
+
+        sktime hands each column of a multivariate y to the forecaster of
+        the column in the same place, whatever its name.
+        """
+        fitted = self._fitted_columns()
+        if fitted is None and len(columns) > 1:
+            name = self._name
+            form = f"y[{name!r}]" if name in columns else "the one column of values"
+            raise ValueError(
+                f"update received {len(columns)} columns, {columns}, but this "
+                "forecaster was fitted on one column of values: it continues "
+                f"that column alone, so pass it alone ({form}), or fit again "
+                "on all the columns (sktime then fits a forecaster on each)."
+            )
+        if fitted is not None and columns != fitted:
+            raise ValueError(
+                f"update received the column(s) {columns}, but this forecaster "
+                f"was fitted on the columns {fitted}, a forecaster on each, "
+                "which sktime updates in that order: pass the new observations "
+                f"of those columns, in that order (y[{fitted}]), or fit again "
+                "on the whole data."
+            )
 
     def _continue_series(self, y_new, X: pd.DataFrame | None) -> None:
         """Give the forecaster the rows ``y_new`` after its series' ends."""

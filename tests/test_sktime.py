@@ -738,3 +738,45 @@ def test_every_update_of_another_kind_is_refused_and_the_model_still_predicts(ca
         call(wrapped, as_panel(series[50:52]))
     assert wrapped.cutoff[0] == MONTHS[49]
     pd.testing.assert_series_equal(wrapped.predict(fh=[1, 2]), before)
+
+
+def two_columns(y):
+    """``y`` (a Series or a one-column frame) beside twice its values."""
+    values = y.iloc[:, 0] if isinstance(y, pd.DataFrame) else y
+    return pd.DataFrame({"sales": values, "returns": 2 * values})
+
+
+@pytest.mark.parametrize(
+    "fitted_on, new, message",
+    [
+        # islice's "Indices for islice() must be None or an integer", and
+        # every later forecast a DataFrame.
+        ("one column", two_columns, r"fitted on one column .* \(y\['sales'\]\)"),
+        # An AttributeError from the check of the index levels itself.
+        ("two columns", lambda y: y.loc["shop_0"], r"pd.concat\(\{key: y\}"),
+        # Taken, each column handed to the other's forecaster.
+        ("two columns", lambda y: y[["returns", "sales"]], "in that order"),
+    ],
+    ids=["two-columns-for-one", "one-series-for-a-panel", "columns-reordered"],
+)
+def test_an_update_with_other_columns_is_refused_and_the_model_still_predicts(
+    fitted_on, new, message
+):
+    y = panel()
+    if fitted_on == "one column":
+        y = y.loc["shop_0", "sales"]
+        first, rest = y[:50], y[50:52]
+    else:
+        y = two_columns(y)
+        month = y.index.get_level_values("month")
+        first, rest = y[month < MONTHS[50]], y[month.isin(MONTHS[50:52])]
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(first)
+    before = wrapped.predict(fh=[1, 2])
+
+    with pytest.raises(ValueError, match=message):
+        wrapped.update(new(rest), update_params=False)
+    assert wrapped.cutoff[0] == MONTHS[49]
+    after = wrapped.predict(fh=[1, 2])
+    assert type(after) is type(before)
+    assert after.index.equals(before.index)
+    np.testing.assert_array_equal(np.asarray(after), np.asarray(before))
