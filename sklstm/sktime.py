@@ -18,6 +18,7 @@ from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
 from sklstm._forecast_settings import block_of
 from sklstm._forecaster import LSTMForecaster
+from sklstm._time_index import TimeGrid, steps_between
 from sklstm._validation import refuse_missing_covariates
 
 __all__ = ["LSTMSktimeForecaster"]
@@ -102,8 +103,28 @@ def _frequency_of(index: pd.Index, codes):
     return pd.infer_freq(times) if len(times) >= 3 else None
 
 
+def _dated_in_a_time_zone(cutoff: pd.Index) -> bool:
+    """Whether ``cutoff`` is a date in a time zone, with its frequency."""
+    return (
+        isinstance(cutoff, pd.DatetimeIndex)
+        and cutoff.tz is not None
+        and cutoff.freq is not None
+    )
+
+
 def _after(cutoff: pd.Index, steps: np.ndarray) -> pd.Index:
-    """The times ``steps`` steps after ``cutoff`` (steps may repeat)."""
+    """The times ``steps`` steps after ``cutoff`` (steps may repeat).
+
+    Dates in a time zone step as the forecaster steps them, on its time
+    grid: days, weeks and months of local time, as ``pd.date_range`` counts
+    them. sktime's horizon adds 24 hours a day, which would put every day
+    after a change of daylight saving at 01:00 (or 23:00).
+    """
+    if _dated_in_a_time_zone(cutoff):
+        grid = TimeGrid(cutoff[0], cutoff.freq, np.zeros(1))
+        # The grid numbers the steps after the end from 0.
+        ahead = np.asarray(steps, dtype=np.int64) - 1
+        return pd.DatetimeIndex(grid.dates(np.zeros(len(ahead), np.intp), ahead))
     unique, inverse = np.unique(steps, return_inverse=True)
     horizon = ForecastingHorizon(unique, is_relative=True, freq=cutoff)
     return horizon.to_absolute_index(cutoff)[inverse.ravel()]
@@ -179,7 +200,10 @@ class LSTMSktimeForecaster(BaseForecaster):
     passed on with the values, so the forecaster reads them as it reads its
     own: a step missing inside a series is a missing value (with covariates,
     refused: ``X`` must cover every step), and a step given twice is
-    refused. On integer times that step by more than one (0, 2, 4, ...), a
+    refused. Dates in a time zone step as the forecaster steps them: days,
+    weeks and months of local time (the day after a change of daylight
+    saving at midnight, as ``pd.date_range`` counts it), hours of elapsed
+    time. On integer times that step by more than one (0, 2, 4, ...), a
     relative ``fh`` counts in their units, as sktime does: ``fh=[2, 4]`` are
     the next two steps, and ``fh=[1]``, between them, is refused.
 
@@ -620,6 +644,12 @@ class LSTMSktimeForecaster(BaseForecaster):
         end) each series ends."""
         ends = pd.Index(self._ends.tolist())  # the dtype of the time labels
         unique = ends.unique().sort_values()
+        if _dated_in_a_time_zone(cutoff):
+            # Counted on the forecaster's grid, as _after steps: sktime's
+            # horizon drops the time zone, and counts the hours of local
+            # time that a change of daylight saving skips or repeats.
+            apart = steps_between(unique, cutoff.repeat(len(unique)), cutoff.freq)
+            return apart[unique.get_indexer(ends)]
         relative = ForecastingHorizon(
             unique, is_relative=False, freq=cutoff
         ).to_relative(cutoff)
@@ -637,7 +667,8 @@ class LSTMSktimeForecaster(BaseForecaster):
         their sktime index.
         """
         cutoff = self._cutoff_with_freq()
-        steps = self._forecaster_steps(np.asarray(fh.to_relative(cutoff), np.int64))
+        relative = np.asarray(fh.to_relative(cutoff), np.int64)
+        steps = self._forecaster_steps(relative)
         behind = self._steps_behind(cutoff)
         furthest = int(steps.max()) + behind  # per series, from its own end
         keys = self._series_keys()
@@ -656,6 +687,8 @@ class LSTMSktimeForecaster(BaseForecaster):
         starts = np.cumsum(lengths) - lengths
         rows = (starts[:, None] + (steps + behind[:, None]) - 1).ravel()
         absolute = fh.to_absolute_index(cutoff)
+        if _dated_in_a_time_zone(cutoff):
+            absolute = _after(cutoff, relative)  # local days, not 24 hours
         if self._series is None:
             return forecast[rows], absolute
         index = _panel_index(keys.repeat(len(steps)), np.tile(absolute, len(keys)))

@@ -780,3 +780,62 @@ def test_an_update_with_other_columns_is_refused_and_the_model_still_predicts(
     assert type(after) is type(before)
     assert after.index.equals(before.index)
     np.testing.assert_array_equal(np.asarray(after), np.asarray(before))
+
+
+def test_days_in_a_time_zone_are_local_days_across_a_change_of_daylight_saving():
+    # sktime's horizon adds 24 hours a day: in Paris, the days after
+    # 2022-03-27 fell at 01:00, so X on the real days and an update with
+    # them were refused, although the forecaster alone takes them.
+    days = pd.date_range("2022-02-20", periods=50, freq="D", tz="Europe/Paris")
+    y = pd.Series(SINE[:50].to_numpy(), index=days, name="y")
+    X = pd.DataFrame({"price": np.cos(np.arange(50) / 5)}, index=days)
+    wrapped = LSTMSktimeForecaster(tiny_forecaster()).fit(y[:35], X=X[:35])
+    alone = tiny_forecaster().fit(X[:35], y[:35])
+
+    forecast = wrapped.predict(fh=[1, 2, 3], X=X[35:])
+    assert forecast.index.equals(days[35:38])
+    np.testing.assert_array_equal(forecast, alone.predict(X[35:38]))
+
+    wrapped.update(y[35:38], X=X[35:38], update_params=False)
+    alone.update(X[35:38], y[35:38])
+    assert wrapped.cutoff.equals(days[[37]])
+    forecast = wrapped.predict(fh=[1, 2], X=X[38:])
+    assert forecast.index.equals(days[38:40])
+    np.testing.assert_array_equal(forecast, alone.predict(X[38:40]))
+
+
+def test_a_lagging_series_in_a_time_zone_counts_the_hours_a_clock_change_skips():
+    # sktime counts hours of local time: shop_1, two hours behind across
+    # the skipped 02:00, was taken as three behind, forecast a step too far
+    # and refused its real next hours.
+    hours = pd.date_range("2022-03-25", periods=60, freq="h", tz="Europe/Paris")
+    y = panel(lengths=(52, 50)).rename(
+        index=dict(zip(MONTHS[:52], hours[:52], strict=True)), level="month"
+    )
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(y)
+    alone = _panel_lstm().fit(
+        np.empty((len(y), 0)),
+        pd.Series(y["sales"].to_numpy(), index=y.index.get_level_values("month")),
+        groups=y.index.get_level_values("shop"),
+    )
+    # shop_0's next hour, and shop_1's three up to it.
+    shops = ["shop_0", "shop_1", "shop_1", "shop_1"]
+    expected = alone.predict(np.empty((4, 0)), groups=shops)[[0, 3]]
+
+    forecast = wrapped.predict(fh=[1])
+    assert forecast.index.get_level_values("month").equals(hours[[52, 52]])
+    np.testing.assert_array_equal(forecast["sales"], expected)
+
+    shop_1 = panel(lengths=(60, 52)).loc[["shop_1"]][50:52]
+    shop_1 = shop_1.set_axis(
+        pd.MultiIndex.from_product([["shop_1"], hours[50:52]], names=y.index.names)
+    )
+    wrapped.update(shop_1, update_params=False)
+    assert wrapped.cutoff.equals(hours[[51]])
+    alone.update(
+        np.empty((2, 0)),
+        pd.Series(shop_1["sales"].to_numpy(), index=hours[50:52]),
+        groups=["shop_1", "shop_1"],
+    )
+    expected = alone.predict(np.empty((2, 0)), groups=["shop_0", "shop_1"])
+    np.testing.assert_array_equal(wrapped.predict(fh=[1])["sales"], expected)
