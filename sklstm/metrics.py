@@ -216,10 +216,8 @@ class _MASEScorer:
 
     def __call__(self, estimator, X, y_true, groups=None) -> float:
         by_series = {} if groups is None else {"groups": groups}
-        predictor = estimator
-        if groups is None and long_format_series(X) is None:
-            X, predictor, by_series = _rows_named_by(y_true, estimator, X)
-        y_pred = _in_the_order_of(y_true, X, predictor.predict(X, **by_series))
+        predictor, rows = _forecaster_and_rows(estimator, X, y_true)
+        y_pred = _in_the_order_of(y_true, X, predictor.predict(rows, **by_series))
         if groups is None:  # long-format data names its series itself
             groups = long_format_series(y_true)
             if groups is None:
@@ -243,36 +241,41 @@ class _MASEScorer:
         return f"make_mase_scorer(season_length={self.season_length})"
 
 
-def _rows_named_by(y_true, estimator, X):
-    """What to predict, and with what, so that plain rows of X are forecast
-    at the series and times of a long-format ``y_true``, as ``fit`` and
-    ``score`` read them: X (transformed by a Pipeline's steps, which would
-    drop the index) on y's index for a forecaster, else X with the series
-    as ``groups``. Unchanged when ``y_true`` is not long.
+def _forecaster_and_rows(estimator, X, y_true):
+    """The estimator to call ``predict`` on, and the rows to give it, so that
+    a forecaster forecasts each row at its series and time, as ``fit`` and
+    ``score`` read them.
 
-    Returns X, the estimator to call ``predict`` on, and its keywords.
+    A forecaster behind a Pipeline (or the best one of a search) is called
+    on the rows the Pipeline's steps make of X, which would drop the index
+    that names each row's series and time. Rows without such an index take
+    X's, else ``y_true``'s (a long-format or dated truth). Other estimators
+    are called on X as it is.
     """
-    series = long_format_series(y_true)
-    final = final_estimator(estimator)
-    if series is None:
-        return X, estimator, {}
-    if final is estimator:
-        return _on_the_rows_of(y_true, X), estimator, {}
-    if isinstance(final, LSTMForecaster):
-        rows = through_steps_before_final(estimator, X)
-        return _on_the_rows_of(y_true, rows), final, {}
-    return X, estimator, {"groups": series}
+    model = getattr(estimator, "best_estimator_", estimator)
+    final = final_estimator(model)
+    if not isinstance(final, LSTMForecaster):
+        return estimator, X
+    rows = X if final is model else through_steps_before_final(model, X)
+    for source in (X, y_true):
+        if _carries_times(source) and not _carries_times(rows):
+            rows = _on_the_index_of(source, rows)
+    return final, rows
 
 
-def _on_the_rows_of(y_true, X):
-    """Plain rows of X on the (series, time) index of a long-format
-    ``y_true``, as ``fit`` and ``score`` read them: ``predict`` then finds
-    each row's series and time. X as it was when ``y_true`` is not long."""
-    if long_format_series(y_true) is None or len(X) != len(y_true):
-        return X
-    if isinstance(X, pd.DataFrame):
-        return X.set_axis(y_true.index)
-    return pd.DataFrame(np.asarray(X), index=y_true.index)
+def _carries_times(data) -> bool:
+    """Whether ``data`` names its rows' times: the long format, or dates."""
+    index = getattr(data, "index", None)
+    return isinstance(index, (pd.MultiIndex, pd.DatetimeIndex, pd.PeriodIndex))
+
+
+def _on_the_index_of(source, rows):
+    """``rows`` on the index of ``source`` (as many rows), else as they are."""
+    if len(rows) != len(source):
+        return rows
+    if isinstance(rows, pd.DataFrame):
+        return rows.set_axis(source.index)
+    return pd.DataFrame(np.asarray(rows), index=source.index)
 
 
 def _in_the_order_of(y_true, X, y_pred: np.ndarray) -> np.ndarray:

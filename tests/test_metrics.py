@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import sklearn
 from sklearn.base import clone
-from sklearn.model_selection import GridSearchCV, cross_validate
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
@@ -233,6 +233,43 @@ def test_a_pipeline_s_forecaster_is_scored_at_the_truth_s_own_dates():
     dated = pd.DataFrame(fitted[0].transform(plain[test]), index=LONG_INDEX[test])
     y_pred = fitted[-1].predict(dated)
     assert score == pytest.approx(-hand_mase(Y[test], y_pred, GROUPS[test]))
+
+
+def test_one_dated_series_is_scored_at_its_own_dates_after_a_gap():
+    # Only long-format truths were placed: a dated Series scored the steps
+    # right after training, while score (and the docs) read its dates.
+    months = pd.date_range("2000-01", periods=36, freq="MS")
+    y = pd.Series(Y[:36], index=months)
+    cv = TimeSeriesSplit(n_splits=2, test_size=3, gap=3)
+    plain = np.empty((36, 0))
+    dropping = make_pipeline(FunctionTransformer(np.asarray), forecaster())
+    for model, X in [(forecaster(), plain), (dropping, pd.DataFrame(index=months))]:
+        scores = cross_validate(model, X, y, cv=cv, scoring=make_mase_scorer(y))
+        expected = []
+        for train, test in cv.split(plain):
+            fitted = clone(forecaster()).fit(plain[train], y.iloc[train])
+            y_pred = fitted.predict(pd.DataFrame(index=months[test]))
+            expected.append(-hand_mase(Y[test], y_pred, GROUPS[test]))
+        np.testing.assert_allclose(scores["test_score"], expected, rtol=1e-6)
+
+
+def test_the_scorer_reaches_a_forecaster_behind_a_search_and_its_pipeline():
+    # A search's Pipeline dropped the index X was put on ("pass groups="),
+    # and long-format X with covariates lost it in a scaler.
+    X = pd.DataFrame({"price": np.cos(np.arange(len(Y_LONG)) / 4)}, index=LONG_INDEX)
+    pipeline = make_pipeline(StandardScaler(), forecaster())
+    train, test = next(CV.split(X_LONG, Y_LONG))
+    search = GridSearchCV(
+        pipeline,
+        {"lstmforecaster__lookback": [4]},
+        cv=[(np.arange(40), np.arange(40, 56))],
+    ).fit(X.iloc[train], Y_LONG.iloc[train])
+    scorer = make_mase_scorer(Y_LONG)
+    by_search = scorer(search, X.iloc[test], Y_LONG.iloc[test])
+    best = search.best_estimator_
+    rows = pd.DataFrame(best[0].transform(X.iloc[test]), index=LONG_INDEX[test])
+    y_pred = best[-1].predict(rows)
+    assert by_search == pytest.approx(-hand_mase(Y[test], y_pred, GROUPS[test]))
 
 
 def test_long_format_truth_is_scored_per_series_without_groups():
