@@ -827,8 +827,15 @@ def _shared_grid(index: pd.Index, step):
 
 
 def _grid_between(first, last, step, index: pd.Index) -> pd.Index:
+    """The grid of ``step`` from ``first`` to ``last``; dates of ``index``
+    tell a day that starts late (:func:`_wall_clock`) from the grid's time
+    of day, as the grid then counts from the time of day of the others."""
     if isinstance(index, pd.PeriodIndex):
         return pd.period_range(first, last, freq=index.freq)
+    if isinstance(index, pd.DatetimeIndex) and _counts_local_days(first, step):
+        ends = pd.DatetimeIndex([first, last])
+        wall = _wall_clock(index.append(ends), step)[-2:]
+        return _in_local_time(pd.date_range(wall[0], wall[1], freq=step), first.tz)
     return local_date_range(first, last, step)
 
 

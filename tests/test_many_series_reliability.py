@@ -949,6 +949,16 @@ def test_business_days_read_without_a_frequency_from_a_day_that_starts_at_one():
     assert guessed.predict_series(np.empty((1, 0))).index[0] == pd.Timestamp(
         "2023-05-26", tz="Africa/Cairo"
     )
+    # A day skipped after it is a missing value: the grid that fills the gap
+    # counted from 01:00 too, and the dates were refused.
+    holed = read.delete(3)
+    with_gap = tiny().fit(pd.DataFrame(index=holed), y.set_axis(read).drop(read[3]))
+    as_nan = tiny().fit(
+        pd.DataFrame(index=read), y.set_axis(read).where(read != read[3])
+    )
+    np.testing.assert_array_equal(
+        with_gap.predict(np.empty((2, 0))), as_nan.predict(np.empty((2, 0)))
+    )
 
 
 @pytest.mark.parametrize("method", ["predict_interval", "predict_quantiles"])
