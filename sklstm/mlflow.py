@@ -290,14 +290,21 @@ def _covariate_names(sk_model) -> list[str] | list[int]:
 
 def _first_reader(sk_model):
     """The step that reads the served frame: a Pipeline's first step that is
-    not ``'passthrough'`` (or None), through nested ones; else the model. A
-    Pipeline starting with ``'passthrough'`` knows no columns of its own."""
-    while isinstance(sk_model, Pipeline):
-        steps = [s for _, s in sk_model.steps if s is not None and s != "passthrough"]
-        if not steps:
-            return sk_model
-        sk_model = steps[0]
-    return sk_model
+    not ``'passthrough'`` (or None, or a Pipeline of such steps), through
+    nested ones; else the model. A Pipeline starting with ``'passthrough'``
+    knows no columns of its own."""
+    return next(_steps_that_read(sk_model), sk_model)
+
+
+def _steps_that_read(sk_model):
+    """The steps of a (nested) Pipeline that are neither ``'passthrough'``
+    nor None, in order; the model itself when it is no Pipeline."""
+    if not isinstance(sk_model, Pipeline):
+        yield sk_model
+        return
+    for _, step in sk_model.steps:
+        if step is not None and not (isinstance(step, str) and step == "passthrough"):
+            yield from _steps_that_read(step)
 
 
 def _param_type(label_type) -> DataType:

@@ -491,6 +491,7 @@ def array_pipeline_starting_with_passthrough():
     model = Pipeline(
         [
             ("skip", "passthrough"),
+            ("skip-too", Pipeline([("nothing", "passthrough")])),
             ("scale", StandardScaler()),
             (
                 "model",
