@@ -134,6 +134,10 @@ def label_array(groups) -> np.ndarray:
         # Also tuples (keys of several levels) and NaN among strings, which
         # NumPy would make a 2-D array and the string 'nan'.
         return pd.Index(list(groups), dtype=object, tupleize_cols=False).to_numpy()
+    if isinstance(groups, (list, tuple)) and _whole_numbers(groups):
+        # Ids beside a whole float (9.0): NumPy would hold them all as floats,
+        # and ids beyond 2**53 would lose their last digits.
+        groups = [int(label) for label in groups]
     if (
         isinstance(groups, (list, tuple))
         and pd.api.types.infer_dtype(groups, skipna=False) == "integer"
@@ -152,6 +156,14 @@ def label_array(groups) -> np.ndarray:
         # the width of the longest label (one long label, gigabytes).
         return np.asarray(groups, dtype=object)
     return np.asarray(groups)
+
+
+def _whole_numbers(labels: list | tuple) -> bool:
+    """Whether ``labels`` mix integers with floats that are whole numbers."""
+    if pd.api.types.infer_dtype(labels, skipna=False) != "mixed-integer-float":
+        return False
+    floats = np.array([v for v in labels if isinstance(v, (float, np.floating))])
+    return bool(np.isfinite(floats).all() and (floats == np.floor(floats)).all())
 
 
 def holds_python_ints(labels: np.ndarray | None) -> bool:

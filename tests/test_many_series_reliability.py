@@ -727,6 +727,21 @@ def test_ids_held_as_int64_or_uint64_are_the_same_series(tmp_path):
     )
 
 
+def test_a_list_of_large_ids_beside_a_whole_float_keeps_every_digit():
+    # NumPy held [2**60 + 1, ..., 9.0] as floats: the update for 2**60 + 1
+    # went to 2**60, and predict answered 2**60's forecast for it.
+    a, b = 2**60, 2**60 + 1
+    model = _fitted_on_two_series(np.array([a, b]))
+    before = model.predict(np.empty((1, 0)), groups=[a])
+    model.update(np.empty((10, 0)), np.full(10, 100.0), groups=[b] * 5 + [9.0] * 5)
+    assert model.series_.tolist() == [9, a, b]
+    np.testing.assert_array_equal(model.predict(np.empty((1, 0)), groups=[a]), before)
+    np.testing.assert_array_equal(
+        model.predict(np.empty((2, 0)), groups=[b, 9.0]),
+        model.predict(np.empty((2, 0)), groups=np.array([b, 9])),
+    )
+
+
 @pytest.mark.parametrize("dtype", [np.int8, np.uint32, np.float16, np.float32])
 def test_labels_of_any_width_are_found_as_python_numbers(dtype, tmp_path):
     # float16 labels failed inside pandas (no float16 index); labels of
