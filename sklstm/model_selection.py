@@ -175,7 +175,9 @@ class MultiSeriesSplit(BaseCrossValidator):
         position, length = _steps_of_rows(X, y, groups, panel)
         for fold in range(n_splits):
             back = horizon + (n_splits - 1 - fold) * step
-            cut = length - back  # each row's series cut-off, in steps
+            # Past every series' length, any cut leaves nothing before it
+            # (and a Python int beyond int64 would not subtract from steps).
+            cut = length - min(back, int(length.max()) + 1)  # each row's cut-off
             before = position < cut
             # Rows, not steps: a step a series skips has no row to train on.
             rows_before = np.bincount(panel.codes, weights=before)[panel.codes]

@@ -213,3 +213,13 @@ def test_small_numpy_integers_cut_the_folds_python_integers_cut():
     ):
         np.testing.assert_array_equal(train, train_)
         np.testing.assert_array_equal(test, test_)
+
+
+def test_a_horizon_beyond_int64_gets_the_message_a_long_one_gets():
+    # back = horizon + ... did not fit in the int64 steps: an OverflowError
+    # from NumPy instead of the advice to lower horizon.
+    groups = np.repeat(["a", "b"], 40)
+    for horizon in (10**12, 2**62, 2**70):
+        splitter = MultiSeriesSplit(n_splits=3, horizon=horizon)
+        with pytest.raises(ValueError, match="Lower n_splits, horizon or step"):
+            next(splitter.split(np.empty((80, 0)), groups=groups))
