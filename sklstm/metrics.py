@@ -10,12 +10,14 @@ history, so every series counts the same whatever its scale.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from sklearn.utils.metadata_routing import MetadataRequest
+from sklearn.pipeline import Pipeline
+from sklearn.utils.metadata_routing import MetadataRequest, get_routing_for_object
 
 from sklstm._forecaster import LSTMForecaster
 from sklstm._long_format import (
@@ -215,8 +217,8 @@ class _MASEScorer:
         self.season_length = season_length
 
     def __call__(self, estimator, X, y_true, groups=None) -> float:
-        by_series = {} if groups is None else {"groups": groups}
         predictor, rows = _forecaster_and_rows(estimator, X, y_true)
+        by_series = _predict_keywords(predictor, groups)
         y_pred = _in_the_order_of(y_true, X, predictor.predict(rows, **by_series))
         if groups is None:  # long-format data names its series itself
             groups = long_format_series(y_true)
@@ -252,15 +254,37 @@ def _forecaster_and_rows(estimator, X, y_true):
     X's, else ``y_true``'s (a long-format or dated truth). Other estimators
     are called on X as it is.
     """
-    model = getattr(estimator, "best_estimator_", estimator)
-    final = final_estimator(model)
-    if not isinstance(final, LSTMForecaster):
+    model, rows = estimator, X
+    while hasattr(model, "best_estimator_") or isinstance(model, Pipeline):
+        if isinstance(model, Pipeline):  # its steps, then its last one
+            rows = through_steps_before_final(model, rows)
+            model = final_estimator(model)
+        else:  # a fitted search predicts with its best estimator
+            model = model.best_estimator_
+    if not isinstance(model, LSTMForecaster):
         return estimator, X
-    rows = X if final is model else through_steps_before_final(model, X)
     for source in (X, y_true):
         if _carries_times(source) and not _carries_times(rows):
             rows = _on_the_index_of(source, rows)
-    return final, rows
+    return model, rows
+
+
+def _predict_keywords(predictor, groups) -> dict:
+    """``groups`` for ``predict``, where it takes them: a forecaster, an
+    estimator whose ``predict`` names them (an ``LSTMRegressor``), or one
+    that requests them under metadata routing. Others (a scikit-learn
+    baseline) predict without them; the series still scale the error."""
+    if groups is None:
+        return {}
+    if isinstance(predictor, LSTMForecaster):
+        return {"groups": groups}
+    try:
+        routing = get_routing_for_object(predictor)
+        requested = routing.consumes(method="predict", params={"groups"})
+    except (AttributeError, TypeError, ValueError):  # no routing to ask
+        requested = set()
+    named = "groups" in inspect.signature(predictor.predict).parameters
+    return {"groups": groups} if requested or named else {}
 
 
 def _carries_times(data) -> bool:

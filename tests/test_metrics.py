@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import sklearn
 from sklearn.base import clone
+from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -271,6 +272,38 @@ def test_the_scorer_reaches_a_forecaster_behind_a_search_and_its_pipeline():
     rows = pd.DataFrame(best[0].transform(X.iloc[test]), index=LONG_INDEX[test])
     y_pred = best[-1].predict(rows)
     assert by_search == pytest.approx(-hand_mase(Y[test], y_pred, GROUPS[test]))
+
+
+def test_a_baseline_without_groups_in_predict_is_scored_per_series_under_routing():
+    # The scorer handed groups to every predict: Ridge failed on them, and a
+    # Pipeline ending in it was refused by routing.
+    rows = np.column_stack([np.tile(np.arange(36.0), 2)])
+    scorer = make_mase_scorer(Y, train_groups=GROUPS)
+    expected = []
+    for train, test in CV.split(rows, Y, GROUPS):
+        y_pred = Ridge().fit(rows[train], Y[train]).predict(rows[test])
+        expected.append(-hand_mase(Y[test], y_pred, GROUPS[test]))
+    with sklearn.config_context(enable_metadata_routing=True):
+        for baseline in (Ridge(), make_pipeline(FunctionTransformer(), Ridge())):
+            scores = cross_validate(
+                baseline, rows, Y, cv=CV, scoring=scorer, params={"groups": GROUPS}
+            )
+            np.testing.assert_allclose(scores["test_score"], expected, rtol=1e-9)
+
+
+def test_a_forecaster_searched_at_the_end_of_a_pipeline_is_forecast_at_its_dates():
+    # A search as the Pipeline's last step hid the forecaster: its rows were
+    # forecast as the steps right after training, not at the truth's dates.
+    months = pd.date_range("2000-01", periods=36, freq="MS")
+    y = pd.Series(Y[:36], index=months)
+    search = GridSearchCV(forecaster(), {"lookback": [4]}, cv=TimeSeriesSplit(2))
+    model = make_pipeline(FunctionTransformer(np.asarray), search)
+    train, test = np.arange(28), np.arange(31, 34)  # a gap of three months
+    model.fit(pd.DataFrame(index=months[train]), y.iloc[train])
+    score = make_mase_scorer(y)(model, pd.DataFrame(index=months[test]), y.iloc[test])
+    best = model[-1].best_estimator_
+    y_pred = best.predict(pd.DataFrame(index=months[test]))
+    assert score == pytest.approx(-hand_mase(Y[test], y_pred, GROUPS[test]))
 
 
 def test_long_format_truth_is_scored_per_series_without_groups():
