@@ -18,7 +18,7 @@ from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
 from sklstm._forecast_settings import block_of
 from sklstm._forecaster import LSTMForecaster
-from sklstm._time_index import TimeGrid, steps_between
+from sklstm._time_index import TimeGrid, _unshifted, _wall_clock, steps_between
 from sklstm._validation import refuse_missing_covariates
 
 __all__ = ["LSTMSktimeForecaster"]
@@ -112,22 +112,56 @@ def _dated_in_a_time_zone(cutoff: pd.Index) -> bool:
     )
 
 
-def _after(cutoff: pd.Index, steps: np.ndarray) -> pd.Index:
+def _after(cutoff: pd.Index, steps: np.ndarray, reference=None) -> pd.Index:
     """The times ``steps`` steps after ``cutoff`` (steps may repeat).
 
     Dates in a time zone step as the forecaster steps them, on its time
     grid: days, weeks and months of local time, as ``pd.date_range`` counts
-    them. sktime's horizon adds 24 hours a day, which would put every day
-    after a change of daylight saving at 01:00 (or 23:00).
+    them, at the time of day of ``reference`` (a date of that grid, see
+    :func:`_grid_after`). sktime's horizon adds 24 hours a day, which would
+    put every day after a change of daylight saving at 01:00 (or 23:00).
     """
     if _dated_in_a_time_zone(cutoff):
-        grid = TimeGrid(cutoff[0], cutoff.freq, np.zeros(1))
+        grid = _grid_after(cutoff, reference)
         # The grid numbers the steps after the end from 0.
         ahead = np.asarray(steps, dtype=np.int64) - 1
         return pd.DatetimeIndex(grid.dates(np.zeros(len(ahead), np.intp), ahead))
     unique, inverse = np.unique(steps, return_inverse=True)
     horizon = ForecastingHorizon(unique, is_relative=True, freq=cutoff)
     return horizon.to_absolute_index(cutoff)[inverse.ravel()]
+
+
+def _grid_after(cutoff: pd.DatetimeIndex, reference) -> TimeGrid:
+    """The time grid of one series that ends at ``cutoff``, a date in a time zone.
+
+    A cutoff on a day that starts late (Cairo's 2023-04-28 has no midnight,
+    so pandas shifts it to 01:00) stands for the usual time of day of the
+    other dates, which ``reference`` keeps: a grid counted from the shifted
+    time would put every later day at 01:00. The grid then starts a step
+    before it, at that time of day, and the series ends one step after.
+    """
+    end = cutoff[0]
+    if not isinstance(reference, pd.Timestamp) or reference.tz is None:
+        return TimeGrid(end, cutoff.freq, np.zeros(1))
+    origin = _unshifted(end, pd.DatetimeIndex([reference, end]), cutoff.freq)
+    return TimeGrid(origin, cutoff.freq, np.array([float(origin != end)]))
+
+
+def _wall_steps_between(ends: pd.DatetimeIndex, cutoff: pd.DatetimeIndex, reference):
+    """How many steps of the grid of ``cutoff``'s frequency each of ``ends``
+    lies before ``cutoff``, all dates in a time zone.
+
+    Counted on wall clocks, where a day that starts late stands for the
+    usual time of day that ``reference`` keeps (see :func:`_grid_after`):
+    days counted from the shifted time would all fall at 01:00, and miss
+    the cutoff at midnight.
+    """
+    step = cutoff.freq
+    dates = ends.append(cutoff)
+    if isinstance(reference, pd.Timestamp) and reference.tz is not None:
+        dates = pd.DatetimeIndex([reference]).append(dates)
+    wall = _wall_clock(pd.DatetimeIndex(dates), step)[-len(ends) - 1 :]
+    return steps_between(wall[:-1], wall[[-1]].repeat(len(ends)), step)
 
 
 def _date_offset(step):
@@ -648,13 +682,20 @@ class LSTMSktimeForecaster(BaseForecaster):
             # Counted on the forecaster's grid, as _after steps: sktime's
             # horizon drops the time zone, and counts the hours of local
             # time that a change of daylight saving skips or repeats.
-            apart = steps_between(unique, cutoff.repeat(len(unique)), cutoff.freq)
+            apart = _wall_steps_between(unique, cutoff, self._grid_reference())
             return apart[unique.get_indexer(ends)]
         relative = ForecastingHorizon(
             unique, is_relative=False, freq=cutoff
         ).to_relative(cutoff)
         behind = -np.asarray(relative, dtype=np.int64) // self._unit()
         return behind[unique.get_indexer(ends)]
+
+    def _grid_reference(self):
+        """A date of the forecaster's time grid at the usual time of day of
+        the series (its origin, which it never places on a day that starts
+        late); None when it has no grid of dates."""
+        grid = self.forecaster_._fitted().state.grid
+        return None if grid is None else grid.origin
 
     def _forecast_rows(self, fh: ForecastingHorizon, X, method):
         """Forecast every series up to the furthest step of ``fh``, then subset.
@@ -688,7 +729,8 @@ class LSTMSktimeForecaster(BaseForecaster):
         rows = (starts[:, None] + (steps + behind[:, None]) - 1).ravel()
         absolute = fh.to_absolute_index(cutoff)
         if _dated_in_a_time_zone(cutoff):
-            absolute = _after(cutoff, relative)  # local days, not 24 hours
+            # Local days, not 24 hours.
+            absolute = _after(cutoff, relative, self._grid_reference())
         if self._series is None:
             return forecast[rows], absolute
         index = _panel_index(keys.repeat(len(steps)), np.tile(absolute, len(keys)))
@@ -710,7 +752,8 @@ class LSTMSktimeForecaster(BaseForecaster):
         cutoff = self._cutoff_with_freq()
         codes = np.repeat(np.arange(len(lengths)), lengths)
         own_steps = np.concatenate([np.arange(1, n + 1) for n in lengths])
-        times = _after(cutoff, (own_steps - np.repeat(behind, lengths)) * self._unit())
+        steps = (own_steps - np.repeat(behind, lengths)) * self._unit()
+        times = _after(cutoff, steps, self._grid_reference())
         return codes, times
 
     def _steps_read(self, furthest, behind, X, keys: pd.Index) -> np.ndarray:
@@ -796,7 +839,9 @@ class LSTMSktimeForecaster(BaseForecaster):
         if not len(index):
             return
         expected = _after(
-            self._end, (np.arange(1, len(index) + 1) - behind) * self._unit()
+            self._end,
+            (np.arange(1, len(index) + 1) - behind) * self._unit(),
+            self._grid_reference(),
         )
         if index.equals(expected):
             return

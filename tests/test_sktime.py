@@ -839,3 +839,94 @@ def test_a_lagging_series_in_a_time_zone_counts_the_hours_a_clock_change_skips()
     )
     expected = alone.predict(np.empty((2, 0)), groups=["shop_0", "shop_1"])
     np.testing.assert_array_equal(wrapped.predict(fh=[1])["sales"], expected)
+
+
+# Days on which a zone's usual time of day does not exist, so pandas shifts
+# it forward: Cairo's 2023-04-28 starts at 01:00, and Paris has no 02:30 on
+# 2022-03-27 (03:00). Each with the place of that day among the dates.
+LATE_DAYS = [
+    pytest.param(
+        pd.date_range("2023-04-10", periods=30, freq="D").tz_localize(
+            "Africa/Cairo", nonexistent="shift_forward"
+        ),
+        18,
+        id="Cairo-midnight",
+    ),
+    pytest.param(
+        pd.date_range("2022-03-05 02:30", periods=40, freq="D").tz_localize(
+            "Europe/Paris", nonexistent="shift_forward"
+        ),
+        22,
+        id="Paris-02:30",
+    ),
+]
+
+
+def _daily(days: pd.DatetimeIndex) -> pd.Series:
+    return pd.Series(SINE[: len(days)].to_numpy(), index=days, name="y")
+
+
+@pytest.mark.parametrize(("days", "late"), LATE_DAYS)
+def test_a_series_ending_on_a_day_that_starts_late_goes_on_at_its_time_of_day(
+    days, late
+):
+    # Stepped from the shifted end, every later day was labelled at 01:00
+    # (03:00), and an update with the real next days was refused.
+    assert days[late].hour != days[0].hour  # pandas shifted that day
+    y = _daily(days)
+    wrapped = LSTMSktimeForecaster(tiny_forecaster()).fit(y[: late + 1])
+    alone = tiny_forecaster().fit(np.empty((late + 1, 0)), y[: late + 1])
+
+    forecast = wrapped.predict(fh=[1, 2])
+    assert forecast.index.equals(days[late + 1 : late + 3])
+    expected = alone.predict_series(np.empty((2, 0)))
+    pd.testing.assert_series_equal(forecast, expected, check_freq=False)
+
+    wrapped.update(y[late + 1 : late + 3], update_params=False)
+    alone.update(np.empty((2, 0)), y[late + 1 : late + 3])
+    assert wrapped.cutoff.equals(days[[late + 2]])
+    expected = alone.predict_series(np.empty((2, 0)))
+    pd.testing.assert_series_equal(
+        wrapped.predict(fh=[1, 2]), expected, check_freq=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("s0_ends", "s1_ends"), [(0, -3), (2, 0)], ids=["s0-ends-on-it", "s1-ends-on-it"]
+)
+@pytest.mark.parametrize(("days", "late"), LATE_DAYS)
+def test_a_lagging_series_goes_on_across_a_day_that_starts_late(
+    days, late, s0_ends, s1_ends
+):
+    # The series end on or around the shifted day (s0_ends and s1_ends
+    # days after it): the lagging s1 was stepped from the shifted time, or
+    # counted off the grid, and its real next days were refused.
+    y = _daily(days)
+    lag = s0_ends - s1_ends
+    frames = {"s0": y[: late + s0_ends + 1], "s1": y[: late + s1_ends + 1]}
+    data = pd.concat({k: v.to_frame() for k, v in frames.items()}, names=["shop", "t"])
+    shops, times = (data.index.get_level_values(level) for level in ("shop", "t"))
+    wrapped = LSTMSktimeForecaster(tiny_forecaster()).fit(data)
+    alone = tiny_forecaster().fit(
+        np.empty((len(data), 0)),
+        pd.Series(data["y"].to_numpy(), index=times),
+        groups=shops,
+    )
+
+    # s0's next two days, and s1's up to them.
+    groups = ["s0"] * 2 + ["s1"] * (lag + 2)
+    expected = alone.predict_series(np.empty((len(groups), 0)), groups=groups)
+    forecast = wrapped.predict(fh=[1, 2])
+    after_s0 = late + s0_ends + 1
+    assert forecast.index.get_level_values("t").equals(
+        days[[after_s0, after_s0 + 1] * 2]
+    )
+    np.testing.assert_array_equal(forecast["y"], expected.iloc[[0, 1, -2, -1]])
+
+    # s1's real next days, up to the end of s0.
+    rows = y[late + s1_ends + 1 : after_s0]
+    new = pd.concat({"s1": rows.to_frame()}, names=["shop", "t"])
+    wrapped.update(new, update_params=False)
+    alone.update(np.empty((lag, 0)), rows, groups=["s1"] * lag)
+    expected = alone.predict_series(np.empty((2, 0)), groups=["s0", "s1"])
+    np.testing.assert_array_equal(wrapped.predict(fh=[1])["y"], expected)
