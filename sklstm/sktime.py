@@ -727,10 +727,12 @@ class LSTMSktimeForecaster(BaseForecaster):
             forecast = self._forecast_steps(method, X, keys, lengths, behind)
         starts = np.cumsum(lengths) - lengths
         rows = (starts[:, None] + (steps + behind[:, None]) - 1).ravel()
-        absolute = fh.to_absolute_index(cutoff)
         if _dated_in_a_time_zone(cutoff):
-            # Local days, not 24 hours.
+            # Local days, not 24 hours. Never sktime's conversion here: it
+            # fails on a day whose usual time of day does not exist.
             absolute = _after(cutoff, relative, self._grid_reference())
+        else:
+            absolute = fh.to_absolute_index(cutoff)
         if self._series is None:
             return forecast[rows], absolute
         index = _panel_index(keys.repeat(len(steps)), np.tile(absolute, len(keys)))

@@ -930,3 +930,23 @@ def test_a_lagging_series_goes_on_across_a_day_that_starts_late(
     alone.update(np.empty((lag, 0)), rows, groups=["s1"] * lag)
     expected = alone.predict_series(np.empty((2, 0)), groups=["s0", "s1"])
     np.testing.assert_array_equal(wrapped.predict(fh=[1])["y"], expected)
+
+
+@pytest.mark.parametrize(("days", "late"), LATE_DAYS)
+def test_a_horizon_across_a_day_that_starts_late_is_forecast(days, late):
+    # sktime's own conversion of the horizon localized the usual time of
+    # day on the shifted day, and pytz raised NonExistentTimeError.
+    y = _daily(days)
+    wrapped = LSTMSktimeForecaster(tiny_forecaster()).fit(y[: late - 1])
+    alone = tiny_forecaster().fit(np.empty((late - 1, 0)), y[: late - 1])
+
+    forecast = wrapped.predict(fh=[1, 2, 3])
+    assert forecast.index.equals(days[late - 1 : late + 2])
+    expected = alone.predict_series(np.empty((3, 0)))
+    pd.testing.assert_series_equal(forecast, expected, check_freq=False)
+
+    quantiles = wrapped.predict_quantiles(fh=[1, 2, 3], alpha=[0.5])
+    assert quantiles.index.equals(days[late - 1 : late + 2])
+    np.testing.assert_array_equal(
+        quantiles.to_numpy(), alone.predict_quantiles(np.empty((3, 0)), [0.5])
+    )
