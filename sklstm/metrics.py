@@ -16,6 +16,7 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
+from sklearn import get_config
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import MetadataRequest, get_routing_for_object
 
@@ -29,7 +30,7 @@ from sklstm._long_format import (
 from sklstm._pipeline import final_estimator, through_steps_before_final
 from sklstm._plain import python_scalar
 from sklstm._row_metadata import label_array
-from sklstm._time_index import with_missing_steps
+from sklstm._time_index import time_index, with_missing_steps
 
 __all__ = ["make_mase_scorer", "mean_absolute_scaled_error"]
 
@@ -108,6 +109,7 @@ def mean_absolute_scaled_error(
     0.5
     """
     _check_season_length(season_length)
+    y_true, y_train = _one_column(y_true), _one_column(y_train)
     y_true_given, y_true = y_true, _as_values(y_true, "y_true")
     y_pred = _as_values(y_pred, "y_pred", missing=False)
     if len(y_pred) != len(y_true):
@@ -217,7 +219,9 @@ class _MASEScorer:
         self.season_length = season_length
 
     def __call__(self, estimator, X, y_true, groups=None) -> float:
-        predictor, rows = _forecaster_and_rows(estimator, X, y_true)
+        y_true = _one_column(y_true)
+        X = _in_the_rows_order_of(y_true, X)
+        predictor, rows = _predictor_and_rows(estimator, X, y_true)
         by_series = _predict_keywords(predictor, groups)
         y_pred = _in_the_order_of(y_true, X, predictor.predict(rows, **by_series))
         if groups is None:  # long-format data names its series itself
@@ -243,16 +247,15 @@ class _MASEScorer:
         return f"make_mase_scorer(season_length={self.season_length})"
 
 
-def _forecaster_and_rows(estimator, X, y_true):
-    """The estimator to call ``predict`` on, and the rows to give it, so that
-    a forecaster forecasts each row at its series and time, as ``fit`` and
-    ``score`` read them.
+def _predictor_and_rows(estimator, X, y_true):
+    """The estimator that predicts, and the rows to give it, as ``predict``
+    and ``score`` would: through searches (their best estimator) and
+    Pipelines (their steps run on X here), down to the last estimator.
 
-    A forecaster behind a Pipeline (or the best one of a search) is called
-    on the rows the Pipeline's steps make of X, which would drop the index
-    that names each row's series and time. Rows without such an index take
-    X's, else ``y_true``'s (a long-format or dated truth). Other estimators
-    are called on X as it is.
+    A forecaster then gets its rows on the index of X, else of ``y_true``,
+    when they name times (the long format, or dates): a Pipeline's steps
+    would drop the index that says each row's series and time. Dates of X
+    and ``y_true`` must agree, as ``score`` requires.
     """
     model, rows = estimator, X
     while hasattr(model, "best_estimator_") or isinstance(model, Pipeline):
@@ -262,7 +265,8 @@ def _forecaster_and_rows(estimator, X, y_true):
         else:  # a fitted search predicts with its best estimator
             model = model.best_estimator_
     if not isinstance(model, LSTMForecaster):
-        return estimator, X
+        return model, rows
+    time_index(X, y_true)  # refuses X and y_true dated differently
     for source in (X, y_true):
         if _carries_times(source) and not _carries_times(rows):
             rows = _on_the_index_of(source, rows)
@@ -270,21 +274,56 @@ def _forecaster_and_rows(estimator, X, y_true):
 
 
 def _predict_keywords(predictor, groups) -> dict:
-    """``groups`` for ``predict``, where it takes them: a forecaster, an
-    estimator whose ``predict`` names them (an ``LSTMRegressor``), or one
-    that requests them under metadata routing. Others (a scikit-learn
-    baseline) predict without them; the series still scale the error."""
+    """``groups`` for the ``predict`` of ``predictor``, as it takes them:
+    under metadata routing where it requests them (a forecaster does by
+    default), else where its ``predict`` names them (an ``LSTMRegressor``).
+    Others (a scikit-learn baseline) predict without them; the series
+    still scale the error."""
     if groups is None:
         return {}
-    if isinstance(predictor, LSTMForecaster):
-        return {"groups": groups}
-    try:
-        routing = get_routing_for_object(predictor)
-        requested = routing.consumes(method="predict", params={"groups"})
-    except (AttributeError, TypeError, ValueError):  # no routing to ask
-        requested = set()
+    if _routing_enabled():
+        request = get_routing_for_object(predictor)
+        if request.consumes("predict", {"groups"}):
+            return {"groups": groups}
+        asked = getattr(getattr(request, "predict", None), "requests", {})
+        if "groups" in asked and asked["groups"] is None:
+            # As scikit-learn refuses metadata a consumer neither requests
+            # nor declines: predicted with or without them, the score differs.
+            raise ValueError(
+                f"The scorer received groups, which {type(predictor).__name__}"
+                ".predict neither requests nor declines. Call "
+                "set_predict_request(groups=True) on it to predict each series "
+                "apart, or groups=False to predict without them."
+            )
+        return {}
     named = "groups" in inspect.signature(predictor.predict).parameters
-    return {"groups": groups} if requested or named else {}
+    return {"groups": groups} if named else {}
+
+
+def _routing_enabled() -> bool:
+    return bool(get_config().get("enable_metadata_routing", False))
+
+
+def _one_column(y):
+    """A one-column DataFrame (or array) of values as its column, as ``fit``
+    and ``score`` take it; anything else as it is."""
+    if isinstance(y, pd.DataFrame) and y.shape[1] == 1:
+        return y.iloc[:, 0]
+    if isinstance(y, np.ndarray) and y.ndim == 2 and y.shape[1] == 1:
+        return y[:, 0]
+    return y
+
+
+def _in_the_rows_order_of(y_true, X):
+    """Long-format X in the order of the rows of a long-format ``y_true``,
+    as ``score`` aligns them (each series' rows are then in time order); X
+    as it is otherwise, or when it holds other rows."""
+    if long_format_series(X) is None or long_format_series(y_true) is None:
+        return X
+    if X.index.equals(y_true.index) or not X.index.is_unique:
+        return X
+    at = X.index.get_indexer(y_true.index)
+    return X if len(X) != len(y_true) or (at < 0).any() else X.iloc[at]
 
 
 def _carries_times(data) -> bool:

@@ -15,7 +15,7 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validat
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from sklstm import LSTMForecaster
+from sklstm import LSTMForecaster, LSTMRegressor
 from sklstm.metrics import make_mase_scorer, mean_absolute_scaled_error
 from sklstm.model_selection import MultiSeriesSplit
 
@@ -304,6 +304,51 @@ def test_a_forecaster_searched_at_the_end_of_a_pipeline_is_forecast_at_its_dates
     best = model[-1].best_estimator_
     y_pred = best.predict(pd.DataFrame(index=months[test]))
     assert score == pytest.approx(-hand_mase(Y[test], y_pred, GROUPS[test]))
+
+
+@pytest.mark.parametrize("request_groups", [True, False, None])
+def test_a_regressor_predicts_with_the_groups_it_requests(request_groups):
+    # Behind a search its request was not asked (scored without groups); an
+    # explicit False was overruled, and an unset request silently resolved.
+    rows = np.column_stack([np.tile(np.arange(36.0), 2)])
+    train, test = np.r_[0:30, 36:66], np.r_[30:36, 66:72]
+    scorer = make_mase_scorer(Y, train_groups=GROUPS)
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = LSTMRegressor(lookback=4, hidden_size=4, max_iter=3, random_state=0)
+        model.set_fit_request(groups=True).set_score_request(groups=True)
+        if request_groups is not None:
+            model.set_predict_request(groups=request_groups)
+        search = GridSearchCV(model, {"alpha": [0.0]}, cv=MultiSeriesSplit(2, 2))
+        search.fit(rows[train], Y[train], groups=GROUPS[train])
+        if request_groups is None:
+            with pytest.raises(ValueError, match="neither requests nor declines"):
+                scorer(search, rows[test], Y[test], groups=GROUPS[test])
+            return
+        score = scorer(search, rows[test], Y[test], groups=GROUPS[test])
+    given = {"groups": GROUPS[test]} if request_groups else {}
+    y_pred = search.best_estimator_.predict(rows[test], **given)
+    assert score == pytest.approx(-hand_mase(Y[test], y_pred, GROUPS[test]))
+
+
+def test_the_scorer_takes_what_score_takes_and_refuses_what_it_refuses():
+    months = pd.date_range("2000-01", periods=36, freq="MS")
+    y = pd.Series(Y[:36], index=months)
+    model = forecaster().fit(pd.DataFrame(index=months[:24]), y[:24])
+    scorer = make_mase_scorer(y)
+    # X dated other months than its truth: score refuses, the scorer scored.
+    with pytest.raises(ValueError, match="dated differently"):
+        scorer(model, pd.DataFrame(index=months[26:30]), y[24:28])
+    # A one-column DataFrame truth, as fit and score take: NaN in every fold.
+    as_frame = scorer(model, pd.DataFrame(index=months[24:28]), y[24:28].to_frame())
+    assert as_frame == scorer(model, pd.DataFrame(index=months[24:28]), y[24:28])
+    # Long-format X in another order than its truth: refused as out of time
+    # order, where score aligns it to the truth.
+    train = np.r_[0:30, 36:66]
+    fitted = forecaster().fit(X_LONG.iloc[train], Y_LONG.iloc[train])
+    test = np.r_[30:33, 66:69]
+    in_order = make_mase_scorer(Y_LONG)(fitted, X_LONG.iloc[test], Y_LONG.iloc[test])
+    reversed_x = X_LONG.iloc[test[::-1]]
+    assert make_mase_scorer(Y_LONG)(fitted, reversed_x, Y_LONG.iloc[test]) == in_order
 
 
 def test_long_format_truth_is_scored_per_series_without_groups():
