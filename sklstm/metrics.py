@@ -155,11 +155,19 @@ def make_mase_scorer(y_train, *, train_groups=None, season_length: int = 1):
     With metadata routing enabled (``sklearn.set_config(
     enable_metadata_routing=True)``), the scorer asks for ``groups``, so
     ``cross_validate(..., params={"groups": groups})`` passes each fold's
-    test groups to it, and it passes them to the model's ``predict`` (a
-    forecaster of many series needs them). Data in the long format (on a
-    ``(series, time)`` MultiIndex) names its series itself: the scorer reads
-    them from the index and needs no routing. Otherwise, without routing,
-    it scores one series.
+    test groups to it, and it passes them to the ``predict`` of the
+    estimator that predicts, where that estimator requests them (a
+    forecaster of many series does); a scikit-learn baseline predicts
+    without them, and the series still scale its error. Data in the long
+    format (on a ``(series, time)`` MultiIndex) names its series itself:
+    the scorer reads them from the index and needs no routing. Otherwise,
+    without routing, it scores one series.
+
+    The scorer forecasts what ``score`` would: it finds the forecaster
+    behind searches (their best estimator) and Pipelines (whose steps it
+    runs on X), and gives it its rows on the index of X, else of ``y``,
+    when they name each row's series and time (the long format, or dates),
+    so rows after a gap are forecast at their own dates.
 
     Parameters
     ----------
