@@ -230,7 +230,9 @@ class _MASEScorer:
         y_true = _one_column(y_true)
         X = _in_the_rows_order_of(y_true, X)
         predictor, rows = _predictor_and_rows(estimator, X, y_true)
-        by_series = _predict_keywords(predictor, groups)
+        # Without routing a search neither fits nor predicts with groups.
+        reach = _routing_enabled() or not _holds_a_search(estimator)
+        by_series = _predict_keywords(predictor, groups if reach else None)
         y_pred = _in_the_order_of(y_true, X, predictor.predict(rows, **by_series))
         if groups is None:  # long-format data names its series itself
             groups = long_format_series(y_true)
@@ -284,14 +286,15 @@ def _predictor_and_rows(estimator, X, y_true):
 def _predict_keywords(predictor, groups) -> dict:
     """``groups`` for the ``predict`` of ``predictor``, as it takes them:
     under metadata routing where it requests them (a forecaster does by
-    default), else where its ``predict`` names them (an ``LSTMRegressor``).
-    Others (a scikit-learn baseline) predict without them; the series
-    still scale the error."""
+    default), else where its ``predict`` names them (an ``LSTMRegressor``)
+    or hands them on to a model that requests them. Others (a scikit-learn
+    baseline) predict without them; the series still scale the error."""
     if groups is None:
         return {}
+    request = get_routing_for_object(predictor)
+    requested = bool(request.consumes("predict", {"groups"}))
     if _routing_enabled():
-        request = get_routing_for_object(predictor)
-        if request.consumes("predict", {"groups"}):
+        if requested:
             return {"groups": groups}
         asked = getattr(getattr(request, "predict", None), "requests", {})
         if "groups" in asked and asked["groups"] is None:
@@ -304,8 +307,18 @@ def _predict_keywords(predictor, groups) -> dict:
                 "apart, or groups=False to predict without them."
             )
         return {}
+    # A wrapper (TransformedTargetRegressor) hands them on to the forecaster.
     named = "groups" in inspect.signature(predictor.predict).parameters
-    return {"groups": groups} if named else {}
+    return {"groups": groups} if named or requested else {}
+
+
+def _holds_a_search(estimator) -> bool:
+    """Whether a search is on the way to the estimator that predicts."""
+    while hasattr(estimator, "best_estimator_") or isinstance(estimator, Pipeline):
+        if hasattr(estimator, "best_estimator_"):
+            return True
+        estimator = final_estimator(estimator)
+    return False
 
 
 def _routing_enabled() -> bool:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import sklearn
 from sklearn.base import clone
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 from sklearn.pipeline import make_pipeline
@@ -327,6 +328,26 @@ def test_a_regressor_predicts_with_the_groups_it_requests(request_groups):
         score = scorer(search, rows[test], Y[test], groups=GROUPS[test])
     given = {"groups": GROUPS[test]} if request_groups else {}
     y_pred = search.best_estimator_.predict(rows[test], **given)
+    assert score == pytest.approx(-hand_mase(Y[test], y_pred, GROUPS[test]))
+
+
+def test_without_routing_groups_reach_predict_as_the_estimator_hands_them_on():
+    # A forecaster in a TransformedTargetRegressor (which hands groups on)
+    # was refused ("pass groups="); a searched regressor, refitted as one
+    # series without routing, was given groups its search cannot take.
+    rows = np.column_stack([np.tile(np.arange(36.0), 2)])
+    train, test = np.r_[0:30, 36:66], np.r_[30:36, 66:72]
+    scorer = make_mase_scorer(Y, train_groups=GROUPS)
+    wrapped = TransformedTargetRegressor(forecaster(), transformer=StandardScaler())
+    wrapped.fit(rows[train], Y[train], groups=GROUPS[train])
+    y_pred = wrapped.predict(rows[test], groups=GROUPS[test])
+    score = scorer(wrapped, rows[test], Y[test], groups=GROUPS[test])
+    assert score == pytest.approx(-hand_mase(Y[test], y_pred, GROUPS[test]))
+    regressor = LSTMRegressor(lookback=4, hidden_size=4, max_iter=3, random_state=0)
+    search = GridSearchCV(regressor, {"alpha": [0.0]}, cv=MultiSeriesSplit(2, 2))
+    search.fit(rows[train], Y[train], groups=GROUPS[train])
+    score = scorer(search, rows[test], Y[test], groups=GROUPS[test])
+    y_pred = search.predict(rows[test])
     assert score == pytest.approx(-hand_mase(Y[test], y_pred, GROUPS[test]))
 
 
