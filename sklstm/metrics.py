@@ -229,9 +229,9 @@ class _MASEScorer:
     def __call__(self, estimator, X, y_true, groups=None) -> float:
         y_true = _one_column(y_true)
         X = _in_the_rows_order_of(y_true, X)
-        predictor, rows = _predictor_and_rows(estimator, X, y_true)
+        predictor, rows, searched = _predictor_and_rows(estimator, X, y_true)
         # Without routing a search neither fits nor predicts with groups.
-        reach = _routing_enabled() or not _holds_a_search(estimator)
+        reach = _routing_enabled() or not searched
         by_series = _predict_keywords(predictor, groups if reach else None)
         y_pred = _in_the_order_of(y_true, X, predictor.predict(rows, **by_series))
         if groups is None:  # long-format data names its series itself
@@ -258,29 +258,30 @@ class _MASEScorer:
 
 
 def _predictor_and_rows(estimator, X, y_true):
-    """The estimator that predicts, and the rows to give it, as ``predict``
-    and ``score`` would: through searches (their best estimator) and
-    Pipelines (their steps run on X here), down to the last estimator.
+    """The estimator that predicts, the rows to give it, and whether a
+    search was on the way, as ``predict`` and ``score`` would: through
+    searches (their best estimator) and Pipelines (their steps run on X
+    here), down to the last estimator.
 
     A forecaster then gets its rows on the index of X, else of ``y_true``,
     when they name times (the long format, or dates): a Pipeline's steps
     would drop the index that says each row's series and time. Dates of X
     and ``y_true`` must agree, as ``score`` requires.
     """
-    model, rows = estimator, X
+    model, rows, searched = estimator, X, False
     while hasattr(model, "best_estimator_") or isinstance(model, Pipeline):
         if isinstance(model, Pipeline):  # its steps, then its last one
             rows = through_steps_before_final(model, rows)
             model = final_estimator(model)
         else:  # a fitted search predicts with its best estimator
-            model = model.best_estimator_
+            model, searched = model.best_estimator_, True
     if not isinstance(model, LSTMForecaster):
-        return model, rows
+        return model, rows, searched
     time_index(X, y_true)  # refuses X and y_true dated differently
     for source in (X, y_true):
         if _carries_times(source) and not _carries_times(rows):
             rows = _on_the_index_of(source, rows)
-    return model, rows
+    return model, rows, searched
 
 
 def _predict_keywords(predictor, groups) -> dict:
@@ -310,15 +311,6 @@ def _predict_keywords(predictor, groups) -> dict:
     # A wrapper (TransformedTargetRegressor) hands them on to the forecaster.
     named = "groups" in inspect.signature(predictor.predict).parameters
     return {"groups": groups} if named or requested else {}
-
-
-def _holds_a_search(estimator) -> bool:
-    """Whether a search is on the way to the estimator that predicts."""
-    while hasattr(estimator, "best_estimator_") or isinstance(estimator, Pipeline):
-        if hasattr(estimator, "best_estimator_"):
-            return True
-        estimator = final_estimator(estimator)
-    return False
 
 
 def _routing_enabled() -> bool:
