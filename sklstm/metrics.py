@@ -17,6 +17,7 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from sklearn import get_config
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import MetadataRequest, get_routing_for_object
 
@@ -285,32 +286,45 @@ def _predictor_and_rows(estimator, X, y_true):
 
 
 def _predict_keywords(predictor, groups) -> dict:
-    """``groups`` for the ``predict`` of ``predictor``, as it takes them:
-    under metadata routing where it requests them (a forecaster does by
-    default), else where its ``predict`` names them (an ``LSTMRegressor``)
-    or hands them on to a model that requests them. Others (a scikit-learn
-    baseline) predict without them; the series still scale the error."""
+    """``groups`` for the ``predict`` of ``predictor``, as scikit-learn would
+    hand them: under metadata routing where it requests them (a forecaster
+    does by default); without routing where its ``predict``, or that of the
+    model a TransformedTargetRegressor forwards to, names them (a
+    forecaster, an ``LSTMRegressor``). Others (a scikit-learn baseline)
+    predict without them; the series still scale the error."""
     if groups is None:
         return {}
-    request = get_routing_for_object(predictor)
-    requested = bool(request.consumes("predict", {"groups"}))
-    if _routing_enabled():
-        if requested:
-            return {"groups": groups}
-        asked = getattr(getattr(request, "predict", None), "requests", {})
-        if "groups" in asked and asked["groups"] is None:
-            # As scikit-learn refuses metadata a consumer neither requests
-            # nor declines: predicted with or without them, the score differs.
-            raise ValueError(
-                f"The scorer received groups, which {type(predictor).__name__}"
-                ".predict neither requests nor declines. Call "
-                "set_predict_request(groups=True) on it to predict each series "
-                "apart, or groups=False to predict without them."
-            )
+    if not _routing_enabled():
+        return {"groups": groups} if _forwarded_to_a_taker(predictor) else {}
+    try:
+        request = get_routing_for_object(predictor)
+    except NotImplementedError:  # no routing of its own: it takes none
         return {}
-    # A wrapper (TransformedTargetRegressor) hands them on to the forecaster.
-    named = "groups" in inspect.signature(predictor.predict).parameters
-    return {"groups": groups} if named or requested else {}
+    if request.consumes("predict", {"groups"}):
+        return {"groups": groups}
+    asked = getattr(getattr(request, "predict", None), "requests", {})
+    if "groups" in asked and asked["groups"] is None:
+        # As scikit-learn refuses metadata a consumer neither requests nor
+        # declines: predicted with or without them, the score differs.
+        raise ValueError(
+            f"The scorer received groups, which {type(predictor).__name__}"
+            ".predict neither requests nor declines. Call "
+            "set_predict_request(groups=True) on it to predict each series "
+            "apart, or groups=False to predict without them."
+        )
+    return {}
+
+
+def _forwarded_to_a_taker(predictor) -> bool:
+    """Without routing, whether ``predict(X, groups=...)`` reaches a
+    ``predict`` that names them: Pipelines and TransformedTargetRegressors
+    forward keywords to their model, other estimators take only their own."""
+    model = predictor
+    while isinstance(model, (Pipeline, TransformedTargetRegressor)):
+        model = (
+            final_estimator(model) if isinstance(model, Pipeline) else model.regressor_
+        )
+    return "groups" in inspect.signature(model.predict).parameters
 
 
 def _routing_enabled() -> bool:

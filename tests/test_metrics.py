@@ -11,6 +11,7 @@ import pytest
 import sklearn
 from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
+from sklearn.ensemble import AdaBoostRegressor, BaggingRegressor
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 from sklearn.pipeline import make_pipeline
@@ -338,16 +339,39 @@ def test_without_routing_groups_reach_predict_as_the_estimator_hands_them_on():
     rows = np.column_stack([np.tile(np.arange(36.0), 2)])
     train, test = np.r_[0:30, 36:66], np.r_[30:36, 66:72]
     scorer = make_mase_scorer(Y, train_groups=GROUPS)
-    wrapped = TransformedTargetRegressor(forecaster(), transformer=StandardScaler())
-    wrapped.fit(rows[train], Y[train], groups=GROUPS[train])
-    y_pred = wrapped.predict(rows[test], groups=GROUPS[test])
-    score = scorer(wrapped, rows[test], Y[test], groups=GROUPS[test])
-    assert score == pytest.approx(-hand_mase(Y[test], y_pred, GROUPS[test]))
     regressor = LSTMRegressor(lookback=4, hidden_size=4, max_iter=3, random_state=0)
+    for model in (forecaster(), regressor):  # hands them on, whatever it requests
+        wrapped = TransformedTargetRegressor(model, transformer=StandardScaler())
+        wrapped.fit(rows[train], Y[train], groups=GROUPS[train])
+        y_pred = wrapped.predict(rows[test], groups=GROUPS[test])
+        score = scorer(wrapped, rows[test], Y[test], groups=GROUPS[test])
+        assert score == pytest.approx(-hand_mase(Y[test], y_pred, GROUPS[test]))
     search = GridSearchCV(regressor, {"alpha": [0.0]}, cv=MultiSeriesSplit(2, 2))
     search.fit(rows[train], Y[train], groups=GROUPS[train])
     score = scorer(search, rows[test], Y[test], groups=GROUPS[test])
     y_pred = search.predict(rows[test])
+    assert score == pytest.approx(-hand_mase(Y[test], y_pred, GROUPS[test]))
+
+
+@pytest.mark.parametrize(
+    "baseline",
+    [
+        AdaBoostRegressor(n_estimators=3, random_state=0),
+        BaggingRegressor(Ridge(), n_estimators=2, random_state=0),
+    ],
+    ids=["no-routing-of-its-own", "takes-no-keywords"],
+)
+def test_without_routing_a_baseline_given_groups_is_scored_on_its_own_predict(
+    baseline,
+):
+    # Their routing was asked without routing: AdaBoost raised that it has
+    # none, and Bagging was handed groups its predict refuses.
+    rows = np.column_stack([np.tile(np.arange(36.0), 2)])
+    train, test = np.r_[0:30, 36:66], np.r_[30:36, 66:72]
+    baseline.fit(rows[train], Y[train])
+    scorer = make_mase_scorer(Y, train_groups=GROUPS)
+    score = scorer(baseline, rows[test], Y[test], groups=GROUPS[test])
+    y_pred = baseline.predict(rows[test])
     assert score == pytest.approx(-hand_mase(Y[test], y_pred, GROUPS[test]))
 
 
