@@ -234,7 +234,8 @@ class _MASEScorer:
         # Without routing a search neither fits nor predicts with groups.
         reach = _routing_enabled() or not searched
         by_series = _predict_keywords(predictor, groups if reach else None)
-        y_pred = _in_the_order_of(y_true, X, predictor.predict(rows, **by_series))
+        y_pred = predictor.predict(rows, **by_series)
+        _refuse_other_rows(y_true, X)
         if groups is None:  # long-format data names its series itself
             groups = long_format_series(y_true)
             if groups is None:
@@ -368,21 +369,17 @@ def _on_the_index_of(source, rows):
     return pd.DataFrame(np.asarray(rows), index=source.index)
 
 
-def _in_the_order_of(y_true, X, y_pred: np.ndarray) -> np.ndarray:
-    """The forecasts of long-format X's rows (in X's order, as ``predict``
-    gives them) in the order of ``y_true``'s rows, which the estimator's
-    ``fit`` and ``score`` align X to."""
+def _refuse_other_rows(y_true, X) -> None:
+    """Refuse long-format X and ``y_true`` that hold different rows: X is
+    put in ``y_true``'s order before the forecast (:func:`_in_the_rows_order_of`)
+    where they hold the same, so its forecasts pair with the truths."""
     if long_format_series(X) is None or long_format_series(y_true) is None:
-        return y_pred
-    if X.index.equals(y_true.index):
-        return y_pred
-    at = X.index.get_indexer(y_true.index) if X.index.is_unique else None
-    if at is None or len(X) != len(y_true) or (at < 0).any():
+        return
+    if not X.index.equals(y_true.index):
         raise ValueError(
             "X and y_true are in the long format but hold different rows: give "
             "them the same (series, time) index, in any order."
         )
-    return np.asarray(y_pred)[at]
 
 
 def _check_season_length(season_length) -> None:
