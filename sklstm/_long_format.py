@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sklstm._plain import python_scalar
+from sklstm._row_metadata import label_array
 
 #: The level names of a long-format forecast when the input had none.
 DEFAULT_LEVEL_NAMES = ("series", "time")
@@ -163,7 +164,9 @@ def to_long_format(values, *, series, times, like, name=None) -> pd.Series:
         # The times asked for, as given (periods, units): the forecaster has
         # placed each row at its own time already.
         times = time_level(like.index)
-    index = pd.MultiIndex.from_arrays([np.asarray(series), times], names=names)
+    # The labels read as fit reads them: NumPy would make a list of tuples
+    # (keys of several levels) a 2-D array, which no index level can hold.
+    index = pd.MultiIndex.from_arrays([label_array(series), times], names=names)
     return pd.Series(np.asarray(values), index=index, name=name)
 
 

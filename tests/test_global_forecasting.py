@@ -378,6 +378,32 @@ def test_predict_series_continues_each_series_own_time_index():
     )
 
 
+def test_predict_series_takes_series_keyed_by_tuples_in_a_plain_list():
+    months = pd.date_range("2000-01", periods=30, freq="MS")
+    stores = [("store", 1), ("store", 2)]
+    y = pd.Series(
+        np.r_[wave(30), 5 + wave(30)], index=months.append(months), name="sales"
+    )
+    groups = [stores[0]] * 30 + [stores[1]] * 30
+    forecaster = tiny(max_iter=2).fit(np.empty((60, 0)), y, groups=groups)
+    keys = [stores[0]] * 2 + [stores[1]] * 2
+    X_future = np.empty((4, 0))
+
+    forecast = forecaster.predict_series(X_future, groups=keys)
+
+    np.testing.assert_array_equal(
+        forecast.to_numpy(), forecaster.predict(X_future, groups=keys)
+    )
+    for held in (
+        pd.MultiIndex.from_tuples(keys),
+        pd.Index(keys, tupleize_cols=False).to_numpy(),
+    ):
+        assert forecast.index.equals(
+            forecaster.predict_series(X_future, groups=held).index
+        )
+    assert forecast.index[0] == (stores[0], months[-1] + months.freq)
+
+
 def test_intervals_are_scaled_like_each_series(fitted):
     X_future, groups = future([("small", 3), ("large", 3)])
     intervals = fitted.predict_interval(X_future, coverage=0.8, groups=groups)
