@@ -180,8 +180,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         Past steps the model sees: the last ``lookback`` values of the series
         (and rows of covariates).
     horizon : int, default=1
-        Steps forecast at once by ``strategy='direct'``. Not used by
-        ``strategy='recursive'``, which always forecasts one step.
+        The steps ahead the forecaster is fitted for. ``strategy='direct'``
+        forecasts this many steps at once; ``strategy='recursive'`` still
+        forecasts one step at a time, but ``horizon`` shapes its fit too:
+        with ``early_stopping``, ``fit`` grows the held-out tail until it
+        calibrates ``predict_interval`` over ``horizon`` steps (see
+        ``validation_fraction``), so fewer of the most recent windows train;
+        and with ``drift``, a series' drift is estimated only from at least
+        ``horizon`` changes between observed values (a series with fewer
+        has none), in ``fit`` and ``update`` alike.
     strategy : {'auto', 'recursive', 'direct'}, default='auto'
         ``'recursive'`` trains a one-step model and feeds each forecast back
         as the newest value; errors accumulate with the horizon.
