@@ -190,7 +190,8 @@ class LSTMSktimeForecaster(BaseForecaster):
     forecast starts from them, without retraining the network (refit, or use
     ``evaluate(..., strategy="refit")``, to learn from them). The new
     observations must continue the series: an update that leaves a gap after
-    its end is refused.
+    its end is refused, while a step missing among the new observations is
+    a missing value, as in ``fit``.
 
     A panel (``pd-multiindex``) or a hierarchy (``pd_multiindex_hier``)
     trains ONE global ``LSTMForecaster`` on all its series, with ``groups``
@@ -835,28 +836,50 @@ class LSTMSktimeForecaster(BaseForecaster):
         """Refuse new observations that leave a gap after their series' ``end``.
 
         The series ends ``behind`` steps before the cutoff seen so far. The
-        forecaster receives values, not their time index: it would take
-        values after a gap as the steps right after the end of the series.
+        forecaster receives the values on their times, so a step missing
+        among the new observations is a missing value there, as in ``fit``;
+        only the first of them must be the step right after the end. A model
+        fitted before the forecaster was given the times receives values
+        only, and would take values after any gap as the next steps: every
+        step must then be given.
         """
         if not len(index):
             return
-        expected = _after(
-            self._end,
-            (np.arange(1, len(index) + 1) - behind) * self._unit(),
-            self._grid_reference(),
-        )
-        if index.equals(expected):
+        timed = getattr(self, "_timed", False)
+        # The steps after the end that the new observations must hold: the
+        # first one, or every one when only the values reach the forecaster.
+        count = len(index) if not timed else 1
+        expected = self._steps_after_end(count, behind)
+        if (index[[0]] if timed else index).equals(expected):
             return
         self._set_cutoff(self._end)  # the update is refused: nothing moves
-        missing = [str(step) for step in expected.difference(index)[:3]]
+        if timed:
+            skipped = self._steps_after_end(3, behind)
+            # A first time off the steps skips none before it: name the first.
+            missing = (
+                skipped[skipped < index[0]] if skipped[0] < index[0] else skipped[:1]
+            )
+        else:
+            missing = expected.difference(index)
+        missing = [str(step) for step in missing[:3]]
         which = "the series" if series is None else f"the series {series!r}"
+        steps = "from the step right after" if timed else "every step after"
         raise ValueError(
             f"update received observations from {index[0]} on, but {which} "
             f"seen so far ends at {end}: the step(s) {missing} are "
             "missing, so the new values do not continue it. The forecast runs "
-            "step by step from the last values: pass every step after the end "
-            "of the series, without gaps (NaN where a value is missing), or "
-            "refit on the whole series."
+            f"step by step from the last values: pass {steps} the end of the "
+            "series (NaN where a value is missing), or refit on the whole "
+            "series."
+        )
+
+    def _steps_after_end(self, count: int, behind: int) -> pd.Index:
+        """The first ``count`` times after the end of a series that ends
+        ``behind`` steps before the cutoff."""
+        return _after(
+            self._end,
+            (np.arange(1, count + 1) - behind) * self._unit(),
+            self._grid_reference(),
         )
 
     def _covariate_array(self, X: pd.DataFrame | None, n_rows: int) -> np.ndarray:

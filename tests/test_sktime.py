@@ -167,8 +167,8 @@ def test_the_adapter_is_not_imported_with_sklstm():
 
 
 def test_an_update_that_leaves_a_gap_after_the_series_is_refused():
-    # The adapter passes values, not their index: data starting two months
-    # after the end was taken as the next two months.
+    # Data starting two months after the end does not continue the series:
+    # refused, not read as two missing months.
     months = pd.period_range("2000-01", periods=60, freq="M")
     monthly = pd.Series(SINE[:60].to_numpy(), index=months)
     wrapped = LSTMSktimeForecaster(_lstm(lookback=4, max_iter=2)).fit(monthly[:40])
@@ -182,6 +182,85 @@ def test_an_update_that_leaves_a_gap_after_the_series_is_refused():
     pd.testing.assert_series_equal(wrapped.predict(fh=[1, 2]), before)
     wrapped.update(monthly[40:46])  # contiguous, overlapping what it has seen
     assert wrapped.predict(fh=[1]).index.tolist() == [pd.Period("2003-11", "M")]
+
+
+def test_a_month_missing_inside_an_update_is_a_missing_value():
+    # Refused as if the new values did not continue the series, although
+    # 2012-09 follows its end, 2012-08.
+    months = pd.period_range("2001-01", periods=150, freq="M")
+    y = pd.Series(10 + np.sin(np.arange(150) / 3), index=months, name="y")
+    with_nan = y[140:].copy()
+    with_nan["2012-12"] = np.nan
+    gapped = with_nan.drop(index=pd.Period("2012-12", "M"))
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(y[:140])
+    wrapped.update(gapped, update_params=False)
+    direct = _panel_lstm().fit(np.empty((140, 0)), y[:140].to_numpy())
+    direct.update(np.empty((10, 0)), with_nan.to_numpy())
+
+    forecast = wrapped.predict(fh=[1, 2])
+    assert [str(period) for period in forecast.index] == ["2013-07", "2013-08"]
+    np.testing.assert_array_equal(forecast, direct.predict(np.empty((2, 0))))
+
+
+def test_a_panel_update_takes_a_missing_month_of_one_series_as_missing():
+    y = panel()
+    first = y[y.index.get_level_values("month") < MONTHS[50]]
+    rest = y[y.index.get_level_values("month") >= MONTHS[50]]
+    with_nan = rest.copy()
+    with_nan.loc[("shop_1", MONTHS[54]), "sales"] = np.nan
+    expected = LSTMSktimeForecaster(_panel_lstm()).fit(first)
+    expected.update(with_nan, update_params=False)
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(first)
+    wrapped.update(rest.drop(index=("shop_1", MONTHS[54])), update_params=False)
+    pd.testing.assert_frame_equal(
+        wrapped.predict(fh=[1, 2]), expected.predict(fh=[1, 2])
+    )
+
+    # A gap right after the end of one series is still refused, leaving
+    # the model as it was.
+    before = wrapped.predict(fh=[1, 2])
+    later = panel(lengths=(2, 2)).set_axis(
+        pd.MultiIndex.from_product(
+            [["shop_0", "shop_1"], pd.period_range("2005-02", periods=2, freq="M")],
+            names=["shop", "month"],
+        )
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"series 'shop_0' seen so far ends at 2004-12: the step\(s\) "
+        r"\['2005-01'\] are missing",
+    ):
+        wrapped.update(later)
+    pd.testing.assert_frame_equal(wrapped.predict(fh=[1, 2]), before)
+
+
+def test_evaluate_by_updates_reads_a_dropped_month_as_a_missing_value():
+    months = pd.period_range("2000-01", periods=80, freq="M")
+    y = pd.Series(SINE[:80].to_numpy() + 2, index=months, name="sine")
+    gapped = y.drop(index=months[55])  # inside the update of the second fold
+    cv = ExpandingWindowSplitter(initial_window=50, step_length=10, fh=[1, 2, 3])
+    results = evaluate(
+        LSTMSktimeForecaster(_panel_lstm()),
+        cv=cv,
+        y=gapped,
+        strategy="update",
+        scoring=MeanAbsoluteError(),
+        return_data=True,
+    )
+    assert [str(cutoff) for cutoff in results["cutoff"]] == [
+        "2004-02",
+        "2005-01",  # ten rows on, one month later past the dropped one
+        "2005-11",
+    ]
+    assert np.isfinite(results["test_MeanAbsoluteError"]).all()
+
+    # The same walk by hand, the dropped month given as NaN.
+    with_nan = y.copy()
+    with_nan[months[55]] = np.nan
+    walk = LSTMSktimeForecaster(_panel_lstm()).fit(with_nan[:50])
+    for fold in results.itertuples():
+        walk.update(with_nan[: fold.cutoff], update_params=False)
+        pd.testing.assert_series_equal(fold.y_pred, walk.predict(fh=[1, 2, 3]))
 
 
 def test_missing_values_in_y_are_learnt_around_as_the_forecaster_does():
