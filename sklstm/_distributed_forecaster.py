@@ -116,8 +116,11 @@ def fit_forecaster_share(
     transform = agreed(group_fit, lambda: target_transform(series, panel, architecture))
     z, missing = network_units(transform, y_sorted, panel)
     # The noise centre of the whole collection: the scales one process finds.
-    change_scales, centre = fit_interval_scales(
-        z, missing, panel, pooled=group_fit.gathered
+    interval_scale = fit_interval_scales(
+        transform.scaling.transform(y_sorted, panel.sorted_codes),
+        panel,
+        architecture["season_length"] or 1,
+        pooled=group_fit.gathered,
     )
     # Every process's windows carry the mask if any series that trains has a hole.
     holes = holes_in_training(missing, panel, architecture, n_series)
@@ -135,7 +138,7 @@ def fit_forecaster_share(
         networks,
         architecture,
         (data, panel, fraction),
-        change_scales,
+        interval_scale[0],
         pooled=group_fit.gathered,
     )
     state = SeriesState.from_fit(
@@ -145,7 +148,7 @@ def fit_forecaster_share(
         transform,
         history_width(architecture),
         grid,
-        (scales, centre),
+        (scales, *interval_scale[1:]),
     )
     merged = _merged_state(group_fit.gathered(state.to_attributes()), architecture)
     calibration = _stacked(group_fit.gathered(calibration))
@@ -452,6 +455,7 @@ def _merged_state(parts: list[dict], architecture: dict) -> dict:
     merged["_series_missing"] = _merged_missing(parts)
     merged["_series_missing_run"] = _merged_missing_runs(parts)
     merged["_interval_noise_centre"] = parts[0]["_interval_noise_centre"]
+    merged["_interval_noise_lag"] = parts[0]["_interval_noise_lag"]
     state = SeriesState.from_attributes(merged, architecture)
     return _sorted_state(
         state.labels,
@@ -459,7 +463,7 @@ def _merged_state(parts: list[dict], architecture: dict) -> dict:
         state.transform,
         state.grid,
         state.missing,
-        scale=(state.interval_scale, state.noise_centre),
+        scale=(state.interval_scale, state.noise_centre, state.noise_lag),
         missing_run=state.missing_run,
     ).to_attributes()
 

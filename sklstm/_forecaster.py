@@ -660,6 +660,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         "_series_missing": Array(shape=("*", "*"), optional=True),
         "_series_interval_scale": Array(shape=("*",), optional=True),
         "_interval_noise_centre": Float(optional=True),
+        "_interval_noise_lag": Count(optional=True),
         "_series_missing_run": Array(shape=("*",), optional=True),
     }
     #: How sklstm 0.2 laid out the same state (files of format 1).
@@ -798,7 +799,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         width = history_width(architecture)
         transform = target_transform(series, panel, architecture)
         z, missing = network_units(transform, y_sorted, panel)
-        change_scales, centre = fit_interval_scales(z, missing, panel)
+        interval_scale = fit_interval_scales(
+            transform.scaling.transform(y_sorted, panel.sorted_codes),
+            panel,
+            architecture["season_length"] or 1,
+        )
         holes = holes_in_training(missing, panel, architecture)
         missing = missing if self._masked(holes) else None
         fraction = calibration_fraction(
@@ -810,7 +815,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         networks = self._train_on(architecture, z, X_sorted, panel, fraction, missing)
         data = (z, X_sorted, missing, transform.drift_steps(np.arange(len(series))))
         shrinkage, scales, calibration = calibrated(
-            self, networks, architecture, (data, panel, fraction), change_scales
+            self, networks, architecture, (data, panel, fraction), interval_scale[0]
         )
         state = SeriesState.from_fit(
             y_sorted,
@@ -819,7 +824,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             transform,
             width,
             grid,
-            (scales, centre),
+            (scales, *interval_scale[1:]),
         )
         publish_fitted_state(
             self,
@@ -1685,11 +1690,12 @@ def trained_interval_scales(
     """Each series' interval scale once the networks are trained.
 
     The geometric mean of two factors, each relative to the median series
-    and shrunk halfway to 1: ``change_scales``, how much the series moves
-    from one step to the next, and how large the networks' in-sample errors
-    on it are (:func:`sklstm._series_state.fit_error_scales`). A series
-    that moves much but that the networks forecast well (a strong, regular
-    wave) then gets a narrower interval than its moves alone would give.
+    and shrunk halfway to 1: ``change_scales``, how far the series strays
+    from its value a season before (:func:`sklstm._intervals.season_noise`),
+    and how large the networks' in-sample errors on it are
+    (:func:`sklstm._series_state.fit_error_scales`). A series that moves
+    much but that the networks forecast well (a smooth wave longer than the
+    season) then gets a narrower interval than its moves alone would give.
     The in-sample forecasts are made with ``shrinkage``, as the forecasts
     are. ``tails`` is ``(data, panel, fraction)``, ``data`` being ``(z,
     X_sorted, missing, drifts)``; ``pooled`` as for

@@ -9,13 +9,13 @@ at least ``coverage``; for time series this is an approximation that holds
 when the series' noise does not drift.
 
 Across many series the held-out errors are pooled in the units the network
-sees, each divided first by its series' interval scale: the geometric mean
-of how much the series moves from one step to the next (:func:`step_noise`)
-and of how large the networks' in-sample errors on it are
-(:func:`fit_noise`), each relative to the typical series and shrunk halfway
-to 1 (:func:`interval_scales`). A calm or well-forecast series then gets a
-narrow interval and a restless or poorly forecast one a wide one, while the
-pool still calibrates them all; one series alone is its own typical series.
+sees, each divided first by its series' interval scale: how far the series
+strays from its value one season before (:func:`season_noise`, the error of
+the seasonal naive forecast), relative to the typical series and shrunk
+halfway to 1 (:func:`interval_scales`). A series that repeats its season
+then gets a narrow interval and a restless or trending one a wide one, while
+the pool still calibrates them all; one series alone is its own typical
+series.
 """
 
 from __future__ import annotations
@@ -239,8 +239,15 @@ class CalibrationPools:
         return widths
 
 
-def step_noise(values: np.ndarray, codes: np.ndarray, n_series: int) -> np.ndarray:
-    """Each series' standard deviation of its one-step changes.
+def season_noise(
+    values: np.ndarray, codes: np.ndarray, n_series: int, lag: int
+) -> np.ndarray:
+    """Each series' mean absolute change over ``lag`` steps (one season).
+
+    The in-sample error of the seasonal naive forecast: small for a series
+    that repeats its season, large for a restless or trending one (a trend
+    moves it ``lag`` slopes a season). It is the scale the M4 competition
+    divides interval scores by.
 
     Parameters
     ----------
@@ -250,6 +257,8 @@ def step_noise(values: np.ndarray, codes: np.ndarray, n_series: int) -> np.ndarr
     codes : ndarray of shape (n_rows,)
         The series of each row, from 0 to ``n_series - 1``.
     n_series : int
+    lag : int
+        The season's length; 1 for series without a season.
 
     Returns
     -------
@@ -259,19 +268,21 @@ def step_noise(values: np.ndarray, codes: np.ndarray, n_series: int) -> np.ndarr
     Examples
     --------
     >>> import numpy as np
-    >>> from sklstm._intervals import step_noise
-    >>> values = np.array([0.0, 1.0, 0.0, 1.0, 0.0, 5.0, 5.0, 5.0, 2.0])
-    >>> step_noise(values, np.array([0, 0, 0, 0, 0, 1, 1, 1, 2]), 3).tolist()
-    [1.0, 0.0, nan]
+    >>> from sklstm._intervals import season_noise
+    >>> wave = np.tile([1.0, 5.0], 3)  # repeats its season of 2 exactly
+    >>> trend = np.arange(6.0)  # a slope of 1: 2 a season
+    >>> values = np.r_[wave, trend, 3.0, 4.0]
+    >>> codes = np.repeat([0, 1, 2], [6, 6, 2])
+    >>> season_noise(values, codes, 3, lag=2).tolist()
+    [0.0, 2.0, nan]
     """
-    changes = np.diff(values)
-    kept = (codes[1:] == codes[:-1]) & ~np.isnan(changes)
-    changes, codes = changes[kept], codes[1:][kept]
+    changes = values[lag:] - values[:-lag]
+    kept = (codes[lag:] == codes[:-lag]) & ~np.isnan(changes)
+    changes, codes = changes[kept], codes[lag:][kept]
     count = np.bincount(codes, minlength=n_series)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.bincount(codes, changes, n_series) / count
-        spread = np.bincount(codes, (changes - mean[codes]) ** 2, n_series) / count
-    return np.where(count >= 2, np.sqrt(spread), np.nan)
+        mean = np.bincount(codes, np.abs(changes), n_series) / count
+    return np.where(count >= 2, mean, np.nan)
 
 
 def noise_centre(noise: np.ndarray) -> float | None:
@@ -295,7 +306,7 @@ def noise_centre(noise: np.ndarray) -> float | None:
 def interval_scales(noise: np.ndarray, centre: float | None) -> np.ndarray:
     """Each series' factor from its noise, shrunk halfway.
 
-    A series' factor is the mean of its noise (:func:`step_noise` or
+    A series' factor is the mean of its noise (:func:`season_noise` or
     :func:`fit_noise`) relative to the collection's ``centre``
     (:func:`noise_centre`, the median series') and 1, so
     the median series has the scale 1, and a series' own estimate, often

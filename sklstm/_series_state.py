@@ -18,7 +18,12 @@ import numpy as np
 import pandas as pd
 
 from sklstm._forecast_windows import recent_rows
-from sklstm._intervals import fit_noise, interval_scales, noise_centre, step_noise
+from sklstm._intervals import (
+    fit_noise,
+    interval_scales,
+    noise_centre,
+    season_noise,
+)
 from sklstm._missing_values import (
     fill_forward,
     last_missing_run,
@@ -66,14 +71,19 @@ class SeriesState:
         (:func:`sklstm._intervals.interval_scales`); None: 1 for every
         series (files saved before the scales existed).
     noise_centre : float or None
-        The typical one-step noise of the fitted collection, that the scale
-        of a series added by ``update`` is relative to (None: there was
-        none).
+        The typical noise of the fitted collection
+        (:func:`sklstm._intervals.season_noise`), that the scale of a series
+        added by ``update`` is relative to (None: there was none).
     missing_run : ndarray of shape (n_series,) or None
         How many of each series' last values are missing, in a row, over
         all that ``fit`` and ``update`` saw of it: the mask holds only the
         last ``width``. None when ``missing`` is None, and in files saved
         before the runs were kept (then counted from the mask).
+    noise_lag : int or None
+        The steps the noise was measured over (the season's length, 1
+        without one). None in files saved when the noise was another
+        measure: the centre is then not comparable, and a series added by
+        ``update`` gets the pooled width.
     """
 
     labels: np.ndarray
@@ -84,6 +94,7 @@ class SeriesState:
     interval_scale: np.ndarray | None = None
     noise_centre: float | None = None
     missing_run: np.ndarray | None = None
+    noise_lag: int | None = None
 
     # ------------------------------------------------------------ locating
 
@@ -153,12 +164,12 @@ class SeriesState:
         transform,
         width: int,
         grid,
-        interval_scale: tuple[np.ndarray, float | None] | None = None,
+        interval_scale: tuple | None = None,
     ) -> SeriesState:
         """The state at the end of ``fit``: rows grouped by series (``panel``).
 
-        ``interval_scale`` is each series' scale and the noise centre
-        (:func:`fit_interval_scales`).
+        ``interval_scale`` is each series' scale, the noise centre and the
+        steps the noise was measured over (:func:`fit_interval_scales`).
         """
         adjusted = transform.adjust(y_sorted, panel.sorted_codes, panel.steps_from_end)
         adjusted, missing = fill_forward(adjusted, panel)
@@ -167,9 +178,17 @@ class SeriesState:
         if missing.any():
             recent_missing = recent_rows(missing, panel, width)
             run = last_missing_run(missing, panel)
-        scales, centre = interval_scale or (None, None)
+        scales, centre, lag = interval_scale or (None, None, None)
         return cls(
-            panel.labels, history, transform, grid, recent_missing, scales, centre, run
+            panel.labels,
+            history,
+            transform,
+            grid,
+            recent_missing,
+            scales,
+            centre,
+            run,
+            lag,
         )
 
     def updated(
@@ -219,13 +238,31 @@ class SeriesState:
         missing, run = (missing, run) if missing.any() else (None, None)
         scale = self.interval_scale
         if scale is not None and new.any():
-            own = np.isin(codes, np.flatnonzero(new))
-            units = transform.scaling.transform(adjusted[own], placed[codes][own])
-            noise = step_noise(units, codes[own], len(new))[new]
-            scale = np.concatenate([scale, interval_scales(noise, self.noise_centre)])
+            scale = np.concatenate(
+                [scale, self._new_interval_scales(y_sorted, panel, transform, placed)]
+            )
         return _sorted_state(
-            labels, history, transform, grid, missing, (scale, self.noise_centre), run
+            labels,
+            history,
+            transform,
+            grid,
+            missing,
+            (scale, self.noise_centre, self.noise_lag),
+            run,
         )
+
+    def _new_interval_scales(self, y_sorted, panel: Panel, transform, placed):
+        """The interval scales of the new series among ``panel``'s (placed
+        at ``placed`` once appended), from their own noise relative to the
+        fit's centre; 1 when the fit's noise was another measure."""
+        new = placed >= len(self.labels)
+        if self.noise_lag is None:
+            return np.ones(new.sum())
+        codes = panel.sorted_codes
+        own = new[codes]
+        units = transform.scaling.transform(y_sorted[own], placed[codes][own])
+        noise = season_noise(units, codes[own], len(new), self.noise_lag)[new]
+        return interval_scales(noise, self.noise_centre)
 
     def _continued_runs(self, y_sorted, panel: Panel, placed, new, n_series: int):
         """Each series' run of missing values at its end, once the new rows
@@ -307,6 +344,7 @@ class SeriesState:
             "_series_missing": None if self.missing is None else self.missing,
             "_series_interval_scale": self.interval_scale,
             "_interval_noise_centre": self.noise_centre,
+            "_interval_noise_lag": self.noise_lag,
             "_series_missing_run": self.missing_run,
         }
 
@@ -339,24 +377,27 @@ class SeriesState:
             fitted.get("_series_interval_scale"),
             fitted.get("_interval_noise_centre"),
             None if run is None else np.asarray(run),
+            fitted.get("_interval_noise_lag"),
         )
 
 
 def fit_interval_scales(
-    z: np.ndarray, missing: np.ndarray | None, panel: Panel, pooled=None
-) -> tuple[np.ndarray, float | None]:
-    """Each series' interval scale from the values a fit saw, and the centre.
+    values: np.ndarray, panel: Panel, lag: int, pooled=None
+) -> tuple[np.ndarray, float | None, int]:
+    """Each series' interval scale from the values a fit saw, the centre
+    and ``lag``.
 
-    ``z`` are the values in the units the network sees, grouped by series
-    (``panel``), and ``missing`` which of them were missing (filled; None:
-    none was). ``pooled(noise)``, when given, returns the noise of every part of a
+    ``values`` are the series scaled as the network sees them but with
+    their season and drift in (NaN where missing), grouped by series
+    (``panel``); ``lag`` the season's length (1 without one), over which
+    :func:`sklstm._intervals.season_noise` measures each series' noise.
+    ``pooled(noise)``, when given, returns the noise of every part of a
     collection fitted in parts (a list of arrays), whose median is the
     centre; None: ``panel`` is the whole collection.
     """
-    observed = z if missing is None else np.where(missing, np.nan, z)
-    noise = step_noise(observed, panel.sorted_codes, len(panel.labels))
+    noise = season_noise(values, panel.sorted_codes, len(panel.labels), lag)
     centre = _collection_centre(noise, pooled)
-    return interval_scales(noise, centre), centre
+    return interval_scales(noise, centre), centre, lag
 
 
 def fit_error_scales(sums: np.ndarray, counts: np.ndarray, pooled=None) -> np.ndarray:
@@ -411,9 +452,10 @@ def _sorted_state(
 ) -> SeriesState:
     """A state whose series are put in the order of their labels.
 
-    ``scale`` is the interval scales and the noise centre (None: none).
+    ``scale`` is the interval scales, the noise centre and the steps the
+    noise was measured over (None: none).
     """
-    scales, centre = scale or (None, None)
+    scales, centre, lag = scale or (None, None, None)
     order = np.argsort(labels, kind="stable")
     if grid is not None:
         grid = TimeGrid(grid.origin, grid.step, grid.offsets[order])
@@ -426,6 +468,7 @@ def _sorted_state(
         None if scales is None else scales[order],
         centre,
         None if missing_run is None else missing_run[order],
+        lag,
     )
 
 
@@ -489,6 +532,8 @@ def check_state(
     centre = state.noise_centre
     if centre is not None and not (np.isfinite(centre) and centre > 0):
         problems.append("the noise centre must be a positive number")
+    if state.noise_lag is not None and state.noise_lag < 1:
+        problems.append("the steps the noise is measured over must be at least 1")
     if problems:
         raise ValueError("; ".join(problems))
 

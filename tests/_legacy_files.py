@@ -25,6 +25,7 @@ def format_1_file(tmp_path, model, edit=None):
     fitted.pop("_series_interval_scale")
     arrays.pop("_series_interval_scale")
     fitted.pop("_interval_noise_centre")
+    fitted.pop("_interval_noise_lag")
     # Nor rule forecasts calibrated apart.
     fitted.pop("_calibration_by_rule", None)
     arrays.pop("_calibration_by_rule", None)

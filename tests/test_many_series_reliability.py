@@ -442,6 +442,10 @@ def three_series():
             ),
             "noise centre must be a positive number",
         ),
+        (
+            _edit_document(["estimator", "fitted", "_interval_noise_lag"], 0),
+            "steps the noise is measured over must be at least 1",
+        ),
     ],
     ids=[
         "more-labels-than-series",
@@ -455,6 +459,7 @@ def three_series():
         "zero-interval-scale",
         "interval-scales-of-four-series",
         "infinite-noise-centre",
+        "noise-over-no-steps",
     ],
 )
 def test_load_refuses_per_series_state_that_does_not_fit_together(
