@@ -39,6 +39,7 @@ from sklstm._forecaster import (
     members_weights,
     network_units,
     target_transform,
+    trainable_gaps,
     trainable_lengths,
     training_windows,
     without_own_residuals,
@@ -124,10 +125,10 @@ def fit_forecaster_share(
     )
     # Every process's windows carry the mask if any series that trains has a hole.
     holes = holes_in_training(missing, panel, architecture, n_series)
-    missing = missing if any(group_fit.gathered(holes)) else None
     fraction = _collection_fraction(
-        forecaster, architecture, panel, n_series, group_fit
+        forecaster, architecture, (panel, missing), n_series, group_fit
     )
+    missing = missing if any(group_fit.gathered(holes)) else None
     values = (z, X_sorted, missing)
     networks = _train_members(
         forecaster, architecture, values, panel, (n_series, fraction), group_fit
@@ -275,16 +276,38 @@ def _collection_season(group_fit: ProcessGroupFit, series, params) -> int | None
 
 
 def _collection_fraction(
-    forecaster, architecture: dict, panel, n_series: int, group_fit
+    forecaster, architecture: dict, rows, n_series: int, group_fit
 ) -> float:
     """The share of windows to hold out, as in one process: the tails grow
-    until, pooled over every process's series, they calibrate the horizon."""
-    lengths = group_fit.gathered(trainable_lengths(panel, architecture, n_series))
+    until, pooled over every process's series, they calibrate the horizon.
+    ``rows`` is ``(panel, missing)``: this process's series and which of
+    their values were missing."""
+    panel, missing = rows
+    parts = group_fit.gathered(
+        (
+            trainable_lengths(panel, architecture, n_series),
+            trainable_gaps(missing, panel, architecture, n_series),
+        )
+    )
+    lengths = [part[0] for part in parts]
+    # Each process numbers its own series from 0: shift them past those of
+    # the processes before it.
+    offsets = np.cumsum([0, *(len(part) for part in lengths[:-1])])
+    gaps = (
+        np.concatenate(
+            [
+                series + offset
+                for (_, (series, _)), offset in zip(parts, offsets, strict=True)
+            ]
+        ),
+        np.concatenate([steps for _, (_, steps) in parts]),
+    )
     return calibration_fraction(
         np.concatenate(lengths),
         block_of(architecture),
         architecture["horizon"],
         forecaster.validation_fraction,
+        gaps,
     )
 
 

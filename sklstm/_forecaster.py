@@ -367,9 +367,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         Share of windows (the most recent) held out for early stopping.
         When its tails are too short to calibrate ``predict_interval`` over
         ``horizon`` steps (9 errors at step ``horizon``, pooled over the
-        series, for coverage 0.9), ``fit`` holds out the shortest longer
-        tails that do, as long as every series keeps half its windows to
-        train on; ``regressor_.validation_fraction`` is the share used.
+        series, for coverage 0.9; a missing value gives no error), ``fit``
+        holds out the shortest longer tails that do, as long as every
+        series keeps half its windows to train on;
+        ``regressor_.validation_fraction`` is the share used.
     n_iter_no_change : int or 'auto', default='auto'
         Epochs without an improvement of at least ``tol`` before stopping.
         ``'auto'`` waits about 600 optimiser steps, in whole epochs from 3 to
@@ -805,13 +806,14 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             architecture["season_length"] or 1,
         )
         holes = holes_in_training(missing, panel, architecture)
-        missing = missing if self._masked(holes) else None
         fraction = calibration_fraction(
             trainable_lengths(panel, architecture),
             block_of(architecture),
             architecture["horizon"],
             self.validation_fraction,
+            trainable_gaps(missing, panel, architecture),
         )
+        missing = missing if self._masked(holes) else None
         networks = self._train_on(architecture, z, X_sorted, panel, fraction, missing)
         data = (z, X_sorted, missing, transform.drift_steps(np.arange(len(series))))
         shrinkage, scales, calibration = calibrated(
@@ -1813,6 +1815,21 @@ def trainable_lengths(panel, architecture: dict, n_series: int | None = None):
     n_series = len(panel.labels) if n_series is None else n_series
     needed = values_needed(architecture, n_series=n_series)
     return panel.lengths[panel.lengths >= needed]
+
+
+def trainable_gaps(
+    missing: np.ndarray, panel, architecture: dict, n_series: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where the series long enough to train miss values (``missing``, one
+    per row in the order of ``panel``), in a fit of ``n_series`` (None:
+    those of ``panel``): the series of each missing value, as an index into
+    :func:`trainable_lengths`, and its steps before its series' end (0 for
+    the last value). No held-out error is scored against them."""
+    n_series = len(panel.labels) if n_series is None else n_series
+    trains = panel.lengths >= values_needed(architecture, n_series=n_series)
+    rows = np.flatnonzero(missing & np.repeat(trains, panel.lengths))
+    series = panel.sorted_codes[rows]
+    return np.cumsum(trains)[series] - 1, -panel.steps_from_end[rows] - 1
 
 
 def holes_in_training(

@@ -306,7 +306,11 @@ def held_out_lengths(lengths: np.ndarray, fraction: float, block: int) -> np.nda
 
 
 def calibration_fraction(
-    lengths: np.ndarray, block: int, horizon: int, fraction: float
+    lengths: np.ndarray,
+    block: int,
+    horizon: int,
+    fraction: float,
+    gaps: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> float:
     """The share of windows to hold out so the tail calibrates ``horizon`` steps.
 
@@ -319,7 +323,8 @@ def calibration_fraction(
     those shortest tails, as long as every series keeps at least half of
     its windows to train on (with the direct strategy, beside the
     ``block - 1`` windows before its tail that do not train). Otherwise
-    ``fraction`` stays as it is.
+    ``fraction`` stays as it is. An origin whose truth at step ``horizon``
+    is missing (``gaps``) gives no error there, so it is not counted.
 
     Parameters
     ----------
@@ -331,6 +336,10 @@ def calibration_fraction(
         The steps to calibrate.
     fraction : float
         ``validation_fraction``: the least share to hold out.
+    gaps : tuple of two ndarrays, default=None
+        The missing values: the series of each (an index into ``lengths``)
+        and its steps before its series' end (0 for the last value). None:
+        no value is missing.
 
     Returns
     -------
@@ -346,15 +355,31 @@ def calibration_fraction(
     (0.133, 8)
     >>> calibration_fraction(np.full(10, 30), 8, 8, 0.1)  # too short to grow
     0.1
+    >>> holed = calibration_fraction(np.array([80]), 6, 6, 0.1, gaps=([0], [4]))
+    >>> int(np.ceil(holed * 74))                # 14 windows, one truth missing
+    15
     """
     windows = np.maximum(lengths - block, 0)
     needed = fewest_errors(CALIBRATED_COVERAGE)
+    gap_series, gap_steps = (
+        (np.empty(0, dtype=np.intp),) * 2
+        if gaps is None
+        else (np.asarray(part, dtype=np.intp) for part in gaps)
+    )
 
     def errors_at_horizon(share: float) -> int:
-        origins = np.minimum(np.ceil(share * windows), MAX_CALIBRATED_STEPS)
-        return int(np.maximum(origins - horizon + 1, 0).sum())
+        origins = np.ceil(share * windows)
+        # The origins with a truth at step `horizon` are the last
+        # `origins - horizon + 1`; their truths, the series' last as many
+        # values, of which the missing ones give no error.
+        truths = np.maximum(origins - horizon + 1, 0)
+        missed = np.count_nonzero(gap_steps < truths[gap_series])
+        return int(truths.sum()) - missed
 
-    if horizon <= 1 or errors_at_horizon(fraction) >= needed:
+    # No tail is grown for one step, nor for a step no tail calibrates.
+    if horizon <= 1 or horizon > MAX_CALIBRATED_STEPS:
+        return fraction
+    if errors_at_horizon(fraction) >= needed:
         return fraction
     low, high = fraction, 0.5
     if errors_at_horizon(high) < needed:

@@ -59,6 +59,16 @@ def holed_panel():
     return X, y, groups
 
 
+def tail_holed_panel():
+    """:func:`panel` with a hole in the held-out tails of "d", "e" and "f",
+    the series of the second of two processes, before their last values."""
+    X, y, groups = panel()
+    y = y.copy()
+    for label, steps_back in zip("def", (2, 1, 1), strict=True):
+        y[np.flatnonzero(groups == label)[-1 - steps_back]] = np.nan
+    return X, y, groups
+
+
 def misled_panel():
     """Six series that follow 3 times their covariate, except in their last
     12 steps, where they barely move: forecasts from the tails are better
@@ -461,6 +471,18 @@ def test_two_processes_learn_around_the_holes_of_one_as_one_process_does(tmp_pat
 
 
 @pytest.mark.slow
+def test_two_processes_grow_the_tails_past_holes_as_one_process_does(tmp_path):
+    # Each process numbers its series from 0: the holes of the second
+    # process's series count against its own tails, not the first's.
+    settings = {"validation_fraction": 0.02}
+    together, alone = fitted_together_and_alone(tmp_path, tail_holed_panel, settings)
+    assert (
+        together.regressor_.validation_fraction == alone.regressor_.validation_fraction
+    )
+    assert_same_intervals(together, alone, steps=3)
+
+
+@pytest.mark.slow
 def test_two_processes_choose_the_shrinkage_one_process_chooses(tmp_path):
     # Chosen from the held-out forecasts of the series of both processes:
     # each process alone has three series to judge by, not six.
@@ -699,12 +721,14 @@ def test_a_series_too_short_to_train_is_a_history_here_as_in_one_process(
     assert_same_forecasts(holed, forecaster().fit(X, y, groups=groups), steps=3)
 
 
+@pytest.mark.parametrize("collection", [panel, tail_holed_panel])
 def test_the_tails_grow_to_calibrate_the_horizon_here_as_in_one_process(
-    group_of_one,
+    group_of_one, collection
 ):
     # One held-out window per series calibrates one step: fit grows the
-    # tails until, pooled over the series, they calibrate the third.
-    X, y, groups = panel()
+    # tails until, pooled over the series, they calibrate the third (past
+    # the holes of the tails, which give no error).
+    X, y, groups = collection()
     alone = forecaster(validation_fraction=0.02).fit(X, y, groups=groups)
     shared = fit_data_parallel(
         forecaster(validation_fraction=0.02), X, y, groups=groups

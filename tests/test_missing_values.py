@@ -57,6 +57,21 @@ def test_a_series_with_holes_gets_finite_forecasts_and_intervals():
 
 
 @pytest.mark.parametrize("strategy", ["recursive", "direct"])
+def test_a_hole_in_the_held_out_tail_still_leaves_the_horizon_calibrated(strategy):
+    # fit grows the held-out tail until it gives the 9 errors coverage 0.9
+    # needs at step `horizon`; a missing truth gives none there, so the tail
+    # grows one origin further (it stopped one short, and predict_interval
+    # refused the horizon the forecaster was fitted for).
+    y = holed(wave(80), 75)  # the fifth value from the end
+    forecaster = tiny_forecaster(lookback=6, horizon=6, strategy=strategy)
+    forecaster.fit(no_covariates(80), y)
+    errors = np.count_nonzero(~np.isnan(forecaster.calibration_residuals_), axis=0)
+    assert errors[5] == 9  # the shortest tail that gives them
+    intervals = forecaster.predict_interval(no_covariates(6), 0.9)
+    assert intervals.shape == (6, 2) and np.isfinite(intervals).all()
+
+
+@pytest.mark.parametrize("strategy", ["recursive", "direct"])
 def test_a_panel_with_holes_gets_finite_forecasts_for_every_series(strategy):
     X, y, groups = panel_with_holes()
     forecaster = tiny_forecaster(
