@@ -856,6 +856,35 @@ def _gapped_step(index: pd.DatetimeIndex, panel: Panel):
     )
 
 
+def series_step(dates: pd.DatetimeIndex):
+    """The step the forecaster reads one series' ``dates`` by.
+
+    Their own frequency, else the one pandas infers from them all (dates
+    without a gap), else the one :func:`_gapped_step` infers: the coarsest
+    that runs of three consecutive dates imply and whose grid holds every
+    date, the steps they skip being missing values. None when no such grid
+    holds them (the forecaster refuses such dates).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklstm._time_index import series_step
+    >>> months = pd.date_range("2024-01-01", periods=8, freq="MS")
+    >>> series_step(months.delete([3, 4])).freqstr  # two months skipped
+    'MS'
+    >>> print(series_step(pd.to_datetime(["2000", "2001", "2003"])))
+    None
+    """
+    if dates.freq is not None:
+        return dates.freq
+    if len(dates) >= 3 and (whole := pd.infer_freq(dates)) is not None:
+        return pd.tseries.frequencies.to_offset(whole)
+    step = _step_of([dates])
+    if step is None or _grid_size([dates], step) is None:
+        return None
+    return step
+
+
 def _of_a_coarser_frequency(dates: pd.Index, place: np.ndarray, grid_size: int) -> bool:
     """Whether a series' ``dates``, at ``place`` on a grid of ``grid_size``
     steps, follow a coarser frequency of their own rather than leave gaps."""

@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator
 
 from sklstm._intervals import check_coverage, check_quantile_levels
 from sklstm._pipeline import final_estimator
-from sklstm._time_index import local_date_range
+from sklstm._time_index import local_date_range, series_step
 from sklstm.inspection import _inner_regressor
 
 if TYPE_CHECKING:  # pragma: no cover - for type hints only
@@ -147,7 +147,8 @@ def plot_forecast(
 
     Pandas Series are drawn against their index (dates, for example); plain
     arrays at the steps after the history: after a dated history, at the
-    next dates of its frequency (as :func:`plot_quantiles` draws its fan);
+    next dates of the frequency the forecaster reads its dates by (dates it
+    skips are missing steps; as :func:`plot_quantiles` draws its fan);
     else at step numbers, the forecast continuing where the history ends.
 
     Parameters
@@ -322,8 +323,9 @@ def _draw_history(ax: Axes, points: tuple | None) -> None:
 def _steps_after(places: pd.Index | None, n_steps: int) -> np.ndarray:
     """Where ``n_steps`` steps after a history drawn at ``places`` go.
 
-    Dates and elapsed times continue by their frequency (else elapsed
-    times by their last step), integers by the greatest common
+    Dates continue by the frequency the forecaster reads them by (a date
+    they skip is a step with a missing value), elapsed times by their
+    frequency (else by their last step), integers by the greatest common
     divisor of their steps (the step the forecaster reads times by), other
     numbers by their last step; a forecast without a history starts at
     step 0.
@@ -334,7 +336,9 @@ def _steps_after(places: pd.Index | None, n_steps: int) -> np.ndarray:
     if isinstance(places, pd.PeriodIndex):
         return _drawable(pd.period_range(places[-1] + 1, periods=n_steps))
     if isinstance(places, pd.DatetimeIndex):
-        freq = places.freq or (pd.infer_freq(places) if len(places) >= 3 else None)
+        # The grid the forecaster reads the dates on: dates it skips are
+        # missing steps, not another frequency.
+        freq = series_step(places)
         if freq is None:
             raise ValueError(
                 "The history is dated, but its dates have no regular frequency, "

@@ -218,6 +218,26 @@ def test_array_forecasts_after_a_dated_history_continue_its_dates():
     assert list(pd.to_datetime(fan["median"].get_xdata())) == list(dates[4:])
 
 
+def test_array_forecasts_after_dates_that_skip_months_continue_the_forecasters_grid():
+    # Three months never recorded: the forecaster reads a monthly grid with
+    # missing values, but the fan and the forecast line refused the history
+    # as having "no regular frequency".
+    months = pd.date_range("2001-01-01", periods=60, freq="MS")
+    sales = pd.Series(10 + np.sin(np.arange(60) / 2), index=months)
+    sales = sales.drop(months[[10, 11, 35]])
+    forecaster = tiny_forecaster(lookback=6, validation_fraction=0.3)
+    forecaster.fit(pd.DataFrame(index=sales.index), sales)
+    dates = forecaster.predict_series(np.empty((3, 0))).index
+    assert list(dates) == list(pd.date_range(sales.index[-1], periods=4, freq="MS")[1:])
+    levels = (0.1, 0.5, 0.9)
+    quantiles = forecaster.predict_quantiles(np.empty((3, 0)), levels)
+    fan = lines_by_label(plot_quantiles(quantiles, levels, history=sales))
+    assert list(pd.to_datetime(fan["median"].get_xdata())) == list(dates)
+    median = quantiles[:, 1]
+    line = lines_by_label(plot_forecast(median, history=sales))["forecast"]
+    assert list(pd.to_datetime(line.get_xdata())) == list(dates)
+
+
 def test_monthly_periods_are_drawn_at_the_months_they_start():
     # Periods reached matplotlib as objects: "float() argument must be ...
     # not 'Period'", for what predict_series returns on a PeriodIndex.
