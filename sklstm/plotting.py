@@ -268,17 +268,7 @@ def plot_quantiles(
             f"quantiles must have shape (n_steps, n_levels) = (n_steps, "
             f"{len(levels)}), one column per level; got {values.shape}."
         )
-    column = {round(float(level), 12): index for index, level in enumerate(levels)}
-    lower = sorted(level for level in column if level < 0.5)
-    unpaired = [
-        level for level in column if level != 0.5 and round(1 - level, 12) not in column
-    ]
-    if unpaired or (not lower and 0.5 not in column):
-        raise ValueError(
-            "plot_quantiles draws each level q below 0.5 beside its mirror "
-            f"1 - q; {unpaired or 'no pair and no median'} have none among "
-            f"the levels {levels.tolist()}. Ask predict_quantiles for both."
-        )
+    bands, median = _bands_and_median(levels)
     past, places = _history_points(history)
     if isinstance(quantiles, pd.DataFrame):  # drawn against its index
         steps = _drawable(quantiles.index)
@@ -287,22 +277,63 @@ def plot_quantiles(
     actual = _truth_beside(truth, past, steps)
     with _drawing(ax) as ax:
         _draw_history(ax, past)
-        for rank, level in enumerate(lower):
-            upper = round(1 - level, 12)
+        for rank, (low, high) in enumerate(bands):
+            level, upper = levels[low], levels[high]
             ax.fill_between(
                 steps,
-                values[:, column[level]],
-                values[:, column[upper]],
+                values[:, low],
+                values[:, high],
                 color="tab:orange",
-                alpha=0.15 + 0.25 * rank / max(len(lower), 1),
+                alpha=0.15 + 0.25 * rank / max(len(bands), 1),
                 linewidth=0,
                 label=f"{_percent(upper - level)} ({level:g} to {upper:g})",
             )
         _draw_truth(ax, actual)
-        if 0.5 in column:
-            ax.plot(steps, values[:, column[0.5]], color="tab:orange", label="median")
+        if median is not None:
+            ax.plot(steps, values[:, median], color="tab:orange", label="median")
         ax.legend()
     return ax
+
+
+#: How far the sum of two levels may be from 1 for them to be mirrors (q
+#: and 1 - q), and a level from 0.5 to be the median. Levels are read as
+#: predict_quantiles reads them, as the float64 of the values given: float32
+#: levels are each off by up to half float32's eps (0.1 reads as
+#: 0.10000000149, 0.9 as 0.89999997616), their sum by up to one eps.
+LEVEL_TOLERANCE = 2 * float(np.finfo(np.float32).eps)
+
+
+def _bands_and_median(levels: np.ndarray) -> tuple[list[tuple[int, int]], int | None]:
+    """The columns of each band (a level q below 0.5 and its mirror 1 - q),
+    from the outermost in, and the column of the median (None: none asked).
+
+    A level repeated among ``levels`` makes one band. Refuses a level
+    without its mirror, which would make no band.
+    """
+    at_half = np.abs(levels - 0.5) <= LEVEL_TOLERANCE
+    mirrors = np.abs(levels[:, None] + levels[None, :] - 1) <= LEVEL_TOLERANCE
+    unpaired = [
+        float(level)
+        for level, median, paired in zip(
+            levels, at_half, mirrors.any(axis=1), strict=True
+        )
+        if not (median or paired)
+    ]
+    lower = [int(c) for c in np.argsort(levels, kind="stable") if levels[c] < 0.5]
+    lower = [c for c in lower if not at_half[c]]
+    if unpaired or (not lower and not at_half.any()):
+        raise ValueError(
+            "plot_quantiles draws each level q below 0.5 beside its mirror "
+            f"1 - q; {unpaired or 'no pair and no median'} have none among "
+            f"the levels {levels.tolist()}. Ask predict_quantiles for both."
+        )
+    bands = []
+    for low in lower:
+        if bands and abs(levels[low] - levels[bands[-1][0]]) <= LEVEL_TOLERANCE:
+            continue  # a level asked for twice: its band is drawn once
+        bands.append((low, int(np.flatnonzero(mirrors[low])[-1])))
+    median = int(np.flatnonzero(at_half)[-1]) if at_half.any() else None
+    return bands, median
 
 
 def _history_points(history) -> tuple[tuple | None, pd.Index | None]:

@@ -322,6 +322,27 @@ def test_fan_chart_of_a_forecasters_quantiles_holds_its_forecast_inside():
     )
 
 
+def test_fan_chart_draws_float32_levels_predict_quantiles_accepts():
+    # Read as float64, float32 0.1 and 0.9 do not sum to 1 exactly: the fan
+    # refused them as levels without a mirror.
+    y = np.sin(0.3 * np.arange(120)) + RNG.normal(0, 0.1, 120)
+    forecaster = tiny_forecaster(validation_fraction=0.3, n_networks=1)
+    forecaster.fit(np.empty((120, 0)), y)
+    levels = np.array([0.1, 0.5, 0.9], dtype=np.float32)
+    quantiles = forecaster.predict_quantiles(np.empty((3, 0)), levels)
+    ax = plot_quantiles(quantiles, levels, history=y)
+    (band,) = ax.collections
+    assert band.get_label() == "80% (0.1 to 0.9)"
+    band_y = band.get_paths()[0].vertices[:, 1]
+    assert (band_y.min(), band_y.max()) == (
+        quantiles[:, 0].min(),
+        quantiles[:, 2].max(),
+    )
+    np.testing.assert_array_equal(
+        lines_by_label(ax)["median"].get_ydata(), quantiles[:, 1]
+    )
+
+
 @pytest.mark.parametrize(
     ("levels", "message"),
     [
