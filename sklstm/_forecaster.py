@@ -18,7 +18,6 @@ are known in advance, so the model may use them at the step it forecasts.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 from collections.abc import Callable
 from numbers import Integral, Real
@@ -1020,11 +1019,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         check_coverage(coverage)
         calibrated_widths = []
 
+        def half_widths(steps: np.ndarray) -> np.ndarray:
+            pools = CalibrationPools(residuals, fitted.by_rule, int(steps.max()) + 1)
+            return pools.half_widths(coverage)
+
         def calibrate(rows: ForecastRows) -> None:
-            ahead = int(rows.after_observed.max()) + 1
-            pools = CalibrationPools(residuals, fitted.by_rule, ahead)
-            with fitted.explaining_missing_ends(rows):
-                calibrated_widths.append(pools.half_widths(coverage))
+            calibrated_widths.append(fitted.calibrated_for(rows, half_widths))
 
         _, scaled, to_y, rows = fitted.forecast(
             fitted.covariates(X), groups, dates, before_rollout=calibrate
@@ -1099,16 +1099,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         calibrated_offsets = []
 
         def calibrate(rows: ForecastRows) -> None:
-            with fitted.explaining_missing_ends(rows):
-                calibrated_offsets.append(
-                    quantile_offsets(
-                        residuals,
-                        levels,
-                        rows.after_observed,
-                        by_rule=fitted.by_rule,
-                        rows_by_rule=rows.by_rule,
-                    )
+            def offsets(steps: np.ndarray) -> np.ndarray:
+                return quantile_offsets(
+                    residuals,
+                    levels,
+                    steps,
+                    by_rule=fitted.by_rule,
+                    rows_by_rule=rows.by_rule,
                 )
+
+            calibrated_offsets.append(fitted.calibrated_for(rows, offsets))
 
         _, scaled, to_y, rows = fitted.forecast(
             fitted.covariates(X), groups, dates, before_rollout=calibrate
@@ -1874,6 +1874,15 @@ def future_dates(X) -> pd.Index | None:
     return index if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) else None
 
 
+def _accepted(calibration: Callable, steps: np.ndarray) -> bool:
+    """Whether ``calibration`` of ``steps`` is given, not refused."""
+    try:
+        calibration(steps)
+    except ValueError:
+        return False
+    return True
+
+
 def _explain_rows_dated_further(rows: ForecastRows, labels, error: ValueError):
     """Say, when dated rows skip steps, that a row's date puts its interval
     further ahead than the rows' count."""
@@ -2096,16 +2105,23 @@ class _Fitted:
             )
         return self.residuals
 
-    @contextlib.contextmanager
-    def explaining_missing_ends(self, rows: ForecastRows):
-        """Say, when a step is further ahead than the tail calibrates, that
-        the missing values at the end of a series put it that far (the
-        coverage or levels asked for are checked before)."""
+    def calibrated_for(self, rows: ForecastRows, calibration: Callable):
+        """``calibration`` of the steps each row's interval is calibrated for
+        (``rows.after_observed``; the coverage or levels asked for are
+        checked before).
+
+        When it is refused and would not be without the steps that missing
+        values at the end of a series add, the refusal says that those
+        missing values put the rows that far ahead. Otherwise it is the
+        refusal of the steps themselves (which a refusal for the missing
+        values would blame wrongly: a coverage that needs more held-out
+        errors than the tail has is refused whatever the series' end).
+        """
         try:
-            yield
+            return calibration(rows.after_observed)
         except ValueError as error:
             late = np.flatnonzero(rows.after_observed > rows.steps)
-            if not len(late):
+            if not len(late) or not _accepted(calibration, rows.steps):
                 _explain_rows_dated_further(rows, self.state.labels, error)
                 raise
             row = late[np.argmax(rows.after_observed[late])]

@@ -475,11 +475,7 @@ def quantile_offsets(
     if rows_by_rule is not None:
         kinds = np.asarray(rows_by_rule, dtype=np.intp)  # 1: row 1 of the widths
     for column, level in enumerate(levels):
-        # Rounded so that quantile 0.9 is the bound of coverage 0.8 exactly,
-        # not of 2 * 0.9 - 1 = 0.8000000000000002; a level 0.5 up to that
-        # rounding (np.linspace(0.05, 0.95, 19)[9] is 0.49999999999999994)
-        # is the median.
-        coverage = round(abs(2 * level - 1), 12)
+        coverage = _coverage_of_level(float(level))
         if coverage == 0 or not n_steps:
             continue
         try:
@@ -487,11 +483,37 @@ def quantile_offsets(
         except ValueError as error:
             side = "lower" if level < 0.5 else "upper"
             raise ValueError(
-                f"The quantile {level:g} is the {side} bound of the interval of "
-                f"coverage {coverage:g}: {error}"
+                f"The quantile {float(level)!r} is the {side} bound of the "
+                f"interval of coverage {coverage!r}: {error}"
             ) from error
         offsets[:, column] = np.sign(level - 0.5) * half_widths[kinds, steps]
     return offsets
+
+
+def _coverage_of_level(level: float) -> float:
+    """The coverage of the interval whose bound is the quantile ``level``.
+
+    Rounded to 12 decimals, so that quantile 0.9 is the bound of coverage
+    0.8 exactly, not of 2 * 0.9 - 1 = 0.8000000000000002, and a level 0.5
+    up to that rounding (np.linspace(0.05, 0.95, 19)[9] is
+    0.49999999999999994) is the median. Never rounded up to 1, which is no
+    coverage: a level within 5e-13 of 0 or 1 keeps the coverage just below
+    1 it asks for (at most the largest float below 1), and is refused for
+    the held-out errors that coverage needs, not as a coverage of 1.
+
+    Examples
+    --------
+    >>> from sklstm._intervals import _coverage_of_level
+    >>> _coverage_of_level(0.9), _coverage_of_level(0.49999999999999994)
+    (0.8, 0.0)
+    >>> _coverage_of_level(1e-13)
+    0.9999999999998
+    """
+    exact = abs(2 * level - 1)
+    rounded = round(exact, 12)
+    if rounded < 1:
+        return rounded
+    return min(exact, math.nextafter(1.0, 0.0))
 
 
 def interval_bounds(

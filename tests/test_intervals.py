@@ -1,6 +1,7 @@
 """Split conformal prediction intervals: calibrated on the held-out last rows."""
 
 import pickle
+import re
 from functools import partial
 
 import numpy as np
@@ -469,6 +470,19 @@ def test_a_quantile_further_out_than_the_tail_calibrates_names_its_interval():
         ValueError, match=r"quantile 0.95 is the upper bound .* coverage 0.9: .*3 were"
     ):
         forecaster.predict_quantiles(np.empty((3, 0)), (0.5, 0.95))
+
+
+@pytest.mark.parametrize("level", [1e-13, 1 - 1e-13, 1e-17])
+def test_a_level_too_close_to_0_or_1_is_refused_for_the_errors_it_needs(level):
+    # Its coverage, within 1e-12 of 1, was rounded to 1: the level was named
+    # "1" and refused as a coverage that is not a probability.
+    forecaster = _calibrated_forecaster(noisy_sine(150))
+    with pytest.raises(ValueError) as refusal:
+        forecaster.predict_quantiles(np.empty((1, 0)), [level])
+    message = str(refusal.value)
+    assert message.startswith(f"The quantile {level!r} is the")
+    assert re.search(r"needs at least \d+ held-out errors", message)
+    assert "probability" not in message
 
 
 # ------------------------------------------- forecasts made by rule, apart

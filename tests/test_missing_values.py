@@ -596,6 +596,25 @@ def test_a_fit_counts_all_the_missing_values_at_a_series_end(
     assert model.predict_interval(np.empty((1, 0)), groups=[2]).shape == (1, 2)
 
 
+def test_a_refusal_the_missing_end_does_not_cause_does_not_blame_it(ends_unseen):
+    # coverage 0.999 needs 999 held-out errors: no update of series 2 can
+    # help, yet the refusal said its missing values were the cause.
+    rows = np.empty((1, 0))
+    refusals = []
+    for ask in (
+        lambda: ends_unseen.predict_interval(rows, 0.999, groups=[2]),
+        lambda: ends_unseen.predict_quantiles(rows, (0.0005, 0.5), groups=[2]),
+    ):
+        with pytest.raises(ValueError, match="needs at least 999 held-out") as refused:
+            ask()
+        refusals.append(str(refused.value))
+    assert not any("missing" in message for message in refusals)
+    assert not any("latest values" in message for message in refusals)
+    # The same coverage over a series without missing values: the same reason.
+    with pytest.raises(ValueError, match="needs at least 999 held-out"):
+        ends_unseen.predict_interval(rows, 0.999, groups=[0])
+
+
 @pytest.fixture(scope="module")
 def ends_unseen():
     """A forecaster of random walks whose series 2 misses its last 10 values."""
