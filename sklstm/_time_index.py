@@ -902,7 +902,14 @@ def _of_a_coarser_frequency(dates: pd.Index, place: np.ndarray, grid_size: int) 
 
 def _step_of(series: list):
     """The coarsest step that runs of three dates of ``series`` imply and
-    whose grid holds all their dates (else the one most runs imply)."""
+    whose grid holds all their dates; else the one most runs imply, if its
+    grid holds most dates (the others are then named as off it); else None.
+
+    A step that a few runs imply by chance (three semi-monthly dates that
+    happen to be two weeks apart) holds few of the dates: naming it would
+    describe dates that follow no frequency pandas infers by one they never
+    followed.
+    """
     found = {}
     for dates in series:
         for first in range(0, len(dates) - 2, max(1, (len(dates) - 2) // 20)):
@@ -917,7 +924,10 @@ def _step_of(series: list):
     ]
     sizes = [_grid_size(series, step) for step in steps]
     holding = [(size, rank) for rank, size in enumerate(sizes) if size is not None]
-    return steps[min(holding)[1]] if holding else steps[0]
+    if holding:
+        return steps[min(holding)[1]]
+    on_grid, n_dates = _dates_on_grid(series, steps[0])
+    return steps[0] if 2 * on_grid > n_dates else None
 
 
 def _grid_size(series: list, step) -> int | None:
@@ -925,12 +935,26 @@ def _grid_size(series: list, step) -> int | None:
     in all; None if a date is not on its series' grid."""
     size = 0
     for dates in series:
-        wall = _wall_clock(dates, step)  # a day that starts late, as the others
-        grid = pd.date_range(wall[0], wall[-1], freq=step)
-        if (grid.get_indexer(wall) < 0).any():
+        grid, on_grid = _series_grid(dates, step)
+        if not on_grid.all():
             return None
         size += len(grid)
     return size
+
+
+def _dates_on_grid(series: list, step) -> tuple[int, int]:
+    """How many dates of ``series`` lie on their series' grid of ``step``,
+    and how many dates there are."""
+    on_grid = [_series_grid(dates, step)[1] for dates in series]
+    return sum(int(on.sum()) for on in on_grid), sum(len(on) for on in on_grid)
+
+
+def _series_grid(dates: pd.DatetimeIndex, step) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """The grid of ``step`` over one series' ``dates``, and which dates are
+    on it."""
+    wall = _wall_clock(dates, step)  # a day that starts late, as the others
+    grid = pd.date_range(wall[0], wall[-1], freq=step)
+    return grid, grid.get_indexer(wall) >= 0
 
 
 def _completed(X, y, groups, panel: Panel, grids, places, step=None):
@@ -986,12 +1010,19 @@ def _step_text(grid: pd.Index, step) -> str:
 
 def _refuse_irregular(panel: Panel) -> None:
     longest = panel.labels[int(np.argmax(panel.lengths))]
+    whose = (
+        "its dates"
+        if len(panel.labels) == 1
+        else f"the dates of the longest series ({python_scalar(longest)!r})"
+    )
     raise ValueError(
-        "The DatetimeIndex of y (or X) has no regular frequency: the dates of "
-        f"the longest series ({python_scalar(longest)!r}) "
-        "are not evenly spaced. Put every series on one regular grid (for "
-        "example with resample or asfreq), or pass plain arrays to forecast "
-        "without dates."
+        "The DatetimeIndex of y (or X) has no regular frequency: "
+        f"{whose} are not evenly spaced, nor the steps of a frequency pandas "
+        "infers from them (with or without gaps). Put every series on one "
+        "regular grid (for example with resample or asfreq); dates of a "
+        "frequency pandas does not infer, such as semi-monthly ones (the 1st "
+        "and 15th of each month), need it given, as y.asfreq('SMS') gives it "
+        "to one series. Or pass plain arrays to forecast without dates."
     )
 
 

@@ -429,6 +429,23 @@ def test_dates_without_a_regular_frequency_are_refused():
         tiny_forecaster(lookback=2).fit(pd.DataFrame(index=days), y)
 
 
+def test_semi_monthly_dates_without_their_frequency_are_refused_for_what_they_lack():
+    # pandas infers no frequency from the 1st and 15th of each month: the
+    # refusal named one they never followed ("not a date of the frequency
+    # 2W-THU"), from three dates that happened to lie two weeks apart.
+    given = pd.date_range("2001-01-01", periods=60, freq="SMS")
+    dates = pd.DatetimeIndex(list(given))  # as read from a file: no freq
+    y = pd.Series(wave(60), index=dates)
+    with pytest.raises(ValueError, match=r"no regular frequency.*'SMS'") as refused:
+        tiny_forecaster(lookback=6).fit(pd.DataFrame(index=dates), y)
+    assert "2W" not in str(refused.value)
+    # What it says to do is forecast on the semi-monthly grid.
+    y = y.asfreq("SMS")
+    forecaster = tiny_forecaster(lookback=6).fit(pd.DataFrame(index=y.index), y)
+    after = pd.date_range(given[-1], periods=3, freq="SMS")[1:]
+    assert list(forecaster.predict_series(no_covariates(2)).index) == list(after)
+
+
 # ------------------------------------------------------------- covariates
 
 
