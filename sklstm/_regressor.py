@@ -677,15 +677,32 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         state, live = unpickled_state(self._fitted_state_schema, state)
         super().__setstate__(with_default_params(type(self), state))
         rebuild_live(self, live)
+        self._record_architecture_as_read()
 
     def _check_fitted_state(self) -> None:
-        """Refuse a loaded state whose parts do not fit together."""
+        """Refuse a loaded state whose parts do not fit together, then
+        record the architecture its weights were checked against."""
         kept = getattr(self, "_kept_epoch", None)
         if kept is not None and kept > len(self.loss_curve_):
             raise ValueError(
                 f"the weights are said to be those of epoch {kept}, beyond the "
                 f"{len(self.loss_curve_)} epoch(s) of loss_curve_"
             )
+        self._record_architecture_as_read()
+
+    def _record_architecture_as_read(self) -> None:
+        """Record the fitted architecture of a model read without one.
+
+        sklstm 0.1 recorded none: its network was rebuilt from the parameters
+        as read, so those are its architecture. Recorded once read, it stays
+        the network's when the parameters change afterwards (``set_params``
+        changes nothing until the next fit), as for a model fitted here.
+        """
+        if not self.__sklearn_is_fitted__():
+            return
+        recorded = getattr(self, "_architecture", None) or {}
+        if set(recorded) != set(ARCHITECTURE_PARAMS):
+            self._architecture = self._fitted_architecture()
 
     # --------------------------------------------------------------- internals
 

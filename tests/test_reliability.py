@@ -100,6 +100,42 @@ def test_continuing_after_an_architecture_change_is_refused_and_changes_nothing(
     np.testing.assert_array_equal(model.predict(ROWS), before)
 
 
+def _as_sklstm_0_1_left_it(model, how, tmp_path):
+    """``model`` read back from a file or a pickle as sklstm 0.1 wrote them,
+    without the fitted architecture that version did not record."""
+    if how == "pickle":
+        state = model.__getstate__()
+        del state["_architecture"]
+        old = LSTMRegressor.__new__(LSTMRegressor)
+        old.__setstate__(state)
+        return old
+    document, weights = _saved(tmp_path, model)
+    document["format_version"] = 1
+    del document["estimator"]["fitted"]["_architecture"]
+    return sklstm.load(_zip(tmp_path / "old.zip", document, weights))
+
+
+@pytest.mark.parametrize("change", ARCHITECTURE_CHANGES, ids=str)
+@pytest.mark.parametrize("how", ["file", "pickle"])
+def test_a_model_of_sklstm_0_1_keeps_its_architecture_when_parameters_change(
+    change, how, tmp_path
+):
+    # Its network was rebuilt from the parameters as they are: after
+    # set_params, copies, pickles, save and even a new fit failed in torch.
+    model = _as_sklstm_0_1_left_it(tiny().fit(ROWS, TARGET), how, tmp_path)
+    before = model.predict(ROWS)
+    model.set_params(**change)
+    np.testing.assert_array_equal(model.predict(ROWS), before)
+    for copied_how, copied in _round_trips(model, tmp_path).items():
+        np.testing.assert_array_equal(copied.predict(ROWS), before, err_msg=copied_how)
+    name = next(iter(change))
+    with pytest.raises(ValueError, match=rf"{name}=.*\(fitted with .*warm_start=False"):
+        model.partial_fit(ROWS, TARGET)
+    model.fit(ROWS, TARGET)
+    fresh = tiny(**change).fit(ROWS, TARGET)
+    np.testing.assert_array_equal(model.predict(ROWS), fresh.predict(ROWS))
+
+
 FORECASTER_CHANGES = [
     {"lookback": 6},
     {"horizon": 3},
