@@ -547,10 +547,11 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         X : array-like of shape (n_rows, n_features) or (n_samples, steps, n_features)
             Time-ordered rows or sequences.
         y : array-like of shape (n_rows,) or (n_rows, n_outputs)
-            The true targets; NaN where missing. A missing target is left out
-            of R², output by output (as ``fit`` gives it no weight): each
-            output's R² is that of the rows where it is observed, and the
-            outputs' R² are averaged.
+            The true targets; NaN (or ``pd.NA`` in pandas nullable columns)
+            where missing. A missing target is left out of R², output by
+            output (as ``fit`` gives it no weight): each output's R² is that
+            of the rows where it is observed, and the outputs' R² are
+            averaged.
         sample_weight : array-like of shape (n_rows,), default=None
             Weights of the rows in the score (of the rows kept, for an output
             with missing targets).

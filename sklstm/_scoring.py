@@ -12,6 +12,8 @@ import numpy as np
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_consistent_length
 
+from sklstm._validation import nullable_as_floats
+
 
 def r2_of_observed(y_true, y_pred, sample_weight=None) -> float:
     """R² of ``y_pred`` against the observed (non-NaN) values of ``y_true``.
@@ -24,7 +26,8 @@ def r2_of_observed(y_true, y_pred, sample_weight=None) -> float:
     Parameters
     ----------
     y_true : array-like of shape (n_rows,) or (n_rows, n_outputs)
-        The true targets; NaN where missing.
+        The true targets; NaN (or ``pd.NA`` in pandas nullable columns)
+        where missing.
     y_pred : array-like of shape (n_rows,) or (n_rows, n_outputs)
         The predictions.
     sample_weight : array-like of shape (n_rows,), default=None
@@ -47,6 +50,8 @@ def r2_of_observed(y_true, y_pred, sample_weight=None) -> float:
     >>> r2_of_observed([1.0, np.nan, 3.0, 5.0], [1.0, 100.0, 3.0, 5.0])
     1.0
     """
+    # As fit reads them: pd.NA of nullable columns is a missing target.
+    y_true = nullable_as_floats(y_true)
     try:
         truth = np.asarray(y_true, dtype=np.float64)
     except (TypeError, ValueError):

@@ -83,6 +83,24 @@ def test_nullable_float_columns_of_y_are_missing_where_they_hold_na():
     )
 
 
+def test_score_reads_na_of_nullable_columns_as_a_missing_target_as_fit_does():
+    # fit took it; score refused a DataFrame of two nullable columns with
+    # "Input contains NaN", though it took the same NaN as float64.
+    y = pd.DataFrame(TWO_OUTPUTS, columns=["u", "v"])
+    y.iloc[[3, 95], 1] = np.nan
+    nullable = y.astype("Float64")
+    model = tiny_regressor().fit(X, nullable)
+    predicted = model.predict(X)
+    observed = y["v"].notna().to_numpy()
+    expected = np.mean(
+        [
+            r2_score(y["u"], predicted[:, 0]),
+            r2_score(y["v"][observed], predicted[observed, 1]),
+        ]
+    )
+    assert model.score(X, nullable) == pytest.approx(expected)
+
+
 @pytest.mark.parametrize("placeholder", [1e3, 1e6])
 def test_a_placeholder_target_of_weight_0_moves_nothing(placeholder):
     # Its row left the loss but not y's standardisation: a placeholder of
