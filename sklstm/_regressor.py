@@ -76,6 +76,7 @@ from sklstm._training import (
     train,
 )
 from sklstm._validation import (
+    check_standardised_range,
     refuse_bools_posing_as_numbers,
     validate_fit_data,
     validate_predict_data,
@@ -525,9 +526,13 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         # new one in one step, so this prediction uses the old or the new.
         fitted = copy.copy(vars(self))
         X = validate_predict_data(self, X)
+        x_scaler = fitted["_x_scaler"]
+        check_standardised_range(
+            X, x_scaler.mean, x_scaler.scale, fitted.get("feature_names_in_")
+        )
         groups = check_groups(groups, len(X))
         warn_if_mostly_padded(self, X, groups)
-        rows = torch.from_numpy(fitted["_x_scaler"].transform(X))
+        rows = torch.from_numpy(x_scaler.transform(X))
         windows = self._windows_of(
             rows.to(torch.device(fitted["device_"])),
             fitted["window_length_"],

@@ -461,6 +461,52 @@ def check_sequence_shape(estimator: BaseEstimator, X: np.ndarray) -> None:
         )
 
 
+def check_standardised_range(
+    X: np.ndarray, mean: np.ndarray, scale: np.ndarray, feature_names=None
+) -> None:
+    """Refuse X that float32 cannot hold once standardised by the fitted scale.
+
+    ``predict`` standardises X by the statistics fitted (in float64) before
+    the network reads it in float32: a value far beyond the fitted range
+    overflows there, though float32 holds the value itself, and the
+    prediction would come out NaN. Reads only each feature's extremes (over
+    the last axis of 2-D or 3-D X), without a copy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._validation import check_standardised_range
+    >>> X = np.array([[1.0, -1e36]])
+    >>> check_standardised_range(X, np.zeros(2), np.ones(2))
+    >>> try:
+    ...     check_standardised_range(X, np.zeros(2), np.array([1.0, 1e-3]))
+    ... except ValueError as error:
+    ...     print(str(error).split(",")[0])
+    X column 1 holds -1e+36
+    """
+    if not X.size:
+        return
+    rows = tuple(range(X.ndim - 1))
+    for extremes in (np.fmin.reduce(X, axis=rows), np.fmax.reduce(X, axis=rows)):
+        standardised = (extremes - mean) / scale
+        beyond = np.flatnonzero(np.abs(standardised) > FLOAT32_MAX)
+        if not len(beyond):
+            continue
+        column = int(beyond[0])
+        name = f"X column {column}"
+        if feature_names is not None:
+            name = f"X column {str(feature_names[column])!r}"
+        raise ValueError(
+            f"{name} holds {extremes[column]:.3g}, which standardising by the "
+            f"fitted scale (mean {mean[column]:.3g}, standard deviation "
+            f"{scale[column]:.3g}) makes {standardised[column]:.3g}, beyond what "
+            f"float32 can hold ({FLOAT32_MAX:.3g}); sklstm predicts in float32 on "
+            "every device, so the prediction would be NaN. Pass values of the "
+            "size the model was fitted on, or refit on data that holds such "
+            "values."
+        )
+
+
 def check_float32_range(values: np.ndarray, name: str, *, tiny: bool = True) -> None:
     """sklstm trains in float32: refuse values that float32 cannot hold, and
     (with ``tiny``) columns so small that float32 cannot tell their values

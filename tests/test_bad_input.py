@@ -1,5 +1,7 @@
 """Bad input and faults: a clear error, and a fitted model that loses nothing."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -470,6 +472,28 @@ def test_bad_prediction_input_is_refused_with_a_clear_message(fit, X, error, mes
     with pytest.raises(error, match=message) as info:
         model.predict(X)
     assert_no_torch_frames(info)
+
+
+@pytest.mark.parametrize("value", [1e36, -3e38])
+def test_predict_refuses_values_that_overflow_float32_once_standardised(value):
+    # Below float32's limit, they passed the check of X, and standardising
+    # by the fitted scale of 1e-3 took them beyond it: NaN predictions.
+    small = FRAME * 1e-3
+    model = tiny().fit(small, TARGET)
+    before = model.predict(small)
+    changed = small.copy()
+    changed.iloc[20, 1] = value
+    with pytest.raises(
+        ValueError,
+        match=rf"X column 'temperature' holds {re.escape(f'{value:.3g}')}, which "
+        r"standardising by the fitted scale .* beyond what float32 can hold",
+    ) as info:
+        model.predict(changed)
+    assert_no_torch_frames(info)
+    np.testing.assert_array_equal(model.predict(small), before)
+    sequences = tiny().fit(SEQUENCES * 1e-3, SEQUENCE_TARGET)
+    with pytest.raises(ValueError, match=r"X column 1 holds .* beyond what float32"):
+        sequences.predict(with_value(SEQUENCES * 1e-3, value))
 
 
 def test_a_bool_target_trains_as_the_same_zeros_and_ones_in_float():
