@@ -45,6 +45,24 @@ def test_a_file_that_still_names_fused_optimizer_loads_and_predicts_the_same(
     assert "fused_optimizer" not in loaded.get_params()
 
 
+def test_a_pickle_that_still_holds_fused_optimizer_saves_and_predicts_the_same(
+    tmp_path,
+):
+    # Unpickled, it kept the parameter as an attribute, and sklstm.save
+    # refused the model as one whose fitted state it did not know.
+    model = LSTMRegressor(lookback=3, hidden_size=4, max_iter=2, random_state=0)
+    model.fit(ROWS, ROWS[:, 0])
+    state = model.__getstate__()
+    state["fused_optimizer"] = False  # as a pickle of sklstm 0.1 holds it
+    older = LSTMRegressor.__new__(LSTMRegressor)
+    older.__setstate__(state)
+    assert "fused_optimizer" not in vars(older)
+    sklstm.save(older, tmp_path / "model.zip")
+    loaded = sklstm.load(tmp_path / "model.zip")
+    np.testing.assert_array_equal(loaded.predict(ROWS), model.predict(ROWS))
+    assert loaded.get_params() == model.get_params()
+
+
 def test_the_deprecated_target_still_chooses_the_network_output_with_a_warning():
     series = np.sin(0.3 * np.arange(60))
     covariates = np.empty((60, 0))
