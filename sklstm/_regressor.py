@@ -44,7 +44,6 @@ from sklstm._row_metadata import (
 from sklstm._scaling import Standardizer
 from sklstm._scoring import r2_of_observed
 from sklstm._state import (
-    RETIRED_PARAMS,
     Array,
     Count,
     Field,
@@ -687,11 +686,6 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
 
     def __setstate__(self, state: dict) -> None:
         state, live = unpickled_state(self._fitted_state_schema, state)
-        # Parameters of earlier versions, chosen automatically since: dropped,
-        # as load drops them from files, or save would refuse the model.
-        state = {
-            key: value for key, value in state.items() if key not in RETIRED_PARAMS
-        }
         super().__setstate__(with_default_params(type(self), state))
         rebuild_live(self, live)
         self._record_architecture_as_read()

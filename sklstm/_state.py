@@ -754,7 +754,9 @@ def unpickled_state(schema: dict[str, Field], state: dict) -> tuple[dict, dict]:
     network, its optimiser) to their plain values: pass it to
     :func:`rebuild_live` once the rest of the state is set.
     """
-    state = dict(state)
+    # Parameters of earlier versions, chosen automatically since: dropped, as
+    # load drops them from files, or save would refuse the model.
+    state = {key: value for key, value in state.items() if key not in RETIRED_PARAMS}
     version = state.pop("_sklstm_pickle_format", None)
     if version not in READABLE_PICKLE_FORMATS:
         warn(

@@ -45,21 +45,27 @@ def test_a_file_that_still_names_fused_optimizer_loads_and_predicts_the_same(
     assert "fused_optimizer" not in loaded.get_params()
 
 
+@pytest.mark.parametrize("estimator", ["regressor", "forecaster"])
 def test_a_pickle_that_still_holds_fused_optimizer_saves_and_predicts_the_same(
-    tmp_path,
+    estimator, tmp_path
 ):
     # Unpickled, it kept the parameter as an attribute, and sklstm.save
     # refused the model as one whose fitted state it did not know.
-    model = LSTMRegressor(lookback=3, hidden_size=4, max_iter=2, random_state=0)
-    model.fit(ROWS, ROWS[:, 0])
+    params = dict(lookback=3, hidden_size=4, max_iter=2, random_state=0)
+    if estimator == "regressor":
+        model = LSTMRegressor(**params).fit(ROWS, ROWS[:, 0])
+        future = ROWS
+    else:
+        model = LSTMForecaster(**params).fit(ROWS[:, 1:], ROWS[:, 0])
+        future = ROWS[:3, 1:]
     state = model.__getstate__()
     state["fused_optimizer"] = False  # as a pickle of sklstm 0.1 holds it
-    older = LSTMRegressor.__new__(LSTMRegressor)
+    older = type(model).__new__(type(model))
     older.__setstate__(state)
     assert "fused_optimizer" not in vars(older)
     sklstm.save(older, tmp_path / "model.zip")
     loaded = sklstm.load(tmp_path / "model.zip")
-    np.testing.assert_array_equal(loaded.predict(ROWS), model.predict(ROWS))
+    np.testing.assert_array_equal(loaded.predict(future), model.predict(future))
     assert loaded.get_params() == model.get_params()
 
 
