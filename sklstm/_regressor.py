@@ -196,10 +196,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         regression is solved again on all rows, held-out ones included, with
         the penalty chosen again on them all by leave-one-out error.
         When False, stop when the training loss stops improving. ``'auto'``
-        stops early when at least 5 rows with an observed target (and a
-        positive ``sample_weight``) would be held out, and trains on all rows
-        otherwise (``True`` refuses held-out rows whose targets are all
-        missing or of weight 0). The held-out rows also calibrate
+        stops early when at least 5 rows with an observed target would be
+        held out, and trains on all rows otherwise (``True`` refuses held-out
+        rows whose targets are all missing). The held-out rows also calibrate
         ``predict_interval``. With a single held-out row, R² is undefined
         (``validation_scores_`` are NaN) and a warning says so.
     validation_fraction : float, default=0.1
@@ -437,11 +436,11 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             Non-negative weight of each row's prediction error in the loss. A
             row with weight 0 still serves as history for the rows after it.
             The rows held out for early stopping are judged unweighted: each
-            with an observed target counts the same, except a row with weight
-            0, left out as a missing target is. A row with weight 0 leaves the
-            loss, the standardisation of y, the validation loss and the
-            calibration of ``predict_interval``: a placeholder target there
-            (such as 99999) sets nothing.
+            with an observed target counts, whatever its weight, and
+            calibrates :meth:`predict_interval`. A row with weight 0 leaves
+            the standardisation of y, as the loss: a placeholder target there
+            (such as 99999) sets no scale, but give a target not known yet as
+            NaN, which the held-out rows leave out too.
         groups : array-like of shape (n_rows,), default=None
             Series labels: rows with different labels belong to different
             series, and no lag window crosses from one series into another.
@@ -477,11 +476,11 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             Non-negative weight of each row's prediction error in the loss. A
             row with weight 0 still serves as history for the rows after it.
             The rows held out for early stopping are judged unweighted: each
-            with an observed target counts the same, except a row with weight
-            0, left out as a missing target is. A row with weight 0 leaves the
-            loss, the standardisation of y, the validation loss and the
-            calibration of ``predict_interval``: a placeholder target there
-            (such as 99999) sets nothing.
+            with an observed target counts, whatever its weight, and
+            calibrates :meth:`predict_interval`. A row with weight 0 leaves
+            the standardisation of y, as the loss: a placeholder target there
+            (such as 99999) sets no scale, but give a target not known yet as
+            NaN, which the held-out rows leave out too.
         groups : array-like of shape (n_rows,), default=None
             Series labels: rows with different labels belong to different
             series, and no lag window crosses from one series into another.
@@ -731,10 +730,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         device = resolve_device(self.device)
         missing = missing_targets(y)
         held_out = self._held_out_rows(
-            groups, len(X), incremental, sample_weight, _judged(missing, sample_weight)
-        )
-        y, missing = _unweighted_held_out_as_missing(
-            y, missing, sample_weight, held_out
+            groups, len(X), incremental, sample_weight, _observed(missing)
         )
         start = (
             self._continued_start(X, y, incremental)
@@ -793,11 +789,11 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
     ) -> np.ndarray:
         """The rows early stopping holds out: the last of each series, or none.
 
-        ``observed`` says which targets are observed in rows of positive
-        weight, one row per sample (None: all are). ``'auto'`` holds out
-        none when that would leave too few rows to judge by (rows with such
-        a target), or none of them to train on; ``True`` refuses both,
-        naming what was passed.
+        ``observed`` says which targets are observed, one row per sample
+        (None: all are). ``'auto'`` holds out none when that would leave too
+        few rows to judge by (rows with an observed target), or no row with
+        an observed target of positive weight to train on; ``True`` refuses
+        both, naming what was passed.
         """
         auto = isinstance(self.early_stopping, str)
         held_out = (
@@ -820,8 +816,8 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                 f"early_stopping=True holds out the last validation_fraction="
                 f"{self.validation_fraction} of the {n_samples} rows"
                 f"{_of_each_series(groups)} to judge training by, but every target "
-                "there is missing (NaN) or has weight 0: there is nothing to judge "
-                "by. Drop the trailing rows whose targets are not known yet, or set "
+                "there is missing (NaN): there is nothing to judge by. Drop the "
+                "trailing rows whose targets are not known yet, or set "
                 "early_stopping=False."
             )
         elif not learns:
@@ -1196,44 +1192,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         return residuals
 
 
-def _judged(
-    missing: np.ndarray | None, sample_weight: np.ndarray | None
-) -> np.ndarray | None:
-    """Which targets a held-out row would be judged by, one row per sample
-    (None: all): the observed ones of rows of positive weight."""
-    unweighted = None if sample_weight is None else sample_weight == 0
-    if unweighted is None or not unweighted.any():
-        return None if missing is None else ~missing
-    judged = ~unweighted[:, None]
-    return judged if missing is None else judged & ~missing
-
-
-def _unweighted_held_out_as_missing(
-    y: np.ndarray | DirectTargets,
-    missing: np.ndarray | None,
-    sample_weight: np.ndarray | None,
-    held_out: np.ndarray,
-) -> tuple[np.ndarray | DirectTargets, np.ndarray | None]:
-    """``y`` and its missing targets, the held-out rows of weight 0 missing too.
-
-    Such a row's target sets nothing (a placeholder such as 99999 may stand
-    there): like a missing one, it is left out of the validation loss and
-    of the calibration residuals. A table gets NaN there, which the targets
-    of the loss turn into 0; direct targets, a forecaster's series, hold
-    no placeholder and are only masked.
-    """
-    if sample_weight is None:
-        return y, missing
-    unweighted = held_out & (sample_weight == 0)
-    if not unweighted.any():
-        return y, missing
-    if isinstance(y, DirectTargets):
-        masked = np.zeros(y.shape, dtype=bool) if missing is None else missing.copy()
-        masked[unweighted] = True
-        return y, masked
-    y = y.copy()
-    y[unweighted] = np.nan
-    return y, missing_targets(y)
+def _observed(missing: np.ndarray | None) -> np.ndarray | None:
+    """Which targets are observed, one row per sample (None: all are)."""
+    return None if missing is None else ~missing
 
 
 def _of_each_series(groups: np.ndarray | None) -> str:

@@ -116,31 +116,6 @@ def test_a_placeholder_target_of_weight_0_moves_nothing(placeholder):
     )
 
 
-@pytest.mark.parametrize("placeholder", [99999.0, 1e30])
-def test_a_held_out_placeholder_of_weight_0_is_left_out_as_a_missing_target(
-    placeholder,
-):
-    # Judged in the validation loss, it chose the kept weights (often the
-    # untrained network's), and as a calibration residual it widened every
-    # interval to about its size.
-    weights = np.ones(len(Y))
-    weights[97] = 0.0  # among the last 10 rows, held out
-    placed, missing = Y.copy(), Y.copy()
-    placed[97], missing[97] = placeholder, np.nan
-    params = dict(
-        early_stopping=True, linear_path=False, max_iter=5, learning_rate_init=0.05
-    )
-    with_placeholder = tiny_regressor(**params).fit(X, placed, sample_weight=weights)
-    without = tiny_regressor(**params).fit(X, missing, sample_weight=weights)
-    assert with_placeholder.validation_loss_curve_ == without.validation_loss_curve_
-    assert with_placeholder._kept_epoch == without._kept_epoch
-    np.testing.assert_array_equal(with_placeholder.predict(X), without.predict(X))
-    np.testing.assert_array_equal(
-        with_placeholder.predict_interval(X, coverage=0.8),
-        without.predict_interval(X, coverage=0.8),
-    )
-
-
 def test_direct_targets_leave_out_the_rows_not_counted_as_a_table_does():
     from sklstm._scaling import Standardizer
     from sklstm._targets import DirectTargets
