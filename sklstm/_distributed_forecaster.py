@@ -118,7 +118,8 @@ def fit_forecaster_share(
     z, missing = network_units(transform, y_sorted, panel)
     # The noise centre of the whole collection: the scales one process finds.
     interval_scale = fit_interval_scales(
-        transform.scaling.transform(y_sorted, panel.sorted_codes),
+        transform.scaling,
+        y_sorted,
         panel,
         architecture["season_length"] or 1,
         pooled=group_fit.gathered,

@@ -800,7 +800,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         transform = target_transform(series, panel, architecture)
         z, missing = network_units(transform, y_sorted, panel)
         interval_scale = fit_interval_scales(
-            transform.scaling.transform(y_sorted, panel.sorted_codes),
+            transform.scaling,
+            y_sorted,
             panel,
             architecture["season_length"] or 1,
         )
@@ -1331,6 +1332,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.n_features_in_,
             architecture["drift"],
         )
+        _check_noise_lag(fitted.state.noise_lag, architecture)
         _check_calibration(fitted.residuals, vars(self).get("_calibration_by_rule"))
         if not 0 <= fitted.shrinkage <= 1:
             raise ValueError(
@@ -1667,6 +1669,18 @@ def calibration_errors(moves, shrinkage: float, scales=None, pooled=None):
         pooled,
     )
     return errors, moves.by_rule
+
+
+def _check_noise_lag(lag, architecture: dict) -> None:
+    """Refuse a loaded noise measured over other steps than the season's:
+    a series added by ``update`` would be measured over them, and compared
+    with a centre measured over the season."""
+    season = architecture.get("season_length") or 1
+    if lag is not None and lag != season:
+        raise ValueError(
+            f"the interval noise was measured over {lag} step(s), but the "
+            f"forecaster's season is {season} step(s)"
+        )
 
 
 def _check_calibration(residuals, by_rule) -> None:

@@ -239,8 +239,17 @@ class CalibrationPools:
         return widths
 
 
+#: Changes no larger than this share of the size of the numbers they come
+#: from are rounding: a series that repeats its season to them does not move.
+ROUNDING_SHARE = 1e-12
+
+
 def season_noise(
-    values: np.ndarray, codes: np.ndarray, n_series: int, lag: int
+    values: np.ndarray,
+    codes: np.ndarray,
+    n_series: int,
+    lag: int,
+    sizes: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each series' mean absolute change over ``lag`` steps (one season).
 
@@ -259,6 +268,11 @@ def season_noise(
     n_series : int
     lag : int
         The season's length; 1 for series without a season.
+    sizes : ndarray of shape (n_rows,), default=None
+        The size of the numbers each value was computed from (before a
+        location was taken off): a series whose mean change is within
+        :data:`ROUNDING_SHARE` of their mean size has a noise of 0, as one
+        that repeats its season exactly. None: only exact repeats.
 
     Returns
     -------
@@ -278,10 +292,18 @@ def season_noise(
     """
     changes = values[lag:] - values[:-lag]
     kept = (codes[lag:] == codes[:-lag]) & ~np.isnan(changes)
-    changes, codes = changes[kept], codes[lag:][kept]
-    count = np.bincount(codes, minlength=n_series)
+    changed = codes[lag:][kept]
+    count = np.bincount(changed, minlength=n_series)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.bincount(codes, np.abs(changes), n_series) / count
+        mean = np.bincount(changed, np.abs(changes[kept]), n_series) / count
+        if sizes is not None:
+            observed = ~np.isnan(values)
+            size = np.bincount(
+                codes[observed], sizes[observed], n_series
+            ) / np.bincount(codes[observed], minlength=n_series)
+            # Rounding left by the scaling is no noise: every other series
+            # would be divided by a centre of it.
+            mean = np.where(mean <= ROUNDING_SHARE * size, 0.0, mean)
     return np.where(count >= 2, mean, np.nan)
 
 

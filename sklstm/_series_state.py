@@ -260,9 +260,11 @@ class SeriesState:
             return np.ones(new.sum())
         codes = panel.sorted_codes
         own = new[codes]
-        units = transform.scaling.transform(y_sorted[own], placed[codes][own])
-        noise = season_noise(units, codes[own], len(new), self.noise_lag)[new]
-        return interval_scales(noise, self.noise_centre)
+        values, sizes = season_units(
+            transform.scaling, y_sorted[own], placed[codes][own]
+        )
+        noise = season_noise(values, codes[own], len(new), self.noise_lag, sizes)
+        return interval_scales(noise[new], self.noise_centre)
 
     def _continued_runs(self, y_sorted, panel: Panel, placed, new, n_series: int):
         """Each series' run of missing values at its end, once the new rows
@@ -382,22 +384,34 @@ class SeriesState:
 
 
 def fit_interval_scales(
-    values: np.ndarray, panel: Panel, lag: int, pooled=None
+    scaling, y_sorted: np.ndarray, panel: Panel, lag: int, pooled=None
 ) -> tuple[np.ndarray, float | None, int]:
     """Each series' interval scale from the values a fit saw, the centre
     and ``lag``.
 
-    ``values`` are the series scaled as the network sees them but with
-    their season and drift in (NaN where missing), grouped by series
-    (``panel``); ``lag`` the season's length (1 without one), over which
-    :func:`sklstm._intervals.season_noise` measures each series' noise.
+    ``y_sorted`` are the values of the series (NaN where missing), grouped
+    by series (``panel``), and ``scaling`` their fitted scaling; ``lag`` the
+    season's length (1 without one), over which
+    :func:`sklstm._intervals.season_noise` measures each series' noise, in
+    the network's units with the season and the drift left in.
     ``pooled(noise)``, when given, returns the noise of every part of a
     collection fitted in parts (a list of arrays), whose median is the
     centre; None: ``panel`` is the whole collection.
     """
-    noise = season_noise(values, panel.sorted_codes, len(panel.labels), lag)
+    codes = panel.sorted_codes
+    values, sizes = season_units(scaling, y_sorted, codes)
+    noise = season_noise(values, codes, len(panel.labels), lag, sizes)
     centre = _collection_centre(noise, pooled)
     return interval_scales(noise, centre), centre, lag
+
+
+def season_units(scaling, values: np.ndarray, where: np.ndarray):
+    """``values`` of series ``where`` scaled as the network sees them, with
+    their season and drift left in, and the size of the numbers each was
+    computed from (:func:`sklstm._intervals.season_noise`)."""
+    scaled = scaling.transform(values, where)
+    params = scaling.params[where]
+    return scaled, np.abs(scaled) + np.abs(params[:, 0] / params[:, 1])
 
 
 def fit_error_scales(sums: np.ndarray, counts: np.ndarray, pooled=None) -> np.ndarray:
@@ -532,8 +546,6 @@ def check_state(
     centre = state.noise_centre
     if centre is not None and not (np.isfinite(centre) and centre > 0):
         problems.append("the noise centre must be a positive number")
-    if state.noise_lag is not None and state.noise_lag < 1:
-        problems.append("the steps the noise is measured over must be at least 1")
     if problems:
         raise ValueError("; ".join(problems))
 

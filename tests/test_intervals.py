@@ -402,6 +402,27 @@ def test_a_wandering_series_gets_wider_intervals_than_one_that_jitters_as_much()
     assert (width[:6] > 1.4 * width[6:]).all()
 
 
+def test_series_that_repeat_their_season_to_rounding_leave_a_walk_its_own_width():
+    # Two short series repeat a season of 4 up to the rounding of their sine:
+    # their noise over a season, about 1e-16, was the collection's centre,
+    # and the walk's interval scale 4e7: 90 % intervals 1e8 wide.
+    rng = np.random.default_rng(0)
+    walk = 10 + np.cumsum(rng.normal(0, 0.5, 80))  # steps of 0.5
+    t = np.arange(11)
+    calm = [10 + k + (1 + k) * np.sin(2 * np.pi * t / 4 + k) for k in range(2)]
+    groups = np.repeat(["a", "b", "walk"], [11, 11, 80])
+    forecaster = small_forecaster(
+        lookback=4, max_iter=3, n_networks=1, validation_fraction=0.3, season_length=4
+    ).fit(np.empty((102, 0)), np.concatenate([*calm, walk]), groups=groups)
+    intervals = forecaster.predict_interval(np.empty((3, 0)), 0.9, groups=["walk"] * 3)
+    assert (intervals[:, 1] - intervals[:, 0] < 10).all()
+    forecaster.update(
+        np.empty((40, 0)), 10 + np.cumsum(rng.normal(0, 0.5, 40)), groups=["new"] * 40
+    )
+    intervals = forecaster.predict_interval(np.empty((3, 0)), 0.9, groups=["new"] * 3)
+    assert (intervals[:, 1] - intervals[:, 0] < 10).all()
+
+
 def test_a_series_added_to_a_file_saved_before_season_noise_gets_the_pooled_width():
     # Such a file's noise centre measured one-step moves: a new series'
     # noise over a season is not comparable with it.

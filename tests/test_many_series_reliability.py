@@ -444,7 +444,11 @@ def three_series():
         ),
         (
             _edit_document(["estimator", "fitted", "_interval_noise_lag"], 0),
-            "steps the noise is measured over must be at least 1",
+            r"noise was measured over 0 step\(s\), but the forecaster's season is 1",
+        ),
+        (
+            _edit_document(["estimator", "fitted", "_interval_noise_lag"], 3),
+            r"noise was measured over 3 step\(s\)",
         ),
     ],
     ids=[
@@ -460,6 +464,7 @@ def three_series():
         "interval-scales-of-four-series",
         "infinite-noise-centre",
         "noise-over-no-steps",
+        "noise-over-other-steps-than-the-season",
     ],
 )
 def test_load_refuses_per_series_state_that_does_not_fit_together(
