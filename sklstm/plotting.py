@@ -145,16 +145,28 @@ def plot_forecast(
 ) -> Axes:
     """Plot a forecast after its history, with the truth and an interval.
 
-    Pandas Series are drawn against their index (dates, for example); plain
-    arrays at the steps after the history: after a dated history, at the
-    next dates of the frequency the forecaster reads its dates by (dates it
-    skips are missing steps; as :func:`plot_quantiles` draws its fan);
-    else at step numbers, the forecast continuing where the history ends.
+    Pandas Series are drawn against their index (dates, for example), and
+    so is the forecast of one series that ``LSTMForecaster.predict_series``
+    returns on a ``(series, time)`` MultiIndex: at the dates the forecaster
+    gave it. Plain arrays are drawn at the steps after the history: after a
+    dated history, at the next dates of the step inferred from that
+    history's own dates alone, the step a forecaster fitted on that one
+    series reads them by (dates it skips are missing steps; as
+    :func:`plot_quantiles` draws its fan); else at step numbers, the
+    forecast continuing where the history ends.
+
+    A forecaster fitted on many series reads them all on one grid, which
+    can be finer than one series' own (daily, when one series is daily and
+    another business-daily), and then forecasts that series at dates its
+    history skips (a Saturday after a Friday). To draw a forecast at the
+    dates the forecaster gave it, pass it as ``predict_series`` returns it,
+    not as the array of ``predict``.
 
     Parameters
     ----------
     forecast : array-like of shape (n_steps,) or pandas.Series
-        The predicted values.
+        The predicted values: an array, a Series on its own index, or the
+        Series ``predict_series`` returns for the steps of one series.
     history : array-like of shape (n_history,) or pandas.Series, default=None
         The observed values before the forecast.
     truth : array-like of shape (n_steps,) or pandas.Series, default=None
@@ -187,7 +199,7 @@ def plot_forecast(
     # Everything is checked before anything is drawn: a refusal leaves the
     # axes as they were, and makes no figure.
     past, places = _history_points(history)
-    forecast_x, forecast_y = _x_and_y(forecast, places)
+    forecast_x, forecast_y = _x_and_y(_on_its_times(forecast), places)
     if interval is not None:
         bounds = np.asarray(interval, dtype=float)
         if bounds.shape != (len(forecast_y), 2):
@@ -233,8 +245,14 @@ def plot_quantiles(
     ----------
     quantiles : array-like of shape (n_steps, n_levels) or pandas.DataFrame
         The forecast quantiles, one column per level. A DataFrame is drawn
-        against its index (the dates asked for, for example); an array at
-        the steps after the history, as :func:`plot_forecast` draws one.
+        against its index (the dates asked for, for example), a
+        ``(series, time)`` MultiIndex of one series against its times; an
+        array at the steps after the history, by the step inferred from the
+        history's own dates, as :func:`plot_forecast` draws one. In a panel
+        whose grid is finer than the series' own, put the array on the index
+        of ``predict_series`` for the same rows to draw it at the dates the
+        forecaster gave them:
+        ``pd.DataFrame(quantiles, index=forecaster.predict_series(X, groups=g).index)``.
     levels : sequence of float
         The quantile level of each column, strictly between 0 and 1. Every
         level below 0.5 needs its mirror ``1 - level``.
@@ -261,6 +279,7 @@ def plot_quantiles(
     >>> ax.get_lines()[1].get_xdata().tolist()
     [2, 3]
     """
+    quantiles = _on_its_times(quantiles)
     values = np.asarray(quantiles, dtype=float)
     levels = check_quantile_levels(levels)
     if values.ndim != 2 or values.shape[1] != len(levels):
@@ -434,6 +453,23 @@ def _x_and_y(values, history: pd.Index | None) -> tuple[np.ndarray, np.ndarray]:
             "Plot one output at a time."
         )
     return _steps_after(history, len(y)), y
+
+
+def _on_its_times(values):
+    """``values`` on the times of its index when that index is a ``(series,
+    time)`` MultiIndex of one series, as ``predict_series`` returns the
+    forecast of one series of many; else ``values`` as given (the steps of
+    several series are refused where they are drawn)."""
+    if not isinstance(values, pd.Series | pd.DataFrame):
+        return values
+    index = values.index
+    if (
+        isinstance(index, pd.MultiIndex)
+        and index.nlevels == 2
+        and len(index.get_level_values(0).unique()) == 1
+    ):
+        return values.droplevel(0)
+    return values
 
 
 def _drawable(index: pd.Index) -> np.ndarray:

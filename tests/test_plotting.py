@@ -238,6 +238,49 @@ def test_array_forecasts_after_dates_that_skip_months_continue_the_forecasters_g
     assert list(pd.to_datetime(line.get_xdata())) == list(dates)
 
 
+def test_a_panel_forecast_is_drawn_at_the_dates_the_forecaster_gave_it():
+    # One store open daily, one on weekdays: the forecaster reads both on a
+    # daily grid and forecasts the weekday store's Saturday and Sunday, but
+    # its forecast could only be drawn as an array, placed by the weekday
+    # history's own step on Monday and Tuesday; predict_series' Series of
+    # it was refused.
+    days = pd.date_range("2024-01-01", periods=84, freq="D")
+    daily = pd.Series(3 + np.sin(np.arange(84) / 2), index=days)
+    weekdays = pd.bdate_range("2024-01-01", periods=40).delete(17)
+    weekday = pd.Series(5 + np.cos(np.arange(39) / 2), index=weekdays)
+    y = pd.concat([daily, weekday])
+    groups = np.repeat(["daily", "weekday"], [84, 39])
+    forecaster = tiny_forecaster(horizon=2, validation_fraction=0.3)
+    forecaster.fit(pd.DataFrame(index=y.index), y, groups=groups)
+    asked = ["weekday", "weekday"]
+    forecast = forecaster.predict_series(np.empty((2, 0)), groups=asked)
+    weekend = pd.to_datetime(["2024-02-24", "2024-02-25"])  # after Friday 23rd
+    assert list(forecast.index.get_level_values(1)) == list(weekend)
+
+    line = lines_by_label(plot_forecast(forecast, history=weekday))["forecast"]
+    assert list(pd.to_datetime(line.get_xdata())) == list(weekend)
+    assert list(line.get_ydata()) == list(forecast)
+    levels = (0.1, 0.5, 0.9)
+    quantiles = forecaster.predict_quantiles(np.empty((2, 0)), levels, groups=asked)
+    fan = plot_quantiles(
+        pd.DataFrame(quantiles, index=forecast.index), levels, history=weekday
+    )
+    median = lines_by_label(fan)["median"]
+    assert list(pd.to_datetime(median.get_xdata())) == list(weekend)
+
+    # An array goes where the history's own step puts it: where a
+    # forecaster fitted on that series alone forecasts it.
+    alone = tiny_forecaster(horizon=2).fit(pd.DataFrame(index=weekdays), weekday)
+    own_dates = alone.predict_series(np.empty((2, 0))).index
+    line = lines_by_label(
+        plot_forecast(
+            forecaster.predict(np.empty((2, 0)), groups=asked), history=weekday
+        )
+    )["forecast"]
+    assert list(pd.to_datetime(line.get_xdata())) == list(own_dates)
+    assert list(own_dates) == list(pd.to_datetime(["2024-02-26", "2024-02-27"]))
+
+
 def test_monthly_periods_are_drawn_at_the_months_they_start():
     # Periods reached matplotlib as objects: "float() argument must be ...
     # not 'Period'", for what predict_series returns on a PeriodIndex.
