@@ -189,9 +189,10 @@ class LSTMSktimeForecaster(BaseForecaster):
     those future steps; ``update(y, X)`` appends new observations, so the next
     forecast starts from them, without retraining the network (refit, or use
     ``evaluate(..., strategy="refit")``, to learn from them). The new
-    observations must continue the series: an update that leaves a gap after
-    its end is refused, while a step missing among the new observations is
-    a missing value, as in ``fit``.
+    observations continue the series: a step skipped between its end and
+    the new observations, or among them, is a missing value, as in ``fit``
+    and ``LSTMForecaster.update``; rows up to its end are taken as already
+    seen.
 
     A panel (``pd-multiindex``) or a hierarchy (``pd_multiindex_hier``)
     trains ONE global ``LSTMForecaster`` on all its series, with ``groups``
@@ -813,7 +814,8 @@ class LSTMSktimeForecaster(BaseForecaster):
         return relative // unit
 
     def _new_rows(self, y) -> np.ndarray:
-        """The rows of ``y`` after the end of their series; refuse a gap after it."""
+        """The rows of ``y`` after the end of their series; refuse those that
+        do not continue it (see :meth:`_check_continues_the_series`)."""
         if self._series is None:
             new = np.asarray(y.index > self._end[0])
             self._check_continues_the_series(y.index[new], self._end[0])
@@ -833,45 +835,61 @@ class LSTMSktimeForecaster(BaseForecaster):
     def _check_continues_the_series(
         self, index: pd.Index, end, behind: int = 0, series=None
     ) -> None:
-        """Refuse new observations that leave a gap after their series' ``end``.
+        """Refuse new observations ``index`` that do not continue their series.
 
-        The series ends ``behind`` steps before the cutoff seen so far. The
-        forecaster receives the values on their times, so a step missing
-        among the new observations is a missing value there, as in ``fit``;
-        only the first of them must be the step right after the end. A model
-        fitted before the forecaster was given the times receives values
-        only, and would take values after any gap as the next steps: every
-        step must then be given.
+        The series ends at ``end``, ``behind`` steps before the cutoff seen
+        so far. The forecaster receives the values on their times, so the
+        steps skipped before or among the new observations are missing
+        values there, as in ``fit`` and ``LSTMForecaster.update``: only a
+        first time before the step after the end, within the last step
+        seen, is refused here (the forecaster refuses a time off its grid
+        later on). A model fitted before the forecaster was given the times
+        receives values only, and would take values after any gap as the
+        next steps: every step must then be given.
         """
         if not len(index):
             return
-        timed = getattr(self, "_timed", False)
-        # The steps after the end that the new observations must hold: the
-        # first one, or every one when only the values reach the forecaster.
-        count = len(index) if not timed else 1
-        expected = self._steps_after_end(count, behind)
-        if (index[[0]] if timed else index).equals(expected):
+        if getattr(self, "_timed", False):
+            self._check_starts_after_the_end(index, end, behind, series)
+            return
+        expected = self._steps_after_end(len(index), behind)
+        if index.equals(expected):
             return
         self._set_cutoff(self._end)  # the update is refused: nothing moves
-        if timed:
-            skipped = self._steps_after_end(3, behind)
-            # A first time off the steps skips none before it: name the first.
-            missing = (
-                skipped[skipped < index[0]] if skipped[0] < index[0] else skipped[:1]
-            )
-        else:
-            missing = expected.difference(index)
-        missing = [str(step) for step in missing[:3]]
-        which = "the series" if series is None else f"the series {series!r}"
-        steps = "from the step right after" if timed else "every step after"
+        missing = [str(step) for step in expected.difference(index)[:3]]
         raise ValueError(
-            f"update received observations from {index[0]} on, but {which} "
-            f"seen so far ends at {end}: the step(s) {missing} are "
-            "missing, so the new values do not continue it. The forecast runs "
-            f"step by step from the last values: pass {steps} the end of the "
-            "series (NaN where a value is missing), or refit on the whole "
-            "series."
+            f"update received observations from {index[0]} on, but "
+            f"{self._series_named(series)} seen so far ends at {end}: the "
+            f"step(s) {missing} are missing, so the new values do not continue "
+            "it. This model was fitted without the times of the series, so "
+            "the forecast runs step by step from the last values: pass every "
+            "step after the end of the series (NaN where a value is missing), "
+            "or refit on the whole series."
         )
+
+    def _check_starts_after_the_end(
+        self, index: pd.Index, end, behind: int, series
+    ) -> None:
+        """Refuse new observations whose first time falls before the step
+        after their series' ``end`` (within the step of the end)."""
+        following = self._steps_after_end(1, behind)[0]
+        if index[0] >= following:
+            return
+        self._set_cutoff(self._end)  # the update is refused: nothing moves
+        raise ValueError(
+            f"update received observations from {index[0]} on, but "
+            f"{self._series_named(series)} seen so far ends at {end}, whose "
+            f"next step is {following}: the new observations must start at a "
+            "step after the end, not within the last step seen. Pass them on "
+            f"the steps of the series, from {following} on (a step left out "
+            "is a missing value), or refit on the whole series."
+        )
+
+    @staticmethod
+    def _series_named(series) -> str:
+        """The series of the key ``series`` (None for a single series), for a
+        message."""
+        return "the series" if series is None else f"the series {series!r}"
 
     def _steps_after_end(self, count: int, behind: int) -> pd.Index:
         """The first ``count`` times after the end of a series that ends
