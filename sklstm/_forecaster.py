@@ -133,6 +133,7 @@ from sklstm._time_index import (
 )
 from sklstm._validation import (
     check_float32_range,
+    check_standardised_range,
     numeric_input,
     refuse_bools_posing_as_numbers,
     refuse_missing_covariates,
@@ -1147,6 +1148,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self : LSTMForecaster
             The forecaster, now forecasting from the end of ``y``.
 
+        Raises
+        ------
+        ValueError
+            If a covariate holds a value that float32 cannot hold once
+            standardised by the scale the networks were fitted on (every
+            later forecast would read it); the forecaster is left as it was.
+
         Examples
         --------
         >>> import numpy as np
@@ -1187,6 +1195,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 f"fewer ({panel.lengths[short[:5]].tolist()}). Give more of their "
                 "history."
             )
+        # Covariates the networks cannot read would refuse every later
+        # forecast of the series: refused here, before the history changes.
+        fitted.check_covariates_range(X_new)
         index = time_index(X, y)
         state = fitted.state.updated(
             y_new[panel.order],
@@ -2162,7 +2173,33 @@ class _Fitted:
                 ensure_min_features=0,
             )
         check_float32_range(X, "X", tiny=False)  # standardised as in fit
+        self.check_covariates_range(X)
         return X
+
+    def check_covariates_range(self, X: np.ndarray) -> None:
+        """Refuse covariates that overflow float32 once each network
+        standardises them by the scale it was fitted on.
+
+        Each network reads a series' value first (and, after a fit on
+        series with holes, whether it was missing), then the covariates of
+        the ``block`` steps it forecasts, side by side
+        (:func:`sklstm._forecast_windows.covariate_rows`): its refusal would
+        name a column of those windows. Each covariate is checked here
+        against the scale of every column that reads it, so the refusal
+        names the covariate as given: by its feature name when fitted on a
+        DataFrame, else by its index among the covariates.
+        """
+        n_covariates = X.shape[1]
+        if not n_covariates:
+            return
+        first = 1 + self.masked
+        names = getattr(self.estimator, "feature_names_in_", None)
+        for member in self.members:
+            scaler = member._x_scaler
+            means = scaler.mean[first:].reshape(-1, n_covariates)
+            scales = scaler.scale[first:].reshape(-1, n_covariates)
+            for mean, scale in zip(means, scales, strict=True):
+                check_standardised_range(X, mean, scale, names)
 
     def forecast(
         self,

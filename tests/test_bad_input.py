@@ -724,6 +724,61 @@ def test_a_forecaster_refuses_future_covariates_of_another_width():
         tiny_forecaster().predict(COVARIATES[:5])
 
 
+# Covariates of very different scales: a value checked against the scale of
+# another column, or of the series' own, would not be refused.
+SCALED_COVARIATES = pd.DataFrame(
+    {"price": COVARIATES[:, 0] * 1e-3, "temp": COVARIATES[:, 1] * 1e3}
+)
+ORDINARY_FUTURE = SCALED_COVARIATES.iloc[:2].reset_index(drop=True)
+HUGE_PRICE = pd.DataFrame({"price": [1e-3, 1e36], "temp": [0.0, 0.0]})
+
+
+def _scaled_forecaster(strategy, on_frame=True):
+    """A forecaster of SERIES (with a hole, for the masked networks) on
+    SCALED_COVARIATES, as a DataFrame or as an array."""
+    series = SERIES.copy()
+    if strategy == "masked":
+        series[30] = np.nan
+    params = dict(horizon=2, strategy="direct") if strategy == "direct" else {}
+    covariates = SCALED_COVARIATES if on_frame else SCALED_COVARIATES.to_numpy()
+    return tiny_forecaster(**params).fit(covariates, series)
+
+
+@pytest.mark.parametrize("strategy", ["recursive", "direct", "masked"])
+def test_a_forecaster_refuses_an_update_whose_covariates_would_overflow(strategy):
+    # The update was taken, and every later forecast refused, even of
+    # ordinary covariates, naming a column of the network's windows.
+    model = _scaled_forecaster(strategy)
+    before = model.predict(ORDINARY_FUTURE)
+    with pytest.raises(
+        ValueError,
+        match=r"^X column 'price' holds 1e\+36, which standardising by the fitted "
+        r"scale .* beyond what float32 can hold",
+    ):
+        model.update(HUGE_PRICE, [0.1, 0.2])
+    np.testing.assert_array_equal(model.predict(ORDINARY_FUTURE), before)
+    # Ordinary covariates are still taken.
+    model.update(HUGE_PRICE.assign(price=[1e-3, 2e-3]), [0.1, 0.2])
+    assert np.isfinite(model.predict(ORDINARY_FUTURE)).all()
+
+
+@pytest.mark.parametrize("strategy", ["recursive", "direct", "masked"])
+@pytest.mark.parametrize(
+    ("on_frame", "name"), [(True, "'price'"), (False, "0")], ids=["frame", "array"]
+)
+@pytest.mark.parametrize("method", ["predict", "predict_interval", "predict_quantiles"])
+def test_a_forecaster_names_its_own_covariate_that_would_overflow(
+    strategy, on_frame, name, method
+):
+    # The refusal named the network's column 1 (it reads the value first).
+    model = _scaled_forecaster(strategy, on_frame)
+    future = HUGE_PRICE if on_frame else HUGE_PRICE.to_numpy()
+    with pytest.raises(ValueError, match=rf"^X column {name} holds 1e\+36, which"):
+        getattr(model, method)(future)
+    ordinary = ORDINARY_FUTURE if on_frame else ORDINARY_FUTURE.to_numpy()
+    assert np.isfinite(model.predict(ordinary)).all()
+
+
 def test_ctrl_c_mid_epoch_restores_the_weights_of_the_last_whole_epoch():
     calls = {"n": 0}
 
