@@ -1908,6 +1908,50 @@ def _accepted(calibration: Callable, steps: np.ndarray) -> bool:
     return True
 
 
+def _with_steps_asked(
+    rows: ForecastRows, labels, error: ValueError, *, say_why: bool = True
+) -> ValueError:
+    """``error``, a refusal to calibrate the steps of ``rows`` as counted from
+    each series' last observed value, with the steps asked for told from
+    those counted.
+
+    The refusal counts steps from the last observed value: 3 steps after 2
+    missing values are 5, and it speaks of 5. The series whose missing end
+    counts furthest, the steps asked of it, those counted and (with
+    ``say_why``) its missing values are added at its end. Unchanged when a
+    row asks for as many steps as are counted.
+
+    Examples
+    --------
+    Three steps of series 'a', whose last 2 values are missing:
+
+    >>> import numpy as np
+    >>> from sklstm._forecaster import ForecastRows, _with_steps_asked
+    >>> steps = np.arange(3)
+    >>> rows = ForecastRows(np.zeros(3, int), steps, steps < 0, steps + 2)
+    >>> error = ValueError("The tail calibrates 4 steps, and 5 were asked for.")
+    >>> told = str(_with_steps_asked(rows, ["a"], error))
+    >>> told.startswith(str(error))
+    True
+    >>> print(told[len(str(error)) :])  # doctest: +NORMALIZE_WHITESPACE
+     (3 were asked for series 'a', 5 counted from its last observed value, as
+    its last 2 value(s) are missing.)
+    """
+    counted = int(np.max(rows.after_observed, initial=-1)) + 1
+    if counted <= int(np.max(rows.steps, initial=-1)) + 1:
+        return error
+    row = int(np.argmax(rows.after_observed))
+    asked = int(rows.steps[row]) + 1
+    label = python_scalar(labels[rows.series[row]])
+    told = (
+        f"{asked} were asked for series {label!r}, {counted} counted from its "
+        "last observed value"
+    )
+    if say_why:
+        told += f", as its last {counted - asked} value(s) are missing"
+    return ValueError(f"{error} ({told}.)")
+
+
 def _explain_rows_dated_further(rows: ForecastRows, labels, error: ValueError):
     """Say, when dated rows skip steps, that a row's date puts its interval
     further ahead than the rows' count."""
@@ -2141,22 +2185,29 @@ class _Fitted:
         refusal of the steps themselves (which a refusal for the missing
         values would blame wrongly: a coverage that needs more held-out
         errors than the tail has is refused whatever the series' end).
+        Either way it tells the steps asked for from those counted
+        (:func:`_with_steps_asked`).
         """
+        labels = self.state.labels
         try:
             return calibration(rows.after_observed)
         except ValueError as error:
             late = np.flatnonzero(rows.after_observed > rows.steps)
             if not len(late) or not _accepted(calibration, rows.steps):
-                _explain_rows_dated_further(rows, self.state.labels, error)
-                raise
+                told = _with_steps_asked(rows, labels, error)
+                _explain_rows_dated_further(rows, labels, told)
+                if told is error:
+                    raise
+                raise told from error
             row = late[np.argmax(rows.after_observed[late])]
             unseen = int(rows.after_observed[row] - rows.steps[row])
-            label = python_scalar(self.state.labels[rows.series[row]])
+            label = python_scalar(labels[rows.series[row]])
+            told = _with_steps_asked(rows, labels, error, say_why=False)
             raise ValueError(
                 f"The last {unseen} value(s) of series {label!r} are missing, so "
                 f"its forecasts are {unseen} step(s) further from its last "
                 f"observed value than from its end, and their intervals are "
-                f"calibrated that far ahead. {error} Or update the series with "
+                f"calibrated that far ahead. {told} Or update the series with "
                 "its latest values first."
             ) from error
 

@@ -577,8 +577,13 @@ def test_a_step_that_missing_values_put_beyond_the_tail_says_so(walks_forecaster
     unseen.update(np.empty((8, 0)), np.full(8, np.nan), groups=[1] * 8)
     with pytest.raises(
         ValueError, match=r"last 8 value\(s\) of series 1 are missing.*update the"
-    ):
+    ) as refused:
         unseen.predict_interval(np.empty((4, 0)), groups=[1] * 4)
+    # It counted the 12 steps as asked for.
+    assert (
+        "(4 were asked for series 1, 12 counted from its last observed value.)"
+        in str(refused.value)
+    )
     with pytest.raises(ValueError, match=r"^coverage must be a probability"):
         unseen.predict_interval(np.empty((1, 0)), 1.5, groups=[1])
 
@@ -625,11 +630,57 @@ def test_a_refusal_the_missing_end_does_not_cause_does_not_blame_it(ends_unseen)
         with pytest.raises(ValueError, match="needs at least 999 held-out") as refused:
             ask()
         refusals.append(str(refused.value))
-    assert not any("missing" in message for message in refusals)
+    assert not any(message.startswith("The last") for message in refusals)
     assert not any("latest values" in message for message in refusals)
     # The same coverage over a series without missing values: the same reason.
     with pytest.raises(ValueError, match="needs at least 999 held-out"):
         ends_unseen.predict_interval(rows, 0.999, groups=[0])
+
+
+ASKED_AFTER_TWO_MISSING = (
+    "(3 were asked for series 0, 5 counted from its last observed value, as "
+    "its last 2 value(s) are missing.)"
+)
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        lambda model: model.predict_interval(np.empty((3, 0)), coverage=0.999),
+        lambda model: model.predict_quantiles(np.empty((3, 0)), (0.0005, 0.5)),
+    ],
+    ids=["interval", "quantiles"],
+)
+def test_a_refusal_tells_the_steps_asked_from_those_the_missing_end_adds(ask):
+    # 3 steps were asked for, and the refusal said "5 were asked for": it
+    # counted the 2 missing values without a word about them.
+    y = wave(80)
+    y[-2:] = np.nan
+    model = tiny_forecaster(horizon=3).fit(no_covariates(80), y)
+    with pytest.raises(ValueError, match="needs at least 999 held-out") as refused:
+        ask(model)
+    message = str(refused.value)
+    assert ASKED_AFTER_TWO_MISSING in message
+    # What it takes stays counted from the last observed value.
+    assert "a tail of 5 + 999 - 1 = 1003 windows" in message
+
+
+def test_a_panel_refusal_names_the_series_whose_missing_end_adds_steps(ends_unseen):
+    # Series 2 misses its last 10 values: its 2 steps are the 12th from its
+    # last observed value, beyond the 3 steps of series 0.
+    rows, groups = np.empty((5, 0)), [0, 0, 0, 2, 2]
+    with pytest.raises(ValueError, match="needs at least 999 held-out") as refused:
+        ends_unseen.predict_interval(rows, 0.999, groups=groups)
+    assert (
+        "(2 were asked for series 2, 12 counted from its last observed value, "
+        "as its last 10 value(s) are missing.)" in str(refused.value)
+    )
+    # Series 0 asks for 13 steps, as many as are counted: nothing to add.
+    groups = [0] * 13 + [2]
+    with pytest.raises(ValueError, match="needs at least 999 held-out") as refused:
+        ends_unseen.predict_interval(np.empty((14, 0)), 0.999, groups=groups)
+    assert "and 13 were asked for. Step h" in str(refused.value)
+    assert "counted from" not in str(refused.value)
 
 
 @pytest.fixture(scope="module")
