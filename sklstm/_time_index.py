@@ -165,17 +165,31 @@ class TimeGrid:
         return TimeGrid(self.origin, self.step, np.concatenate([offsets, added]))
 
     def _check_continued(self, starts, panel: Panel, where: np.ndarray) -> None:
-        """Refuse known series whose new rows do not start at their next step."""
+        """Refuse known series whose new rows do not start at their next step.
+
+        Steps skipped after a series' end were filled as missing values
+        before (:func:`with_missing_steps`): a later start is off the grid.
+        """
         for s in np.flatnonzero(where >= 0):
+            end = self._time_at(self.offsets[where[s]])
             expected = self._time_at(self.offsets[where[s]] + 1)
-            if starts[s] != expected:
+            if starts[s] == expected:
+                continue
+            opening = (
+                "The new observations of series "
+                f"{python_scalar(panel.labels[s])!r} start at {starts[s]}, "
+            )
+            if starts[s] < expected:
                 raise ValueError(
-                    "The new observations of series "
-                    f"{python_scalar(panel.labels[s])!r} "
-                    f"start at {starts[s]}, but the series seen so far ends at "
-                    f"{self._time_at(self.offsets[where[s]])}: they must start "
-                    f"at {expected}. Drop the rows already seen, or fill the gap."
+                    f"{opening}but the series seen so far ends at {end}: they "
+                    f"must start at {expected}. Drop the rows already seen."
                 )
+            raise ValueError(
+                f"{opening}which is not a step of the series' grid ({end}, "
+                f"{expected}, {self._time_at(self.offsets[where[s]] + 2)}, ...): "
+                "date them on it. Steps skipped after the end are read as "
+                "missing values."
+            )
 
     def _time_at(self, offset: float):
         origin, steps = self.origin, int(offset)

@@ -254,6 +254,26 @@ def test_update_refuses_observations_that_repeat_dates_already_seen():
         forecaster.update(pd.DataFrame(index=overlap.index), overlap)
 
 
+def test_update_off_the_grid_after_a_gap_says_the_dates_are_off_the_grid():
+    # It said the new rows "must start at 2010-01-01" and to "fill the gap",
+    # though a start at any later month is taken, its gap as missing values.
+    y = monthly(WAVE[:120])
+    forecaster = tiny(max_iter=2).fit(pd.DataFrame(index=y.index), y)
+    mid_month = pd.Series(
+        [1.0, 2.0], index=pd.DatetimeIndex(["2010-03-15", "2010-04-15"])
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"2010-03-15 00:00:00, which is not a step of the series' grid",
+    ):
+        forecaster.update(pd.DataFrame(index=mid_month.index), mid_month)
+    on_grid = monthly([1.0, 2.0], start="2010-03")
+    forecaster.update(pd.DataFrame(index=on_grid.index), on_grid)
+    assert forecaster.predict_series(np.empty((1, 0))).index[0] == pd.Timestamp(
+        "2010-05-01"
+    )
+
+
 def test_predict_series_without_a_time_index_says_how_to_get_one():
     forecaster = tiny(max_iter=2).fit(NO_COVARIATES[:120], WAVE[:120])
     with pytest.raises(ValueError, match="pandas Series on a regular DatetimeIndex"):
