@@ -240,8 +240,10 @@ class CalibrationPools:
 
 
 #: Changes no larger than this share of the size of the numbers they come
-#: from are rounding: a series that repeats its season to them does not move.
-ROUNDING_SHARE = 1e-12
+#: from are rounding (a few units in the last place of float64): a series
+#: that repeats its season to them does not move. Real changes of a series
+#: at a level of 1e12 are thousands of units in the last place.
+ROUNDING_SHARE = 16 * float(np.finfo(np.float64).eps)
 
 
 def season_noise(

@@ -423,6 +423,34 @@ def test_series_that_repeat_their_season_to_rounding_leave_a_walk_its_own_width(
     assert (intervals[:, 1] - intervals[:, 0] < 10).all()
 
 
+def test_a_series_at_a_level_of_1e12_keeps_the_widths_it_has_at_10():
+    # Its steps of 0.5 are 5e-13 of its level: read as rounding, they gave
+    # it no noise, and its interval and everyone else's moved.
+    rng = np.random.default_rng(0)
+    walks = [10 + np.cumsum(rng.normal(0, 0.5, 60)) for _ in range(3)]
+    groups = np.repeat(["a", "b", "c"], 60)
+
+    def widths(level):
+        y = np.concatenate([walks[0], walks[1], walks[2] - 10 + level])
+        forecaster = small_forecaster(
+            lookback=3,
+            max_iter=3,
+            n_networks=1,
+            validation_fraction=0.3,
+            season_length=None,
+        ).fit(np.empty((180, 0)), y, groups=groups)
+        fitted = forecaster.predict_interval(
+            np.empty((3, 0)), 0.8, groups=["a", "b", "c"]
+        )
+        new = walks[0][:40] - 10 + level
+        forecaster.update(np.empty((40, 0)), new, groups=["new"] * 40)
+        added = forecaster.predict_interval(np.empty((1, 0)), 0.8, groups=["new"])
+        bounds = np.r_[fitted, added]
+        return bounds[:, 1] - bounds[:, 0]
+
+    np.testing.assert_allclose(widths(1e12), widths(10.0), rtol=1e-3)
+
+
 def test_a_series_added_to_a_file_saved_before_season_noise_gets_the_pooled_width():
     # Such a file's noise centre measured one-step moves: a new series'
     # noise over a season is not comparable with it.
