@@ -796,6 +796,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         )
         if self.warm_start and self.__sklearn_is_fitted__():
             architecture = self._continued(architecture, len(series), features)
+            # The networks standardise the covariates by the first fit's
+            # scale: refused here, by the covariate's own name, rather than
+            # as a training that diverged, blaming the learning rate.
+            self._fitted().check_covariates_range(
+                X_checked, continuing="fit with warm_start=True"
+            )
         _check_long_enough(panel, architecture, X_checked.shape[1])
         width = history_width(architecture)
         transform = target_transform(series, panel, architecture)
@@ -2227,7 +2233,9 @@ class _Fitted:
         self.check_covariates_range(X)
         return X
 
-    def check_covariates_range(self, X: np.ndarray) -> None:
+    def check_covariates_range(
+        self, X: np.ndarray, *, continuing: str | None = None
+    ) -> None:
         """Refuse covariates that overflow float32 once each network
         standardises them by the scale it was fitted on.
 
@@ -2238,7 +2246,9 @@ class _Fitted:
         name a column of those windows. Each covariate is checked here
         against the scale of every column that reads it, so the refusal
         names the covariate as given: by its feature name when fitted on a
-        DataFrame, else by its index among the covariates.
+        DataFrame, else by its index among the covariates. ``continuing``
+        names the fit that would train on them (None: they are forecast
+        from), as :func:`sklstm._validation.check_standardised_range`.
         """
         n_covariates = X.shape[1]
         if not n_covariates:
@@ -2250,7 +2260,7 @@ class _Fitted:
             means = scaler.mean[first:].reshape(-1, n_covariates)
             scales = scaler.scale[first:].reshape(-1, n_covariates)
             for mean, scale in zip(means, scales, strict=True):
-                check_standardised_range(X, mean, scale, names)
+                check_standardised_range(X, mean, scale, names, continuing=continuing)
 
     def forecast(
         self,

@@ -491,6 +491,13 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         -------
         self : LSTMRegressor
             The updated estimator.
+
+        Raises
+        ------
+        ValueError
+            If a column of X holds a value that float32 cannot hold once
+            standardised by the scale of the first call (as ``fit`` with
+            ``warm_start=True``); the model is left as it was.
         """
         return self._fit(
             X, y, incremental=True, sample_weight=sample_weight, groups=groups
@@ -900,6 +907,16 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                 "new network for them."
             )
         self._check_same_architecture(X, incremental)
+        # X is standardised by the first fit's scale: a value that overflows
+        # float32 there would make the loss NaN and be refused as a training
+        # that diverged, blaming the learning rate.
+        check_standardised_range(
+            X,
+            self._x_scaler.mean,
+            self._x_scaler.scale,
+            getattr(self, "feature_names_in_", None),
+            continuing=_continuing_call(incremental),
+        )
         return _Start(
             x_scaler=self._x_scaler,
             y_scaler=self._y_scaler,
@@ -1111,7 +1128,7 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
                 f"lookback={self.lookback!r} (fitted with {self.window_length_!r})"
             )
         if changed:
-            how = "partial_fit" if incremental else "fit with warm_start=True"
+            how = _continuing_call(incremental)
             raise ValueError(
                 f"{how} continues training the fitted network, but its "
                 f"architecture parameters changed since it was fitted: "
@@ -1190,6 +1207,11 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         if data.weights is not None:  # a target mask: missing targets have none
             residuals[data.weights.cpu().numpy() == 0] = np.nan
         return residuals
+
+
+def _continuing_call(incremental: bool) -> str:
+    """The call that continues training the fitted network, as the user made it."""
+    return "partial_fit" if incremental else "fit with warm_start=True"
 
 
 def _observed(missing: np.ndarray | None) -> np.ndarray | None:

@@ -462,7 +462,12 @@ def check_sequence_shape(estimator: BaseEstimator, X: np.ndarray) -> None:
 
 
 def check_standardised_range(
-    X: np.ndarray, mean: np.ndarray, scale: np.ndarray, feature_names=None
+    X: np.ndarray,
+    mean: np.ndarray,
+    scale: np.ndarray,
+    feature_names=None,
+    *,
+    continuing: str | None = None,
 ) -> None:
     """Refuse X that float32 cannot hold once standardised by the fitted scale.
 
@@ -471,6 +476,29 @@ def check_standardised_range(
     overflows there, though float32 holds the value itself, and the
     prediction would come out NaN. Reads only each feature's extremes (over
     the last axis of 2-D or 3-D X), without a copy.
+
+    A fit that continues training (``continuing`` names it, such as
+    ``"partial_fit"``) standardises X by the scale of the first fit too: the
+    overflow would make its loss NaN, which is no fault of the learning
+    rate, so the refusal says what was wrong and how to start afresh.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_rows, n_features) or (n_samples, steps, n_features)
+        The values to standardise.
+    mean, scale : ndarray of shape (n_features,)
+        The fitted statistics X is standardised by.
+    feature_names : array-like of str, default=None
+        The names of X's columns, to name the refused one by (None: by its
+        index).
+    continuing : str, default=None
+        The call that trains on X with the fitted scale; None for a
+        prediction.
+
+    Raises
+    ------
+    ValueError
+        If a value of X, standardised, is beyond what float32 can hold.
 
     Examples
     --------
@@ -500,11 +528,26 @@ def check_standardised_range(
             f"{name} holds {extremes[column]:.3g}, which standardising by the "
             f"fitted scale (mean {mean[column]:.3g}, standard deviation "
             f"{scale[column]:.3g}) makes {standardised[column]:.3g}, beyond what "
-            f"float32 can hold ({FLOAT32_MAX:.3g}); sklstm predicts in float32 on "
-            "every device, so the prediction would be NaN. Pass values of the "
-            "size the model was fitted on, or refit on data that holds such "
-            "values."
+            f"float32 can hold ({FLOAT32_MAX:.3g}); "
+            + _what_the_overflow_spoils(continuing)
         )
+
+
+def _what_the_overflow_spoils(continuing: str | None) -> str:
+    """The end of :func:`check_standardised_range`'s refusal: what the
+    overflow would spoil, and what to do instead."""
+    if continuing is None:
+        return (
+            "sklstm predicts in float32 on every device, so the prediction "
+            "would be NaN. Pass values of the size the model was fitted on, or "
+            "refit on data that holds such values."
+        )
+    return (
+        f"{continuing} keeps the scale of the first fit and trains in float32 "
+        "on every device, so the loss would be NaN. Pass values of the size "
+        "the model was fitted on, or call fit with warm_start=False to "
+        "standardise by data that holds such values."
+    )
 
 
 def check_float32_range(values: np.ndarray, name: str, *, tiny: bool = True) -> None:

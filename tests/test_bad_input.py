@@ -496,6 +496,35 @@ def test_predict_refuses_values_that_overflow_float32_once_standardised(value):
         sequences.predict(with_value(SEQUENCES * 1e-3, value))
 
 
+@pytest.mark.parametrize(
+    ("continue_fit", "call"),
+    [
+        (lambda model, X: model.set_params(warm_start=True).fit(X, TARGET), "fit"),
+        (lambda model, X: model.partial_fit(X, TARGET), "partial_fit"),
+    ],
+    ids=["warm_start", "partial_fit"],
+)
+def test_a_continued_fit_refuses_values_that_overflow_float32_once_standardised(
+    continue_fit, call
+):
+    # Standardised by the first fit's scale, they made the loss NaN, refused
+    # as a diverged training that blamed the learning rate.
+    small = FRAME * 1e-3
+    model = tiny().fit(small, TARGET)
+    before = model.predict(small)
+    changed = small.copy()
+    changed.iloc[20, 2] = 1e36
+    with pytest.raises(
+        ValueError,
+        match=r"^X column 'price' holds 1e\+36, which standardising by the fitted "
+        rf"scale .* beyond what float32 can hold .*; {call}.* keeps the scale of "
+        r"the first fit .* call fit with warm_start=False",
+    ) as info:
+        continue_fit(model, changed)
+    assert not isinstance(info.value, TrainingDivergedError)
+    np.testing.assert_array_equal(model.predict(small), before)
+
+
 def test_a_bool_target_trains_as_the_same_zeros_and_ones_in_float():
     flags = TARGET > 0
     as_bool = tiny().fit(ROWS, flags).predict(ROWS)
@@ -777,6 +806,35 @@ def test_a_forecaster_names_its_own_covariate_that_would_overflow(
         getattr(model, method)(future)
     ordinary = ORDINARY_FUTURE if on_frame else ORDINARY_FUTURE.to_numpy()
     assert np.isfinite(model.predict(ordinary)).all()
+
+
+@pytest.mark.parametrize("strategy", ["recursive", "direct", "masked"])
+@pytest.mark.parametrize(
+    ("on_frame", "name"), [(True, "'price'"), (False, "0")], ids=["frame", "array"]
+)
+def test_a_forecaster_refuses_a_warm_fit_whose_covariates_would_overflow(
+    strategy, on_frame, name
+):
+    # The networks standardised them by the first fit's scale, and the fit
+    # was refused as a diverged training that blamed the learning rate.
+    model = _scaled_forecaster(strategy, on_frame)
+    ordinary = ORDINARY_FUTURE if on_frame else ORDINARY_FUTURE.to_numpy()
+    before = model.predict(ordinary)
+    series = SERIES.copy()
+    if strategy == "masked":
+        series[30] = np.nan
+    huge = SCALED_COVARIATES.copy()
+    huge.loc[40, "price"] = 1e36
+    with pytest.raises(
+        ValueError,
+        match=rf"^X column {name} holds 1e\+36, which standardising by the fitted "
+        r"scale .*; fit with warm_start=True keeps the scale of the first fit",
+    ) as info:
+        model.set_params(warm_start=True).fit(
+            huge if on_frame else huge.to_numpy(), series
+        )
+    assert not isinstance(info.value, TrainingDivergedError)
+    np.testing.assert_array_equal(model.predict(ordinary), before)
 
 
 def test_ctrl_c_mid_epoch_restores_the_weights_of_the_last_whole_epoch():
