@@ -459,17 +459,35 @@ def _on_its_times(values):
     """``values`` on the times of its index when that index is a ``(series,
     time)`` MultiIndex of one series, as ``predict_series`` returns the
     forecast of one series of many; else ``values`` as given (the steps of
-    several series are refused where they are drawn)."""
+    several series, or a MultiIndex of other levels, are refused where they
+    are drawn)."""
     if not isinstance(values, pd.Series | pd.DataFrame):
         return values
     index = values.index
     if (
         isinstance(index, pd.MultiIndex)
         and index.nlevels == 2
+        and _holds_series_labels(index.levels[0])
+        and _holds_times(index.levels[1])
         and len(index.get_level_values(0).unique()) == 1
     ):
         return values.droplevel(0)
     return values
+
+
+def _holds_times(level: pd.Index) -> bool:
+    """Whether ``level`` holds times as ``predict_series`` gives them: dates,
+    periods or numbers."""
+    return isinstance(level, pd.DatetimeIndex | pd.PeriodIndex) or (
+        pd.api.types.is_numeric_dtype(level) and not pd.api.types.is_bool_dtype(level)
+    )
+
+
+def _holds_series_labels(level: pd.Index) -> bool:
+    """Whether ``level`` can name series: labels, not dates, periods or
+    durations, which mark a ``(time, series)`` index, the levels the other
+    way round."""
+    return not isinstance(level, pd.DatetimeIndex | pd.PeriodIndex | pd.TimedeltaIndex)
 
 
 def _drawable(index: pd.Index) -> np.ndarray:

@@ -301,6 +301,37 @@ def test_a_forecast_of_several_series_is_refused_with_how_to_pick_one():
         plot_forecast(pd.Series(np.arange(4.0), index=index))
 
 
+@pytest.mark.parametrize(
+    "stores",
+    [["store_a", "store_b"], [3, 5]],
+    ids=["text labels", "numbered stores"],
+)
+def test_a_forecast_on_time_then_series_levels_is_refused_not_drawn_across_them(
+    stores,
+):
+    # A one-step forecast of two stores on a (time, series) index holds one
+    # value on its first level: that level was dropped as if it named the
+    # one series, and the two stores drawn as one line across their labels.
+    index = pd.MultiIndex.from_product(
+        [pd.to_datetime(["2024-03-01"]), stores], names=["date", "store"]
+    )
+    forecast = pd.Series([10.0, 250.0], index=index)
+    with pytest.raises(ValueError, match=r"MultiIndex.*one series at a time"):
+        plot_forecast(forecast)
+    quantiles = pd.DataFrame([[9.0, 10.0, 11.0], [240.0, 250.0, 260.0]], index=index)
+    with pytest.raises(ValueError, match=r"MultiIndex.*one series at a time"):
+        plot_quantiles(quantiles, (0.1, 0.5, 0.9))
+    assert plt.get_fignums() == []
+
+
+def test_one_series_on_series_then_numbered_times_is_drawn_at_its_times():
+    index = pd.MultiIndex.from_product([["b"], [7, 8]], names=["series", "time"])
+    forecast = pd.Series([1.0, 2.0], index=index)
+    line = lines_by_label(plot_forecast(forecast))["forecast"]
+    assert line.get_xdata().tolist() == [7, 8]
+    assert line.get_ydata().tolist() == [1.0, 2.0]
+
+
 def test_an_array_forecast_after_dates_without_a_frequency_is_refused():
     history = pd.Series([1.0, 2.0, 3.0], index=pd.to_datetime(["2000", "2001", "2003"]))
     with pytest.raises(ValueError, match=r"no regular frequency.*pandas Series"):
