@@ -148,12 +148,15 @@ def plot_forecast(
     Pandas Series are drawn against their index (dates, for example), and
     so is the forecast of one series that ``LSTMForecaster.predict_series``
     returns on a ``(series, time)`` MultiIndex: at the dates the forecaster
-    gave it. Plain arrays are drawn at the steps after the history: after a
-    dated history, at the next dates of the step inferred from that
-    history's own dates alone, the step a forecaster fitted on that one
-    series reads them by (dates it skips are missing steps; as
-    :func:`plot_quantiles` draws its fan); else at step numbers, the
-    forecast continuing where the history ends.
+    gave it. The history and the truth are read the same way, so one
+    series of a long-format collection (``y_long.loc[["store_1"]]``) is
+    drawn at its times; several series, or a MultiIndex whose levels are
+    not a series then its times, are refused. Plain arrays are drawn at the
+    steps after the history: after a dated history, at the next dates of
+    the step inferred from that history's own dates alone, the step a
+    forecaster fitted on that one series reads them by (dates it skips are
+    missing steps; as :func:`plot_quantiles` draws its fan); else at step
+    numbers, the forecast continuing where the history ends.
 
     A forecaster fitted on many series reads them all on one grid, which
     can be finer than one series' own (daily, when one series is daily and
@@ -168,9 +171,11 @@ def plot_forecast(
         The predicted values: an array, a Series on its own index, or the
         Series ``predict_series`` returns for the steps of one series.
     history : array-like of shape (n_history,) or pandas.Series, default=None
-        The observed values before the forecast.
+        The observed values before the forecast: an array, a Series on its
+        own index, or one series on a ``(series, time)`` MultiIndex.
     truth : array-like of shape (n_steps,) or pandas.Series, default=None
-        What actually happened over the forecast's steps.
+        What actually happened over the forecast's steps: an array, at the
+        forecast's places, or a Series as ``history`` is given.
     interval : array-like of shape (n_steps, 2), default=None
         Lower and upper bounds for each step, as ``predict_interval`` returns
         them; drawn as a shaded band.
@@ -199,7 +204,7 @@ def plot_forecast(
     # Everything is checked before anything is drawn: a refusal leaves the
     # axes as they were, and makes no figure.
     past, places = _history_points(history)
-    forecast_x, forecast_y = _x_and_y(_on_its_times(forecast), places)
+    forecast_x, forecast_y = _x_and_y(_on_its_times(forecast, "forecast"), places)
     if interval is not None:
         bounds = np.asarray(interval, dtype=float)
         if bounds.shape != (len(forecast_y), 2):
@@ -257,9 +262,12 @@ def plot_quantiles(
         The quantile level of each column, strictly between 0 and 1. Every
         level below 0.5 needs its mirror ``1 - level``.
     history : array-like of shape (n_history,) or pandas.Series, default=None
-        The observed values before the forecast.
-    truth : array-like of shape (n_steps,), default=None
-        What actually happened over the forecast's steps.
+        The observed values before the forecast, as :func:`plot_forecast`
+        reads them: a ``(series, time)`` MultiIndex of one series at its
+        times.
+    truth : array-like of shape (n_steps,) or pandas.Series, default=None
+        What actually happened over the forecast's steps, as
+        :func:`plot_forecast` reads it.
     ax : matplotlib.axes.Axes, default=None
         Where to draw; a new figure when None.
 
@@ -279,7 +287,7 @@ def plot_quantiles(
     >>> ax.get_lines()[1].get_xdata().tolist()
     [2, 3]
     """
-    quantiles = _on_its_times(quantiles)
+    quantiles = _on_its_times(quantiles, "quantiles")
     values = np.asarray(quantiles, dtype=float)
     levels = check_quantile_levels(levels)
     if values.ndim != 2 or values.shape[1] != len(levels):
@@ -359,6 +367,7 @@ def _history_points(history) -> tuple[tuple | None, pd.Index | None]:
     """Where ``history`` (if any) is drawn, and its places (None: none)."""
     if history is None:
         return None, None
+    history = _on_its_times(history, "history")
     history_x, history_y = _x_and_y(history, None)  # an array: from step 0
     places = history.index if isinstance(history, pd.Series) else None
     places = pd.RangeIndex(len(history_y)) if places is None else places
@@ -424,6 +433,7 @@ def _truth_points(truth, steps) -> tuple | None:
     ``steps``: a Series at its own index, values at the forecast's places."""
     if truth is None:
         return None
+    truth = _on_its_times(truth, "truth")
     if isinstance(truth, pd.Series):
         truth_x, truth_y = _x_and_y(truth, None)
     else:
@@ -455,24 +465,44 @@ def _x_and_y(values, history: pd.Index | None) -> tuple[np.ndarray, np.ndarray]:
     return _steps_after(history, len(y)), y
 
 
-def _on_its_times(values):
+def _on_its_times(values, name: str):
     """``values`` on the times of its index when that index is a ``(series,
     time)`` MultiIndex of one series, as ``predict_series`` returns the
-    forecast of one series of many; else ``values`` as given (the steps of
-    several series, or a MultiIndex of other levels, are refused where they
-    are drawn)."""
+    forecast of one series of many and ``long.loc[[series]]`` gives one
+    series of a long-format collection; else ``values`` as given.
+
+    Refuses a MultiIndex of several series, and one whose levels are not a
+    series then its times (a ``(time, series)`` index, for example), saying
+    which of the values (``name``) it is.
+    """
     if not isinstance(values, pd.Series | pd.DataFrame):
         return values
     index = values.index
-    if (
-        isinstance(index, pd.MultiIndex)
-        and index.nlevels == 2
+    if not isinstance(index, pd.MultiIndex):
+        return values
+    if not (
+        index.nlevels == 2
         and _holds_series_labels(index.levels[0])
         and _holds_times(index.levels[1])
-        and len(index.get_level_values(0).unique()) == 1
     ):
-        return values.droplevel(0)
-    return values
+        raise ValueError(
+            f"The MultiIndex of the {name}, whose levels {list(index.names)} "
+            f"hold {[str(level.dtype) for level in index.levels]}, is not a "
+            "(series, time) index: a plot reads a MultiIndex as the long "
+            "format, the series on its first level and their times (dates, "
+            "periods or numbers) on its second, as predict_series returns it. "
+            f"Put the series first ({name}.swaplevel().sort_index()) and plot "
+            "one series at a time, or pass the series on its times alone."
+        )
+    series = index.get_level_values(0).unique()
+    if len(series) > 1:
+        raise ValueError(
+            f"{len(series)} series are in the {name}, on a (series, time) "
+            f"MultiIndex ({series[:3].tolist()}"
+            f"{', ...' if len(series) > 3 else ''}): plot one series at a "
+            f"time, for example {name}.loc[[{series[0]!r}]]."
+        )
+    return values.droplevel(0)
 
 
 def _holds_times(level: pd.Index) -> bool:
@@ -492,13 +522,8 @@ def _holds_series_labels(level: pd.Index) -> bool:
 
 def _drawable(index: pd.Index) -> np.ndarray:
     """The places of an index as matplotlib draws them: periods at the
-    timestamps they start at; a collection of series refused."""
-    if isinstance(index, pd.MultiIndex):
-        raise ValueError(
-            "The values are on a MultiIndex (several series, the long format): "
-            "plot one series at a time, for example forecast.loc['store_1'] "
-            "beside history.loc['store_1']."
-        )
+    timestamps they start at. (A MultiIndex has been read by
+    :func:`_on_its_times` before.)"""
     if isinstance(index, pd.PeriodIndex):
         index = index.to_timestamp()
     return index.to_numpy()

@@ -332,6 +332,61 @@ def test_one_series_on_series_then_numbered_times_is_drawn_at_its_times():
     assert line.get_ydata().tolist() == [1.0, 2.0]
 
 
+def long_format(values_by_series, times):
+    """One column of several series on a (series, time) MultiIndex."""
+    return pd.concat(
+        {name: pd.Series(values, index=times) for name, values in values_by_series},
+        names=["series", "time"],
+    )
+
+
+def test_history_and_truth_of_one_series_in_long_format_are_drawn_at_their_times():
+    # One series of a long-format collection, as long.loc[["b"]] gives it,
+    # was refused as "several series" for the history and the truth, while
+    # the forecast in that same form was drawn at its times.
+    days = pd.date_range("2024-01-01", periods=8, freq="D")
+    long = long_format([("a", np.zeros(8)), ("b", np.arange(8.0))], days)
+    history, truth = long.loc[["b"]].iloc[:5], long.loc[["b"]].iloc[5:]
+    forecast = truth + 0.5
+    drawn = lines_by_label(plot_forecast(forecast, history=history, truth=truth))
+    for label, values, dates in [
+        ("history", history, days[:5]),
+        ("truth", truth, days[5:]),
+        ("forecast", forecast, days[5:]),
+    ]:
+        assert list(pd.to_datetime(drawn[label].get_xdata())) == list(dates)
+        assert drawn[label].get_ydata().tolist() == values.tolist()
+
+    levels = (0.1, 0.5, 0.9)
+    quantiles = pd.DataFrame(
+        np.column_stack([forecast - 1, forecast, forecast + 1]), index=forecast.index
+    )
+    fan = lines_by_label(
+        plot_quantiles(quantiles, levels, history=history, truth=truth)
+    )
+    assert list(pd.to_datetime(fan["history"].get_xdata())) == list(days[:5])
+    assert list(pd.to_datetime(fan["truth"].get_xdata())) == list(days[5:])
+    assert list(pd.to_datetime(fan["median"].get_xdata())) == list(days[5:])
+
+
+@pytest.mark.parametrize("given", ["history", "truth"])
+def test_a_history_or_truth_of_several_series_or_swapped_levels_is_refused(given):
+    days = pd.date_range("2024-01-01", periods=3, freq="D")
+    long = long_format([("a", np.zeros(3)), ("b", np.ones(3))], days)
+    forecast = pd.Series([2.0, 3.0, 4.0], index=days + pd.Timedelta(days=3))
+    with pytest.raises(
+        ValueError,
+        match=rf"2 series are in the {given}, .*\['a', 'b'\].*{given}\.loc\[\['a'\]\]",
+    ):
+        plot_forecast(forecast, **{given: long})
+    swapped = long.loc[["a"]].swaplevel()  # (time, series): one series, wrong way
+    with pytest.raises(
+        ValueError, match=rf"MultiIndex of the {given}, .*is not a \(series, time\)"
+    ):
+        plot_forecast(forecast, **{given: swapped})
+    assert plt.get_fignums() == []
+
+
 def test_an_array_forecast_after_dates_without_a_frequency_is_refused():
     history = pd.Series([1.0, 2.0, 3.0], index=pd.to_datetime(["2000", "2001", "2003"]))
     with pytest.raises(ValueError, match=r"no regular frequency.*pandas Series"):
