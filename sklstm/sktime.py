@@ -246,7 +246,10 @@ class LSTMSktimeForecaster(BaseForecaster):
     The series are named to the forecaster by their keys when each is one
     string or integer (``forecaster_.series_``), else by their numbers in
     order of appearance; ``update`` refuses a new series keyed by another
-    kind of value than those of ``fit``.
+    kind of value than those of ``fit``. The covariates are given to it by
+    their column names when each is a string (``forecaster_.feature_names_in_``;
+    scikit-learn keeps no other names), so that its messages name them as
+    in ``X``, whatever the order of its columns.
 
     Intervals and quantiles are calibrated on forecasts from the held-out
     tail of the training series (``validation_fraction`` of the windows):
@@ -330,7 +333,9 @@ class LSTMSktimeForecaster(BaseForecaster):
         # another series).
         self._keyed = self._plain_keys(self._series)
         values, groups = self._timed_values(y, codes)
-        self.forecaster_.fit(self._covariate_array(X, len(y)), values, groups=groups)
+        self.forecaster_.fit(
+            self._covariate_rows(X, values.index), values, groups=groups
+        )
         self._ends = _series_ends(y.index, codes, len(self._series_keys()))
         # The step the forecaster read the dates by; inferred here only for
         # dates it could not place on a grid.
@@ -604,7 +609,7 @@ class LSTMSktimeForecaster(BaseForecaster):
             codes = series.get_indexer(keys)
         values, groups = self._timed_values(y_new, codes, series)
         self.forecaster_.update(
-            self._covariate_array(X_new, len(y_new)), values, groups=groups
+            self._covariate_rows(X_new, values.index), values, groups=groups
         )
         self._series = series  # the new keys only once the forecaster took them
         ends = _series_ends(y_new.index, codes, len(self._series_keys()))
@@ -900,9 +905,16 @@ class LSTMSktimeForecaster(BaseForecaster):
             self._grid_reference(),
         )
 
-    def _covariate_array(self, X: pd.DataFrame | None, n_rows: int) -> np.ndarray:
+    def _covariate_rows(self, X: pd.DataFrame | None, rows: pd.Index):
+        """The covariates of ``X`` as the forecaster reads them, on ``rows``
+        (the index of the values given with them).
+
+        In the columns and order of ``fit``, by their names when the
+        forecaster knows them (see :meth:`_names_covariates`), so that its
+        messages name the user's covariate, not its place among them.
+        """
         if self._covariates is None:
-            return np.empty((n_rows, 0))
+            return np.empty((len(rows), 0))
         if X is None:
             raise ValueError(
                 f"This forecaster was fitted with the covariates "
@@ -917,7 +929,23 @@ class LSTMSktimeForecaster(BaseForecaster):
             )
         covariates = X[self._covariates]
         refuse_missing_covariates(covariates)  # named, before they become an array
-        return covariates.to_numpy(dtype=np.float64)
+        values = covariates.to_numpy(dtype=np.float64)
+        if not self._names_covariates():
+            return values
+        return pd.DataFrame(values, index=rows, columns=self._covariates)
+
+    def _names_covariates(self) -> bool:
+        """Whether the forecaster is given the covariates by their names.
+
+        It is when it was fitted with them; in ``fit``, when every name is
+        a string (scikit-learn keeps no other names). A model fitted when
+        the adapter gave arrays reads arrays still: given names now, it
+        would warn that it was fitted without them.
+        """
+        if self.forecaster_.__sklearn_is_fitted__():
+            return getattr(self.forecaster_, "feature_names_in_", None) is not None
+        names = self._covariates
+        return bool(names) and all(isinstance(name, str) for name in names)
 
     def _future_covariates(self, X, keys: pd.Index, codes: np.ndarray, times):
         """The covariates of the future rows: series ``keys[codes]`` at ``times``."""
@@ -940,7 +968,9 @@ class LSTMSktimeForecaster(BaseForecaster):
                 "of each series, so X must cover every step up to the furthest "
                 "step of fh."
             )
-        return self._covariate_array(X.loc[index], len(index))
+        # Not dated: the forecaster forecasts the rows as the next steps,
+        # which the adapter placed at their times.
+        return self._covariate_rows(X.loc[index], pd.RangeIndex(len(index)))
 
     @classmethod
     def get_test_params(cls, parameter_set: str = "default") -> list[dict]:

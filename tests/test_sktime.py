@@ -358,6 +358,54 @@ def test_missing_covariates_are_refused_naming_the_column():
         wrapped.predict(fh=[1, 2], X=holed[180:])
 
 
+PRICED_MONTHS = pd.period_range("2000-01", periods=50, freq="M")
+# Covariates of very different scales: 1e36 overflows once standardised by
+# the scale of the price, not by that of the temperature.
+PRICED = pd.DataFrame(
+    {
+        "price": np.random.default_rng(1).normal(0, 1e-3, 50),
+        "temp": np.random.default_rng(2).normal(0, 1, 50),
+    },
+    index=PRICED_MONTHS,
+)
+PRICED_SINE = pd.Series(SINE[:50].to_numpy() + 3, index=PRICED_MONTHS, name="y")
+
+
+@pytest.mark.parametrize("call", ["predict", "predict_interval", "update"])
+def test_a_covariate_that_would_overflow_is_refused_by_its_name(call):
+    # The forecaster was given arrays: its refusal named "X column 0", the
+    # place in fit's order, which in this X (temp first) is the temperature.
+    wrapped = LSTMSktimeForecaster(
+        _lstm(lookback=3, max_iter=2, validation_fraction=0.5)
+    ).fit(PRICED_SINE[:40], X=PRICED[:40])
+    ordinary = PRICED[40:][["temp", "price"]]
+    before = wrapped.predict(fh=[1, 2], X=ordinary)
+    huge = ordinary.copy()
+    huge.iloc[1, huge.columns.get_loc("price")] = 1e36
+
+    with pytest.raises(ValueError, match=r"^X column 'price' holds 1e\+36, which"):
+        if call == "update":
+            wrapped.update(PRICED_SINE[40:42], X=huge[:2], update_params=False)
+        else:
+            getattr(wrapped, call)(fh=[1, 2], X=huge)
+    assert wrapped.cutoff[0] == PRICED_MONTHS[39]
+    pd.testing.assert_series_equal(wrapped.predict(fh=[1, 2], X=ordinary), before)
+    # The columns are read by name, whatever their order.
+    pd.testing.assert_series_equal(
+        wrapped.predict(fh=[1, 2], X=PRICED[40:]), before, check_exact=True
+    )
+
+
+def test_covariates_named_by_other_values_than_strings_are_still_read():
+    # scikit-learn keeps string names only: these go on by their place.
+    named = PRICED.set_axis(["price", 7], axis=1)
+    wrapped = LSTMSktimeForecaster(_lstm(lookback=3, max_iter=2)).fit(
+        PRICED_SINE[:40], X=named[:40]
+    )
+    wrapped.update(PRICED_SINE[40:42], X=named[40:42], update_params=False)
+    assert np.isfinite(wrapped.predict(fh=[1, 2], X=named[42:])).all()
+
+
 # ------------------------------------------------------------------ panels
 
 MONTHS = pd.period_range("2000-01", periods=60, freq="M")
