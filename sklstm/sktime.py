@@ -18,7 +18,14 @@ from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
 from sklstm._forecast_settings import block_of
 from sklstm._forecaster import LSTMForecaster
-from sklstm._time_index import TimeGrid, _unshifted, _wall_clock, steps_between
+from sklstm._long_format import from_long_format, is_long_format
+from sklstm._time_index import (
+    TimeGrid,
+    _unshifted,
+    _wall_clock,
+    steps_between,
+    with_missing_steps_after,
+)
 from sklstm._validation import refuse_missing_covariates
 
 __all__ = ["LSTMSktimeForecaster"]
@@ -192,7 +199,9 @@ class LSTMSktimeForecaster(BaseForecaster):
     observations continue the series: a step skipped between its end and
     the new observations, or among them, is a missing value, as in ``fit``
     and ``LSTMForecaster.update``; rows up to its end are taken as already
-    seen.
+    seen. With covariates, ``X`` holds those of the skipped steps too (the
+    forecast reads them as known): they are taken from it, and an ``X``
+    without them is refused, naming them.
 
     A panel (``pd-multiindex``) or a hierarchy (``pd_multiindex_hier``)
     trains ONE global ``LSTMForecaster`` on all its series, with ``groups``
@@ -235,13 +244,14 @@ class LSTMSktimeForecaster(BaseForecaster):
     indices (``pd.PeriodIndex``, ``pd.DatetimeIndex``, integer indices) are
     passed on with the values, so the forecaster reads them as it reads its
     own: a step missing inside a series is a missing value (with covariates,
-    refused: ``X`` must cover every step), and a step given twice is
-    refused. Dates in a time zone step as the forecaster steps them: days,
-    weeks and months of local time (the day after a change of daylight
-    saving at midnight, as ``pd.date_range`` counts it), hours of elapsed
-    time. On integer times that step by more than one (0, 2, 4, ...), a
-    relative ``fh`` counts in their units, as sktime does: ``fh=[2, 4]`` are
-    the next two steps, and ``fh=[1]``, between them, is refused.
+    refused in ``fit``; in ``update``, taken with its covariates from ``X``),
+    and a step given twice is refused. Dates in a time zone step as the
+    forecaster steps them: days, weeks and months of local time (the day
+    after a change of daylight saving at midnight, as ``pd.date_range``
+    counts it), hours of elapsed time. On integer times that step by more
+    than one (0, 2, 4, ...), a relative ``fh`` counts in their units, as
+    sktime does: ``fh=[2, 4]`` are the next two steps, and ``fh=[1]``,
+    between them, is refused.
 
     The series are named to the forecaster by their keys when each is one
     string or integer (``forecaster_.series_``), else by their numbers in
@@ -602,11 +612,10 @@ class LSTMSktimeForecaster(BaseForecaster):
     def _continue_series(self, y_new, X: pd.DataFrame | None) -> None:
         """Give the forecaster the rows ``y_new`` after its series' ends."""
         X_new = _covariates_of_rows(X, y_new.index, "update")
-        codes, series = None, self._series
-        if series is not None:
-            keys = y_new.index.droplevel(-1)
-            series = series.append(keys.unique().difference(series, sort=False))
-            codes = series.get_indexer(keys)
+        series = self._with_new_keys(y_new)
+        if X_new is not None and self._covariates:
+            y_new, X_new = self._with_skipped_steps(y_new, X, series)
+        codes = self._codes_in(y_new, series)
         values, groups = self._timed_values(y_new, codes, series)
         self.forecaster_.update(
             self._covariate_rows(X_new, values.index), values, groups=groups
@@ -615,6 +624,78 @@ class LSTMSktimeForecaster(BaseForecaster):
         ends = _series_ends(y_new.index, codes, len(self._series_keys()))
         previous = np.r_[self._ends, np.full(len(ends) - len(self._ends), None)]
         self._ends = np.where(pd.isna(ends), previous, ends)
+
+    def _with_new_keys(self, y_new) -> pd.Index | None:
+        """The keys of the series known, then those of the new series of
+        ``y_new`` in order of appearance (None for a single series)."""
+        if self._series is None:
+            return None
+        keys = y_new.index.droplevel(-1).unique()
+        return self._series.append(keys.difference(self._series, sort=False))
+
+    @staticmethod
+    def _codes_in(y, series: pd.Index | None):
+        """The series code of each row of ``y`` among ``series`` (None for a
+        single series)."""
+        return None if series is None else series.get_indexer(y.index.droplevel(-1))
+
+    def _with_skipped_steps(self, y_new, X: pd.DataFrame, series) -> tuple:
+        """``y_new`` with a row at each step its series skip, NaN, and the
+        covariates of all its rows from ``X``.
+
+        The forecaster reads a skipped step as a missing value of y (as it
+        does in an update without covariates), but its covariates as known:
+        it refuses the gap, since it cannot make them up. ``X`` may hold
+        them (the full grid, with y's gaps): those rows are taken; an ``X``
+        without them is refused, naming the steps.
+        """
+        full = self._full_grid(y_new, series)
+        if full is None:
+            return y_new, X.loc[y_new.index]
+        missing = full.difference(y_new.index).difference(X.index)
+        if len(missing):
+            raise ValueError(
+                f"X lacks the covariates of {len(missing)} step(s) that y skips, "
+                f"such as {list(missing[:5])}: update takes the values of y at "
+                "those steps as missing, but the forecast reads their covariates "
+                "as known. Pass X with a row for every step from the end of each "
+                "series to its last new observation (y may leave out, or hold NaN "
+                "at, the steps whose values are missing)."
+            )
+        return y_new.reindex(full), X.loc[full]
+
+    def _full_grid(self, y_new, series) -> pd.Index | None:
+        """The index of ``y_new`` with the steps its series skip: each known
+        series from the step after its end, each new one from its first
+        time, on the forecaster's time grid.
+
+        None when nothing is skipped, or when the forecaster would refuse
+        the times (off its grid, repeated, of another kind), which it does
+        with its own message.
+        """
+        if not getattr(self, "_timed", False) or y_new.index.has_duplicates:
+            return None
+        values, groups = self._timed_values(
+            y_new, self._codes_in(y_new, series), series
+        )
+        integer_time = is_long_format(values)
+        _, values, groups = from_long_format(None, values, groups)
+        state = self.forecaster_._fitted().state
+        _, filled, labels = with_missing_steps_after(
+            state.grid, state.labels, None, values, groups, integer_time=integer_time
+        )
+        if len(filled) == len(values):
+            return None
+        if series is None:
+            full = filled.index.rename(y_new.index.name)
+        else:
+            # Back from the forecaster's labels of the series to their keys.
+            known = pd.Index(self._labels(np.arange(len(series)), series))
+            keys = series[known.get_indexer(labels)]
+            full = _panel_index(keys, filled.index).set_names(y_new.index.names)
+        # Times the forecaster dated otherwise (periods on a grid of
+        # timestamps) are left for it to place.
+        return full if y_new.index.isin(full).all() else None
 
     def _latest_end(self) -> pd.Index:
         """The end of the series that ends last, as an index of one time."""

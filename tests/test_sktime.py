@@ -187,6 +187,44 @@ def test_months_skipped_right_after_the_end_are_missing_values():
     assert wrapped.predict(fh=[1]).index.tolist() == [pd.Period("2004-01", "M")]
 
 
+def test_months_skipped_with_their_covariates_in_x_are_missing_values():
+    # X on the full grid was cut to y's months, and the update refused,
+    # asking for X on the full grid.
+    months = pd.period_range("2000-01", periods=50, freq="M")
+    monthly = pd.Series(SINE[:50].to_numpy() + 3, index=months, name="y")
+    X = pd.DataFrame({"c": np.cos(np.arange(50) / 5)}, index=months)
+    wrapped = LSTMSktimeForecaster(_lstm(lookback=3, max_iter=2)).fit(
+        monthly[:40], X=X[:40]
+    )
+    by_hand = copy.deepcopy(wrapped)
+    wrapped.update(monthly[42:46], X=X[40:46], update_params=False)
+    with_nan = monthly[40:46].copy()
+    with_nan[months[40:42]] = np.nan
+    by_hand.update(with_nan, X=X[40:46], update_params=False)
+
+    forecast = wrapped.predict(fh=[1, 2], X=X[46:])
+    assert [str(month) for month in forecast.index] == ["2003-11", "2003-12"]
+    pd.testing.assert_series_equal(forecast, by_hand.predict(fh=[1, 2], X=X[46:]))
+
+
+def test_months_skipped_without_their_covariates_are_refused_naming_them():
+    months = pd.period_range("2000-01", periods=50, freq="M")
+    monthly = pd.Series(SINE[:50].to_numpy() + 3, index=months, name="y")
+    X = pd.DataFrame({"c": np.cos(np.arange(50) / 5)}, index=months)
+    wrapped = LSTMSktimeForecaster(_lstm(lookback=3, max_iter=2)).fit(
+        monthly[:40], X=X[:40]
+    )
+    before = wrapped.predict(fh=[1, 2], X=X[40:])
+    with pytest.raises(
+        ValueError,
+        match=r"^X lacks the covariates of 1 step\(s\) that y skips, such as "
+        r"\[Period\('2003-05', 'M'\)\]",
+    ):
+        wrapped.update(monthly[42:46], X=X[41:46], update_params=False)
+    assert wrapped.cutoff[0] == months[39]
+    pd.testing.assert_series_equal(wrapped.predict(fh=[1, 2], X=X[40:]), before)
+
+
 def test_an_update_starting_within_the_last_month_is_refused_as_it_was():
     # 2003-04-15 lies after the end, 2003-04-01, but within its month: it
     # continues no step of the series.
@@ -852,6 +890,40 @@ def test_a_panel_update_with_covariate_rows_missing_is_refused_as_it_was():
         wrapped.update(y[new], X=X[new].drop(("shop_0", months[25])))
     assert wrapped.cutoff[0] == months[23]
     pd.testing.assert_frame_equal(wrapped.predict(fh=[1, 2], X=X[~past]), before)
+
+
+def test_a_panel_update_takes_the_covariates_of_each_series_skipped_months():
+    # shop_0 skips two months after its end, shop_1 one among its new
+    # months, and X holds them all: the update was refused, asking for X on
+    # the full grid. Without them, it is refused naming them.
+    y, X = priced_panel(n_months=40)
+    months = y.index.get_level_values("month")
+    past, new = months < MONTHS[30], (months >= MONTHS[30]) & (months < MONTHS[36])
+    skipped = [("shop_0", MONTHS[30]), ("shop_0", MONTHS[31]), ("shop_1", MONTHS[33])]
+    with_nan = y[new].copy()
+    with_nan.loc[skipped, "sales"] = np.nan
+    wrapped = LSTMSktimeForecaster(_panel_lstm()).fit(y[past], X=X[past])
+    by_hand, refused = copy.deepcopy(wrapped), copy.deepcopy(wrapped)
+    wrapped.update(y[new].drop(index=skipped), X=X, update_params=False)
+    by_hand.update(with_nan, X=X[new], update_params=False)
+    later = X[months >= MONTHS[36]]
+    pd.testing.assert_frame_equal(
+        wrapped.predict(fh=[1, 2], X=later), by_hand.predict(fh=[1, 2], X=later)
+    )
+
+    before = refused.predict(fh=[1, 2], X=X[~past])
+    with pytest.raises(
+        ValueError,
+        match=r"^X lacks the covariates of 1 step\(s\) that y skips, such as "
+        r"\[\('shop_1', Period\('2002-10', 'M'\)\)\]",
+    ):
+        refused.update(
+            y[new].drop(index=skipped),
+            X=X[new].drop(index=[skipped[2]]),
+            update_params=False,
+        )
+    assert refused.cutoff[0] == MONTHS[29]
+    pd.testing.assert_frame_equal(refused.predict(fh=[1, 2], X=X[~past]), before)
 
 
 def as_panel(series, key="shop_0"):
