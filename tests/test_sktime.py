@@ -187,15 +187,21 @@ def test_months_skipped_right_after_the_end_are_missing_values():
     assert wrapped.predict(fh=[1]).index.tolist() == [pd.Period("2004-01", "M")]
 
 
-def test_months_skipped_with_their_covariates_in_x_are_missing_values():
-    # X on the full grid was cut to y's months, and the update refused,
-    # asking for X on the full grid.
+def _forty_months_with_a_covariate():
+    """50 months of y and a covariate, and an adapter fitted on the first 40."""
     months = pd.period_range("2000-01", periods=50, freq="M")
     monthly = pd.Series(SINE[:50].to_numpy() + 3, index=months, name="y")
     X = pd.DataFrame({"c": np.cos(np.arange(50) / 5)}, index=months)
     wrapped = LSTMSktimeForecaster(_lstm(lookback=3, max_iter=2)).fit(
         monthly[:40], X=X[:40]
     )
+    return months, monthly, X, wrapped
+
+
+def test_months_skipped_with_their_covariates_in_x_are_missing_values():
+    # X on the full grid was cut to y's months, and the update refused,
+    # asking for X on the full grid.
+    months, monthly, X, wrapped = _forty_months_with_a_covariate()
     by_hand = copy.deepcopy(wrapped)
     wrapped.update(monthly[42:46], X=X[40:46], update_params=False)
     with_nan = monthly[40:46].copy()
@@ -208,12 +214,7 @@ def test_months_skipped_with_their_covariates_in_x_are_missing_values():
 
 
 def test_months_skipped_without_their_covariates_are_refused_naming_them():
-    months = pd.period_range("2000-01", periods=50, freq="M")
-    monthly = pd.Series(SINE[:50].to_numpy() + 3, index=months, name="y")
-    X = pd.DataFrame({"c": np.cos(np.arange(50) / 5)}, index=months)
-    wrapped = LSTMSktimeForecaster(_lstm(lookback=3, max_iter=2)).fit(
-        monthly[:40], X=X[:40]
-    )
+    months, monthly, X, wrapped = _forty_months_with_a_covariate()
     before = wrapped.predict(fh=[1, 2], X=X[40:])
     with pytest.raises(
         ValueError,
