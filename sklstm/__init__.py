@@ -6,7 +6,7 @@ from sklstm._regressor import LSTMRegressor
 from sklstm._saving import load, save
 from sklstm._trust import trusted_types
 
-__version__ = "0.2.0"
+__version__ = "0.3.0.dev0"
 
 __all__ = [
     "LSTMForecaster",
