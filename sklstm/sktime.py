@@ -24,6 +24,7 @@ from sklstm._time_index import (
     _unshifted,
     _wall_clock,
     steps_between,
+    with_missing_steps,
     with_missing_steps_after,
 )
 from sklstm._validation import refuse_missing_covariates
@@ -201,7 +202,8 @@ class LSTMSktimeForecaster(BaseForecaster):
     and ``LSTMForecaster.update``; rows up to its end are taken as already
     seen. With covariates, ``X`` holds those of the skipped steps too (the
     forecast reads them as known): they are taken from it, and an ``X``
-    without them is refused, naming them.
+    without them is refused, naming them; so too in ``fit``, for a step
+    skipped inside a series.
 
     A panel (``pd-multiindex``) or a hierarchy (``pd_multiindex_hier``)
     trains ONE global ``LSTMForecaster`` on all its series, with ``groups``
@@ -244,7 +246,7 @@ class LSTMSktimeForecaster(BaseForecaster):
     indices (``pd.PeriodIndex``, ``pd.DatetimeIndex``, integer indices) are
     passed on with the values, so the forecaster reads them as it reads its
     own: a step missing inside a series is a missing value (with covariates,
-    refused in ``fit``; in ``update``, taken with its covariates from ``X``),
+    in ``fit`` and ``update`` alike, taken with its covariates from ``X``),
     and a step given twice is refused. Dates in a time zone step as the
     forecaster steps them: days, weeks and months of local time (the day
     after a change of daylight saving at midnight, as ``pd.date_range``
@@ -326,9 +328,8 @@ class LSTMSktimeForecaster(BaseForecaster):
         forecaster = LSTMForecaster() if self.forecaster is None else self.forecaster
         self.forecaster_ = clone(forecaster)
         self._covariates = None if X is None else list(X.columns)
-        X = _covariates_of_rows(X, y.index, "fit")
-        values = _values_of(y)
-        self._name = values.name
+        X_rows = _covariates_of_rows(X, y.index, "fit")
+        self._name = _values_of(y).name
         self._series = None  # one series; else the keys of a panel's series
         codes = None
         if isinstance(y.index, pd.MultiIndex):
@@ -342,9 +343,12 @@ class LSTMSktimeForecaster(BaseForecaster):
         # and the forecaster refuses those of another kind (a code would name
         # another series).
         self._keyed = self._plain_keys(self._series)
+        if X_rows is not None and self._covariates:
+            y, X_rows = self._with_skipped_steps(y, X, self._series, "fit")
+            codes = self._codes_in(y, self._series)
         values, groups = self._timed_values(y, codes)
         self.forecaster_.fit(
-            self._covariate_rows(X, values.index), values, groups=groups
+            self._covariate_rows(X_rows, values.index), values, groups=groups
         )
         self._ends = _series_ends(y.index, codes, len(self._series_keys()))
         # The step the forecaster read the dates by; inferred here only for
@@ -614,7 +618,7 @@ class LSTMSktimeForecaster(BaseForecaster):
         X_new = _covariates_of_rows(X, y_new.index, "update")
         series = self._with_new_keys(y_new)
         if X_new is not None and self._covariates:
-            y_new, X_new = self._with_skipped_steps(y_new, X, series)
+            y_new, X_new = self._with_skipped_steps(y_new, X, series, "update")
         codes = self._codes_in(y_new, series)
         values, groups = self._timed_values(y_new, codes, series)
         self.forecaster_.update(
@@ -639,63 +643,80 @@ class LSTMSktimeForecaster(BaseForecaster):
         single series)."""
         return None if series is None else series.get_indexer(y.index.droplevel(-1))
 
-    def _with_skipped_steps(self, y_new, X: pd.DataFrame, series) -> tuple:
-        """``y_new`` with a row at each step its series skip, NaN, and the
+    def _with_skipped_steps(self, y, X: pd.DataFrame, series, call: str) -> tuple:
+        """``y`` with a row at each step its series skip, NaN, and the
         covariates of all its rows from ``X``.
 
         The forecaster reads a skipped step as a missing value of y (as it
-        does in an update without covariates), but its covariates as known:
-        it refuses the gap, since it cannot make them up. ``X`` may hold
-        them (the full grid, with y's gaps): those rows are taken; an ``X``
-        without them is refused, naming the steps.
+        does without covariates), but its covariates as known: it refuses
+        the gap, since it cannot make them up. ``X`` may hold them (the full
+        grid, with y's gaps): those rows are taken; an ``X`` without them is
+        refused, naming the steps. ``call`` is ``"fit"`` (the steps between
+        each series' first and last rows) or ``"update"`` (from the step
+        after the end of each known series).
         """
-        full = self._full_grid(y_new, series)
+        full = self._full_grid(y, series, call)
         if full is None:
-            return y_new, X.loc[y_new.index]
-        missing = full.difference(y_new.index).difference(X.index)
+            return y, X.loc[y.index]
+        missing = full.difference(y.index).difference(X.index)
         if len(missing):
+            span = (
+                "from the first to the last observation of each series"
+                if call == "fit"
+                else "from the end of each series to its last new observation"
+            )
             raise ValueError(
                 f"X lacks the covariates of {len(missing)} step(s) that y skips, "
-                f"such as {list(missing[:5])}: update takes the values of y at "
+                f"such as {list(missing[:5])}: {call} takes the values of y at "
                 "those steps as missing, but the forecast reads their covariates "
-                "as known. Pass X with a row for every step from the end of each "
-                "series to its last new observation (y may leave out, or hold NaN "
-                "at, the steps whose values are missing)."
+                f"as known. Pass X with a row for every step {span} (y may leave "
+                "out, or hold NaN at, the steps whose values are missing)."
             )
-        return y_new.reindex(full), X.loc[full]
+        return y.reindex(full), X.loc[full]
 
-    def _full_grid(self, y_new, series) -> pd.Index | None:
-        """The index of ``y_new`` with the steps its series skip: each known
-        series from the step after its end, each new one from its first
-        time, on the forecaster's time grid.
+    def _full_grid(self, y, series, call: str) -> pd.Index | None:
+        """The index of ``y`` with the steps its series skip, on the
+        forecaster's time grid: in ``fit``, between each series' first and
+        last times; in ``update``, each known series from the step after its
+        end, each new one from its first time.
 
         None when nothing is skipped, or when the forecaster would refuse
         the times (off its grid, repeated, of another kind), which it does
         with its own message.
         """
-        if not getattr(self, "_timed", False) or y_new.index.has_duplicates:
+        if not getattr(self, "_timed", False) or y.index.has_duplicates:
             return None
-        values, groups = self._timed_values(
-            y_new, self._codes_in(y_new, series), series
-        )
+        values, groups = self._timed_values(y, self._codes_in(y, series), series)
         integer_time = is_long_format(values)
         _, values, groups = from_long_format(None, values, groups)
-        state = self.forecaster_._fitted().state
-        _, filled, labels = with_missing_steps_after(
-            state.grid, state.labels, None, values, groups, integer_time=integer_time
-        )
+        filled, labels = self._with_missing_steps(values, groups, integer_time, call)
         if len(filled) == len(values):
             return None
         if series is None:
-            full = filled.index.rename(y_new.index.name)
+            full = filled.index.rename(y.index.name)
         else:
             # Back from the forecaster's labels of the series to their keys.
             known = pd.Index(self._labels(np.arange(len(series)), series))
             keys = series[known.get_indexer(labels)]
-            full = _panel_index(keys, filled.index).set_names(y_new.index.names)
+            full = _panel_index(keys, filled.index).set_names(y.index.names)
         # Times the forecaster dated otherwise (periods on a grid of
         # timestamps) are left for it to place.
-        return full if y_new.index.isin(full).all() else None
+        return full if y.index.isin(full).all() else None
+
+    def _with_missing_steps(self, values, groups, integer_time: bool, call: str):
+        """``values`` with NaN at the steps their series skip, and the series
+        label of each row, as the forecaster's ``call`` fills them: ``fit``
+        on each series' own grid, ``update`` on the grid it was fitted on."""
+        if call == "fit":
+            _, filled, labels = with_missing_steps(
+                None, values, groups, integer_time=integer_time
+            )
+            return filled, labels
+        state = self.forecaster_._fitted().state
+        _, filled, labels = with_missing_steps_after(
+            state.grid, state.labels, None, values, groups, integer_time=integer_time
+        )
+        return filled, labels
 
     def _latest_end(self) -> pd.Index:
         """The end of the series that ends last, as an index of one time."""

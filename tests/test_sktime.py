@@ -226,6 +226,46 @@ def test_months_skipped_without_their_covariates_are_refused_naming_them():
     pd.testing.assert_series_equal(wrapped.predict(fh=[1, 2], X=X[40:]), before)
 
 
+@pytest.mark.parametrize(
+    "times",
+    [pd.period_range("2000-01", periods=60, freq="M"), pd.RangeIndex(0, 120, 2)],
+    ids=["months", "integers"],
+)
+def test_a_fit_takes_the_covariates_of_a_step_y_skips_from_x(times):
+    # X covered every step, but the fit kept only y's steps of it and was
+    # refused, asking for X on the full grid, which it was given.
+    y = pd.Series(SINE[:40].to_numpy() + 3, index=times[:40], name="y")
+    X = pd.DataFrame({"c": np.cos(np.arange(60) / 5)}, index=times)
+    with_nan = y.copy()
+    with_nan[times[20]] = np.nan
+    skipping = LSTMSktimeForecaster(_lstm(lookback=3, max_iter=2)).fit(
+        y.drop(times[20]), X=X[:40]
+    )
+    by_hand = LSTMSktimeForecaster(_lstm(lookback=3, max_iter=2)).fit(
+        with_nan, X=X[:40]
+    )
+
+    fh = ForecastingHorizon(times[40:42], is_relative=False)
+    forecast = skipping.predict(fh=fh, X=X[40:])
+    assert forecast.index.tolist() == times[40:42].tolist()
+    pd.testing.assert_series_equal(forecast, by_hand.predict(fh=fh, X=X[40:]))
+
+
+def test_a_fit_without_the_covariates_of_a_month_y_skips_is_refused_naming_it():
+    months = pd.period_range("2000-01", periods=40, freq="M")
+    y = pd.Series(SINE[:40].to_numpy() + 3, index=months, name="y")
+    X = pd.DataFrame({"c": np.cos(np.arange(40) / 5)}, index=months)
+    with pytest.raises(
+        ValueError,
+        match=r"^X lacks the covariates of 1 step\(s\) that y skips, such as "
+        r"\[Period\('2001-09', 'M'\)\]: fit takes the values of y at those steps "
+        "as missing",
+    ):
+        LSTMSktimeForecaster(_lstm(lookback=3, max_iter=2)).fit(
+            y.drop(months[20]), X=X.drop(months[20])
+        )
+
+
 def test_an_update_starting_within_the_last_month_is_refused_as_it_was():
     # 2003-04-15 lies after the end, 2003-04-01, but within its month: it
     # continues no step of the series.
@@ -925,6 +965,32 @@ def test_a_panel_update_takes_the_covariates_of_each_series_skipped_months():
         )
     assert refused.cutoff[0] == MONTHS[29]
     pd.testing.assert_frame_equal(refused.predict(fh=[1, 2], X=X[~past]), before)
+
+
+def test_a_panel_fit_takes_the_covariates_of_each_series_skipped_months():
+    # Each shop skips a month inside its series and X holds them: the fit
+    # was refused, asking for X on the full grid. Without one of them, it
+    # is refused naming it.
+    y, X = priced_panel(n_months=30)
+    skipped = [("shop_0", MONTHS[10]), ("shop_1", MONTHS[15])]
+    with_nan = y.copy()
+    with_nan.loc[skipped, "sales"] = np.nan
+    skipping = LSTMSktimeForecaster(_panel_lstm()).fit(y.drop(index=skipped), X=X)
+    by_hand = LSTMSktimeForecaster(_panel_lstm()).fit(with_nan, X=X)
+    _, later = priced_panel(n_months=32)
+    later = later[later.index.get_level_values("month") >= MONTHS[30]]
+    pd.testing.assert_frame_equal(
+        skipping.predict(fh=[1, 2], X=later), by_hand.predict(fh=[1, 2], X=later)
+    )
+
+    with pytest.raises(
+        ValueError,
+        match=r"^X lacks the covariates of 1 step\(s\) that y skips, such as "
+        r"\[\('shop_1', Period\('2001-04', 'M'\)\)\]: fit takes",
+    ):
+        LSTMSktimeForecaster(_panel_lstm()).fit(
+            y.drop(index=skipped), X=X.drop(index=[skipped[1]])
+        )
 
 
 def as_panel(series, key="shop_0"):
