@@ -121,7 +121,7 @@ def fit_forecaster_share(
         transform.scaling,
         y_sorted,
         panel,
-        architecture["season_length"] or 1,
+        architecture["season_length"],
         pooled=group_fit.gathered,
     )
     # Every process's windows carry the mask if any series that trains has a hole.

@@ -795,22 +795,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             self.get_params(deep=False), series, warn_if_deprecated=True
         )
         if self.warm_start and self.__sklearn_is_fitted__():
-            architecture = self._continued(architecture, len(series), features)
-            # The networks standardise the covariates by the first fit's
-            # scale: refused here, by the covariate's own name, rather than
-            # as a training that diverged, blaming the learning rate.
-            self._fitted().check_covariates_range(
-                X_checked, continuing="fit with warm_start=True"
+            architecture = self._continued(
+                architecture, len(series), features, X_checked
             )
         _check_long_enough(panel, architecture, X_checked.shape[1])
         width = history_width(architecture)
         transform = target_transform(series, panel, architecture)
         z, missing = network_units(transform, y_sorted, panel)
         interval_scale = fit_interval_scales(
-            transform.scaling,
-            y_sorted,
-            panel,
-            architecture["season_length"] or 1,
+            transform.scaling, y_sorted, panel, architecture["season_length"]
         )
         holes = holes_in_training(missing, panel, architecture)
         fraction = calibration_fraction(
@@ -1356,8 +1349,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 f"shrinkage_ must be between 0 and 1; got {fitted.shrinkage!r}"
             )
 
-    def _continued(self, architecture: dict, n_series: int, features: dict) -> dict:
-        """The architecture a warm start continues training.
+    def _continued(
+        self, architecture: dict, n_series: int, features: dict, X: np.ndarray
+    ) -> dict:
+        """The architecture a warm start continues training on covariates ``X``.
 
         Of the parameters that shape the networks, those whose ``'auto'``
         depends on the data or on the version that fitted them
@@ -1370,7 +1365,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         what a file saved before drifts were taken out was fitted with. Any
         other change is refused (:meth:`_check_same_architecture`), a move
         between one series and several among them: ``strategy`` and
-        ``series_scaling`` are not carried.
+        ``series_scaling`` are not carried. So are covariates that overflow
+        float32 once standardised by the first fit's scale, by their own
+        name, rather than as a training that diverged, blaming the learning
+        rate.
         """
         fitted = self._fitted_architecture()
         kept = {
@@ -1380,6 +1378,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         }
         architecture = {**architecture, **kept}
         self._check_same_architecture(architecture, n_series, features)
+        self._fitted().check_covariates_range(X, continuing="fit with warm_start=True")
         return architecture
 
     def _check_same_architecture(

@@ -384,21 +384,21 @@ class SeriesState:
 
 
 def fit_interval_scales(
-    scaling, y_sorted: np.ndarray, panel: Panel, lag: int, pooled=None
+    scaling, y_sorted: np.ndarray, panel: Panel, season_length, pooled=None
 ) -> tuple[np.ndarray, float | None, int]:
     """Each series' interval scale from the values a fit saw, the centre
     and ``lag``.
 
     ``y_sorted`` are the values of the series (NaN where missing), grouped
-    by series (``panel``), and ``scaling`` their fitted scaling; ``lag`` the
-    season's length (1 without one), over which
-    :func:`sklstm._intervals.season_noise` measures each series' noise, in
-    the network's units with the season and the drift left in.
+    by series (``panel``), and ``scaling`` their fitted scaling. Each
+    series' noise is measured over ``season_length`` steps (the lag
+    returned; 1 when it is None) by :func:`sklstm._intervals.season_noise`,
+    in the network's units with the season and the drift left in.
     ``pooled(noise)``, when given, returns the noise of every part of a
     collection fitted in parts (a list of arrays), whose median is the
     centre; None: ``panel`` is the whole collection.
     """
-    codes = panel.sorted_codes
+    codes, lag = panel.sorted_codes, season_length or 1
     values, sizes = season_units(scaling, y_sorted, codes)
     noise = season_noise(values, codes, len(panel.labels), lag, sizes)
     centre = _collection_centre(noise, pooled)
