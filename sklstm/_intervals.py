@@ -244,6 +244,11 @@ class CalibrationPools:
 #: that repeats its season to them does not move. Real changes of a series
 #: at a level of 1e12 are thousands of units in the last place.
 ROUNDING_SHARE = 16 * float(np.finfo(np.float64).eps)
+#: Changes no larger than this share of a series' own spread do not move
+#: it either: a season computed from a sine of large arguments repeats only
+#: to its rounding, which grows with the arguments past any few units in the
+#: last place, but stays a billionth of the swing.
+STILL_SHARE = 1e-9
 
 
 def season_noise(
@@ -274,7 +279,9 @@ def season_noise(
         The size of the numbers each value was computed from (before a
         location was taken off): a series whose mean change is within
         :data:`ROUNDING_SHARE` of their mean size has a noise of 0, as one
-        that repeats its season exactly. None: only exact repeats.
+        that repeats its season exactly. None: this test is not made.
+        Whatever ``sizes``, a series whose mean change is within
+        :data:`STILL_SHARE` of its mean absolute deviation has a noise of 0.
 
     Returns
     -------
@@ -296,17 +303,20 @@ def season_noise(
     kept = (codes[lag:] == codes[:-lag]) & ~np.isnan(changes)
     changed = codes[lag:][kept]
     count = np.bincount(changed, minlength=n_series)
+    observed = ~np.isnan(values)
+    own, held = codes[observed], values[observed]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.bincount(changed, np.abs(changes[kept]), n_series) / count
+        n_values = np.bincount(own, minlength=n_series)
+        level = np.bincount(own, held, n_series) / n_values
+        spread = np.bincount(own, np.abs(held - level[own]), n_series) / n_values
+        # Rounding is no noise: every other series would be divided by a
+        # centre of it.
+        still = mean <= STILL_SHARE * spread
         if sizes is not None:
-            observed = ~np.isnan(values)
-            size = np.bincount(
-                codes[observed], sizes[observed], n_series
-            ) / np.bincount(codes[observed], minlength=n_series)
-            # Rounding left by the scaling is no noise: every other series
-            # would be divided by a centre of it.
-            mean = np.where(mean <= ROUNDING_SHARE * size, 0.0, mean)
-    return np.where(count >= 2, mean, np.nan)
+            size = np.bincount(own, sizes[observed], n_series) / n_values
+            still |= mean <= ROUNDING_SHARE * size
+    return np.where(count >= 2, np.where(still, 0.0, mean), np.nan)
 
 
 def noise_centre(noise: np.ndarray) -> float | None:

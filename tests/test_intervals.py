@@ -423,6 +423,22 @@ def test_series_that_repeat_their_season_to_rounding_leave_a_walk_its_own_width(
     assert (intervals[:, 1] - intervals[:, 0] < 10).all()
 
 
+def test_a_season_computed_from_a_sine_of_large_arguments_does_not_move():
+    # Its changes over a season, the rounding of sin(2 pi t / 7) for t up
+    # to 240, are 8.6e-15 of its size: beyond 16 units in the last place,
+    # they set the collection's noise centre and every other series' scale.
+    from sklstm._intervals import season_noise
+
+    t = np.arange(240)
+    sines = np.concatenate([k + 3 * np.sin(2 * np.pi * t / 7 + k) for k in range(2)])
+    codes = np.repeat([0, 1], 240)
+    noise = season_noise(sines, codes, 2, lag=7, sizes=np.abs(sines))
+    np.testing.assert_array_equal(noise, [0.0, 0.0])
+    # A billionth of its swing more, and it moves.
+    moved = sines + 1e-8 * (np.arange(480) % 2)
+    assert (season_noise(moved, codes, 2, lag=7, sizes=np.abs(moved)) > 0).all()
+
+
 def test_a_series_at_a_level_of_1e12_keeps_the_widths_it_has_at_10():
     # Its steps of 0.5 are 5e-13 of its level: read as rounding, they gave
     # it no noise, and its interval and everyone else's moved.
