@@ -120,6 +120,7 @@ from sklstm._state import (
     unpickled_state,
     with_default_params,
 )
+from sklstm._targets import DirectTargets
 from sklstm._time_index import (
     SEVERAL_STEPS,
     kind_of_dates,
@@ -1480,6 +1481,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             weights, codes, held_out, fraction, rollout.block, X_sorted.shape[1]
         )
         targets = targets.dense()[:, 0] if rollout.block == 1 else targets
+        if self.warm_start and self.__sklearn_is_fitted__():
+            # The networks standardise the series by the first fit's scale:
+            # values beyond it are refused here, by the series' name, rather
+            # than as a column of the windows, or as a training that diverged.
+            self._fitted().check_series_range(
+                *window_extremes(rows, targets, codes, len(panel.labels)),
+                panel.labels,
+                continuing="fit with warm_start=True",
+            )
         n_networks = architecture["n_networks"]
         drawable = drawable_series(panel.labels, weights, codes, held_out)
         seed = draw_seed(self.random_state)
@@ -1553,6 +1563,58 @@ def without_own_residuals(member: LSTMRegressor) -> LSTMRegressor:
     if residuals is not None:
         member.calibration_residuals_ = np.empty((0, residuals.shape[1]))
     return member
+
+
+def window_extremes(
+    rows: np.ndarray, targets: np.ndarray | DirectTargets, codes, n_series: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each series' lowest and highest value its training windows read, and
+    target of each step they forecast, as ``_Fitted.check_series_range``
+    takes them.
+
+    ``rows``, ``targets`` and ``codes`` are those of
+    :func:`training_windows`, the targets of one step as a column.
+    """
+    tables = targets.chunks() if isinstance(targets, DirectTargets) else [targets]
+    inputs = extremes_by_series([rows[:, :1]], codes, n_series)[..., 0]
+    return inputs, extremes_by_series(tables, codes, n_series)
+
+
+def extremes_by_series(tables, codes: np.ndarray, n_series: int) -> np.ndarray:
+    """Each series' lowest and highest value in each column of ``tables``.
+
+    Parameters
+    ----------
+    tables : iterable of ndarray of shape (n_rows,) or (n_rows, n_columns)
+        Consecutive rows, of the series ``codes`` says, in order.
+    codes : ndarray of shape (n_rows_in_all,)
+    n_series : int
+
+    Returns
+    -------
+    ndarray of shape (2, n_series, n_columns)
+        The lowest, then the highest; NaN where a series has no value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._forecaster import extremes_by_series
+    >>> tables = [np.array([1.0, 5.0]), np.array([np.nan, 2.0])]
+    >>> extremes_by_series(tables, np.array([0, 0, 2, 2]), 3)[..., 0].tolist()
+    [[1.0, nan, 2.0], [5.0, nan, 2.0]]
+    """
+    extremes = None
+    start = 0
+    for table in tables:
+        table = table.reshape(len(table), -1)
+        if extremes is None:
+            extremes = np.full((2, n_series, table.shape[1]), np.nan)
+        series = codes[start : start + len(table)]
+        # fmin and fmax pass over NaN: a missing value, or none yet.
+        np.fmin.at(extremes[0], series, table)
+        np.fmax.at(extremes[1], series, table)
+        start += len(table)
+    return np.full((2, n_series, 1), np.nan) if extremes is None else extremes
 
 
 def drawable_series(
@@ -2260,6 +2322,73 @@ class _Fitted:
             scales = scaler.scale[first:].reshape(-1, n_covariates)
             for mean, scale in zip(means, scales, strict=True):
                 check_standardised_range(X, mean, scale, names, continuing=continuing)
+
+    def check_series_range(
+        self,
+        inputs: np.ndarray,
+        targets: np.ndarray | None,
+        labels: np.ndarray,
+        *,
+        continuing: str | None = None,
+    ) -> None:
+        """Refuse series whose values, once each network standardises them
+        by the scale it was fitted on, float32 cannot square.
+
+        The networks read a series in their own units (``series_scaling``,
+        with the season and the drift taken out): its values, or the steps
+        between them with relative windows, in the first column of their
+        windows; a fit trains them to forecast its next values (or their
+        changes), standardised by the scale of the targets, whose square
+        the loss takes (:func:`sklstm._validation.check_standardised_range`
+        with ``squared``): a value the loss cannot square would be a target
+        too, or make one. Each series is checked here against the scales
+        of every network, so the refusal names y, and the series among
+        several, rather than a column of the windows or a training that
+        diverged.
+
+        Parameters
+        ----------
+        inputs : ndarray of shape (2, n_series)
+            Each series' lowest and highest value the networks read (NaN:
+            none).
+        targets : ndarray of shape (2, n_series, block) or None
+            Each series' lowest and highest target of each step forecast
+            (NaN: none); None when the networks are not trained on them.
+        labels : ndarray of shape (n_series,)
+            The series' labels.
+        continuing : str, default=None
+            The fit that would train on them (None: they are forecast
+            from), as :func:`sklstm._validation.check_standardised_range`.
+        """
+        rollout = _rollout_of(self.architecture)
+        read = self._series_named(labels, "its steps, " if rollout.relative else "")
+        forecast = self._series_named(labels, "its changes, " if rollout.change else "")
+        checked = dict(continuing=continuing, squared=True)
+        for member in self.members:
+            x, y = member._x_scaler, member._y_scaler
+            check_standardised_range(
+                inputs, x.mean[0], x.scale[0], labels, name=read, **checked
+            )
+            if targets is not None:
+                # Column s * block + k: series s, step k ahead.
+                check_standardised_range(
+                    targets.reshape(2, -1),
+                    np.tile(y.mean, len(labels)),
+                    np.tile(y.scale, len(labels)),
+                    np.repeat(labels, targets.shape[2]),
+                    name=forecast,
+                    **checked,
+                )
+
+    def _series_named(self, labels: np.ndarray, what: str) -> str:
+        """How :meth:`check_series_range` names the series in ``{}`` (y
+        itself when the forecaster knows one), and ``what`` of it the
+        networks see, in their units."""
+        one = len(labels) == 1 == len(self.state.labels)
+        scheme = self.architecture["series_scaling"]
+        return ("y" if one else "y of series {}") + (
+            f" ({what}in the units the networks read with series_scaling={scheme!r})"
+        )
 
     def forecast(
         self,

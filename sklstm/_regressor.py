@@ -495,9 +495,10 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If a column of X holds a value that float32 cannot hold once
-            standardised by the scale of the first call (as ``fit`` with
-            ``warm_start=True``); the model is left as it was.
+            If a column of X, or a target of y that trains or is judged,
+            holds a value that float32 cannot hold once standardised by the
+            scale of the first call (as ``fit`` with ``warm_start=True``);
+            the model is left as it was.
         """
         return self._fit(
             X, y, incremental=True, sample_weight=sample_weight, groups=groups
@@ -740,7 +741,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             groups, len(X), incremental, sample_weight, _observed(missing)
         )
         start = (
-            self._continued_start(X, y, incremental)
+            self._continued_start(
+                X, y, incremental, _trained_or_judged(sample_weight, held_out)
+            )
             if continuing
             else self._fresh_start(X, y, sample_weight)
         )
@@ -897,9 +900,17 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
         )
 
     def _continued_start(
-        self, X: np.ndarray, y: np.ndarray, incremental: bool
+        self,
+        X: np.ndarray,
+        y: np.ndarray | DirectTargets,
+        incremental: bool,
+        counted: np.ndarray | None = None,
     ) -> _Start:
-        """Those of the fitted network, once the new data is checked to suit it."""
+        """Those of the fitted network, once the new data is checked to suit it.
+
+        ``counted`` says which rows' targets the fit trains on or judges by
+        (None: all); the others leave the loss, however large.
+        """
         if y.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {y.shape[1]} output(s), but this model was fitted with "
@@ -916,6 +927,15 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             self._x_scaler.scale,
             getattr(self, "feature_names_in_", None),
             continuing=_continuing_call(incremental),
+        )
+        # So is y, whose square the loss takes.
+        check_standardised_range(
+            _target_extremes(y, counted),
+            self._y_scaler.mean,
+            self._y_scaler.scale,
+            name="y" if self.n_outputs_ == 1 else "y column {}",
+            continuing=_continuing_call(incremental),
+            squared=True,
         )
         return _Start(
             x_scaler=self._x_scaler,
@@ -1212,6 +1232,34 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
 def _continuing_call(incremental: bool) -> str:
     """The call that continues training the fitted network, as the user made it."""
     return "partial_fit" if incremental else "fit with warm_start=True"
+
+
+def _trained_or_judged(
+    sample_weight: np.ndarray | None, held_out: np.ndarray
+) -> np.ndarray | None:
+    """Which rows' targets a fit trains on or judges by (None: all).
+
+    A row of weight 0 leaves the loss, unless early stopping holds it out:
+    the held-out rows are judged unweighted.
+    """
+    if sample_weight is None:
+        return None
+    return (sample_weight > 0) | held_out
+
+
+def _target_extremes(
+    y: np.ndarray | DirectTargets, counted: np.ndarray | None
+) -> np.ndarray:
+    """Each output's lowest and highest target among the rows ``counted``
+    (None: all), in rows of a table whose columns are the outputs (NaN
+    where none is known): what :func:`check_standardised_range` reads."""
+    if not isinstance(y, DirectTargets):
+        return y if counted is None else y[counted]
+    tables = [
+        np.stack([np.fmin.reduce(table), np.fmax.reduce(table)])
+        for table in y.chunks(counted)
+    ]
+    return np.concatenate(tables) if tables else np.empty((0, y.block))
 
 
 def _observed(missing: np.ndarray | None) -> np.ndarray | None:

@@ -468,6 +468,8 @@ def check_standardised_range(
     feature_names=None,
     *,
     continuing: str | None = None,
+    name: str = "X column {}",
+    squared: bool = False,
 ) -> None:
     """Refuse X that float32 cannot hold once standardised by the fitted scale.
 
@@ -482,23 +484,34 @@ def check_standardised_range(
     overflow would make its loss NaN, which is no fault of the learning
     rate, so the refusal says what was wrong and how to start afresh.
 
+    Targets (``squared``) are held to less: the loss squares them,
+    standardised, in float32, so a target whose square float32 cannot hold
+    makes the loss NaN.
+
     Parameters
     ----------
     X : ndarray of shape (n_rows, n_features) or (n_samples, steps, n_features)
         The values to standardise.
-    mean, scale : ndarray of shape (n_features,)
+    mean, scale : float or ndarray of shape (n_features,)
         The fitted statistics X is standardised by.
-    feature_names : array-like of str, default=None
+    feature_names : array-like, default=None
         The names of X's columns, to name the refused one by (None: by its
         index).
     continuing : str, default=None
         The call that trains on X with the fitted scale; None for a
         prediction.
+    name : str, default="X column {}"
+        What the refusal calls the column, its feature name (quoted) or its
+        index put in place of ``{}``: ``"y"`` names the target of one
+        output, ``"y column {}"`` each of several.
+    squared : bool, default=False
+        Whether X holds targets, whose square must fit in float32.
 
     Raises
     ------
     ValueError
-        If a value of X, standardised, is beyond what float32 can hold.
+        If a value of X, standardised, is beyond what float32 can hold (or,
+        with ``squared``, its square is).
 
     Examples
     --------
@@ -511,24 +524,34 @@ def check_standardised_range(
     ... except ValueError as error:
     ...     print(str(error).split(",")[0])
     X column 1 holds -1e+36
+    >>> try:
+    ...     check_standardised_range(np.array([[1e20]]), 0.0, 1.0, squared=True)
+    ... except ValueError as error:
+    ...     print(str(error).split("; ")[0].split(", ")[-1])
+    whose square is beyond what float32 can hold (3.4e+38)
     """
     if not X.size:
         return
+    mean = np.broadcast_to(mean, X.shape[-1:])
+    scale = np.broadcast_to(scale, X.shape[-1:])
+    limit = np.sqrt(FLOAT32_MAX) if squared else FLOAT32_MAX
     rows = tuple(range(X.ndim - 1))
     for extremes in (np.fmin.reduce(X, axis=rows), np.fmax.reduce(X, axis=rows)):
         standardised = (extremes - mean) / scale
-        beyond = np.flatnonzero(np.abs(standardised) > FLOAT32_MAX)
+        beyond = np.flatnonzero(np.abs(standardised) > limit)
         if not len(beyond):
             continue
         column = int(beyond[0])
-        name = f"X column {column}"
+        label = str(column)
         if feature_names is not None:
-            name = f"X column {str(feature_names[column])!r}"
+            label = repr(python_scalar(feature_names[column]))
+        value = standardised[column]
+        whose = "" if abs(value) > FLOAT32_MAX else "whose square is "
         raise ValueError(
-            f"{name} holds {extremes[column]:.3g}, which standardising by the "
-            f"fitted scale (mean {mean[column]:.3g}, standard deviation "
-            f"{scale[column]:.3g}) makes {standardised[column]:.3g}, beyond what "
-            f"float32 can hold ({FLOAT32_MAX:.3g}); "
+            f"{name.format(label)} holds {extremes[column]:.3g}, which "
+            f"standardising by the fitted scale (mean {mean[column]:.3g}, "
+            f"standard deviation {scale[column]:.3g}) makes {value:.3g}, "
+            f"{whose}beyond what float32 can hold ({FLOAT32_MAX:.3g}); "
             + _what_the_overflow_spoils(continuing)
         )
 

@@ -525,6 +525,72 @@ def test_a_continued_fit_refuses_values_that_overflow_float32_once_standardised(
     np.testing.assert_array_equal(model.predict(small), before)
 
 
+CONTINUED_FITS = [
+    pytest.param(
+        lambda model, X, y, **kw: model.set_params(warm_start=True).fit(X, y, **kw),
+        "fit with warm_start=True",
+        id="warm_start",
+    ),
+    pytest.param(
+        lambda model, X, y, **kw: model.partial_fit(X, y, **kw),
+        "partial_fit",
+        id="partial_fit",
+    ),
+]
+
+
+@pytest.mark.parametrize(("continue_fit", "call"), CONTINUED_FITS)
+@pytest.mark.parametrize(
+    ("scale", "value", "beyond"),
+    [
+        (1e-3, 1e36, "beyond what float32 can hold"),
+        # Standardised, float32 holds it, but not its square in the loss.
+        (1.0, 1e25, "whose square is beyond what float32 can hold"),
+    ],
+    ids=["value-overflows", "square-overflows"],
+)
+def test_a_continued_fit_refuses_a_target_that_overflows_once_standardised(
+    continue_fit, call, scale, value, beyond
+):
+    # Standardised by the first fit's scale, y made the loss NaN, refused as
+    # a diverged training that blamed the learning rate.
+    model = tiny().fit(FRAME, TARGET * scale)
+    before = model.predict(FRAME)
+    with pytest.raises(
+        ValueError,
+        match=rf"^y holds {re.escape(f'{value:.3g}')}, which standardising by the "
+        rf"fitted scale .* {beyond} .*; {call} keeps the scale of the first fit .* "
+        r"call fit with warm_start=False",
+    ) as info:
+        continue_fit(model, FRAME, with_value(TARGET * scale, value, 20))
+    assert not isinstance(info.value, TrainingDivergedError)
+    np.testing.assert_array_equal(model.predict(FRAME), before)
+
+
+@pytest.mark.parametrize(("continue_fit", "call"), CONTINUED_FITS)
+def test_a_continued_fit_names_the_output_of_y_that_overflows(continue_fit, call):
+    outputs = np.column_stack([TARGET, TARGET * 1e-3])
+    model = tiny().fit(FRAME, outputs)
+    before = model.predict(FRAME)
+    huge = outputs.copy()
+    huge[20, 1] = 1e36
+    with pytest.raises(ValueError, match=rf"^y column 1 holds 1e\+36, .*; {call}"):
+        continue_fit(model, FRAME, huge)
+    np.testing.assert_array_equal(model.predict(FRAME), before)
+
+
+# The placeholder overflows float32 once standardised, where its weight of 0
+# leaves it out of the loss.
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
+def test_a_continued_fit_takes_a_huge_placeholder_target_of_weight_0():
+    # A row of weight 0 leaves the loss: its target is not refused.
+    model = tiny(early_stopping=False).fit(FRAME, TARGET * 1e-3)
+    weights = np.ones(len(TARGET))
+    weights[20] = 0.0
+    model.partial_fit(FRAME, with_value(TARGET * 1e-3, 1e36, 20), weights)
+    assert np.isfinite(model.predict(FRAME)).all()
+
+
 def test_a_bool_target_trains_as_the_same_zeros_and_ones_in_float():
     flags = TARGET > 0
     as_bool = tiny().fit(ROWS, flags).predict(ROWS)
@@ -835,6 +901,68 @@ def test_a_forecaster_refuses_a_warm_fit_whose_covariates_would_overflow(
         )
     assert not isinstance(info.value, TrainingDivergedError)
     np.testing.assert_array_equal(model.predict(ordinary), before)
+
+
+# A random walk in steps of about 1e-3, beside a line of steps of 1 (whose
+# changes vary far less than its values), as two series of a panel.
+SMALL_WALK = np.cumsum(RNG.normal(size=60)) * 1e-3
+LINE = np.arange(60.0) + 0.01 * RNG.normal(size=60)
+
+
+@pytest.mark.parametrize(
+    ("params", "series", "value", "what"),
+    [
+        pytest.param({}, SMALL_WALK, 1e37, "", id="recursive"),
+        pytest.param(
+            dict(horizon=2, strategy="direct"), SMALL_WALK, 1e36, "", id="direct"
+        ),
+        pytest.param({}, with_value(SMALL_WALK, np.nan, 10), 1e37, "", id="masked"),
+        # The value standardised is small enough; its change is not.
+        pytest.param(
+            dict(network_output="change"), LINE, 1e20, "its changes, ", id="change"
+        ),
+    ],
+)
+def test_a_forecaster_refuses_a_warm_fit_whose_series_would_overflow(
+    params, series, value, what
+):
+    # Refused by the networks, it named a covariate that did not hold the
+    # value (their column 0), or was refused as a diverged training that
+    # blamed the learning rate.
+    model = tiny_forecaster(**params).fit(SCALED_COVARIATES, series)
+    before = model.predict(ORDINARY_FUTURE)
+    with pytest.raises(
+        ValueError,
+        match=rf"^y \({what}in the units the networks read with series_scaling="
+        r"'none'\) holds .*, which standardising by the fitted scale .* beyond "
+        r"what float32 can hold .*; fit with warm_start=True keeps the scale of "
+        r"the first fit",
+    ) as info:
+        model.set_params(warm_start=True).fit(
+            SCALED_COVARIATES, with_value(series, value, 40)
+        )
+    assert not isinstance(info.value, TrainingDivergedError)
+    np.testing.assert_array_equal(model.predict(ORDINARY_FUTURE), before)
+
+
+def test_a_forecaster_names_the_series_of_a_warm_fit_that_would_overflow():
+    groups = np.repeat(["calm", "small"], 60)
+    model = tiny_forecaster(series_scaling="none").fit(
+        np.empty((120, 0)), np.r_[SERIES, SMALL_WALK], groups=groups
+    )
+    before = model.predict(np.empty((2, 0)), groups=["calm", "small"])
+    with pytest.raises(
+        ValueError,
+        match=r"^y of series 'small' \(in the units the networks read with "
+        r"series_scaling='none'\) holds 1e\+36, which",
+    ):
+        model.set_params(warm_start=True).fit(
+            np.empty((120, 0)),
+            np.r_[SERIES, with_value(SMALL_WALK, 1e36, 40)],
+            groups=groups,
+        )
+    after = model.predict(np.empty((2, 0)), groups=["calm", "small"])
+    np.testing.assert_array_equal(after, before)
 
 
 def test_ctrl_c_mid_epoch_restores_the_weights_of_the_last_whole_epoch():
