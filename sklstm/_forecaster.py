@@ -1153,7 +1153,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ValueError
             If a covariate holds a value that float32 cannot hold once
             standardised by the scale the networks were fitted on (every
-            later forecast would read it); the forecaster is left as it was.
+            later forecast would read it), or if a value of y that the
+            forecasts would start from, standardised the same way, is one
+            whose square float32 cannot hold (the networks could not have
+            been trained on it); the forecaster is left as it was.
 
         Examples
         --------
@@ -1206,6 +1209,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             index,
             # An integer index of its own may number the rows of a table.
             numbering=not integer_time and pd.api.types.is_integer_dtype(index),
+        )
+        # Values the networks cannot read would spoil every later forecast
+        # of their series: refused here, before the history changes.
+        fitted.check_series_range(
+            read_extremes(
+                state.scaled_history(locate_series(state.labels, panel.labels)),
+                _rollout_of(fitted.architecture).relative,
+            ),
+            None,
+            panel.labels,
         )
         publish_fitted_state(self, state.to_attributes())
         return self
@@ -1578,6 +1591,23 @@ def window_extremes(
     tables = targets.chunks() if isinstance(targets, DirectTargets) else [targets]
     inputs = extremes_by_series([rows[:, :1]], codes, n_series)[..., 0]
     return inputs, extremes_by_series(tables, codes, n_series)
+
+
+def read_extremes(history: np.ndarray, relative: bool) -> np.ndarray:
+    """Each series' lowest and highest value the networks read of its
+    ``history`` (in their units, one series a row): its values, or with
+    ``relative`` windows the steps between them; NaN where none is known.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._forecaster import read_extremes
+    >>> history = np.array([[1.0, 4.0, 2.0]])
+    >>> read_extremes(history, False).tolist(), read_extremes(history, True).tolist()
+    ([[1.0], [4.0]], [[-2.0], [3.0]])
+    """
+    read = np.diff(history, axis=1) if relative else history
+    return np.stack([np.fmin.reduce(read, axis=1), np.fmax.reduce(read, axis=1)])
 
 
 def extremes_by_series(tables, codes: np.ndarray, n_series: int) -> np.ndarray:
@@ -2382,9 +2412,9 @@ class _Fitted:
 
     def _series_named(self, labels: np.ndarray, what: str) -> str:
         """How :meth:`check_series_range` names the series in ``{}`` (y
-        itself when the forecaster knows one), and ``what`` of it the
-        networks see, in their units."""
-        one = len(labels) == 1 == len(self.state.labels)
+        itself when it is the one the forecaster knows), and ``what`` of it
+        the networks see, in their units."""
+        one = len(self.state.labels) == 1 and np.array_equal(labels, self.state.labels)
         scheme = self.architecture["series_scaling"]
         return ("y" if one else "y of series {}") + (
             f" ({what}in the units the networks read with series_scaling={scheme!r})"

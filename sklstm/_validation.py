@@ -486,7 +486,8 @@ def check_standardised_range(
 
     Targets (``squared``) are held to less: the loss squares them,
     standardised, in float32, so a target whose square float32 cannot hold
-    makes the loss NaN.
+    makes the loss NaN. A forecaster reads its series' values as it would
+    train on them: it cannot forecast from one it could not be trained on.
 
     Parameters
     ----------
@@ -552,13 +553,20 @@ def check_standardised_range(
             f"standardising by the fitted scale (mean {mean[column]:.3g}, "
             f"standard deviation {scale[column]:.3g}) makes {value:.3g}, "
             f"{whose}beyond what float32 can hold ({FLOAT32_MAX:.3g}); "
-            + _what_the_overflow_spoils(continuing)
+            + _what_the_overflow_spoils(continuing, squared)
         )
 
 
-def _what_the_overflow_spoils(continuing: str | None) -> str:
+def _what_the_overflow_spoils(continuing: str | None, squared: bool = False) -> str:
     """The end of :func:`check_standardised_range`'s refusal: what the
     overflow would spoil, and what to do instead."""
+    if continuing is None and squared:
+        return (
+            "a fit could not train the networks on such a value (their loss "
+            "squares it, in float32 on every device), and forecasts from it "
+            "would be meaningless, if not inf or NaN. Pass values of the size "
+            "the model was fitted on, or refit on data that holds such values."
+        )
     if continuing is None:
         return (
             "sklstm predicts in float32 on every device, so the prediction "

@@ -965,6 +965,50 @@ def test_a_forecaster_names_the_series_of_a_warm_fit_that_would_overflow():
     np.testing.assert_array_equal(after, before)
 
 
+@pytest.mark.parametrize(
+    ("params", "series"),
+    [
+        pytest.param({}, SMALL_WALK, id="recursive"),
+        pytest.param(dict(horizon=2, strategy="direct"), SMALL_WALK, id="direct"),
+        pytest.param({}, with_value(SMALL_WALK, np.nan, 10), id="masked"),
+    ],
+)
+def test_a_forecaster_refuses_an_update_whose_series_would_overflow(params, series):
+    # The update was taken: later forecasts were inf, or refused as X
+    # holding infinity, X the user never gave.
+    model = tiny_forecaster(**params).fit(np.empty((60, 0)), series)
+    before = model.predict(np.empty((3, 0)))
+    with pytest.raises(
+        ValueError,
+        match=r"^y \(in the units the networks read with series_scaling='none'\) "
+        r"holds 1e\+36, which standardising by the fitted scale .* beyond what "
+        r"float32 can hold .*; a fit could not train the networks on such a "
+        r"value .* refit on data that holds such values",
+    ):
+        model.update(np.empty((1, 0)), [1e36])
+    np.testing.assert_array_equal(model.predict(np.empty((3, 0))), before)
+    # A value of the series' size is still taken.
+    model.update(np.empty((1, 0)), [SMALL_WALK[-1]])
+    assert np.isfinite(model.predict(np.empty((3, 0)))).all()
+
+
+def test_a_forecaster_names_the_series_of_an_update_that_would_overflow():
+    groups = np.repeat(["calm", "small"], 60)
+    model = tiny_forecaster().fit(
+        np.empty((120, 0)), np.r_[SERIES, SMALL_WALK], groups=groups
+    )
+    future = dict(X=np.empty((4, 0)), groups=["calm", "calm", "small", "small"])
+    before = model.predict(**future)
+    with pytest.raises(
+        ValueError,
+        match=r"^y of series 'small' \(its steps, in the units the networks read "
+        r"with series_scaling='last'\) holds .*, which standardising by the fitted "
+        r"scale",
+    ):
+        model.update(np.empty((2, 0)), [0.5, 1e36], groups=["calm", "small"])
+    np.testing.assert_array_equal(model.predict(**future), before)
+
+
 def test_ctrl_c_mid_epoch_restores_the_weights_of_the_last_whole_epoch():
     calls = {"n": 0}
 
