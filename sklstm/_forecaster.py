@@ -1502,6 +1502,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 *window_extremes(rows, targets, codes, len(panel.labels)),
                 panel.labels,
                 continuing="fit with warm_start=True",
+                n_windows=len(codes),
             )
         n_networks = architecture["n_networks"]
         drawable = drawable_series(panel.labels, weights, codes, held_out)
@@ -2360,6 +2361,7 @@ class _Fitted:
         labels: np.ndarray,
         *,
         continuing: str | None = None,
+        n_windows: int = 1,
     ) -> None:
         """Refuse series whose values, once each network standardises them
         by the scale it was fitted on, float32 cannot square.
@@ -2389,6 +2391,9 @@ class _Fitted:
         continuing : str, default=None
             The fit that would train on them (None: they are forecast
             from), as :func:`sklstm._validation.check_standardised_range`.
+        n_windows : int, default=1
+            The windows that fit trains on, whose squares a batch may sum
+            (1: a forecast squares none).
         """
         rollout = _rollout_of(self.architecture)
         read = self._series_named(labels, "its steps, " if rollout.relative else "")
@@ -2396,8 +2401,10 @@ class _Fitted:
         checked = dict(continuing=continuing, squared=True)
         for member in self.members:
             x, y = member._x_scaler, member._y_scaler
+            # A value read is squared by the loss where it is a target, one
+            # at a time here; the targets below as many as the windows.
             check_standardised_range(
-                inputs, x.mean[0], x.scale[0], labels, name=read, **checked
+                inputs, x.mean[0], x.scale[0], labels, name=read, n_summed=1, **checked
             )
             if targets is not None:
                 # Column s * block + k: series s, step k ahead.
@@ -2407,6 +2414,7 @@ class _Fitted:
                     np.tile(y.scale, len(labels)),
                     np.repeat(labels, targets.shape[2]),
                     name=forecast,
+                    n_summed=n_windows,
                     **checked,
                 )
 

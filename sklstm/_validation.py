@@ -470,6 +470,7 @@ def check_standardised_range(
     continuing: str | None = None,
     name: str = "X column {}",
     squared: bool = False,
+    n_summed: int | None = None,
 ) -> None:
     """Refuse X that float32 cannot hold once standardised by the fitted scale.
 
@@ -485,9 +486,10 @@ def check_standardised_range(
     rate, so the refusal says what was wrong and how to start afresh.
 
     Targets (``squared``) are held to less: the loss squares them,
-    standardised, in float32, so a target whose square float32 cannot hold
-    makes the loss NaN. A forecaster reads its series' values as it would
-    train on them: it cannot forecast from one it could not be trained on.
+    standardised, and sums the squares of a batch in float32, so targets
+    whose squares, as many as X holds, float32 cannot hold make the loss
+    inf. A forecaster reads its series' values as it would train on them:
+    it cannot forecast from one it could not be trained on.
 
     Parameters
     ----------
@@ -506,13 +508,17 @@ def check_standardised_range(
         index put in place of ``{}``: ``"y"`` names the target of one
         output, ``"y column {}"`` each of several.
     squared : bool, default=False
-        Whether X holds targets, whose square must fit in float32.
+        Whether X holds targets, the sum of whose squares must fit in
+        float32.
+    n_summed : int, default=None
+        With ``squared``, how many squares the loss may sum (None: as many
+        as X has rows; X may hold only each column's extremes).
 
     Raises
     ------
     ValueError
         If a value of X, standardised, is beyond what float32 can hold (or,
-        with ``squared``, its square is).
+        with ``squared``, its square times ``n_summed`` is).
 
     Examples
     --------
@@ -535,7 +541,9 @@ def check_standardised_range(
         return
     mean = np.broadcast_to(mean, X.shape[-1:])
     scale = np.broadcast_to(scale, X.shape[-1:])
-    limit = np.sqrt(FLOAT32_MAX) if squared else FLOAT32_MAX
+    n_rows = X.size // X.shape[-1] if n_summed is None else max(n_summed, 1)
+    # A batch sums at most every row's square: held under float32's limit.
+    limit = np.sqrt(FLOAT32_MAX / n_rows) if squared else FLOAT32_MAX
     rows = tuple(range(X.ndim - 1))
     for extremes in (np.fmin.reduce(X, axis=rows), np.fmax.reduce(X, axis=rows)):
         standardised = (extremes - mean) / scale
@@ -547,7 +555,8 @@ def check_standardised_range(
         if feature_names is not None:
             label = repr(python_scalar(feature_names[column]))
         value = standardised[column]
-        whose = "" if abs(value) > FLOAT32_MAX else "whose square is "
+        summed = f" ({n_rows} summed in the loss)" if n_rows > 1 else ""
+        whose = "" if abs(value) > FLOAT32_MAX else f"whose square{summed} is "
         raise ValueError(
             f"{name.format(label)} holds {extremes[column]:.3g}, which "
             f"standardising by the fitted scale (mean {mean[column]:.3g}, "

@@ -545,7 +545,7 @@ CONTINUED_FITS = [
     [
         (1e-3, 1e36, "beyond what float32 can hold"),
         # Standardised, float32 holds it, but not its square in the loss.
-        (1.0, 1e25, "whose square is beyond what float32 can hold"),
+        (1.0, 1e25, r"whose square \(60 summed in the loss\) is beyond what float32"),
     ],
     ids=["value-overflows", "square-overflows"],
 )
@@ -564,6 +564,22 @@ def test_a_continued_fit_refuses_a_target_that_overflows_once_standardised(
     ) as info:
         continue_fit(model, FRAME, with_value(TARGET * scale, value, 20))
     assert not isinstance(info.value, TrainingDivergedError)
+    np.testing.assert_array_equal(model.predict(FRAME), before)
+
+
+@pytest.mark.parametrize(("continue_fit", "call"), CONTINUED_FITS)
+def test_a_continued_fit_refuses_targets_whose_squares_overflow_once_summed(
+    continue_fit, call
+):
+    # Two targets of 1.6e19 standard deviations: each square fits in
+    # float32 (2.6e38), their sum in a batch does not, and the training
+    # diverged, blaming the learning rate.
+    model = tiny().fit(FRAME, TARGET)
+    before = model.predict(FRAME)
+    y = TARGET.copy()
+    y[[10, 20]] = 1.6e19 * TARGET.std()
+    with pytest.raises(ValueError, match=r"^y holds .*summed in the loss\) is beyond"):
+        continue_fit(model, FRAME, y)
     np.testing.assert_array_equal(model.predict(FRAME), before)
 
 
@@ -943,6 +959,20 @@ def test_a_forecaster_refuses_a_warm_fit_whose_series_would_overflow(
         )
     assert not isinstance(info.value, TrainingDivergedError)
     np.testing.assert_array_equal(model.predict(ORDINARY_FUTURE), before)
+
+
+def test_a_forecaster_refuses_a_warm_fit_whose_targets_overflow_once_summed():
+    # Each target's square fits in float32; two of them summed in a batch
+    # did not, and the training diverged, blaming the learning rate.
+    walk = np.cumsum(np.random.default_rng(0).normal(size=40))
+    model = tiny_forecaster(series_scaling="none", drift=False)
+    model.fit(np.empty((40, 0)), walk)
+    before = model.predict(np.empty((2, 0)))
+    huge = walk.copy()
+    huge[[20, 30]] = 3e19
+    with pytest.raises(ValueError, match=r"^y .*summed in the loss\) is beyond"):
+        model.set_params(warm_start=True).fit(np.empty((40, 0)), huge)
+    np.testing.assert_array_equal(model.predict(np.empty((2, 0))), before)
 
 
 def test_a_forecaster_names_the_series_of_a_warm_fit_that_would_overflow():
