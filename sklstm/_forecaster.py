@@ -2414,7 +2414,7 @@ class _Fitted:
                     np.tile(y.scale, len(labels)),
                     np.repeat(labels, targets.shape[2]),
                     name=forecast,
-                    n_summed=n_windows,
+                    n_summed=n_windows * targets.shape[2],  # every step
                     **checked,
                 )
 

@@ -936,7 +936,9 @@ class LSTMRegressor(RegressorMixin, BaseEstimator):
             name="y" if self.n_outputs_ == 1 else "y column {}",
             continuing=_continuing_call(incremental),
             squared=True,
-            n_summed=len(y) if counted is None else int(np.count_nonzero(counted)),
+            # Each row's outputs are summed in the loss too.
+            n_summed=self.n_outputs_
+            * (len(y) if counted is None else int(np.count_nonzero(counted))),
         )
         return _Start(
             x_scaler=self._x_scaler,

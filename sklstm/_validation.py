@@ -511,14 +511,15 @@ def check_standardised_range(
         Whether X holds targets, the sum of whose squares must fit in
         float32.
     n_summed : int, default=None
-        With ``squared``, how many squares the loss may sum (None: as many
-        as X has rows; X may hold only each column's extremes).
+        With ``squared``, how many squared errors the loss may sum, each up
+        to four times a target's square (None: as many as X has rows; X may
+        hold only each column's extremes).
 
     Raises
     ------
     ValueError
         If a value of X, standardised, is beyond what float32 can hold (or,
-        with ``squared``, its square times ``n_summed`` is).
+        with ``squared``, four times its square times ``n_summed`` is).
 
     Examples
     --------
@@ -534,16 +535,18 @@ def check_standardised_range(
     >>> try:
     ...     check_standardised_range(np.array([[1e20]]), 0.0, 1.0, squared=True)
     ... except ValueError as error:
-    ...     print(str(error).split("; ")[0].split(", ")[-1])
-    whose square is beyond what float32 can hold (3.4e+38)
+    ...     print(str(error).split("; ")[0].split(", ")[-1].split(" is ")[0])
+    whose squared error (up to 4 times its square)
     """
     if not X.size:
         return
     mean = np.broadcast_to(mean, X.shape[-1:])
     scale = np.broadcast_to(scale, X.shape[-1:])
     n_rows = X.size // X.shape[-1] if n_summed is None else max(n_summed, 1)
-    # A batch sums at most every row's square: held under float32's limit.
-    limit = np.sqrt(FLOAT32_MAX / n_rows) if squared else FLOAT32_MAX
+    # A batch sums at most every target's squared error, and an error can be
+    # twice the target (a prediction of the other sign): held under
+    # float32's limit.
+    limit = np.sqrt(FLOAT32_MAX / (4 * n_rows)) if squared else FLOAT32_MAX
     rows = tuple(range(X.ndim - 1))
     for extremes in (np.fmin.reduce(X, axis=rows), np.fmax.reduce(X, axis=rows)):
         standardised = (extremes - mean) / scale
@@ -555,8 +558,12 @@ def check_standardised_range(
         if feature_names is not None:
             label = repr(python_scalar(feature_names[column]))
         value = standardised[column]
-        summed = f" ({n_rows} summed in the loss)" if n_rows > 1 else ""
-        whose = "" if abs(value) > FLOAT32_MAX else f"whose square{summed} is "
+        summed = f", {n_rows} summed in the loss" if n_rows > 1 else ""
+        whose = (
+            ""
+            if abs(value) > FLOAT32_MAX
+            else f"whose squared error (up to 4 times its square{summed}) is "
+        )
         raise ValueError(
             f"{name.format(label)} holds {extremes[column]:.3g}, which "
             f"standardising by the fitted scale (mean {mean[column]:.3g}, "

@@ -545,7 +545,7 @@ CONTINUED_FITS = [
     [
         (1e-3, 1e36, "beyond what float32 can hold"),
         # Standardised, float32 holds it, but not its square in the loss.
-        (1.0, 1e25, r"whose square \(60 summed in the loss\) is beyond what float32"),
+        (1.0, 1e25, r"whose squared error \(up to 4 times its square, 60 summed"),
     ],
     ids=["value-overflows", "square-overflows"],
 )
@@ -969,10 +969,35 @@ def test_a_forecaster_refuses_a_warm_fit_whose_targets_overflow_once_summed():
     model.fit(np.empty((40, 0)), walk)
     before = model.predict(np.empty((2, 0)))
     huge = walk.copy()
-    huge[[20, 30]] = 3e19
+    huge[[20, 30]] = 1.2e19  # read alone it fits, summed as targets not
     with pytest.raises(ValueError, match=r"^y .*summed in the loss\) is beyond"):
         model.set_params(warm_start=True).fit(np.empty((40, 0)), huge)
     np.testing.assert_array_equal(model.predict(np.empty((2, 0))), before)
+
+
+def test_targets_of_several_outputs_or_steps_count_every_one_in_the_sum():
+    # Each output of a row, and each step of a direct window, adds its
+    # squared error to the loss: 3.2e18 standard deviations passed the
+    # check for 32 rows of two outputs, and the training diverged.
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(32, 2))
+    regressor = tiny(lookback=2, early_stopping=False).fit(
+        rows, rng.normal(size=(32, 2))
+    )
+    sign = np.where(np.arange(32) % 2, 1.0, -1.0)[:, None]
+    scaler = regressor._y_scaler
+    with pytest.raises(
+        ValueError, match=r"^y column 0 holds .*, 64 summed in the loss"
+    ):
+        regressor.partial_fit(rows, scaler.mean + sign * 3.2e18 * scaler.scale)
+    walk = np.cumsum(rng.normal(size=40))
+    direct = tiny_forecaster(
+        horizon=3, strategy="direct", series_scaling="none", drift=False
+    ).fit(np.empty((40, 0)), walk)
+    scale = direct.regressor_._y_scaler.scale[0]
+    huge = np.where(np.arange(40) % 2, 1.5e18, -1.5e18) * scale
+    with pytest.raises(ValueError, match=r"summed in the loss\) is beyond"):
+        direct.set_params(warm_start=True).fit(np.empty((40, 0)), huge)
 
 
 def test_a_forecaster_names_the_series_of_a_warm_fit_that_would_overflow():
